@@ -1,0 +1,47 @@
+# gridpatrol: `make run` and `make test` are all a new machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck unit bench drill i18n clean browser-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Set up, then run the bot: on Telegram with a token, in the local sandbox without one.
+run: $(STAMP)
+	$(BIN)/gridpatrol quickstart
+
+## Lint, type-check and run every test (unit, integration on SQLite and PostgreSQL, end to end, browser).
+test: $(STAMP) browser-deps
+	$(BIN)/ruff check bot handlers services models tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+
+## Chromium for the browser tests, from Debian's packages (root only; skipped tests say why otherwise).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot handlers services models tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Every benchmark in bench/, one table of ratios against baselines measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## Extract messages from the code and refresh the catalogues' templates.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ -o locales/gridpatrol.pot .
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

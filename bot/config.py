@@ -1,0 +1,282 @@
+"""Read config.toml once into frozen settings; a bad file fails with its path, key and reason."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.settings import (
+    CaseRules,
+    Category,
+    DatabaseSettings,
+    Deadlines,
+    LocaleSettings,
+    LoggingSettings,
+    OutboxSettings,
+    PhotoLimits,
+    SandboxSettings,
+    ScheduleSettings,
+    Settings,
+    Severity,
+    Stage,
+    TelegramSettings,
+    WebhookSettings,
+)
+
+ENV_CONFIG = "GRIDPATROL_CONFIG"
+ENV_TOKEN = "GRIDPATROL_TELEGRAM_TOKEN"
+ENV_DATABASE_URL = "GRIDPATROL_DATABASE_URL"
+ENV_WEBHOOK_SECRET = "GRIDPATROL_WEBHOOK_SECRET"
+LANGUAGES = ("zh_CN", "en")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """A configuration mistake, told as `file: key: reason`."""
+
+    def __init__(self, source: Path | str, key: str, reason: str) -> None:
+        super().__init__(f"{source}: {key}: {reason}")
+        self.source = source
+        self.key = key
+        self.reason = reason
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30s', '30m', '2h', '3d' -> timedelta; raises ValueError otherwise."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 30s, 30m, 2h or 3d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(ENV_CONFIG, "config.toml"))
+
+
+class _Reader:
+    """Typed access to one TOML table, naming the key in every error."""
+
+    def __init__(self, source: Path, table: Mapping[str, Any], prefix: str) -> None:
+        self.source, self.table, self.prefix = source, table, prefix
+
+    def fail(self, key: str, reason: str) -> ConfigError:
+        return ConfigError(self.source, f"{self.prefix}{key}", reason)
+
+    def get(self, key: str, kind: type[T], default: T) -> T:
+        value = self.table.get(key, default)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    def positive(self, key: str, kind: type[T], default: T) -> T:
+        value = self.get(key, kind, default)
+        if value <= 0:  # type: ignore[operator]
+            raise self.fail(key, "must be greater than zero")
+        return value
+
+    def duration(self, key: str, default: str) -> timedelta:
+        text = self.get(key, str, default)
+        try:
+            value = parse_duration(text)
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+        if value <= timedelta(0):
+            raise self.fail(key, "must be longer than zero")
+        return value
+
+    def sub(self, key: str) -> _Reader:
+        value = self.table.get(key, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(key, "expected a table")
+        return _Reader(self.source, value, f"{self.prefix}{key}.")
+
+
+def _check(reader: _Reader, key: str, ok: bool, reason: str) -> None:
+    if not ok:
+        raise reader.fail(key, reason)
+
+
+def _categories(source: Path, raw: Any) -> tuple[Category, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(source, "categories", "at least one [[categories]] entry is needed")
+    seen: set[str] = set()
+    result = []
+    for index, item in enumerate(raw):
+        reader = _Reader(source, item, f"categories[{index}].")
+        code = reader.get("code", str, "")
+        _check(
+            reader,
+            "code",
+            bool(re.fullmatch(r"[a-z0-9_]{1,24}", code)),
+            "a code is 1-24 characters of a-z, 0-9 and _",
+        )
+        _check(reader, "code", code not in seen, f"{code!r} appears twice")
+        seen.add(code)
+        severity = reader.get("severity", str, "medium")
+        _check(
+            reader,
+            "severity",
+            severity in Severity.__members__.values(),
+            f"one of {', '.join(Severity)}",
+        )
+        zh, en = reader.get("zh_CN", str, ""), reader.get("en", str, "")
+        _check(reader, "zh_CN", bool(zh), "a name is needed")
+        _check(reader, "en", bool(en), "a name is needed")
+        result.append(
+            Category(code, zh, en, Severity(severity), reader.get("emergency", bool, False))
+        )
+    return tuple(result)
+
+
+def _deadlines(root: _Reader) -> Deadlines:
+    section = root.sub("deadlines")
+    table: dict[Stage, dict[Severity, timedelta]] = {}
+    defaults = {Stage.ACCEPT: "1d", Stage.PLAN: "3d", Stage.RECTIFY: "14d", Stage.CHECK: "3d"}
+    for stage in Stage:
+        stage_reader = section.sub(stage.value)
+        table[stage] = {sev: stage_reader.duration(sev.value, defaults[stage]) for sev in Severity}
+    reminders = root.sub("reminders")
+    raw = reminders.get("at", list, [0.5, 0.9])
+    for value in raw:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1
+        _check(reminders, "at", ok, "fractions between 0 and 1, such as [0.5, 0.9]")
+    return Deadlines(table, tuple(sorted(float(v) for v in raw)))
+
+
+def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
+    root = _Reader(source, data, "")
+    tg = root.sub("telegram")
+    db = root.sub("database")
+    storage = root.sub("storage")
+    loc = root.sub("locale")
+    cases = root.sub("cases")
+    photos = root.sub("photos")
+    sched = root.sub("schedule")
+    out = root.sub("outbox")
+    sandbox = root.sub("sandbox")
+    hook = root.sub("webhook")
+    logs = root.sub("logging")
+
+    language = loc.get("default", str, "zh_CN")
+    _check(loc, "default", language in LANGUAGES, f"one of {', '.join(LANGUAGES)}")
+    timezone = loc.get("timezone", str, "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise loc.fail("timezone", f"unknown time zone {timezone!r}") from None
+    digest_time = sched.get("digest_time", str, "08:00")
+    _check(
+        sched,
+        "digest_time",
+        bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", digest_time)),
+        "a local time like 08:00",
+    )
+    level = logs.get("level", str, "INFO").upper()
+    _check(
+        logs,
+        "level",
+        level in {"DEBUG", "INFO", "WARNING", "ERROR"},
+        "DEBUG, INFO, WARNING or ERROR",
+    )
+
+    db_url = os.environ.get(ENV_DATABASE_URL) or db.get("url", str, "sqlite:///data/gridpatrol.db")
+    _check(
+        db,
+        "url",
+        db_url.split(":", 1)[0].split("+")[0] in {"sqlite", "postgresql"},
+        "a sqlite:/// or postgresql:// URL",
+    )
+    photos_dir = Path(storage.get("photos_dir", str, "data/photos"))
+
+    return Settings(
+        source=source,
+        telegram=TelegramSettings(
+            token=os.environ.get(ENV_TOKEN) or tg.get("token", str, ""),
+            api_base_url=tg.get("api_base_url", str, TelegramSettings.api_base_url),
+            file_base_url=tg.get("file_base_url", str, TelegramSettings.file_base_url),
+            bot_username=tg.get("bot_username", str, ""),
+        ),
+        database=DatabaseSettings(
+            url=_anchor_sqlite(db_url, base_dir), echo=db.get("echo", bool, False)
+        ),
+        photos_dir=photos_dir if photos_dir.is_absolute() else base_dir / photos_dir,
+        locale=LocaleSettings(default=language, timezone=timezone),
+        cases=CaseRules(
+            number_prefix=cases.get("number_prefix", str, "HZ"),
+            max_photos=cases.positive("max_photos", int, 10),
+            max_description=cases.positive("max_description", int, 1000),
+            reports_per_hour=cases.positive("reports_per_hour", int, 10),
+            draft_ttl=cases.duration("draft_ttl", "24h"),
+            duplicate_radius_m=cases.positive("duplicate_radius_m", float, 250.0),
+            duplicate_window=cases.duration("duplicate_window", "7d"),
+            duplicate_phash_distance=cases.get("duplicate_phash_distance", int, 6),
+            fix_distance_warning_m=cases.positive("fix_distance_warning_m", float, 200.0),
+        ),
+        photos=PhotoLimits(
+            max_file_bytes=photos.positive("max_file_bytes", int, 20_000_000),
+            max_pixels=photos.positive("max_pixels", int, 40_000_000),
+            display_max_side=photos.positive("display_max_side", int, 1280),
+        ),
+        deadlines=_deadlines(root),
+        schedule=ScheduleSettings(
+            sweep_interval=sched.duration("sweep_interval", "60s"),
+            outbox_interval=sched.duration("outbox_interval", "2s"),
+            digest_time=digest_time,
+        ),
+        outbox=OutboxSettings(
+            global_per_second=out.positive("global_per_second", float, 30.0),
+            private_per_second=out.positive("private_per_second", float, 1.0),
+            group_per_minute=out.positive("group_per_minute", float, 20.0),
+            max_attempts=out.positive("max_attempts", int, 8),
+        ),
+        sandbox=SandboxSettings(
+            host=sandbox.get("host", str, "127.0.0.1"),
+            port=sandbox.get("port", int, 8081),
+            flood_limits=sandbox.get("flood_limits", bool, True),
+        ),
+        webhook=WebhookSettings(
+            listen=hook.get("listen", str, "127.0.0.1"),
+            port=hook.get("port", int, 8443),
+            url=hook.get("url", str, ""),
+            secret_token=os.environ.get(ENV_WEBHOOK_SECRET) or hook.get("secret_token", str, ""),
+        ),
+        logging=LoggingSettings(level=level, json=logs.get("json", bool, False)),
+        categories=_categories(source, data.get("categories")),
+    )
+
+
+def _anchor_sqlite(url: str, base_dir: Path) -> str:
+    """A relative SQLite path is relative to the config file, not to wherever the bot started."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str((base_dir / url[len(prefix) :]).resolve())
+    return url
+
+
+def load_settings(
+    path: Path | None = None, *, overrides: Callable[[dict[str, Any]], None] | None = None
+) -> Settings:
+    """Read and check the file; `overrides` may edit the parsed TOML first (tests, sandbox)."""
+    source = path or default_config_path()
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            source, "-", "file not found (use --config PATH or GRIDPATROL_CONFIG)"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "-", f"not valid TOML: {exc}") from None
+    if overrides:
+        overrides(data)
+    return _build(source, data, source.resolve().parent)

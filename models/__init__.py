@@ -1,0 +1,39 @@
+"""The data model: SQLAlchemy 2 ORM classes, one module per aggregate."""
+
+from models.base import Base, utcnow
+from models.case import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseSource,
+    CaseState,
+    Draft,
+    Photo,
+    PhotoKind,
+)
+from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
+from models.member import Invite, Member, Role
+from models.outbox import Outbox, OutboxState
+
+__all__ = [
+    "OPEN_STATES",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseSource",
+    "CaseState",
+    "Draft",
+    "GridCell",
+    "Invite",
+    "Level",
+    "Member",
+    "Outbox",
+    "OutboxState",
+    "Photo",
+    "PhotoKind",
+    "ProtectionZone",
+    "Role",
+    "WaterSource",
+    "Zone",
+    "utcnow",
+]

@@ -1,0 +1,57 @@
+"""People who use the bot, and the invites that give them a role in a cell."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, utcnow
+
+
+class Role(StrEnum):
+    VOLUNTEER = "volunteer"
+    PATROLLER = "patroller"
+    MANAGER = "manager"
+    LEADER = "leader"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), default="telegram")
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    # Where private notices go; on Telegram the private chat id equals the user id.
+    chat_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER)
+    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cell.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class Invite(Base):
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cell.id"))
+    water_source_id: Mapped[int | None] = mapped_column(ForeignKey("water_source.id"))
+    for_group: Mapped[bool] = mapped_column(default=False)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    used_at: Mapped[datetime | None]

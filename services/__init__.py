@@ -1,0 +1,1 @@
+"""What gridpatrol knows: routing, workflow, deadlines, digests, photos. No chat platform here."""

@@ -1,0 +1,149 @@
+"""Frozen settings the services work with; `bot.config` fills them from config.toml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    def raised(self) -> Severity:
+        """One step more serious; urgent stays urgent."""
+        order = list(Severity)
+        return order[min(order.index(self) + 1, len(order) - 1)]
+
+
+class Stage(StrEnum):
+    ACCEPT = "accept"
+    PLAN = "plan"
+    RECTIFY = "rectify"
+    CHECK = "check"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    zh_CN: str
+    en: str
+    severity: Severity
+    emergency: bool
+
+    def name(self, language: str) -> str:
+        return self.zh_CN if language.startswith("zh") else self.en
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///data/gridpatrol.db"
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class LocaleSettings:
+    default: str = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class CaseRules:
+    number_prefix: str = "HZ"
+    max_photos: int = 10
+    max_description: int = 1000
+    reports_per_hour: int = 10
+    draft_ttl: timedelta = timedelta(hours=24)
+    duplicate_radius_m: float = 250.0
+    duplicate_window: timedelta = timedelta(days=7)
+    duplicate_phash_distance: int = 6
+    fix_distance_warning_m: float = 200.0
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    max_file_bytes: int = 20_000_000
+    max_pixels: int = 40_000_000
+    display_max_side: int = 1280
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Time allowed per stage and severity."""
+
+    table: dict[Stage, dict[Severity, timedelta]]
+    reminders_at: tuple[float, ...] = (0.5, 0.9)
+
+    def allowed(self, stage: Stage, severity: Severity) -> timedelta:
+        return self.table[stage][severity]
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    sweep_interval: timedelta = timedelta(seconds=60)
+    outbox_interval: timedelta = timedelta(seconds=2)
+    digest_time: str = "08:00"
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    global_per_second: float = 30.0
+    private_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    host: str = "127.0.0.1"
+    port: int = 8081
+    flood_limits: bool = True
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    url: str = ""
+    secret_token: str = ""
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything config.toml says, read once and passed in."""
+
+    source: Path
+    telegram: TelegramSettings
+    database: DatabaseSettings
+    photos_dir: Path
+    locale: LocaleSettings
+    cases: CaseRules
+    photos: PhotoLimits
+    deadlines: Deadlines
+    schedule: ScheduleSettings
+    outbox: OutboxSettings
+    sandbox: SandboxSettings
+    webhook: WebhookSettings
+    logging: LoggingSettings
+    categories: tuple[Category, ...] = field(default_factory=tuple)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
