@@ -14,6 +14,13 @@ from models.case import (
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.member import Invite, Member, Role
 from models.outbox import Outbox, OutboxState
+from models.supervision import (
+    ExtensionRequest,
+    ExtensionState,
+    OrderState,
+    SummaryRecord,
+    SupervisionOrder,
+)
 
 __all__ = [
     "OPEN_STATES",
@@ -23,16 +30,21 @@ __all__ = [
     "CaseSource",
     "CaseState",
     "Draft",
+    "ExtensionRequest",
+    "ExtensionState",
     "GridCell",
     "Invite",
     "Level",
     "Member",
+    "OrderState",
     "Outbox",
     "OutboxState",
     "Photo",
     "PhotoKind",
     "ProtectionZone",
     "Role",
+    "SummaryRecord",
+    "SupervisionOrder",
     "WaterSource",
     "Zone",
     "utcnow",
