@@ -1,0 +1,101 @@
+"""Questions about the grid that the rest of the bot asks: a cell by code, its ancestors and
+subtree (through the materialised path), the tree for `grid show`, and water sources."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import shapely
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.grid import GridCell, Level, WaterSource
+
+
+def path_ids(path: str) -> list[int]:
+    """"/1/4/9/" -> [1, 4, 9]: the cell's ancestors, city first, then the cell itself."""
+    return [int(part) for part in path.split("/") if part]
+
+
+def subtree_filter(path: str) -> ColumnElement[bool]:
+    """A WHERE clause for a cell and everything under it (paths hold only digits and '/')."""
+    return GridCell.path.like(f"{path}%")
+
+
+async def cell_by_code(session: AsyncSession, code: str) -> GridCell | None:
+    return await session.scalar(select(GridCell).where(GridCell.code == code))
+
+
+async def ancestors(session: AsyncSession, cell: GridCell) -> list[GridCell]:
+    """The cells above `cell`, city first; the cell itself is not included."""
+    ids = [i for i in path_ids(cell.path) if i != cell.id]
+    if not ids:
+        return []
+    rows = (await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))).all()
+    return sorted(rows, key=lambda c: c.level_enum.rank)
+
+
+async def cell_path_names(session: AsyncSession, cell_id: int) -> list[str]:
+    """Names from the city down to the cell itself, e.g. ["湖州市", "吴兴区", "妙西镇", ...]."""
+    cell = await session.get(GridCell, cell_id)
+    if cell is None:
+        return []
+    return [c.name for c in await ancestors(session, cell)] + [cell.name]
+
+
+async def children(session: AsyncSession, cell_id: int) -> list[GridCell]:
+    rows = await session.scalars(
+        select(GridCell).where(GridCell.parent_id == cell_id).order_by(GridCell.code))
+    return list(rows.all())
+
+
+async def grid_tree(session: AsyncSession, code: str | None = None) -> list[tuple[int, GridCell]]:
+    """(depth, cell) in depth-first order, siblings by code: the whole grid, or the subtree under
+    `code` (depth 0 is that cell). An unknown code gives an empty list."""
+    query = select(GridCell)
+    if code is not None:
+        root = await cell_by_code(session, code)
+        if root is None:
+            return []
+        query = query.where(subtree_filter(root.path))
+    cells = list((await session.scalars(query)).all())
+    ids = {c.id for c in cells}
+    kids: dict[int | None, list[GridCell]] = defaultdict(list)
+    for c in cells:
+        # the top of what we show: the named cell, or cells with no parent
+        kids[c.parent_id if c.parent_id in ids else None].append(c)
+    for group in kids.values():
+        group.sort(key=lambda c: c.code)
+    out: list[tuple[int, GridCell]] = []
+    stack = [(0, c) for c in reversed(kids[None])]
+    while stack:
+        depth, cell = stack.pop()
+        out.append((depth, cell))
+        stack.extend((depth + 1, c) for c in reversed(kids.get(cell.id, [])))
+    return out
+
+
+async def list_sources(session: AsyncSession) -> list[WaterSource]:
+    """Every water source (zones loaded), by code, for menus and the CLI."""
+    return list((await session.scalars(select(WaterSource).order_by(WaterSource.code))).all())
+
+
+async def source_by_code(session: AsyncSession, code: str) -> WaterSource | None:
+    return await session.scalar(select(WaterSource).where(WaterSource.code == code))
+
+
+async def villages_of_source(session: AsyncSession, source_id: int) -> list[GridCell]:
+    """Villages whose area shares ground with the source's zones (touching edges do not count),
+    by code; a source without zones offers the village it sits in, if any."""
+    source = await session.get(WaterSource, source_id)
+    if source is None:
+        return []
+    villages = list((await session.scalars(
+        select(GridCell).where(GridCell.level == Level.VILLAGE.value).order_by(GridCell.code)
+    )).all())
+    if not source.zones:
+        return [v for v in villages if v.id == source.cell_id]
+    area = shapely.union_all(shapely.from_wkt([z.boundary_wkt for z in source.zones]))
+    shapes = shapely.from_wkt([v.boundary_wkt for v in villages])
+    inside = shapely.intersects(shapes, area) & ~shapely.touches(shapes, area)
+    return [v for v, hit in zip(villages, inside.tolist(), strict=True) if hit]
