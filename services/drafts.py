@@ -1,0 +1,380 @@
+"""Report drafts: one per member, every answer saved at once, so a restart or a dropped signal
+loses nothing.
+
+The draft row IS the conversation state: `Draft.step` says which question the reporter is
+answering, and the report handlers read it back from the database on every update instead of
+trusting PTB's in-memory ConversationHandler state (which a restart forgets and whose timeout
+jobs are not persisted). The functions here flush; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, Draft, Member, Photo, PhotoKind
+from services.notices import queue_notice
+from services.settings import CaseRules, Category, Severity
+
+
+class Step(StrEnum):
+    """The questions of the report conversation, in the order they are asked."""
+
+    CATEGORY = "category"
+    PHOTOS = "photos"
+    PLACE = "place"
+    PLACE_EXIF = "place_exif"  # confirm the GPS read from a photo sent as a file
+    PLACE_SOURCE = "place_source"  # menus: pick a water source ...
+    PLACE_VILLAGE = "place_village"  # ... then a village
+    DESCRIPTION = "description"
+    SEVERITY = "severity"
+    SUMMARY = "summary"
+    DUPLICATE = "duplicate"  # "add my photos to #N instead?"
+
+
+MAIN_STEPS = (
+    Step.CATEGORY,
+    Step.PHOTOS,
+    Step.PLACE,
+    Step.DESCRIPTION,
+    Step.SEVERITY,
+    Step.SUMMARY,
+)
+# Sub-steps go back to the main step they belong to.
+_BELONGS_TO = {
+    Step.PLACE_EXIF: Step.PLACE,
+    Step.PLACE_SOURCE: Step.PLACE,
+    Step.PLACE_VILLAGE: Step.PLACE,
+    Step.DUPLICATE: Step.SUMMARY,
+}
+
+
+class PlaceSource(StrEnum):
+    LOCATION = "location"
+    EXIF = "exif"
+    TYPED = "typed"
+    MENU = "menu"
+
+
+class DraftError(Exception):
+    """An answer the draft refuses; `reason` names which, the handler says it in words."""
+
+    def __init__(self, reason: str, **values: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.values = values
+
+
+class PhotoFactsLike(Protocol):
+    """What `services.photos.inspect_photo` tells about a picture (structural, to stay loose)."""
+
+    sha256: str
+    mime: str
+    size_bytes: int
+    width: int
+    height: int
+    exif_time: datetime | None
+    exif_lat: float | None
+    exif_lon: float | None
+    phash: str
+
+
+@dataclass(frozen=True)
+class Started:
+    draft: Draft
+    resumed: bool  # an open draft was found and kept
+
+
+@dataclass(frozen=True)
+class ExpiredDraft:
+    draft_id: int
+    member_id: int
+    chat_id: str
+    photo_count: int
+
+
+def draft_token(draft: Draft) -> str:
+    """A short random tag of this draft, carried in its buttons: ids are reused on SQLite, so a
+    button from a cancelled draft must not act on the next one."""
+    return str(draft.extra.get("token", ""))
+
+
+def main_step(step: Step) -> Step:
+    return _BELONGS_TO.get(step, step)
+
+
+def previous_step(step: Step) -> Step | None:
+    """Where "Back" leads from `step`; None on the first question."""
+    main = main_step(step)
+    if main is not step:
+        return main
+    index = MAIN_STEPS.index(main)
+    return MAIN_STEPS[index - 1] if index > 0 else None
+
+
+def following_step(draft: Draft, done: Step) -> Step:
+    """The next question after answering `done`; while editing from the summary, the summary."""
+    if draft.extra.get("editing"):
+        return Step.SUMMARY
+    index = MAIN_STEPS.index(main_step(done))
+    return MAIN_STEPS[min(index + 1, len(MAIN_STEPS) - 1)]
+
+
+def _touch(draft: Draft, now: datetime, **extra: Any) -> None:
+    draft.updated_at = now
+    if extra:
+        merged = dict(draft.extra)
+        for key, value in extra.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        draft.extra = merged  # a new dict, so the JSON column is seen as changed
+
+
+async def open_draft(session: AsyncSession, member_id: int) -> Draft | None:
+    return await session.scalar(select(Draft).where(Draft.member_id == member_id))
+
+
+async def reports_since(session: AsyncSession, member_id: int, since: datetime) -> int:
+    count = await session.scalar(
+        select(func.count(Case.id)).where(Case.reporter_id == member_id, Case.created_at >= since)
+    )
+    return int(count or 0)
+
+
+async def check_rate(
+    session: AsyncSession, member_id: int, now: datetime, rules: CaseRules
+) -> None:
+    """Refuse past `reports_per_hour` (raises DraftError("rate_limited"))."""
+    done = await reports_since(session, member_id, now - timedelta(hours=1))
+    if done >= rules.reports_per_hour:
+        raise DraftError("rate_limited", limit=rules.reports_per_hour)
+
+
+async def start_draft(
+    session: AsyncSession,
+    member: Member,
+    chat_id: str,
+    now: datetime,
+    rules: CaseRules,
+    *,
+    restart: bool = False,
+    prefill: dict[str, Any] | None = None,
+) -> Started:
+    """Open a draft, or keep the open one (`resumed`) unless `restart` drops it first."""
+    existing = await open_draft(session, member.id)
+    if existing is not None and not restart:
+        return Started(existing, resumed=True)
+    await check_rate(session, member.id, now, rules)
+    if existing is not None:
+        await discard_draft(session, existing)
+    draft = Draft(
+        member_id=member.id,
+        chat_id=chat_id,
+        step=Step.CATEGORY,
+        extra={**(prefill or {}), "token": secrets.token_hex(3)},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(draft)
+    await session.flush()
+    return Started(draft, resumed=False)
+
+
+async def go_to(
+    session: AsyncSession, draft: Draft, step: Step, now: datetime, **extra: Any
+) -> None:
+    """Record which question is being asked (and any small facts for it in `extra`)."""
+    draft.step = step
+    _touch(draft, now, **extra)
+    await session.flush()
+
+
+async def set_category(
+    session: AsyncSession, draft: Draft, category: Category, now: datetime
+) -> None:
+    """Save the category; its default severity applies unless the reporter chose one."""
+    changed = draft.category != category.code
+    draft.category = category.code
+    if draft.severity is None or (changed and not draft.extra.get("severity_chosen")):
+        draft.severity = category.severity
+    _touch(draft, now)
+    await session.flush()
+
+
+async def draft_photos(session: AsyncSession, draft_id: int) -> list[Photo]:
+    rows = await session.scalars(select(Photo).where(Photo.draft_id == draft_id).order_by(Photo.id))
+    return list(rows)
+
+
+async def photo_count(session: AsyncSession, draft_id: int) -> int:
+    count = await session.scalar(select(func.count(Photo.id)).where(Photo.draft_id == draft_id))
+    return int(count or 0)
+
+
+async def ensure_photo_room(session: AsyncSession, draft: Draft, rules: CaseRules) -> int:
+    """How many photos the draft has; raises DraftError("too_many_photos") when it is full."""
+    count = await photo_count(session, draft.id)
+    if count >= rules.max_photos:
+        raise DraftError("too_many_photos", limit=rules.max_photos)
+    return count
+
+
+async def add_photo(
+    session: AsyncSession,
+    draft: Draft,
+    facts: PhotoFactsLike,
+    stored_path: str,
+    now: datetime,
+    rules: CaseRules,
+    *,
+    file_id: str | None = None,
+    file_unique_id: str | None = None,
+) -> Photo:
+    """Attach one checked picture to the draft (the file is already stored under its sha256)."""
+    await ensure_photo_room(session, draft, rules)
+    photo = Photo(
+        draft_id=draft.id,
+        uploaded_by_id=draft.member_id,
+        kind=PhotoKind.REPORT,
+        sha256=facts.sha256,
+        stored_path=stored_path,
+        size_bytes=facts.size_bytes,
+        width=facts.width,
+        height=facts.height,
+        mime=facts.mime,
+        exif_time=facts.exif_time,
+        exif_lat=facts.exif_lat,
+        exif_lon=facts.exif_lon,
+        phash=facts.phash,
+        platform_file_id=file_id,
+        platform_file_unique_id=file_unique_id,
+        created_at=now,
+    )
+    session.add(photo)
+    _touch(draft, now)
+    await session.flush()
+    return photo
+
+
+async def exif_place(session: AsyncSession, draft_id: int) -> tuple[float, float] | None:
+    """The GPS of the first photo (sent as a file) that kept one."""
+    for photo in await draft_photos(session, draft_id):
+        if photo.exif_lat is not None and photo.exif_lon is not None:
+            return photo.exif_lat, photo.exif_lon
+    return None
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """'30.87, 120.09' (or with a space, a semicolon or the Chinese comma) -> (lat, lon)."""
+    cleaned = text.strip().replace("，", ",").replace(";", ",").replace("；", ",")
+    parts = [p for p in cleaned.replace(",", " ").split() if p]
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0) or lat != lat or lon != lon:
+        return None
+    return lat, lon
+
+
+async def set_place(
+    session: AsyncSession,
+    draft: Draft,
+    lat: float,
+    lon: float,
+    source: PlaceSource,
+    now: datetime,
+    *,
+    chosen_cell_id: int | None = None,
+    source_id: int | None = None,
+) -> None:
+    """Save where the problem is; a cell picked from the menus rides along for places outside."""
+    draft.lat, draft.lon = lat, lon
+    draft.place_source = source
+    draft.chosen_cell_id = chosen_cell_id
+    _touch(draft, now, source_id=source_id)
+    await session.flush()
+
+
+async def set_description(
+    session: AsyncSession, draft: Draft, text: str | None, now: datetime, rules: CaseRules
+) -> None:
+    """Save the words (None to skip); past `max_description` nothing is saved."""
+    if text is not None:
+        text = text.strip()
+        if len(text) > rules.max_description:
+            raise DraftError("too_long", limit=rules.max_description, length=len(text))
+    draft.description = text or None
+    _touch(draft, now)
+    await session.flush()
+
+
+async def set_severity(
+    session: AsyncSession, draft: Draft, severity: Severity, now: datetime
+) -> None:
+    draft.severity = severity
+    _touch(draft, now, severity_chosen=True)
+    await session.flush()
+
+
+async def toggle_anonymous(session: AsyncSession, draft: Draft, now: datetime) -> bool:
+    draft.anonymous = not draft.anonymous
+    _touch(draft, now)
+    await session.flush()
+    return draft.anonymous
+
+
+def missing_answers(draft: Draft, photos: int) -> list[Step]:
+    """What must still be answered before the draft can become a case."""
+    missing: list[Step] = []
+    if draft.category is None:
+        missing.append(Step.CATEGORY)
+    if photos == 0:
+        missing.append(Step.PHOTOS)
+    if draft.lat is None or draft.lon is None:
+        missing.append(Step.PLACE)
+    return missing
+
+
+async def discard_draft(session: AsyncSession, draft: Draft) -> None:
+    """Drop the draft and the rows of its photos (the stored files are content-addressed and
+    may be shared with other photos, so they stay)."""
+    await session.execute(delete(Photo).where(Photo.draft_id == draft.id, Photo.case_id.is_(None)))
+    await session.delete(draft)
+    await session.flush()
+
+
+async def expire_drafts(session: AsyncSession, now: datetime, ttl: timedelta) -> list[ExpiredDraft]:
+    """Drop drafts untouched for `ttl` and queue a "draft_expired" notice to each reporter.
+
+    For the sweep job; the caller commits.
+    """
+    stale = list(
+        await session.scalars(
+            select(Draft).where(Draft.updated_at < now - ttl).order_by(Draft.id).limit(500)
+        )
+    )
+    expired: list[ExpiredDraft] = []
+    for draft in stale:
+        member = await session.get(Member, draft.member_id)
+        photos = await photo_count(session, draft.id)
+        expired.append(ExpiredDraft(draft.id, draft.member_id, draft.chat_id, photos))
+        await discard_draft(session, draft)
+        await queue_notice(
+            session,
+            kind="draft_expired",
+            recipient=member,
+            chat_id=None if member is not None else draft.chat_id,
+            payload={"photos": photos, "hours": round(ttl.total_seconds() / 3600)},
+        )
+    return expired

@@ -1,0 +1,329 @@
+"""Turn a finished draft into a case in one transaction: route it, set its first deadline,
+write its first event and queue the managers' alerts; and spot duplicates before that.
+
+Nothing here commits: the handler's unit of work commits once, so a failure leaves no half case.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseSource,
+    Draft,
+    GridCell,
+    Member,
+    Photo,
+    PhotoKind,
+    Role,
+    WaterSource,
+    Zone,
+)
+from services.drafts import (
+    DraftError,
+    check_rate,
+    discard_draft,
+    draft_photos,
+    missing_answers,
+)
+from services.grid import path_ids
+from services.notices import queue_notice
+from services.routing import distance_m
+from services.settings import CaseRules, Deadlines, Settings, Severity, Stage
+
+
+class PlaceLike(Protocol):
+    """What `services.routing` answers for a point (structural, so tests may pass a fake)."""
+
+    @property
+    def cell_id(self) -> int | None: ...
+    @property
+    def source_id(self) -> int | None: ...
+    @property
+    def zone(self) -> str | None: ...
+
+
+class Locator(Protocol):
+    def locate(self, lat: float, lon: float) -> PlaceLike: ...
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case_id: int
+    number: str
+    cell_id: int
+    cell_path: tuple[str, ...]  # names from the city down to the case's cell
+    water_source: str | None
+    zone: str | None
+    severity: Severity
+    emergency: bool
+    photo_count: int
+    notified_cell_id: int | None  # the cell whose managers got the alert (may be an ancestor)
+    notified_member_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    case_id: int
+    number: str
+    distance_m: float | None  # None when only a photo matched
+    photo_match: bool
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+async def cell_chain(session: AsyncSession, cell_id: int) -> list[GridCell]:
+    """The cell and its ancestors, the city first."""
+    cell = await session.get(GridCell, cell_id)
+    if cell is None:
+        return []
+    ids = path_ids(cell.path) or [cell.id]
+    rows = {c.id: c for c in await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))}
+    rows[cell.id] = cell
+    return [rows[i] for i in ids if i in rows]
+
+
+def first_alarm(now: datetime, allowed: timedelta, reminders_at: tuple[float, ...]) -> datetime:
+    """The first time the sweep must look: the first reminder, else the deadline itself."""
+    fractions = [f for f in reminders_at if 0 < f < 1]
+    return now + allowed * min(fractions) if fractions else now + allowed
+
+
+def case_number(prefix: str, year: int, case_id: int) -> str:
+    return f"{prefix}-{year}-{case_id:06d}"
+
+
+async def _managers(session: AsyncSession, cell_ids: list[int]) -> dict[int, list[Member]]:
+    if not cell_ids:
+        return {}
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.cell_id.in_(cell_ids), Member.role == Role.MANAGER, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    found: dict[int, list[Member]] = {}
+    for member in rows:
+        assert member.cell_id is not None
+        found.setdefault(member.cell_id, []).append(member)
+    return found
+
+
+async def recipients(
+    session: AsyncSession, chain: list[GridCell], emergency: bool, source: WaterSource | None
+) -> tuple[int | None, list[Member]]:
+    """Who hears of a new case: the cell's managers (or the nearest ancestor's that has some);
+    for an emergency, also every level up to the city and the source's linked leader."""
+    by_cell = await _managers(session, [c.id for c in chain])
+    chosen: list[Member] = []
+    notified_cell: int | None = None
+    for cell in reversed(chain):
+        if by_cell.get(cell.id):
+            chosen.extend(by_cell[cell.id])
+            notified_cell = cell.id
+            break
+    if emergency:
+        for cell in chain:
+            chosen.extend(by_cell.get(cell.id, []))
+        if source is not None and source.leader_id is not None:
+            leader = await session.get(Member, source.leader_id)
+            if leader is not None and leader.active:
+                chosen.append(leader)
+    unique: dict[int, Member] = {}
+    for member in chosen:
+        unique.setdefault(member.id, member)
+    return notified_cell, list(unique.values())
+
+
+def _route(draft: Draft, grid: Locator) -> tuple[int, int | None, str | None]:
+    """(cell, water source, zone) for the draft's place; the menu choice when outside the grid."""
+    assert draft.lat is not None and draft.lon is not None
+    place = grid.locate(draft.lat, draft.lon)
+    if place.cell_id is not None:
+        return place.cell_id, place.source_id, place.zone
+    if draft.chosen_cell_id is None:
+        raise DraftError("outside_grid")
+    source_id = place.source_id or draft.extra.get("source_id")
+    return draft.chosen_cell_id, int(source_id) if source_id else None, place.zone
+
+
+async def submit_draft(
+    session: AsyncSession, draft: Draft, settings: Settings, grid: Locator, now: datetime
+) -> IntakeResult:
+    """The draft becomes a case: number, cell, source and zone, first deadline, first event,
+    the photos moved over, notices queued, and the draft dropped. The caller commits."""
+    photos = await draft_photos(session, draft.id)
+    missing = missing_answers(draft, len(photos))
+    if missing:
+        raise DraftError("incomplete", missing=[m.value for m in missing])
+    category = settings.category(draft.category or "")
+    if category is None:
+        raise DraftError("incomplete", missing=["category"])
+    await check_rate(session, draft.member_id, now, settings.cases)
+    cell_id, source_id, zone = _route(draft, grid)
+    severity = Severity(draft.severity or category.severity)
+    if zone == Zone.GRADE1:
+        severity = severity.raised()
+    deadlines: Deadlines = settings.deadlines
+    allowed = deadlines.allowed(Stage.ACCEPT, severity)
+    year = now.astimezone(ZoneInfo(settings.locale.timezone)).year
+    assert draft.lat is not None and draft.lon is not None
+    case = Case(
+        number=f"pending-{draft.id}-{now.timestamp():.6f}",
+        source=CaseSource.PUBLIC,
+        reporter_id=draft.member_id,
+        anonymous=draft.anonymous,
+        category=category.code,
+        severity=severity,
+        emergency=category.emergency,
+        description=draft.description or "",
+        lat=draft.lat,
+        lon=draft.lon,
+        origin_cell_id=cell_id,
+        cell_id=cell_id,
+        water_source_id=source_id,
+        zone=zone,
+        stage=Stage.ACCEPT,
+        stage_started_at=now,
+        due_at=now + allowed,
+        next_alarm_at=first_alarm(now, allowed, deadlines.reminders_at),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    case.number = case_number(settings.cases.number_prefix, year, case.id)
+    await session.execute(
+        update(Photo).where(Photo.draft_id == draft.id).values(case_id=case.id, draft_id=None)
+    )
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_id=draft.member_id,
+            kind="reported",
+            at=now,
+            payload={
+                "photos": len(photos),
+                "place_source": draft.place_source,
+                "severity": severity.value,
+                "zone": zone,
+            },
+        )
+    )
+    chain = await cell_chain(session, cell_id)
+    source = await session.get(WaterSource, source_id) if source_id else None
+    notified_cell, members = await recipients(session, chain, category.emergency, source)
+    for member in members:
+        await queue_notice(
+            session,
+            kind="case_new",
+            recipient=member,
+            case_id=case.id,
+            payload={"case_id": case.id},
+            dedupe_key=f"case_new:{case.id}:{member.id}",
+        )
+    await discard_draft(session, draft)
+    await session.flush()
+    return IntakeResult(
+        case_id=case.id,
+        number=case.number,
+        cell_id=cell_id,
+        cell_path=tuple(c.name for c in chain),
+        water_source=source.name if source else None,
+        zone=zone,
+        severity=severity,
+        emergency=category.emergency,
+        photo_count=len(photos),
+        notified_cell_id=notified_cell,
+        notified_member_ids=tuple(m.id for m in members),
+    )
+
+
+async def find_duplicates(
+    session: AsyncSession,
+    category: str,
+    lat: float,
+    lon: float,
+    phashes: list[str],
+    now: datetime,
+    rules: CaseRules,
+) -> list[Duplicate]:
+    """Open cases that may be the same problem: same category within the radius and window,
+    or any open case of the window holding a photo within the pHash distance. Nearest first."""
+    since = now - rules.duplicate_window
+    # A bounding box in SQL, then the exact distance here.
+    dlat = rules.duplicate_radius_m / 111_320.0
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    nearby = await session.scalars(
+        select(Case).where(
+            Case.category == category,
+            Case.state.in_(list(OPEN_STATES)),
+            Case.created_at >= since,
+            Case.lat.between(lat - dlat, lat + dlat),
+            Case.lon.between(lon - dlon, lon + dlon),
+        )
+    )
+    found: dict[int, Duplicate] = {}
+    for case in nearby:
+        d = distance_m(lat, lon, case.lat, case.lon)
+        if d <= rules.duplicate_radius_m:
+            found[case.id] = Duplicate(case.id, case.number, d, photo_match=False)
+    if phashes:
+        rows = await session.execute(
+            select(Case, Photo.phash)
+            .join(Photo, Photo.case_id == Case.id)
+            .where(Case.state.in_(list(OPEN_STATES)), Case.created_at >= since)
+        )
+        for case, phash in rows:
+            if any(hamming(phash, mine) <= rules.duplicate_phash_distance for mine in phashes):
+                prior = found.get(case.id)
+                found[case.id] = Duplicate(
+                    case.id,
+                    case.number,
+                    prior.distance_m if prior else distance_m(lat, lon, case.lat, case.lon),
+                    photo_match=True,
+                )
+    return sorted(found.values(), key=lambda d: (d.distance_m or 0.0, d.case_id))
+
+
+async def attach_to_case(
+    session: AsyncSession, draft: Draft, case_id: int, now: datetime
+) -> Case:
+    """Add the draft's photos (and words) to an open case instead of filing a new one."""
+    case = await session.get(Case, case_id)
+    if case is None or not case.is_open:
+        raise DraftError("case_closed")
+    photos = await draft_photos(session, draft.id)
+    await session.execute(
+        update(Photo)
+        .where(Photo.draft_id == draft.id)
+        .values(case_id=case.id, draft_id=None, kind=PhotoKind.EVIDENCE)
+    )
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_id=draft.member_id,
+            kind="evidence_added",
+            at=now,
+            payload={
+                "photo_ids": [p.id for p in photos],
+                "description": draft.description or "",
+                "lat": draft.lat,
+                "lon": draft.lon,
+            },
+        )
+    )
+    await discard_draft(session, draft)
+    await session.flush()
+    return case

@@ -1,0 +1,105 @@
+"""A small world for report tests: the demo Huzhou grid, its index, and people in it.
+
+Shared by tests/test_drafts.py, tests/test_intake.py and tests/test_report_*.py.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import GridCell, Member, Role, WaterSource
+from services.grid_import import import_grid
+from services.routing import GridIndex, load_grid_index
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
+
+# Points of the demo grid (lat, lon).
+IN_GRADE1 = (30.79, 119.96)  # 老虎潭水库 grade I zone, village 妙西东北村
+PLAIN_VILLAGE = (30.74, 120.17)  # 东林东南村, no protection zone
+OUTSIDE = (31.6, 121.3)  # beyond Huzhou: outside every cell
+
+
+@dataclass
+class World:
+    grid: GridIndex
+    city: int
+    county: int
+    township: int  # 妙西镇
+    village: int  # 妙西东北村
+    source: int  # 老虎潭水库
+    reporter: Member
+    village_manager: Member
+    township_manager: Member
+    city_manager: Member
+    leader: Member
+
+
+def _member(uid: int, name: str, role: Role = Role.VOLUNTEER, cell: int | None = None) -> Member:
+    return Member(
+        platform_user_id=str(uid),
+        chat_id=str(uid),
+        display_name=name,
+        role=role,
+        cell_id=cell,
+        language="en",
+    )
+
+
+async def _cell(session: AsyncSession, code: str) -> int:
+    cell = await session.scalar(select(GridCell).where(GridCell.code == code))
+    assert cell is not None, code
+    return cell.id
+
+
+async def build_world(session: AsyncSession, *, reporter_uid: int = 1001) -> World:
+    """Import the demo grid, add a reporter, managers at three levels and the linked leader;
+    commits."""
+    await import_grid(session, json.loads(DEMO.read_text(encoding="utf-8")), commit=False)
+    await session.flush()
+    city, county = await _cell(session, "330500"), await _cell(session, "330502")
+    township, village = await _cell(session, "330502100"), await _cell(session, "330502100004")
+    source = await session.scalar(select(WaterSource).where(WaterSource.code == "WS-LHT"))
+    assert source is not None
+    people = [
+        _member(reporter_uid, "Reporter <b>"),
+        _member(2001, "Village manager", Role.MANAGER, village),
+        _member(2002, "Township manager", Role.MANAGER, township),
+        _member(2003, "City manager", Role.MANAGER, city),
+        _member(2004, "Leader", Role.LEADER, county),
+    ]
+    session.add_all(people)
+    await session.flush()
+    source.leader_id = people[4].id
+    await session.commit()
+    grid = await load_grid_index(session)
+    return World(grid, city, county, township, village, source.id, *people)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A picture's facts as services.photos reports them, for service tests without Pillow."""
+
+    sha256: str
+    phash: str
+    mime: str = "image/jpeg"
+    size_bytes: int = 1000
+    width: int = 800
+    height: int = 600
+    exif_time: datetime | None = None
+    exif_lat: float | None = None
+    exif_lon: float | None = None
+
+
+def facts(n: int, *, phash: str | None = None, gps: tuple[float, float] | None = None) -> Facts:
+    return Facts(
+        sha256=f"{n:064x}",
+        phash=phash or f"{n * 0x9E3779B97F4A7C15 % 2**64:016x}",
+        exif_lat=gps[0] if gps else None,
+        exif_lon=gps[1] if gps else None,
+    )
