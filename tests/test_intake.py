@@ -1,0 +1,212 @@
+"""Intake: a finished draft becomes a routed case with its deadline, event and alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role
+from models.db import SessionFactory
+from services import drafts, intake
+from services.drafts import DraftError, PlaceSource
+from services.settings import Settings, Severity, Stage
+from tests.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+async def _draft(
+    s: AsyncSession, world: World, settings: Settings, category: str, place: tuple[float, float],
+    *, photos: int = 2, when: datetime = NOW,
+) -> Draft:
+    draft = (await drafts.start_draft(s, world.reporter, "1001", when, settings.cases,
+                                      restart=True)).draft
+    cat = settings.category(category)
+    assert cat is not None
+    await drafts.set_category(s, draft, cat, when)
+    for n in range(photos):
+        await drafts.add_photo(s, draft, facts(n + 1), f"p{n}.jpg", when, settings.cases)
+    await drafts.set_place(s, draft, *place, PlaceSource.LOCATION, when)
+    await drafts.set_description(s, draft, "pipe <b>discharging</b>", when, settings.cases)
+    return draft
+
+
+async def _notified(s: AsyncSession, case_id: int) -> set[int]:
+    rows = await s.scalars(select(Outbox).where(Outbox.case_id == case_id))
+    notices = list(rows)
+    assert all(n.kind == "case_new" and n.payload == {"case_id": case_id} for n in notices)
+    return {n.recipient_id for n in notices if n.recipient_id is not None}
+
+
+async def test_a_report_in_a_grade1_zone_lands_with_the_village_raised_one_severity(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        draft = await _draft(s, world, settings, "garbage", IN_GRADE1)
+        result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
+        await s.commit()
+    async with session_factory() as s:
+        case = await s.get(Case, result.case_id)
+        assert case is not None
+        assert case.number == f"HZ-2026-{case.id:06d}" == result.number
+        assert (case.cell_id, case.origin_cell_id) == (world.village, world.village)
+        assert (case.water_source_id, case.zone) == (world.source, "grade1")
+        assert case.severity == Severity.HIGH  # garbage is medium; grade I raises it
+        assert not case.emergency and case.description == "pipe <b>discharging</b>"
+        assert result.cell_path == ("湖州市", "吴兴区", "妙西镇", "妙西东北村")
+        assert result.water_source == "老虎潭水库"
+        allowed = settings.deadlines.allowed(Stage.ACCEPT, Severity.HIGH)
+        assert (case.stage, case.stage_started_at, case.due_at) == ("accept", NOW, NOW + allowed)
+        assert case.next_alarm_at == NOW + allowed * settings.deadlines.reminders_at[0]
+        photos = list(await s.scalars(select(Photo).where(Photo.case_id == case.id)))
+        assert len(photos) == 2 and all(p.draft_id is None for p in photos)
+        event = (await s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))).one()
+        assert (event.kind, event.actor_id) == ("reported", world.reporter.id)
+        assert await _notified(s, case.id) == {world.village_manager.id}
+        assert await s.scalar(select(func.count(Draft.id))) == 0
+
+
+async def test_an_emergency_alerts_every_level_up_to_the_city_and_the_linked_leader(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        draft = await _draft(s, world, settings, "spill", IN_GRADE1)
+        result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
+        await s.commit()
+        assert result.emergency and result.severity == Severity.URGENT
+        assert await _notified(s, result.case_id) == {
+            world.village_manager.id, world.township_manager.id, world.city_manager.id,
+            world.leader.id,
+        }
+
+
+async def test_a_cell_without_managers_alerts_the_nearest_level_above_that_has_some(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        draft = await _draft(s, world, settings, "garbage", PLAIN_VILLAGE)  # 东林镇: nobody
+        result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
+        await s.commit()
+        assert result.cell_path[-1] == "东林东南村" and result.zone is None
+        assert result.notified_cell_id == world.city
+        assert await _notified(s, result.case_id) == {world.city_manager.id}
+
+
+async def test_a_place_outside_every_cell_needs_a_cell_from_the_menus(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        draft = await _draft(s, world, settings, "garbage", OUTSIDE)
+        with pytest.raises(DraftError) as refused:
+            await intake.submit_draft(s, draft, settings, world.grid, NOW)
+        assert refused.value.reason == "outside_grid"
+        await s.rollback()
+        assert await s.scalar(select(func.count(Case.id))) == 0
+        await s.refresh(world.reporter)
+        draft = await _draft(s, world, settings, "garbage", OUTSIDE)
+        await drafts.set_place(s, draft, *OUTSIDE, PlaceSource.TYPED, NOW,
+                               chosen_cell_id=world.village, source_id=world.source)
+        result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
+        await s.commit()
+        assert (result.cell_id, result.water_source) == (world.village, "老虎潭水库")
+
+
+async def test_an_incomplete_draft_writes_nothing(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        draft = await _draft(s, world, settings, "garbage", IN_GRADE1, photos=0)
+        with pytest.raises(DraftError) as refused:
+            await intake.submit_draft(s, draft, settings, world.grid, NOW)
+        assert refused.value.values == {"missing": ["photos"]}
+        await s.rollback()
+        assert await s.scalar(select(func.count(Case.id))) == 0
+        assert await s.scalar(select(func.count(Outbox.id))) == 0
+
+
+async def test_case_numbers_follow_the_prefix_the_local_year_and_the_id(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    new_year_eve = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 01:00 on 1 Jan in Shanghai
+    async with session_factory() as s:
+        world = await build_world(s)
+        first = await intake.submit_draft(
+            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+        second = await intake.submit_draft(
+            s, await _draft(s, world, settings, "garbage", PLAIN_VILLAGE, when=new_year_eve),
+            settings, world.grid, new_year_eve)
+        await s.commit()
+        assert first.number == f"HZ-2026-{first.case_id:06d}"
+        assert second.number == f"HZ-2027-{second.case_id:06d}"
+
+
+async def test_duplicates_are_found_by_place_and_category_or_by_a_similar_photo(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    rules = settings.cases
+    async with session_factory() as s:
+        world = await build_world(s)
+        first = await intake.submit_draft(
+            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+        await s.commit()
+        lat, lon = IN_GRADE1
+        near = lat + 0.001  # ~111 m north
+        later = NOW + timedelta(days=1)
+        found = await intake.find_duplicates(s, "garbage", near, lon, [], later, rules)
+        assert [(d.number, d.photo_match) for d in found] == [(first.number, False)]
+        assert found[0].distance_m is not None and 100 < found[0].distance_m < 125
+        # another category, far away, or too late: not a duplicate
+        assert await intake.find_duplicates(s, "outfall", near, lon, [], later, rules) == []
+        assert await intake.find_duplicates(s, "garbage", lat + 0.01, lon, [], later, rules) == []
+        too_late = NOW + rules.duplicate_window + timedelta(minutes=1)
+        assert await intake.find_duplicates(s, "garbage", near, lon, [], too_late, rules) == []
+        # a photo 3 bits away from one of the case's photos matches anywhere, any category
+        photo_hash = facts(1).phash
+        close = f"{int(photo_hash, 16) ^ 0b10101:016x}"
+        far_away = await intake.find_duplicates(s, "outfall", 30.0, 119.0, [close], later, rules)
+        assert [(d.number, d.photo_match) for d in far_away] == [(first.number, True)]
+        distant = f"{int(photo_hash, 16) ^ 0xFFFF:016x}"
+        assert await intake.find_duplicates(s, "outfall", 30.0, 119.0, [distant], later,
+                                            rules) == []
+
+
+async def test_adding_photos_to_an_existing_case_records_evidence_and_drops_the_draft(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        first = await intake.submit_draft(
+            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+        second = await _draft(s, world, settings, "garbage", IN_GRADE1, photos=3)
+        case = await intake.attach_to_case(s, second, first.case_id, NOW)
+        await s.commit()
+        assert case.id == first.case_id
+        photos = await s.scalar(select(func.count(Photo.id)).where(Photo.case_id == case.id))
+        assert photos == 5
+        kinds = [e.kind for e in await s.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
+        assert kinds == ["reported", "evidence_added"]
+        assert await s.scalar(select(func.count(Case.id))) == 1
+        assert await s.scalar(select(func.count(Draft.id))) == 0
+
+
+async def test_inactive_managers_are_not_alerted(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        manager = await s.get(Member, world.village_manager.id)
+        assert manager is not None and manager.role == Role.MANAGER
+        manager.active = False
+        result = await intake.submit_draft(
+            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+        await s.commit()
+        assert await _notified(s, result.case_id) == {world.township_manager.id}
