@@ -116,6 +116,8 @@ class _Parsed:
     sources: dict[str, _Source] = field(default_factory=dict)
     zones: dict[tuple[str, Zone], _Zone] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # codes of features already refused, so their dependants are not blamed for it again
+    broken: set[str] = field(default_factory=set)
 
 
 def _label(index: int, props: dict[str, Any]) -> str:
@@ -182,6 +184,7 @@ def _parse(collection: Any) -> _Parsed:
             parsed, label, props, feat.get("geometry"))
         if problem:
             parsed.problems.append(f"{label}: {problem}")
+            parsed.broken.add(str(_text(props, "code")))
     return parsed
 
 
@@ -270,6 +273,8 @@ def _check_tree(parsed: _Parsed, known: dict[str, _Known]) -> None:
                 problems.append(f"{cell.label}: a {cell.level} needs a parent")
             continue
         parent = known.get(cell.parent)
+        if parent is None and cell.parent in parsed.broken:
+            continue
         if parent is None:
             problems.append(f"{cell.label}: unknown parent {cell.parent} (not in the file "
                             "nor in the database)")
@@ -334,10 +339,10 @@ def _validate(parsed: _Parsed, cells: list[GridCell], sources: list[WaterSource]
     _check_tree(parsed, known)
     source_codes = {s.code for s in sources} | set(parsed.sources)
     for src in parsed.sources.values():
-        if src.cell is not None and src.cell not in known:
+        if src.cell is not None and src.cell not in known and src.cell not in parsed.broken:
             parsed.problems.append(f"{src.label}: unknown cell {src.cell}")
     for zone in parsed.zones.values():
-        if zone.source not in source_codes:
+        if zone.source not in source_codes and zone.source not in parsed.broken:
             parsed.problems.append(f"{zone.label}: unknown water source {zone.source}")
     return _overlap_warnings(known) + _zone_warnings(parsed, sources)
 
@@ -352,9 +357,7 @@ async def import_grid(session: AsyncSession, collection: dict[str, Any], *,
     cells = list((await session.scalars(select(GridCell))).all())
     sources = list((await session.scalars(select(WaterSource))).all())
     parsed = _parse(collection)
-    report = ImportReport()
-    if not parsed.problems:
-        report.warnings = _validate(parsed, cells, sources)
+    report = ImportReport(warnings=_validate(parsed, cells, sources))
     if parsed.problems:
         raise GridImportError(parsed.problems)
     report.cells_not_in_file = sum(1 for c in cells if c.code not in parsed.cells)
