@@ -152,7 +152,7 @@ def render_display_copy(
         for _ in range(3):  # the band's height and the photo's width depend on each other
             band = len(wrapped) * line_height + 2 * pad if wrapped else 0
             size = _fit(seen, (max_side, max_side - band))
-            canvas_w = min(max_side, max(size[0], _MIN_STAMP_WIDTH))
+            canvas_w = min(max_side, max(size[0], _MIN_STAMP_WIDTH if lines else 0))
             again = _wrap(measure, lines, font, canvas_w - 2 * pad)
             if again == wrapped:
                 break

@@ -105,15 +105,44 @@ def jpeg_with_exif(
     *,
     seed: int = 1,
     orientation: int = 1,
-    **exif_fields: object,
+    taken: str | None = TAKEN,
+    offset: str | None = None,
+    lat: float | None = LAT,
+    lon: float | None = LON,
+    lat_ref: str | None = None,
+    lon_ref: str | None = None,
 ) -> bytes:
-    """A photo "sent as a file": EXIF with GPS, DateTimeOriginal and (optionally) orientation.
+    """A photo "sent as a file": EXIF with GPS, DateTimeOriginal, orientation, and a COM comment
+    (b"secret comment") that must never reach a copy we make.
 
     With orientation 6 the stored pixels are landscape but the picture is meant to be
     portrait (the camera was turned), as phones do it.
     """
-    exif = exif_block(orientation=orientation, **exif_fields)  # type: ignore[arg-type]
+    exif = exif_block(orientation=orientation, taken=taken, offset=offset, lat=lat, lon=lon,
+                      lat_ref=lat_ref, lon_ref=lon_ref)
     return jpeg(width, height, seed=seed, exif=exif, comment=b"secret comment")
+
+
+def marked_jpeg(orientation: int = 6, width: int = 600, height: int = 800) -> bytes:
+    """A picture whose upright form is red on top and blue below, stored turned as a camera
+    does for `orientation` (6: the phone was held upright, the sensor wrote it sideways)."""
+    upright = Image.new("RGB", (width, height), (220, 20, 20))
+    upright.paste((20, 20, 220), (0, height // 2, width, height))
+    stored = upright
+    undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
+            8: Image.Transpose.ROTATE_270}
+    if orientation in undo:
+        stored = upright.transpose(undo[orientation])
+    exif = exif_block(orientation=orientation)
+    out = BytesIO()
+    stored.save(out, "JPEG", quality=90, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def bmp(width: int = 64, height: int = 48) -> bytes:
+    out = BytesIO()
+    scene(width, height, 9).save(out, "BMP")
+    return out.getvalue()
 
 
 def large_jpeg(seed: int = 7) -> bytes:
