@@ -1,0 +1,299 @@
+"""Deadlines that climb the grid: the sweep that reminds, escalates and issues supervision orders.
+
+The database is the schedule: `case.next_alarm_at` (indexed) says when the sweep must look at a
+case again, so there is no job per case and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Case, CaseEvent, GridCell, Level, Member, Role, WaterSource
+from services.i18n import N_
+from services.notices import queue_notice
+from services.settings import Settings, Severity, Stage
+
+log = logging.getLogger(__name__)
+
+# Escalation colours by escalation level (1 yellow, 2 orange, 3 and more red).
+COLOURS: dict[int, str] = {0: "", 1: "yellow", 2: "orange", 3: "red"}
+COLOUR_LABELS: dict[str, str] = {
+    "": N_("no colour"),
+    "yellow": N_("yellow"),
+    "orange": N_("orange"),
+    "red": N_("red"),
+}
+STAGE_LABELS: dict[str, str] = {
+    Stage.ACCEPT: N_("acceptance"),
+    Stage.PLAN: N_("rectification plan"),
+    Stage.RECTIFY: N_("rectification"),
+    Stage.CHECK: N_("check"),
+}
+LEADER_LEVELS = frozenset({Level.COUNTY, Level.CITY})
+BATCH_SIZE = 500
+
+
+def colour_of(level: int) -> str:
+    """The colour code of an escalation level: "", "yellow", "orange" or "red"."""
+    return COLOURS[min(max(level, 0), 3)]
+
+
+def reminder_times(case: Case, settings: Settings) -> list[datetime]:
+    """When the reminders of the current stage fall, in order (empty without a deadline)."""
+    if case.due_at is None:
+        return []
+    start = case.stage_started_at or case.due_at
+    span = case.due_at - start
+    return [start + span * f for f in sorted(settings.deadlines.reminders_at)]
+
+
+def schedule_alarm(case: Case, settings: Settings) -> datetime | None:
+    """The next moment the sweep must look at the case: the next unsent reminder, else the due.
+
+    The workflow calls this after it changes a deadline; None when nothing is being chased.
+    """
+    if case.stage is None or case.due_at is None or not case.is_open:
+        return None
+    times = reminder_times(case, settings)
+    if case.reminders_sent < len(times):
+        return times[case.reminders_sent]
+    return case.due_at
+
+
+def start_stage(
+    case: Case, stage: Stage, settings: Settings, now: datetime, due: datetime | None = None
+) -> None:
+    """Start chasing `stage`: due after the configured time (or at `due`), reminders reset."""
+    case.stage = stage
+    case.stage_started_at = now
+    case.due_at = due or now + settings.deadlines.allowed(stage, Severity(case.severity))
+    case.reminders_sent = 0
+    case.next_alarm_at = schedule_alarm(case, settings)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did; the CLI prints it and the tests read it."""
+
+    examined: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    orders_issued: int = 0
+    orders_escalated: int = 0
+    orders_resolved: int = 0
+    conflicts: int = 0
+
+
+async def cell_managers(session: AsyncSession, cell_id: int) -> list[Member]:
+    """The active managers of one cell (the people a case in it is pushed to)."""
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.cell_id == cell_id, Member.role == Role.MANAGER, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def managers_at_or_above(session: AsyncSession, cell_id: int | None) -> list[Member]:
+    """Managers of the cell, or of the nearest cell above that has any."""
+    while cell_id is not None:
+        found = await cell_managers(session, cell_id)
+        if found:
+            return found
+        cell_id = await session.scalar(select(GridCell.parent_id).where(GridCell.id == cell_id))
+    return []
+
+
+async def responsible_members(session: AsyncSession, case: Case) -> list[Member]:
+    """Who is chased for a case: its assignee, else the managers of its cell (or above)."""
+    if case.assignee_id is not None:
+        assignee = await session.get(Member, case.assignee_id)
+        if assignee is not None and assignee.active:
+            return [assignee]
+    return await managers_at_or_above(session, case.cell_id)
+
+
+async def source_leader(session: AsyncSession, case: Case) -> Member | None:
+    """The leader linked to the case's water source, if any and active."""
+    if case.water_source_id is None:
+        return None
+    leader_id = await session.scalar(
+        select(WaterSource.leader_id).where(WaterSource.id == case.water_source_id)
+    )
+    leader = await session.get(Member, leader_id) if leader_id is not None else None
+    return leader if leader is not None and leader.active else None
+
+
+def _stamp(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+async def send_reminder(session: AsyncSession, case: Case, number: int, now: datetime) -> int:
+    """Reminder `number` (1-based) of the current deadline, at most once per member and due."""
+    assert case.due_at is not None
+    sent = 0
+    for member in await responsible_members(session, case):
+        await queue_notice(
+            session,
+            kind="reminder",
+            recipient=member,
+            case_id=case.id,
+            payload={"case_id": case.id, "stage": case.stage, "n": number},
+            dedupe_key=f"reminder:{case.id}:{case.stage}:{number}:{_stamp(case.due_at)}:{member.id}",
+        )
+        sent += 1
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind="reminded",
+            at=now,
+            payload={"stage": case.stage, "n": number, "due_at": case.due_at.isoformat()},
+        )
+    )
+    return sent
+
+
+async def escalate(
+    session: AsyncSession, settings: Settings, case: Case, now: datetime, report: SweepReport
+) -> None:
+    """A missed deadline: lift the case one level, colour it, alert above, renew the deadline."""
+    from services.supervision import issue_order  # supervision builds on these helpers
+
+    cell = await session.get(GridCell, case.cell_id)
+    assert cell is not None
+    parent = await session.get(GridCell, cell.parent_id) if cell.parent_id is not None else None
+    target = parent or cell
+    missed_stage = case.stage
+    case.cell_id = target.id
+    if parent is not None:
+        case.assignee_id = None  # the level above now holds the case until it hands it down
+    case.escalation_level += 1
+    case.missed_deadlines += 1
+    colour = colour_of(case.escalation_level)
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind="escalated",
+            at=now,
+            payload={
+                "stage": missed_stage,
+                "from_cell": cell.id,
+                "to_cell": target.id,
+                "level": case.escalation_level,
+                "colour": colour,
+                "missed": case.missed_deadlines,
+            },
+        )
+    )
+    start_stage(case, Stage(missed_stage or Stage.ACCEPT), settings, now)
+    recipients = list(await managers_at_or_above(session, target.id))
+    if target.level_enum in LEADER_LEVELS:
+        leader = await source_leader(session, case)
+        if leader is not None and all(m.id != leader.id for m in recipients):
+            recipients.append(leader)
+    for member in recipients:
+        await queue_notice(
+            session,
+            kind="escalated",
+            recipient=member,
+            case_id=case.id,
+            payload={
+                "case_id": case.id,
+                "stage": missed_stage,
+                "from_cell": cell.id,
+                "to_cell": target.id,
+                "level": case.escalation_level,
+            },
+            dedupe_key=f"escalated:{case.id}:{case.missed_deadlines}:{member.id}",
+        )
+    report.escalations += 1
+    if case.missed_deadlines == 2:
+        await issue_order(session, settings, case, issuer=None, now=now)
+        report.orders_issued += 1
+
+
+async def process_case(
+    session: AsyncSession, settings: Settings, case: Case, now: datetime, report: SweepReport
+) -> None:
+    """Whatever is due on one case at `now`, then its next alarm (always later than `now`)."""
+    report.examined += 1
+    if not case.is_open or case.stage is None or case.due_at is None:
+        case.next_alarm_at = None
+        return
+    if now >= case.due_at:
+        await escalate(session, settings, case, now, report)
+    else:
+        passed = sum(1 for moment in reminder_times(case, settings) if moment <= now)
+        if passed > case.reminders_sent:
+            report.reminders += await send_reminder(session, case, passed, now)
+            case.reminders_sent = passed
+    alarm = schedule_alarm(case, settings)
+    if alarm is not None and alarm <= now:  # a zero-length deadline: look again next sweep
+        alarm = now + timedelta(seconds=1)
+    case.next_alarm_at = alarm
+
+
+def _lock(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def due_batch(
+    session: AsyncSession, now: datetime, limit: int = BATCH_SIZE
+) -> list[Case]:
+    """The next cases due, by the indexed alarm; locked and skipped-if-locked on PostgreSQL."""
+    stmt = (
+        select(Case).where(Case.next_alarm_at <= now).order_by(Case.next_alarm_at).limit(limit)
+    )
+    if _lock(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(await session.scalars(stmt))
+
+
+async def sweep(
+    session: AsyncSession, settings: Settings, now: datetime, *, batch_size: int = BATCH_SIZE
+) -> SweepReport:
+    """Remind, escalate and issue orders for everything due at `now`; commits per batch.
+
+    On PostgreSQL two sweeps may run at once: rows locked by one are skipped by the other,
+    and a committed case has its alarm moved past `now`, so each case is acted on once.
+    """
+    from services.supervision import sweep_orders
+
+    report = SweepReport()
+    while True:
+        batch = await due_batch(session, now, batch_size)
+        if not batch:
+            break
+        try:
+            for case in batch:
+                await process_case(session, settings, case, now, report)
+            await session.commit()
+        except StaleDataError:
+            # A case changed under us (SQLite has no row locks); the next sweep looks again.
+            await session.rollback()
+            report.conflicts += 1
+            log.warning("sweep: a case changed during the sweep; batch left for the next one")
+            break
+    await sweep_orders(session, settings, now, report)
+    await session.commit()
+    return report
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer of an action on a case: done, or refused with a reason (an untranslated msgid)."""
+
+    ok: bool
+    reason: str = ""
+    case: Case | None = None
+
+
+def contains(outer: GridCell, inner: GridCell) -> bool:
+    """Whether `outer` is `inner` or one of the cells above it (materialised paths)."""
+    return inner.path.startswith(outer.path)
