@@ -1,0 +1,115 @@
+"""The composition root: build the Application, its dependencies, handlers and jobs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.jobs import add_jobs
+from bot.outbox import recover_interrupted
+from handlers.context import Ctx, Deps, GridApp
+from handlers.wiring import add_handlers, menu_commands
+from models.db import SessionFactory
+from services.i18n import N_, normalize, translator
+from services.routing import GridIndexHolder
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def build_application(
+    settings: Settings,
+    sessions: SessionFactory,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> GridApp:
+    """The bot, wired: Deps in bot_data, every handler, the outbox job, one error handler.
+
+    `request`/`get_updates_request` let tests and the sandbox put a Bot API stand-in under it.
+    """
+    if not settings.telegram.token:
+        raise ValueError(
+            f"{settings.source}: telegram.token: no bot token "
+            "(set GRIDPATROL_TELEGRAM_TOKEN, or run `gridpatrol sandbox`)"
+        )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram.token)
+        .base_url(settings.telegram.api_base_url)
+        .base_file_url(settings.telegram.file_base_url)
+        .context_types(ContextTypes(context=Ctx))
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: GridApp = builder.build()
+    app.bot_data["deps"] = Deps(settings=settings, sessions=sessions, grid=GridIndexHolder())
+    add_handlers(app)
+    app.add_error_handler(on_error)
+    add_jobs(app)
+    return app
+
+
+async def _post_init(app: GridApp) -> None:
+    """Load the grid index, settle interrupted sends, and set the command menu per language."""
+    deps: Deps = app.bot_data["deps"]
+    async with deps.sessions() as session:
+        index = await deps.grid.reload(session)
+    log.info("grid index loaded: %d cells", len(index))
+    interrupted = await recover_interrupted(deps)
+    if interrupted:
+        log.warning("%d notices were interrupted while sending; marked uncertain", interrupted)
+    await set_commands(app, deps.settings)
+
+
+async def set_commands(app: GridApp, settings: Settings) -> None:
+    """The general command list (Telegram cannot scope menus by our roles) in each language."""
+    commands = menu_commands()
+    for code, language in (*MENU_LANGUAGES, (None, settings.locale.default)):
+        t = translator(language)
+        await app.bot.set_my_commands(
+            [BotCommand(command, t(description)) for command, description in commands],
+            language_code=code,
+        )
+
+
+async def on_error(update: object, ctx: Ctx) -> None:
+    """Log the exception with the update that caused it, and apologise to the user."""
+    error = ctx.error
+    described: Any = update.to_dict() if isinstance(update, Update) else str(update)
+    log.error(
+        "error while handling an update: %s\nupdate = %s",
+        error,
+        json.dumps(described, ensure_ascii=False, default=str)[:4000],
+        exc_info=error,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    t = translator(normalize(user.language_code if user else None, _default_language(ctx)))
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(SORRY), show_alert=True)
+        else:
+            await update.effective_chat.send_message(t(SORRY), parse_mode=ParseMode.HTML)
+    except Exception:  # the apology itself failed; the log above already says why
+        log.warning("could not tell the user about the error", exc_info=True)
+
+
+def _default_language(ctx: Ctx) -> str:
+    try:
+        return ctx.deps.settings.locale.default
+    except RuntimeError:
+        return "zh_CN"

@@ -1,0 +1,474 @@
+"""`gridpatrol`: run the bot, upgrade the database, load the grid, invite people.
+
+Mistakes an administrator can make (a bad config, a database that is not there) end in one
+line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import ConfigError, load_settings, parse_duration
+from models import GridCell
+from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
+from services.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_GRID = ROOT / "data" / "demo" / "huzhou.geojson"
+PLACEHOLDER_BOT = "<your_bot>"
+T = TypeVar("T")
+
+NO_TOKEN_HELP = """\
+No Telegram bot token is set, and the local sandbox is not available in this checkout.
+
+To run on Telegram:
+  1. Open Telegram, talk to @BotFather, send /newbot and follow the steps.
+  2. Copy the token it gives you (it looks like 123456789:AA...).
+  3. export GRIDPATROL_TELEGRAM_TOKEN='<the token>'   (or set [telegram] token in config.toml)
+  4. make run
+"""
+
+
+EPILOG = """\
+commands:
+  gridpatrol run [--webhook]          run the bot on Telegram (needs a token)
+  gridpatrol sandbox                  run the bot in the local Telegram sandbox
+  gridpatrol quickstart               what `make run` does
+  gridpatrol db upgrade               create or migrate the database schema
+  gridpatrol grid import FILE         load or update the grid from GeoJSON (idempotent)
+  gridpatrol grid show [CODE]         print the grid (or one subtree) as a tree
+  gridpatrol invite --role ROLE [--cell CODE] [--source CODE] [--expires 7d] [--group]
+                                      print a single-use invite link
+  gridpatrol members list             list registered members
+
+configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
+secrets from $GRIDPATROL_TELEGRAM_TOKEN and $GRIDPATROL_DATABASE_URL.
+"""
+
+
+class CliError(Exception):
+    """A one-line failure for the administrator; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- database helpers -------------------------------------------------------------------------
+
+
+def safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_database(settings: Settings) -> None:
+    """Connect once; a database that is not reachable is one line, not a traceback."""
+    url = settings.database.url
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise CliError(
+            f"database: cannot connect to {safe_url(url)}: {reason[0] if reason else exc}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def schema_is_current(settings: Settings) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from services.database import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config(settings.database.url)).get_heads())
+    engine = make_sync_engine(settings.database.url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    return current == heads
+
+
+def upgrade_database(settings: Settings) -> None:
+    from services.database import upgrade
+
+    check_database(settings)
+    upgrade(settings.database.url)
+
+
+def with_sessions(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
+    """Run one async piece of work with a session factory, disposing the engine after."""
+
+    async def runner() -> T:
+        engine = make_engine(settings.database.url)
+        try:
+            return await work(make_session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+async def grid_is_empty(sessions: SessionFactory) -> bool:
+    async with sessions() as session:
+        return (await session.scalar(sa.select(sa.func.count()).select_from(GridCell))) == 0
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade_database(settings)
+    print(f"database {safe_url(settings.database.url)} is up to date")
+    return 0
+
+
+def import_grid_file(settings: Settings, path: Path) -> list[str]:
+    from services.grid_import import import_grid
+
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"{path}: not a readable GeoJSON file: {exc}") from None
+    if not isinstance(collection, dict):
+        raise CliError(f"{path}: not a GeoJSON FeatureCollection")
+
+    async def work(sessions: SessionFactory) -> list[str]:
+        async with sessions() as session:
+            report = await import_grid(session, collection)
+            await session.commit()
+        return report.lines()
+
+    return with_sessions(settings, work)
+
+
+def cmd_grid_import(settings: Settings, args: argparse.Namespace) -> int:
+    from services.grid_import import GridImportError
+
+    check_database(settings)
+    try:
+        lines = import_grid_file(settings, Path(args.file))
+    except GridImportError as exc:
+        print(f"{args.file}: refused, nothing was written:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_grid_show(settings: Settings, args: argparse.Namespace) -> int:
+    from services.grid import grid_tree
+
+    check_database(settings)
+
+    async def work(sessions: SessionFactory) -> list[tuple[int, GridCell]]:
+        async with sessions() as session:
+            return await grid_tree(session, args.code)
+
+    tree = with_sessions(settings, work)
+    if not tree:
+        if args.code:
+            raise CliError(f"no grid cell with code {args.code!r}")
+        print("the grid is empty (load one with: gridpatrol grid import FILE)")
+        return 0
+    for depth, cell in tree:
+        print(f"{'  ' * depth}{cell.code}  {cell.name}  [{cell.level}]")
+    return 0
+
+
+def parse_expiry(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """From config; else ask Telegram (getMe) when a token is set; else None."""
+    if settings.telegram.bot_username:
+        return settings.telegram.bot_username.lstrip("@")
+    if not settings.telegram.token:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+    from telegram.request import HTTPXRequest
+
+    bot = Bot(
+        settings.telegram.token,
+        base_url=settings.telegram.api_base_url,
+        base_file_url=settings.telegram.file_base_url,
+        request=HTTPXRequest(connect_timeout=5, read_timeout=5),
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
+def invite_link(username: str, code: str, for_group: bool) -> str:
+    return f"https://t.me/{username}?{'startgroup' if for_group else 'start'}={code}"
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from services.members import InviteSpecError, create_invite
+
+    check_database(settings)
+
+    async def work(sessions: SessionFactory) -> tuple[str, str]:
+        async with sessions() as session:
+            try:
+                invite = await create_invite(
+                    session, args.role, args.cell, args.source, args.expires, args.group
+                )
+            except InviteSpecError as exc:
+                raise CliError(f"invite: {exc}") from None
+            await session.commit()
+        return invite.code, invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+
+    code, expires = with_sessions(settings, work)
+    username = asyncio.run(bot_username(settings))
+    print(invite_link(username or PLACEHOLDER_BOT, code, args.group))
+    where = ", ".join(
+        f"{label} {value}"
+        for label, value in (("cell", args.cell), ("source", args.source))
+        if value
+    )
+    print(f"role {args.role}{', ' + where if where else ''}; single use; expires {expires}")
+    if username is None:
+        print(
+            f"note: {PLACEHOLDER_BOT} stands for your bot's username: set telegram.bot_username "
+            "in the config (or a token, to ask Telegram)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_members_list(settings: Settings, args: argparse.Namespace) -> int:
+    from services.members import list_members
+
+    check_database(settings)
+
+    async def work(sessions: SessionFactory) -> list[tuple[str, ...]]:
+        async with sessions() as session:
+            rows = await list_members(session)
+        return [
+            (
+                str(m.id),
+                m.platform,
+                m.platform_user_id,
+                m.display_name,
+                m.role,
+                cell.code if cell else "-",
+                m.language,
+                "active" if m.active else "inactive",
+            )
+            for m, cell in rows
+        ]
+
+    rows = with_sessions(settings, work)
+    if not rows:
+        print("no members yet")
+        return 0
+    header = ("id", "platform", "user id", "name", "role", "cell", "language", "state")
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)))
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.webhook:
+        raise CliError("run --webhook: webhook mode is not available yet; use polling (run)", 2)
+    if not settings.telegram.token:
+        raise CliError(
+            f"{settings.source}: telegram.token: no bot token; set GRIDPATROL_TELEGRAM_TOKEN "
+            "(or run `gridpatrol sandbox` to try the bot locally)",
+            2,
+        )
+    check_database(settings)
+    if not schema_is_current(settings):
+        raise CliError("database: the schema is not up to date; run `gridpatrol db upgrade`")
+    run_polling(settings)
+    return 0
+
+
+def run_polling(settings: Settings) -> None:
+    """Start the bot with long polling until Ctrl-C (PTB owns the event loop here)."""
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.logs import setup_logging
+
+    setup_logging(settings.logging)
+    engine = make_engine(settings.database.url, echo=settings.database.echo)
+    app = build_application(settings, make_session_factory(engine))
+
+    async def dispose(_app: Any) -> None:
+        await engine.dispose()
+
+    app.post_shutdown = dispose
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def sandbox_runner() -> Callable[[Settings], Any] | None:
+    """`bot.sandbox.runner.run_sandbox`, or None in a checkout without the sandbox."""
+    try:
+        module = importlib.import_module("bot.sandbox.runner")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("bot.sandbox", "bot.sandbox.runner"):
+            raise
+        return None
+    runner: Callable[[Settings], Any] = module.run_sandbox
+    return runner
+
+
+def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    runner = sandbox_runner()
+    if runner is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 1
+    from bot.logs import setup_logging
+
+    setup_logging(settings.logging)
+    result = runner(settings)
+    if inspect.isawaitable(result):
+        asyncio.run(_await(result))
+    return 0
+
+
+async def _await(result: Awaitable[Any]) -> None:
+    await result
+
+
+def cmd_quickstart(settings: Settings, args: argparse.Namespace) -> int:
+    """What `make run` does: migrate, load the demo grid into an empty database, then run."""
+    upgrade_database(settings)
+    if with_sessions(settings, grid_is_empty) and DEMO_GRID.exists():
+        print(f"empty grid: loading the demo grid from {DEMO_GRID.relative_to(ROOT)}")
+        print("\n".join(import_grid_file(settings, DEMO_GRID)))
+    if settings.telegram.token:
+        run_polling(settings)
+        return 0
+    if sandbox_runner() is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 1
+    return cmd_sandbox(settings, args)
+
+
+# -- the parser -------------------------------------------------------------------------------
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gridpatrol",
+        description="Grid patrol of drinking-water sources: the Telegram bot and its tools.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="configuration file (default: $GRIDPATROL_CONFIG or ./config.toml)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Command, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+        command.set_defaults(handler=handler)
+        return command
+
+    run = add("run", cmd_run, "run the bot on Telegram (long polling)")
+    run.add_argument("--webhook", action="store_true", help="webhook mode (not available yet)")
+
+    db = add("db", cmd_db_upgrade, "database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="create or migrate the schema to the latest version")
+
+    grid = add("grid", cmd_grid_show, "the four-level grid")
+    grid_sub = grid.add_subparsers(dest="grid_command", metavar="ACTION", required=True)
+    grid_import = grid_sub.add_parser(
+        "import", help="load a GeoJSON FeatureCollection of cells, sources and zones"
+    )
+    grid_import.add_argument("file", help="the GeoJSON file")
+    grid_import.set_defaults(handler=cmd_grid_import)
+    grid_show = grid_sub.add_parser("show", help="print the grid as an indented tree")
+    grid_show.add_argument("code", nargs="?", help="only the subtree under this cell")
+    grid_show.set_defaults(handler=cmd_grid_show)
+
+    invite = add("invite", cmd_invite, "create a single-use invite link giving a role in a cell")
+    invite.add_argument(
+        "--role",
+        required=True,
+        choices=["volunteer", "patroller", "manager", "leader", "supervisor", "admin"],
+    )
+    invite.add_argument("--cell", help="the grid cell code the role is for")
+    invite.add_argument("--source", help="a water source code (a leader becomes its linked leader)")
+    invite.add_argument(
+        "--expires",
+        type=parse_expiry,
+        default=timedelta(days=7),
+        help="how long the link works, e.g. 30m, 12h, 7d (default 7d)",
+    )
+    invite.add_argument("--group", action="store_true", help="an invite for a group chat")
+
+    members = add("members", cmd_members_list, "registered members")
+    members_sub = members.add_subparsers(dest="members_command", metavar="ACTION", required=True)
+    members_sub.add_parser("list", help="every member with role, cell and language")
+
+    add("sandbox", cmd_sandbox, "run the bot against the local Telegram sandbox (no token needed)")
+    add(
+        "quickstart",
+        cmd_quickstart,
+        "what `make run` does: upgrade the database, load the demo grid if the grid is empty, "
+        "then run on Telegram with a token or in the sandbox without one",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        handler: Command = args.handler
+        return handler(settings, args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

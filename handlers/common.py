@@ -1,0 +1,103 @@
+"""Helpers every handler module shares: who is talking, in which language, and safe HTML."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardMarkup, Update, User
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop
+
+from handlers.context import Ctx
+from models import Member, Role
+from services.i18n import N_, Translator, normalize, translator
+from services.members import find_member
+
+PLATFORM = "telegram"
+
+ROLE_NAMES: dict[str, str] = {
+    Role.VOLUNTEER: N_("volunteer"),
+    Role.PATROLLER: N_("patroller"),
+    Role.MANAGER: N_("grid manager"),
+    Role.LEADER: N_("linked leader"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.ADMIN: N_("administrator"),
+}
+
+LEVEL_NAMES: dict[str, str] = {
+    "city": N_("city"),
+    "county": N_("county"),
+    "township": N_("township"),
+    "village": N_("village"),
+}
+
+
+def escape(text: str) -> str:
+    """User-typed text inside an HTML message."""
+    return html.escape(text, quote=False)
+
+
+def display_name(user: User) -> str:
+    return user.full_name or user.username or str(user.id)
+
+
+def role_name(role: str, t: Translator) -> str:
+    return t(ROLE_NAMES.get(role, role))
+
+
+def level_name(level: str, t: Translator) -> str:
+    return t(LEVEL_NAMES.get(level, level))
+
+
+def language_of(update: Update, ctx: Ctx, member: Member | None = None) -> str:
+    """The member's chosen language, else Telegram's language_code, else the configured default."""
+    if member is not None:
+        return member.language
+    user = update.effective_user
+    return normalize(user.language_code if user else None, ctx.deps.settings.locale.default)
+
+
+def tr(update: Update, ctx: Ctx, member: Member | None = None) -> Translator:
+    return translator(language_of(update, ctx, member))
+
+
+async def load_member(update: Update, ctx: Ctx) -> Member | None:
+    """The registered member behind this update (detached; reload it to change it)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    async with ctx.deps.sessions() as session:
+        return await find_member(session, PLATFORM, user.id)
+
+
+async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Answer in the chat the update came from, as HTML."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+
+async def tell_to_start(update: Update, ctx: Ctx) -> None:
+    t = tr(update, ctx)
+    await reply(update, t("Please send /start first, so I know who you are."))
+
+
+async def require_member(update: Update, ctx: Ctx) -> Member | None:
+    """The member, or None after telling an unregistered user to /start."""
+    member = await load_member(update, ctx)
+    if member is None:
+        await tell_to_start(update, ctx)
+    return member
+
+
+async def registration_gate(update: Update, ctx: Ctx) -> None:
+    """Runs before every private command: someone not registered is told to /start, and stopped."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+    if command == "/start":
+        return
+    if await load_member(update, ctx) is None:
+        await tell_to_start(update, ctx)
+        raise ApplicationHandlerStop

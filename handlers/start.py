@@ -1,0 +1,265 @@
+"""Chat basics: /start (with or without an invite), /help per role, /lang and /whoami."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from handlers.common import (
+    PLATFORM,
+    display_name,
+    escape,
+    language_of,
+    level_name,
+    load_member,
+    reply,
+    require_member,
+    role_name,
+)
+from handlers.context import Ctx, GridApp
+from models import GridCell, Member, Role
+from services.i18n import N_, SUPPORTED, Translator, translator
+from services.members import (
+    InviteError,
+    InviteProblem,
+    find_member,
+    led_sources,
+    member_cell,
+    redeem_invite,
+    register_member,
+    set_language,
+)
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Register or use an invite")),
+    ("help", N_("What I can do for you")),
+    ("lang", N_("Change the language")),
+    ("whoami", N_("Your role and grid cell")),
+)
+
+LANG_CALLBACK = "lang:"
+LANGUAGE_BUTTONS = (("zh_CN", "中文"), ("en", "English"))
+
+INVITE_PROBLEMS: dict[InviteProblem, str] = {
+    InviteProblem.UNKNOWN: N_(
+        "This invite link is not valid. Check that you opened the whole link, or ask for a new one."
+    ),
+    InviteProblem.EXPIRED: N_(
+        "This invite link has expired. Ask the person who sent it for a new one."
+    ),
+    InviteProblem.USED: N_(
+        "This invite link has already been used. Each link works once; ask for a new one."
+    ),
+    InviteProblem.WRONG_CHAT: N_(
+        "This invite is for a group chat. Add me to the group and send the link there."
+    ),
+}
+
+HELP_COMMON = N_(
+    "/help shows this list, /lang changes the language, /whoami shows your role and grid cell."
+)
+HELP_BY_ROLE: dict[str, str] = {
+    Role.VOLUNTEER: N_(
+        "As a volunteer you can:\n"
+        "• /report a problem at a drinking-water source: a photo, the place and a few words\n"
+        "• /mine to see your reports and what became of them\n"
+        "You will hear when your report is accepted, fixed and closed."
+    ),
+    Role.PATROLLER: N_(
+        "As a patroller you can:\n"
+        "• /report what you find on patrol (self-inspection)\n"
+        "• /mine to follow your reports\n"
+        "• check fixes on site when a case of your cell asks for it."
+    ),
+    Role.MANAGER: N_(
+        "As a grid manager you can:\n"
+        "• receive the reports routed to your cell, with photo, place and buttons\n"
+        "• accept a case, hand it up, plan and report the fix, from the buttons on its card\n"
+        "• /open to list the open cases in your part of the grid, /case N to see one\n"
+        "• /report a problem yourself."
+    ),
+    Role.LEADER: N_(
+        "As a linked leader you can:\n"
+        "• see every case at your water source and receive its escalations\n"
+        "• /open to list open cases, /case N to see one with its history\n"
+        "• issue a supervision order on a slow case from its card."
+    ),
+    Role.SUPERVISOR: N_(
+        "As a supervisor you can:\n"
+        "• /open to list the open and overdue cases, /case N to see one with its history\n"
+        "• issue supervision orders on slow cases and follow them up."
+    ),
+    Role.ADMIN: N_(
+        "As an administrator you can:\n"
+        "• see every case (/open, /case N)\n"
+        "• load the grid and invite people with the gridpatrol command line "
+        "(gridpatrol grid import, gridpatrol invite)."
+    ),
+}
+
+
+def cell_label(cell: GridCell | None, t: Translator) -> str:
+    """'妙西镇 (乡镇)' / '妙西镇 (township)'; the whole grid when no cell is set."""
+    if cell is None:
+        return t("the whole grid")
+    return t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t))
+
+
+def help_text(member: Member, t: Translator) -> str:
+    body = HELP_BY_ROLE.get(member.role, HELP_BY_ROLE[Role.VOLUNTEER])
+    return f"{t(body)}\n\n{t(HELP_COMMON)}"
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=LANG_CALLBACK + code)]
+            for code, label in LANGUAGE_BUTTONS
+        ]
+    )
+
+
+async def start(update: Update, ctx: Ctx) -> None:
+    """`/start`: register a volunteer, or redeem the invite in the payload."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return
+    if ctx.args:
+        await _start_with_invite(update, ctx, ctx.args[0])
+        return
+    settings = ctx.deps.settings
+    async with ctx.deps.sessions() as session:
+        member, created = await register_member(
+            session,
+            platform=PLATFORM,
+            user_id=user.id,
+            chat_id=chat.id,
+            display_name=display_name(user),
+            language_code=user.language_code,
+            default_language=settings.locale.default,
+        )
+        cell = await member_cell(session, member)
+        await session.commit()
+    t = translator(member.language)
+    name = escape(member.display_name)
+    if created:
+        text = t(
+            "Welcome, {name}! I am the water-source patrol bot.\n\n"
+            "Seen a problem at a drinking-water source: sewage, garbage, farming, "
+            "abnormal water? Send /report with a photo and the place. The report goes to the "
+            "grid cell that owns the place, and you will hear what became of it.\n\n"
+            "/help shows what you can do, /lang changes the language.",
+            name=name,
+        )
+    else:
+        text = t(
+            "Welcome back, {name}. You are {role} for {cell}. /help shows what you can do.",
+            name=name,
+            role=role_name(member.role, t),
+            cell=cell_label(cell, t),
+        )
+    await reply(update, text)
+
+
+async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    settings = ctx.deps.settings
+    async with ctx.deps.sessions() as session:
+        try:
+            redeemed = await redeem_invite(
+                session,
+                code,
+                platform=PLATFORM,
+                user_id=user.id,
+                chat_id=chat.id,
+                display_name=display_name(user),
+                language_code=user.language_code,
+                default_language=settings.locale.default,
+            )
+            await session.commit()
+        except InviteError as refused:
+            await session.rollback()
+            known = await find_member(session, PLATFORM, user.id)
+            t = translator(language_of(update, ctx, known))
+            await reply(update, t(INVITE_PROBLEMS[refused.problem]))
+            return
+    member = redeemed.member
+    t = translator(member.language)
+    text = t(
+        "Welcome, {name}! You are now {role} for {cell}.",
+        name=escape(member.display_name),
+        role=role_name(member.role, t),
+        cell=cell_label(redeemed.cell, t),
+    )
+    if redeemed.source is not None and member.role == Role.LEADER:
+        text += "\n" + t(
+            "You are the linked leader of {source}.", source=escape(redeemed.source.name)
+        )
+    await reply(update, text + "\n\n" + help_text(member, t))
+
+
+async def help_command(update: Update, ctx: Ctx) -> None:
+    member = await require_member(update, ctx)
+    if member is not None:
+        await reply(update, help_text(member, translator(member.language)))
+
+
+async def whoami(update: Update, ctx: Ctx) -> None:
+    member = await load_member(update, ctx)
+    if member is None:
+        await require_member(update, ctx)
+        return
+    async with ctx.deps.sessions() as session:
+        cell = await member_cell(session, member)
+        sources = await led_sources(session, member)
+    t = translator(member.language)
+    lines = [
+        t("Name: {name}", name=escape(member.display_name)),
+        t("Role: {role}", role=role_name(member.role, t)),
+        t("Grid cell: {cell}", cell=cell_label(cell, t)),
+        t("Language: {language}", language=dict(LANGUAGE_BUTTONS)[member.language]),
+    ]
+    if sources:
+        names = "、".join(escape(s.name) for s in sources)
+        lines.append(t("Linked leader of: {sources}", sources=names))
+    await reply(update, "\n".join(lines))
+
+
+async def lang(update: Update, ctx: Ctx) -> None:
+    member = await require_member(update, ctx)
+    if member is not None:
+        t = translator(member.language)
+        await reply(update, t("Choose your language:"), keyboard=language_keyboard())
+
+
+async def lang_chosen(update: Update, ctx: Ctx) -> None:
+    """A language button: save it and answer in the new language."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    language = query.data.removeprefix(LANG_CALLBACK)
+    if language not in SUPPORTED:
+        await query.answer()
+        return
+    async with ctx.deps.sessions() as session:
+        member = await find_member(session, PLATFORM, query.from_user.id)
+        if member is not None:
+            await set_language(session, member, language)
+            await session.commit()
+    t = translator(language)
+    if member is None:
+        await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(t("Language set: English. Send /help to see what you can do."))
+
+
+def register(app: GridApp) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", start, filters=private))
+    app.add_handler(CommandHandler("help", help_command, filters=private))
+    app.add_handler(CommandHandler("lang", lang, filters=private))
+    app.add_handler(CommandHandler("whoami", whoami, filters=private))
+    app.add_handler(CallbackQueryHandler(lang_chosen, pattern=f"^{LANG_CALLBACK}"))

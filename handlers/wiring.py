@@ -1,0 +1,41 @@
+"""The one place where every handler module registers (add one line to MODULES for yours).
+
+A module in MODULES has `register(app: GridApp) -> None` and may have
+`COMMANDS: tuple[tuple[str, str], ...]` of (command, N_("description")) for the command menu.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from telegram.ext import MessageHandler, filters
+
+from handlers import start
+from handlers.common import registration_gate
+from handlers.context import GridApp
+
+# Registration order is dispatch order within a group: put broad handlers last.
+MODULES: list[ModuleType] = [
+    start,
+]
+
+GATE_GROUP = -10  # runs before every other group
+
+
+def add_handlers(app: GridApp) -> None:
+    """Register the registration gate, then every module's handlers."""
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, registration_gate),
+        group=GATE_GROUP,
+    )
+    for module in MODULES:
+        module.register(app)
+
+
+def menu_commands() -> list[tuple[str, str]]:
+    """(command, untranslated description) for the command menu, in module order."""
+    seen: dict[str, str] = {}
+    for module in MODULES:
+        for command, description in getattr(module, "COMMANDS", ()):
+            seen.setdefault(command, description)
+    return list(seen.items())
