@@ -1,0 +1,330 @@
+"""Reading cases: the card with its history, lists for `/open` and `/mine`, and who may see what.
+
+The rights that decide buttons live in `services.workflow_rules`; this module loads what they
+need (`load_scope`) so commands, cards and transitions all ask the same question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    GridCell,
+    Member,
+    Photo,
+    PhotoKind,
+    Role,
+    WaterSource,
+)
+from services.workflow_rules import STAFF, Action, Scope, legal_actions, visible
+
+
+def path_ids(path: str) -> list[int]:
+    """'/1/7/12/' -> [1, 7, 12], the city first."""
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+async def cell_chain(session: AsyncSession, cell_id: int) -> list[GridCell]:
+    """The cell and its ancestors, the city first."""
+    cell = await session.get(GridCell, cell_id)
+    if cell is None:
+        return []
+    ids = path_ids(cell.path) or [cell.id]
+    rows = {c.id: c for c in await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))}
+    rows[cell.id] = cell
+    return [rows[i] for i in ids if i in rows]
+
+
+async def cell_path(session: AsyncSession, cell_id: int | None) -> str | None:
+    if cell_id is None:
+        return None
+    cell = await session.get(GridCell, cell_id)
+    return cell.path if cell is not None else None
+
+
+async def managers_of(session: AsyncSession, cell_id: int) -> list[Member]:
+    """The active grid managers of one cell, oldest first."""
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.cell_id == cell_id, Member.role == Role.MANAGER, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def fixer_id(session: AsyncSession, case_id: int) -> int | None:
+    """Who claimed the latest fix (the checker must be someone else)."""
+    return await session.scalar(
+        select(CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind == "fix_claimed")
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def merged_case_ids(session: AsyncSession, case_id: int) -> list[int]:
+    """Cases merged into this one (directly or through a chain of merges)."""
+    found: list[int] = []
+    frontier = [case_id]
+    while frontier:
+        rows = list(
+            await session.scalars(select(Case.id).where(Case.merged_into_id.in_(frontier)))
+        )
+        rows = [r for r in rows if r not in found and r != case_id]
+        found.extend(rows)
+        frontier = rows
+    return found
+
+
+async def reporter_ids(session: AsyncSession, case_id: int) -> list[int]:
+    """Everyone who reported this problem: the reporter, those of merged cases, and those who
+    added their photos to it at intake. They all hear the outcome."""
+    ids = [case_id, *await merged_case_ids(session, case_id)]
+    found: list[int] = []
+    for rid in await session.scalars(
+        select(Case.reporter_id).where(Case.id.in_(ids)).order_by(Case.id)
+    ):
+        if rid is not None and rid not in found:
+            found.append(rid)
+    for rid in await session.scalars(
+        select(CaseEvent.actor_id)
+        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind == "evidence_added")
+        .order_by(CaseEvent.id)
+    ):
+        if rid is not None and rid not in found:
+            found.append(rid)
+    return found
+
+
+async def reporters(session: AsyncSession, case_id: int) -> list[Member]:
+    ids = await reporter_ids(session, case_id)
+    if not ids:
+        return []
+    rows = {
+        m.id: m
+        for m in await session.scalars(
+            select(Member).where(Member.id.in_(ids), Member.active.is_(True))
+        )
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+async def load_scope(session: AsyncSession, case: Case, member: Member) -> Scope:
+    """Everything the rights of `member` over `case` depend on."""
+    leader_id = None
+    if case.water_source_id is not None:
+        leader_id = await session.scalar(
+            select(WaterSource.leader_id).where(WaterSource.id == case.water_source_id)
+        )
+    return Scope(
+        case_cell_path=await cell_path(session, case.cell_id) or "",
+        actor_cell_path=await cell_path(session, member.cell_id),
+        source_leader_id=leader_id,
+        fixer_id=await fixer_id(session, case.id),
+        reporter_ids=frozenset(await reporter_ids(session, case.id)),
+    )
+
+
+def can_see(member: Member, case: Case, scope: Scope) -> bool:
+    """Members see their subtree (and their source); volunteers see their own cases only."""
+    return visible(member, case, scope)
+
+
+async def actions_for(session: AsyncSession, case: Case, member: Member) -> list[Action]:
+    return legal_actions(case, member, await load_scope(session, case, member))
+
+
+async def find_case_id(session: AsyncSession, ref: str) -> int | None:
+    """A case by its number ('HZ-2026-000012'), or by its bare id ('12' or '#12')."""
+    ref = ref.strip().lstrip("#")
+    by_number = await session.scalar(select(Case.id).where(Case.number == ref))
+    if by_number is not None:
+        return by_number
+    if ref.isdigit():
+        return await session.scalar(select(Case.id).where(Case.id == int(ref)))
+    return None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str
+    actor_name: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """Everything a case card shows, already resolved to names."""
+
+    id: int
+    number: str
+    state: str
+    version: int
+    category: str
+    severity: str
+    emergency: bool
+    description: str
+    lat: float
+    lon: float
+    cell_names: tuple[str, ...]
+    cell_code: str
+    water_source: str | None
+    zone: str | None
+    reporter_name: str | None  # None when anonymous or unknown
+    anonymous: bool
+    created_at: datetime
+    stage: str | None
+    due_at: datetime | None
+    escalation_level: int
+    assignee_name: str | None
+    plan_task: str | None
+    plan_steps: str | None
+    plan_owner: str | None
+    plan_due: datetime | None
+    merged_into_number: str | None
+    merged_numbers: tuple[str, ...]
+    photo_file_ids: tuple[str, ...]
+    after_photo_ids: tuple[int, ...]
+    history: tuple[HistoryEntry, ...]
+
+
+async def case_card(session: AsyncSession, case_id: int) -> CaseCard | None:
+    case = await session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        return None
+    chain = await cell_chain(session, case.cell_id)
+    source = (
+        await session.get(WaterSource, case.water_source_id) if case.water_source_id else None
+    )
+    reporter = await session.get(Member, case.reporter_id) if case.reporter_id else None
+    assignee = await session.get(Member, case.assignee_id) if case.assignee_id else None
+    merged_ids = await merged_case_ids(session, case.id)
+    merged_numbers = tuple(
+        await session.scalars(select(Case.number).where(Case.id.in_(merged_ids)).order_by(Case.id))
+    )
+    into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
+    photos = list(
+        await session.scalars(
+            select(Photo)
+            .where(Photo.case_id.in_([case.id, *merged_ids]))
+            .order_by(Photo.id)
+        )
+    )
+    events = list(
+        await session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
+    )
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    names = {
+        m.id: m.display_name
+        for m in await session.scalars(select(Member).where(Member.id.in_(actor_ids)))
+    }
+    history = []
+    for event in events:
+        name = names.get(event.actor_id) if event.actor_id is not None else None
+        if event.kind == "reported" and case.anonymous:
+            name = None
+        history.append(HistoryEntry(event.at, event.kind, name, dict(event.payload)))
+    return CaseCard(
+        id=case.id,
+        number=case.number,
+        state=case.state,
+        version=case.version,
+        category=case.category,
+        severity=case.severity,
+        emergency=case.emergency,
+        description=case.description,
+        lat=case.lat,
+        lon=case.lon,
+        cell_names=tuple(c.name for c in chain),
+        cell_code=chain[-1].code if chain else "",
+        water_source=source.name if source else None,
+        zone=case.zone,
+        reporter_name=None if case.anonymous or reporter is None else reporter.display_name,
+        anonymous=case.anonymous,
+        created_at=case.created_at,
+        stage=case.stage,
+        due_at=case.due_at,
+        escalation_level=case.escalation_level,
+        assignee_name=assignee.display_name if assignee else None,
+        plan_task=case.plan_task,
+        plan_steps=case.plan_steps,
+        plan_owner=case.plan_owner,
+        plan_due=case.plan_due,
+        merged_into_number=into.number if into else None,
+        merged_numbers=merged_numbers,
+        photo_file_ids=tuple(
+            p.platform_file_id
+            for p in photos
+            if p.platform_file_id and p.kind != PhotoKind.AFTER
+        ),
+        after_photo_ids=tuple(p.id for p in photos if p.kind == PhotoKind.AFTER),
+        history=tuple(history),
+    )
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One line of `/open` or `/mine`."""
+
+    id: int
+    number: str
+    state: str
+    category: str
+    cell_name: str
+    created_at: datetime
+    due_at: datetime | None
+    emergency: bool
+
+
+def _lines(rows: Any) -> list[CaseLine]:
+    return [
+        CaseLine(c.id, c.number, c.state, c.category, name, c.created_at, c.due_at, c.emergency)
+        for c, name in rows
+    ]
+
+
+async def open_cases(session: AsyncSession, member: Member, limit: int = 20) -> list[CaseLine]:
+    """Open cases in the member's part of the grid, oldest first; a volunteer's own only."""
+    query = (
+        select(Case, GridCell.name)
+        .join(GridCell, GridCell.id == Case.cell_id)
+        .where(Case.state.in_([s.value for s in OPEN_STATES]))
+    )
+    if member.role in STAFF or member.role == Role.PATROLLER:
+        own_path = await cell_path(session, member.cell_id)
+        led = select(WaterSource.id).where(WaterSource.leader_id == member.id)
+        if own_path is not None:
+            query = query.where(
+                or_(GridCell.path.startswith(own_path), Case.water_source_id.in_(led))
+            )
+        elif member.role != Role.ADMIN:
+            query = query.where(
+                or_(Case.water_source_id.in_(led), Case.assignee_id == member.id)
+            )
+    else:
+        query = query.where(Case.reporter_id == member.id)
+    rows = await session.execute(query.order_by(Case.created_at, Case.id).limit(limit))
+    return _lines(rows.tuples())
+
+
+async def my_cases(session: AsyncSession, member: Member, limit: int = 20) -> list[CaseLine]:
+    """Cases I reported or that are assigned to me, the newest first."""
+    rows = await session.execute(
+        select(Case, GridCell.name)
+        .join(GridCell, GridCell.id == Case.cell_id)
+        .where(or_(Case.reporter_id == member.id, Case.assignee_id == member.id))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return _lines(rows.tuples())

@@ -1,0 +1,463 @@
+"""The case workflow on SQLite and PostgreSQL: the main line, rights, races and the exits."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import Case, CaseState
+from models.db import SessionFactory
+from services import workflow
+from services.i18n import translator
+from services.settings import Settings, Severity, Stage
+from services.workflow import Plan, WorkflowRefused
+from services.workflow_rules import Refusal
+from tests.test_workflow_world import (
+    FAR_POINT,
+    NOW,
+    World,
+    add_after_photo,
+    build_world,
+    events,
+    new_case,
+    notices,
+)
+
+
+@pytest.fixture
+async def world(session_factory: SessionFactory) -> World:
+    async with session_factory() as session:
+        return await build_world(session)
+
+
+def a_plan(days: int = 7) -> Plan:
+    return Plan(
+        task="Clear the rubbish",
+        steps="1. haul away 2. put up a sign",
+        owner="Zhang San",
+        due=NOW + timedelta(days=days),
+    )
+
+
+async def load(sf: SessionFactory, case_id: int) -> Case:
+    async with sf() as session:
+        case = await session.get(Case, case_id)
+        assert case is not None
+        return case
+
+
+async def walk_to_rectified(
+    sf: SessionFactory, settings: Settings, world: World, case_id: int
+) -> None:
+    async with sf() as s:
+        await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    async with sf() as s:
+        await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, a_plan())
+    async with sf() as s:
+        photo = await add_after_photo(s, case_id, world.manager_a)
+        await workflow.claim_fix(
+            s, settings, case_id, world.manager_a.id, NOW, photo_ids=[photo]
+        )
+
+
+async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    sf = session_factory
+    async with sf() as s:
+        case_id = await new_case(s, world)
+    times = [NOW + timedelta(hours=h) for h in range(6)]
+    async with sf() as s:
+        out = await workflow.accept(s, settings, case_id, world.manager_a.id, times[0])
+    assert out.state == CaseState.ACCEPTED
+    case = await load(sf, case_id)
+    assert case.stage == "plan"
+    assert case.due_at == times[0] + settings.deadlines.allowed(Stage.PLAN, Severity.MEDIUM)
+    async with sf() as s:
+        await workflow.plan(s, settings, case_id, world.manager_a.id, times[1], a_plan())
+    case = await load(sf, case_id)
+    assert (case.state, case.stage, case.due_at) == ("rectifying", "rectify", a_plan().due)
+    assert case.plan_owner == "Zhang San"
+    async with sf() as s:
+        photo = await add_after_photo(s, case_id, world.manager_a)
+        out = await workflow.claim_fix(
+            s, settings, case_id, world.manager_a.id, times[2], photo_ids=[photo]
+        )
+    assert out.state == CaseState.RECTIFIED and not out.far_from_case
+    async with sf() as s:
+        await workflow.check(s, settings, case_id, world.township_manager.id, times[3])
+    async with sf() as s:
+        out = await workflow.close(s, settings, case_id, world.township_manager.id, times[4])
+    assert out.state == CaseState.CLOSED
+    async with sf() as s:
+        await workflow.answer_fixed(
+            s, settings, case_id, world.reporter.id, times[5], fixed=True
+        )
+        trail = await events(s, case_id)
+        case = await s.get(Case, case_id)
+        assert case is not None
+        assert (case.state, case.closed_at, case.due_at, case.stage) == (
+            "closed", times[4], None, None
+        )
+        assert [(e.kind, e.actor_id, e.at) for e in trail] == [
+            ("reported", world.reporter.id, NOW),
+            ("accepted", world.manager_a.id, times[0]),
+            ("planned", world.manager_a.id, times[1]),
+            ("fix_claimed", world.manager_a.id, times[2]),
+            ("checked", world.township_manager.id, times[3]),
+            ("closed", world.township_manager.id, times[4]),
+            ("reporter_confirmed", world.reporter.id, times[5]),
+        ]
+        told = [(n.kind, n.recipient_id) for n in await notices(s)]
+    reporter = world.reporter.id
+    assert ("case_accepted", reporter) in told
+    assert ("case_rectified", reporter) in told
+    assert ("case_closed", reporter) in told
+    # The fixer's colleague in the village and the township are asked to check; not the fixer.
+    checkers = {r for k, r in told if k == "case_check"}
+    assert checkers == {world.manager_a2.id, world.township_manager.id}
+
+
+async def test_a_manager_of_another_village_is_refused_and_nothing_changes(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    for action in (workflow.accept, workflow.close):
+        async with session_factory() as s:
+            with pytest.raises(WorkflowRefused) as refused:
+                await action(s, settings, case_id, world.manager_b.id, NOW)
+        assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.reject(s, settings, case_id, world.manager_b.id, NOW, "not ours")
+        assert refused.value.reason is Refusal.NOT_YOUR_GRID
+        assert [e.kind for e in await events(s, case_id)] == ["reported"]
+        assert await notices(s) == []
+    assert (await load(session_factory, case_id)).state == "submitted"
+    message = refused.value.message(translator("en"))
+    assert "HZ-2026-000001" in message and "not in your part of the grid" in message
+
+
+async def test_a_volunteer_cannot_act_as_a_manager_even_on_their_own_case(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.accept(s, settings, case_id, world.reporter.id, NOW)
+    assert refused.value.reason is Refusal.ROLE
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.accept(s, settings, case_id, world.other_reporter.id, NOW)
+    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+
+
+async def test_the_township_the_linked_leader_and_the_admin_may_act_in_the_village(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    for n, who in enumerate((world.township_manager, world.leader, world.admin)):
+        async with session_factory() as s:
+            case_id = await new_case(s, world, number=f"HZ-2026-00001{n}")
+        async with session_factory() as s:
+            out = await workflow.accept(s, settings, case_id, who.id, NOW)
+        assert out.state == "accepted"
+
+
+async def test_the_same_button_twice_tells_the_second_press_who_moved_the_case(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    assert refused.value.reason is Refusal.MOVED_ON
+    assert refused.value.details["by"] == "Manager A"
+    assert refused.value.message(translator("en")) == (
+        "Case HZ-2026-000001 has moved on: it is now accepted (last change by Manager A)."
+    )
+    async with session_factory() as s:
+        assert [e.kind for e in await events(s, case_id)] == ["reported", "accepted"]
+        assert len(await notices(s, "case_accepted")) == 1
+
+
+async def test_two_managers_accepting_at_once_exactly_one_succeeds(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+
+    async def press(member_id: int) -> object:
+        async with session_factory() as s:
+            try:
+                return await workflow.accept(s, settings, case_id, member_id, NOW)
+            except WorkflowRefused as refused:
+                return refused
+
+    results = await asyncio.gather(press(world.manager_a.id), press(world.manager_a2.id))
+    won = [r for r in results if isinstance(r, workflow.Outcome)]
+    lost = [r for r in results if isinstance(r, WorkflowRefused)]
+    assert len(won) == 1 and len(lost) == 1
+    assert lost[0].reason is Refusal.MOVED_ON
+    async with session_factory() as s:
+        accepted = [e for e in await events(s, case_id) if e.kind == "accepted"]
+        assert len(accepted) == 1
+        winner = "Manager A" if accepted[0].actor_id == world.manager_a.id else "Manager A2"
+        assert lost[0].details["by"] == winner
+        assert len(await notices(s, "case_accepted")) == 1
+
+
+async def test_a_rejection_needs_a_reason_and_tells_the_reporter(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.reject(s, settings, case_id, world.manager_a.id, NOW, "  ")
+    assert refused.value.reason is Refusal.REASON_REQUIRED
+    assert (await load(session_factory, case_id)).state == "submitted"
+    async with session_factory() as s:
+        await workflow.reject(
+            s, settings, case_id, world.manager_a.id, NOW, "It is a compost heap"
+        )
+        [told] = await notices(s, "case_rejected")
+    assert told.recipient_id == world.reporter.id
+    assert told.payload["reason"] == "It is a compost heap"
+    case = await load(session_factory, case_id)
+    assert (case.state, case.closed_at) == ("rejected", NOW)
+
+
+async def test_not_ours_reroutes_to_the_cell_named_by_code_as_a_new_case(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        await workflow.reroute(
+            s, settings, case_id, world.manager_a.id, NOW, cell_code="VB", reason="B's bank"
+        )
+        [alert] = await notices(s, "case_new")
+    assert alert.recipient_id == world.manager_b.id
+    case = await load(session_factory, case_id)
+    assert (case.cell_id, case.state) == (world.village_b, "submitted")
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    async with session_factory() as s:
+        await workflow.accept(s, settings, case_id, world.manager_b.id, NOW)
+
+
+async def test_a_merged_case_refuses_its_buttons_and_its_reporter_hears_the_outcome(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        first = await new_case(s, world)
+        second = await new_case(s, world, reporter=world.other_reporter, number="HZ-2026-000002")
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.merge(
+                s, settings, second, world.manager_a.id, NOW, into="HZ-2026-000002"
+            )
+    assert refused.value.reason is Refusal.MERGE_SELF
+    async with session_factory() as s:
+        await workflow.merge(s, settings, second, world.manager_a.id, NOW, into="HZ-2026-000001")
+        [merged] = await notices(s, "case_merged")
+    assert merged.recipient_id == world.other_reporter.id
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.accept(s, settings, second, world.manager_a.id, NOW)
+    assert refused.value.reason is Refusal.MERGED
+    assert refused.value.details["target"] == "HZ-2026-000001"
+    await walk_to_rectified(session_factory, settings, world, first)
+    async with session_factory() as s:
+        await workflow.check(s, settings, first, world.township_manager.id, NOW)
+    async with session_factory() as s:
+        await workflow.close(s, settings, first, world.township_manager.id, NOW)
+        closed_to = {n.recipient_id for n in await notices(s, "case_closed")}
+    assert closed_to == {world.reporter.id, world.other_reporter.id}
+    # The second reporter may answer "is it fixed?" on the case their report joined.
+    async with session_factory() as s:
+        await workflow.answer_fixed(s, settings, first, world.other_reporter.id, NOW, fixed=True)
+
+
+async def test_no_not_fixed_reopens_the_case_and_escalates_it_to_the_township(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    await walk_to_rectified(session_factory, settings, world, case_id)
+    async with session_factory() as s:
+        await workflow.check(s, settings, case_id, world.manager_a2.id, NOW)
+    async with session_factory() as s:
+        await workflow.close(s, settings, case_id, world.manager_a2.id, NOW)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.answer_fixed(
+                s, settings, case_id, world.other_reporter.id, NOW, fixed=False
+            )
+    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    later = NOW + timedelta(days=1)
+    async with session_factory() as s:
+        out = await workflow.answer_fixed(
+            s, settings, case_id, world.reporter.id, later, fixed=False, note="still there"
+        )
+    assert out.state == "accepted"
+    case = await load(session_factory, case_id)
+    assert (case.cell_id, case.escalation_level, case.closed_at) == (world.township, 1, None)
+    assert case.stage == "plan" and case.due_at is not None and case.due_at > later
+    async with session_factory() as s:
+        [alert] = await notices(s, "case_reopened")
+        kinds = [e.kind for e in await events(s, case_id)][-2:]
+    assert alert.recipient_id == world.township_manager.id
+    assert kinds == ["reporter_not_fixed", "reopened"]
+    # The second press of the same answer is told the case moved on.
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.answer_fixed(s, settings, case_id, world.reporter.id, later, fixed=False)
+    assert refused.value.reason is Refusal.MOVED_ON
+    # The village manager no longer holds it; the township does.
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.plan(s, settings, case_id, world.manager_a.id, later, a_plan(9))
+    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+
+
+async def test_yes_twice_is_answered_once(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    await walk_to_rectified(session_factory, settings, world, case_id)
+    for step in (workflow.check, workflow.close):
+        async with session_factory() as s:
+            await step(s, settings, case_id, world.township_manager.id, NOW)
+    async with session_factory() as s:
+        await workflow.answer_fixed(s, settings, case_id, world.reporter.id, NOW, fixed=True)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.answer_fixed(s, settings, case_id, world.reporter.id, NOW, fixed=True)
+    assert refused.value.reason is Refusal.ANSWERED
+
+
+async def test_the_fixer_cannot_check_their_own_fix(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    await walk_to_rectified(session_factory, settings, world, case_id)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.check(s, settings, case_id, world.manager_a.id, NOW)
+    assert refused.value.reason is Refusal.SAME_CHECKER
+    async with session_factory() as s:
+        await workflow.send_back(
+            s, settings, case_id, world.township_manager.id, NOW, "Rubbish still visible"
+        )
+        [back] = await notices(s, "case_sent_back")
+    assert back.recipient_id == world.manager_a.id
+    assert (await load(session_factory, case_id)).state == "rectifying"
+
+
+async def test_a_fix_needs_an_after_photo_and_a_far_photo_warns_the_checker(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    async with session_factory() as s:
+        await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, a_plan())
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.claim_fix(s, settings, case_id, world.manager_a.id, NOW, photo_ids=[])
+    assert refused.value.reason is Refusal.PHOTO_REQUIRED
+    async with session_factory() as s:
+        photo = await add_after_photo(s, case_id, world.manager_a, gps=FAR_POINT)
+        out = await workflow.claim_fix(
+            s, settings, case_id, world.manager_a.id, NOW, photo_ids=[photo]
+        )
+        checks = await notices(s, "case_check")
+    assert out.far_from_case and out.fix_distance_m is not None
+    assert 1000 < out.fix_distance_m < 1200
+    assert checks and all(n.payload["far"] for n in checks)
+
+
+async def test_a_plan_needs_every_field_and_a_future_deadline(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    bad = [
+        (Plan("", "steps", "owner", NOW + timedelta(days=1)), Refusal.PLAN_INCOMPLETE),
+        (Plan("task", "steps", "owner", NOW - timedelta(days=1)), Refusal.DEADLINE_PAST),
+    ]
+    for plan, reason in bad:
+        async with session_factory() as s:
+            with pytest.raises(WorkflowRefused) as refused:
+                await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, plan)
+        assert refused.value.reason is reason
+    assert (await load(session_factory, case_id)).state == "accepted"
+
+
+async def test_the_township_dispatches_to_a_village_or_to_a_named_member(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world, cell=world.township)
+    async with session_factory() as s:
+        await workflow.accept(s, settings, case_id, world.township_manager.id, NOW)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.dispatch(
+                s, settings, case_id, world.township_manager.id, NOW, cell_code="C1"
+            )
+    assert refused.value.reason is Refusal.CELL_NOT_BELOW
+    async with session_factory() as s:
+        await workflow.dispatch(
+            s, settings, case_id, world.township_manager.id, NOW, cell_code="VB"
+        )
+        [told] = await notices(s, "case_dispatched")
+    assert told.recipient_id == world.manager_b.id
+    async with session_factory() as s:
+        await workflow.dispatch(
+            s, settings, case_id, world.manager_b.id, NOW, member_name="Manager B"
+        )
+    case = await load(session_factory, case_id)
+    assert (case.cell_id, case.assignee_id, case.state) == (
+        world.village_b, world.manager_b.id, "dispatched"
+    )
+    # The assignee plans and claims the fix.
+    async with session_factory() as s:
+        await workflow.plan(s, settings, case_id, world.manager_b.id, NOW, a_plan())
+    async with session_factory() as s:
+        rows = await s.scalars(select(Case.state).where(Case.id == case_id))
+        assert list(rows) == ["rectifying"]
+
+
+async def test_a_manager_reopens_a_closed_case_with_a_reason(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        await workflow.reject(s, settings, case_id, world.manager_a.id, NOW, "not a problem")
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.reopen(s, settings, case_id, world.township_manager.id, NOW, "")
+    assert refused.value.reason is Refusal.REASON_REQUIRED
+    async with session_factory() as s:
+        await workflow.reopen(
+            s, settings, case_id, world.township_manager.id, NOW, "It is a problem"
+        )
+    assert (await load(session_factory, case_id)).state == "accepted"
