@@ -223,7 +223,7 @@ async def list_members(session: AsyncSession) -> list[tuple[Member, GridCell | N
         .outerjoin(GridCell, Member.cell_id == GridCell.id)
         .order_by(Member.id)
     )
-    return [(member, cell) for member, cell in rows.tuples()]
+    return [(member, cell) for member, cell in rows]
 
 
 async def member_cell(session: AsyncSession, member: Member) -> GridCell | None:

@@ -120,3 +120,56 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return make_session_factory(engine)
+
+
+# --- the real bot on the in-process Telegram emulator (core bot) ---------------------------
+
+DEMO_GRID_FILE = ROOT / "data" / "demo" / "huzhou.geojson"
+
+
+@pytest.fixture(scope="session")
+def demo_grid_collection() -> dict[str, Any]:
+    """data/demo/huzhou.geojson, parsed once per test session."""
+    import json
+
+    data: dict[str, Any] = json.loads(DEMO_GRID_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+async def bot_harness(
+    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any]
+) -> AsyncIterator[Any]:
+    """The real bot (`bot.app.build_application`) on `BotApiEmulator`, demo grid loaded.
+
+    Runs on SQLite and PostgreSQL (it depends on `db_url`). Flood limits are off (a test that
+    wants them builds its own emulator). Jobs do not run by themselves: call
+    `await bot_harness.run_jobs(name="outbox")` to send queued notices. Usage:
+
+        async def test_hello(bot_harness: TelegramHarness) -> None:
+            alice = bot_harness.user("Alice", language_code="en")
+            await bot_harness.send_text(alice, "/start")
+            assert "Welcome" in bot_harness.last_message(alice)["text"]
+
+    `bot_harness.emulator` is the emulator (faults: `.emulator.faults.add("blocked")`),
+    `bot_harness.app.bot_data["deps"]` the Deps (settings, sessions, grid). Leaving the test
+    fails it if Telegram would have refused a call or a handler raised.
+    """
+    from bot.app import build_application
+    from bot.sandbox.emulator import BotApiEmulator
+    from bot.sandbox.flood import FloodConfig
+    from services.grid_import import import_grid
+    from tests.harness import EmulatorRequest, TelegramHarness
+
+    async with session_factory() as session:
+        await import_grid(session, demo_grid_collection)
+        await session.commit()
+    emulator = BotApiEmulator(token=settings.telegram.token, flood=FloodConfig(enabled=False))
+    app = build_application(
+        settings,
+        session_factory,
+        request=EmulatorRequest(emulator),
+        get_updates_request=EmulatorRequest(emulator),
+    )
+    async with TelegramHarness(emulator, app) as harness:
+        yield harness
