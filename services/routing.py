@@ -7,6 +7,7 @@ so lookups never touch the database. Boundaries count as inside (predicate "inte
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -45,20 +46,22 @@ class Place:
 
 
 NOWHERE = Place(None)
+# A point as little-endian WKB; from_wkb on this is ~1.5x faster than shapely.Point(x, y).
+_WKB_POINT = struct.Struct("<BIdd")
 
 
 class GridIndex:
-    """Cells and zones in one STRtree; tree positions below `_n_cells` are cells, the rest zones."""
+    """Cells and zones in one STRtree, stored best first so `locate` only takes minimums.
 
-    def __init__(self, ids: list[int], ranks: list[int], areas: list[float],
-                 zone_sources: list[int], zone_grades: list[str],
+    Tree positions below `_n_cells` are cells, deepest level first, then the smaller area, then
+    the lower id; the rest are zones, grade1 first, then grade2, then quasi, then the lower source.
+    """
+
+    def __init__(self, cell_places: list[Place], zone_places: list[tuple[int, str]],
                  tree: shapely.STRtree) -> None:
-        self._ids = ids
-        self._ranks = ranks
-        self._areas = areas
-        self._n_cells = len(ids)
-        self._zone_sources = zone_sources
-        self._zone_grades = zone_grades
+        self._cell_places = cell_places
+        self._n_cells = len(cell_places)
+        self._zone_places = zone_places
         self._tree = tree
 
     @classmethod
@@ -66,15 +69,17 @@ class GridIndex:
               zones: Iterable[tuple[int, str, str]] = ()) -> GridIndex:
         """From (cell id, level, wkt) and (source id, grade, wkt) rows."""
         cell_rows = list(cells)
-        zone_rows = list(zones)
-        geoms = shapely.from_wkt([r[2] for r in cell_rows] + [r[2] for r in zone_rows])
-        areas = shapely.area(geoms[: len(cell_rows)]).tolist()
+        zone_rows = sorted(zones, key=lambda z: (_ZONE_RANK[z[1]], z[0]))
+        cell_geoms = shapely.from_wkt([r[2] for r in cell_rows])
+        areas = shapely.area(cell_geoms).tolist()
+        best_first = sorted(
+            range(len(cell_rows)),
+            key=lambda i: (-_LEVEL_RANK[cell_rows[i][1]], areas[i], cell_rows[i][0]))
+        geoms = [cell_geoms[i] for i in best_first]
+        geoms += shapely.from_wkt([r[2] for r in zone_rows]).tolist()
         return cls(
-            ids=[r[0] for r in cell_rows],
-            ranks=[_LEVEL_RANK[r[1]] for r in cell_rows],
-            areas=areas,
-            zone_sources=[r[0] for r in zone_rows],
-            zone_grades=[r[1] for r in zone_rows],
+            cell_places=[Place(cell_rows[i][0]) for i in best_first],
+            zone_places=[(r[0], r[1]) for r in zone_rows],
             tree=shapely.STRtree(geoms),
         )
 
@@ -86,33 +91,20 @@ class GridIndex:
         return self._n_cells
 
     def locate(self, lat: float, lon: float) -> Place:
-        """The smallest cell holding (lat, lon), and the most serious zone there; x is longitude."""
-        if not (math.isfinite(lat) and math.isfinite(lon)):
+        """The smallest cell holding (lat, lon), and the most serious zone there; x is longitude.
+
+        Not-a-number or infinite coordinates hold no geometry, so they land nowhere."""
+        point = shapely.from_wkb(_WKB_POINT.pack(1, 1, lon, lat))
+        hits: list[int] = self._tree.query(point, predicate="intersects").tolist()
+        if not hits:
             return NOWHERE
-        hits = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
-        best_cell = -1
-        best_zone = -1
         n_cells = self._n_cells
-        for i in hits.tolist():
-            if i < n_cells:
-                if best_cell < 0 or self._cell_key(i) < self._cell_key(best_cell):
-                    best_cell = i
-            else:
-                z = i - n_cells
-                if best_zone < 0 or self._zone_key(z) < self._zone_key(best_zone):
-                    best_zone = z
-        return Place(
-            cell_id=self._ids[best_cell] if best_cell >= 0 else None,
-            source_id=self._zone_sources[best_zone] if best_zone >= 0 else None,
-            zone=self._zone_grades[best_zone] if best_zone >= 0 else None,
-        )
-
-    def _cell_key(self, i: int) -> tuple[int, float, int]:
-        # deepest level first; among overlapping cells of one level the smaller, then the lower id
-        return (-self._ranks[i], self._areas[i], self._ids[i])
-
-    def _zone_key(self, z: int) -> tuple[int, int]:
-        return (_ZONE_RANK.get(self._zone_grades[z], len(_ZONE_RANK)), self._zone_sources[z])
+        first = min(hits)
+        if max(hits) < n_cells:  # no zone here: the usual case, answered without allocating
+            return self._cell_places[first]
+        source, grade = self._zone_places[min(h for h in hits if h >= n_cells) - n_cells]
+        cell_id = self._cell_places[first].cell_id if first < n_cells else None
+        return Place(cell_id, source, grade)
 
 
 async def load_grid_index(session: AsyncSession) -> GridIndex:

@@ -98,7 +98,8 @@ def zone_shape(lat: float, lon: float, radius: float) -> Polygon:
     for i, w in enumerate(wobble):
         angle = math.pi * 2 * i / len(wobble)
         # a degree of longitude is shorter than a degree of latitude at 30.8N
-        points.append((lon + radius * w * math.cos(angle) / 0.86, lat + radius * w * math.sin(angle)))
+        points.append((lon + radius * w * math.cos(angle) / 0.86,
+                       lat + radius * w * math.sin(angle)))
     return Polygon(points)
 
 
@@ -108,7 +109,8 @@ def build() -> dict[str, Any]:
     city = unary_union(list(counties.values()))
     assert isinstance(city, Polygon), "the counties must join into one city polygon"
     features.append(feature(city, kind="cell", code="330500", name="湖州市", level="city",
-                            invented=False, note=BOUNDARY_NOTE + " (the union of the five counties)"))
+                            invented=False,
+                            note=BOUNDARY_NOTE + " (the union of the five counties)"))
     for code, name, _ in COUNTIES:
         features.append(feature(counties[code], kind="cell", code=code, name=name, level="county",
                                 parent="330500", invented=False, note=BOUNDARY_NOTE))
