@@ -53,7 +53,7 @@ def _font(size: int) -> tuple[Font, bool]:
     """(font, has CJK glyphs). Without a CJK font the stamp is reduced to ASCII."""
     for path in CJK_FONTS:
         if path.is_file():
-            return ImageFont.truetype(str(path), size), True
+            return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC), True
     return ImageFont.load_default(size), False
 
 
