@@ -27,6 +27,7 @@ OVERLAP_SHARE = 1e-6
 # Properties that become columns; every other property is kept in `properties`.
 STRUCTURAL = frozenset({"kind", "code", "name", "level", "parent", "cell", "source", "grade"})
 KINDS = ("cell", "water_source", "zone")
+CODE_MAX, NAME_MAX = 32, 100  # the code and name columns in models/grid.py
 KIND_WORDS = {"cell": "cells", "water_source": "water sources", "zone": "protection zones"}
 LIST_LIMIT = 30
 
@@ -192,10 +193,20 @@ def _extra(props: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k not in STRUCTURAL}
 
 
+def _naming_problem(kind: str, code: str | None, name: str | None) -> str | None:
+    """Codes and names must fit their columns (PostgreSQL would refuse them half-way)."""
+    if not code or not name:
+        return f"a {kind} needs a code and a name"
+    if len(code) > CODE_MAX or len(name) > NAME_MAX:
+        return f"code must be at most {CODE_MAX} characters and name at most {NAME_MAX}"
+    return None
+
+
 def _parse_cell(parsed: _Parsed, label: str, props: dict[str, Any], geo: Any) -> str | None:
     code, name, level = _text(props, "code"), _text(props, "name"), _text(props, "level")
-    if not code or not name:
-        return "a cell needs a code and a name"
+    if problem := _naming_problem("cell", code, name):
+        return problem
+    assert code and name
     if level not in list(Level):
         return f"level must be city, county, township or village, not {level!r}"
     geom, why = _polygon(geo)
@@ -208,14 +219,16 @@ def _parse_cell(parsed: _Parsed, label: str, props: dict[str, Any], geo: Any) ->
 
 def _parse_source(parsed: _Parsed, label: str, props: dict[str, Any], geo: Any) -> str | None:
     code, name = _text(props, "code"), _text(props, "name")
-    if not code or not name:
-        return "a water source needs a code and a name"
+    if problem := _naming_problem("water source", code, name):
+        return problem
+    assert code and name
     extra = _extra(props)
     if geo is not None:
         coords = geo.get("coordinates") if isinstance(geo, dict) else None
         if not (isinstance(geo, dict) and geo.get("type") == "Point" and isinstance(coords, list)
-                and len(coords) >= 2):
-            return "a water source's geometry must be a Point or null"
+                and len(coords) >= 2 and all(isinstance(c, int | float) for c in coords[:2])
+                and -180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
+            return "a water source's geometry must be a Point (longitude, latitude) or null"
         extra.update(lon=coords[0], lat=coords[1])
     parsed.sources[code] = _Source(label, code, name, _text(props, "cell"), extra)
     return None

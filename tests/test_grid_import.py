@@ -199,3 +199,29 @@ async def test_overlapping_villages_are_imported_with_a_warning(
     assert "330502102001" in warning and "330502102002" in warning
     assert "village cells" in warning and "overlap" in warning
     assert f"warning: {warning}" in report.lines()
+
+
+async def test_a_broken_township_is_named_once_not_blamed_on_its_villages(
+    session_factory: SessionFactory, demo: dict[str, Any]
+) -> None:
+    index, feat = find(demo, "330503101")  # 双林镇, with four villages
+    feat["geometry"] = {"type": "Polygon", "coordinates": [
+        [[120.22, 30.72], [120.35, 30.85], [120.35, 30.72], [120.22, 30.85], [120.22, 30.72]]]}
+    problems = await refused(session_factory, demo)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"features[{index}] 330503101 双林镇: invalid geometry")
+
+
+async def test_codes_too_long_and_sources_off_the_map_are_refused(
+    session_factory: SessionFactory, demo: dict[str, Any]
+) -> None:
+    i, feat = find(demo, "330523103001")
+    feat["properties"]["code"] = "X" * 40
+    j, feat = find(demo, "WS-FS")
+    feat["geometry"] = {"type": "Point", "coordinates": [30.56, 119.56]}  # latitude first
+    problems = await refused(session_factory, demo)
+    assert len(problems) == 2  # the reservoir's zones are not blamed for it
+    assert problems[0].startswith(f"features[{i}] {'X' * 40}")
+    assert "code must be at most 32 characters" in problems[0]
+    assert problems[1] == (f"features[{j}] WS-FS 赋石水库: a water source's geometry must be a "
+                           "Point (longitude, latitude) or null")
