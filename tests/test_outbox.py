@@ -1,0 +1,240 @@
+"""The outbox sender against the emulator: once, in order, and honest about failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.outbox import drain_once
+from handlers.context import Deps
+from handlers.render import Rendered, renderer
+from models import Member, Outbox, OutboxState, utcnow
+from services.members import find_member
+from services.notices import queue_notice
+from services.settings import Settings
+from tests.harness import SimUser, TelegramHarness
+from tests.images import jpeg
+
+
+@renderer("test_outbox_note")
+async def render_note(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """Text in the recipient's language, optional photos and one button."""
+    payload: dict[str, Any] = row.payload
+    if payload.get("drop"):
+        return None
+    language = member.language if member else "zh_CN"
+    return Rendered(
+        text=f"[{language}] {payload['text']}",
+        photo_file_ids=tuple(payload.get("file_ids", ())),
+        photo_bytes=jpeg() if payload.get("with_bytes") else None,
+        keyboard=InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="x:1")]]),
+    )
+
+
+def deps(h: TelegramHarness) -> Deps:
+    value = h.app.bot_data["deps"]
+    assert isinstance(value, Deps)
+    return value
+
+
+async def registered(h: TelegramHarness, name: str = "王芳", language: str = "zh") -> SimUser:
+    user = h.user(name, language_code=language)
+    await h.send_text(user, "/start")
+    return user
+
+
+async def queue(h: TelegramHarness, user: SimUser, kind: str = "test_outbox_note",
+                **payload: Any) -> int:
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", user.id)
+        assert member is not None
+        notice = await queue_notice(session, kind=kind, recipient=member, payload=payload)
+        await session.commit()
+        return notice.id
+
+
+async def row(h: TelegramHarness, row_id: int) -> Outbox:
+    async with deps(h).sessions() as session:
+        found = await session.get(Outbox, row_id)
+        assert found is not None
+        return found
+
+
+async def make_due(h: TelegramHarness) -> None:
+    """Time passes: whatever waits is due now."""
+    async with deps(h).sessions() as session:
+        await session.execute(update(Outbox).values(next_attempt_at=utcnow()))
+        await session.commit()
+
+
+async def run_outbox_job(h: TelegramHarness) -> None:
+    """The repeating job the application registered, run once now."""
+    assert h.app.job_queue is not None
+    (job,) = h.app.job_queue.get_jobs_by_name("outbox")
+    await job.run(h.app)
+
+
+def texts(h: TelegramHarness, user: SimUser) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in h.messages_to(user)][1:]  # no welcome
+
+
+async def test_a_notice_is_delivered_once_in_the_recipients_language(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    ann = await registered(h, "Ann", "en")
+    row_id = await queue(h, ann, text="hello")
+    await run_outbox_job(h)
+    await run_outbox_job(h)
+    assert texts(h, ann) == ["[en] hello"]
+    sent = await row(h, row_id)
+    assert sent.state == OutboxState.SENT and sent.attempts == 1
+    assert sent.result["message_ids"] == [h.last_message(ann)["message_id"]]
+    assert h.last_message(ann)["reply_markup"]["inline_keyboard"][0][0]["text"] == "OK"
+
+
+async def test_notices_go_out_oldest_first_and_a_dropped_one_is_not_sent(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    first = await queue(h, wang, text="one")
+    dropped = await queue(h, wang, text="never", drop=True)
+    await queue(h, wang, text="two")
+    assert await drain_once(h.app, deps(h)) == 3
+    assert texts(h, wang) == ["[zh_CN] one", "[zh_CN] two"]
+    assert (await row(h, dropped)).result == {"dropped": True}
+    assert (await row(h, first)).state == OutboxState.SENT
+
+
+async def test_photos_go_as_an_album_then_the_text_or_as_one_captioned_photo(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    uploaded = h.emulator.users.send_photos(wang.id, [jpeg(seed=1), jpeg(seed=2)])
+    h.emulator.take_updates()  # the bot never sees these; we only want their file ids
+    file_ids = [m["photo"][-1]["file_id"] for m in uploaded]
+    album = await queue(h, wang, text="album", file_ids=file_ids)
+    single = await queue(h, wang, text="single", with_bytes=True)
+    await drain_once(h.app, deps(h))
+    sent = h.messages_to(wang)[1:]
+    assert ["photo" in m for m in sent] == [True, True, False, True]
+    assert sent[2]["text"] == "[zh_CN] album" and sent[3]["caption"] == "[zh_CN] single"
+    assert sent[3]["reply_markup"]["inline_keyboard"][0][0]["text"] == "OK"
+    assert len((await row(h, album)).result["message_ids"]) == 3
+    assert len((await row(h, single)).result["message_ids"]) == 1
+
+
+# PTB 22.8 itself warns when it builds a RetryAfter unless PTB_TIMEDELTA=1 (NOTES.md).
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_control_waits_as_long_as_telegram_asks_then_sends_once(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    first = await queue(h, wang, text="one")
+    second = await queue(h, wang, text="two")
+    h.emulator.faults.add("retry_after", retry_after=7, method="sendMessage")
+    before = utcnow()
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == []
+    for row_id in (first, second):
+        waiting = await row(h, row_id)
+        assert waiting.state == OutboxState.PENDING
+        assert waiting.next_attempt_at >= before + timedelta(seconds=7)
+    assert await drain_once(h.app, deps(h)) == 0  # not due yet
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == ["[zh_CN] one", "[zh_CN] two"]
+
+
+async def test_a_timed_out_send_is_uncertain_and_never_repeated(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    row_id = await queue(h, wang, text="maybe")
+    h.emulator.faults.add("timeout", method="sendMessage", delivered=True)
+    await drain_once(h.app, deps(h))
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == ["[zh_CN] maybe"]  # it did arrive, exactly once
+    assert (await row(h, row_id)).state == OutboxState.UNCERTAIN
+
+
+async def test_a_blocked_bot_fails_the_notice_and_marks_the_member_inactive(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    row_id = await queue(h, wang, text="blocked")
+    h.emulator.faults.add("blocked", method="sendMessage")
+    await drain_once(h.app, deps(h))
+    assert (await row(h, row_id)).state == OutboxState.FAILED
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", wang.id)
+    assert member is not None and member.active is False
+    later = await queue(h, wang, text="still blocked")
+    await drain_once(h.app, deps(h))
+    assert (await row(h, later)).state == OutboxState.FAILED
+    assert texts(h, wang) == []
+    await h.send_text(wang, "/start")  # they came back
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", wang.id)
+    assert member is not None and member.active is True
+
+
+async def test_server_errors_are_retried_with_backoff_until_max_attempts(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    row_id = await queue(h, wang, text="flaky")
+    h.emulator.faults.add("server_error", method="sendMessage")
+    before = utcnow()
+    await drain_once(h.app, deps(h))
+    waiting = await row(h, row_id)
+    assert (waiting.state, waiting.attempts) == (OutboxState.PENDING, 1)
+    assert waiting.next_attempt_at >= before + timedelta(seconds=10)
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == ["[zh_CN] flaky"]
+
+    doomed = await queue(h, wang, text="doomed")
+    max_attempts = deps(h).settings.outbox.max_attempts
+    async with deps(h).sessions() as session:
+        await session.execute(
+            update(Outbox).where(Outbox.id == doomed).values(attempts=max_attempts - 1)
+        )
+        await session.commit()
+    h.emulator.faults.add("server_error", method="sendMessage")
+    await drain_once(h.app, deps(h))
+    assert (await row(h, doomed)).state == OutboxState.FAILED
+
+
+async def test_a_kind_without_renderer_or_a_bad_message_fails_loudly(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    h.fail_on_refusal = False  # the broken HTML below is refused on purpose
+    wang = await registered(h)
+    unknown = await queue(h, wang, kind="no_such_kind")
+    broken = await queue(h, wang, text="<b>unclosed")
+    await drain_once(h.app, deps(h))
+    missing = await row(h, unknown)
+    assert missing.state == OutboxState.FAILED
+    assert missing.last_error is not None and "no_such_kind" in missing.last_error
+    refused = await row(h, broken)
+    assert refused.state == OutboxState.FAILED
+    assert refused.last_error is not None and refused.last_error.startswith("bad request")
+    async with deps(h).sessions() as session:
+        states = set(await session.scalars(select(Outbox.state)))
+    assert OutboxState.SENDING not in states
