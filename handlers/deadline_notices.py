@@ -1,0 +1,226 @@
+"""Renderers of the deadline notices: reminders, escalations, orders, extensions, digests.
+
+Each reloads what it shows, so a notice sent late tells the truth; a notice whose moment has
+passed (the case moved on, the request was decided) renders as None and is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.common import escape
+from handlers.render import Rendered, renderer
+from models import (
+    Case,
+    ExtensionRequest,
+    ExtensionState,
+    GridCell,
+    Member,
+    OrderState,
+    Outbox,
+    SupervisionOrder,
+)
+from services.deadlines import COLOUR_LABELS, STAGE_LABELS, colour_of
+from services.digest import Digest, split_message
+from services.digest_text import digest_text
+from services.i18n import Translator, translator
+from services.settings import Settings
+from services.supervision import ISSUERS, order_card_png
+
+PREFIX = "sv:"
+
+
+def when(moment: datetime | None, settings: Settings) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(ZoneInfo(settings.locale.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def stage_name(stage: str | None, t: Translator) -> str:
+    return t(STAGE_LABELS.get(stage or "", stage or "-"))
+
+
+def colour_name(level: int, t: Translator) -> str:
+    return t(COLOUR_LABELS[colour_of(level)])
+
+
+def _t(member: Member | None, settings: Settings) -> Translator:
+    return translator(member.language if member else settings.locale.default)
+
+
+async def _cell_name(session: AsyncSession, cell_id: int) -> str:
+    cell = await session.get(GridCell, cell_id)
+    return escape(cell.name) if cell else "?"
+
+
+def holder_buttons(case: Case, t: Translator, member: Member | None) -> list[InlineKeyboardButton]:
+    """What the level holding an escalated case can do: take it over, hand it down, order."""
+    row = [
+        InlineKeyboardButton(t("Take over"), callback_data=f"{PREFIX}tko:{case.id}"),
+        InlineKeyboardButton(t("Hand back down"), callback_data=f"{PREFIX}hdn:{case.id}"),
+    ]
+    if member is not None and member.role_enum in ISSUERS:
+        row.append(InlineKeyboardButton(t("Supervision order"),
+                                        callback_data=f"{PREFIX}iss:{case.id}"))
+    return row
+
+
+def extension_button(case_id: int, t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t("Ask for more time"), callback_data=f"{PREFIX}ext:{case_id}")
+
+
+@renderer("reminder")
+async def render_reminder(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    case = await session.get(Case, row.payload["case_id"])
+    if case is None or not case.is_open or case.stage != row.payload["stage"]:
+        return None
+    t = _t(member, settings)
+    text = t("⏰ Reminder: case {number}, the {stage} is due by {due}.",
+             number=escape(case.number), stage=stage_name(case.stage, t),
+             due=when(case.due_at, settings))
+    return Rendered(text, keyboard=InlineKeyboardMarkup([[extension_button(case.id, t)]]))
+
+
+@renderer("escalated")
+async def render_escalated(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    case = await session.get(Case, row.payload["case_id"])
+    if case is None:
+        return None
+    t = _t(member, settings)
+    text = t("🚨 Case {number} missed its {stage} deadline and was raised from {from_cell} to "
+             "{to_cell}. Level: {colour}. New deadline: {due}.",
+             number=escape(case.number), stage=stage_name(row.payload["stage"], t),
+             from_cell=await _cell_name(session, row.payload["from_cell"]),
+             to_cell=await _cell_name(session, row.payload["to_cell"]),
+             colour=colour_name(row.payload["level"], t), due=when(case.due_at, settings))
+    keyboard = InlineKeyboardMarkup([holder_buttons(case, t, member)]) if case.is_open else None
+    return Rendered(text, keyboard=keyboard)
+
+
+@renderer("handed_down")
+async def render_handed_down(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    case = await session.get(Case, row.payload["case_id"])
+    if case is None or not case.is_open:
+        return None
+    t = _t(member, settings)
+    text = t("Case {number} was handed back down to {cell}. New deadline for the {stage}: {due}.",
+             number=escape(case.number), cell=await _cell_name(session, case.cell_id),
+             stage=stage_name(case.stage, t), due=when(case.due_at, settings))
+    return Rendered(text, keyboard=InlineKeyboardMarkup([[extension_button(case.id, t)]]))
+
+
+def order_rows(order: SupervisionOrder, case: Case, cell: str, issuer: str,
+               t: Translator, settings: Settings) -> list[tuple[str, str]]:
+    demand = order.demand or t("Complete the {stage} of this case before the deadline, and "
+                               "report back.", stage=stage_name(case.stage, t))
+    return [
+        (t("Number"), order.number),
+        (t("Case"), case.number),
+        (t("To"), cell),
+        (t("Demand"), demand),
+        (t("Deadline"), when(order.deadline, settings)),
+        (t("Issued by"), issuer),
+        (t("Issued on"), when(order.issued_at, settings)),
+    ]
+
+
+@renderer("supervision_order")
+async def render_order(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    order = await session.get(SupervisionOrder, row.payload["order_id"])
+    if order is None or order.state == OrderState.RESOLVED:
+        return None
+    case = await session.get(Case, order.case_id)
+    assert case is not None
+    t = _t(member, settings)
+    cell = await session.get(GridCell, order.target_cell_id)
+    issuer = await session.get(Member, order.issuer_id) if order.issuer_id else None
+    issuer_name = issuer.display_name if issuer else t("the deadline system (automatic)")
+    rows = order_rows(order, case, cell.name if cell else "?", issuer_name, t, settings)
+    card = await asyncio.to_thread(order_card_png, t("Supervision order"), rows,
+                                   colour_of(case.escalation_level))
+    text = "\n".join([f"<b>{escape(t('Supervision order'))} {escape(order.number)}</b>"]
+                     + [f"{escape(label)}: {escape(value)}" for label, value in rows[1:]])
+    keyboard = None
+    if order.state == OrderState.ISSUED:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
+            t("Acknowledge"), callback_data=f"{PREFIX}ack:{order.id}")]])
+    return Rendered(text, photo_bytes=card, keyboard=keyboard)
+
+
+@renderer("extension_requested")
+async def render_extension_requested(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    request = await session.get(ExtensionRequest, row.payload["request_id"])
+    if request is None or request.state != ExtensionState.PENDING:
+        return None
+    case = await session.get(Case, request.case_id)
+    requester = await session.get(Member, request.requester_id)
+    assert case is not None and requester is not None
+    t = _t(member, settings)
+    text = t("{who} asks for more time on case {number} ({stage}): from {old} to {new}.\n"
+             "Reason: {reason}", who=escape(requester.display_name), number=escape(case.number),
+             stage=stage_name(request.stage, t), old=when(request.current_due, settings),
+             new=when(request.requested_due, settings), reason=escape(request.reason))
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("Approve"), callback_data=f"{PREFIX}exy:{request.id}"),
+        InlineKeyboardButton(t("Refuse"), callback_data=f"{PREFIX}exn:{request.id}"),
+    ]])
+    return Rendered(text, keyboard=keyboard)
+
+
+@renderer("extension_decided")
+async def render_extension_decided(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    request = await session.get(ExtensionRequest, row.payload["request_id"])
+    if request is None:
+        return None
+    case = await session.get(Case, request.case_id)
+    assert case is not None
+    t = _t(member, settings)
+    if request.state == ExtensionState.APPROVED:
+        text = t("More time on case {number} was approved: the new deadline is {due}.",
+                 number=escape(case.number), due=when(request.requested_due, settings))
+    else:
+        text = t("More time on case {number} was refused: the deadline stays {due}.",
+                 number=escape(case.number), due=when(request.current_due, settings))
+    return Rendered(text)
+
+
+async def _render_digest(row: Outbox, member: Member | None, settings: Settings
+                         ) -> Rendered | None:
+    digest = Digest.from_payload(row.payload["digest"])
+    parts = split_message(digest_text(digest, _t(member, settings), settings))
+    part = int(row.payload["part"])
+    # Parts were counted in the member's language when queued; a language changed since may
+    # give a different count, and a part beyond the new count is dropped.
+    return Rendered(parts[part]) if part < len(parts) else None
+
+
+@renderer("digest")
+async def render_digest(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    return await _render_digest(row, member, settings)
+
+
+@renderer("summary")
+async def render_summary(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    return await _render_digest(row, member, settings)
+
