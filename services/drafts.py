@@ -13,13 +13,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
+import shapely
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Draft, Member, Photo, PhotoKind
+from models import Case, Draft, GridCell, Member, Photo, PhotoKind
 from services.notices import queue_notice
+from services.photos import PhotoFacts
 from services.settings import CaseRules, Category, Severity
 
 
@@ -29,7 +31,6 @@ class Step(StrEnum):
     CATEGORY = "category"
     PHOTOS = "photos"
     PLACE = "place"
-    PLACE_EXIF = "place_exif"  # confirm the GPS read from a photo sent as a file
     PLACE_SOURCE = "place_source"  # menus: pick a water source ...
     PLACE_VILLAGE = "place_village"  # ... then a village
     DESCRIPTION = "description"
@@ -48,7 +49,6 @@ MAIN_STEPS = (
 )
 # Sub-steps go back to the main step they belong to.
 _BELONGS_TO = {
-    Step.PLACE_EXIF: Step.PLACE,
     Step.PLACE_SOURCE: Step.PLACE,
     Step.PLACE_VILLAGE: Step.PLACE,
     Step.DUPLICATE: Step.SUMMARY,
@@ -69,20 +69,6 @@ class DraftError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.values = values
-
-
-class PhotoFactsLike(Protocol):
-    """What `services.photos.inspect_photo` tells about a picture (structural, to stay loose)."""
-
-    sha256: str
-    mime: str
-    size_bytes: int
-    width: int
-    height: int
-    exif_time: datetime | None
-    exif_lat: float | None
-    exif_lon: float | None
-    phash: str
 
 
 @dataclass(frozen=True)
@@ -230,7 +216,7 @@ async def ensure_photo_room(session: AsyncSession, draft: Draft, rules: CaseRule
 async def add_photo(
     session: AsyncSession,
     draft: Draft,
-    facts: PhotoFactsLike,
+    facts: PhotoFacts,
     stored_path: str,
     now: datetime,
     rules: CaseRules,
@@ -302,8 +288,31 @@ async def set_place(
     draft.lat, draft.lon = lat, lon
     draft.place_source = source
     draft.chosen_cell_id = chosen_cell_id
-    _touch(draft, now, source_id=source_id)
+    _touch(draft, now, source_id=source_id, outside=None)
     await session.flush()
+
+
+async def set_menu_place(
+    session: AsyncSession, draft: Draft, cell_id: int, now: datetime
+) -> GridCell:
+    """A village picked from the menus. A place already given but outside every cell keeps its
+    coordinates (the truth) and rides with the chosen cell; otherwise the village's inner point
+    stands for the place."""
+    cell = await session.get(GridCell, cell_id)
+    if cell is None:
+        raise DraftError("unknown_cell")
+    source_id = draft.extra.get("source_id")
+    if draft.extra.get("outside") and draft.lat is not None and draft.lon is not None:
+        draft.chosen_cell_id = cell.id
+        _touch(draft, now)
+    else:
+        point = shapely.from_wkt(cell.boundary_wkt).representative_point()
+        draft.lat, draft.lon = float(point.y), float(point.x)
+        draft.place_source = PlaceSource.MENU
+        draft.chosen_cell_id = cell.id
+        _touch(draft, now, source_id=source_id)
+    await session.flush()
+    return cell
 
 
 async def set_description(

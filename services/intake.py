@@ -31,6 +31,7 @@ from models import (
 )
 from services.drafts import (
     DraftError,
+    PlaceSource,
     check_rate,
     discard_draft,
     draft_photos,
@@ -149,13 +150,39 @@ async def recipients(
 def _route(draft: Draft, grid: Locator) -> tuple[int, int | None, str | None]:
     """(cell, water source, zone) for the draft's place; the menu choice when outside the grid."""
     assert draft.lat is not None and draft.lon is not None
+    source_id = draft.extra.get("source_id")
+    if draft.place_source == PlaceSource.MENU and draft.chosen_cell_id is not None:
+        # picked from the menus: the village's point stands for the cell, not a zone
+        return draft.chosen_cell_id, int(source_id) if source_id else None, None
     place = grid.locate(draft.lat, draft.lon)
     if place.cell_id is not None:
         return place.cell_id, place.source_id, place.zone
     if draft.chosen_cell_id is None:
         raise DraftError("outside_grid")
-    source_id = place.source_id or draft.extra.get("source_id")
+    source_id = place.source_id or source_id
     return draft.chosen_cell_id, int(source_id) if source_id else None, place.zone
+
+
+@dataclass(frozen=True)
+class PlacePreview:
+    cell_id: int | None  # None: outside every cell and nothing chosen yet
+    cell_path: tuple[str, ...]
+    water_source: str | None
+    zone: str | None
+
+
+async def preview_place(session: AsyncSession, draft: Draft, grid: Locator) -> PlacePreview:
+    """Where the draft's place would land, for the summary (never raises)."""
+    if draft.lat is None or draft.lon is None:
+        return PlacePreview(None, (), None, None)
+    try:
+        cell_id, source_id, zone = _route(draft, grid)
+    except DraftError:
+        return PlacePreview(None, (), None, None)
+    chain = await cell_chain(session, cell_id)
+    source = await session.get(WaterSource, source_id) if source_id else None
+    return PlacePreview(cell_id, tuple(c.name for c in chain), source.name if source else None,
+                        zone)
 
 
 async def submit_draft(

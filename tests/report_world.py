@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GridCell, Member, Role, WaterSource
 from services.grid_import import import_grid
+from services.photos import PhotoFacts
 from services.routing import GridIndex, load_grid_index
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
@@ -81,25 +82,54 @@ async def build_world(session: AsyncSession, *, reporter_uid: int = 1001) -> Wor
     return World(grid, city, county, township, village, source.id, *people)
 
 
-@dataclass(frozen=True)
-class Facts:
-    """A picture's facts as services.photos reports them, for service tests without Pillow."""
-
-    sha256: str
-    phash: str
-    mime: str = "image/jpeg"
-    size_bytes: int = 1000
-    width: int = 800
-    height: int = 600
-    exif_time: datetime | None = None
-    exif_lat: float | None = None
-    exif_lon: float | None = None
-
-
-def facts(n: int, *, phash: str | None = None, gps: tuple[float, float] | None = None) -> Facts:
-    return Facts(
+def facts(
+    n: int, *, phash: str | None = None, gps: tuple[float, float] | None = None
+) -> PhotoFacts:
+    """A picture's facts as services.photos reports them, for tests that skip Pillow."""
+    return PhotoFacts(
         sha256=f"{n:064x}",
         phash=phash or f"{n * 0x9E3779B97F4A7C15 % 2**64:016x}",
+        mime="image/jpeg",
+        size_bytes=1000,
+        width=800,
+        height=600,
+        exif_time=None,
         exif_lat=gps[0] if gps else None,
         exif_lon=gps[1] if gps else None,
     )
+
+
+# ----- end to end, through the bot harness -----
+
+async def add_manager(sessions: Any, user_id: int, name: str, cell_code: str,
+                      role: Role = Role.MANAGER) -> int:
+    """A registered member with a role in a cell (as an accepted invite would leave them)."""
+    async with sessions() as s:
+        cell = await _cell(s, cell_code)
+        member = _member(user_id, name, role, cell)
+        s.add(member)
+        await s.commit()
+        return member.id
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def with_button(h: Any, chat: Any, label: str) -> dict[str, Any]:
+    """The latest bot message to `chat` that has an inline button `label`."""
+    for message in reversed(h.messages_to(chat)):
+        if label in buttons(message):
+            return message  # type: ignore[no-any-return]
+    raise AssertionError(f"no message with a button {label!r}: "
+                         f"{[m.get('text', '')[:60] for m in h.messages_to(chat)[-5:]]}")
+
+
+async def press(h: Any, user: Any, label: str) -> str:
+    query_id: str = await h.press(user, with_button(h, user, label), label)
+    return query_id
+
+
+def texts(h: Any, chat: Any, since: int = 0) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in h.messages_to(chat)[since:]]

@@ -1,0 +1,357 @@
+"""Answers typed, sent or shared in the report conversation: photos and files, places, words.
+
+`MESSAGE_STEPS` maps each step to what it takes from a message; everything else gets a reply
+saying what to send instead, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message
+from telegram.constants import ParseMode
+from telegram.ext import JobQueue
+
+from handlers.context import Ctx
+from handlers.render import Rendered, renderer
+from handlers.report_turn import Turn
+from handlers.report_views import (
+    BACK_BUTTON,
+    MENU_BUTTON,
+    escape,
+    labels,
+    main_keyboard,
+    photos_prompt,
+    place_line,
+)
+from models import Draft, Member, Outbox
+from services import drafts, intake, photos
+from services.drafts import DraftError, PlaceSource, Step
+from services.i18n import Translator, translator
+from services.photos import PhotoRejected, RejectReason
+from services.settings import Settings
+
+BACK_LABELS = labels(BACK_BUTTON)
+MENU_LABELS = labels(MENU_BUTTON)
+ALBUM_ACK_DELAY = 1.5  # seconds after the last photo of an album before one acknowledgement
+
+
+def refusal(refused: DraftError, t: Translator) -> str:
+    """What a reporter is told when the draft refuses an answer."""
+    values = refused.values
+    if refused.reason == "rate_limited":
+        return t("You have sent {limit} reports in the last hour, the most allowed. Thank you! "
+                 "Please send the next one a little later.", limit=values["limit"])
+    if refused.reason == "too_many_photos":
+        return t("This report already has {limit} photos, the most it can take. Press Done to "
+                 "go on.", limit=values["limit"])
+    if refused.reason == "too_long":
+        return t("That description has {length} characters; at most {limit} fit. Please "
+                 "shorten it and send it again.", length=values["length"], limit=values["limit"])
+    if refused.reason == "case_closed":
+        return t("That report has been closed in the meantime. Please send yours as a new "
+                 "report.")
+    return t("That did not work. Please try again.")
+
+
+# ----- pictures -----
+def _picture(message: Message) -> tuple[str, str, int | None] | None:
+    """(file_id, file_unique_id, size) of the photo or file in the message."""
+    if message.photo:
+        largest = message.photo[-1]
+        return largest.file_id, largest.file_unique_id, largest.file_size
+    if message.document is not None:
+        doc = message.document
+        return doc.file_id, doc.file_unique_id, doc.file_size
+    return None
+
+
+async def take_picture(turn: Turn, message: Message) -> bool:
+    """Download, check and store the picture, and attach it to the draft; tell why not."""
+    draft, t, settings = turn.draft, turn.t, turn.settings
+    assert draft is not None
+    picture = _picture(message)
+    if picture is None:
+        return False
+    file_id, unique_id, size = picture
+    try:
+        await drafts.ensure_photo_room(turn.session, draft, settings.cases)
+    except DraftError as refused:
+        turn.say(refusal(refused, t))
+        return False
+    limits = settings.photos
+    if size is not None and size > limits.max_file_bytes:
+        turn.say(PhotoRejected(RejectReason.TOO_LARGE,
+                               limit_mb=limits.max_file_bytes // 1_000_000).render(t))
+        return False
+    await turn.session.commit()  # no transaction open across the download and Pillow
+    tg_file = await turn.ctx.bot.get_file(file_id)
+    data = bytes(await tg_file.download_as_bytearray())
+    try:
+        facts, stored = await photos.ingest(data, limits, settings.photos_dir,
+                                            settings.locale.timezone)
+    except PhotoRejected as rejected:
+        turn.say(rejected.render(t))
+        return False
+    current = await drafts.open_draft(turn.session, turn.member.id)
+    if current is None:
+        turn.draft = None
+        return False
+    try:
+        await drafts.add_photo(turn.session, current, facts, stored, turn.now, settings.cases,
+                               file_id=file_id, file_unique_id=unique_id)
+    except DraftError as refused:
+        turn.say(refusal(refused, t))
+        return False
+    caption = (message.caption or "").strip()
+    if caption and not current.description and len(caption) <= settings.cases.max_description:
+        await drafts.set_description(turn.session, current, caption, turn.now, settings.cases)
+    turn.draft = current
+    return True
+
+
+async def _photos_step(turn: Turn, message: Message) -> None:
+    assert turn.draft is not None
+    if _picture(message) is None:
+        turn.say(_not_a_photo(message, turn.t))
+        return
+    if not await take_picture(turn, message) or turn.draft is None:
+        return
+    if message.media_group_id:
+        _schedule_album_ack(turn, message.media_group_id)
+        return
+    count = await drafts.photo_count(turn.session, turn.draft.id)
+    turn.show(photos_prompt(turn.draft, count, turn.settings.cases.max_photos, turn.t))
+
+
+def _not_a_photo(message: Message, t: Translator) -> str:
+    if message.sticker is not None:
+        return t("A sticker cannot show the problem. Please send a photo of it, then press Done.")
+    if message.voice is not None or message.audio is not None:
+        return t("Voice notes cannot be kept as evidence. Please send a photo of the problem; "
+                 "you can describe it in words at the next steps.")
+    if message.video is not None or message.video_note is not None or message.animation:
+        return t("Videos cannot be used yet. Please send a photo of the problem.")
+    return t("Please send a photo of the problem (or press Done when you have sent them all).")
+
+
+def _schedule_album_ack(turn: Turn, group_id: str) -> None:
+    """One acknowledgement per album, shortly after its last photo (albums have no end mark)."""
+    queue = cast("JobQueue[Ctx] | None", turn.ctx.job_queue)  # PTB leaves its type open here
+    if queue is None:
+        return
+    name = f"report-album:{turn.chat_id}:{group_id}"
+    for job in queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    queue.run_once(_album_ack, ALBUM_ACK_DELAY, data=(turn.chat_id, turn.member.id), name=name,
+                   chat_id=turn.chat_id)
+
+
+async def _album_ack(ctx: Ctx) -> None:
+    job = ctx.job
+    assert job is not None
+    assert isinstance(job.data, tuple)
+    chat_id, member_id = int(job.data[0]), int(job.data[1])
+    async with ctx.deps.sessions() as session:
+        member = await session.get(Member, member_id)
+        draft = await drafts.open_draft(session, member_id)
+        if member is None or draft is None:
+            return
+        count = await drafts.photo_count(session, draft.id)
+    t = translator(member.language)
+    out = photos_prompt(draft, count, ctx.deps.settings.cases.max_photos, t)
+    await ctx.bot.send_message(chat_id, out.text, parse_mode=ParseMode.HTML,
+                               reply_markup=out.markup)
+
+
+# ----- places -----
+async def take_place(turn: Turn, draft: Draft, lat: float, lon: float,
+                     source: PlaceSource) -> None:
+    """Save a place; outside every cell, say so and offer the menus."""
+    t = turn.t
+    await drafts.set_place(turn.session, draft, lat, lon, source, turn.now)
+    if turn.locator.locate(lat, lon).cell_id is None:
+        await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, outside=True)
+        turn.say(t("That place ({lat}, {lon}) is outside every grid cell I know. Please choose "
+                   "the water source and the village from the list instead.",
+                   lat=f"{lat:.5f}", lon=f"{lon:.5f}"), main_keyboard(t))
+        await turn.ask()
+        return
+    await _place_saved(turn, draft)
+
+
+async def take_village(turn: Turn, draft: Draft, cell_id: int) -> None:
+    try:
+        await drafts.set_menu_place(turn.session, draft, cell_id, turn.now)
+    except DraftError:
+        turn.say(turn.t("That village is no longer in the grid. Please choose again."))
+        await turn.ask()
+        return
+    await _place_saved(turn, draft)
+
+
+async def _place_saved(turn: Turn, draft: Draft) -> None:
+    preview = await intake.preview_place(turn.session, draft, turn.locator)
+    turn.say(turn.t("📍 Place: {place}", place=place_line(preview, turn.t)),
+             main_keyboard(turn.t))
+    await turn.advance(Step.PLACE)
+
+
+async def _place_step(turn: Turn, message: Message) -> None:
+    draft, t = turn.draft, turn.t
+    assert draft is not None
+    if message.location is not None:
+        loc = message.location
+        await take_place(turn, draft, loc.latitude, loc.longitude, PlaceSource.LOCATION)
+        return
+    text = (message.text or "").strip()
+    if text in MENU_LABELS:
+        await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now)
+        await turn.ask()
+        return
+    if not text:
+        turn.say(t("Please share your location with the button below, type coordinates like "
+                   "<code>30.87, 120.09</code>, or choose from a list."))
+        return
+    point = drafts.parse_coordinates(text)
+    if point is None:
+        turn.say(t("I could not read a place in “{text}”. Please type the latitude and the "
+                   "longitude like <code>30.87, 120.09</code>, share your location, or choose "
+                   "from a list.", text=escape(text[:100])))
+        return
+    await take_place(turn, draft, point[0], point[1], PlaceSource.TYPED)
+
+
+# ----- words -----
+async def _description_step(turn: Turn, message: Message) -> None:
+    draft, t = turn.draft, turn.t
+    assert draft is not None
+    if not message.text:
+        turn.say(t("Please type a few words about the problem, or press Skip."))
+        return
+    try:
+        await drafts.set_description(turn.session, draft, message.text, turn.now,
+                                     turn.settings.cases)
+    except DraftError as refused:
+        turn.say(refusal(refused, t))
+        return
+    await turn.advance(Step.DESCRIPTION)
+
+
+async def _buttons_only(turn: Turn, message: Message) -> None:
+    if _picture(message) is not None:
+        turn.say(turn.t("Photos are added at the photo step. To add more, go back with the "
+                        "Back button."))
+        return
+    turn.say(turn.t("Please answer with the buttons of the last message."))
+    await turn.ask()
+
+
+MESSAGE_STEPS: dict[Step, Callable[[Turn, Message], Awaitable[None]]] = {
+    Step.CATEGORY: _buttons_only,
+    Step.PHOTOS: _photos_step,
+    Step.PLACE: _place_step,
+    Step.PLACE_SOURCE: _place_step,
+    Step.PLACE_VILLAGE: _place_step,
+    Step.DESCRIPTION: _description_step,
+    Step.SEVERITY: _buttons_only,
+    Step.SUMMARY: _buttons_only,
+    Step.DUPLICATE: _buttons_only,
+}
+
+
+async def answer_message(turn: Turn, message: Message) -> None:
+    draft = turn.draft
+    assert draft is not None
+    if (message.text or "").strip() in BACK_LABELS:
+        previous = drafts.previous_step(Step(draft.step))
+        if previous is not None:
+            await drafts.go_to(turn.session, draft, previous, turn.now)
+        if previous == Step.PHOTOS:
+            turn.say(turn.t("Back to the photos."), main_keyboard(turn.t))
+        await turn.ask()
+        return
+    await MESSAGE_STEPS[Step(draft.step)](turn, message)
+
+
+async def start_from_forward(turn: Turn, message: Message) -> None:
+    """A message forwarded to the bot starts a report prefilled with its photo and words."""
+    t = turn.t
+    try:
+        started = await drafts.start_draft(turn.session, turn.member, str(turn.chat_id),
+                                           turn.now, turn.settings.cases)
+    except DraftError as refused:
+        turn.say(refusal(refused, t))
+        return
+    turn.draft = started.draft
+    words = (message.text or message.caption or "").strip()
+    if words and len(words) <= turn.settings.cases.max_description:
+        await drafts.set_description(turn.session, started.draft, words, turn.now,
+                                     turn.settings.cases)
+    if _picture(message) is not None:
+        await take_picture(turn, message)
+    if turn.draft is None:
+        return
+    count = await drafts.photo_count(turn.session, turn.draft.id)
+    turn.say(t("I started a report with the forwarded message ({count} photos). A few "
+               "questions and it is sent.", count=count))
+    await turn.ask()
+
+
+# ----- the end of the conversation -----
+async def submit(turn: Turn, draft: Draft) -> None:
+    t = turn.t
+    try:
+        result = await intake.submit_draft(turn.session, draft, turn.settings, turn.locator,
+                                           turn.now)
+    except DraftError as refused:
+        if refused.reason == "outside_grid":
+            await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, outside=True,
+                               editing=True)
+            turn.say(t("The place is outside every grid cell I know. Please choose the water "
+                       "source and the village from the list."))
+            await turn.ask()
+        elif refused.reason == "incomplete":
+            turn.say(t("The report is not complete yet."))
+            await turn.ask()
+        else:
+            turn.say(refusal(refused, t))
+        return
+    turn.draft_closed = True
+    path = " › ".join(escape(name) for name in result.cell_path)
+    cell = escape(result.cell_path[-1]) if result.cell_path else "—"
+    lines = [t("✅ Thank you! Your report <b>{number}</b> was sent to {cell} ({path}).",
+               number=result.number, cell=cell, path=path)]
+    if result.emergency:
+        lines.append(t("🚨 As an emergency, every level up to the city has been alerted."))
+    if not result.notified_member_ids:
+        lines.append(t("No manager is registered there yet; the administrators will route it."))
+    lines.append(t("You will hear when it is accepted and when it is fixed. /mine lists your "
+                   "reports."))
+    turn.say("\n".join(lines), main_keyboard(t))
+
+
+async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
+    try:
+        case = await intake.attach_to_case(turn.session, draft, case_id, turn.now)
+    except DraftError as refused:
+        await drafts.go_to(turn.session, draft, Step.SUMMARY, turn.now)
+        turn.say(refusal(refused, turn.t))
+        await turn.ask()
+        return
+    turn.draft_closed = True
+    turn.say(turn.t("✅ Thank you! Your photos were added to report <b>{number}</b>.",
+                    number=case.number), main_keyboard(turn.t))
+
+
+@renderer("draft_expired")
+async def render_draft_expired(
+    _session: AsyncSession, notice: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """The reporter hears that an unfinished report was dropped."""
+    t = translator(member.language if member else settings.locale.default)
+    hours = notice.payload.get("hours", round(settings.cases.draft_ttl.total_seconds() / 3600))
+    return Rendered(t("Your unfinished report was dropped after {hours} hours without changes. "
+                      "Send /report to start again.", hours=hours))
