@@ -53,6 +53,11 @@ class Core:
     callback_timeout: float
     privacy_mode: bool
 
+    @property
+    def bot_sender(self) -> JSON:
+        """The bot as `from` of its messages (getMe's capability fields are not part of it)."""
+        return {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
+
     # ----- chats and users -----
     def chat_json(self, chat: Chat) -> JSON:
         if chat.type == "private":

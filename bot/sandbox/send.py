@@ -81,7 +81,7 @@ def _send(core: Core, params: JSON, content: JSON, cost: int = 1) -> StoredMessa
     fields = {**core.reply_to(chat, params), **content, **core.check_markup(markup)}
     core.check_flood(chat, cost)
     core.apply_keyboard(chat, markup)
-    return core.new_message(chat, core.bot_user, fields, from_bot=True)
+    return core.new_message(chat, core.bot_sender, fields, from_bot=True)
 
 
 async def send_message(core: Core, params: JSON) -> JSON:
@@ -145,7 +145,7 @@ async def send_media_group(core: Core, params: JSON) -> list[JSON]:
     core.check_flood(chat, 1)
     group_id = str(int(hashlib.sha256(repr(contents).encode()).hexdigest()[:12], 16))
     return [
-        core.new_message(chat, core.bot_user, {**reply, **c, "media_group_id": group_id},
+        core.new_message(chat, core.bot_sender, {**reply, **c, "media_group_id": group_id},
                          from_bot=True).data
         for c in contents
     ]

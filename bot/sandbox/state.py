@@ -104,6 +104,7 @@ class State:
         self.poll_generation = 0
         self.default_menu_button: JSON = {"type": "default"}
         self.commands: dict[str, list[JSON]] = {}
+        self.personas: dict[int, JSON] = {}  # chat id -> {"role", "user_id", "label"}
         self.notices: list[Notice] = []
         self.rev = 0
         self._ids = itertools.count(1)
