@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_settings, parse_duration
+from bot.deadline_jobs import add_commands as add_deadline_commands
 from models import GridCell
 from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
 from services.settings import Settings
@@ -53,6 +54,9 @@ commands:
   gridpatrol invite --role ROLE [--cell CODE] [--source CODE] [--expires 7d] [--group]
                                       print a single-use invite link
   gridpatrol members list             list registered members
+  gridpatrol sweep --now              remind, escalate, issue supervision orders for what is due
+  gridpatrol digest --now [--member ID]
+                                      queue the daily digests (and fortnightly summaries)
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN and $GRIDPATROL_DATABASE_URL.
@@ -451,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what `make run` does: upgrade the database, load the demo grid if the grid is empty, "
         "then run on Telegram with a token or in the sandbox without one",
     )
+    add_deadline_commands(add)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.deadline_jobs import add_deadline_jobs
 from bot.outbox import drain_once
 from handlers.context import Ctx, GridApp
 
@@ -26,3 +27,4 @@ def add_jobs(app: GridApp) -> None:
         name=OUTBOX_JOB,
         job_kwargs={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True},
     )
+    add_deadline_jobs(app)

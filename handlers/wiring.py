@@ -10,13 +10,14 @@ from types import ModuleType
 
 from telegram.ext import MessageHandler, filters
 
-from handlers import report, start
+from handlers import report, start, supervision
 from handlers.common import registration_gate
 from handlers.context import GridApp
 
 # Registration order is dispatch order within a group: put broad handlers last.
 MODULES: list[ModuleType] = [
     start,
+    supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (group -1)
     report,  # broad: claims private messages of people with an open draft; keep late
 ]
 
