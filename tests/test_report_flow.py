@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import Case, Draft, Outbox, Photo
 from tests import images
 from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, add_manager, press, texts, with_button
+from tests.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button
 
 VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
 TOWNSHIP = "330502100"  # 妙西镇
@@ -52,12 +52,28 @@ def assert_photos_on_disk(h: TelegramHarness, photos: list[Photo]) -> None:
         assert photo.platform_file_id
 
 
+async def run_album_acks(h: TelegramHarness) -> None:
+    """Run the album acknowledgement now (its debounce timer would fire a moment later).
+
+    (TelegramHarness.run_jobs reads `job.next_t`, which PTB 22 jobs do not have.)
+    """
+    queue = h.app.job_queue
+    assert queue is not None
+    for job in queue.jobs():
+        if (job.name or "").startswith("report-album:"):
+            await job.run(h.app)
+            job.schedule_removal()
+    await h.flush()
+
+
 async def through_to_summary(h: TelegramHarness, user: SimUser, description: str | None) -> None:
     if description is None:
         await press(h, user, "Skip")
     else:
         await h.send_text(user, description)
-    await press(h, user, "high")
+    severity = h.last_message(user)
+    label = next(b for b in buttons(severity) if b.endswith("high"))  # "✓ high" if the default
+    await h.press(user, severity, label)
 
 
 async def test_photo_and_location_share_file_a_case_with_the_village_manager_alerted(
@@ -86,3 +102,106 @@ async def test_photo_and_location_share_file_a_case_with_the_village_manager_ale
     assert await case_new_recipients(h, case.id) == {"5001"}
     async with deps(h).sessions() as s:
         assert (await s.scalars(select(Draft))).first() is None
+
+
+async def finish_from_place(h: TelegramHarness, user: SimUser) -> None:
+    """From the description question to the case."""
+    await through_to_summary(h, user, None)
+    await press(h, user, "✅ Send the report")
+
+
+async def test_an_album_is_acknowledged_once_and_all_its_photos_become_evidence(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    await add_manager(deps(h).sessions, 5001, "Township manager", TOWNSHIP)
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Swimming or fishing")
+    before = len(h.messages_to(user))
+    album = [images.jpeg(seed=n) for n in (21, 22, 23)]
+    await h.send_album(user, album, album_wait=0)
+    await run_album_acks(h)
+    acks = [t for t in texts(h, user, before) if "Photos so far" in t]
+    assert acks == ["Send 1 to 10 photos of the problem: photos, an album, or files (a file "
+                    "keeps the place where it was taken). Then press Done.\n\n"
+                    "Photos so far: 3 of 10."]
+    await press(h, user, "✅ Done")
+    await h.send_location(user, *IN_GRADE1)
+    await finish_from_place(h, user)
+    [(case, photos)] = await cases_with_photos(h)
+    assert len(photos) == 3 and len({p.sha256 for p in photos}) == 3
+    assert_photos_on_disk(h, photos)
+    # nobody manages the village: the township's manager hears of it
+    assert await case_new_recipients(h, case.id) == {"5001"}
+
+
+async def test_a_file_with_gps_offers_its_place_and_is_kept_unaltered(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    await add_manager(deps(h).sessions, 5001, "Village manager", VILLAGE)
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Outfall or sewage discharge")
+    original = images.jpeg_with_exif(lat=IN_GRADE1[0], lon=IN_GRADE1[1])
+    await h.send_photo(user, original, as_file=True)
+    await press(h, user, "✅ Done")
+    assert any("Your photo file says where it was taken: 30.79000, 119.96000" in t
+               for t in texts(h, user))
+    await press(h, user, "✅ Use the photo's place")
+    await finish_from_place(h, user)
+    [(case, [photo])] = await cases_with_photos(h)
+    assert photo.sha256 == hashlib.sha256(original).hexdigest()
+    assert (photo.exif_lat, photo.exif_lon) == (IN_GRADE1[0], IN_GRADE1[1]) or (
+        abs((photo.exif_lat or 0) - IN_GRADE1[0]) < 1e-4)
+    assert_photos_on_disk(h, [photo])
+    assert (case.zone, case.lat) == ("grade1", photo.exif_lat)
+    assert await case_new_recipients(h, case.id) == {"5001"}
+
+
+async def test_the_menus_route_to_the_chosen_village(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    await add_manager(deps(h).sessions, 5001, "Village manager", VILLAGE)
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Dumped garbage")
+    await h.send_photo(user, images.jpeg(seed=31))
+    await press(h, user, "✅ Done")
+    await h.send_text(user, "📋 Choose from a list")
+    await press(h, user, "老虎潭水库")
+    await press(h, user, "妙西东北村")
+    await finish_from_place(h, user)
+    [(case, photos)] = await cases_with_photos(h)
+    assert len(photos) == 1
+    async with deps(h).sessions() as s:
+        from models import GridCell
+
+        cell = await s.get(GridCell, case.cell_id)
+        assert cell is not None and cell.code == VILLAGE
+    assert case.zone is None  # a village picked from a list says nothing about the zone
+    assert await case_new_recipients(h, case.id) == {"5001"}
+
+
+async def test_a_forwarded_photo_starts_a_report_prefilled_with_it(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    await add_manager(deps(h).sessions, 5001, "Village manager", VILLAGE)
+    user = await volunteer(h)
+    group = h.group("Patrol friends", [user])
+    posted = await h.send_photo(user, images.jpeg(seed=41), caption="dead fish by the dam",
+                                chat=group)
+    await h.forward(user, posted)
+    assert any("forwarded message (1 photos)" in t for t in texts(h, user))
+    await press(h, user, "🚨 Abnormal water (colour, smell, dead fish)")
+    await press(h, user, "✅ Done")
+    await h.send_location(user, *IN_GRADE1)
+    assert any("So far: dead fish by the dam" in t for t in texts(h, user))
+    await finish_from_place(h, user)
+    [(case, photos)] = await cases_with_photos(h)
+    assert (case.category, case.emergency, case.description) == (
+        "abnormal_water", True, "dead fish by the dam")
+    assert len(photos) == 1
+    assert_photos_on_disk(h, photos)
+    assert "5001" in await case_new_recipients(h, case.id)
