@@ -1,9 +1,12 @@
 """The photo pipeline on a 12 MP phone JPEG "sent as a file", against bare Pillow.
 
-Ours: `inspect_photo` (sha256, EXIF, 1/8-scale decode for the pHash) then `render_display_copy`
-(draft decode, resize, upright, stamp band, JPEG q85), as intake does them.
+Ours, as intake does it: on receipt `prepare_photo` (what `ingest` runs: sha256, EXIF, one
+draft decode at display scale, pHash, the upright 1280 px base as JPEG q92), then on confirm
+`render_display_copy` of that base (decode 1280 px, stamp band, JPEG q85).
 Bare: open, draft, exif_transpose, thumbnail to 1280, save at quality 85.
-Both on the same bytes in the same run; storing the original (a disk write) is left out of both.
+Both on the same bytes in the same run; the disk writes of `ingest` are left out.
+The note gives the path without a stored base: `inspect_photo` then `render_display_copy` of
+the original, which decodes the 12 MP JPEG twice.
 Peak RSS is measured in fresh subprocesses (ru_maxrss), one per side.
 """
 
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,14 @@ def side(data):
     return out.getvalue()
 """
 OURS = """
+from services.photos import prepare_photo, render_display_copy
+from services.settings import PhotoLimits
+
+def side(data):
+    facts, base = prepare_photo(data, PhotoLimits())
+    return render_display_copy(base, STAMP)
+""".replace("STAMP", repr(STAMP))
+TWICE = """
 from services.photos import inspect_photo, render_display_copy
 from services.settings import PhotoLimits
 
@@ -91,45 +103,52 @@ def _peak_rss_mb(source: str, path: Path) -> dict[str, float]:
     return {k: v / 1024 for k, v in json.loads(out).items()}  # KiB on Linux
 
 
+def _timing(data: bytes, label: str) -> Figure:
+    bare, ours, twice = _side(BARE), _side(OURS), _side(TWICE)
+    for warm in (bare, ours, twice):
+        warm(data)  # font load, caches
+    # Interleaved rounds: a neighbour's load in one stretch of time hits every side alike.
+    sides: list[Callable[[bytes], object]] = [bare, ours, twice, inspect_photo]
+    best = [float("inf")] * len(sides)
+    for _ in range(9):
+        for i, fn in enumerate(sides):
+            best[i] = min(best[i], best_of(partial(fn, data), repeat=1))
+    t_bare, t_ours, t_twice, t_inspect = best
+    return Figure(
+        name=f"photo pipeline, 12 MP JPEG as a file, {label} (s)",
+        ours=t_ours,
+        baseline=t_bare,
+        unit="s",
+        goal=1.3,
+        note=(f"{len(data) / 1e6:.1f} MB synthetic JPEG q92, best of 9 interleaved; without "
+              f"the stored base (inspect_photo {t_inspect * 1000:.0f} ms + render from the "
+              f"original) {t_twice * 1000:.0f} ms = {t_twice / t_bare:.2f}x bare"),
+    )
+
+
 def run() -> list[Figure]:
-    data = large_jpeg()
-    with Image.open(BytesIO(data)) as probe:
+    light, dense = large_jpeg(), large_jpeg(dense=True)
+    with Image.open(BytesIO(dense)) as probe:
         assert probe.size == (4032, 3024)
-    bare, ours = _side(BARE), _side(OURS)
-    bare(data)
-    ours(data)  # warm both (font load, caches)
-    t_bare = best_of(lambda: bare(data), repeat=7)
-    t_ours = best_of(lambda: ours(data), repeat=7)
-    t_inspect = best_of(lambda: inspect_photo(data), repeat=7)
+    figures = [_timing(light, "light"), _timing(dense, "dense")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "photo.jpg"
-        path.write_bytes(data)
+        path.write_bytes(dense)
         rss_bare = _peak_rss_mb(BARE, path)
         rss_ours = _peak_rss_mb(OURS, path)
-    return [
-        Figure(
-            name="photo pipeline, 4032x3024 JPEG as a file (s)",
-            ours=t_ours,
-            baseline=t_bare,
-            unit="s",
-            goal=1.3,
-            note=(f"synthetic {len(data) / 1e6:.1f} MB JPEG q92; of ours, inspect_photo "
-                  f"(sha256 + EXIF + 1/8 decode + pHash) is {t_inspect * 1000:.0f} ms; "
-                  f"best of 7"),
-        ),
-        Figure(
-            name="photo pipeline peak RSS, fresh process (MB)",
-            ours=rss_ours["peak"],
-            baseline=rss_bare["peak"],
-            unit="MB",
-            goal=RSS_GOAL_MB / rss_bare["peak"],
-            note=(f"goal is ours < {RSS_GOAL_MB:g} MB absolute; ours {rss_ours['peak']:.0f} MB "
-                  f"(after imports {rss_ours['imported']:.0f}), bare Pillow "
-                  f"{rss_bare['peak']:.0f} MB (after imports {rss_bare['imported']:.0f}); "
-                  f"VmHWM agrees: {rss_ours['hwm']:.0f} / {rss_bare['hwm']:.0f} MB; "
-                  f"both read the {len(data) / 1e6:.1f} MB input first"),
-        ),
-    ]
+    figures.append(Figure(
+        name="photo pipeline peak RSS, fresh process, dense (MB)",
+        ours=rss_ours["peak"],
+        baseline=rss_bare["peak"],
+        unit="MB",
+        goal=RSS_GOAL_MB / rss_bare["peak"],
+        note=(f"goal is ours < {RSS_GOAL_MB:g} MB absolute; ours {rss_ours['peak']:.0f} MB "
+              f"(after imports {rss_ours['imported']:.0f}), bare Pillow "
+              f"{rss_bare['peak']:.0f} MB (after imports {rss_bare['imported']:.0f}); "
+              f"VmHWM agrees: {rss_ours['hwm']:.0f} / {rss_bare['hwm']:.0f} MB; "
+              f"both read the {len(dense) / 1e6:.1f} MB input first"),
+    ))
+    return figures
 
 
 if __name__ == "__main__":

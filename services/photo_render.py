@@ -31,6 +31,7 @@ LABEL_BEFORE: Final = N_("Before")
 LABEL_AFTER: Final = N_("After")
 
 QUALITY: Final = 85
+BASE_QUALITY: Final = 92  # the base is compressed again when stamped: keep it near-lossless
 MAX_STAMP_LINES: Final = 6
 _MIN_STAMP_WIDTH: Final = 640  # a tall, narrow photo still gets a readable stamp
 _BAND: Final = (32, 32, 32)
@@ -91,7 +92,15 @@ def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 
 def _decode(data: bytes, box: int, limits: PhotoLimits) -> tuple[Image.Image, tuple[int, int], int]:
     """Open, draft (JPEG) and decode for a result of at most `box` px: (image, seen size, turn)."""
-    img = open_checked(data, limits)
+    return decode_opened(open_checked(data, limits), box)
+
+
+def decode_opened(img: Image.Image, box: int) -> tuple[Image.Image, tuple[int, int], int]:
+    """Decode an opened picture at the smallest JPEG scale that still covers `box` px.
+
+    Returns (image, size as seen upright, EXIF orientation); palette pictures come back as
+    RGB(A), since they resize badly. The caller closes the image.
+    """
     orient = orientation(read_exif(img))
     seen = oriented_size(img.size, orient)
     if img.format == "JPEG":
@@ -102,6 +111,18 @@ def _decode(data: bytes, box: int, limits: PhotoLimits) -> tuple[Image.Image, tu
         img.close()
         img = converted
     return img, seen, orient
+
+
+def upright_copy(img: Image.Image, seen: tuple[int, int], orient: int, max_side: int) -> bytes:
+    """A decoded picture as an upright JPEG of at most max_side px with no metadata: the base
+    that display copies and before/after pictures are made from, without the original."""
+    size = _fit(seen, (max_side, max_side))
+    photo = _shrink(img, size, orient)
+    if photo.mode != "RGB":
+        canvas = Image.new("RGB", size, _PAPER)
+        _paste(canvas, photo, (0, 0))
+        photo = canvas
+    return _jpeg(photo, BASE_QUALITY)
 
 
 def _shrink(img: Image.Image, size: tuple[int, int], orient: int) -> Image.Image:
@@ -123,9 +144,11 @@ def _paste(canvas: Image.Image, img: Image.Image, at: tuple[int, int]) -> None:
     canvas.paste(img if img.mode == "RGB" else img.convert("RGB"), at)
 
 
-def _jpeg(canvas: Image.Image) -> bytes:
+def _jpeg(canvas: Image.Image, quality: int = QUALITY) -> bytes:
     out = BytesIO()
-    canvas.save(out, "JPEG", quality=QUALITY, comment=b"")  # no exif=, no icc_profile=
+    # EXIF, ICC and XMP are written only when passed; the COM comment is copied from
+    # canvas.info unless overridden.
+    canvas.save(out, "JPEG", quality=quality, comment=b"")
     return out.getvalue()
 
 

@@ -4,9 +4,19 @@ Pillow work is `bytes -> bytes`/facts, pure and synchronous; callers on the even
 `*_async` wrappers or `ingest`, which run it in a thread. Display copies and the before/after
 picture live in `services.photo_render` and are re-exported here.
 
+Storage under photos_dir: the original, byte for byte, at `ab/cd/<sha256>.<ext>`; beside it a
+derived display base (upright, <= display_max_side px, no metadata) at `base/ab/cd/<sha256>.jpg`,
+made by `ingest` from the same decode, so that stamping a display copy later does not decode
+the 12 MP original again. `display_source()` returns the base, or the original without one.
+
+Accepted: JPEG, PNG, WebP and still GIF (a single-frame GIF is just a palette picture).
+Refused: HEIC/HEIF/AVIF (send it as a photo), animations of any format, other formats.
+
 Perceptual hash: a DCT pHash (32x32 greyscale, lowest 8x8 frequencies against their median),
-computed in pure Python on the 32x32 thumbnail (~1 ms); numpy is in the venv (through Shapely)
-but is not needed for 64 coefficients.
+computed in pure Python on the 32x32 thumbnail (~0.5 ms); numpy is in the venv (through
+Shapely) but is not needed for 64 coefficients. `inspect_photo` hashes a 1/8-scale decode,
+`prepare_photo`/`ingest` the display-scale one: the two agree within the duplicate distance
+(<= 6 bits) on photos, not bit for bit; stored hashes all come from `ingest`.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -49,8 +59,10 @@ from services.photo_render import (
     LABEL_BEFORE,
     before_after,
     before_after_async,
+    decode_opened,
     render_display_copy,
     render_display_copy_async,
+    upright_copy,
 )
 from services.settings import PhotoLimits
 
@@ -66,13 +78,17 @@ __all__ = [
     "RejectReason",
     "before_after",
     "before_after_async",
+    "display_source",
+    "display_source_async",
     "hamming",
     "ingest",
     "inspect_photo",
     "inspect_photo_async",
     "phash",
+    "prepare_photo",
     "render_display_copy",
     "render_display_copy_async",
+    "store_base",
     "store_original",
 ]
 
@@ -80,6 +96,7 @@ DEFAULT_TZ: Final = "Asia/Shanghai"
 _HASH_SIDE: Final = 32
 _LOW: Final = 8
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
+BASE_DIR: Final = "base"  # display bases: photos_dir/base/ab/cd/<sha256>.jpg (originals: ab/cd/)
 
 
 @dataclass(frozen=True)
@@ -110,23 +127,48 @@ def inspect_photo(
     """
     img = open_checked(data, limits)
     with img:
-        exif = read_exif(img)
+        header, exif = (img.format or "", img.size), read_exif(img)  # before draft shrinks it
         orient = orientation(exif)
-        width, height = oriented_size(img.size, orient)
         if img.format == "JPEG":
             img.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
         load_checked(img)
         digest = phash(apply_orientation(_hash_thumbnail(img), orient))
-        mime = MIME[img.format or ""]
-        taken = exif_time(exif, tz)
-        lat, lon = exif_position(exif)
+    return _facts(data, header, exif, digest, tz)
+
+
+def prepare_photo(
+    data: bytes, limits: PhotoLimits = DEFAULT_LIMITS, tz: str = DEFAULT_TZ
+) -> tuple[PhotoFacts, bytes]:
+    """`inspect_photo` plus the display base, from one decode at display scale.
+
+    The base (upright, at most limits.display_max_side px, no metadata) is what display copies
+    and before/after pictures are later made from: stamping it is far cheaper than decoding
+    the 12 MP original again.
+    """
+    img = open_checked(data, limits)
+    with img:
+        header, exif = (img.format or "", img.size), read_exif(img)
+        decoded, seen, orient = decode_opened(img, limits.display_max_side)
+        with decoded:
+            digest = phash(apply_orientation(_hash_thumbnail(decoded), orient))
+            base = upright_copy(decoded, seen, orient, limits.display_max_side)
+    return _facts(data, header, exif, digest, tz), base
+
+
+def _facts(
+    data: bytes, header: tuple[str, tuple[int, int]], exif: Image.Exif, digest: str, tz: str
+) -> PhotoFacts:
+    """The facts from the header (format, size as stored) and EXIF; the hash comes computed."""
+    kind, size = header
+    width, height = oriented_size(size, orientation(exif))
+    lat, lon = exif_position(exif)
     return PhotoFacts(
         sha256=hashlib.sha256(data).hexdigest(),
-        mime=mime,
+        mime=MIME[kind],
         size_bytes=len(data),
         width=width,
         height=height,
-        exif_time=taken,
+        exif_time=exif_time(exif, tz),
         exif_lat=lat,
         exif_lon=lon,
         phash=digest,
@@ -262,8 +304,12 @@ def store_original(photos_dir: Path, data: bytes, sha256: str) -> str:
         raise ValueError("only inspected pictures are stored")
     relative = f"{sha256[:2]}/{sha256[2:4]}/{sha256}.{EXTENSION[kind]}"
     target = photos_dir / relative
-    if target.is_file() and target.stat().st_size == len(data):
-        return relative
+    if not (target.is_file() and target.stat().st_size == len(data)):
+        _write_atomically(target, data)
+    return relative
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
     try:
@@ -275,22 +321,55 @@ def store_original(photos_dir: Path, data: bytes, sha256: str) -> str:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def base_path(sha256: str) -> str:
+    """Where the display base of a stored original lives, relative to photos_dir."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError("not a sha256")
+    return f"{BASE_DIR}/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
+
+
+def store_base(photos_dir: Path, sha256: str, base: bytes) -> str:
+    """Keep the display base of an original (derived, so it may be deleted and remade)."""
+    relative = base_path(sha256)
+    target = photos_dir / relative
+    if not target.is_file():
+        _write_atomically(target, base)
     return relative
 
 
+def display_source(photos_dir: Path, stored_path: str) -> bytes:
+    """The bytes to make display copies and before/after pictures from: the stored base when
+    there is one (cheap), else the original (same picture, one more full decode)."""
+    sha256 = PurePosixPath(stored_path).stem
+    if _SHA256.fullmatch(sha256):
+        base = photos_dir / base_path(sha256)
+        if base.is_file():
+            return base.read_bytes()
+    return (photos_dir / stored_path).read_bytes()
+
+
 def _ingest(data: bytes, limits: PhotoLimits, photos_dir: Path, tz: str) -> tuple[PhotoFacts, str]:
-    facts = inspect_photo(data, limits, tz)
-    return facts, store_original(photos_dir, data, facts.sha256)
+    facts, base = prepare_photo(data, limits, tz)
+    stored = store_original(photos_dir, data, facts.sha256)
+    store_base(photos_dir, facts.sha256, base)
+    return facts, stored
 
 
 async def ingest(
     data: bytes, limits: PhotoLimits, photos_dir: Path, tz: str = DEFAULT_TZ
 ) -> tuple[PhotoFacts, str]:
-    """Inspect and store one received picture off the event loop: (facts, stored path).
+    """Check, read and store one received picture off the event loop: (facts, stored path).
 
-    Raises PhotoRejected (nothing is written then).
+    Stores the original unchanged and its display base (see `display_source`); raises
+    PhotoRejected, and then nothing is written.
     """
     return await asyncio.to_thread(_ingest, data, limits, photos_dir, tz)
+
+
+async def display_source_async(photos_dir: Path, stored_path: str) -> bytes:
+    return await asyncio.to_thread(display_source, photos_dir, stored_path)
 
 
 async def inspect_photo_async(

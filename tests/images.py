@@ -145,9 +145,18 @@ def bmp(width: int = 64, height: int = 48) -> bytes:
     return out.getvalue()
 
 
-def large_jpeg(seed: int = 7) -> bytes:
-    """A 4032x3024 phone-sized JPEG with EXIF (12 MP), as a volunteer sends it as a file."""
-    return jpeg(4032, 3024, seed=seed, quality=92, exif=exif_block(orientation=1))
+def large_jpeg(seed: int = 7, *, dense: bool = False) -> bytes:
+    """A 4032x3024 (12 MP) JPEG with EXIF, as a volunteer sends it as a file.
+
+    Plain: flat shapes and light noise, ~2.2 MB at q92. Dense: heavy sensor-like noise,
+    ~6.5 MB, the costly end of what phones write (decoding time follows the bytes).
+    """
+    img = scene(4032, 3024, seed)
+    if dense:
+        img = Image.blend(img, Image.effect_noise((4032, 3024), 60).convert("RGB"), 0.35)
+    out = BytesIO()
+    img.save(out, "JPEG", quality=92, exif=exif_block(orientation=1).tobytes())
+    return out.getvalue()
 
 
 def recompressed(data: bytes, max_side: int = 1280, quality: int = 80) -> bytes:

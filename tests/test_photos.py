@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -28,12 +29,16 @@ from services.photos import (
     RejectReason,
     before_after,
     before_after_async,
+    display_source,
+    display_source_async,
     hamming,
     ingest,
     inspect_photo,
     inspect_photo_async,
+    prepare_photo,
     render_display_copy,
     render_display_copy_async,
+    store_base,
     store_original,
 )
 from services.settings import PhotoLimits
@@ -247,12 +252,53 @@ def test_store_refuses_a_hash_that_is_not_of_the_bytes(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
-async def test_ingest_inspects_and_stores_off_the_loop(tmp_path: Path) -> None:
-    data = images.webp()
+async def test_ingest_stores_the_original_and_an_upright_display_base(tmp_path: Path) -> None:
+    data = images.marked_jpeg(orientation=6)
     facts, relative = await ingest(data, LIMITS, tmp_path, "Asia/Shanghai")
-    assert relative.endswith(f"/{facts.sha256}.webp")
+    assert relative == f"{facts.sha256[:2]}/{facts.sha256[2:4]}/{facts.sha256}.jpg"
     assert (tmp_path / relative).read_bytes() == data
-    assert (await inspect_photo_async(data)).phash == facts.phash
+    assert replace(await inspect_photo_async(data), phash=facts.phash) == facts
+    source = await display_source_async(tmp_path, relative)
+    assert source != data
+    _metadata_free(source)
+    base = _open(source)
+    assert base.size == (600, 800)  # already upright
+    top = base.getpixel((300, 20))
+    assert isinstance(top, tuple) and top[0] > 180
+    # a display copy made from the base is the same picture as one made from the original
+    from_base = _open(render_display_copy(source, STAMP))
+    from_original = _open(render_display_copy(data, STAMP))
+    assert from_base.size == from_original.size
+
+
+def test_the_base_is_optional_the_original_serves_when_it_is_gone(tmp_path: Path) -> None:
+    data = images.jpeg_with_exif()
+    facts, base = prepare_photo(data)
+    relative = store_original(tmp_path, data, facts.sha256)
+    assert display_source(tmp_path, relative) == data
+    store_base(tmp_path, facts.sha256, base)
+    assert display_source(tmp_path, relative) == base
+    assert _open(base).size == (800, 600)  # smaller than the bound: never enlarged
+
+
+@pytest.mark.parametrize(
+    "make", [images.jpeg_with_exif, images.png, lambda: images.png(alpha=True), images.webp,
+             images.gif, lambda: images.large_jpeg(dense=True)],
+)
+def test_prepare_reads_the_same_facts_as_inspect(make: Callable[[], bytes]) -> None:
+    data = make()
+    facts, base = prepare_photo(data)
+    reference = inspect_photo(data)
+    assert hamming(facts.phash, reference.phash) <= 6  # decoded at another scale: still a match
+    assert replace(reference, phash=facts.phash) == facts
+    img = _open(base)
+    assert img.size == _fit_box((reference.width, reference.height), LIMITS.display_max_side)
+    _metadata_free(base)
+
+
+def _fit_box(size: tuple[int, int], side: int) -> tuple[int, int]:
+    scale = min(side / size[0], side / size[1], 1.0)
+    return round(size[0] * scale), round(size[1] * scale)
 
 
 async def test_a_refused_picture_leaves_nothing_on_disk(tmp_path: Path) -> None:
