@@ -10,7 +10,7 @@ from types import ModuleType
 
 from telegram.ext import MessageHandler, filters
 
-from handlers import report, start, supervision
+from handlers import case_actions, report, start, supervision
 from handlers.common import registration_gate
 from handlers.context import GridApp
 
@@ -18,6 +18,7 @@ from handlers.context import GridApp
 MODULES: list[ModuleType] = [
     start,
     supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (group -1)
+    case_actions,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations
     report,  # broad: claims private messages of people with an open draft; keep late
 ]
 

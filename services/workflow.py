@@ -19,17 +19,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind
 from services.cases import cell_chain, managers_of, reporters
+from services.photos import PhotoFacts
 from services.routing import distance_m
 from services.settings import Settings, Stage
-from services.workflow_exits import answer_fixed, merge, reject, reopen, reroute
+from services.workflow_exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
 from services.workflow_rules import Action, Refusal, WorkflowRefused
-from services.workflow_step import Outcome, Plan, commit, refuse, required, run, transition
+from services.workflow_step import (
+    Outcome,
+    Plan,
+    commit,
+    moved_on,
+    refuse,
+    required,
+    run,
+    transition,
+)
 
 __all__ = [
     "Outcome",
     "Plan",
+    "Refusal",
     "WorkflowRefused",
     "accept",
+    "add_evidence",
     "answer_fixed",
     "check",
     "checkers",
@@ -37,7 +49,9 @@ __all__ = [
     "close",
     "dispatch",
     "merge",
+    "moved_on",
     "plan",
+    "record_after_photo",
     "reject",
     "reopen",
     "reroute",
@@ -270,3 +284,36 @@ async def close(
     await step.notify("case_closed", await reporters(session, case_id))
     await commit(step)
     return step.outcome("closed")
+
+
+async def record_after_photo(
+    session: AsyncSession,
+    member_id: int,
+    facts: PhotoFacts,
+    stored_path: str,
+    now: datetime,
+    *,
+    file_id: str | None = None,
+    file_unique_id: str | None = None,
+) -> int:
+    """Keep a received after-photo (not yet tied to a case: `claim_fix` ties it); commits."""
+    photo = Photo(
+        uploaded_by_id=member_id,
+        kind=PhotoKind.AFTER,
+        sha256=facts.sha256,
+        stored_path=stored_path,
+        size_bytes=facts.size_bytes,
+        width=facts.width,
+        height=facts.height,
+        mime=facts.mime,
+        exif_time=facts.exif_time,
+        exif_lat=facts.exif_lat,
+        exif_lon=facts.exif_lon,
+        phash=facts.phash,
+        platform_file_id=file_id,
+        platform_file_unique_id=file_unique_id,
+        created_at=now,
+    )
+    session.add(photo)
+    await session.commit()
+    return photo.id

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseState, GridCell, Member
-from services.cases import cell_chain, find_case_id, managers_of, reporters
+from models import Case, CaseEvent, CaseState, GridCell, Member, Photo, PhotoKind
+from services.cases import cell_chain, find_case_id, managers_of, reporter_ids, reporters
+from services.photos import PhotoFacts
 from services.settings import Settings, Stage
-from services.workflow_rules import Action, Refusal
+from services.workflow_rules import Action, Refusal, WorkflowRefused
 from services.workflow_step import Outcome, Step, commit, refuse, required, run, transition
 
 
@@ -201,3 +202,51 @@ async def answer_fixed(
     )
     await commit(step)
     return step.outcome("reopened")
+
+
+async def add_evidence(
+    session: AsyncSession,
+    case_id: int,
+    member_id: int,
+    facts: PhotoFacts,
+    stored_path: str,
+    now: datetime,
+    *,
+    file_id: str | None = None,
+    file_unique_id: str | None = None,
+) -> int:
+    """A reporter's photo of how it looks now (after "not fixed"): kept on the case; commits."""
+    if member_id not in await reporter_ids(session, case_id):
+        case = await session.get(Case, case_id)
+        raise WorkflowRefused(Refusal.NOT_REPORTER, number=case.number if case else str(case_id))
+    photo = Photo(
+        case_id=case_id,
+        uploaded_by_id=member_id,
+        kind=PhotoKind.EVIDENCE,
+        sha256=facts.sha256,
+        stored_path=stored_path,
+        size_bytes=facts.size_bytes,
+        width=facts.width,
+        height=facts.height,
+        mime=facts.mime,
+        exif_time=facts.exif_time,
+        exif_lat=facts.exif_lat,
+        exif_lon=facts.exif_lon,
+        phash=facts.phash,
+        platform_file_id=file_id,
+        platform_file_unique_id=file_unique_id,
+        created_at=now,
+    )
+    session.add(photo)
+    await session.flush()
+    session.add(
+        CaseEvent(
+            case_id=case_id,
+            actor_id=member_id,
+            kind="evidence_added",
+            at=now,
+            payload={"photo_ids": [photo.id]},
+        )
+    )
+    await session.commit()
+    return photo.id

@@ -6,8 +6,11 @@ workflow would refuse, and a forged button is refused for the same reason a real
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from models import Case, CaseState, Member, Role
 from services.i18n import N_, Translator
@@ -237,3 +240,28 @@ def staff_actions(case: Case) -> list[Action]:
         for a in BUTTON_ORDER
         if a not in REPORTER_ACTIONS and case.state in FROM_STATES[a]
     ]
+
+
+_RELATIVE = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|天|日)\s*$", re.IGNORECASE)
+_DATE = re.compile(r"^\s*(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?\s*$")
+
+
+def parse_deadline(text: str, now: datetime, timezone: str) -> datetime | None:
+    """A plan's deadline as people type it: '2026-12-15', '12-15', '12月15日' (the end of that
+    local day; a past month-day means next year) or '14d' / '14天' (from now). None otherwise."""
+    relative = _RELATIVE.match(text)
+    if relative:
+        return now + timedelta(days=int(relative.group(1)))
+    match = _DATE.match(text)
+    if not match:
+        return None
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    year = int(match.group(1)) if match.group(1) else local_now.year
+    try:
+        day = datetime(year, int(match.group(2)), int(match.group(3)), 23, 59, tzinfo=zone)
+    except ValueError:
+        return None
+    if match.group(1) is None and day < local_now:
+        day = day.replace(year=year + 1)
+    return day.astimezone(UTC)

@@ -1,0 +1,230 @@
+"""The case card: HTML text (place, plan, deadline, history) and the buttons of the next legal
+actions, in one language. Used by the commands, the buttons and the notice renderers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from handlers.common import escape
+from handlers.render import Rendered
+from models import Case, Member
+from services.cases import CaseCard, HistoryEntry, actions_for, case_card
+from services.i18n import N_, Translator, translator
+from services.settings import Settings
+from services.workflow_rules import ACTION_LABELS, Action, staff_actions, state_label
+
+CALLBACK_PREFIX = "c"
+BUTTONS_PER_ROW = 2
+HISTORY_LINES = 12
+CALLBACK_DATA_LIMIT = 64  # bytes, Bot API
+
+SEVERITY_LABELS = {
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+    "urgent": N_("urgent"),
+}
+ZONE_LABELS = {
+    "grade1": N_("grade I protection zone"),
+    "grade2": N_("grade II protection zone"),
+    "quasi": N_("quasi-protection zone"),
+}
+STAGE_LABELS = {
+    "accept": N_("to accept"),
+    "plan": N_("to plan"),
+    "rectify": N_("to rectify"),
+    "check": N_("to check"),
+}
+EVENT_LABELS = {
+    "reported": N_("reported"),
+    "accepted": N_("accepted"),
+    "dispatched": N_("dispatched"),
+    "planned": N_("plan set"),
+    "fix_claimed": N_("fix claimed"),
+    "checked": N_("fix checked"),
+    "sent_back": N_("fix not accepted, sent back"),
+    "closed": N_("closed"),
+    "rejected": N_("rejected"),
+    "rerouted": N_("rerouted"),
+    "merged": N_("merged into another case"),
+    "merged_in": N_("a duplicate was merged in"),
+    "reopened": N_("reopened"),
+    "reporter_confirmed": N_("reporter confirmed the fix"),
+    "reporter_not_fixed": N_("reporter says it is not fixed"),
+    "evidence_added": N_("more evidence added"),
+    "escalated": N_("escalated"),
+}
+
+
+def callback_data(case_id: int, action: Action, version: int) -> str:
+    data = f"{CALLBACK_PREFIX}:{case_id}:{action.value}:{version}"
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    return data
+
+
+def parse_callback(data: str | None) -> tuple[int, Action, int] | None:
+    """'c:<case id>:<action>:<version>' -> its parts; None for anything else (forged or old)."""
+    parts = (data or "").split(":")
+    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX:
+        return None
+    case_id, code, version = parts[1:]
+    if not case_id.isdigit() or not version.isdigit():
+        return None
+    try:
+        action = Action(code)
+    except ValueError:
+        return None
+    return int(case_id), action, int(version)
+
+
+def keyboard(
+    case_id: int, version: int, actions: list[Action], t: Translator
+) -> InlineKeyboardMarkup | None:
+    buttons = [
+        InlineKeyboardButton(t(ACTION_LABELS[a]), callback_data=callback_data(case_id, a, version))
+        for a in actions
+    ]
+    if not buttons:
+        return None
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(rows)
+
+
+def local_time(when: datetime, settings: Settings) -> str:
+    return when.astimezone(ZoneInfo(settings.locale.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def map_link(lat: float, lon: float) -> str:
+    return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}"
+
+
+def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
+    what = t(EVENT_LABELS.get(entry.kind, entry.kind))
+    who = escape(entry.actor_name) if entry.actor_name else t("anonymous")
+    extra = ""
+    details = entry.details
+    for key in ("reason", "into", "cell", "to_cell", "assignee", "note"):
+        value = details.get(key)
+        if isinstance(value, str) and value.strip():
+            extra = f": {escape(value.strip()[:200])}"
+            break
+    return f"• {local_time(entry.at, settings)} {what}{extra} ({who})"
+
+
+def card_text(
+    card: CaseCard,
+    t: Translator,
+    settings: Settings,
+    *,
+    banner: str | None = None,
+    history: bool = True,
+) -> str:
+    """The card as HTML; `banner` (already HTML) goes on top. Fits a Telegram message."""
+    lines: list[str] = []
+    if card.emergency:
+        lines.append(t("🚨 <b>EMERGENCY</b>: every level up to the city has been alerted."))
+    if banner:
+        lines.append(banner)
+    category = settings.category(card.category)
+    lines.append(
+        t(
+            "<b>Case {number}</b> · {state}",
+            number=escape(card.number),
+            state=state_label(card.state, t),
+        )
+    )
+    lines.append(
+        t(
+            "Category: {category} · severity: {severity}",
+            category=escape(category.name(t.language) if category else card.category),
+            severity=t(SEVERITY_LABELS.get(card.severity, card.severity)),
+        )
+    )
+    lines.append(t("Grid: {path}", path=escape(" / ".join(card.cell_names))))
+    if card.water_source:
+        zone = t(ZONE_LABELS[card.zone]) if card.zone in ZONE_LABELS else ""
+        source = escape(card.water_source) + (f" · {zone}" if zone else "")
+        lines.append(t("Water source: {source}", source=source))
+    lines.append(
+        t(
+            "Place: <a href=\"{url}\">{lat}, {lon}</a>",
+            url=map_link(card.lat, card.lon),
+            lat=format(card.lat, ".5f"),
+            lon=format(card.lon, ".5f"),
+        )
+    )
+    if card.description:
+        lines.append(t("Description: {text}", text=escape(card.description[:1000])))
+    reporter = escape(card.reporter_name) if card.reporter_name else t("anonymous volunteer")
+    lines.append(
+        t("Reported by {who} at {time}", who=reporter, time=local_time(card.created_at, settings))
+    )
+    if card.assignee_name:
+        lines.append(t("Assigned to: {name}", name=escape(card.assignee_name)))
+    if card.plan_task:
+        lines.append(
+            t(
+                "Plan: {task}\nSteps: {steps}\nResponsible: {owner} · due {due}",
+                task=escape(card.plan_task),
+                steps=escape(card.plan_steps or ""),
+                owner=escape(card.plan_owner or ""),
+                due=local_time(card.plan_due, settings) if card.plan_due else "",
+            )
+        )
+    if card.due_at and card.stage:
+        lines.append(
+            t(
+                "⏰ Deadline {stage}: {due}",
+                stage=t(STAGE_LABELS.get(card.stage, card.stage)),
+                due=local_time(card.due_at, settings),
+            )
+        )
+    if card.escalation_level:
+        lines.append(t("Escalated {count} level(s)", count=card.escalation_level))
+    if card.merged_into_number:
+        lines.append(t("Merged into case {number}", number=escape(card.merged_into_number)))
+    if card.merged_numbers:
+        lines.append(
+            t("Duplicates merged in: {numbers}", numbers=escape(", ".join(card.merged_numbers)))
+        )
+    text = "\n".join(lines)
+    if not history or not card.history:
+        return text
+    entries = [_event_line(e, t, settings) for e in card.history]
+    entries = entries[-HISTORY_LINES:]
+    while entries:
+        full = text + "\n\n" + t("<b>History</b>") + "\n" + "\n".join(entries)
+        if len(full) <= MessageLimit.MAX_TEXT_LENGTH:
+            return full
+        entries = entries[1:]
+    return text[: MessageLimit.MAX_TEXT_LENGTH]
+
+
+async def render_card(
+    session: AsyncSession,
+    case_id: int,
+    member: Member | None,
+    settings: Settings,
+    *,
+    banner: str | None = None,
+    history: bool = True,
+    photos: bool = False,
+    language: str | None = None,
+) -> Rendered | None:
+    """The card for `member` (their buttons) or, for a group chat, a manager's buttons."""
+    card = await case_card(session, case_id)
+    case = await session.get(Case, case_id)
+    if card is None or case is None:
+        return None
+    t = translator(language or (member.language if member else settings.locale.default))
+    actions = await actions_for(session, case, member) if member else staff_actions(case)
+    return Rendered(
+        text=card_text(card, t, settings, banner=banner, history=history),
+        photo_file_ids=card.photo_file_ids[:10] if photos else (),
+        keyboard=keyboard(card.id, card.version, actions, t),
+    )

@@ -1,0 +1,165 @@
+"""Buttons on case notices and cards, and the short conversations some actions need (the plan,
+a reason, the after-photo), in the presser's private chat.
+
+A button carries only 'c:<case id>:<action>:<version>'; every press reloads the case and checks
+rights and state again in the workflow, so a forged or stale button changes nothing: it is told
+where the case is, and the message is refreshed to the current card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from handlers import case_commands, case_flow
+from handlers.cards import parse_callback, render_card
+from handlers.common import load_member
+from handlers.context import Ctx, GridApp
+from models import Member, utcnow
+from services import cases, workflow
+from services.i18n import translator
+from services.settings import Settings
+from services.workflow_rules import Action, Refusal, WorkflowRefused
+
+COMMANDS = case_commands.COMMANDS
+BUTTON_PATTERN = r"^c:"
+
+Immediate = Callable[..., Awaitable[workflow.Outcome]]
+
+
+async def _answer_yes(*args: Any) -> workflow.Outcome:
+    return await workflow.answer_fixed(*args, fixed=True)
+
+
+async def _answer_no(*args: Any) -> workflow.Outcome:
+    return await workflow.answer_fixed(*args, fixed=False)
+
+
+IMMEDIATE: dict[Action, Immediate] = {
+    Action.ACCEPT: workflow.accept,
+    Action.CHECK: workflow.check,
+    Action.CLOSE: workflow.close,
+    Action.CONFIRM: _answer_yes,
+    Action.NOT_FIXED: _answer_no,
+}
+
+
+async def refresh(
+    ctx: Ctx, message: Message | None, member: Member, case_id: int, *, reporter: bool
+) -> None:
+    """Replace the pressed message's card and buttons with the case as it is now."""
+    if message is None:
+        return
+    settings: Settings = ctx.deps.settings
+    try:
+        if reporter:
+            await message.edit_reply_markup(reply_markup=None)
+            return
+        async with ctx.deps.sessions() as session:
+            card = await render_card(session, case_id, member, settings, history=False)
+        if card is None:
+            await message.edit_reply_markup(reply_markup=None)
+            return
+        markup = card.keyboard or InlineKeyboardMarkup([])
+        if message.photo or message.document:
+            if len(card.text) <= MessageLimit.CAPTION_LENGTH:
+                await message.edit_caption(
+                    card.text, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+            else:
+                await message.edit_reply_markup(reply_markup=markup)
+        else:
+            await message.edit_text(card.text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:  # "message is not modified" and the like: nothing to change
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def on_button(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    assert query is not None
+    member = await load_member(update, ctx)
+    if member is None:
+        t = translator(ctx.deps.settings.locale.default)
+        await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
+        return
+    t = translator(member.language)
+    parsed = parse_callback(query.data)
+    if parsed is None:
+        await query.answer(t("This button is no longer valid."), show_alert=True)
+        return
+    case_id, action, _version = parsed
+    message = query.message if isinstance(query.message, Message) else None
+    reporter = action in (Action.CONFIRM, Action.NOT_FIXED)
+    if action in IMMEDIATE:
+        try:
+            async with ctx.deps.sessions() as session:
+                outcome = await IMMEDIATE[action](
+                    session, ctx.deps.settings, case_id, member.id, utcnow()
+                )
+        except WorkflowRefused as said_no:
+            await query.answer(said_no.message(t)[:200], show_alert=True)
+            if said_no.reason in (Refusal.MOVED_ON, Refusal.MERGED, Refusal.ANSWERED):
+                await refresh(ctx, message, member, case_id, reporter=reporter)
+            return
+        await query.answer(t("Done."))
+        await refresh(ctx, message, member, case_id, reporter=reporter)
+        await case_flow.after_immediate(update, ctx, member, action, outcome)
+        return
+    async with ctx.deps.sessions() as session:
+        _case, refusal = await cases.refusal_of(session, case_id, member, action)
+        refused: WorkflowRefused | None = None
+        if refusal in (Refusal.MOVED_ON, Refusal.MERGED):
+            refused = await workflow.moved_on(session, case_id)
+        elif refusal is not None:
+            number = _case.number if _case is not None else str(case_id)
+            refused = WorkflowRefused(refusal, number=number)
+    if refused is not None:
+        await query.answer(refused.message(t)[:200], show_alert=True)
+        if refused.reason in (Refusal.MOVED_ON, Refusal.MERGED):
+            await refresh(ctx, message, member, case_id, reporter=False)
+        return
+    await query.answer()
+    await case_flow.start(update, ctx, member, case_id, action)
+
+
+class FlowHandler(BaseHandler[Update, Ctx, None]):
+    """Claims private messages of a user in the middle of a case action's conversation."""
+
+    def __init__(
+        self,
+        callback: Callable[[Update, Ctx], Coroutine[Any, Any, None]],
+        user_data: Mapping[int, dict[Any, Any]],
+    ) -> None:
+        super().__init__(callback)
+        self.user_data = user_data
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update) or update.effective_user is None:
+            return False
+        message = update.message
+        if message is None or message.chat.type != "private":
+            return False
+        data = self.user_data.get(update.effective_user.id)
+        if not data or case_flow.FLOW_KEY not in data:
+            return False
+        if message.text and message.text.startswith("/"):
+            command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+            return command in ("/cancel", "/skip")
+        return True
+
+
+def register(app: GridApp) -> None:
+    from handlers import case_notices  # noqa: F401  (registers the notice renderers)
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(FlowHandler(case_flow.on_message, app.user_data))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=BUTTON_PATTERN))
+    app.add_handler(CommandHandler("case", case_commands.case_command, filters=private))
+    app.add_handler(CommandHandler("open", case_commands.open_command, filters=private))
+    app.add_handler(CommandHandler("mine", case_commands.mine_command, filters=private))

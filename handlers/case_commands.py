@@ -1,0 +1,104 @@
+"""`/case N` (the card with its history), `/open` (open cases in my part of the grid, oldest
+first) and `/mine` (what I reported or was given)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+
+from handlers.cards import local_time, render_card
+from handlers.common import escape, reply, require_member
+from handlers.context import Ctx
+from models import utcnow
+from services import cases
+from services.cases import CaseLine
+from services.i18n import N_, Translator, translator
+from services.settings import Settings
+from services.workflow_rules import Refusal, WorkflowRefused, state_label
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("case", N_("Show a case and its history: /case number")),
+    ("open", N_("Open cases in your part of the grid")),
+    ("mine", N_("Cases you reported or were given")),
+)
+
+
+def age(since: datetime, now: datetime, t: Translator) -> str:
+    hours = max(0, int((now - since).total_seconds() // 3600))
+    if hours < 48:
+        return t("{count} h", count=hours)
+    return t("{count} d", count=hours // 24)
+
+
+def case_lines(lines: list[CaseLine], t: Translator, settings: Settings) -> str:
+    now = utcnow()
+    out = []
+    for line in lines:
+        category = settings.category(line.category)
+        mark = "🚨 " if line.emergency else ""
+        due = t(", due {time}", time=local_time(line.due_at, settings)) if line.due_at else ""
+        out.append(
+            f"{mark}<b>{escape(line.number)}</b> · {state_label(line.state, t)} · "
+            f"{escape(category.name(t.language) if category else line.category)} · "
+            f"{escape(line.cell_name)} · {age(line.created_at, now, t)}{due}"
+        )
+    return "\n".join(out)
+
+
+async def case_command(update: Update, ctx: Ctx) -> None:
+    member = await require_member(update, ctx)
+    if member is None:
+        return
+    t = translator(member.language)
+    ref = " ".join(ctx.args or [])
+    if not ref:
+        await reply(update, t("Send /case and the case number, for example /case HZ-2026-000012."))
+        return
+    async with ctx.deps.sessions() as session:
+        case_id = await cases.find_case_id(session, ref)
+        case = await cases.get_case(session, case_id) if case_id is not None else None
+        if case is None:
+            refused = WorkflowRefused(Refusal.NOT_FOUND, number=escape(ref))
+        elif not cases.can_see(member, case, await cases.load_scope(session, case, member)):
+            refused = WorkflowRefused(Refusal.NOT_YOUR_GRID, number=escape(case.number))
+        else:
+            refused = None
+            card = await render_card(session, case.id, member, ctx.deps.settings)
+    if refused is not None:
+        await reply(update, refused.message(t))
+        return
+    if card is not None:
+        await reply(update, card.text, card.keyboard)
+
+
+async def _list(update: Update, ctx: Ctx, *, mine: bool) -> None:
+    member = await require_member(update, ctx)
+    if member is None:
+        return
+    t = translator(member.language)
+    async with ctx.deps.sessions() as session:
+        if mine:
+            lines = await cases.my_cases(session, member)
+        else:
+            lines = await cases.open_cases(session, member)
+    if not lines:
+        empty = (
+            t("You have not reported or been given any case yet.")
+            if mine
+            else t("No open cases in your part of the grid.")
+        )
+        await reply(update, empty)
+        return
+    title = t("<b>Your cases</b>") if mine else t("<b>Open cases</b>, oldest first")
+    body = case_lines(lines, t, ctx.deps.settings)
+    hint = t("Send /case and a number to see one.")
+    await reply(update, f"{title}\n{body}\n\n{hint}")
+
+
+async def open_command(update: Update, ctx: Ctx) -> None:
+    await _list(update, ctx, mine=False)
+
+
+async def mine_command(update: Update, ctx: Ctx) -> None:
+    await _list(update, ctx, mine=True)

@@ -1,0 +1,305 @@
+"""The short conversations behind some buttons: a plan (four answers), a reason, a target cell
+or case, the after-photo (then an optional location), and a photo after "not fixed".
+
+The conversation lives in `user_data` (it is minutes long; a restart asks to press again), and
+the workflow re-checks rights and state when the last answer arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+
+from handlers.cards import render_card
+from handlers.common import escape, load_member
+from handlers.context import Ctx
+from models import Member, utcnow
+from services import cases, workflow
+from services.i18n import N_, Translator, translator
+from services.photos import PhotoRejected, ingest
+from services.workflow_rules import Action, Refusal, WorkflowRefused, parse_deadline
+
+FLOW_KEY = "case_flow"
+FLOW_TTL = timedelta(hours=1)
+
+STEPS: dict[Action, tuple[str, ...]] = {
+    Action.PLAN: ("task", "steps", "owner", "due"),
+    Action.DISPATCH: ("target",),
+    Action.CLAIM_FIX: ("photo", "location"),
+    Action.SEND_BACK: ("reason",),
+    Action.REJECT: ("reason",),
+    Action.REOPEN: ("reason",),
+    Action.REROUTE: ("cell", "reason"),
+    Action.MERGE: ("into",),
+    Action.NOT_FIXED: ("evidence",),
+}
+
+PROMPTS: dict[str, str] = {
+    "task": N_(
+        "Case {number}: the rectification plan (一点一策), 1 of 4. What is the task? "
+        "(/cancel to stop)"
+    ),
+    "steps": N_("2 of 4. The steps to take (路线图), in one message."),
+    "owner": N_("3 of 4. Who is responsible (责任人)?"),
+    "due": N_("4 of 4. The deadline: a date like 2026-12-31, or a number of days like 14d."),
+    "target": N_(
+        "Case {number}: send the code of a cell below ({cells}) or the name of a member "
+        "({names}). /cancel to stop."
+    ),
+    "photo": N_(
+        "Case {number}: send the after-photo of the fix (as a photo, or as a file to keep its "
+        "GPS). /cancel to stop."
+    ),
+    "location": N_(
+        "Share your location at the site (📎 → Location) so the checker sees where you are, "
+        "or send /skip."
+    ),
+    "reason": N_("Case {number}: the reason, in one message. /cancel to stop."),
+    "cell": N_("Case {number}: the code of the grid cell the case belongs to."),
+    "into": N_("Case {number}: the number of the case it repeats (e.g. HZ-2026-000012)."),
+    "evidence": N_(
+        "Thank you. If you can, send a photo of how it looks now; otherwise send /skip."
+    ),
+}
+
+# Refusals about what was typed: ask the same question again instead of ending.
+RETRY = frozenset(
+    {
+        Refusal.UNKNOWN_CELL,
+        Refusal.CELL_NOT_BELOW,
+        Refusal.UNKNOWN_MEMBER,
+        Refusal.SAME_CELL,
+        Refusal.UNKNOWN_TARGET,
+        Refusal.MERGE_SELF,
+        Refusal.TARGET_CLOSED,
+        Refusal.DEADLINE_PAST,
+        Refusal.REASON_REQUIRED,
+    }
+)
+
+
+@dataclass
+class Flow:
+    case_id: int
+    number: str
+    action: Action
+    started: datetime
+    answers: dict[str, str] = field(default_factory=dict)
+    photo_id: int | None = None
+    location: tuple[float, float] | None = None
+
+    @property
+    def step(self) -> str | None:
+        return next((s for s in STEPS[self.action] if s not in self.answers), None)
+
+
+def _flow(ctx: Ctx) -> Flow | None:
+    user_data = ctx.user_data
+    flow = user_data.get(FLOW_KEY) if user_data is not None else None
+    if isinstance(flow, Flow) and utcnow() - flow.started < FLOW_TTL:
+        return flow
+    return None
+
+
+def _end(ctx: Ctx) -> None:
+    if ctx.user_data is not None:
+        ctx.user_data.pop(FLOW_KEY, None)
+
+
+async def _send(ctx: Ctx, member: Member, text: str) -> None:
+    await ctx.bot.send_message(member.chat_id, text, parse_mode=ParseMode.HTML)
+
+
+async def _prompt(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
+    step = flow.step
+    if step is None:
+        return
+    values = {"number": escape(flow.number)}
+    if step == "target":
+        async with ctx.deps.sessions() as session:
+            case = await cases.get_case(session, flow.case_id)
+            targets, names = await cases.dispatch_targets(session, case) if case else ([], [])
+        values["cells"] = escape(", ".join(f"{c.code} {c.name}" for c in targets) or "—")
+        values["names"] = escape(", ".join(names) or "—")
+    await _send(ctx, member, t(PROMPTS[step], **values))
+
+
+async def start(update: Update, ctx: Ctx, member: Member, case_id: int, action: Action) -> None:
+    """Begin the conversation of a multi-step action in the presser's private chat."""
+    async with ctx.deps.sessions() as session:
+        case = await cases.get_case(session, case_id)
+    if case is None or ctx.user_data is None:
+        return
+    flow = Flow(case_id, case.number, action, utcnow())
+    ctx.user_data[FLOW_KEY] = flow
+    await _prompt(ctx, member, flow, translator(member.language))
+
+
+async def after_immediate(
+    update: Update, ctx: Ctx, member: Member, action: Action, outcome: workflow.Outcome
+) -> None:
+    """What a one-tap action says next: thanks to the reporter, and an offer of a photo on "no"."""
+    t = translator(member.language)
+    if action is Action.CONFIRM:
+        await _send(ctx, member, t("Thank you for confirming that case {number} is fixed.",
+                                   number=escape(outcome.number)))
+    elif action is Action.NOT_FIXED and ctx.user_data is not None:
+        await _send(ctx, member, t(
+            "Case {number} is reopened and handed up one level of the grid.",
+            number=escape(outcome.number)))
+        flow = Flow(outcome.case_id, outcome.number, Action.NOT_FIXED, utcnow())
+        ctx.user_data[FLOW_KEY] = flow
+        await _prompt(ctx, member, flow, t)
+
+
+async def _download(message: Message, ctx: Ctx) -> tuple[bytes, str, str] | None:
+    """The picture of a message (largest photo size, or an image file): bytes and file ids."""
+    if message.photo:
+        size = message.photo[-1]
+        file_id, unique = size.file_id, size.file_unique_id
+    elif message.document and (message.document.mime_type or "").startswith("image/"):
+        file_id, unique = message.document.file_id, message.document.file_unique_id
+    else:
+        return None
+    file = await ctx.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray()), file_id, unique
+
+
+async def _take_photo(
+    message: Message, ctx: Ctx, member: Member, flow: Flow, t: Translator
+) -> bool:
+    """Store the picture of this message for the flow; False (after saying why) if none."""
+    got = await _download(message, ctx)
+    if got is None:
+        await _send(ctx, member, t("Please send a photo."))
+        return False
+    data, file_id, unique = got
+    settings = ctx.deps.settings
+    try:
+        facts, path = await ingest(
+            data, settings.photos, settings.photos_dir, settings.locale.timezone
+        )
+    except PhotoRejected as rejected:
+        await _send(ctx, member, escape(rejected.render(t)))
+        return False
+    async with ctx.deps.sessions() as session:
+        if flow.action is Action.NOT_FIXED:
+            await workflow.add_evidence(
+                session, flow.case_id, member.id, facts, path, utcnow(),
+                file_id=file_id, file_unique_id=unique,
+            )
+        else:
+            flow.photo_id = await workflow.record_after_photo(
+                session, member.id, facts, path, utcnow(), file_id=file_id, file_unique_id=unique
+            )
+    return True
+
+
+async def on_message(update: Update, ctx: Ctx) -> None:
+    """One answer in a case conversation; the last one carries out the action."""
+    message = update.message
+    member = await load_member(update, ctx)
+    flow = _flow(ctx)
+    if message is None or member is None or flow is None or flow.step is None:
+        _end(ctx)
+        return
+    t = translator(member.language)
+    text = (message.text or "").strip()
+    command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
+    if command == "/cancel":
+        _end(ctx)
+        await _send(ctx, member, t("Stopped. Case {number} is unchanged.",
+                                   number=escape(flow.number)))
+        return
+    step = flow.step
+    if step in ("photo", "evidence"):
+        if command == "/skip" and step == "evidence":
+            _end(ctx)
+            await _send(ctx, member, t("Thank you."))
+            return
+        if not await _take_photo(message, ctx, member, flow, t):
+            return
+        flow.answers[step] = "ok"
+        if step == "evidence":
+            _end(ctx)
+            await _send(ctx, member, t("Thank you, the photo was added to case {number}.",
+                                       number=escape(flow.number)))
+            return
+    elif step == "location":
+        if message.location is not None:
+            flow.location = (message.location.latitude, message.location.longitude)
+        elif command != "/skip":
+            await _prompt(ctx, member, flow, t)
+            return
+        flow.answers[step] = "ok"
+    else:
+        if not text or command:
+            await _prompt(ctx, member, flow, t)
+            return
+        if step == "due" and parse_deadline(
+            text, utcnow(), ctx.deps.settings.locale.timezone
+        ) is None:
+            await _send(ctx, member, t(
+                "I could not read that deadline. Send a date like 2026-12-31, or days like 14d."))
+            return
+        flow.answers[step] = text
+    if flow.step is not None:
+        await _prompt(ctx, member, flow, t)
+        return
+    await _finish(ctx, member, flow, t)
+
+
+async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
+    settings = ctx.deps.settings
+    now = utcnow()
+    a = flow.answers
+    try:
+        async with ctx.deps.sessions() as session:
+            args = (session, settings, flow.case_id, member.id, now)
+            match flow.action:
+                case Action.PLAN:
+                    due = parse_deadline(a["due"], now, settings.locale.timezone)
+                    assert due is not None
+                    plan = workflow.Plan(a["task"], a["steps"], a["owner"], due)
+                    await workflow.plan(*args, plan)
+                case Action.DISPATCH:
+                    target = a["target"]
+                    if await cases.cell_exists(session, target):
+                        await workflow.dispatch(*args, cell_code=target)
+                    else:
+                        await workflow.dispatch(*args, member_name=target)
+                case Action.CLAIM_FIX:
+                    photos = [flow.photo_id] if flow.photo_id else []
+                    await workflow.claim_fix(*args, photo_ids=photos, location=flow.location)
+                case Action.SEND_BACK:
+                    await workflow.send_back(*args, a["reason"])
+                case Action.REJECT:
+                    await workflow.reject(*args, a["reason"])
+                case Action.REOPEN:
+                    await workflow.reopen(*args, a["reason"])
+                case Action.REROUTE:
+                    await workflow.reroute(*args, cell_code=a["cell"], reason=a["reason"])
+                case Action.MERGE:
+                    await workflow.merge(*args, into=a["into"])
+                case _:
+                    raise AssertionError(flow.action)
+            card = await render_card(session, flow.case_id, member, settings)
+    except WorkflowRefused as refused:
+        await _send(ctx, member, refused.message(t))
+        if refused.reason in RETRY:
+            key = {Refusal.REASON_REQUIRED: "reason", Refusal.DEADLINE_PAST: "due"}.get(
+                refused.reason, STEPS[flow.action][0]
+            )
+            flow.answers.pop(key, None)
+            await _prompt(ctx, member, flow, t)
+        else:
+            _end(ctx)
+        return
+    _end(ctx)
+    if card is not None:
+        await ctx.bot.send_message(
+            member.chat_id, card.text, parse_mode=ParseMode.HTML, reply_markup=card.keyboard
+        )
