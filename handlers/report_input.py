@@ -176,7 +176,7 @@ async def take_place(turn: Turn, draft: Draft, lat: float, lon: float,
         await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, outside=True)
         turn.say(t("That place ({lat}, {lon}) is outside every grid cell I know. Please choose "
                    "the water source and the village from the list instead.",
-                   lat=f"{lat:.5f}", lon=f"{lon:.5f}"), main_keyboard(t))
+                   lat=format(lat, ".5f"), lon=format(lon, ".5f")), main_keyboard(t))
         await turn.ask()
         return
     await _place_saved(turn, draft)

@@ -167,7 +167,7 @@ async def prompt(
             lat, lon = exif
             outs.append(Out(
                 t("Your photo file says where it was taken: {lat}, {lon}. Use this place?",
-                  lat=f"{lat:.5f}", lon=f"{lon:.5f}"),
+                  lat=format(lat, ".5f"), lon=format(lon, ".5f")),
                 InlineKeyboardMarkup([[button(t("✅ Use the photo's place"), draft, "xy")]]),
             ))
         return outs
