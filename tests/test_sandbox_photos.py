@@ -80,7 +80,8 @@ def test_an_album_is_separate_updates_sharing_a_media_group() -> None:
 
 async def test_the_bot_sends_an_album_and_gets_a_ladder_back() -> None:
     emu, user_id = _emulator()
-    async with ExtBot(emu.token, request=EmulatorRequest(emu)) as bot:
+    async with ExtBot(emu.token, request=EmulatorRequest(emu),
+                     get_updates_request=EmulatorRequest(emu)) as bot:
         messages = await bot.send_media_group(
             user_id, [InputMediaPhoto(jpeg(2000, 1000), caption="before"),
                       InputMediaPhoto(jpeg(1000, 2000))])

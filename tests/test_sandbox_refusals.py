@@ -53,7 +53,8 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
             async with bot:
                 yield World(emu, bot, clock, user["id"])
     else:
-        bot = ExtBot(emu.token, request=EmulatorRequest(emu))
+        bot = ExtBot(emu.token, request=EmulatorRequest(emu),
+                     get_updates_request=EmulatorRequest(emu))
         async with bot:
             yield World(emu, bot, clock, user["id"])
 
