@@ -7,6 +7,7 @@ sent on to managers says only what the stamp says. The original stays untouched 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
@@ -47,6 +48,9 @@ CJK_FONTS: Final = (
 )
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+# A FreeType face must not be used by two threads at once, and fonts are shared (cached);
+# Pillow holds the GIL while it renders today, this keeps us safe if that changes.
+_TEXT_LOCK: Final = threading.Lock()
 
 
 @cache
@@ -65,22 +69,32 @@ def _printable(text: str, cjk: bool) -> str:
 
 
 def _wrap(draw: ImageDraw.ImageDraw, lines: Sequence[str], font: Font, width: int) -> list[str]:
-    """Break lines to fit `width` (at a space when there is one; Chinese breaks anywhere)."""
+    """Break lines to fit `width` (at a space when there is one; Chinese breaks anywhere),
+    at most MAX_STAMP_LINES of them, the last marked with an ellipsis when text was left out."""
     out: list[str] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         rest = line
         while rest and draw.textlength(rest, font=font) > width:
-            cut = len(rest) - 1
-            while cut > 1 and draw.textlength(rest[:cut], font=font) > width:
-                cut -= 1
-            space = rest.rfind(" ", 0, cut)
+            if len(out) == MAX_STAMP_LINES:
+                break
+            low, high = 1, len(rest) - 1  # the longest prefix that fits, by bisection
+            while low < high:
+                mid = (low + high + 1) // 2
+                if draw.textlength(rest[:mid], font=font) <= width:
+                    low = mid
+                else:
+                    high = mid - 1
+            cut = low
+            space = rest.rfind(" ", 0, cut + 1)
             if space > cut // 2:
                 cut = space
             out.append(rest[:cut].rstrip())
             rest = rest[cut:].lstrip()
+        if len(out) == MAX_STAMP_LINES:
+            if rest or index < len(lines) - 1:
+                out[-1] = out[-1][: max(1, len(out[-1]) - 2)] + " …"
+            break
         out.append(rest)
-    if len(out) > MAX_STAMP_LINES:
-        out = [*out[: MAX_STAMP_LINES - 1], out[MAX_STAMP_LINES - 1] + " …"]
     return out
 
 
@@ -169,25 +183,27 @@ def render_display_copy(
     img, seen, orient = _decode(data, max_side, limits)
     with img:
         pad = max(6, font_size // 2)
-        line_height = round(_line_height(font) * 1.25)
         measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
         canvas_w, wrapped, size = max_side, lines, seen
-        for _ in range(3):  # the band's height and the photo's width depend on each other
-            band = len(wrapped) * line_height + 2 * pad if wrapped else 0
-            size = _fit(seen, (max_side, max_side - band))
-            canvas_w = min(max_side, max(size[0], _MIN_STAMP_WIDTH if lines else 0))
-            again = _wrap(measure, lines, font, canvas_w - 2 * pad)
-            if again == wrapped:
-                break
-            wrapped = again
+        with _TEXT_LOCK:
+            line_height = round(_line_height(font) * 1.25)
+            for _ in range(3):  # the band's height and the photo's width depend on each other
+                band = len(wrapped) * line_height + 2 * pad if wrapped else 0
+                size = _fit(seen, (max_side, max_side - band))
+                canvas_w = min(max_side, max(size[0], _MIN_STAMP_WIDTH if lines else 0))
+                again = _wrap(measure, lines, font, canvas_w - 2 * pad)
+                if again == wrapped:
+                    break
+                wrapped = again
         band = len(wrapped) * line_height + 2 * pad if wrapped else 0
         size = _fit(seen, (canvas_w, max_side - band))
         photo = _shrink(img, size, orient)
     canvas = Image.new("RGB", (canvas_w, size[1] + band), _BAND)
     _paste(canvas, photo, ((canvas_w - size[0]) // 2, 0))
     draw = ImageDraw.Draw(canvas)
-    for i, text in enumerate(wrapped):
-        draw.text((pad, size[1] + pad + i * line_height), text, font=font, fill=_INK)
+    with _TEXT_LOCK:
+        for i, text in enumerate(wrapped):
+            draw.text((pad, size[1] + pad + i * line_height), text, font=font, fill=_INK)
     return _jpeg(canvas)
 
 
@@ -211,7 +227,8 @@ def before_after(
     """
     font, cjk = _font(max(14, max_side // 36))
     texts = [_printable(label, cjk) for label in labels]
-    label_h = round(_line_height(font) * 1.5)
+    with _TEXT_LOCK:
+        label_h = round(_line_height(font) * 1.5)
     gap = max(4, max_side // 160)
     decoded = [_decode(data, max_side, limits) for data in (before, after)]
     try:
@@ -236,7 +253,9 @@ def before_after(
         draw = ImageDraw.Draw(canvas)
         for (img, _, orient), size, (x, y), text in zip(decoded, sizes, spots, texts, strict=True):
             _paste(canvas, _shrink(img, size, orient), (x, y))
-            draw.text((x + gap, y - label_h // 2), text, font=font, fill=_LABEL_INK, anchor="lm")
+            with _TEXT_LOCK:
+                draw.text((x + gap, y - label_h // 2), text, font=font, fill=_LABEL_INK,
+                          anchor="lm")
     finally:
         for img, _, _ in decoded:
             img.close()

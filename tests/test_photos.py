@@ -427,3 +427,17 @@ def test_before_after_respects_a_smaller_bound_and_refuses_bad_input() -> None:
     with pytest.raises(PhotoRejected) as caught:
         before_after(images.jpeg(), images.truncated_jpeg(), ("a", "b"))
     assert caught.value.reason is RejectReason.CORRUPT
+
+
+def test_an_overlong_stamp_is_cut_to_a_few_lines_not_past_the_bound() -> None:
+    copy = _open(render_display_copy(images.jpeg(), ["HZ-2026-000123", "妙" * 3000, "x" * 3000]))
+    assert max(copy.size) <= 1280
+    dark_band = copy.height - 600  # the 800x600 photo is not enlarged
+    assert 0 < dark_band <= photo_render.MAX_STAMP_LINES * 40 + 40
+
+
+async def test_many_copies_rendered_at_once_come_out_alike() -> None:
+    data = images.jpeg_with_exif()
+    expected = render_display_copy(data, STAMP)
+    copies = await asyncio.gather(*(render_display_copy_async(data, STAMP) for _ in range(8)))
+    assert all(copy == expected for copy in copies)
