@@ -106,25 +106,30 @@ def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 
 def _decode(data: bytes, box: int, limits: PhotoLimits) -> tuple[Image.Image, tuple[int, int], int]:
     """Open, draft (JPEG) and decode for a result of at most `box` px: (image, seen size, turn)."""
-    return decode_opened(open_checked(data, limits), box)
+    img, seen, orient, _ = decode_opened(open_checked(data, limits), box)
+    return img, seen, orient
 
 
-def decode_opened(img: Image.Image, box: int) -> tuple[Image.Image, tuple[int, int], int]:
+def decode_opened(
+    img: Image.Image, box: int
+) -> tuple[Image.Image, tuple[int, int], int, Image.Exif]:
     """Decode an opened picture at the smallest JPEG scale that still covers `box` px.
 
-    Returns (image, size as seen upright, EXIF orientation); palette pictures come back as
-    RGB(A), since they resize badly. The caller closes the image.
+    Returns (image, size as seen upright, EXIF orientation, EXIF); palette pictures come back
+    as RGB(A), since they resize badly. The caller closes the image. EXIF is read after the
+    decode: a PNG may keep it after the pixels, and reading it first would hide a broken file.
     """
-    orient = orientation(read_exif(img))
-    seen = oriented_size(img.size, orient)
+    stored = img.size
     if img.format == "JPEG":
         img.draft("RGB", (box, box))
     load_checked(img)
+    exif = read_exif(img)
+    orient = orientation(exif)
     if img.mode in ("P", "PA", "1"):  # palette pictures resize badly (nearest neighbour only)
         converted = img.convert("RGBA" if img.mode == "PA" or "transparency" in img.info else "RGB")
         img.close()
         img = converted
-    return img, seen, orient
+    return img, oriented_size(stored, orient), orient, exif
 
 
 def upright_copy(img: Image.Image, seen: tuple[int, int], orient: int, max_side: int) -> bytes:

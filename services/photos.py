@@ -127,11 +127,12 @@ def inspect_photo(
     """
     img = open_checked(data, limits)
     with img:
-        header, exif = (img.format or "", img.size), read_exif(img)  # before draft shrinks it
-        orient = orientation(exif)
+        header = (img.format or "", img.size)  # before draft shrinks it
         if img.format == "JPEG":
             img.draft("L", (_HASH_SIDE * 2, _HASH_SIDE * 2))
         load_checked(img)
+        exif = read_exif(img)  # after the decode: a PNG's may follow the pixels
+        orient = orientation(exif)
         digest = phash(apply_orientation(_hash_thumbnail(img), orient))
     return _facts(data, header, exif, digest, tz)
 
@@ -147,8 +148,8 @@ def prepare_photo(
     """
     img = open_checked(data, limits)
     with img:
-        header, exif = (img.format or "", img.size), read_exif(img)
-        decoded, seen, orient = decode_opened(img, limits.display_max_side)
+        header = (img.format or "", img.size)
+        decoded, seen, orient, exif = decode_opened(img, limits.display_max_side)
         with decoded:
             digest = phash(apply_orientation(_hash_thumbnail(decoded), orient))
             base = upright_copy(decoded, seen, orient, limits.display_max_side)

@@ -199,6 +199,28 @@ def animated_gif(width: int = 160, height: int = 120, frames: int = 4) -> bytes:
     return out.getvalue()
 
 
+def animated_webp(width: int = 160, height: int = 120, frames: int = 3) -> bytes:
+    images = [scene(width, height, seed) for seed in range(frames)]
+    out = BytesIO()
+    images[0].save(out, "WEBP", save_all=True, append_images=images[1:], duration=100)
+    return out.getvalue()
+
+
+def animated_png(width: int = 160, height: int = 120, frames: int = 3) -> bytes:
+    images = [scene(width, height, seed) for seed in range(frames)]
+    out = BytesIO()
+    images[0].save(out, "PNG", save_all=True, append_images=images[1:], duration=100)
+    return out.getvalue()
+
+
+def damaged_png() -> bytes:
+    """A PNG whose compressed pixel data was overwritten in the middle (bad CRC, bad zlib)."""
+    data = bytearray(png(320, 240, seed=8))
+    middle = len(data) // 2
+    data[middle : middle + 64] = b"\x00" * 64
+    return bytes(data)
+
+
 def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     """A valid 1-bit PNG of width x height black pixels: a few kB on disk, huge once decoded.
 

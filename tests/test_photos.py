@@ -72,6 +72,9 @@ def _refusal(data: bytes, limits: PhotoLimits = LIMITS) -> PhotoRejected:
         (images.truncated_jpeg, RejectReason.CORRUPT, REJECT_MESSAGES[RejectReason.CORRUPT]),
         (images.fake_heic, RejectReason.UNSUPPORTED, UNSUPPORTED_HEIF),
         (images.animated_gif, RejectReason.UNSUPPORTED, UNSUPPORTED_ANIMATION),
+        (images.animated_webp, RejectReason.UNSUPPORTED, UNSUPPORTED_ANIMATION),
+        (images.animated_png, RejectReason.UNSUPPORTED, UNSUPPORTED_ANIMATION),
+        (images.damaged_png, RejectReason.CORRUPT, REJECT_MESSAGES[RejectReason.CORRUPT]),
         (images.bmp, RejectReason.UNSUPPORTED, REJECT_MESSAGES[RejectReason.UNSUPPORTED]),
     ],
 )
