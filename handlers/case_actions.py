@@ -57,15 +57,22 @@ async def refresh(
         return
     settings: Settings = ctx.deps.settings
     try:
+        current = message.reply_markup
+        has_buttons = current is not None and bool(current.inline_keyboard)
         if reporter:
-            await message.edit_reply_markup(reply_markup=None)
+            if has_buttons:
+                await message.edit_reply_markup(reply_markup=None)
             return
         async with ctx.deps.sessions() as session:
             card = await render_card(session, case_id, member, settings, history=False)
         if card is None:
-            await message.edit_reply_markup(reply_markup=None)
+            if has_buttons:
+                await message.edit_reply_markup(reply_markup=None)
             return
         markup = card.keyboard or InlineKeyboardMarkup([])
+        # Buttons carry the case version: the same buttons mean the message is already current.
+        if current == markup or (not has_buttons and card.keyboard is None):
+            return
         if message.photo or message.document:
             if len(card.text) <= MessageLimit.CAPTION_LENGTH:
                 await message.edit_caption(

@@ -323,7 +323,7 @@ async def open_cases(session: AsyncSession, member: Member, limit: int = 20) -> 
     else:
         query = query.where(Case.reporter_id == member.id)
     rows = await session.execute(query.order_by(Case.created_at, Case.id).limit(limit))
-    return _lines(rows.tuples())
+    return _lines(rows)
 
 
 async def my_cases(session: AsyncSession, member: Member, limit: int = 20) -> list[CaseLine]:
@@ -335,7 +335,7 @@ async def my_cases(session: AsyncSession, member: Member, limit: int = 20) -> li
         .order_by(Case.created_at.desc(), Case.id.desc())
         .limit(limit)
     )
-    return _lines(rows.tuples())
+    return _lines(rows)
 
 
 async def refusal_of(

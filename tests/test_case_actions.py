@@ -1,0 +1,263 @@
+"""End to end through the real bot on the Telegram emulator: a volunteer's report walked to
+销号 by a village manager and a township checker, the reporter's "no", and forged buttons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.cards import CALLBACK_DATA_LIMIT, callback_data, parse_callback
+from models import Case, CaseEvent, GridCell, Member, Photo, PhotoKind, Role, utcnow
+from services import workflow
+from services.workflow_rules import Action
+from tests import images
+from tests.harness import SimUser, TelegramHarness
+from tests.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button
+
+VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
+OTHER_VILLAGE = "330502100001"
+TOWNSHIP = "330502100"  # 妙西镇
+NEAR = (IN_GRADE1[0] + 0.0005, IN_GRADE1[1])  # ~55 m from the report
+
+
+def deps(h: TelegramHarness) -> Any:
+    return h.app.bot_data["deps"]
+
+
+async def person(
+    h: TelegramHarness, uid: int, name: str, cell: str | None = None, role: Role = Role.MANAGER
+) -> SimUser:
+    if cell is not None:
+        await add_manager(deps(h).sessions, uid, name, cell, role)
+    user = h.user(name, language_code="en", user_id=uid)
+    await h.send_text(user, "/start")
+    return user
+
+
+async def send_outbox(h: TelegramHarness) -> None:
+    """Run the outbox job now (TelegramHarness.run_jobs reads `job.next_t`, gone in PTB 22)."""
+    queue = h.app.job_queue
+    assert queue is not None
+    for job in queue.jobs():
+        if job.name == "outbox":
+            await job.run(h.app)
+    await h.flush()
+
+
+async def report_a_case(h: TelegramHarness, volunteer: SimUser) -> Case:
+    await h.send_text(volunteer, "/report")
+    await press(h, volunteer, "Dumped garbage")
+    await h.send_photo(volunteer, images.jpeg(seed=11))
+    await press(h, volunteer, "✅ Done")
+    await h.send_location(volunteer, *IN_GRADE1)
+    await press(h, volunteer, "Skip")
+    severity = h.last_message(volunteer)
+    await h.press(volunteer, severity, next(b for b in buttons(severity) if b.endswith("high")))
+    await press(h, volunteer, "✅ Send the report")
+    async with deps(h).sessions() as s:
+        case = (await s.scalars(select(Case).order_by(Case.id.desc()))).first()
+    assert case is not None
+    return case
+
+
+async def trail(h: TelegramHarness, case_id: int) -> list[tuple[str, str | None]]:
+    async with deps(h).sessions() as s:
+        rows = await s.execute(
+            select(CaseEvent.kind, Member.display_name)
+            .outerjoin(Member, Member.id == CaseEvent.actor_id)
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.id)
+        )
+        return [(kind, name) for kind, name in rows]
+
+
+async def test_a_report_is_walked_to_closed_by_the_village_and_checked_by_the_township(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    checker = await person(h, 5002, "Township checker", TOWNSHIP)
+    volunteer = await person(h, 6001, "Volunteer")
+    case = await report_a_case(h, volunteer)
+    await send_outbox(h)
+
+    alert = with_button(h, manager, "Accept")
+    assert case.number in (alert.get("caption") or alert.get("text") or "")
+    assert alert.get("photo"), "the alert carries the report's photo"
+    await h.press(manager, alert, "Accept")
+    await press(h, manager, "Rectification plan")
+    assert "1 of 4" in texts(h, manager)[-1]
+    for answer in ("Clear the dump", "Haul away; put up a sign", "Wang Wu", "14d"):
+        await h.send_text(manager, answer)
+    card = with_button(h, manager, "Fixed (after-photo)")
+    assert "Wang Wu" in card["text"] and "being rectified" in card["text"]
+    await h.press(manager, card, "Fixed (after-photo)")
+    await h.send_text(manager, "no photo here")
+    assert texts(h, manager)[-1] == "Please send a photo."
+    await h.send_photo(manager, images.jpeg(seed=12))
+    await h.send_location(manager, *NEAR)
+    assert "fix claimed, awaiting check" in texts(h, manager)[-1]
+    await send_outbox(h)
+
+    # The reporter heard "accepted" and got the before/after picture with the claim.
+    heard = texts(h, volunteer)
+    assert any("was accepted by" in t and case.number in t for t in heard)
+    claim = next(m for m in h.messages_to(volunteer) if "A fix was claimed" in m.get("caption", ""))
+    assert claim.get("photo")
+    # The township checker got the check request with the picture and the buttons.
+    request = with_button(h, checker, "Fix confirmed")
+    assert request.get("photo") and "Check on site" not in (request.get("caption") or "")
+    # The fixer has no check button of their own.
+    assert "Fix confirmed" not in buttons(h.last_message(manager))
+    await h.press(checker, request, "Fix confirmed")
+    await press(h, checker, "Close the case")
+    await send_outbox(h)
+
+    closed = with_button(h, volunteer, "Yes, it is fixed")
+    assert "Is it really fixed?" in closed["text"]
+    await h.press(volunteer, closed, "Yes, it is fixed")
+    assert "Thank you for confirming" in texts(h, volunteer)[-1]
+    assert await trail(h, case.id) == [
+        ("reported", "Volunteer"),
+        ("accepted", "Village manager"),
+        ("planned", "Village manager"),
+        ("fix_claimed", "Village manager"),
+        ("checked", "Township checker"),
+        ("closed", "Township checker"),
+        ("reporter_confirmed", "Volunteer"),
+    ]
+    async with deps(h).sessions() as s:
+        after = list(
+            await s.scalars(
+                select(Photo).where(Photo.case_id == case.id, Photo.kind == PhotoKind.AFTER)
+            )
+        )
+    assert len(after) == 1
+    # /case shows the card with its history.
+    await h.send_text(checker, f"/case {case.number}")
+    shown = texts(h, checker)[-1]
+    assert "History" in shown and "fix checked" in shown and "Township checker" in shown
+
+
+async def closed_case(h: TelegramHarness, reporter: int, fixer: int, checker: int) -> int:
+    """A case in the village, closed through the services (no photos: nothing to re-send)."""
+    settings = deps(h).settings
+    now = utcnow()
+    async with deps(h).sessions() as s:
+        village = await s.scalar(select(GridCell).where(GridCell.code == VILLAGE))
+        assert village is not None
+        case = Case(
+            number="HZ-2026-900001", reporter_id=reporter, category="garbage", severity="medium",
+            lat=IN_GRADE1[0], lon=IN_GRADE1[1], origin_cell_id=village.id, cell_id=village.id,
+        )
+        s.add(case)
+        await s.flush()
+        s.add(Photo(case_id=None, uploaded_by_id=fixer, kind=PhotoKind.AFTER, sha256="0" * 64,
+                    stored_path="x", size_bytes=1, width=1, height=1, mime="image/jpeg",
+                    phash="0" * 16))
+        await s.commit()
+        case_id = case.id
+        photo_id = (await s.scalars(select(Photo.id))).one()
+    steps = [
+        lambda s: workflow.accept(s, settings, case_id, fixer, now),
+        lambda s: workflow.plan(s, settings, case_id, fixer, now, workflow.Plan(
+            "t", "s", "o", now + timedelta(days=3))),
+        lambda s: workflow.claim_fix(s, settings, case_id, fixer, now, photo_ids=[photo_id]),
+        lambda s: workflow.check(s, settings, case_id, checker, now),
+        lambda s: workflow.close(s, settings, case_id, checker, now),
+    ]
+    for step in steps:
+        async with deps(h).sessions() as s:
+            await step(s)
+    return case_id
+
+
+async def member_id(h: TelegramHarness, uid: int) -> int:
+    async with deps(h).sessions() as s:
+        found = await s.scalar(select(Member.id).where(Member.platform_user_id == str(uid)))
+        assert found is not None
+        return found
+
+
+async def test_no_not_fixed_reopens_the_case_and_the_township_is_alerted(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    await person(h, 5001, "Village manager", VILLAGE)
+    township = await person(h, 5002, "Township manager", TOWNSHIP)
+    volunteer = await person(h, 6001, "Volunteer")
+    ids = [await member_id(h, uid) for uid in (6001, 5001, 5002)]
+    case_id = await closed_case(h, *ids)
+    await send_outbox(h)
+    closed = with_button(h, volunteer, "No, not fixed")
+    data = h.emulator.users.button_data(volunteer.id, closed["message_id"], "No, not fixed")
+    assert data is not None
+    await h.press(volunteer, closed, "No, not fixed")
+    assert "handed up one level" in texts(h, volunteer)[-2]
+    assert "/skip" in texts(h, volunteer)[-1]
+    await h.send_photo(volunteer, images.jpeg(seed=13))
+    assert "the photo was added" in texts(h, volunteer)[-1]
+    # The same answer again (the buttons are gone; forged from the old data) is told.
+    query = h.emulator.users.press(volunteer.id, volunteer.id, closed["message_id"], data)
+    await h.flush()
+    assert "has moved on" in (h.callback_answer(query) or {}).get("text", "")
+    await send_outbox(h)
+    alert = with_button(h, township, "Rectification plan")
+    assert "not fixed" in (alert.get("text") or "")
+    async with deps(h).sessions() as s:
+        case = await s.get(Case, case_id)
+        assert case is not None
+        township_cell = await s.scalar(select(GridCell.id).where(GridCell.code == TOWNSHIP))
+        assert (case.state, case.cell_id, case.escalation_level) == ("accepted", township_cell, 1)
+        kinds = [e.kind for e in await s.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))]
+    assert kinds[-3:] == ["reporter_not_fixed", "reopened", "evidence_added"]
+
+
+async def test_forged_and_stale_buttons_change_nothing(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    other = await person(h, 5003, "Other village manager", OTHER_VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+    case = await report_a_case(h, volunteer)
+    await send_outbox(h)
+    forged = callback_data(case.id, Action.ACCEPT, case.version)
+    for who in (other, volunteer):
+        mine = h.last_message(who)
+        query = h.emulator.users.press(who.id, who.id, mine["message_id"], forged)
+        await h.flush()
+        answer = h.callback_answer(query)
+        assert answer is not None
+        assert "not in your part of the grid" in answer.get("text", "") or "role" in answer.get(
+            "text", "")
+    # Garbage in the callback data is refused too.
+    query = h.emulator.users.press(other.id, other.id, h.last_message(other)["message_id"],
+                                   f"c:{case.id}:zzz:1")
+    await h.flush()
+    assert "no longer valid" in (h.callback_answer(query) or {}).get("text", "")
+    # A volunteer asking for a manager's list sees only their own cases.
+    await h.send_text(volunteer, "/open")
+    assert case.number in texts(h, volunteer)[-1]
+    await h.send_text(other, f"/case {case.number}")
+    assert "not in your part of the grid" in texts(h, other)[-1]
+    # Same button twice: the second press is told the case moved on.
+    alert = with_button(h, manager, "Accept")
+    await h.press(manager, alert, "Accept")
+    query = h.emulator.users.press(manager.id, manager.id, alert["message_id"], forged)
+    await h.flush()
+    assert "has moved on" in (h.callback_answer(query) or {}).get("text", "")
+    async with deps(h).sessions() as s:
+        kinds = list(await s.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
+    assert kinds.count("accepted") == 1
+
+
+def test_callback_data_fits_telegram_and_round_trips() -> None:
+    for action in Action:
+        data = callback_data(10**15, action, 10**9)
+        assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+        assert parse_callback(data) == (10**15, action, 10**9)
+    assert parse_callback("c:1:acc") is None
+    assert parse_callback("c:x:acc:1") is None
+    assert parse_callback("sv:1:acc:1") is None
