@@ -154,6 +154,8 @@ def open_checked(data: bytes, limits: PhotoLimits = DEFAULT_LIMITS) -> Image.Ima
     width, height = img.size
     if width < 1 or height < 1:
         raise PhotoRejected(RejectReason.CORRUPT)
+    # Our bound (40 MP by default) sits below Pillow's MAX_IMAGE_PIXELS (~89 MP), which is
+    # refused above in open(); a max_pixels configured past ~89 MP would not be reached.
     if width * height > limits.max_pixels:
         raise _too_many_pixels(limits)
     try:
