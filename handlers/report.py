@@ -82,16 +82,13 @@ class ReportHandler(BaseHandler[Update, Ctx, None]):
         message = update.message
         if message is None or message.chat.type != "private":
             return False
-        if _is_start(message):
+        if _is_start(message) or message.forward_origin is not None:
             return True
-        has_draft = _cache(self.bot_data).get(update.effective_user.id, False)
-        if message.forward_origin is not None:
-            return True
-        if not has_draft:
-            return False
         if message.text and message.text.startswith("/"):
+            # other commands pass through mid-report; /cancel is ours unless a handler
+            # registered earlier (another conversation) took it first
             return message.text.split(maxsplit=1)[0].split("@", 1)[0].lower() == "/cancel"
-        return True
+        return _cache(self.bot_data).get(update.effective_user.id, False)
 
 
 async def _warm(update: Update, ctx: Ctx) -> None:

@@ -1,0 +1,187 @@
+"""Moving around the report: back, cancel, edit from the summary, anonymity, resuming,
+duplicates, and an expired draft's message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from handlers.render import RENDERERS
+from handlers.report_views import CALLBACK_LIMIT, data
+from models import Case, CaseEvent, Draft, Member, Outbox, Photo
+from services import drafts
+from services.settings import Settings
+from tests import images
+from tests.harness import SimUser, TelegramHarness
+from tests.report_world import IN_GRADE1, press, texts, with_button
+
+
+def deps(h: TelegramHarness) -> Any:
+    return h.app.bot_data["deps"]
+
+
+async def draft_of(h: TelegramHarness) -> Draft | None:
+    async with deps(h).sessions() as s:
+        return (await s.scalars(select(Draft))).one_or_none()
+
+
+async def to_summary(h: TelegramHarness, user: SimUser, category: str = "Dumped garbage",
+                     seed: int = 1) -> None:
+    await h.send_text(user, "/report")
+    await press(h, user, category)
+    await h.send_photo(user, images.jpeg(seed=seed))
+    await press(h, user, "✅ Done")
+    await h.send_location(user, *IN_GRADE1)
+    await press(h, user, "Skip")
+    severity = h.last_message(user)
+    await h.press(user, severity, next(b["text"] for row in severity["reply_markup"][
+        "inline_keyboard"] for b in row if b["text"].startswith("✓")))
+
+
+async def volunteer(h: TelegramHarness, name: str = "Volunteer") -> SimUser:
+    user = h.user(name, language_code="en")
+    await h.send_text(user, "/start")
+    return user
+
+
+async def test_back_returns_to_the_previous_question_and_keeps_the_answers(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Dumped garbage")
+    await h.send_photo(user, images.jpeg(seed=1))
+    await press(h, user, "✅ Done")
+    await h.send_text(user, "⬅️ Back")  # the reply keyboard's Back at the place question
+    assert "Photos so far: 1 of 10." in texts(h, user)[-1]
+    await press(h, user, "⬅️ Back")
+    assert texts(h, user)[-1].startswith("What is the problem?")
+    draft = await draft_of(h)
+    assert draft is not None and (draft.step, draft.category) == ("category", "garbage")
+
+
+async def test_cancel_drops_the_draft_and_its_photos_at_any_step(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Dumped garbage")
+    await h.send_photo(user, images.jpeg(seed=1))
+    await press(h, user, "✖️ Cancel")
+    assert "Report cancelled. Nothing was sent." in texts(h, user)[-1]
+    assert await draft_of(h) is None
+    async with deps(h).sessions() as s:
+        assert await s.scalar(select(func.count(Photo.id))) == 0
+    # /cancel with nothing open, and then text, are not taken as a report
+    await h.send_text(user, "/cancel")
+    assert "There is no report in progress." in texts(h, user)[-1]
+
+
+async def test_edit_from_the_summary_changes_one_answer_and_returns(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await to_summary(h, user)
+    await press(h, user, "✏️ Edit")
+    await press(h, user, "description")
+    await h.send_text(user, "oil on the water")
+    summary = with_button(h, user, "✅ Send the report")
+    assert "Description: oil on the water" in summary["text"]
+    await press(h, user, "🙈 Anonymous: no")
+    assert "Anonymous to the managers: yes" in with_button(h, user, "🙈 Anonymous: yes")["text"]
+    await press(h, user, "✅ Send the report")
+    async with deps(h).sessions() as s:
+        case = (await s.scalars(select(Case))).one()
+        assert (case.description, case.anonymous) == ("oil on the water", True)
+
+
+async def test_report_while_a_draft_is_open_offers_to_continue_or_start_over(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Dumped garbage")
+    await h.send_photo(user, images.jpeg(seed=1))
+    await h.send_text(user, "📝 Report a problem")  # the keyboard button, same as /report
+    assert "You have a report in progress (at the photos step, 1 photos)" in texts(h, user)[-1]
+    await press(h, user, "▶️ Continue")
+    assert "Photos so far: 1 of 10." in texts(h, user)[-1]
+    await h.send_text(user, "/report")
+    await press(h, user, "🔄 Start over")
+    draft = await draft_of(h)
+    assert draft is not None and (draft.step, draft.category) == ("category", None)
+    async with deps(h).sessions() as s:
+        assert await s.scalar(select(func.count(Photo.id))) == 0
+
+
+async def test_a_duplicate_nearby_is_offered_and_the_photos_join_it(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    first, second = await volunteer(h, "First"), await volunteer(h, "Second")
+    await to_summary(h, first)
+    await press(h, first, "✅ Send the report")
+    await to_summary(h, second, seed=2)
+    await press(h, second, "✅ Send the report")
+    async with deps(h).sessions() as s:
+        number = (await s.scalars(select(Case))).one().number
+    assert "This may already be reported" in texts(h, second)[-1]
+    await press(h, second, f"➕ Add my photos to {number}")
+    assert f"Your photos were added to report {number}" in texts(h, second)[-1]
+    async with deps(h).sessions() as s:
+        case = (await s.scalars(select(Case))).one()
+        assert await s.scalar(select(func.count(Photo.id)).where(Photo.case_id == case.id)) == 2
+        kinds = [e.kind for e in await s.scalars(select(CaseEvent).order_by(CaseEvent.id))]
+        assert kinds == ["reported", "evidence_added"]
+
+
+async def test_a_duplicate_can_still_be_filed_as_a_new_report(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await to_summary(h, user)
+    await press(h, user, "✅ Send the report")
+    await to_summary(h, user, seed=2)
+    await press(h, user, "✅ Send the report")
+    await press(h, user, "📨 Send a new report")
+    async with deps(h).sessions() as s:
+        assert await s.scalar(select(func.count(Case.id))) == 2
+
+
+async def test_an_expired_draft_is_dropped_and_the_reporter_hears_it(
+    bot_harness: TelegramHarness, settings: Settings
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    async with deps(h).sessions() as s:
+        draft = (await s.scalars(select(Draft))).one()
+        later = draft.updated_at + settings.cases.draft_ttl + timedelta(minutes=1)
+        await drafts.expire_drafts(s, later, settings.cases.draft_ttl)
+        await s.commit()
+        notice = (await s.scalars(select(Outbox))).one()
+        member = await s.get(Member, notice.recipient_id)
+        rendered = await RENDERERS["draft_expired"](s, notice, member, settings)
+    assert rendered is not None and "24 hours" in rendered.text
+    await h.send_text(user, "a pipe")  # the bot still thinks a draft is open: it says it is gone
+    assert "no longer open" in texts(h, user)[-1]
+
+
+def test_every_button_of_the_report_fits_telegrams_64_bytes(settings: Settings) -> None:
+    draft = Draft(extra={"token": "abcdef"})
+    longest = max((c.code for c in settings.categories), key=len)
+    assert len(data(draft, "c", longest).encode()) <= CALLBACK_LIMIT
+    assert len(data(draft, "dup", 2**53).encode()) <= CALLBACK_LIMIT
+    try:
+        data(draft, "c", "x" * 60)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an over-long callback was built")
