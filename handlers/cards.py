@@ -3,6 +3,8 @@ actions, in one language. Used by the commands, the buttons and the notice rende
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,7 +60,31 @@ EVENT_LABELS = {
     "reporter_not_fixed": N_("reporter says it is not fixed"),
     "evidence_added": N_("more evidence added"),
     "escalated": N_("escalated"),
+    "reminded": N_("reminder sent"),
+    "extension_requested": N_("extension requested"),
+    "extension_approved": N_("extension approved"),
+    "extension_refused": N_("extension refused"),
+    "taken_over": N_("taken over from above"),
+    "handed_down": N_("handed down"),
+    "supervision_order": N_("supervision order issued"),
+    "supervision_order_acknowledged": N_("supervision order acknowledged"),
+    "supervision_order_escalated": N_("supervision order escalated"),
 }
+
+
+_TAG = re.compile(r"<[^>]+>")
+FIELD_LIMIT = 500  # characters of a typed plan field shown on the card
+
+
+def visible_length(text: str) -> int:
+    """Length as Telegram counts it: after HTML parsing, in UTF-16 code units."""
+    plain = html.unescape(_TAG.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def _short(text: str | None, limit: int = FIELD_LIMIT) -> str:
+    value = (text or "").strip()
+    return escape(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
 def callback_data(case_id: int, action: Action, version: int) -> str:
@@ -105,7 +131,10 @@ def map_link(lat: float, lon: float) -> str:
 
 def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
     what = t(EVENT_LABELS.get(entry.kind, entry.kind))
-    who = escape(entry.actor_name) if entry.actor_name else t("anonymous")
+    if entry.actor_name:
+        who = escape(entry.actor_name)
+    else:
+        who = t("anonymous") if entry.kind == "reported" else t("system")
     extra = ""
     details = entry.details
     for key in ("reason", "into", "cell", "to_cell", "assignee", "note"):
@@ -124,7 +153,8 @@ def card_text(
     banner: str | None = None,
     history: bool = True,
 ) -> str:
-    """The card as HTML; `banner` (already HTML) goes on top. Fits a Telegram message."""
+    """The card as HTML; `banner` (already HTML) goes on top. Fits a Telegram message: typed
+    fields are capped, and the oldest history lines give way."""
     lines: list[str] = []
     if card.emergency:
         lines.append(t("🚨 <b>EMERGENCY</b>: every level up to the city has been alerted."))
@@ -159,7 +189,7 @@ def card_text(
         )
     )
     if card.description:
-        lines.append(t("Description: {text}", text=escape(card.description[:1000])))
+        lines.append(t("Description: {text}", text=_short(card.description, 1000)))
     reporter = escape(card.reporter_name) if card.reporter_name else t("anonymous volunteer")
     lines.append(
         t("Reported by {who} at {time}", who=reporter, time=local_time(card.created_at, settings))
@@ -170,9 +200,9 @@ def card_text(
         lines.append(
             t(
                 "Plan: {task}\nSteps: {steps}\nResponsible: {owner} · due {due}",
-                task=escape(card.plan_task),
-                steps=escape(card.plan_steps or ""),
-                owner=escape(card.plan_owner or ""),
+                task=_short(card.plan_task),
+                steps=_short(card.plan_steps),
+                owner=_short(card.plan_owner, 128),
                 due=local_time(card.plan_due, settings) if card.plan_due else "",
             )
         )
@@ -199,10 +229,10 @@ def card_text(
     entries = entries[-HISTORY_LINES:]
     while entries:
         full = text + "\n\n" + t("<b>History</b>") + "\n" + "\n".join(entries)
-        if len(full) <= MessageLimit.MAX_TEXT_LENGTH:
+        if visible_length(full) <= MessageLimit.MAX_TEXT_LENGTH:
             return full
         entries = entries[1:]
-    return text[: MessageLimit.MAX_TEXT_LENGTH]
+    return text
 
 
 async def render_card(

@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import case_commands, case_flow
-from handlers.cards import parse_callback, render_card
+from handlers.cards import parse_callback, render_card, visible_length
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
 from models import Member, utcnow
@@ -74,7 +74,7 @@ async def refresh(
         if current == markup or (not has_buttons and card.keyboard is None):
             return
         if message.photo or message.document:
-            if len(card.text) <= MessageLimit.CAPTION_LENGTH:
+            if visible_length(card.text) <= MessageLimit.CAPTION_LENGTH:
                 await message.edit_caption(
                     card.text, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
