@@ -14,7 +14,7 @@ class FloodConfig:
 
     enabled: bool = True
     private_per_second: float = 1.0
-    private_burst: int = 3
+    private_burst: int = 5
     group_per_minute: float = 20.0
     group_burst: int = 20
     global_per_second: float = 30.0

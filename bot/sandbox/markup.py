@@ -33,6 +33,32 @@ _ATTR = re.compile(r"([A-Za-z-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))"
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
+_AUTO = re.compile(
+    r"(?P<bot_command>(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?(?![\w/]))"
+    r"|(?P<url>\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]])"
+    r"|(?P<mention>(?<!\w)@[A-Za-z][A-Za-z0-9_]{4,31}\b)"
+    r"|(?P<hashtag>(?<![\w#])#\w*[^\W\d_]\w*)"
+)
+_NO_AUTO = {"code", "pre", "text_link", "url", "bot_command", "mention", "hashtag"}
+
+
+def auto_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Telegram's server marks commands, links, mentions and hashtags in every message;
+    not inside code or links that are already there."""
+    taken = [(e["offset"], e["offset"] + e["length"]) for e in entities if e["type"] in _NO_AUTO]
+    found: list[dict[str, Any]] = []
+    for match in _AUTO.finditer(text):
+        kind = match.lastgroup or "url"
+        start = utf16_len(text[: match.start()])
+        length = utf16_len(match.group())
+        if any(a < start + length and start < b for a, b in taken):
+            continue
+        found.append({"type": kind, "offset": start, "length": length})
+    merged = entities + found
+    merged.sort(key=lambda e: (e["offset"], -e["length"]))
+    return merged
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -191,6 +217,7 @@ def render(
     else:
         text, parsed = raw, _check_entities(raw, entities)
     text, parsed = _strip(text, parsed)
+    parsed = auto_entities(text, parsed)
     if required and not text:
         raise bad_request("message text is empty")
     if utf16_len(text) > limit:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from bot.sandbox.core import Core, member_json
+from bot.sandbox.markup import auto_entities
 from bot.sandbox.send import document_json, photo_sizes
 from bot.sandbox.spec import Upload
 from bot.sandbox.state import JSON, CallbackRecord, Chat, StoredMessage
@@ -143,10 +144,9 @@ class Users:
                   reply_to: int | None = None) -> JSON:
         chat = self._where(user_id, chat_id)
         fields: JSON = {"text": text, **self._reply_fields(chat, reply_to)}
-        if text.startswith("/"):
-            command = text.split()[0]
-            fields["entities"] = [{"type": "bot_command", "offset": 0,
-                                   "length": len(command.encode("utf-16-le")) // 2}]
+        entities = auto_entities(text, [])
+        if entities:
+            fields["entities"] = entities
         return self._post(chat, self.user(user_id), fields)
 
     def send_photos(self, user_id: int, photos: list[bytes], *, as_file: bool = False,

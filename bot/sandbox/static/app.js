@@ -212,6 +212,11 @@ function formatText(text, entities) {
       blockquote: "blockquote", expandable_blockquote: "blockquote" };
     if (e.type === "text_link") return open ? `<a href="${esc(e.url)}" target="_blank" rel="noopener">` : "</a>";
     if (e.type === "spoiler") return open ? '<span class="spoiler">' : "</span>";
+    if (e.type === "bot_command") return open ? '<a class="cmd" href="#">' : "</a>";
+    if (e.type === "url") {
+      const url = text.slice(e.offset, e.offset + e.length);
+      return open ? `<a href="${esc(url)}" target="_blank" rel="noopener">` : "</a>";
+    }
     const name = map[e.type];
     return name ? (open ? `<${name}>` : `</${name}>`) : "";
   };
@@ -497,6 +502,12 @@ function init() {
   $("live-stop").onclick = stopLive;
   $("speaker").onchange = () => { S.speaker = Number($("speaker").value); };
   document.addEventListener("click", () => $("forward-menu").classList.add("hidden"));
+  $("messages").addEventListener("click", (event) => {
+    const cmd = event.target.closest("a.cmd");
+    if (!cmd) return;
+    event.preventDefault();
+    send({ kind: "text", text: cmd.textContent });
+  });
   refreshState().then(() => {
     const wanted = Number(new URLSearchParams(location.search).get("chat"));
     if (wanted && S.state.chats.some((c) => c.id === wanted)) openChat(wanted);

@@ -1,0 +1,158 @@
+"""The sandbox's web chat in headless chromium: a person picks a persona, talks to the bot,
+presses buttons and sees the bot's edits, shares a place from the picker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox.echo import add_echo_handlers
+from bot.sandbox.runner import RunningSandbox, start_sandbox, stop_sandbox
+from models.db import SessionFactory
+from services.settings import Settings
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path("/tmp")  # sandbox.png (the real bot), sandbox-echo.png
+WAIT_MS = 15_000  # how long the page may take to show what the bot sent (not a speed test)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's chromium, or a skip (a failure when GRIDPATROL_REQUIRE_BROWSER=1)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("GRIDPATROL_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is required (GRIDPATROL_REQUIRE_BROWSER=1): make browser-deps")
+        pytest.skip(f"{CHROMIUM} is not installed (make browser-deps installs it)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(chromium),
+                                                   args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+async def _echo_bot(settings: Settings) -> Any:
+    from telegram.ext import ApplicationBuilder
+
+    app = (ApplicationBuilder().token(settings.telegram.token)
+           .base_url(settings.telegram.api_base_url)
+           .base_file_url(settings.telegram.file_base_url).build())
+    add_echo_handlers(app)
+    return app
+
+
+@pytest.fixture
+async def echo_sandbox(tmp_path: Path) -> AsyncIterator[RunningSandbox]:
+    settings = make_settings(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path,
+                             sandbox={"port": 0, "flood_limits": False})
+    running = await start_sandbox(settings, build_bot=_echo_bot)
+    yield running
+    await stop_sandbox(running)
+    assert running.emulator.refusals == []
+
+
+async def test_chat_with_buttons_edits_and_a_picked_place(
+    browser: Any, echo_sandbox: RunningSandbox
+) -> None:
+    from playwright.async_api import expect
+
+    page = await browser.new_page(viewport={"width": 1200, "height": 760}, locale="en-GB")
+    await page.goto(echo_sandbox.url)
+    await page.click("#lang")  # to English
+    await expect(page.locator("#new-persona button")).to_have_text("Create")
+    await page.fill("#np-name", "Lin Volunteer")
+    await page.select_option("#np-role", "volunteer")
+    await page.select_option("#np-lang", "en")
+    await page.click("#new-persona button[type=submit]")
+    await expect(page.locator(".persona.active")).to_contain_text("Lin Volunteer")
+
+    await page.fill("#text", "/start")
+    await page.press("#text", "Enter")
+    welcome = page.locator(".msg", has_text="Welcome, Lin Volunteer!")
+    await expect(welcome).to_be_visible(timeout=WAIT_MS)
+    await expect(welcome.locator("b")).to_have_text("Lin Volunteer")  # HTML entities rendered
+
+    await page.fill("#text", "water smells <odd> & brown")
+    await page.press("#text", "Enter")
+    await expect(page.locator(".msg:not(.mine)", has_text="echo: water smells <odd> & brown")
+                 ).to_be_visible(timeout=WAIT_MS)
+
+    await welcome.locator("button.inline-button", has_text="Press me").click()
+    edited = page.locator(".msg", has_text="You pressed the button.")
+    await expect(edited).to_be_visible(timeout=WAIT_MS)
+    await expect(edited.locator(".meta")).to_contain_text("edited")
+    await expect(edited.locator("button.inline-button")).to_have_count(0)
+    await expect(page.locator("#toast")).to_have_text("Got it")
+
+    # the reply keyboard's "share location" opens the picker; a click there picks a place
+    await page.locator("#reply-keyboard button", has_text="Share location").click()
+    box = await page.locator("#picker").bounding_box()
+    assert box is not None
+    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await expect(page.locator("#lat")).to_have_value("30.8")
+    await expect(page.locator("#lon")).to_have_value("119.9")
+    await page.click("#send-location")
+    await expect(page.locator(".msg:not(.mine)", has_text="at 30.8000,119.9000")
+                 ).to_be_visible(timeout=WAIT_MS)
+    await page.screenshot(path=str(SCREENSHOTS / "sandbox-echo.png"))
+
+
+@pytest.fixture
+async def real_sandbox(
+    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
+    tmp_path: Path,
+) -> AsyncIterator[RunningSandbox]:
+    from services.grid_import import import_grid
+
+    async with session_factory() as session:
+        await import_grid(session, demo_grid_collection)
+        await session.commit()
+    sandboxed = make_settings(settings.database.url, tmp_path,
+                              sandbox={"port": 0, "flood_limits": True})
+    running = await start_sandbox(sandboxed)
+    yield running
+    await stop_sandbox(running)
+    assert running.emulator.refusals == []
+
+
+async def test_the_real_bot_registers_a_volunteer_and_edits_on_a_press(
+    browser: Any, real_sandbox: RunningSandbox
+) -> None:
+    from playwright.async_api import expect
+
+    page = await browser.new_page(viewport={"width": 1200, "height": 760})
+    await page.goto(real_sandbox.url)
+    # the demo personas are there, their invites already used
+    await expect(page.locator(".persona")).to_have_count(6, timeout=WAIT_MS)
+    await page.click("#lang")
+    await page.fill("#np-name", "New Volunteer")
+    await page.select_option("#np-lang", "en")
+    await page.click("#new-persona button[type=submit]")
+    await page.fill("#text", "/start")
+    await page.press("#text", "Enter")
+    await expect(page.locator(".msg", has_text="Welcome, New Volunteer")
+                 ).to_be_visible(timeout=WAIT_MS)
+    await page.locator(".msg:not(.mine) a.cmd", has_text="/report").first.click()
+    question = page.locator(".msg:not(.mine)", has_text="What is the problem?")
+    await expect(question.locator("button.inline-button")).not_to_have_count(0, timeout=WAIT_MS)
+    await question.locator("button.inline-button", has_text="Dumped garbage").click()
+    await expect(page.locator(".msg", has_text="Category: Dumped garbage")
+                 ).to_be_visible(timeout=WAIT_MS)
+    await expect(question.locator("button.inline-button")).to_have_count(0)  # the edit
+    await expect(question.locator(".meta")).to_contain_text("edited")
+    await page.screenshot(path=str(SCREENSHOTS / "sandbox.png"))
