@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
@@ -69,9 +69,10 @@ async def refresh(
             if has_buttons:
                 await message.edit_reply_markup(reply_markup=None)
             return
-        markup = card.keyboard or InlineKeyboardMarkup([])
+        # Without reply_markup an edit drops the buttons (an empty keyboard is refused).
+        markup = card.keyboard
         # Buttons carry the case version: the same buttons mean the message is already current.
-        if current == markup or (not has_buttons and card.keyboard is None):
+        if (markup is not None and current == markup) or (not has_buttons and markup is None):
             return
         if message.photo or message.document:
             if visible_length(card.text) <= MessageLimit.CAPTION_LENGTH:
