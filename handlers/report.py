@@ -30,7 +30,6 @@ from models import Draft, Member
 from services import drafts, intake
 from services.drafts import DraftError, PlaceSource, Step
 from services.i18n import N_
-from services.members import find_member
 from services.settings import Severity
 
 COMMANDS = (("report", N_("report a problem at a water source")),)
@@ -111,12 +110,12 @@ async def on_update(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     assert user is not None
     async with ctx.deps.sessions() as session:
-        member = await find_member(session, PLATFORM, user.id)
+        member, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
         if member is None:
             await session.close()
             await tell_to_start(update, ctx)
             return
-        turn = await open_turn(update, ctx, session, member)
+        turn = open_turn(update, ctx, session, member, draft)
         if update.callback_query is not None:
             await on_button(turn)
         elif update.message is not None:

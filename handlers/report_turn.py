@@ -111,6 +111,7 @@ class Turn:
             await chat.send_message(out.text, parse_mode=ParseMode.HTML, reply_markup=out.markup)
 
 
-async def open_turn(update: Update, ctx: Ctx, session: AsyncSession, member: Member) -> Turn:
-    draft = await drafts.open_draft(session, member.id)
+def open_turn(
+    update: Update, ctx: Ctx, session: AsyncSession, member: Member, draft: Draft | None
+) -> Turn:
     return Turn(update, ctx, session, member, translator(member.language), utcnow(), draft)

@@ -4,7 +4,8 @@ loses nothing.
 The draft row IS the conversation state: `Draft.step` says which question the reporter is
 answering, and the report handlers read it back from the database on every update instead of
 trusting PTB's in-memory ConversationHandler state (which a restart forgets and whose timeout
-jobs are not persisted). The functions here flush; the caller owns the transaction.
+jobs are not persisted). The caller owns the transaction; answers are written at its commit
+(or by autoflush before the next query), so one step costs one UPDATE.
 """
 
 from __future__ import annotations
@@ -128,6 +129,20 @@ async def open_draft(session: AsyncSession, member_id: int) -> Draft | None:
     return await session.scalar(select(Draft).where(Draft.member_id == member_id))
 
 
+async def member_and_draft(
+    session: AsyncSession, platform: str, user_id: int | str
+) -> tuple[Member | None, Draft | None]:
+    """Who is talking and their open draft, in one query (every update of the conversation)."""
+    row = (
+        await session.execute(
+            select(Member, Draft)
+            .outerjoin(Draft, Draft.member_id == Member.id)
+            .where(Member.platform == platform, Member.platform_user_id == str(user_id))
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 async def reports_since(session: AsyncSession, member_id: int, since: datetime) -> int:
     count = await session.scalar(
         select(func.count(Case.id)).where(Case.reporter_id == member_id, Case.created_at >= since)
@@ -180,7 +195,6 @@ async def go_to(
     """Record which question is being asked (and any small facts for it in `extra`)."""
     draft.step = step
     _touch(draft, now, **extra)
-    await session.flush()
 
 
 async def set_category(
@@ -192,7 +206,6 @@ async def set_category(
     if draft.severity is None or (changed and not draft.extra.get("severity_chosen")):
         draft.severity = category.severity
     _touch(draft, now)
-    await session.flush()
 
 
 async def draft_photos(session: AsyncSession, draft_id: int) -> list[Photo]:
@@ -289,7 +302,6 @@ async def set_place(
     draft.place_source = source
     draft.chosen_cell_id = chosen_cell_id
     _touch(draft, now, source_id=source_id, outside=None)
-    await session.flush()
 
 
 async def set_menu_place(
@@ -311,7 +323,6 @@ async def set_menu_place(
         draft.place_source = PlaceSource.MENU
         draft.chosen_cell_id = cell.id
         _touch(draft, now, source_id=source_id)
-    await session.flush()
     return cell
 
 
@@ -325,7 +336,6 @@ async def set_description(
             raise DraftError("too_long", limit=rules.max_description, length=len(text))
     draft.description = text or None
     _touch(draft, now)
-    await session.flush()
 
 
 async def set_severity(
@@ -333,13 +343,11 @@ async def set_severity(
 ) -> None:
     draft.severity = severity
     _touch(draft, now, severity_chosen=True)
-    await session.flush()
 
 
 async def toggle_anonymous(session: AsyncSession, draft: Draft, now: datetime) -> bool:
     draft.anonymous = not draft.anonymous
     _touch(draft, now)
-    await session.flush()
     return draft.anonymous
 
 
