@@ -3,6 +3,7 @@ duplicates, and an expired draft's message."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -185,3 +186,28 @@ def test_every_button_of_the_report_fits_telegrams_64_bytes(settings: Settings) 
         pass
     else:
         raise AssertionError("an over-long callback was built")
+
+
+async def test_past_the_hourly_limit_the_reporter_is_refused_politely(
+    bot_harness: TelegramHarness, settings: Settings
+) -> None:
+    h = bot_harness
+    deps(h).settings = dataclasses.replace(
+        settings, cases=dataclasses.replace(settings.cases, reports_per_hour=1))
+    user = await volunteer(h)
+    await to_summary(h, user)
+    await press(h, user, "✅ Send the report")
+    await h.send_text(user, "/report")
+    assert "You have sent 1 reports in the last hour, the most allowed" in texts(h, user)[-1]
+    assert await draft_of(h) is None
+
+
+async def test_a_chinese_speaker_is_asked_in_chinese(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    user = h.user("志愿者", language_code="zh-hans")
+    await h.send_text(user, "/start")
+    await h.send_text(user, "📝 上报问题")
+    prompt = h.last_message(user)
+    assert prompt["text"].startswith("是什么问题")
+    await press(h, user, "垃圾堆放")
+    assert "类别：垃圾堆放" in texts(h, user)
