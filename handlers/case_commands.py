@@ -59,14 +59,14 @@ async def case_command(update: Update, ctx: Ctx) -> None:
         case_id = await cases.find_case_id(session, ref)
         case = await cases.get_case(session, case_id) if case_id is not None else None
         if case is None:
-            refused = WorkflowRefused(Refusal.NOT_FOUND, number=escape(ref))
+            refused = WorkflowRefused(Refusal.NOT_FOUND, number=ref[:64])
         elif not cases.can_see(member, case, await cases.load_scope(session, case, member)):
-            refused = WorkflowRefused(Refusal.NOT_YOUR_GRID, number=escape(case.number))
+            refused = WorkflowRefused(Refusal.NOT_YOUR_GRID, number=case.number)
         else:
             refused = None
             card = await render_card(session, case.id, member, ctx.deps.settings)
     if refused is not None:
-        await reply(update, refused.message(t))
+        await reply(update, escape(refused.message(t)))
         return
     if card is not None:
         await reply(update, card.text, card.keyboard)

@@ -288,7 +288,7 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
                     raise AssertionError(flow.action)
             card = await render_card(session, flow.case_id, member, settings)
     except WorkflowRefused as refused:
-        await _send(ctx, member, refused.message(t))
+        await _send(ctx, member, escape(refused.message(t)))
         if refused.reason in RETRY:
             key = {Refusal.REASON_REQUIRED: "reason", Refusal.DEADLINE_PAST: "due"}.get(
                 refused.reason, STEPS[flow.action][0]

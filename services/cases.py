@@ -68,6 +68,15 @@ async def managers_of(session: AsyncSession, cell_id: int) -> list[Member]:
     return list(rows)
 
 
+async def nearest_managers(session: AsyncSession, cell_id: int) -> list[Member]:
+    """The managers of the cell, or of the nearest cell above that has some."""
+    for cell in reversed(await cell_chain(session, cell_id)):
+        found = await managers_of(session, cell.id)
+        if found:
+            return found
+    return []
+
+
 async def fixer_id(session: AsyncSession, case_id: int) -> int | None:
     """Who claimed the latest fix (the checker must be someone else)."""
     return await session.scalar(

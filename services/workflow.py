@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind
-from services.cases import cell_chain, managers_of, reporters
+from services.cases import cell_chain, managers_of, nearest_managers, reporters
 from services.photos import PhotoFacts
 from services.routing import distance_m
 from services.settings import Settings, Stage
@@ -95,7 +95,7 @@ async def dispatch(
             raise await refuse(session, Refusal.CELL_NOT_BELOW, code=cell_code)
         case.cell_id = cell.id
         case.assignee_id = None
-        targets = await managers_of(session, cell.id)
+        targets = await nearest_managers(session, cell.id)
         details: dict[str, Any] = {"cell_id": cell.id, "cell": cell.name}
     else:
         name = await required(session, member_name)

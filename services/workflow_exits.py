@@ -8,8 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseState, GridCell, Member, Photo, PhotoKind
-from services.cases import cell_chain, find_case_id, managers_of, reporter_ids, reporters
+from models import Case, CaseEvent, CaseState, GridCell, Photo, PhotoKind
+from services.cases import (
+    cell_chain,
+    find_case_id,
+    nearest_managers,
+    reporter_ids,
+    reporters,
+)
 from services.photos import PhotoFacts
 from services.settings import Settings, Stage
 from services.workflow_rules import Action, Refusal, WorkflowRefused
@@ -63,11 +69,7 @@ async def reroute(
     case.state = CaseState.SUBMITTED
     step.enter_stage(Stage.ACCEPT)
     step.event("rerouted", from_cell_id=old, to_cell_id=cell.id, to_cell=cell.name, reason=why)
-    targets: list[Member] = []
-    for ancestor in reversed(await cell_chain(session, cell.id)):
-        targets = await managers_of(session, ancestor.id)
-        if targets:
-            break
+    targets = await nearest_managers(session, cell.id)
     await step.notify("case_new", targets, rerouted=True, reason=why)
     await commit(step)
     return step.outcome("rerouted")
@@ -134,7 +136,8 @@ async def reopen(
     why = await required(session, reason)
     _reopen(step)
     step.event("reopened", reason=why)
-    await step.notify("case_reopened", await managers_of(session, step.case.cell_id), reason=why)
+    managers = await nearest_managers(session, step.case.cell_id)
+    await step.notify("case_reopened", managers, reason=why)
     await commit(step)
     return step.outcome("reopened")
 
@@ -198,7 +201,10 @@ async def answer_fixed(
         escalation_level=case.escalation_level,
     )
     await step.notify(
-        "case_reopened", await managers_of(session, case.cell_id), by_reporter=True, reason=note
+        "case_reopened",
+        await nearest_managers(session, case.cell_id),
+        by_reporter=True,
+        reason=note,
     )
     await commit(step)
     return step.outcome("reopened")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from handlers.cards import CALLBACK_DATA_LIMIT, callback_data, parse_callback
 from models import Case, CaseEvent, GridCell, Member, Photo, PhotoKind, Role, utcnow
 from services import workflow
+from services.notices import queue_notice
 from services.workflow_rules import Action
 from tests import images
 from tests.harness import SimUser, TelegramHarness
@@ -261,3 +262,36 @@ def test_callback_data_fits_telegram_and_round_trips() -> None:
     assert parse_callback("c:1:acc") is None
     assert parse_callback("c:x:acc:1") is None
     assert parse_callback("sv:1:acc:1") is None
+
+
+async def test_the_township_dispatches_by_typing_and_a_typo_is_asked_again(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    township = await person(h, 5002, "Township manager", TOWNSHIP)
+    village = await person(h, 5001, "Village manager", VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+    async with deps(h).sessions() as s:
+        cell = await s.scalar(select(GridCell).where(GridCell.code == TOWNSHIP))
+        reporter = await s.scalar(select(Member).where(Member.platform_user_id == "6001"))
+        manager = await s.scalar(select(Member).where(Member.platform_user_id == "5002"))
+        assert cell is not None and reporter is not None and manager is not None
+        case = Case(number="HZ-2026-900002", reporter_id=reporter.id, category="garbage",
+                    severity="medium", lat=IN_GRADE1[0], lon=IN_GRADE1[1],
+                    origin_cell_id=cell.id, cell_id=cell.id)
+        s.add(case)
+        await s.flush()
+        await queue_notice(s, kind="case_new", recipient=manager, case_id=case.id,
+                           payload={"case_id": case.id})
+        await s.commit()
+    await send_outbox(h)
+    await press(h, township, "Accept")
+    await press(h, township, "Dispatch")
+    assert VILLAGE in texts(h, township)[-1]  # the cells below are listed with their codes
+    await h.send_text(township, "<Nobody>")
+    assert "There is no member named <Nobody>" in texts(h, township)[-2]
+    await h.send_text(township, VILLAGE)
+    assert "dispatched" in texts(h, township)[-1]
+    await send_outbox(h)
+    assert "was dispatched to you" in with_button(h, village, "Rectification plan")["text"]
+    assert any("was accepted by" in t for t in texts(h, volunteer))
