@@ -169,9 +169,14 @@ async def commit(step: Step) -> None:
 Transition = Callable[Concatenate[AsyncSession, Settings, int, P], Awaitable["Outcome"]]
 
 
+ATTEMPTS = 3
+
+
 def transition(fn: Transition[P]) -> Transition[P]:
     """Wrap a transition so a lost race (the optimistic lock on Case.version, or SQLite's write
-    lock) anywhere in it rolls back and becomes the refusal the loser is shown."""
+    lock) anywhere in it rolls back and runs it again on the fresh row: if someone else moved
+    the case, the re-check refuses with where it went; if only a background write (a reminder)
+    touched it, the action goes through."""
 
     @wraps(fn)
     async def guarded(
@@ -182,16 +187,16 @@ def transition(fn: Transition[P]) -> Transition[P]:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> Outcome:
-        try:
-            return await fn(session, settings, case_id, *args, **kwargs)
-        except StaleDataError as exc:
-            await session.rollback()
-            raise await moved_on(session, case_id) from exc
-        except OperationalError as exc:
-            if not _is_lock_conflict(exc):
-                raise
-            await session.rollback()
-            raise await moved_on(session, case_id) from exc
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await fn(session, settings, case_id, *args, **kwargs)
+            except (StaleDataError, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
+                    raise
+                await session.rollback()
+                if attempt == ATTEMPTS:
+                    raise await moved_on(session, case_id) from exc
+        raise AssertionError("unreachable")
 
     return guarded
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from models import Case, CaseState
-from models.db import SessionFactory
+from models.db import SessionFactory, make_sync_engine
 from services import workflow
 from services.i18n import translator
 from services.settings import Settings, Severity, Stage
@@ -461,3 +462,39 @@ async def test_a_manager_reopens_a_closed_case_with_a_reason(
             s, settings, case_id, world.township_manager.id, NOW, "It is a problem"
         )
     assert (await load(session_factory, case_id)).state == "accepted"
+
+
+async def test_a_background_write_at_the_same_moment_does_not_refuse_the_action(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    """The sweep sending a reminder bumps the case's version under a manager's press: the
+    press is retried on the fresh row and succeeds, since the state still allows it."""
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    sweep = make_sync_engine(settings.database.url)
+    writes: list[int] = []
+
+    def reminder_sent_meanwhile(session: Any, _context: Any, _instances: Any) -> None:
+        if writes:
+            return
+        with sweep.begin() as conn:
+            result = conn.execute(
+                update(Case)
+                .where(Case.id == case_id)
+                .values(reminders_sent=Case.reminders_sent + 1, version=Case.version + 1)
+            )
+            writes.append(result.rowcount)
+
+    try:
+        async with session_factory() as s:
+            event.listen(s.sync_session, "before_flush", reminder_sent_meanwhile)
+            out = await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    finally:
+        sweep.dispose()
+    assert writes == [1]
+    assert out.state == "accepted"
+    case = await load(session_factory, case_id)
+    assert (case.state, case.version) == ("accepted", 3)
+    async with session_factory() as s:
+        assert [e.kind for e in await events(s, case_id)] == ["reported", "accepted"]
+        assert len(await notices(s, "case_accepted")) == 1
