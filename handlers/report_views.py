@@ -173,13 +173,13 @@ async def prompt(
         return outs
     if step == Step.PLACE_SOURCE:
         sources = await grid.list_sources(session)
-        rows = [[button(escape(s.name), draft, "s", s.id)] for s in sources[:90]]
+        rows = [[button(s.name, draft, "s", s.id)] for s in sources[:90]]
         rows.append(nav_row(draft, t))
         return [Out(t("Which water source is it at?"), InlineKeyboardMarkup(rows))]
     if step == Step.PLACE_VILLAGE:
         source_id = int(draft.extra.get("source_id") or 0)
         villages = await grid.villages_of_source(session, source_id)
-        rows = [[button(escape(v.name), draft, "v", v.id)] for v in villages[:90]]
+        rows = [[button(v.name, draft, "v", v.id)] for v in villages[:90]]
         rows.append(nav_row(draft, t))
         return [Out(t("Which village or community is it in?"), InlineKeyboardMarkup(rows))]
     if step == Step.DESCRIPTION:
