@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import MessageLimit
 
 from handlers.common import escape
@@ -21,6 +21,7 @@ from services.settings import Settings
 from services.workflow_rules import ACTION_LABELS, Action, staff_actions, state_label
 
 CALLBACK_PREFIX = "c"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the card's map link is not the point
 BUTTONS_PER_ROW = 2
 HISTORY_LINES = 12
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API

@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import case_commands, case_flow
-from handlers.cards import parse_callback, render_card, visible_length
+from handlers.cards import NO_PREVIEW, parse_callback, render_card, visible_length
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
 from models import Member, utcnow
@@ -82,7 +82,12 @@ async def refresh(
             else:
                 await message.edit_reply_markup(reply_markup=markup)
         else:
-            await message.edit_text(card.text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await message.edit_text(
+                card.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
     except BadRequest as exc:  # "message is not modified" and the like: nothing to change
         if "not modified" not in str(exc).lower():
             raise

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
+from telegram.constants import ParseMode
 
-from handlers.cards import local_time, render_card
+from handlers.cards import NO_PREVIEW, local_time, render_card
 from handlers.common import escape, reply, require_member
 from handlers.context import Ctx
 from models import utcnow
@@ -68,8 +69,14 @@ async def case_command(update: Update, ctx: Ctx) -> None:
     if refused is not None:
         await reply(update, escape(refused.message(t)))
         return
-    if card is not None:
-        await reply(update, card.text, card.keyboard)
+    chat = update.effective_chat
+    if card is not None and chat is not None:
+        await chat.send_message(
+            card.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=card.keyboard,
+            link_preview_options=NO_PREVIEW,
+        )
 
 
 async def _list(update: Update, ctx: Ctx, *, mine: bool) -> None:

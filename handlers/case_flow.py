@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
-from handlers.cards import render_card
+from handlers.cards import NO_PREVIEW, render_card
 from handlers.common import escape, load_member
 from handlers.context import Ctx
 from models import Member, utcnow
@@ -301,5 +301,9 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
     _end(ctx)
     if card is not None:
         await ctx.bot.send_message(
-            member.chat_id, card.text, parse_mode=ParseMode.HTML, reply_markup=card.keyboard
+            member.chat_id,
+            card.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=card.keyboard,
+            link_preview_options=NO_PREVIEW,
         )

@@ -295,3 +295,33 @@ async def test_the_township_dispatches_by_typing_and_a_typo_is_asked_again(
     await send_outbox(h)
     assert "was dispatched to you" in with_button(h, village, "Rectification plan")["text"]
     assert any("was accepted by" in t for t in texts(h, volunteer))
+
+
+async def test_an_emergency_reaches_every_level_with_the_banner_and_any_level_may_accept(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    levels = [
+        await person(h, 5001, "Village manager", VILLAGE),
+        await person(h, 5002, "Township manager", TOWNSHIP),
+        await person(h, 5004, "City manager", "330500"),
+    ]
+    volunteer = await person(h, 6001, "Volunteer")
+    await h.send_text(volunteer, "/report")
+    await press(h, volunteer, "🚨 Abnormal water (colour, smell, dead fish)")
+    await h.send_photo(volunteer, images.jpeg(seed=14))
+    await press(h, volunteer, "✅ Done")
+    await h.send_location(volunteer, *IN_GRADE1)
+    await press(h, volunteer, "Skip")
+    severity = h.last_message(volunteer)
+    await h.press(volunteer, severity, next(b for b in buttons(severity) if b.startswith("✓")))
+    await press(h, volunteer, "✅ Send the report")
+    await send_outbox(h)
+    alerts = [with_button(h, member, "Accept") for member in levels]
+    for alert in alerts:
+        assert "EMERGENCY" in (alert.get("caption") or alert.get("text") or "")
+    # The city takes it; the village's button then says who did.
+    await h.press(levels[2], alerts[2], "Accept")
+    query = await h.press(levels[0], alerts[0], "Accept")
+    said = (h.callback_answer(query) or {}).get("text", "")
+    assert "has moved on" in said and "City manager" in said
