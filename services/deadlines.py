@@ -36,7 +36,7 @@ STAGE_LABELS: dict[str, str] = {
     Stage.CHECK: N_("check"),
 }
 LEADER_LEVELS = frozenset({Level.COUNTY, Level.CITY})
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 
 def colour_of(level: int) -> str:
@@ -239,40 +239,34 @@ async def process_case(
     case.next_alarm_at = alarm
 
 
-def _lock(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-async def due_batch(
-    session: AsyncSession, now: datetime, limit: int = BATCH_SIZE
-) -> list[Case]:
-    """The next cases due, by the indexed alarm; locked and skipped-if-locked on PostgreSQL."""
-    stmt = (
-        select(Case).where(Case.next_alarm_at <= now).order_by(Case.next_alarm_at).limit(limit)
-    )
-    if _lock(session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(await session.scalars(stmt))
-
-
 async def sweep(
     session: AsyncSession, settings: Settings, now: datetime, *, batch_size: int = BATCH_SIZE
 ) -> SweepReport:
     """Remind, escalate and issue orders for everything due at `now`; commits per batch.
 
-    On PostgreSQL two sweeps may run at once: rows locked by one are skipped by the other,
-    and a committed case has its alarm moved past `now`, so each case is acted on once.
+    Reminders of a batch are written set-based (`services.deadline_batch`); escalations go
+    case by case through the ORM. On PostgreSQL two sweeps may run at once: rows locked by one
+    are skipped by the other, and a committed case has its alarm moved past `now`, so each case
+    is acted on once.
     """
+    from services.deadline_batch import apply_steps, due_rows, plan
     from services.supervision import sweep_orders
 
     report = SweepReport()
+    fractions = tuple(sorted(settings.deadlines.reminders_at))
     while True:
-        batch = await due_batch(session, now, batch_size)
-        if not batch:
+        rows = await due_rows(session, now, batch_size)
+        if not rows:
             break
+        steps = [plan(row, fractions, now) for row in rows]
         try:
-            for case in batch:
-                await process_case(session, settings, case, now, report)
+            report.reminders += await apply_steps(session, steps, now)
+            report.examined += sum(1 for step in steps if step.action != "escalate")
+            for step in steps:
+                if step.action == "escalate":
+                    case = await session.get(Case, step.row.id)
+                    assert case is not None
+                    await process_case(session, settings, case, now, report)
             await session.commit()
         except StaleDataError:
             # A case changed under us (SQLite has no row locks); the next sweep looks again.
