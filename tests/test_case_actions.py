@@ -325,3 +325,41 @@ async def test_an_emergency_reaches_every_level_with_the_banner_and_any_level_ma
     query = await h.press(levels[0], alerts[0], "Accept")
     said = (h.callback_answer(query) or {}).get("text", "")
     assert "has moved on" in said and "City manager" in said
+
+
+async def test_conversations_cancel_ask_again_and_warn_about_a_far_fix(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    checker = await person(h, 5002, "Township checker", TOWNSHIP)
+    volunteer = await person(h, 6001, "Volunteer")
+    case = await report_a_case(h, volunteer)
+    await send_outbox(h)
+    await press(h, manager, "Accept")
+    await press(h, manager, "Rectification plan")
+    await h.send_text(manager, "/cancel")
+    assert "Stopped" in texts(h, manager)[-1]
+    await h.send_text(manager, "a stray message")  # no conversation now: not taken as a task
+    await press(h, manager, "Rectification plan")
+    for answer in ("Clear the dump", "Haul away", "Wang Wu", "someday"):
+        await h.send_text(manager, answer)
+    assert "could not read that deadline" in texts(h, manager)[-1]
+    await h.send_text(manager, "2099-01-31")
+    card = with_button(h, manager, "Fixed (after-photo)")
+    assert "2099-01-31 23:59" in card["text"]
+    await h.press(manager, card, "Fixed (after-photo)")
+    await h.send_photo(manager, images.jpeg(seed=15))
+    await h.send_location(manager, IN_GRADE1[0] + 0.01, IN_GRADE1[1])  # ~1.1 km away
+    await send_outbox(h)
+    request = with_button(h, checker, "Not fixed, send back")
+    assert "Check on site" in (request.get("caption") or request.get("text") or "")
+    await h.press(checker, request, "Not fixed, send back")
+    await h.send_text(checker, "The rubbish is still there")
+    await send_outbox(h)
+    back = with_button(h, manager, "Fixed (after-photo)")
+    assert "The rubbish is still there" in back["text"]
+    async with deps(h).sessions() as s:
+        kinds = list(await s.scalars(
+            select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+    assert kinds == ["reported", "accepted", "planned", "fix_claimed", "sent_back"]
