@@ -20,11 +20,13 @@ from handlers.report_turn import Turn
 from handlers.report_views import (
     BACK_BUTTON,
     MENU_BUTTON,
+    Out,
     escape,
     labels,
     main_keyboard,
     photos_prompt,
     place_line,
+    prompt,
 )
 from models import Draft, Member, Outbox
 from services import drafts, intake, photos
@@ -122,8 +124,8 @@ async def _photos_step(turn: Turn, message: Message) -> None:
     if message.media_group_id:
         _schedule_album_ack(turn, message.media_group_id)
         return
-    count = await drafts.photo_count(turn.session, turn.draft.id)
-    turn.show(photos_prompt(turn.draft, count, turn.settings.cases.max_photos, turn.t))
+    turn.outs.extend(await photos_received(turn.session, turn.draft, turn.settings,
+                                           turn.locator, turn.t))
 
 
 def _not_a_photo(message: Message, t: Translator) -> str:
@@ -154,16 +156,43 @@ async def _album_ack(ctx: Ctx) -> None:
     assert job is not None
     assert isinstance(job.data, tuple)
     chat_id, member_id = int(job.data[0]), int(job.data[1])
+    settings = ctx.deps.settings
     async with ctx.deps.sessions() as session:
         member = await session.get(Member, member_id)
         draft = await drafts.open_draft(session, member_id)
         if member is None or draft is None:
             return
-        count = await drafts.photo_count(session, draft.id)
-    t = translator(member.language)
-    out = photos_prompt(draft, count, ctx.deps.settings.cases.max_photos, t)
-    await ctx.bot.send_message(chat_id, out.text, parse_mode=ParseMode.HTML,
-                               reply_markup=out.markup)
+        t = translator(member.language)
+        outs = await photos_received(session, draft, settings, ctx.deps.grid, t)
+    for out in outs:
+        await ctx.bot.send_message(chat_id, out.text, parse_mode=ParseMode.HTML,
+                                   reply_markup=out.markup)
+
+
+async def photos_received(session: AsyncSession, draft: Draft, settings: Settings,
+                          locator: intake.Locator, t: Translator) -> list[Out]:
+    """The answer to new photos: the count and Done at the photo step; before it (photos sent
+    right after /report) the count and the question still open."""
+    count = await drafts.photo_count(session, draft.id)
+    if draft.step == Step.PHOTOS:
+        return [photos_prompt(draft, count, settings.cases.max_photos, t)]
+    note = Out(t("Photos so far: {count} of {limit}.", count=count,
+                 limit=settings.cases.max_photos))
+    return [note, *await prompt(session, draft, settings, locator, t)]
+
+
+async def _early_photo(turn: Turn, message: Message) -> None:
+    """A photo before the category is chosen (people send the picture first): keep it."""
+    if _picture(message) is None:
+        await _buttons_only(turn, message)
+        return
+    if not await take_picture(turn, message) or turn.draft is None:
+        return
+    if message.media_group_id:
+        _schedule_album_ack(turn, message.media_group_id)
+        return
+    turn.outs.extend(await photos_received(turn.session, turn.draft, turn.settings,
+                                           turn.locator, turn.t))
 
 
 # ----- places -----
@@ -250,7 +279,7 @@ async def _buttons_only(turn: Turn, message: Message) -> None:
 
 
 MESSAGE_STEPS: dict[Step, Callable[[Turn, Message], Awaitable[None]]] = {
-    Step.CATEGORY: _buttons_only,
+    Step.CATEGORY: _early_photo,
     Step.PHOTOS: _photos_step,
     Step.PLACE: _place_step,
     Step.PLACE_SOURCE: _place_step,

@@ -211,3 +211,16 @@ async def test_a_chinese_speaker_is_asked_in_chinese(bot_harness: TelegramHarnes
     assert prompt["text"].startswith("是什么问题")
     await press(h, user, "垃圾堆放")
     assert "类别：垃圾堆放" in texts(h, user)
+
+
+async def test_a_photo_sent_before_the_category_is_kept(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await h.send_photo(user, images.jpeg(seed=3))
+    assert texts(h, user)[-2:][0] == "Photos so far: 1 of 10."
+    assert texts(h, user)[-1].startswith("What is the problem?")
+    await press(h, user, "Dumped garbage")
+    assert "Photos so far: 1 of 10." in texts(h, user)[-1]
+    await press(h, user, "✅ Done")
+    assert "Where is it?" in texts(h, user)[-1]
