@@ -197,3 +197,29 @@ async def test_two_concurrent_sweeps_act_on_each_case_once(
                                       .where(CaseEvent.kind == "escalated"))
         levels = set(await session.scalars(select(Case.escalation_level)))
     assert events == 120 and levels == {1}
+
+
+@pytest.mark.postgres
+async def test_two_concurrent_sweeps_send_each_reminder_once(
+    db_url: str, sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks (SKIP LOCKED) are a PostgreSQL matter")
+    async with sessions() as session:
+        for i in range(150):
+            cell = (world.village, world.village2, world.village3)[i % 3]
+            session.add(new_case(world, cell, stage=Stage.ACCEPT, settings=fast))
+        await session.commit()
+
+    async def one() -> int:
+        async with sessions() as session:
+            return (await sweep(session, fast, at(60), batch_size=9)).examined
+
+    assert sum(await asyncio.gather(one(), one(), one())) == 150
+    async with sessions() as session:
+        events = await session.scalar(select(func.count()).select_from(CaseEvent)
+                                      .where(CaseEvent.kind == "reminded"))
+        notices = await session.scalar(select(func.count()).select_from(Outbox)
+                                       .where(Outbox.kind == "reminder"))
+        sent = set(await session.scalars(select(Case.reminders_sent)))
+    assert events == 150 and notices == 150 and sent == {1}
