@@ -173,10 +173,11 @@ class TelegramHarness:
                                                username=username, user_id=user_id)
         return SimUser(data["id"], name, language_code, data)
 
-    def group(self, title: str, members: Sequence[SimUser], *, supergroup: bool = True) -> (
-        SimChat
-    ):
-        data = self.emulator.users.create_group(title, [m.id for m in members],
+    def group(self, title: str, members: Sequence[SimUser] = (), *,
+              supergroup: bool = True) -> SimChat:
+        """A group with the bot in it; the first member created it (one is made if none)."""
+        people = list(members) or [self.user(f"{title} owner")]
+        data = self.emulator.users.create_group(title, [m.id for m in people],
                                                 supergroup=supergroup)
         return SimChat(data["id"], title, data)
 
@@ -192,21 +193,25 @@ class TelegramHarness:
 
     async def run_jobs(self, within: float = 5.0, name: str | None = None) -> int:
         """Run now the jobs due in the next `within` seconds (album debounce and the like);
-        with `name`, only jobs of that name, whenever due. Then flush updates."""
+        with `name`, only jobs of that name, whenever due. One-off jobs are then removed,
+        repeating ones stay. Then flush updates. (The job queue is not started in tests, so
+        nothing runs by itself; `Job.next_t` is unavailable then, the trigger says when.)"""
         queue = self.app.job_queue
         ran = 0
         if queue is None:
             return ran
-        horizon = dtm.datetime.now(dtm.UTC) + dtm.timedelta(seconds=within)
+        now = dtm.datetime.now(dtm.UTC)
+        horizon = now + dtm.timedelta(seconds=within)
         for job in queue.jobs():
-            due = job.next_t
             if name is not None and job.name != name:
                 continue
+            trigger = job.job.trigger
+            due = trigger.get_next_fire_time(None, now)
             if name is None and (due is None or due > horizon):
                 continue
             await job.run(self.app)
             ran += 1
-            if job.job.trigger.__class__.__name__ == "DateTrigger":
+            if hasattr(trigger, "run_date"):  # APScheduler's DateTrigger: a one-off job
                 job.schedule_removal()
         await self.flush()
         return ran

@@ -3,12 +3,15 @@ presses buttons and sees the bot's edits, shares a place from the picker."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.sandbox.echo import add_echo_handlers
 from bot.sandbox.runner import RunningSandbox, start_sandbox, stop_sandbox
@@ -23,6 +26,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path("/tmp")  # sandbox.png (the real bot), sandbox-echo.png
 WAIT_MS = 15_000  # how long the page may take to show what the bot sent (not a speed test)
+
+
+def jpeg(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (60, 140, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -108,6 +117,35 @@ async def test_chat_with_buttons_edits_and_a_picked_place(
     await expect(page.locator("#lon")).to_have_value("119.9")
     await page.click("#send-location")
     await expect(page.locator(".msg:not(.mine)", has_text="at 30.8000,119.9000")
+                 ).to_be_visible(timeout=WAIT_MS)
+
+    # two photos at once arrive as an album; "as file" keeps the bytes
+    pictures = [{"name": f"dam{index}.jpg", "mimeType": "image/jpeg",
+                 "buffer": jpeg(900 + index * 100, 600)} for index in range(2)]
+    await page.set_input_files("#file", files=pictures)
+    await expect(page.locator("#photo-panel")).to_be_visible()
+    await page.click("#send-photos")
+    await expect(page.locator(".msg.mine img")).to_have_count(2, timeout=WAIT_MS)
+    replies = page.locator(".msg:not(.mine)", has_text=re.compile(r"photo \d+x\d+, 4 sizes"))
+    await expect(replies).to_have_count(2, timeout=WAIT_MS)
+    groups = {re.sub(r".*group (\d+).*", r"\1", text, flags=re.S)
+              for text in await replies.all_inner_texts()}
+    assert len(groups) == 1 and groups.pop().isdigit()
+    await page.set_input_files("#file", files=pictures[:1])
+    await page.check("#as-file")
+    await page.click("#send-photos")
+    size = len(pictures[0]["buffer"])
+    await expect(page.locator(".msg:not(.mine)", has_text=f"file dam0.jpg: {size} bytes")
+                 ).to_be_visible(timeout=WAIT_MS)
+
+    # forwarding the bot's answer back to it
+    answer = page.locator(".msg:not(.mine)", has_text="at 30.8000,119.9000")
+    await answer.hover()
+    await answer.locator(".fwd-btn").click()
+    await page.locator("#forward-menu div[data-chat]", has_text="Lin Volunteer").click()
+    await expect(page.locator(".msg.mine .fwd", has_text="Forwarded from GridPatrol")
+                 ).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(".msg:not(.mine)", has_text="echo: at 30.8000,119.9000")
                  ).to_be_visible(timeout=WAIT_MS)
     await page.screenshot(path=str(SCREENSHOTS / "sandbox-echo.png"))
 

@@ -94,3 +94,25 @@ async def test_album_is_separate_updates_sharing_a_group(emu: BotApiEmulator) ->
         assert all(r.endswith(f"group {group}") for r in replies)
         # a picture smaller than a rung keeps its size as the last rung, after a 90 px thumbnail
         assert replies[2].startswith("photo 100x100, 2 sizes")
+
+
+async def test_run_jobs_runs_what_is_due_once(emu: BotApiEmulator) -> None:
+    async def later(context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert context.job and isinstance(context.job.chat_id, int)
+        await context.bot.send_message(context.job.chat_id, "debounced")
+
+    async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert context.job_queue and update.effective_chat
+        context.job_queue.run_once(later, 2.0, chat_id=update.effective_chat.id, name="soon")
+        context.job_queue.run_once(later, 3600, chat_id=update.effective_chat.id, name="late")
+
+    app = echo_app(emu)
+    app.add_handler(CommandHandler("later", schedule), group=-1)
+    async with TelegramHarness(emu, app) as h:
+        gus = h.user("Gus")
+        await h.send_text(gus, "/later")
+        assert h.messages_to(gus) == []  # nothing runs by itself
+        assert await h.run_jobs(within=5) == 1
+        assert await h.run_jobs(within=5) == 0  # a one-off job runs once
+        assert [m["text"] for m in h.messages_to(gus)] == ["debounced"]
+        assert await h.run_jobs(name="late") == 1

@@ -119,7 +119,9 @@ class BotApiEmulator:
     def _refused(self, method: str, params: JSON, exc: ApiError) -> None:
         shown = {k: (v if not isinstance(v, Upload) else f"<{len(v.data)} bytes>")
                  for k, v in params.items()}
-        if exc.status == 429 or exc.status == 403:
+        if exc.status in (403, 429) or exc.description == info.CONFLICT_POLL:
+            # pacing, a blocked user, or a long poll superseded (often by a client that gave
+            # up on it): things a correct bot meets, not bugs
             log.warning("sandbox: %s -> %s %s", method, exc.status, exc.description)
             return
         log.error("sandbox refused %s: %s %s; params=%s", method, exc.status, exc.description,

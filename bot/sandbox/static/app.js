@@ -183,7 +183,10 @@ async function poll(token, first) {
 
 function absorb(ev) {
   let changed = false;
-  for (const m of ev.messages) { S.messages.set(m.message_id, m); changed = true; }
+  for (const m of ev.messages) {
+    if (m.deleted) S.messages.delete(m.message_id); else S.messages.set(m.message_id, m);
+    changed = true;
+  }
   for (const n of ev.notices) {
     if (n.kind === "callback_answer" && n.text) {
       if (n.show_alert) alert(n.text); else toast(n.text);
@@ -247,7 +250,7 @@ function renderBody(m) {
   }
   if (m.photo) {
     const big = m.photo[m.photo.length - 1];
-    html += `<img src="/sandbox/api/files/${encodeURIComponent(big.file_id)}" alt="photo" loading="lazy">`;
+    html += `<img src="/sandbox/api/files/${encodeURIComponent(big.file_id)}" alt="photo">`;
   }
   if (m.document) {
     const d = m.document;
@@ -310,7 +313,12 @@ function renderMessages() {
     }
     box.appendChild(el);
   }
-  if (nearBottom || S.scrollNext) { box.scrollTop = box.scrollHeight; S.scrollNext = false; }
+  if (nearBottom || S.scrollNext) {
+    const stick = () => { box.scrollTop = box.scrollHeight; };
+    stick();
+    box.querySelectorAll("img").forEach((img) => { if (!img.complete) img.addEventListener("load", stick, { once: true }); });
+    S.scrollNext = false;
+  }
 }
 
 function renderReplyKeyboard() {
@@ -469,6 +477,7 @@ function showForwardMenu(event, m) {
     el.onclick = async () => {
       menu.classList.add("hidden");
       const to = Number(el.dataset.chat);
+      S.scrollNext = true;
       try {
         await api("/forward", { json: { user_id: Number(el.dataset.user), from_chat_id: S.chatId, message_id: m.message_id, to_chat_id: to } });
         if (to !== S.chatId) await openChat(to);
