@@ -116,3 +116,18 @@ async def test_run_jobs_runs_what_is_due_once(emu: BotApiEmulator) -> None:
         assert await h.run_jobs(within=5) == 0  # a one-off job runs once
         assert [m["text"] for m in h.messages_to(gus)] == ["debounced"]
         assert await h.run_jobs(name="late") == 1
+
+
+async def test_in_a_group_the_bot_sees_commands_but_not_chatter(emu: BotApiEmulator) -> None:
+    """Privacy mode, Telegram's default: commands, replies to the bot and mentions only."""
+    async with TelegramHarness(emu, echo_app(emu)) as h:
+        hal, ida = h.user("Hal"), h.user("Ida")
+        patrol = h.group("Reservoir patrol", [hal, ida])
+        await h.send_text(ida, "chatter among people", chat=patrol)
+        assert h.messages_to(patrol) == []
+        await h.send_text(ida, "/start@gridpatrol_sandbox_bot", chat=patrol)
+        assert h.last_message(patrol)["text"] == "Where are you?"
+        await h.send_text(hal, "a reply to the bot", chat=patrol,
+                          reply_to=h.last_message(patrol))
+        assert h.last_message(patrol)["text"] == "echo: a reply to the bot"
+        assert h.last_message(patrol)["chat"]["type"] == "supergroup"

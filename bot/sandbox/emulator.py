@@ -11,6 +11,7 @@ import copy
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +71,7 @@ class BotApiEmulator:
         self.users = Users(self.core)
         self.faults = Faults()
         self.refusals: list[Refusal] = []
-        self.calls: list[tuple[str, JSON]] = []
+        self.calls: deque[tuple[str, JSON]] = deque(maxlen=10_000)  # recent calls, for tests
 
     @property
     def bot_user(self) -> JSON:

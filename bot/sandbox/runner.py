@@ -138,7 +138,13 @@ async def stop_sandbox(running: RunningSandbox) -> None:
 
 async def run_sandbox(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """What `gridpatrol sandbox` runs: start everything, print the URL, run until stopped."""
-    running = await start_sandbox(settings)
+    try:
+        running = await start_sandbox(settings)
+    except OSError as exc:  # most often: the port is taken
+        raise SystemExit(
+            f"sandbox: cannot listen on {settings.sandbox.host}:{settings.sandbox.port}: "
+            f"{exc.strerror or exc}; set [sandbox] port in the config"
+        ) from None
     print(f"GridPatrol sandbox: open {running.url} in a browser (Ctrl-C to stop)", flush=True)
     try:
         await (stop or asyncio.Event()).wait()
