@@ -176,6 +176,21 @@ def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
         users.block_bot(_int(data["user_id"], "user_id"), bool(data.get("blocked", True)))
         return ok(True)
 
+    async def membership(request: web.Request) -> web.StreamResponse:
+        """A person joins or leaves a group, or someone changes the bot's own status."""
+        data = await body(request)
+        chat_id = _int(request.match_info["chat_id"], "chat_id")
+        user_id = _int(data["user_id"], "user_id")
+        action = data.get("action", "join")
+        if action == "join":
+            return ok(users.join(chat_id, user_id))
+        if action == "leave":
+            return ok(users.leave(chat_id, user_id))
+        if action == "bot":
+            users.set_bot_status(chat_id, str(data["status"]), user_id)
+            return ok(True)
+        raise web.HTTPBadRequest(text=f"unknown action {action!r}")
+
     async def add_fault(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         fault = emu.faults.add(str(data["kind"]), count=int(data.get("count", 1)),
@@ -213,6 +228,7 @@ def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
         ("POST", "/press", press),
         ("POST", "/forward", forward),
         ("POST", "/block", block),
+        ("POST", "/groups/{chat_id}/members", membership),
         ("POST", "/faults", add_fault),
         ("DELETE", "/faults", clear_faults),
         ("GET", "/refusals", refusals),

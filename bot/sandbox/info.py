@@ -122,7 +122,7 @@ async def get_chat_member(core: Core, params: JSON) -> JSON:
     chat = core.resolve_chat(params["chat_id"])
     user_id = params["user_id"]
     if user_id == core.bot_user["id"]:
-        return member_json(core.bot_user, chat.bot_status)
+        return member_json(core.bot_sender, chat.bot_status)
     user = core.state.users.get(user_id)
     if user is None:
         raise bad_request("PARTICIPANT_ID_INVALID")
@@ -140,9 +140,9 @@ async def leave_chat(core: Core, params: JSON) -> bool:
     old = chat.bot_status
     chat.bot_status = "left"
     core.push_update("my_chat_member", {
-        "chat": core.chat_json(chat), "from": core.bot_user, "date": 0,
-        "old_chat_member": member_json(core.bot_user, old),
-        "new_chat_member": member_json(core.bot_user, "left"),
+        "chat": core.chat_json(chat), "from": core.bot_sender, "date": int(time.time()),
+        "old_chat_member": member_json(core.bot_sender, old),
+        "new_chat_member": member_json(core.bot_sender, "left"),
     })
     return True
 

@@ -79,8 +79,8 @@ class Users:
         chat.bot_status = status
         self.core.push_update("my_chat_member", {
             "chat": self.core.chat_json(chat), "from": actor, "date": int(time.time()),
-            "old_chat_member": member_json(self.core.bot_user, previous),
-            "new_chat_member": member_json(self.core.bot_user, status),
+            "old_chat_member": member_json(self.core.bot_sender, previous),
+            "new_chat_member": member_json(self.core.bot_sender, status),
         })
 
     def set_bot_status(self, chat_id: int, status: str, by_user: int) -> None:
