@@ -281,7 +281,7 @@ function renderMessages() {
   if (!list.length) { box.innerHTML = `<div class="empty">${t("empty")}</div>`; return; }
   const chat = currentChat();
   for (const m of list) {
-    const mine = !m.from_bot;
+    const mine = !m.from_bot && (!chat || chat.type === "private" || (m.from && m.from.id === speaker()));
     const el = document.createElement("div");
     el.className = "msg" + (mine ? " mine" : "") + (m.deleted ? " deleted" : "");
     el.dataset.messageId = m.message_id;
@@ -509,7 +509,7 @@ function init() {
   $("send-location").onclick = sendLocation;
   $("live-start").onclick = startLive;
   $("live-stop").onclick = stopLive;
-  $("speaker").onchange = () => { S.speaker = Number($("speaker").value); };
+  $("speaker").onchange = () => { S.speaker = Number($("speaker").value); renderMessages(); };
   document.addEventListener("click", () => $("forward-menu").classList.add("hidden"));
   $("messages").addEventListener("click", (event) => {
     const cmd = event.target.closest("a.cmd");
