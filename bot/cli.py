@@ -375,7 +375,8 @@ def cmd_quickstart(settings: Settings, args: argparse.Namespace) -> int:
     upgrade_database(settings)
     if with_sessions(settings, grid_is_empty) and DEMO_GRID.exists():
         print(f"empty grid: loading the demo grid from {DEMO_GRID.relative_to(ROOT)}")
-        print("\n".join(import_grid_file(settings, DEMO_GRID)))
+        summary = [line for line in import_grid_file(settings, DEMO_GRID) if line[:1] != " "]
+        print("\n".join(summary))
     if settings.telegram.token:
         run_polling(settings)
         return 0
@@ -473,6 +474,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `gridpatrol grid show | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from telegram.ext import CommandHandler
 
 from handlers.context import Deps
 from models import Member, WaterSource, utcnow
@@ -183,3 +186,24 @@ async def test_the_command_menu_is_set_in_chinese_english_and_by_default(
     assert languages == ["None", "en", "zh"]
     english = next(p for p in calls if p.get("language_code") == "en")
     assert "whoami" in str(english["commands"])
+
+
+async def test_a_failing_handler_is_logged_with_its_update_and_the_user_gets_an_apology(
+    bot_harness: TelegramHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = bot_harness
+    h.fail_on_handler_error = False  # the failure is the point
+
+    async def broken(update: object, ctx: object) -> None:
+        raise RuntimeError("the database fell over")
+
+    h.app.add_handler(CommandHandler("broken", broken))
+    ann = h.user("Ann", language_code="en")
+    await h.send_text(ann, "/start")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        await h.send_text(ann, "/broken")
+    assert "something went wrong" in h.last_message(ann)["text"]
+    assert [type(e) for e in h.errors] == [RuntimeError]
+    logged = [r for r in caplog.records if r.name == "bot.app"]
+    assert logged and "/broken" in logged[0].getMessage()
+    assert logged[0].exc_info is not None
