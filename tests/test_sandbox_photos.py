@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import AsyncIterator
 
+import pytest
 from PIL import Image
 from telegram import InputMediaPhoto
 from telegram.ext import ExtBot
 
 from bot.sandbox import BotApiEmulator, FloodConfig
+from bot.sandbox.server import SandboxServer
 from tests.harness import EmulatorRequest
 
 
@@ -78,20 +81,40 @@ def test_an_album_is_separate_updates_sharing_a_media_group() -> None:
     assert len({u["update_id"] for u in updates}) == 4
 
 
-async def test_the_bot_sends_an_album_and_gets_a_ladder_back() -> None:
+@pytest.fixture(params=["http", "in-process"])
+async def bot_and_user(request: pytest.FixtureRequest) -> AsyncIterator[
+    tuple[BotApiEmulator, ExtBot[None], int]
+]:
     emu, user_id = _emulator()
-    async with ExtBot(emu.token, request=EmulatorRequest(emu),
-                     get_updates_request=EmulatorRequest(emu)) as bot:
-        messages = await bot.send_media_group(
-            user_id, [InputMediaPhoto(jpeg(2000, 1000), caption="before"),
-                      InputMediaPhoto(jpeg(1000, 2000))])
-        assert len(messages) == 2
-        assert messages[0].media_group_id == messages[1].media_group_id is not None
-        assert messages[0].caption == "before"
-        assert max(messages[1].photo[-1].width, messages[1].photo[-1].height) == 1280
-        file = await bot.get_file(messages[0].photo[-1].file_id)
-        data = await file.download_as_bytearray()
-        assert Image.open(io.BytesIO(bytes(data))).size == (1280, 640)
-        again = await bot.send_photo(user_id, messages[0].photo[-1].file_id)
-        assert again.photo[-1].file_unique_id == messages[0].photo[-1].file_unique_id
+    if request.param == "http":
+        async with SandboxServer(emu) as server, ExtBot(
+            emu.token, base_url=server.api_base_url, base_file_url=server.file_base_url
+        ) as bot:
+            yield emu, bot, user_id
+    else:
+        async with ExtBot(emu.token, request=EmulatorRequest(emu),
+                          get_updates_request=EmulatorRequest(emu)) as bot:
+            yield emu, bot, user_id
+
+
+async def test_the_bot_sends_an_album_and_gets_a_ladder_back(
+    bot_and_user: tuple[BotApiEmulator, ExtBot[None], int],
+) -> None:
+    emu, bot, user_id = bot_and_user
+    messages = await bot.send_media_group(
+        user_id, [InputMediaPhoto(jpeg(2000, 1000), caption="before"),
+                  InputMediaPhoto(jpeg(1000, 2000))])
+    assert len(messages) == 2
+    assert messages[0].media_group_id == messages[1].media_group_id is not None
+    assert messages[0].caption == "before"
+    assert max(messages[1].photo[-1].width, messages[1].photo[-1].height) == 1280
+    file = await bot.get_file(messages[0].photo[-1].file_id)
+    data = await file.download_as_bytearray()
+    assert Image.open(io.BytesIO(bytes(data))).size == (1280, 640)
+    again = await bot.send_photo(user_id, messages[0].photo[-1].file_id)
+    assert again.photo[-1].file_unique_id == messages[0].photo[-1].file_unique_id
+    document = await bot.send_document(user_id, b"%PDF-1.4 ledger", filename="ledger.pdf")
+    assert document.document is not None and document.document.file_name == "ledger.pdf"
+    fetched = await (await bot.get_file(document.document.file_id)).download_as_bytearray()
+    assert bytes(fetched) == b"%PDF-1.4 ledger"
     assert emu.refusals == []

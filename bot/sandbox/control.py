@@ -1,5 +1,24 @@
 """The control API under /sandbox/api: what tests, scripts and the web chat use to act as
-users and to look inside the emulator. JSON in and out (photos as multipart)."""
+users and to look inside the emulator. JSON in and out (photos as multipart); every answer is
+{"ok": true, "result": ...} or {"ok": false, "error": ...}.
+
+  GET  /state                      bot, users, chats, personas, current revision
+  POST /users                      {first_name, language_code?, username?, user_id?, role?}
+  POST /groups                     {title, member_ids: [...], supergroup?}
+  POST /groups/{chat}/members      {user_id, action: join|leave|bot, status?}
+  POST /chats/{chat}/send          {user_id, kind: text|location|live|contact|sticker, ...}
+  POST /chats/{chat}/photos        multipart: user_id, as_file (0/1), caption, photo files
+  GET  /chats/{chat}/messages      ?since=REV: both sides, current content + edit_history
+  GET  /events                     ?chat_id=&since=REV&wait=S: long poll for changes
+  POST /press                      {user_id, chat_id, message_id, callback_data}
+  POST /forward                    {user_id, from_chat_id, message_id, to_chat_id?}
+  POST /block                      {user_id, blocked?}
+  POST /updates                    any raw update: {"message": {...}}
+  POST /faults, DELETE /faults     {kind: retry_after|server_error|timeout|disconnect|blocked,
+                                    count?, method?, retry_after?, delay?, delivered?}
+  GET  /refusals                   what the emulator refused (bugs in the bot)
+  GET  /files/{file_id}            the stored bytes
+"""
 
 from __future__ import annotations
 
