@@ -98,6 +98,23 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
 
 
+def notice_row(kind: str, member: Any, case_id: int | None, payload: dict[str, Any],
+               dedupe_key: str, queued_at: datetime) -> dict[str, Any]:
+    """One outbox row as `queue_notice` would write it, for `insert_notices`."""
+    return {
+        "kind": kind, "platform": member.platform, "chat_id": member.chat_id,
+        "recipient_id": member.id, "case_id": case_id, "payload": payload,
+        "dedupe_key": dedupe_key, "state": OutboxState.PENDING.value, "attempts": 0,
+        "next_attempt_at": queued_at, "result": {}, "created_at": queued_at,
+    }
+
+
+async def insert_notices(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Many notices in one statement; a row whose dedupe key exists is skipped by the database."""
+    if rows:
+        await session.execute(_insert(session, OUTBOX).on_conflict_do_nothing(), rows)
+
+
 async def apply_steps(session: AsyncSession, steps: list[Step], now: datetime) -> int:
     """Write the reminders and alarm moves of a batch; returns the notices queued.
 
@@ -113,21 +130,14 @@ async def apply_steps(session: AsyncSession, steps: list[Step], now: datetime) -
         row = s.row
         stamp = int(row.due_at.timestamp())
         for m in who[row.id]:
-            notices.append({
-                "kind": "reminder", "platform": m.platform, "chat_id": m.chat_id,
-                "recipient_id": m.id, "case_id": row.id,
-                "payload": {"case_id": row.id, "stage": row.stage, "n": s.passed},
-                "dedupe_key": f"reminder:{row.id}:{row.stage}:{s.passed}:{stamp}:{m.id}",
-                "state": OutboxState.PENDING.value, "attempts": 0, "next_attempt_at": queued_at,
-                "result": {}, "created_at": queued_at,
-            })
+            notices.append(notice_row(
+                "reminder", m, row.id, {"case_id": row.id, "stage": row.stage, "n": s.passed},
+                f"reminder:{row.id}:{row.stage}:{s.passed}:{stamp}:{m.id}", queued_at))
         events.append({
             "case_id": row.id, "actor_id": None, "kind": "reminded", "at": now,
             "payload": {"stage": row.stage, "n": s.passed, "due_at": row.due_at.isoformat()},
         })
-    if notices:
-        await session.execute(_insert(session, OUTBOX).on_conflict_do_nothing(),
-                              notices)
+    await insert_notices(session, notices)
     if events:
         await session.execute(EVENTS.insert(), events)
     moves = [{"b_id": s.row.id, "b_version": s.row.version, "b_sent": s.passed,

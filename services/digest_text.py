@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Member
+from models import Member, utcnow
+from services.deadline_batch import insert_notices, notice_row
 from services.digest import Digest, Figures, digest_for, digest_round, split_message, summaries_due
 from services.i18n import Translator, translator
-from services.notices import queue_notice
 from services.settings import Settings
 from services.workflow_rules import state_label
 
@@ -104,14 +104,16 @@ async def queue_digests(
         digests = await digest_round(session, members, now, tz)
     summaries = await summaries_due(session, members, now, tz)
     by_id = {m.id: m for m in members}
+    rows = []
+    queued_at = utcnow()
     for d in (*digests, *summaries):
         member = by_id[d.member_id]
         parts = split_message(digest_text(d, translator(member.language), settings))
         payload = d.to_payload()
-        for k in range(len(parts)):
-            await queue_notice(
-                session, kind="digest" if d.kind == "daily" else "summary", recipient=member,
-                payload={"digest": payload, "part": k, "parts": len(parts)},
-                dedupe_key=f"{d.kind}:{member.id}:{d.local_date}:{k}",
-            )
+        kind = "digest" if d.kind == "daily" else "summary"
+        rows += [notice_row(kind, member, None, {"digest": payload, "part": k, "parts": len(parts)},
+                            f"{d.kind}:{member.id}:{d.local_date}:{k}", queued_at)
+                 for k in range(len(parts))]
+    for start in range(0, len(rows), 1000):
+        await insert_notices(session, rows[start:start + 1000])
     return len(digests), len(summaries)
