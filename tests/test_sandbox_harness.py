@@ -131,3 +131,14 @@ async def test_in_a_group_the_bot_sees_commands_but_not_chatter(emu: BotApiEmula
                           reply_to=h.last_message(patrol))
         assert h.last_message(patrol)["text"] == "echo: a reply to the bot"
         assert h.last_message(patrol)["chat"]["type"] == "supergroup"
+
+
+def test_a_one_time_keyboard_folds_away_after_an_answer(emu: BotApiEmulator) -> None:
+    user = emu.users.create_user("Jo")
+    chat = emu.users.private_chat(user["id"])
+    emu.core.apply_keyboard(chat, {"keyboard": [["Yes", "No"]], "one_time_keyboard": True})
+    emu.users.send_text(user["id"], "Yes")
+    assert chat.keyboard is None
+    emu.core.apply_keyboard(chat, {"keyboard": [["Share"]]})
+    emu.users.send_text(user["id"], "Share")
+    assert chat.keyboard == {"keyboard": [["Share"]]}  # a lasting keyboard stays

@@ -126,6 +126,8 @@ class Users:
 
     # ----- messages -----
     def _post(self, chat: Chat, user: JSON, fields: JSON, *, update: str = "message") -> JSON:
+        if chat.keyboard and chat.keyboard.get("one_time_keyboard"):
+            chat.keyboard = None  # a one-time keyboard folds away once the user answers
         stored = self.core.new_message(chat, user, fields, from_bot=False)
         if self.core.bot_sees(chat, stored.data):
             self.core.push_update(update, stored.data)

@@ -324,6 +324,7 @@ function renderMessages() {
 function renderReplyKeyboard() {
   const box = $("reply-keyboard");
   const kb = S.keyboard && S.keyboard.keyboard;
+  $("text").placeholder = (S.keyboard && S.keyboard.input_field_placeholder) || t("message");
   if (!kb) { box.classList.add("hidden"); box.innerHTML = ""; return; }
   box.innerHTML = "";
   for (const row of kb) {
@@ -371,7 +372,6 @@ async function pressReply(b) {
   if (b.request_location) { togglePanel("picker-panel", true); return; }
   if (b.request_contact) { await send({ kind: "contact", phone_number: "+8613800138000" }); }
   else await send({ kind: "text", text: b.text });
-  if (S.keyboard && S.keyboard.one_time_keyboard) { S.keyboard = null; renderReplyKeyboard(); }
 }
 
 function togglePanel(id, show) {
