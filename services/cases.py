@@ -58,11 +58,13 @@ async def cell_path(session: AsyncSession, cell_id: int | None) -> str | None:
     return cell.path if cell is not None else None
 
 
-async def managers_of(session: AsyncSession, cell_id: int) -> list[Member]:
-    """The active grid managers of one cell, oldest first."""
+async def managers_of(
+    session: AsyncSession, cell_id: int, roles: tuple[Role, ...] = (Role.MANAGER,)
+) -> list[Member]:
+    """The active grid managers (or members of other `roles`) of one cell, oldest first."""
     rows = await session.scalars(
         select(Member)
-        .where(Member.cell_id == cell_id, Member.role == Role.MANAGER, Member.active.is_(True))
+        .where(Member.cell_id == cell_id, Member.role.in_(roles), Member.active.is_(True))
         .order_by(Member.id)
     )
     return list(rows)

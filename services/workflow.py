@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseState, GridCell, Member, Photo, PhotoKind
+from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
 from services.cases import cell_chain, managers_of, nearest_managers, reporters
 from services.photos import PhotoFacts
 from services.routing import distance_m
@@ -212,9 +212,11 @@ async def claim_fix(
 
 
 async def checkers(session: AsyncSession, case: Case, fixer: int) -> list[Member]:
-    """Who is asked to check a fix: the cell's other managers and the managers one level up."""
+    """Who is asked to check a fix: the cell's other managers and patrollers, and the managers
+    of the nearest level up that has some."""
     chain = await cell_chain(session, case.cell_id)
-    found = [m for m in await managers_of(session, case.cell_id) if m.id != fixer]
+    here = await managers_of(session, case.cell_id, (Role.MANAGER, Role.PATROLLER))
+    found = [m for m in here if m.id != fixer]
     for cell in reversed(chain[:-1]):
         above = await managers_of(session, cell.id)
         if above:

@@ -71,7 +71,7 @@ BUTTON_ORDER: tuple[Action, ...] = (
 STAFF = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 REPORTER_ACTIONS = frozenset({Action.CONFIRM, Action.NOT_FIXED})
 ASSIGNEE_ACTIONS = frozenset({Action.PLAN, Action.CLAIM_FIX})
-CHECKER_ACTIONS = frozenset({Action.CHECK, Action.SEND_BACK})
+CHECKER_ACTIONS = frozenset({Action.CHECK, Action.SEND_BACK})  # patrollers check on site too
 
 STATE_LABELS: dict[str, str] = {
     S.SUBMITTED: N_("submitted, awaiting acceptance"),
@@ -219,7 +219,8 @@ def refusal_for(action: Action, case: Case, member: Member, scope: Scope) -> Ref
         return None if member.id in scope.reporter_ids else Refusal.NOT_REPORTER
     if action in ASSIGNEE_ACTIONS and member.id == case.assignee_id:
         return None
-    if member.role not in STAFF:
+    allowed = STAFF | {Role.PATROLLER} if action in CHECKER_ACTIONS else STAFF
+    if member.role not in allowed:
         return Refusal.ROLE
     if not in_grid(member, scope):
         return Refusal.NOT_YOUR_GRID

@@ -117,9 +117,9 @@ async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
     assert ("case_accepted", reporter) in told
     assert ("case_rectified", reporter) in told
     assert ("case_closed", reporter) in told
-    # The fixer's colleague in the village and the township are asked to check; not the fixer.
+    # The fixer's colleagues in the village and the township are asked to check; not the fixer.
     checkers = {r for k, r in told if k == "case_check"}
-    assert checkers == {world.manager_a2.id, world.township_manager.id}
+    assert checkers == {world.manager_a2.id, world.patroller_a.id, world.township_manager.id}
 
 
 async def test_a_manager_of_another_village_is_refused_and_nothing_changes(
@@ -232,6 +232,25 @@ async def test_the_fixer_cannot_check_their_own_fix(
         [back] = await notices(s, "case_sent_back")
     assert back.recipient_id == world.manager_a.id
     assert (await load(session_factory, case_id)).state == "rectifying"
+
+
+async def test_a_patroller_of_the_cell_may_check_a_fix_on_site_but_not_accept(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.accept(s, settings, case_id, world.patroller_a.id, NOW)
+    assert refused.value.reason is Refusal.ROLE
+    await walk_to_rectified(session_factory, settings, world, case_id)
+    async with session_factory() as s:
+        with pytest.raises(WorkflowRefused) as refused:
+            await workflow.close(s, settings, case_id, world.patroller_a.id, NOW)
+    assert refused.value.reason is Refusal.MOVED_ON
+    async with session_factory() as s:
+        out = await workflow.check(s, settings, case_id, world.patroller_a.id, NOW)
+    assert out.state == "checked"
 
 
 async def test_a_fix_needs_an_after_photo_and_a_far_photo_warns_the_checker(
