@@ -139,3 +139,67 @@ async def test_reminder_extension_escalation_and_order_through_the_bot(
                                      .order_by(CaseEvent.id)))
     assert kinds == ["reminded", "extension_requested", "extension_approved", "escalated",
                      "escalated", "supervision_order", "supervision_order_acknowledged"]
+
+
+async def _forge(h: TelegramHarness, user: SimUser, data: str) -> dict[str, Any] | None:
+    """Press a button that was never shown to `user`, with callback data of our making."""
+    own = h.messages_to(user)[-1]
+    query_id = h.emulator.users.press(user.id, user.id, own["message_id"], data)
+    await h.flush()
+    return h.callback_answer(query_id)
+
+
+async def test_take_over_by_button_forged_and_stale_presses_and_the_bulletin(
+    bot_harness: TelegramHarness, settings: Settings
+) -> None:
+    h = bot_harness
+    sessions: SessionFactory = h.app.bot_data["deps"].sessions
+    village_user, township_user = h.user("Village", "en"), h.user("Township", "en")
+    supervisor_user = h.user("Supervisor", "en")
+    await _member(h, village_user, Role.MANAGER, VILLAGE)
+    township_id = await _member(h, township_user, Role.MANAGER, TOWNSHIP)
+    await _member(h, supervisor_user, Role.SUPERVISOR, COUNTY)
+    start = utcnow() - timedelta(seconds=150)
+    async with sessions() as s:
+        cell = await s.scalar(select(GridCell).where(GridCell.code == VILLAGE))
+        assert cell is not None
+        case = Case(number="HZ-2026-000077", category="outfall", severity="high", lat=30.79,
+                    lon=119.96, origin_cell_id=cell.id, cell_id=cell.id, state="submitted",
+                    created_at=start)
+        start_stage(case, Stage.ACCEPT, settings, start)
+        s.add(case)
+        await s.commit()
+        case_id = case.id
+    await run_sweep(sessions, settings, utcnow())  # 50 s late: lifted to the township
+    await send_notices(h)
+    alert = _find(h, township_user, "HZ-2026-000077 missed")
+
+    # A village manager forging "take over" on a case now held by the township is refused.
+    answer = await _forge(h, village_user, f"sv:tko:{case_id}")
+    assert answer is not None and "cell above can take the case over" in answer["text"]
+
+    await h.press(township_user, alert, "Take over")
+    async with sessions() as s:
+        held = await s.get(Case, case_id)
+        assert held is not None and held.assignee_id == township_id
+    # The buttons are gone from the alert; pressing the old data again says why not.
+    assert not (h.messages_to(township_user)[-1].get("reply_markup") or {}).get(
+        "inline_keyboard")
+    again = await _forge(h, township_user, f"sv:tko:{case_id}")
+    assert again is not None and again["text"] == "You already hold this case."
+
+    # A second case in the village, past its deadline and not swept yet: the supervisor's
+    # bulletin for the county lists it (the first one has a new deadline), the village's too.
+    async with sessions() as s:
+        late = Case(number="HZ-2026-000078", category="garbage", severity="low", lat=30.79,
+                    lon=119.96, origin_cell_id=cell.id, cell_id=cell.id, state="accepted",
+                    created_at=start)
+        start_stage(late, Stage.PLAN, settings, start)
+        s.add(late)
+        await s.commit()
+    await h.send_text(supervisor_user, "/bulletin 7")
+    text = h.last_message(supervisor_user)["text"]
+    assert "Supervision bulletin" in text and "Overdue cases: 1" in text
+    assert "HZ-2026-000078" in text and "HZ-2026-000077" not in text
+    await h.send_text(village_user, "/bulletin")
+    assert "HZ-2026-000078" in h.last_message(village_user)["text"]
