@@ -238,6 +238,12 @@ async def test_forged_and_stale_buttons_change_nothing(bot_harness: TelegramHarn
                                    f"c:{case.id}:zzz:1")
     await h.flush()
     assert "no longer valid" in (h.callback_answer(query) or {}).get("text", "")
+    # A button of a case that is not there (deleted, or an id made up).
+    for action in (Action.ACCEPT, Action.PLAN):
+        query = h.emulator.users.press(other.id, other.id, h.last_message(other)["message_id"],
+                                       callback_data(999999, action, 1))
+        await h.flush()
+        assert "There is no case 999999" in (h.callback_answer(query) or {}).get("text", "")
     # A volunteer asking for a manager's list sees only their own cases.
     await h.send_text(volunteer, "/open")
     assert case.number in texts(h, volunteer)[-1]
