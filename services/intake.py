@@ -206,9 +206,12 @@ async def submit_draft(
     allowed = deadlines.allowed(Stage.ACCEPT, severity)
     year = now.astimezone(ZoneInfo(settings.locale.timezone)).year
     assert draft.lat is not None and draft.lon is not None
+    reporter = await session.get(Member, draft.member_id)
+    # patrollers and grid staff report what they find on duty: self-inspection (自查上报)
+    own = reporter is not None and reporter.role != Role.VOLUNTEER
     case = Case(
         number=f"pending-{draft.id}-{now.timestamp():.6f}",
-        source=CaseSource.PUBLIC,
+        source=CaseSource.SELF if own else CaseSource.PUBLIC,
         reporter_id=draft.member_id,
         anonymous=draft.anonymous,
         category=category.code,

@@ -57,6 +57,7 @@ async def test_a_report_in_a_grade1_zone_lands_with_the_village_raised_one_sever
         assert (case.water_source_id, case.zone) == (world.source, "grade1")
         assert case.severity == Severity.HIGH  # garbage is medium; grade I raises it
         assert not case.emergency and case.description == "pipe <b>discharging</b>"
+        assert case.source == "public"  # a volunteer's report; a patroller's is "self"
         assert result.cell_path == ("湖州市", "吴兴区", "妙西镇", "妙西东北村")
         assert result.water_source == "老虎潭水库"
         allowed = settings.deadlines.allowed(Stage.ACCEPT, Severity.HIGH)
@@ -210,3 +211,18 @@ async def test_inactive_managers_are_not_alerted(
             s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
         await s.commit()
         assert await _notified(s, result.case_id) == {world.township_manager.id}
+
+
+async def test_a_patrollers_report_counts_as_self_inspection(
+    session_factory: SessionFactory, settings: Settings
+) -> None:
+    async with session_factory() as s:
+        world = await build_world(s)
+        patroller = await s.get(Member, world.reporter.id)
+        assert patroller is not None
+        patroller.role = Role.PATROLLER
+        result = await intake.submit_draft(
+            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+        await s.commit()
+        case = await s.get(Case, result.case_id)
+        assert case is not None and case.source == "self"
