@@ -207,3 +207,33 @@ async def test_answering_a_callback_too_late(
     world.clock.now += 16
     message = await refused(world, caplog, world.bot.answer_callback_query(query_id))
     assert message.startswith("Query is too old")
+
+
+async def test_button_url_to_localhost(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    await world.bot.send_message(world.chat_id, "ok", reply_markup=InlineKeyboardMarkup(
+        [[InlineKeyboardButton("map", url="https://example.org/map")]]))
+    message = await refused(world, caplog, world.bot.send_message(
+        world.chat_id, "web", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("open", url="http://localhost:8081/")]])))
+    assert message.lower().endswith("is invalid: wrong http url")  # PTB recases the text
+
+
+async def test_getfile_over_20_mb(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    big = world.emu.users.send_document(world.chat_id, b"\0" * (20 * 1024 * 1024 + 1),
+                                        "survey.zip", "application/zip")
+    small = world.emu.users.send_document(world.chat_id, b"PK", "notes.zip", "application/zip")
+    assert (await world.bot.get_file(small["document"]["file_id"])).file_size == 2
+    message = await refused(world, caplog, world.bot.get_file(big["document"]["file_id"]))
+    assert message == "File is too big"
+
+
+async def test_photo_too_large_or_too_narrow(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.test_sandbox_photos import jpeg
+
+    too_big = b"\xff\xd8" + b"\0" * (10 * 1024 * 1024)
+    assert await refused(world, caplog, world.bot.send_photo(world.chat_id, too_big)) == (
+        "File is too big")
+    message = await refused(world, caplog, world.bot.send_photo(world.chat_id, jpeg(2100, 100)))
+    assert message == "Photo_invalid_dimensions"

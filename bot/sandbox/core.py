@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.sandbox.errors import ApiError, bad_request, forbidden
 from bot.sandbox.flood import FloodControl
@@ -25,6 +26,16 @@ _BUTTON_ACTIONS = (
     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
     "callback_game", "pay",
 )
+
+
+def valid_button_url(url: str) -> bool:
+    """Telegram takes http(s) and tg links to real hosts: not localhost, not a bare word."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme == "tg":
+        return bool(parts.netloc)
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and "." in host and not any(
+        ch.isspace() for ch in url)
 
 
 def member_json(user: JSON, status: str) -> JSON:
@@ -192,6 +203,9 @@ class Core:
             raise bad_request("inline keyboard button must have exactly one optional field")
         if not button["text"]:
             raise bad_request("inline keyboard button text is empty")
+        if "url" in button and not valid_button_url(button["url"]):
+            raise bad_request(
+                f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
         if "callback_data" in button:
             size = len(button["callback_data"].encode("utf-8"))
             if not 1 <= size <= CALLBACK_DATA_MAX_BYTES:

@@ -12,6 +12,7 @@ from bot.sandbox.errors import ApiError, bad_request
 from bot.sandbox.send import Method
 from bot.sandbox.state import JSON
 
+GET_FILE_MAX_BYTES = 20 * 1024 * 1024  # what a bot may download through getFile
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 CONFLICT_POLL = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
@@ -54,6 +55,8 @@ async def get_file(core: Core, params: JSON) -> JSON:
     stored = core.state.files.get(params["file_id"])
     if stored is None:
         raise bad_request("invalid file_id")
+    if len(stored.data) > GET_FILE_MAX_BYTES:
+        raise bad_request("file is too big")
     return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
             "file_size": len(stored.data), "file_path": stored.file_path}
 

@@ -14,6 +14,7 @@ from bot.sandbox.photos import NotAnImage, photo_ladder
 from bot.sandbox.spec import Upload
 from bot.sandbox.state import JSON, Chat, StoredMessage
 
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit; bigger pictures go as documents
 Method = Callable[[Core, JSON], Awaitable[Any]]
 
 
@@ -47,11 +48,17 @@ def document_json(core: Core, upload: Upload) -> JSON:
 
 def _photo_field(core: Core, value: Any) -> list[JSON]:
     if isinstance(value, Upload):
-        return photo_sizes(core, value.data)
-    sizes = core.state.photo_sets.get(value)
-    if sizes is None:
+        if len(value.data) > PHOTO_MAX_BYTES:
+            raise bad_request("file is too big")
+        sizes = photo_sizes(core, value.data)
+        width, height = sizes[-1]["width"], sizes[-1]["height"]
+        if max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        return sizes
+    known = core.state.photo_sets.get(value)
+    if known is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
-    return copy.deepcopy(sizes)
+    return copy.deepcopy(known)
 
 
 def _document_field(core: Core, value: Any) -> JSON:
