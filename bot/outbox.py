@@ -104,30 +104,30 @@ async def drain_once(
 
 
 async def _claim(deps: Deps) -> list[int]:
-    """Mark a batch `sending` and commit before any of it is sent; one claimer per row."""
-    now = utcnow()
+    """Mark a batch `sending` and commit before any of it is sent; one claimer per row.
+
+    One UPDATE ... RETURNING: on SQLite the write lock is taken at once (no stale read to
+    upgrade), on PostgreSQL rows another sender holds are skipped.
+    """
+    due = (
+        select(Outbox.id)
+        .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= utcnow())
+        .order_by(Outbox.id)
+        .limit(BATCH_SIZE)
+    )
+    if not is_sqlite(deps.settings.database.url):
+        due = due.with_for_update(skip_locked=True)
     async with deps.sessions() as session:
-        query = (
-            select(Outbox.id)
-            .where(Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= now)
-            .order_by(Outbox.id)
-            .limit(BATCH_SIZE)
+        claimed = await session.scalars(
+            update(Outbox)
+            .where(Outbox.id.in_(due.scalar_subquery()), Outbox.state == OutboxState.PENDING)
+            .values(state=OutboxState.SENDING, attempts=Outbox.attempts + 1)
+            .returning(Outbox.id)
+            .execution_options(synchronize_session=False)
         )
-        if not is_sqlite(deps.settings.database.url):
-            query = query.with_for_update(skip_locked=True)
-        ids = list(await session.scalars(query))
-        won: list[int] = []
-        for row_id in ids:
-            result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-                update(Outbox)
-                .where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
-                .values(state=OutboxState.SENDING, attempts=Outbox.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:
-                won.append(row_id)
+        ids = sorted(claimed)
         await session.commit()
-    return won
+    return ids
 
 
 async def _prepare(deps: Deps, row_id: int) -> _Job | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -238,3 +239,13 @@ async def test_a_kind_without_renderer_or_a_bad_message_fails_loudly(
     async with deps(h).sessions() as session:
         states = set(await session.scalars(select(Outbox.state)))
     assert OutboxState.SENDING not in states
+
+
+async def test_two_senders_at_once_send_each_notice_once(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    for index in range(6):
+        await queue(h, wang, text=f"n{index}")
+    counts = await asyncio.gather(drain_once(h.app, deps(h)), drain_once(h.app, deps(h)))
+    assert sum(counts) == 6
+    assert sorted(texts(h, wang)) == [f"[zh_CN] n{index}" for index in range(6)]
