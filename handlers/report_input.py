@@ -81,7 +81,8 @@ async def take_picture(turn: Turn, message: Message) -> bool:
     try:
         await drafts.ensure_photo_room(turn.session, draft, settings.cases)
     except DraftError as refused:
-        turn.say(refusal(refused, t))
+        if _first_refusal_of_album(turn, message):
+            turn.say(refusal(refused, t))
         return False
     limits = settings.photos
     if size is not None and size > limits.max_file_bytes:
@@ -111,6 +112,19 @@ async def take_picture(turn: Turn, message: Message) -> bool:
     if caption and not current.description and len(caption) <= settings.cases.max_description:
         await drafts.set_description(turn.session, current, caption, turn.now, settings.cases)
     turn.draft = current
+    return True
+
+
+def _first_refusal_of_album(turn: Turn, message: Message) -> bool:
+    """An album past the limit is refused once, not once per photo."""
+    group = message.media_group_id
+    chat_data = turn.ctx.chat_data
+    if not group or chat_data is None:
+        return True
+    seen: set[str] = chat_data.setdefault("report_full_albums", set())
+    if group in seen:
+        return False
+    seen.add(group)
     return True
 
 

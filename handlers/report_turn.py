@@ -34,7 +34,6 @@ class Turn:
     outs: list[Out] = field(default_factory=list)
     answer_text: str | None = None
     answer_alert: bool = False
-    answered: bool = False
     strip_buttons: bool = False
     replacement: Out | None = None
 
@@ -62,8 +61,7 @@ class Turn:
 
     def answer(self, text: str | None, *, alert: bool = False) -> None:
         """The callback query's answer (a toast, or an alert the user must close)."""
-        if not self.answered:
-            self.answer_text, self.answer_alert, self.answered = text, alert, True
+        self.answer_text, self.answer_alert = text, alert
 
     def clear_buttons(self) -> None:
         """Take the buttons off the pressed message, so it cannot be pressed again."""

@@ -207,3 +207,14 @@ async def test_html_in_the_description_is_shown_escaped_in_the_summary(
     summary = with_button(h, user, "✅ Send the report")
     assert words in summary["text"]
     assert not [e for e in summary.get("entities", []) if e["type"] in ("text_link", "italic")]
+
+
+async def test_an_album_past_the_limit_is_refused_once(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    user = await at_photos(h)
+    await h.send_album(user, [images.jpeg(seed=n) for n in range(300, 308)], album_wait=0)
+    before = len(h.messages_to(user))
+    await h.send_album(user, [images.jpeg(seed=n) for n in range(400, 405)], album_wait=0)
+    refusals = [t for t in texts(h, user, before) if "already has 10 photos" in t]
+    assert len(refusals) == 1
+    assert await photo_rows(h) == 10
