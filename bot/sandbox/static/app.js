@@ -213,7 +213,10 @@ function formatText(text, entities) {
   const tag = (e, open) => {
     const map = { bold: "b", italic: "i", underline: "u", strikethrough: "s", code: "code", pre: "pre",
       blockquote: "blockquote", expandable_blockquote: "blockquote" };
-    if (e.type === "text_link") return open ? `<a href="${esc(e.url)}" target="_blank" rel="noopener">` : "</a>";
+    if (e.type === "text_link") {
+      const safe = /^(https?|tg):/i.test(e.url || "");  // never a javascript: link
+      return safe ? (open ? `<a href="${esc(e.url)}" target="_blank" rel="noopener">` : "</a>") : "";
+    }
     if (e.type === "spoiler") return open ? '<span class="spoiler">' : "</span>";
     if (e.type === "bot_command") return open ? '<a class="cmd" href="#">' : "</a>";
     if (e.type === "url") {
@@ -303,7 +306,7 @@ function renderMessages() {
           const btn = document.createElement("button");
           btn.textContent = b.text;
           btn.className = "inline-button";
-          if (b.url) btn.onclick = () => window.open(b.url, "_blank");
+          if (b.url) btn.onclick = () => { if (/^(https?|tg):/i.test(b.url)) window.open(b.url, "_blank", "noopener"); };
           else if (b.callback_data !== undefined) btn.onclick = () => pressInline(m, b.callback_data);
           r.appendChild(btn);
         }
