@@ -64,7 +64,9 @@ async def refresh(
                 await message.edit_reply_markup(reply_markup=None)
             return
         async with ctx.deps.sessions() as session:
-            card = await render_card(session, case_id, member, settings, history=False)
+            # In a group the card serves everyone: a manager's buttons, each press re-checked.
+            viewer = member if message.chat.type == "private" else None
+            card = await render_card(session, case_id, viewer, settings, history=False)
         if card is None:
             if has_buttons:
                 await message.edit_reply_markup(reply_markup=None)

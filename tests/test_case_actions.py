@@ -369,3 +369,32 @@ async def test_conversations_cancel_ask_again_and_warn_about_a_far_fix(
         kinds = list(await s.scalars(
             select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
     assert kinds == ["reported", "accepted", "planned", "fix_claimed", "sent_back"]
+
+
+async def test_an_alert_in_a_group_serves_every_manager_and_asks_in_private(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+    group = h.group("Village patrol", [manager, volunteer])
+    async with deps(h).sessions() as s:
+        cell = await s.scalar(select(GridCell).where(GridCell.code == VILLAGE))
+        assert cell is not None
+        case = Case(number="HZ-2026-900003", category="garbage", severity="medium",
+                    lat=IN_GRADE1[0], lon=IN_GRADE1[1], origin_cell_id=cell.id, cell_id=cell.id)
+        s.add(case)
+        await s.flush()
+        await queue_notice(s, kind="case_new", chat_id=str(group.id), case_id=case.id,
+                           payload={"case_id": case.id})
+        await s.commit()
+    await send_outbox(h)
+    alert = with_button(h, group, "受理")  # a group gets the default language
+    query = await h.press(volunteer, alert, "受理")
+    said = (h.callback_answer(query) or {}).get("text", "")
+    assert "not in your part of the grid" in said  # in the presser's language
+    await h.press(manager, alert, "受理")
+    refreshed = with_button(h, group, "整改方案")
+    assert refreshed["message_id"] == alert["message_id"]
+    await h.press(manager, refreshed, "整改方案")
+    assert "1 of 4" in texts(h, manager)[-1]  # asked in private, in the manager's language
