@@ -125,7 +125,7 @@ async def test_chat_with_buttons_edits_and_a_picked_place(
     await page.set_input_files("#file", files=pictures)
     await expect(page.locator("#photo-panel")).to_be_visible()
     await page.click("#send-photos")
-    await expect(page.locator(".msg.mine img")).to_have_count(2, timeout=WAIT_MS)
+    await expect(page.locator(".msg.mine .album img")).to_have_count(2, timeout=WAIT_MS)
     replies = page.locator(".msg:not(.mine)", has_text=re.compile(r"photo \d+x\d+, 4 sizes"))
     await expect(replies).to_have_count(2, timeout=WAIT_MS)
     groups = {re.sub(r".*group (\d+).*", r"\1", text, flags=re.S)

@@ -283,14 +283,28 @@ function renderMessages() {
   const list = [...S.messages.values()].sort((a, b) => a.message_id - b.message_id);
   if (!list.length) { box.innerHTML = `<div class="empty">${t("empty")}</div>`; return; }
   const chat = currentChat();
+  // an album (messages sharing media_group_id, one after another) shows as one bubble
+  const groups = [];
   for (const m of list) {
+    const last = groups[groups.length - 1];
+    if (m.media_group_id && last && last[0].media_group_id === m.media_group_id) last.push(m);
+    else groups.push([m]);
+  }
+  for (const album of groups) {
+    const m = album[0];
     const mine = !m.from_bot && (!chat || chat.type === "private" || (m.from && m.from.id === speaker()));
     const el = document.createElement("div");
     el.className = "msg" + (mine ? " mine" : "") + (m.deleted ? " deleted" : "");
     el.dataset.messageId = m.message_id;
     let inner = "";
     if (chat && chat.type !== "private" && m.from) inner += `<div class="sender">${esc(m.from.first_name)}</div>`;
-    inner += m.deleted ? `<div class="text">${t("deleted")}</div>` : renderBody(m);
+    if (album.length > 1) {
+      inner += `<div class="album">${album.map((a) => renderBody({ ...a, caption: undefined })).join("")}</div>`;
+      const captioned = album.find((a) => a.caption);
+      if (captioned) inner += `<div class="text">${formatText(captioned.caption, captioned.caption_entities)}</div>`;
+    } else {
+      inner += m.deleted ? `<div class="text">${t("deleted")}</div>` : renderBody(m);
+    }
     const edited = m.edit_date ? `${t("edited")} · ` : "";
     inner += `<div class="meta">${edited}${timeOf(m)}</div>`;
     el.innerHTML = `<div class="bubble">${inner}</div><div class="actions"><button title="${t("forward")}" class="fwd-btn">↪</button></div>`;
