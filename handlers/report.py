@@ -152,7 +152,7 @@ async def start(turn: Turn) -> None:
         started = await drafts.start_draft(turn.session, turn.member, str(turn.chat_id), turn.now,
                                            turn.settings.cases)
     except DraftError as refused:
-        turn.say(inp.refusal(refused, turn.t))
+        turn.say(views.refusal(refused, turn.t))
         return
     turn.draft = started.draft
     await turn.ask()
@@ -212,7 +212,7 @@ async def _restart(turn: Turn, _draft: Draft, _arg: str) -> None:
         started = await drafts.start_draft(turn.session, turn.member, str(turn.chat_id), turn.now,
                                            turn.settings.cases, restart=True)
     except DraftError as refused:
-        turn.say(inp.refusal(refused, turn.t))
+        turn.say(views.refusal(refused, turn.t))
         return
     turn.draft = started.draft
     await turn.ask()

@@ -1,4 +1,5 @@
-"""Answers typed, sent or shared in the report conversation: photos and files, places, words.
+"""Answers typed, sent or shared in the report conversation: places, words, forwards, and
+the end of the conversation (photos are in report_photos).
 
 `MESSAGE_STEPS` maps each step to what it takes from a message; everything else gets a reply
 saying what to send instead, and nothing is saved.
@@ -7,203 +8,47 @@ saying what to send instead, and nothing is saved.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
-from telegram.constants import ParseMode
-from telegram.ext import JobQueue
 
-from handlers.context import Ctx
 from handlers.render import Rendered, renderer
+from handlers.report_photos import (
+    photos_received,
+    photos_step,
+    picture_of,
+    schedule_album_ack,
+    take_picture,
+)
 from handlers.report_turn import Turn
 from handlers.report_views import (
     BACK_BUTTON,
     MENU_BUTTON,
-    Out,
     escape,
     labels,
     main_keyboard,
-    photos_prompt,
     place_line,
-    prompt,
+    refusal,
 )
 from models import Draft, Member, Outbox
-from services import drafts, intake, photos
+from services import drafts, intake
 from services.drafts import DraftError, PlaceSource, Step
-from services.i18n import Translator, translator
-from services.photos import PhotoRejected, RejectReason
+from services.i18n import translator
 from services.settings import Settings
 
 BACK_LABELS = labels(BACK_BUTTON)
 MENU_LABELS = labels(MENU_BUTTON)
-ALBUM_ACK_DELAY = 1.5  # seconds after the last photo of an album before one acknowledgement
-
-
-def refusal(refused: DraftError, t: Translator) -> str:
-    """What a reporter is told when the draft refuses an answer."""
-    values = refused.values
-    if refused.reason == "rate_limited":
-        return t("You have sent {limit} reports in the last hour, the most allowed. Thank you! "
-                 "Please send the next one a little later.", limit=values["limit"])
-    if refused.reason == "too_many_photos":
-        return t("This report already has {limit} photos, the most it can take. Press Done to "
-                 "go on.", limit=values["limit"])
-    if refused.reason == "too_long":
-        return t("That description has {length} characters; at most {limit} fit. Please "
-                 "shorten it and send it again.", length=values["length"], limit=values["limit"])
-    if refused.reason == "case_closed":
-        return t("That report has been closed in the meantime. Please send yours as a new "
-                 "report.")
-    return t("That did not work. Please try again.")
-
-
-# ----- pictures -----
-def _picture(message: Message) -> tuple[str, str, int | None] | None:
-    """(file_id, file_unique_id, size) of the photo or file in the message."""
-    if message.photo:
-        largest = message.photo[-1]
-        return largest.file_id, largest.file_unique_id, largest.file_size
-    if message.document is not None:
-        doc = message.document
-        return doc.file_id, doc.file_unique_id, doc.file_size
-    return None
-
-
-async def take_picture(turn: Turn, message: Message) -> bool:
-    """Download, check and store the picture, and attach it to the draft; tell why not."""
-    draft, t, settings = turn.draft, turn.t, turn.settings
-    assert draft is not None
-    picture = _picture(message)
-    if picture is None:
-        return False
-    file_id, unique_id, size = picture
-    try:
-        await drafts.ensure_photo_room(turn.session, draft, settings.cases)
-    except DraftError as refused:
-        if _first_refusal_of_album(turn, message):
-            turn.say(refusal(refused, t))
-        return False
-    limits = settings.photos
-    if size is not None and size > limits.max_file_bytes:
-        turn.say(PhotoRejected(RejectReason.TOO_LARGE,
-                               limit_mb=limits.max_file_bytes // 1_000_000).render(t))
-        return False
-    await turn.session.commit()  # no transaction open across the download and Pillow
-    tg_file = await turn.ctx.bot.get_file(file_id)
-    data = bytes(await tg_file.download_as_bytearray())
-    try:
-        facts, stored = await photos.ingest(data, limits, settings.photos_dir,
-                                            settings.locale.timezone)
-    except PhotoRejected as rejected:
-        turn.say(rejected.render(t))
-        return False
-    current = await drafts.open_draft(turn.session, turn.member.id)
-    if current is None:
-        turn.draft = None
-        return False
-    try:
-        await drafts.add_photo(turn.session, current, facts, stored, turn.now, settings.cases,
-                               file_id=file_id, file_unique_id=unique_id)
-    except DraftError as refused:
-        turn.say(refusal(refused, t))
-        return False
-    caption = (message.caption or "").strip()
-    if caption and not current.description and len(caption) <= settings.cases.max_description:
-        await drafts.set_description(turn.session, current, caption, turn.now, settings.cases)
-    turn.draft = current
-    return True
-
-
-def _first_refusal_of_album(turn: Turn, message: Message) -> bool:
-    """An album past the limit is refused once, not once per photo."""
-    group = message.media_group_id
-    chat_data = turn.ctx.chat_data
-    if not group or chat_data is None:
-        return True
-    seen: set[str] = chat_data.setdefault("report_full_albums", set())
-    if group in seen:
-        return False
-    seen.add(group)
-    return True
-
-
-async def _photos_step(turn: Turn, message: Message) -> None:
-    assert turn.draft is not None
-    if _picture(message) is None:
-        turn.say(_not_a_photo(message, turn.t))
-        return
-    if not await take_picture(turn, message) or turn.draft is None:
-        return
-    if message.media_group_id:
-        _schedule_album_ack(turn, message.media_group_id)
-        return
-    turn.outs.extend(await photos_received(turn.session, turn.draft, turn.settings,
-                                           turn.locator, turn.t))
-
-
-def _not_a_photo(message: Message, t: Translator) -> str:
-    if message.sticker is not None:
-        return t("A sticker cannot show the problem. Please send a photo of it, then press Done.")
-    if message.voice is not None or message.audio is not None:
-        return t("Voice notes cannot be kept as evidence. Please send a photo of the problem; "
-                 "you can describe it in words at the next steps.")
-    if message.video is not None or message.video_note is not None or message.animation:
-        return t("Videos cannot be used yet. Please send a photo of the problem.")
-    return t("Please send a photo of the problem (or press Done when you have sent them all).")
-
-
-def _schedule_album_ack(turn: Turn, group_id: str) -> None:
-    """One acknowledgement per album, shortly after its last photo (albums have no end mark)."""
-    queue = cast("JobQueue[Ctx] | None", turn.ctx.job_queue)  # PTB leaves its type open here
-    if queue is None:
-        return
-    name = f"report-album:{turn.chat_id}:{group_id}"
-    for job in queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    queue.run_once(_album_ack, ALBUM_ACK_DELAY, data=(turn.chat_id, turn.member.id), name=name,
-                   chat_id=turn.chat_id)
-
-
-async def _album_ack(ctx: Ctx) -> None:
-    job = ctx.job
-    assert job is not None
-    assert isinstance(job.data, tuple)
-    chat_id, member_id = int(job.data[0]), int(job.data[1])
-    settings = ctx.deps.settings
-    async with ctx.deps.sessions() as session:
-        member = await session.get(Member, member_id)
-        draft = await drafts.open_draft(session, member_id)
-        if member is None or draft is None:
-            return
-        t = translator(member.language)
-        outs = await photos_received(session, draft, settings, ctx.deps.grid, t)
-    for out in outs:
-        await ctx.bot.send_message(chat_id, out.text, parse_mode=ParseMode.HTML,
-                                   reply_markup=out.markup)
-
-
-async def photos_received(session: AsyncSession, draft: Draft, settings: Settings,
-                          locator: intake.Locator, t: Translator) -> list[Out]:
-    """The answer to new photos: the count and Done at the photo step; before it (photos sent
-    right after /report) the count and the question still open."""
-    count = await drafts.photo_count(session, draft.id)
-    if draft.step == Step.PHOTOS:
-        return [photos_prompt(draft, count, settings.cases.max_photos, t)]
-    note = Out(t("Photos so far: {count} of {limit}.", count=count,
-                 limit=settings.cases.max_photos))
-    return [note, *await prompt(session, draft, settings, locator, t)]
 
 
 async def _early_photo(turn: Turn, message: Message) -> None:
     """A photo before the category is chosen (people send the picture first): keep it."""
-    if _picture(message) is None:
+    if picture_of(message) is None:
         await _buttons_only(turn, message)
         return
     if not await take_picture(turn, message) or turn.draft is None:
         return
     if message.media_group_id:
-        _schedule_album_ack(turn, message.media_group_id)
+        schedule_album_ack(turn, message.media_group_id)
         return
     turn.outs.extend(await photos_received(turn.session, turn.draft, turn.settings,
                                            turn.locator, turn.t))
@@ -284,7 +129,7 @@ async def _description_step(turn: Turn, message: Message) -> None:
 
 
 async def _buttons_only(turn: Turn, message: Message) -> None:
-    if _picture(message) is not None:
+    if picture_of(message) is not None:
         turn.say(turn.t("Photos are added at the photo step. To add more, go back with the "
                         "Back button."))
         return
@@ -294,7 +139,7 @@ async def _buttons_only(turn: Turn, message: Message) -> None:
 
 MESSAGE_STEPS: dict[Step, Callable[[Turn, Message], Awaitable[None]]] = {
     Step.CATEGORY: _early_photo,
-    Step.PHOTOS: _photos_step,
+    Step.PHOTOS: photos_step,
     Step.PLACE: _place_step,
     Step.PLACE_SOURCE: _place_step,
     Step.PLACE_VILLAGE: _place_step,
@@ -333,7 +178,7 @@ async def start_from_forward(turn: Turn, message: Message) -> None:
     if words and len(words) <= turn.settings.cases.max_description:
         await drafts.set_description(turn.session, started.draft, words, turn.now,
                                      turn.settings.cases)
-    if _picture(message) is not None:
+    if picture_of(message) is not None:
         await take_picture(turn, message)
     if turn.draft is None:
         return

@@ -20,7 +20,7 @@ from telegram import (
 
 from models import Draft
 from services import drafts, grid, intake
-from services.drafts import Step
+from services.drafts import DraftError, Step
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.settings import Category, Settings, Severity
 
@@ -275,3 +275,21 @@ def resume_view(draft: Draft, photos: int, t: Translator) -> Out:
         InlineKeyboardMarkup([[button(t("▶️ Continue"), draft, "rs"),
                                button(t("🔄 Start over"), draft, "rn")]]),
     )
+
+
+def refusal(refused: DraftError, t: Translator) -> str:
+    """What a reporter is told when the draft refuses an answer."""
+    values = refused.values
+    if refused.reason == "rate_limited":
+        return t("You have sent {limit} reports in the last hour, the most allowed. Thank you! "
+                 "Please send the next one a little later.", limit=values["limit"])
+    if refused.reason == "too_many_photos":
+        return t("This report already has {limit} photos, the most it can take. Press Done to "
+                 "go on.", limit=values["limit"])
+    if refused.reason == "too_long":
+        return t("That description has {length} characters; at most {limit} fit. Please "
+                 "shorten it and send it again.", length=values["length"], limit=values["limit"])
+    if refused.reason == "case_closed":
+        return t("That report has been closed in the meantime. Please send yours as a new "
+                 "report.")
+    return t("That did not work. Please try again.")
