@@ -14,7 +14,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -91,15 +91,22 @@ async def drain_once(
     """Send one batch of due notices, oldest first; returns how many rows were handled."""
     bot = _bot_of(app_or_bot)
     claimed = await _claim(deps)
+    held: dict[str, datetime] = {}  # chats whose earlier notice waits: later ones wait behind it
     for index, row_id in enumerate(claimed):
         job = await _prepare(deps, row_id)
         if job is None:
             continue
-        delay = await _deliver(bot, deps, job)
-        if delay is not None:
+        if job.chat_id in held:
+            await _release(deps, [row_id], held[job.chat_id])
+            continue
+        flood_wait, retry_at = await _deliver(bot, deps, job)
+        if flood_wait is not None:
             # Flood control: everything not yet sent waits as long as Telegram asked.
-            await _release(deps, claimed[index + 1 :], delay)
+            until = utcnow() + timedelta(seconds=flood_wait)
+            await _release(deps, claimed[index + 1 :], until)
             return index + 1
+        if retry_at is not None:
+            held[job.chat_id] = retry_at
     return len(claimed)
 
 
@@ -216,8 +223,11 @@ async def _album(call: Awaitable[tuple[Message, ...]]) -> list[int]:
     return [message.message_id for message in await call]
 
 
-async def _deliver(bot: Bot, deps: Deps, job: _Job) -> float | None:
-    """Send what is left of one notice and record the outcome; a flood wait in seconds or None."""
+async def _deliver(bot: Bot, deps: Deps, job: _Job) -> tuple[float | None, datetime | None]:
+    """Send what is left of one notice and record the outcome.
+
+    Returns (flood wait in seconds, when this notice is retried), either None.
+    """
     steps = _steps(bot, job.chat_id, job.rendered)
     now = utcnow()
     try:
@@ -235,7 +245,7 @@ async def _deliver(bot: Bot, deps: Deps, job: _Job) -> float | None:
             next_attempt_at=now + timedelta(seconds=wait),
             last_error=str(exc),
         )
-        return wait
+        return wait, None
     except TimedOut as exc:
         log.warning("outbox %s: timed out; it may have arrived, not resending", job.row_id)
         await _finish(
@@ -268,31 +278,34 @@ async def _deliver(bot: Bot, deps: Deps, job: _Job) -> float | None:
             last_error=str(exc),
         )
     except (NetworkError, TelegramError) as exc:
-        await _retry_or_fail(deps, job, str(exc))
+        return None, await _retry_or_fail(deps, job, str(exc))
     else:
         await _finish(
             deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=now, last_error=None
         )
-    return None
+    return None, None
 
 
-async def _retry_or_fail(deps: Deps, job: _Job, error: str) -> None:
+async def _retry_or_fail(deps: Deps, job: _Job, error: str) -> datetime | None:
+    """Back off and retry, or give up after max_attempts; when it will be retried, if it will."""
     async with deps.sessions() as session:
         attempts = await session.scalar(select(Outbox.attempts).where(Outbox.id == job.row_id))
     attempts = attempts or 0
     if attempts >= deps.settings.outbox.max_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", job.row_id, attempts, error)
         await _finish(deps, job.row_id, job=job, state=OutboxState.FAILED, last_error=error)
-    else:
-        log.warning("outbox %s: attempt %d failed, retrying: %s", job.row_id, attempts, error)
-        await _finish(
-            deps,
-            job.row_id,
-            job=job,
-            state=OutboxState.PENDING,
-            next_attempt_at=utcnow() + backoff(attempts),
-            last_error=error,
-        )
+        return None
+    log.warning("outbox %s: attempt %d failed, retrying: %s", job.row_id, attempts, error)
+    retry_at = utcnow() + backoff(attempts)
+    await _finish(
+        deps,
+        job.row_id,
+        job=job,
+        state=OutboxState.PENDING,
+        next_attempt_at=retry_at,
+        last_error=error,
+    )
+    return retry_at
 
 
 async def _finish(
@@ -318,8 +331,8 @@ async def _finish(
         await session.commit()
 
 
-async def _release(deps: Deps, row_ids: list[int], delay: float) -> None:
-    """Put claimed but unsent rows back, due after the flood wait."""
+async def _release(deps: Deps, row_ids: list[int], until: datetime) -> None:
+    """Put claimed but unsent rows back (the claim's attempt not counted), due at `until`."""
     if not row_ids:
         return
     async with deps.sessions() as session:
@@ -329,7 +342,7 @@ async def _release(deps: Deps, row_ids: list[int], delay: float) -> None:
             .values(
                 state=OutboxState.PENDING,
                 attempts=Outbox.attempts - 1,
-                next_attempt_at=utcnow() + timedelta(seconds=delay),
+                next_attempt_at=until,
             )
             .execution_options(synchronize_session=False)
         )

@@ -249,3 +249,23 @@ async def test_two_senders_at_once_send_each_notice_once(bot_harness: TelegramHa
     counts = await asyncio.gather(drain_once(h.app, deps(h)), drain_once(h.app, deps(h)))
     assert sum(counts) == 6
     assert sorted(texts(h, wang)) == [f"[zh_CN] n{index}" for index in range(6)]
+
+
+async def test_a_chat_keeps_its_order_when_one_notice_must_wait(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang, ann = await registered(h), await registered(h, "Ann", "en")
+    first = await queue(h, wang, text="first")
+    second = await queue(h, wang, text="second")
+    other = await queue(h, ann, text="elsewhere")
+    h.emulator.faults.add("server_error", method="sendMessage")
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == [] and texts(h, ann) == ["[en] elsewhere"]
+    held = await row(h, second)
+    assert held.state == OutboxState.PENDING and held.attempts == 0
+    assert held.next_attempt_at == (await row(h, first)).next_attempt_at
+    assert (await row(h, other)).state == OutboxState.SENT
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == ["[zh_CN] first", "[zh_CN] second"]
