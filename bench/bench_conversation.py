@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import select, update
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
@@ -147,13 +147,22 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
     return timings, floor
 
 
-async def _baseline() -> list[float]:
-    async def noop(_update: object, _ctx: object) -> None:
+async def _baseline(*, reply: bool = False) -> list[float]:
+    """PTB alone: a no-op handler, or (`reply`) one that only sends a reply with 6 buttons."""
+
+    async def noop(_update: Update, _ctx: object) -> None:
         return None
+
+    async def answer(update: Update, _ctx: object) -> None:
+        assert update.effective_chat is not None
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(f"{row}{col}", callback_data=(
+            f"r|abcdef|sv|{row}{col}")) for col in range(2)] for row in range(3)])
+        await update.effective_chat.send_message("How serious is it?", parse_mode="HTML",
+                                                 reply_markup=keyboard)
 
     app = ApplicationBuilder().token(TOKEN).request(InstantBotApi()).get_updates_request(
         InstantBotApi()).build()
-    app.add_handler(MessageHandler(filters.TEXT, noop))
+    app.add_handler(MessageHandler(filters.TEXT, answer if reply else noop))
     await app.initialize()
     timings: list[float] = []
     for n in range(WARMUP + ROUNDS):
@@ -177,12 +186,14 @@ def run() -> list[Figure]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-conversation-"))
     try:
         baseline = asyncio.run(_baseline())
+        replying = asyncio.run(_baseline(reply=True))
         ours, floor = asyncio.run(_ours(workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     ours_us = statistics.median(ours) * 1e6
     base_us = statistics.median(baseline) * 1e6
     floor_us = statistics.median(floor) * 1e6
+    reply_us = statistics.median(replying) * 1e6
     return [Figure(
         name="report: one text step (description) vs PTB no-op",
         ours=ours_us,
@@ -190,8 +201,8 @@ def run() -> list[Figure]:
         unit="µs",
         goal=4.0,
         note=(f"ours includes one select, one update and the commit on aiosqlite (that work "
-              f"alone: {floor_us:.0f} µs) and the reply; without it: "
-              f"{(ours_us - floor_us) / base_us:.1f}x"),
+              f"alone: {floor_us:.0f} µs) and the reply (PTB sending one reply alone: "
+              f"{reply_us:.0f} µs); ours minus the DB work: {(ours_us - floor_us) / base_us:.1f}x"),
     ), Figure(
         name="report: the same step's database work alone vs PTB no-op",
         ours=floor_us,
