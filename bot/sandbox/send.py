@@ -158,12 +158,11 @@ async def send_media_group(core: Core, params: JSON) -> list[JSON]:
     ]
 
 
-def _content_of(core: Core, params: JSON) -> tuple[Chat, JSON]:
+def _content_of(core: Core, params: JSON, verb: str) -> tuple[Chat, JSON]:
     source = core.resolve_chat(params["from_chat_id"])
     stored = core.message(source, params["message_id"])
     if stored is None:
-        raise bad_request("message to forward not found" if "caption" not in params
-                          else "message to copy not found")
+        raise bad_request(f"message to {verb} not found")
     content = {k: copy.deepcopy(v) for k, v in stored.data.items() if k in (
         "text", "entities", "photo", "document", "caption", "caption_entities", "location",
         "contact", "sticker", "voice")}
@@ -171,7 +170,7 @@ def _content_of(core: Core, params: JSON) -> tuple[Chat, JSON]:
 
 
 async def forward_message(core: Core, params: JSON) -> JSON:
-    source, content = _content_of(core, params)
+    source, content = _content_of(core, params, "forward")
     original = core.message(source, params["message_id"])
     assert original is not None
     origin: JSON = {"type": "user", "date": original.data["date"],
@@ -183,7 +182,7 @@ async def forward_message(core: Core, params: JSON) -> JSON:
 
 
 async def copy_message(core: Core, params: JSON) -> JSON:
-    _, content = _content_of(core, params)
+    _, content = _content_of(core, params, "copy")
     if "caption" in params or "parse_mode" in params:
         content.pop("caption", None)
         content.pop("caption_entities", None)

@@ -132,8 +132,10 @@ class State:
         unique = "AQAD" + digest[:16]
         serial = self.serial()
         file_id = f"{kind[:2].upper()}ACAgIAAx{serial:06d}{digest[:20]}"
-        extension = {"photos": "jpg", "documents": file_name.rsplit(".", 1)[-1] if "." in
-                     file_name else "bin", "voice": "oga", "stickers": "webp"}.get(kind, "bin")
+        suffix = "".join(ch for ch in file_name.rsplit(".", 1)[-1] if ch.isalnum())[:8] \
+            if "." in file_name else ""
+        extension = {"photos": "jpg", "documents": suffix or "bin", "voice": "oga",
+                     "stickers": "webp"}.get(kind, "bin")
         stored = StoredFile(file_id, unique, data, f"{kind}/file_{serial}.{extension}", file_name,
                             mime_type)
         self.files[file_id] = stored
