@@ -12,6 +12,7 @@ import importlib
 import inspect
 import json
 import sys
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -272,6 +273,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def text_width(text: str) -> int:
+    """Columns a string takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def cmd_members_list(settings: Settings, args: argparse.Namespace) -> int:
     from services.members import list_members
 
@@ -300,9 +306,10 @@ def cmd_members_list(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     header = ("id", "platform", "user id", "name", "role", "cell", "language", "state")
     table = [header, *rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    widths = [max(text_width(row[i]) for row in table) for i in range(len(header))]
     for row in table:
-        print("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)))
+        cells = (v + " " * (w - text_width(v)) for v, w in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
     return 0
 
 
