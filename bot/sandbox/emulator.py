@@ -114,6 +114,7 @@ class BotApiEmulator:
             self._refused(key, dict(params), exc)
             return exc.status, exc.body()
         if fault is not None:  # a delivered timeout: it happened, but the answer is lost
+            log.warning("sandbox: injected %s fault on %s after it took effect", fault.kind, key)
             raise fault.error()
         return 200, {"ok": True, "result": result}
 
