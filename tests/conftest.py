@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+
+# PTB 22 warns on every RetryAfter unless it may use timedeltas (NOTES.md); the bot sets the same.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
