@@ -269,3 +269,21 @@ async def test_a_chat_keeps_its_order_when_one_notice_must_wait(
     await make_due(h)
     await drain_once(h.app, deps(h))
     assert texts(h, wang) == ["[zh_CN] first", "[zh_CN] second"]
+
+
+async def test_a_send_interrupted_by_a_crash_is_uncertain_after_restart(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    row_id = await queue(h, wang, text="in flight")
+    async with deps(h).sessions() as session:
+        await session.execute(
+            update(Outbox).where(Outbox.id == row_id).values(state=OutboxState.SENDING)
+        )
+        await session.commit()
+    assert h.app.post_init is not None
+    await h.app.post_init(h.app)  # what a restart runs
+    await drain_once(h.app, deps(h))
+    assert (await row(h, row_id)).state == OutboxState.UNCERTAIN
+    assert texts(h, wang) == []
