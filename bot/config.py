@@ -16,6 +16,8 @@ from services.settings import (
     Category,
     DatabaseSettings,
     Deadlines,
+    GroupAlerts,
+    GroupSettings,
     LocaleSettings,
     LoggingSettings,
     OutboxSettings,
@@ -154,6 +156,12 @@ def _deadlines(root: _Reader) -> Deadlines:
     return Deadlines(table, tuple(sorted(float(v) for v in raw)))
 
 
+def _group_alerts(reader: _Reader) -> GroupAlerts:
+    value = reader.get("alerts", str, GroupAlerts.ALSO.value)
+    _check(reader, "alerts", value in {a.value for a in GroupAlerts}, "also or instead")
+    return GroupAlerts(value)
+
+
 def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
     root = _Reader(source, data, "")
     tg = root.sub("telegram")
@@ -167,6 +175,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
     sandbox = root.sub("sandbox")
     hook = root.sub("webhook")
     logs = root.sub("logging")
+    grp = root.sub("groups")
 
     language = loc.get("default", str, "zh_CN")
     _check(loc, "default", language in LANGUAGES, f"one of {', '.join(LANGUAGES)}")
@@ -253,6 +262,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         ),
         logging=LoggingSettings(level=level, json=logs.get("json", bool, False)),
         categories=_categories(source, data.get("categories")),
+        groups=GroupSettings(alerts=_group_alerts(grp)),
     )
 
 

@@ -12,6 +12,7 @@ from models.case import (
     PhotoKind,
 )
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
+from models.group import GroupBinding
 from models.member import Invite, Member, Role
 from models.outbox import Outbox, OutboxState
 from models.supervision import (
@@ -33,6 +34,7 @@ __all__ = [
     "ExtensionRequest",
     "ExtensionState",
     "GridCell",
+    "GroupBinding",
     "Invite",
     "Level",
     "Member",

@@ -105,6 +105,16 @@ class OutboxSettings:
     max_attempts: int = 8
 
 
+class GroupAlerts(StrEnum):
+    ALSO = "also"  # a bound group gets a copy; managers still hear privately
+    INSTEAD = "instead"  # managers of a cell whose group gets the alert are not told privately
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    alerts: GroupAlerts = GroupAlerts.ALSO
+
+
 @dataclass(frozen=True)
 class SandboxSettings:
     host: str = "127.0.0.1"
@@ -144,6 +154,7 @@ class Settings:
     webhook: WebhookSettings
     logging: LoggingSettings
     categories: tuple[Category, ...] = field(default_factory=tuple)
+    groups: GroupSettings = field(default_factory=GroupSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
