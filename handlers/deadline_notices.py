@@ -96,12 +96,16 @@ async def render_escalated(
     if case is None:
         return None
     t = _t(member, settings)
-    text = t("🚨 Case {number} missed its {stage} deadline and was raised from {from_cell} to "
-             "{to_cell}. Level: {colour}. New deadline: {due}.",
-             number=escape(case.number), stage=stage_name(row.payload["stage"], t),
-             from_cell=await _cell_name(session, row.payload["from_cell"]),
-             to_cell=await _cell_name(session, row.payload["to_cell"]),
-             colour=colour_name(row.payload["level"], t), due=when(case.due_at, settings))
+    values = {"number": escape(case.number), "stage": stage_name(row.payload["stage"], t),
+              "to_cell": await _cell_name(session, row.payload["to_cell"]),
+              "colour": colour_name(row.payload["level"], t), "due": when(case.due_at, settings)}
+    if row.payload["from_cell"] == row.payload["to_cell"]:  # already at the top of the grid
+        text = t("🚨 Case {number} missed its {stage} deadline again at {to_cell}, the top of "
+                 "the grid. Level: {colour}. New deadline: {due}.", **values)
+    else:
+        text = t("🚨 Case {number} missed its {stage} deadline and was raised from {from_cell} "
+                 "to {to_cell}. Level: {colour}. New deadline: {due}.",
+                 from_cell=await _cell_name(session, row.payload["from_cell"]), **values)
     keyboard = InlineKeyboardMarkup([holder_buttons(case, t, member)]) if case.is_open else None
     return Rendered(text, keyboard=keyboard)
 

@@ -16,6 +16,7 @@ from models import (
     CaseEvent,
     ExtensionRequest,
     ExtensionState,
+    Member,
     OrderState,
     Outbox,
     SupervisionOrder,
@@ -237,3 +238,51 @@ def test_the_order_card_is_an_image_with_the_title_and_wrapped_rows() -> None:
     title = long.convert("RGB").crop((300, 40, 600, 130))
     reds = sum(1 for r, g, b in title.get_flattened_data() if r > 150 and g < 80 and b < 80)
     assert reds > 200  # the title 督办单 is drawn (red), not left blank
+
+
+async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    import handlers.supervision  # noqa: F401  (registers the renderers)
+    from handlers.render import RENDERERS
+
+    case_id = await _case(sessions, world, fast)
+    async with sessions() as s:
+        await sweep(s, fast, at(60))
+        assert (await request_extension(s, fast, case_id, world.village_manager, "rain <b>",
+                                        at(150), at(61))).ok
+        await s.commit()
+        request = await s.scalar(select(ExtensionRequest))
+        asked = await s.scalar(select(Outbox).where(Outbox.kind == "extension_requested"))
+        assert request is not None and asked is not None
+        shown = await RENDERERS["extension_requested"](s, asked, world.township_manager, fast)
+        assert shown is not None and "rain &lt;b&gt;" in shown.text  # typed text is escaped
+        assert shown.keyboard is not None
+        assert (await decide_extension(s, fast, request.id, world.township_manager, False,
+                                       at(62))).ok
+        await s.commit()
+    for seconds in (100, 200, 300, 400):  # up to the city, then again at the top
+        async with sessions() as s:
+            await sweep(s, fast, at(seconds))
+    async with sessions() as s:
+        assert (await hand_down(s, fast, case_id, world.city_manager, at(401))).ok
+        await s.commit()
+        rows = list(await s.scalars(select(Outbox).order_by(Outbox.id)))
+        kinds = {row.kind for row in rows}
+        assert kinds == {"reminder", "extension_requested", "extension_decided", "escalated",
+                         "supervision_order", "handed_down"}
+        for row in rows:
+            recipient = await s.get(Member, row.recipient_id)
+            assert recipient is not None
+            for language in ("en", "zh_CN"):
+                member = Member(id=recipient.id, role=recipient.role, language=language,
+                                display_name=recipient.display_name)  # not added: a reader
+                rendered = await RENDERERS[row.kind](s, row, member, fast)
+                if row.kind in {"reminder", "extension_requested"}:
+                    continue  # the moment passed (stage moved on / decided): may be dropped
+                assert rendered is not None, row.kind
+                assert "HZ-T-" in rendered.text or "DB-" in rendered.text
+        top = [r for r in rows if r.kind == "escalated" and r.payload["level"] == 4]
+        assert top
+        text = (await RENDERERS["escalated"](s, top[0], world.city_manager, fast))
+        assert text is not None and "top of the grid" in text.text
