@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.deadline_jobs import run_sweep
-from bot.outbox import drain_once
 from models import Case, CaseEvent, GridCell, Member, OrderState, Role, SupervisionOrder, utcnow
 from models.db import SessionFactory
 from services.deadlines import start_stage
@@ -44,11 +43,8 @@ async def _member(h: TelegramHarness, user: SimUser, role: Role, code: str,
 
 
 async def send_notices(h: TelegramHarness) -> None:
-    """What the outbox job does, called directly (the harness's run_jobs trips on next_t of
-    jobs in a scheduler that was never started)."""
-    while await drain_once(h.app, h.app.bot_data["deps"]):
-        pass
-    await h.flush()
+    """The outbox job, run now: the queued notices reach the chats."""
+    await h.run_jobs(name="outbox")
 
 
 def _texts(h: TelegramHarness, user: SimUser) -> list[str]:
