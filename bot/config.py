@@ -18,6 +18,7 @@ from services.settings import (
     Deadlines,
     GroupAlerts,
     GroupSettings,
+    LimitSettings,
     LocaleSettings,
     LoggingSettings,
     OutboxSettings,
@@ -176,6 +177,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
     hook = root.sub("webhook")
     logs = root.sub("logging")
     grp = root.sub("groups")
+    lim = root.sub("limits")
 
     language = loc.get("default", str, "zh_CN")
     _check(loc, "default", language in LANGUAGES, f"one of {', '.join(LANGUAGES)}")
@@ -263,6 +265,10 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         logging=LoggingSettings(level=level, json=logs.get("json", bool, False)),
         categories=_categories(source, data.get("categories")),
         groups=GroupSettings(alerts=_group_alerts(grp)),
+        limits=LimitSettings(
+            user_updates=lim.positive("user_updates", int, 30),
+            user_window=lim.duration("user_window", "20s"),
+        ),
     )
 
 

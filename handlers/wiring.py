@@ -10,7 +10,7 @@ from types import ModuleType
 
 from telegram.ext import MessageHandler, filters
 
-from handlers import case_actions, report, start, supervision
+from handlers import case_actions, report, start, supervision, throttle
 from handlers.common import registration_gate
 from handlers.context import GridApp
 
@@ -26,7 +26,8 @@ GATE_GROUP = -10  # runs before every other group
 
 
 def add_handlers(app: GridApp) -> None:
-    """Register the registration gate, then every module's handlers."""
+    """Register the flood guard, the registration gate, then every module's handlers."""
+    throttle.register(app)  # group -100: before everything, so a flood costs nobody else
     app.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, registration_gate),
         group=GATE_GROUP,

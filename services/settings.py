@@ -131,6 +131,15 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """The per-user flood guard: past `user_updates` updates within `user_window` from one
+    person, the bot answers once and ignores the rest until the window passes."""
+
+    user_updates: int = 30
+    user_window: timedelta = timedelta(seconds=20)
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     json: bool = False
@@ -155,6 +164,7 @@ class Settings:
     logging: LoggingSettings
     categories: tuple[Category, ...] = field(default_factory=tuple)
     groups: GroupSettings = field(default_factory=GroupSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
