@@ -261,6 +261,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
             port=hook.get("port", int, 8443),
             url=hook.get("url", str, ""),
             secret_token=os.environ.get(ENV_WEBHOOK_SECRET) or hook.get("secret_token", str, ""),
+            health_port=hook.get("health_port", int, 0),
         ),
         logging=LoggingSettings(level=level, json=logs.get("json", bool, False)),
         categories=_categories(source, data.get("categories")),

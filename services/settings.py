@@ -128,6 +128,7 @@ class WebhookSettings:
     port: int = 8443
     url: str = ""
     secret_token: str = ""
+    health_port: int = 0  # GET /healthz on webhook.listen at this port; 0: no health server
 
 
 @dataclass(frozen=True)
