@@ -10,15 +10,17 @@ from types import ModuleType
 
 from telegram.ext import MessageHandler, filters
 
-from handlers import case_actions, report, start, supervision, throttle
+from handlers import case_actions, groups, ledger, report, start, supervision, throttle
 from handlers.common import registration_gate
 from handlers.context import GridApp
 
 # Registration order is dispatch order within a group: put broad handlers last.
 MODULES: list[ModuleType] = [
+    groups,  # group chats: /bind /unbind, bot added/removed, migration; /start report (first)
     start,
     supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (group -1)
     case_actions,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations
+    ledger,  # /ledger: the 台账 spreadsheet
     report,  # broad: claims private messages of people with an open draft; keep late
 ]
 

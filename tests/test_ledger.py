@@ -1,0 +1,222 @@
+"""The ledger (台账) workbook agrees with the cases the test wrote: only the member's subtree,
+closed and overdue cases as an office expects them, user text kept as text, words in the
+member's language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+from models import Case, CaseSource, CaseState
+from models.db import SessionFactory, make_engine, make_session_factory
+from services.i18n import translator
+from services.ledger import Ledger, LedgerMode, load_ledger, scope_of, week_start
+from services.ledger_book import build_workbook, file_name
+from services.settings import Settings
+from services.workflow_rules import state_label
+from tests.conftest import make_settings
+from tests.test_deadlines_world import NOW, World, build_world, new_case
+
+TZ = ZoneInfo("Asia/Shanghai")
+INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A2)",
+              "#N/A")
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
+    engine = make_engine(settings.database.url)
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+@dataclass
+class Cases:
+    late: Case  # open, 3 days past its deadline, escalated twice (orange), plan set
+    closed: Case  # struck off yesterday
+    fresh: Case  # open, due tomorrow, an emergency in the township itself
+    rejected: Case  # only in the "all" ledger
+    merged: Case  # never listed: it lives on in the case it was merged into
+    outside: Case  # in another township: never in the Miaoxi ledger
+
+
+@pytest.fixture
+async def world(sessions: SessionFactory) -> tuple[World, Cases]:
+    async with sessions() as session:
+        w = await build_world(session)
+        late = new_case(
+            w, w.village, state=CaseState.RECTIFYING, created_at=NOW - timedelta(days=9),
+            due_at=NOW - timedelta(days=3, hours=1), escalation_level=2, category="outfall",
+            description=INJECTIONS[0], assignee_id=w.village_manager.id, zone="grade1",
+            plan_task="Block the pipe", plan_steps="-survey\n-block\n-check",
+            plan_owner="@Wang", plan_due=NOW + timedelta(days=5), severity="high",
+        )
+        closed = new_case(
+            w, w.village2, state=CaseState.CLOSED, created_at=NOW - timedelta(days=20),
+            closed_at=NOW - timedelta(days=1), description=INJECTIONS[1],
+            source=CaseSource.SELF,
+        )
+        fresh = new_case(
+            w, w.township, state=CaseState.ACCEPTED, created_at=NOW - timedelta(hours=5),
+            due_at=NOW + timedelta(days=1), emergency=True, category="abnormal_water",
+            description=INJECTIONS[2], origin_cell_id=w.village.id,
+        )
+        rejected = new_case(w, w.village, state=CaseState.REJECTED, description=INJECTIONS[3],
+                            created_at=NOW - timedelta(days=2))
+        merged = new_case(w, w.village, state=CaseState.MERGED, description=INJECTIONS[4],
+                          created_at=NOW - timedelta(days=1))
+        outside = new_case(w, w.village3, state=CaseState.SUBMITTED,
+                           due_at=NOW - timedelta(days=1), created_at=NOW - timedelta(days=4))
+        session.add_all([late, closed, fresh, rejected, merged, outside])
+        await session.commit()
+        return w, Cases(late, closed, fresh, rejected, merged, outside)
+
+
+async def _ledger(sessions: SessionFactory, w: World, mode: LedgerMode) -> Ledger:
+    async with sessions() as session:
+        scope = await scope_of(session, w.township_manager)
+        return await load_ledger(session, scope, NOW, TZ, mode)
+
+
+def _sheet_rows(ws: Any) -> list[list[Any]]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(TZ).replace(tzinfo=None)
+
+
+async def test_the_ledger_lists_the_subtree_with_plans_deadlines_and_colours(
+    sessions: SessionFactory, world: tuple[World, Cases], settings: Settings
+) -> None:
+    w, c = world
+    ledger = await _ledger(sessions, w, LedgerMode.ALL)
+    book = load_workbook(BytesIO(build_workbook(ledger, translator("zh_CN"), settings)))
+    assert book.sheetnames == ["台账", "统计", "逾期案件"]
+    sheet = book["台账"]
+    rows = _sheet_rows(sheet)
+    header = rows[0]
+    assert header[:4] == ["编号", "上报时间", "来源", "问题类别"]
+    assert header[-1] == "销号时间"
+    by_number = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    # oldest first; the other township's case and the merged duplicate are not there
+    assert [r[0] for r in rows[1:]] == [c.closed.number, c.late.number, c.rejected.number,
+                                        c.fresh.number]
+    late = by_number[c.late.number]
+    assert late["上报时间"] == _local(c.late.created_at)
+    assert late["问题类别"] == "排污口/污水直排"
+    assert late["严重程度"] == "高"
+    assert late["保护区"] == "一级保护区"
+    assert late["水源地"] == "Laohutan"
+    assert late["所在网格"] == "Miaoxi / Northeast"
+    assert late["责任网格"] == "Northeast"
+    assert late["承办人"] == "Village manager"
+    assert late["整改任务"] == "Block the pipe"
+    assert late["整改路线图"] == "-survey\n-block\n-check"
+    assert late["责任人"] == "@Wang"
+    assert late["整改时限"] == _local(c.late.plan_due)  # type: ignore[arg-type]
+    assert late["逾期天数"] == 3
+    assert late["预警等级"] == "橙色"
+    assert late["销号时间"] is None
+    closed = by_number[c.closed.number]
+    assert closed["办理状态"] == state_label(CaseState.CLOSED, translator("zh_CN"))
+    assert late["办理状态"] == state_label(CaseState.RECTIFYING, translator("zh_CN"))
+    assert closed["销号时间"] == _local(c.closed.closed_at)  # type: ignore[arg-type]
+    assert closed["来源"] == "自查上报" and closed["逾期天数"] is None
+    fresh = by_number[c.fresh.number]
+    assert fresh["紧急"] == "是" and fresh["逾期天数"] is None and fresh["预警等级"] is None
+    assert fresh["所在网格"] == "Miaoxi / Northeast" and fresh["责任网格"] == "Miaoxi"
+    # the overdue row is filled orange, the others are not; header frozen and filtered
+    late_row = next(r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value == c.late.number)
+    assert sheet.cell(late_row, 3).fill.fgColor.rgb.endswith("F8CBAD")
+    fresh_row = next(r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value == c.fresh.number)
+    assert sheet.cell(fresh_row, 3).fill.fill_type is None
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == f"A1:V{len(rows)}"
+    assert sheet.column_dimensions["G"].width >= 10
+    overdue = _sheet_rows(book["逾期案件"])
+    assert [r[0] for r in overdue[1:]] == [c.late.number]
+    assert overdue[1][3] == "Village manager" and overdue[1][6] == 3
+
+
+async def test_the_open_ledger_leaves_out_what_was_struck_off(
+    sessions: SessionFactory, world: tuple[World, Cases], settings: Settings
+) -> None:
+    w, c = world
+    ledger = await _ledger(sessions, w, LedgerMode.OPEN)
+    book = load_workbook(BytesIO(build_workbook(ledger, translator("en"), settings)))
+    assert book.sheetnames == ["Ledger", "Summary", "Overdue cases"]
+    rows = _sheet_rows(book["Ledger"])
+    assert rows[0][:3] == ["No.", "Reported at", "Source"]
+    assert [r[0] for r in rows[1:]] == [c.late.number, c.fresh.number]
+    assert file_name(ledger, translator("en"), TZ) == "Ledger-Miaoxi-2026-11-20.xlsx"
+    assert file_name(ledger, translator("zh_CN"), TZ) == "台账-Miaoxi-2026-11-20.xlsx"
+
+
+async def test_user_text_that_looks_like_a_formula_stays_text(
+    sessions: SessionFactory, world: tuple[World, Cases], settings: Settings
+) -> None:
+    w, c = world
+    async with sessions() as session:
+        manager = await session.get(type(w.village_manager), w.village_manager.id)
+        assert manager is not None
+        manager.display_name = "=cmd|' /C calc'!A0"
+        await session.commit()
+    ledger = await _ledger(sessions, w, LedgerMode.ALL)
+    book = load_workbook(BytesIO(build_workbook(ledger, translator("en"), settings)))
+    sheet = book["Ledger"]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Description") + 1
+    seen = {}
+    for row in sheet.iter_rows(min_row=2):
+        cell = row[column - 1]
+        assert cell.data_type == "s", (cell.value, cell.data_type)
+        seen[row[0].value] = cell.value
+    assert seen[c.late.number] == INJECTIONS[0]
+    assert seen[c.closed.number] == INJECTIONS[1]
+    assert seen[c.fresh.number] == INJECTIONS[2]
+    assert seen[c.rejected.number] == INJECTIONS[3]
+    handler = sheet.cell(2 + [r[0].value for r in sheet.iter_rows(min_row=2)].index(
+        c.late.number), header.index("Handled by") + 1)
+    assert handler.value == "=cmd|' /C calc'!A0" and handler.data_type == "s"
+    assert handler.quotePrefix
+    # nothing anywhere in the workbook is a formula
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+
+
+async def test_the_summary_counts_open_overdue_and_struck_off_this_week(
+    sessions: SessionFactory, world: tuple[World, Cases], settings: Settings
+) -> None:
+    w, _ = world
+    ledger = await _ledger(sessions, w, LedgerMode.OPEN)
+    assert ledger.week_start == datetime(2026, 11, 15, 16, 0, tzinfo=NOW.tzinfo)  # Mon 00:00
+    assert week_start(NOW, TZ) == ledger.week_start
+    rows = _sheet_rows(load_workbook(BytesIO(build_workbook(
+        ledger, translator("en"), settings)))["Summary"])
+    assert rows[0][0] == "Ledger of Miaoxi, 2026-11-20"
+    table = {r[0]: r[1:6] for r in rows if r and r[0] and isinstance(r[1], int)}
+    # open, overdue, due today, new this week (rejected and merged reports too, as the digest
+    # counts them), struck off this week
+    assert table["Northeast"] == [1, 1, 0, 2, 0]
+    assert table["Southwest"] == [0, 0, 0, 0, 1]
+    assert table["Miaoxi itself"] == [1, 0, 0, 1, 0]  # the emergency held by the township
+    assert table["Outfall or sewage discharge"] == [1, 1, 0, 0, 0]
+    assert table["Dumped garbage"] == [0, 0, 0, 2, 1]
+    assert table["Abnormal water (colour, smell, dead fish)"] == [1, 0, 0, 1, 0]
+    totals = [r[1:6] for r in rows if r and r[0] == "Total"]
+    assert totals == [[2, 1, 0, 3, 1], [2, 1, 0, 3, 1]]  # by part of the grid, by category
+    assert "Lakeside" not in table  # the other township's village
