@@ -15,6 +15,7 @@ from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
 from models.member import Invite, Member, Role
 from models.outbox import Outbox, OutboxState
+from models.pending import PendingAction
 from models.supervision import (
     ExtensionRequest,
     ExtensionState,
@@ -41,6 +42,7 @@ __all__ = [
     "OrderState",
     "Outbox",
     "OutboxState",
+    "PendingAction",
     "Photo",
     "PhotoKind",
     "ProtectionZone",
