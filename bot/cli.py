@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_settings, parse_duration
 from bot.deadline_jobs import add_commands as add_deadline_commands
+from bot.ledger_cli import add_commands as add_ledger_commands
 from models import GridCell
 from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
 from services.settings import Settings
@@ -52,12 +53,16 @@ commands:
   gridpatrol db upgrade               create or migrate the database schema
   gridpatrol grid import FILE         load or update the grid from GeoJSON (idempotent)
   gridpatrol grid show [CODE]         print the grid (or one subtree) as a tree
-  gridpatrol invite --role ROLE [--cell CODE] [--source CODE] [--expires 7d] [--group]
+  gridpatrol invite --role ROLE [--cell CODE] [--source CODE] [--expires 7d]
                                       print a single-use invite link
+  gridpatrol invite --group --cell CODE [--expires 7d]
+                                      a link that binds a group chat to a cell's alerts
   gridpatrol members list             list registered members
   gridpatrol sweep --now              remind, escalate, issue supervision orders for what is due
   gridpatrol digest --now [--member ID]
                                       queue the daily digests (and fortnightly summaries)
+  gridpatrol ledger export [--cell CODE] [--all] [--lang zh_CN|en] [-o FILE]
+                                      write the ledger (台账) of a cell as an .xlsx
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN and $GRIDPATROL_DATABASE_URL.
@@ -243,12 +248,18 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from services.members import InviteSpecError, create_invite
 
     check_database(settings)
+    if args.group and not args.cell:
+        raise CliError("invite: a group invite needs the cell the group will serve (--cell CODE)")
+    if not args.group and not args.role:
+        raise CliError("invite: --role is required (or --group with --cell)")
+    # A group invite gives no one a role: it binds the group to the cell.
+    role = args.role or "volunteer"
 
     async def work(sessions: SessionFactory) -> tuple[str, str]:
         async with sessions() as session:
             try:
                 invite = await create_invite(
-                    session, args.role, args.cell, args.source, args.expires, args.group
+                    session, role, args.cell, args.source, args.expires, args.group
                 )
             except InviteSpecError as exc:
                 raise CliError(f"invite: {exc}") from None
@@ -263,7 +274,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         for label, value in (("cell", args.cell), ("source", args.source))
         if value
     )
-    print(f"role {args.role}{', ' + where if where else ''}; single use; expires {expires}")
+    if args.group:
+        print(f"group chat for cell {args.cell}: add the bot to the group, then send there "
+              f"/bind {code} (or open the link); single use; expires {expires}")
+    else:
+        print(f"role {role}{', ' + where if where else ''}; single use; expires {expires}")
     if username is None:
         print(
             f"note: {PLACEHOLDER_BOT} stands for your bot's username: set telegram.bot_username "
@@ -439,8 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite = add("invite", cmd_invite, "create a single-use invite link giving a role in a cell")
     invite.add_argument(
         "--role",
-        required=True,
         choices=["volunteer", "patroller", "manager", "leader", "supervisor", "admin"],
+        help="the role it gives (not for --group, which binds a group chat to --cell)",
     )
     invite.add_argument("--cell", help="the grid cell code the role is for")
     invite.add_argument("--source", help="a water source code (a leader becomes its linked leader)")
@@ -450,7 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=timedelta(days=7),
         help="how long the link works, e.g. 30m, 12h, 7d (default 7d)",
     )
-    invite.add_argument("--group", action="store_true", help="an invite for a group chat")
+    invite.add_argument(
+        "--group",
+        action="store_true",
+        help="a group invite: the group it is sent in (/bind CODE) gets the alerts of --cell",
+    )
 
     members = add("members", cmd_members_list, "registered members")
     members_sub = members.add_subparsers(dest="members_command", metavar="ACTION", required=True)
@@ -464,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then run on Telegram with a token or in the sandbox without one",
     )
     add_deadline_commands(add)
+    add_ledger_commands(add)
     return parser
 
 

@@ -34,9 +34,11 @@ from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.context import Deps
+from handlers.group_notices import edit_card
 from handlers.render import RENDERERS, Rendered
 from models import Member, Outbox, OutboxState, utcnow
 from models.db import is_sqlite
+from services.groups import UnbindReason, follow_migration, group_lost
 from services.members import set_active
 
 log = logging.getLogger(__name__)
@@ -182,6 +184,8 @@ async def _prepare(deps: Deps, row_id: int) -> _Job | None:
 def _steps(bot: Bot, chat_id: str, rendered: Rendered) -> list[Step]:
     """The calls one notice takes: photos (an album, or one photo carrying the text as its
     caption when it fits), then the text with its buttons."""
+    if rendered.edit_message_id is not None:  # a group's case card brought up to date
+        return [lambda: edit_card(bot, chat_id, rendered)]
     photos: list[str | bytes] = [*rendered.photo_file_ids]
     if rendered.photo_bytes is not None:
         photos.append(rendered.photo_bytes)
@@ -269,6 +273,7 @@ async def _deliver(bot: Bot, deps: Deps, job: _Job) -> tuple[float | None, datet
             deactivate=True,
         )
     except ChatMigrated as exc:
+        await _follow_migration(deps, job.chat_id, exc.new_chat_id)
         await _finish(
             deps,
             job.row_id,
@@ -328,6 +333,15 @@ async def _finish(
         )
         if deactivate and job is not None and job.recipient_id is not None:
             await set_active(session, job.recipient_id, False)
+        elif deactivate and job is not None:  # a bound group: unbind, tell its managers
+            await group_lost(session, job.chat_id, UnbindReason.FORBIDDEN)
+        await session.commit()
+
+
+async def _follow_migration(deps: Deps, old: str, new: int) -> None:
+    """A group became a supergroup: its binding and waiting notices move to the new id."""
+    async with deps.sessions() as session:
+        await follow_migration(session, old, new)
         await session.commit()
 
 

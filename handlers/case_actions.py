@@ -20,6 +20,7 @@ from handlers import case_commands, case_flow
 from handlers.cards import NO_PREVIEW, parse_callback, render_card, visible_length
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
+from handlers.group_notices import group_card
 from models import Member, utcnow
 from services import cases, workflow
 from services.i18n import translator
@@ -64,9 +65,10 @@ async def refresh(
                 await message.edit_reply_markup(reply_markup=None)
             return
         async with ctx.deps.sessions() as session:
-            # In a group the card serves everyone: a manager's buttons, each press re-checked.
-            viewer = member if message.chat.type == "private" else None
-            card = await render_card(session, case_id, viewer, settings, history=False)
+            if message.chat.type == "private":
+                card = await render_card(session, case_id, member, settings, history=False)
+            else:  # a group's card serves everyone: a manager's buttons, who moved it last
+                card = await group_card(session, case_id, settings)
         if card is None:
             if has_buttons:
                 await message.edit_reply_markup(reply_markup=None)

@@ -24,6 +24,8 @@ class Rendered:
     photo_file_ids: tuple[str, ...] = ()
     photo_bytes: bytes | None = None
     keyboard: InlineKeyboardMarkup | None = None
+    # Set: edit this earlier message of the chat (a group's case card) instead of sending.
+    edit_message_id: int | None = None
 
 
 Renderer = Callable[[AsyncSession, Outbox, Member | None, Settings], Awaitable[Rendered | None]]

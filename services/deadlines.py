@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, GridCell, Level, Member, Role, WaterSource
+from services.groups import queue_card_refresh
+from services.groups import queue_copies as group_copies
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Severity, Stage
@@ -212,6 +214,11 @@ async def escalate(
             },
             dedupe_key=f"escalated:{case.id}:{case.missed_deadlines}:{member.id}",
         )
+    await group_copies(session, "escalated", [target.id], case_id=case.id,
+                       payload={"case_id": case.id, "stage": missed_stage, "from_cell": cell.id,
+                                "to_cell": target.id, "level": case.escalation_level},
+                       dedupe=f"escalated:{case.id}:{case.missed_deadlines}")
+    await queue_card_refresh(session, case.id)
     report.escalations += 1
     if case.missed_deadlines == 2:
         await issue_order(session, settings, case, issuer=None, now=now)

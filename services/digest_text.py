@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Member, utcnow
 from services.deadline_batch import insert_notices, notice_row
 from services.digest import Digest, Figures, digest_for, digest_round, split_message, summaries_due
+from services.groups import queue_group_digests
 from services.i18n import Translator, translator
 from services.settings import Settings
 from services.workflow_rules import state_label
@@ -116,4 +117,6 @@ async def queue_digests(
                  for k in range(len(parts))]
     for start in range(0, len(rows), 1000):
         await insert_notices(session, rows[start:start + 1000])
+    if member_id is None:
+        await queue_group_digests(session, settings, now)
     return len(digests), len(summaries)

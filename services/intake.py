@@ -29,6 +29,7 @@ from models import (
     WaterSource,
     Zone,
 )
+from services import groups
 from services.drafts import (
     DraftError,
     PlaceSource,
@@ -254,7 +255,8 @@ async def submit_draft(
     chain = await cell_chain(session, cell_id)
     source = await session.get(WaterSource, source_id) if source_id else None
     notified_cell, members = await recipients(session, chain, category.emergency, source)
-    for member in members:
+    group_chats = await groups.bindings_for_cells(session, [c.id for c in chain])
+    for member in groups.private_recipients(members, group_chats, settings):
         await queue_notice(
             session,
             kind="case_new",
@@ -263,6 +265,7 @@ async def submit_draft(
             payload={"case_id": case.id},
             dedupe_key=f"case_new:{case.id}:{member.id}",
         )
+    await groups.queue_case_alert(session, case.id, group_chats)
     await discard_draft(session, draft)
     await session.flush()
     return IntakeResult(

@@ -35,6 +35,7 @@ from services.deadlines import (
     managers_at_or_above,
     source_leader,
 )
+from services.groups import queue_copies as group_copies
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Severity, Stage
@@ -71,6 +72,9 @@ async def _notify_order(
             payload={"order_id": order.id, "level": order.escalation_level},
             dedupe_key=f"order:{order.id}:{order.escalation_level}:{member.id}",
         )
+    await group_copies(session, "supervision_order", [target.id], case_id=case.id,
+                       payload={"order_id": order.id, "level": order.escalation_level},
+                       dedupe=f"order:{order.id}:{order.escalation_level}")
 
 
 async def issue_order(

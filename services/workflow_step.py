@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, CaseState, Member
 from services.cases import load_scope
+from services.groups import queue_card_refresh
 from services.notices import queue_notice
 from services.settings import Settings, Severity, Stage
 from services.workflow_rules import Action, Refusal, Scope, WorkflowRefused, refusal_for
@@ -162,6 +163,7 @@ async def begin(
 
 async def commit(step: Step) -> None:
     """The one commit point of a transition (lost races surface here or at an earlier flush)."""
+    await queue_card_refresh(step.session, step.case.id)  # group cards never go stale
     await step.session.flush()
     await step.session.commit()
 

@@ -1,0 +1,156 @@
+"""What a bound group is sent: the case card with a manager's buttons (photos without EXIF),
+the edit of that card after the case moves, and the managers' private word that their group
+is gone. Group text is in the configured default language."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
+
+from handlers.cards import EVENT_LABELS, NO_PREVIEW, render_card, visible_length
+from handlers.common import escape, level_name
+from handlers.render import Rendered, renderer
+from models import Case, CaseEvent, GridCell, GroupBinding, Member, Outbox, Photo, PhotoKind
+from services.cases import merged_case_ids
+from services.groups import ALERT_KIND, CARD_KIND, UNBOUND_KIND, card_message
+from services.i18n import N_, Translator, translator
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+UNBOUND_TEXT = {
+    "unbind": N_("The group chat “{title}” no longer serves {cell}: it was unbound with "
+                 "/unbind. Alerts come to you privately again."),
+    "removed": N_("I was removed from the group chat “{title}”, so it no longer serves {cell}. "
+                  "Alerts come to you privately. To bind a group again, create a group invite "
+                  "(gridpatrol invite --group --cell CODE)."),
+    "forbidden": N_("I may no longer post in the group chat “{title}” (Telegram refused), so it "
+                    "no longer serves {cell}. Alerts come to you privately. Check my rights "
+                    "in the group, then bind it again with a new group invite."),
+}
+
+
+async def group_photos(session: AsyncSession, case: Case, settings: Settings
+                       ) -> tuple[tuple[str, ...], bytes | None]:
+    """Report photos a group may see: Telegram's compressed photos (no EXIF survives them) by
+    file id; a picture sent as a file that kept EXIF only as its stamped display copy."""
+    ids = [case.id, *await merged_case_ids(session, case.id)]
+    photos = list(await session.scalars(
+        select(Photo).where(Photo.case_id.in_(ids), Photo.kind != PhotoKind.AFTER)
+        .order_by(Photo.id)))
+    clean = tuple(p.platform_file_id for p in photos if p.platform_file_id
+                  and p.exif_time is None and p.exif_lat is None and p.exif_lon is None)
+    if clean:
+        return clean[:10], None
+    for photo in photos:
+        if photo.display_path:
+            path = Path(settings.photos_dir) / photo.display_path
+            try:
+                return (), await asyncio.to_thread(path.read_bytes)
+            except OSError:
+                continue
+    return (), None
+
+
+@renderer(ALERT_KIND)
+async def render_group_case(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """The case card in a group: every member sees it, a press acts as the presser."""
+    case = await session.get(Case, int(row.payload["case_id"]))
+    if case is None:
+        return None
+    t = translator(settings.locale.default)
+    banner = t("📣 New case in your part of the grid.")
+    if row.payload.get("tag") == "rerouted":
+        banner = t("↪️ A case was rerouted to your part of the grid.")
+    card = await render_card(session, case.id, None, settings, banner=banner, history=False,
+                             language=settings.locale.default)
+    if card is None:
+        return None
+    file_ids, picture = await group_photos(session, case, settings)
+    return Rendered(text=card.text, photo_file_ids=file_ids, photo_bytes=picture,
+                    keyboard=card.keyboard)
+
+
+@renderer(CARD_KIND)
+async def render_group_card(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """The group's card as the case is now (who holds it, its state, its buttons), as an edit."""
+    message_id = await card_message(session, int(row.payload["card_row"]))
+    if message_id is None:
+        return None
+    card = await group_card(session, int(row.payload["case_id"]), settings)
+    if card is None:
+        return None
+    return Rendered(text=card.text, keyboard=card.keyboard, edit_message_id=message_id)
+
+
+async def group_card(session: AsyncSession, case_id: int, settings: Settings) -> Rendered | None:
+    """A group's card as the case is now: who moved it last on top, a manager's buttons."""
+    t = translator(settings.locale.default)
+    return await render_card(session, case_id, None, settings, history=False,
+                             banner=await _last_move(session, case_id, t),
+                             language=settings.locale.default)
+
+
+async def _last_move(session: AsyncSession, case_id: int, t: Translator) -> str | None:
+    """'Accepted by 王五' on top of an edited card: who moved the case last."""
+    row = (await session.execute(
+        select(CaseEvent.kind, Member.display_name)
+        .join(Member, Member.id == CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind != "reported")
+        .order_by(CaseEvent.id.desc()).limit(1))).first()
+    if row is None:
+        return None
+    kind, name = row
+    return t("👤 {what} by {name}", what=t(EVENT_LABELS.get(kind, kind)), name=escape(name))
+
+
+@renderer(UNBOUND_KIND)
+async def render_unbound(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    binding = await session.get(GroupBinding, int(row.payload["binding_id"]))
+    if binding is None:
+        return None
+    t = translator(member.language if member else settings.locale.default)
+    cell = await session.get(GridCell, binding.cell_id)
+    where = t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t)) \
+        if cell else "?"
+    text = UNBOUND_TEXT.get(str(row.payload.get("reason")), UNBOUND_TEXT["removed"])
+    return Rendered(text=t(text, title=escape(binding.title or binding.chat_id), cell=where))
+
+
+async def edit_card(bot: Bot, chat_id: str, rendered: Rendered) -> list[int]:
+    """The outbox's way of editing a posted card: text, else caption (a photo card), else only
+    the buttons; a card already current, or deleted by the group, needs nothing."""
+    message_id = rendered.edit_message_id
+    assert message_id is not None
+    text, markup = rendered.text, rendered.keyboard
+    try:
+        try:
+            await bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                        reply_markup=markup, link_preview_options=NO_PREVIEW)
+        except BadRequest as exc:
+            if "no text" not in str(exc).lower():
+                raise
+            if visible_length(text) <= MessageLimit.CAPTION_LENGTH:
+                await bot.edit_message_caption(chat_id, message_id, caption=text,
+                                               parse_mode=ParseMode.HTML, reply_markup=markup)
+            else:
+                await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+    except BadRequest as exc:
+        problem = str(exc).lower()
+        if "not modified" not in problem and "not found" not in problem:
+            raise
+        log.info("group card %s in %s: nothing to edit (%s)", message_id, chat_id, exc)
+    return [message_id]
