@@ -8,7 +8,7 @@ where the case is, and the message is refreshed to the current card.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Message, Update
@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers import case_commands, case_flow
+from handlers import case_commands, case_flow, pending
 from handlers.cards import NO_PREVIEW, parse_callback, render_card, visible_length
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
@@ -151,10 +151,10 @@ class FlowHandler(BaseHandler[Update, Ctx, None]):
     def __init__(
         self,
         callback: Callable[[Update, Ctx], Coroutine[Any, Any, None]],
-        user_data: Mapping[int, dict[Any, Any]],
+        bot_data: dict[Any, Any],
     ) -> None:
         super().__init__(callback)
-        self.user_data = user_data
+        self.bot_data = bot_data
 
     def check_update(self, update: object) -> bool:
         if not isinstance(update, Update) or update.effective_user is None:
@@ -162,8 +162,7 @@ class FlowHandler(BaseHandler[Update, Ctx, None]):
         message = update.message
         if message is None or message.chat.type != "private":
             return False
-        data = self.user_data.get(update.effective_user.id)
-        if not data or case_flow.FLOW_KEY not in data:
+        if pending.kind_for(self.bot_data, update.effective_user.id) != case_flow.KIND:
             return False
         if message.text and message.text.startswith("/"):
             command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
@@ -175,7 +174,8 @@ def register(app: GridApp) -> None:
     from handlers import case_notices  # noqa: F401  (registers the notice renderers)
 
     private = filters.ChatType.PRIVATE
-    app.add_handler(FlowHandler(case_flow.on_message, app.user_data))
+    pending.ensure_warm(app)
+    app.add_handler(FlowHandler(case_flow.on_message, app.bot_data))
     app.add_handler(CallbackQueryHandler(on_button, pattern=BUTTON_PATTERN))
     app.add_handler(CommandHandler("case", case_commands.case_command, filters=private))
     app.add_handler(CommandHandler("open", case_commands.open_command, filters=private))

@@ -1,28 +1,31 @@
 """The short conversations behind some buttons: a plan (four answers), a reason, a target cell
 or case, the after-photo (then an optional location), and a photo after "not fixed".
 
-The conversation lives in `user_data` (it is minutes long; a restart asks to press again), and
-the workflow re-checks rights and state when the last answer arrives.
+The conversation is a PendingAction row (handlers.pending), saved after every answer, so a
+restart between two answers loses nothing; the workflow re-checks rights and state when the
+last answer arrives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
+from handlers import pending
 from handlers.cards import NO_PREVIEW, render_card
 from handlers.common import escape, load_member
 from handlers.context import Ctx
-from models import Member, utcnow
+from models import Member, PendingAction, utcnow
 from services import cases, workflow
 from services.i18n import N_, Translator, translator
 from services.photos import PhotoRejected, ingest
 from services.workflow_rules import Action, Refusal, WorkflowRefused, parse_deadline
 
-FLOW_KEY = "case_flow"
+KIND = "case_flow"
 FLOW_TTL = timedelta(hours=1)
 
 STEPS: dict[Action, tuple[str, ...]] = {
@@ -86,7 +89,6 @@ class Flow:
     case_id: int
     number: str
     action: Action
-    started: datetime
     answers: dict[str, str] = field(default_factory=dict)
     photo_id: int | None = None
     location: tuple[float, float] | None = None
@@ -95,18 +97,53 @@ class Flow:
     def step(self) -> str | None:
         return next((s for s in STEPS[self.action] if s not in self.answers), None)
 
+    def data(self) -> dict[str, Any]:
+        """What the database keeps of the flow (JSON)."""
+        return {
+            "number": self.number,
+            "action": self.action.value,
+            "answers": dict(self.answers),
+            "photo_id": self.photo_id,
+            "location": list(self.location) if self.location else None,
+        }
 
-def _flow(ctx: Ctx) -> Flow | None:
-    user_data = ctx.user_data
-    flow = user_data.get(FLOW_KEY) if user_data is not None else None
-    if isinstance(flow, Flow) and utcnow() - flow.started < FLOW_TTL:
-        return flow
-    return None
+    @classmethod
+    def of(cls, row: PendingAction) -> Flow | None:
+        """The flow a PendingAction row holds, or None if the row is another conversation."""
+        data = row.data
+        if row.kind != KIND or row.case_id is None:
+            return None
+        try:
+            action = Action(data["action"])
+        except (KeyError, ValueError):
+            return None
+        where = data.get("location")
+        return cls(
+            row.case_id,
+            str(data.get("number", "")),
+            action,
+            {str(k): str(v) for k, v in dict(data.get("answers") or {}).items()},
+            data.get("photo_id"),
+            (float(where[0]), float(where[1])) if where else None,
+        )
 
 
-def _end(ctx: Ctx) -> None:
-    if ctx.user_data is not None:
-        ctx.user_data.pop(FLOW_KEY, None)
+async def _load(ctx: Ctx, member: Member) -> Flow | None:
+    row = await pending.load(ctx, member)
+    return Flow.of(row) if row is not None else None
+
+
+async def _begin(ctx: Ctx, member: Member, flow: Flow) -> None:
+    await pending.begin(ctx, member, KIND, ttl=FLOW_TTL, case_id=flow.case_id, step=flow.step,
+                        data=flow.data())
+
+
+async def _save(ctx: Ctx, member: Member, flow: Flow) -> None:
+    await pending.save(ctx, member, flow.step, flow.data())
+
+
+async def _end(ctx: Ctx, member: Member) -> None:
+    await pending.end(ctx, member)
 
 
 async def _send(ctx: Ctx, member: Member, text: str) -> None:
@@ -131,10 +168,10 @@ async def start(update: Update, ctx: Ctx, member: Member, case_id: int, action: 
     """Begin the conversation of a multi-step action in the presser's private chat."""
     async with ctx.deps.sessions() as session:
         case = await cases.get_case(session, case_id)
-    if case is None or ctx.user_data is None:
+    if case is None:
         return
-    flow = Flow(case_id, case.number, action, utcnow())
-    ctx.user_data[FLOW_KEY] = flow
+    flow = Flow(case_id, case.number, action)
+    await _begin(ctx, member, flow)
     await _prompt(ctx, member, flow, translator(member.language))
 
 
@@ -146,12 +183,12 @@ async def after_immediate(
     if action is Action.CONFIRM:
         await _send(ctx, member, t("Thank you for confirming that case {number} is fixed.",
                                    number=escape(outcome.number)))
-    elif action is Action.NOT_FIXED and ctx.user_data is not None:
+    elif action is Action.NOT_FIXED:
         await _send(ctx, member, t(
             "Case {number} is reopened and handed up one level of the grid.",
             number=escape(outcome.number)))
-        flow = Flow(outcome.case_id, outcome.number, Action.NOT_FIXED, utcnow())
-        ctx.user_data[FLOW_KEY] = flow
+        flow = Flow(outcome.case_id, outcome.number, Action.NOT_FIXED)
+        await _begin(ctx, member, flow)
         await _prompt(ctx, member, flow, t)
 
 
@@ -202,29 +239,31 @@ async def on_message(update: Update, ctx: Ctx) -> None:
     """One answer in a case conversation; the last one carries out the action."""
     message = update.message
     member = await load_member(update, ctx)
-    flow = _flow(ctx)
-    if message is None or member is None or flow is None or flow.step is None:
-        _end(ctx)
+    if message is None or member is None:
+        return
+    flow = await _load(ctx, member)
+    if flow is None or flow.step is None:
+        await _end(ctx, member)
         return
     t = translator(member.language)
     text = (message.text or "").strip()
     command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
     if command == "/cancel":
-        _end(ctx)
+        await _end(ctx, member)
         await _send(ctx, member, t("Stopped. Case {number} is unchanged.",
                                    number=escape(flow.number)))
         return
     step = flow.step
     if step in ("photo", "evidence"):
         if command == "/skip" and step == "evidence":
-            _end(ctx)
+            await _end(ctx, member)
             await _send(ctx, member, t("Thank you."))
             return
         if not await _take_photo(message, ctx, member, flow, t):
             return
         flow.answers[step] = "ok"
         if step == "evidence":
-            _end(ctx)
+            await _end(ctx, member)
             await _send(ctx, member, t("Thank you, the photo was added to case {number}.",
                                        number=escape(flow.number)))
             return
@@ -247,6 +286,7 @@ async def on_message(update: Update, ctx: Ctx) -> None:
             return
         flow.answers[step] = text
     if flow.step is not None:
+        await _save(ctx, member, flow)
         await _prompt(ctx, member, flow, t)
         return
     await _finish(ctx, member, flow, t)
@@ -294,11 +334,12 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
                 refused.reason, STEPS[flow.action][0]
             )
             flow.answers.pop(key, None)
+            await _save(ctx, member, flow)
             await _prompt(ctx, member, flow, t)
         else:
-            _end(ctx)
+            await _end(ctx, member)
         return
-    _end(ctx)
+    await _end(ctx, member)
     if card is not None:
         await ctx.bot.send_message(
             member.chat_id,

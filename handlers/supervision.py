@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import deadline_notices
+from handlers import deadline_notices, pending
 from handlers.common import escape, load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
 from models import Case, GridCell, Member, Role, utcnow
@@ -37,7 +37,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("bulletin", N_("Supervision bulletin: overdue cases and orders")),
 )
 EXTENSION_CHOICES_HOURS = (24, 72, 168)
-PENDING_KEY = "extension_request"
+PENDING_KIND = "extension"  # a PendingAction row: the reason is asked for next
 PENDING_TTL = timedelta(minutes=15)
 REASON_GROUP = -1  # before the report conversation, which sees the text only if we pass it
 BULLETIN_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.MANAGER})
@@ -92,8 +92,8 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         await query.answer()
         await _ask_how_long(update, ctx, target, t)
     elif action == "exl" and hours in EXTENSION_CHOICES_HOURS:
-        assert ctx.user_data is not None
-        ctx.user_data[PENDING_KEY] = (target, hours, utcnow())
+        await pending.begin(ctx, member, PENDING_KIND, ttl=PENDING_TTL, case_id=target,
+                            step="reason", data={"hours": hours})
         await query.answer()
         await reply(update, t("Why do you need more time? Send the reason in one message."))
     elif action in ACTIONS:
@@ -128,18 +128,17 @@ async def _ask_how_long(update: Update, ctx: Ctx, case_id: int, t: Translator) -
 
 async def on_reason(update: Update, ctx: Ctx) -> None:
     """The reason for an extension asked for just before; other text passes on untouched."""
-    pending = ctx.user_data.get(PENDING_KEY) if ctx.user_data is not None else None
-    message = update.effective_message
-    if pending is None or message is None or not message.text:
+    message, user = update.effective_message, update.effective_user
+    if message is None or not message.text or user is None:
         return
-    assert ctx.user_data is not None
-    del ctx.user_data[PENDING_KEY]
-    case_id, hours, asked_at = pending
-    if utcnow() - asked_at > PENDING_TTL:
+    if pending.kind_for(ctx.bot_data, user.id) != PENDING_KIND:
         return
-    member = await require_member(update, ctx)
-    if member is None:
-        raise ApplicationHandlerStop
+    asker = await load_member(update, ctx)
+    row = await pending.load(ctx, asker) if asker is not None else None
+    if asker is None or row is None or row.kind != PENDING_KIND or row.case_id is None:
+        return
+    await pending.end(ctx, asker)
+    case_id, hours, member = row.case_id, int(row.data.get("hours", 0)), asker
     t = tr(update, ctx, member)
     async with ctx.deps.sessions() as session:
         case = await session.get(Case, case_id)
@@ -208,6 +207,7 @@ ORDER_STATES = {
 
 
 def register(app: GridApp) -> None:
+    pending.ensure_warm(app)
     app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}"))
     app.add_handler(CommandHandler("bulletin", on_bulletin))
     app.add_handler(
