@@ -20,6 +20,8 @@ from models.base import utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
 from services.deadlines import SweepReport, sweep
 from services.digest_text import queue_digests
+from services.drafts import expire_drafts
+from services.pending import drop_lapsed
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,12 @@ DIGEST_GRACE_SECONDS = 3 * 3600  # a bot started at 08:30 still sends the 08:00 
 
 async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime) -> SweepReport:
     async with sessions() as session:
-        return await sweep(session, settings, now)
+        report = await sweep(session, settings, now)
+    async with sessions() as session:  # reports left untouched too long: dropped, with a word
+        report.drafts_expired = len(await expire_drafts(session, now, settings.cases.draft_ttl))
+        await drop_lapsed(session, now)
+        await session.commit()
+    return report
 
 
 async def run_digests(
@@ -108,7 +115,8 @@ def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
     print(f"sweep at {now.isoformat()}: examined {report.examined}, reminders "
           f"{report.reminders}, escalations {report.escalations}, orders issued "
           f"{report.orders_issued}, orders escalated {report.orders_escalated}, orders resolved "
-          f"{report.orders_resolved}, conflicts {report.conflicts}")
+          f"{report.orders_resolved}, conflicts {report.conflicts}, drafts expired "
+          f"{report.drafts_expired}")
     return 0
 
 

@@ -90,6 +90,7 @@ class SweepReport:
     orders_escalated: int = 0
     orders_resolved: int = 0
     conflicts: int = 0
+    drafts_expired: int = 0  # reports in progress dropped after cases.draft_ttl (bot.deadline_jobs)
 
 
 async def cell_managers(session: AsyncSession, cell_id: int) -> list[Member]:
