@@ -19,8 +19,10 @@ from handlers.common import escape, level_name
 from handlers.render import Rendered, renderer
 from models import Case, CaseEvent, GridCell, GroupBinding, Member, Outbox, Photo, PhotoKind
 from services.cases import merged_case_ids
-from services.groups import ALERT_KIND, CARD_KIND, UNBOUND_KIND, card_message
+from services.groups import ALERT_KIND, CARD_KIND, UNBOUND_KIND, card_messages
 from services.i18n import N_, Translator, translator
+from services.photo_render import render_display_copy_async
+from services.photos import PhotoRejected
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,26 +39,28 @@ UNBOUND_TEXT = {
 }
 
 
-async def group_photos(session: AsyncSession, case: Case, settings: Settings
-                       ) -> tuple[tuple[str, ...], bytes | None]:
+async def group_photos(session: AsyncSession, case: Case, settings: Settings, *,
+                       copy: bool = True) -> tuple[tuple[str, ...], bytes | None]:
     """Report photos a group may see: Telegram's compressed photos (no EXIF survives them) by
-    file id; a picture sent as a file that kept EXIF only as its stamped display copy."""
+    file id; a picture sent as a file that kept EXIF only as a fresh display copy (re-encoded,
+    so no EXIF), one per card."""
     ids = [case.id, *await merged_case_ids(session, case.id)]
     photos = list(await session.scalars(
         select(Photo).where(Photo.case_id.in_(ids), Photo.kind != PhotoKind.AFTER)
         .order_by(Photo.id)))
-    clean = tuple(p.platform_file_id for p in photos if p.platform_file_id
-                  and p.exif_time is None and p.exif_lat is None and p.exif_lon is None)
-    if clean:
-        return clean[:10], None
-    for photo in photos:
-        if photo.display_path:
-            path = Path(settings.photos_dir) / photo.display_path
-            try:
-                return (), await asyncio.to_thread(path.read_bytes)
-            except OSError:
-                continue
-    return (), None
+    kept_exif = [p for p in photos
+                 if p.exif_time is not None or p.exif_lat is not None or p.exif_lon is not None]
+    clean = tuple(p.platform_file_id for p in photos if p.platform_file_id and p not in kept_exif)
+    picture: bytes | None = b"" if kept_exif and not copy else None
+    for photo in kept_exif[: 1 if copy else 0]:
+        path = Path(settings.photos_dir) / photo.stored_path
+        try:
+            original = await asyncio.to_thread(path.read_bytes)
+            picture = await render_display_copy_async(
+                original, [case.number], settings.photos.display_max_side, limits=settings.photos)
+        except (OSError, ValueError, PhotoRejected):
+            log.warning("case %s: no display copy of photo %s", case.id, photo.id, exc_info=True)
+    return clean[: 9 if picture is not None else 10], picture
 
 
 @renderer(ALERT_KIND)
@@ -85,13 +89,15 @@ async def render_group_card(
     session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
 ) -> Rendered | None:
     """The group's card as the case is now (who holds it, its state, its buttons), as an edit."""
-    message_id = await card_message(session, int(row.payload["card_row"]))
-    if message_id is None:
+    posted = await card_messages(session, int(row.payload["card_row"]))
+    case = await session.get(Case, int(row.payload["case_id"]))
+    card = await group_card(session, case.id, settings) if case is not None else None
+    if not posted or case is None or card is None:
         return None
-    card = await group_card(session, int(row.payload["case_id"]), settings)
-    if card is None:
-        return None
-    return Rendered(text=card.text, keyboard=card.keyboard, edit_message_id=message_id)
+    # One message with a picture was a photo carrying the card as its caption (see bot.outbox).
+    caption = len(posted) == 1 and any(await group_photos(session, case, settings, copy=False))
+    return Rendered(text=card.text, keyboard=card.keyboard, edit_message_id=posted[-1],
+                    edit_caption=caption)
 
 
 async def group_card(session: AsyncSession, case_id: int, settings: Settings) -> Rendered | None:
@@ -137,17 +143,14 @@ async def edit_card(bot: Bot, chat_id: str, rendered: Rendered) -> list[int]:
     assert message_id is not None
     text, markup = rendered.text, rendered.keyboard
     try:
-        try:
+        if not rendered.edit_caption:
             await bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
                                         reply_markup=markup, link_preview_options=NO_PREVIEW)
-        except BadRequest as exc:
-            if "no text" not in str(exc).lower():
-                raise
-            if visible_length(text) <= MessageLimit.CAPTION_LENGTH:
-                await bot.edit_message_caption(chat_id, message_id, caption=text,
-                                               parse_mode=ParseMode.HTML, reply_markup=markup)
-            else:
-                await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+        elif visible_length(text) <= MessageLimit.CAPTION_LENGTH:
+            await bot.edit_message_caption(chat_id, message_id, caption=text,
+                                           parse_mode=ParseMode.HTML, reply_markup=markup)
+        else:
+            await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
     except BadRequest as exc:
         problem = str(exc).lower()
         if "not modified" not in problem and "not found" not in problem:

@@ -111,8 +111,9 @@ async def on_bind(update: Update, ctx: Ctx) -> None:
                                      title=chat.title or "", by=member)
             await session.commit()
         except BindError as refused:
+            said = t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t))
             await session.rollback()
-            await reply(update, t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t)))
+            await reply(update, said)
             return
     await reply(update, bound_text(bound.cell, mode_of(bound.binding, settings), t))
 
@@ -128,8 +129,9 @@ async def on_unbind(update: Update, ctx: Ctx) -> None:
             cell = await unbind_group(session, chat.id, member)
             await session.commit()
         except BindError as refused:
+            said = t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t))
             await session.rollback()
-            await reply(update, t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t)))
+            await reply(update, said)
             return
     await reply(update, t("This group no longer serves {cell}. I will post nothing more here.",
                           cell=cell_name(cell, t)))

@@ -26,6 +26,7 @@ class Rendered:
     keyboard: InlineKeyboardMarkup | None = None
     # Set: edit this earlier message of the chat (a group's case card) instead of sending.
     edit_message_id: int | None = None
+    edit_caption: bool = False  # that message is a photo whose caption is the text
 
 
 Renderer = Callable[[AsyncSession, Outbox, Member | None, Settings], Awaitable[Rendered | None]]

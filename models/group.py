@@ -22,7 +22,7 @@ class GroupBinding(Base):
     title: Mapped[str] = mapped_column(String(256), default="")
     bound_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     bound_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # False after /unbind, removal, or a post Telegram refused (403); the row is kept for the record.
+    # False after /unbind, removal, or a post Telegram refused (403); the row stays on record.
     active: Mapped[bool] = mapped_column(default=True)
     # "also" or "instead" of the managers' private chats; None follows [groups] alerts.
     mode: Mapped[str | None] = mapped_column(String(16))

@@ -356,11 +356,11 @@ async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
     return queued
 
 
-async def card_message(session: AsyncSession, row_id: int) -> int | None:
-    """The message id that carries the text and buttons of a posted card (its last message)."""
+async def card_messages(session: AsyncSession, row_id: int) -> list[int]:
+    """The messages of a posted card; the last carries its text and buttons."""
     row = await session.get(Outbox, row_id)
     ids = (row.result or {}).get("message_ids") if row is not None else None
-    return int(ids[-1]) if ids else None
+    return [int(i) for i in ids or []]
 
 
 async def queue_group_digests(session: AsyncSession, settings: Settings, now: datetime) -> int:
