@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.common import (
@@ -17,6 +18,7 @@ from handlers.common import (
     role_name,
 )
 from handlers.context import Ctx, GridApp
+from handlers.report_views import main_keyboard
 from models import GridCell, Member, Role
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.members import (
@@ -159,7 +161,14 @@ async def start(update: Update, ctx: Ctx) -> None:
             role=role_name(member.role, t),
             cell=cell_label(cell, t),
         )
-    await reply(update, text)
+    await _welcome(update, text, t)
+
+
+async def _welcome(update: Update, text: str, t: Translator) -> None:
+    """The welcome, with the persistent report button under the text field from now on."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=main_keyboard(t))
 
 
 async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
@@ -197,7 +206,7 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
         text += "\n" + t(
             "You are the linked leader of {source}.", source=escape(redeemed.source.name)
         )
-    await reply(update, text + "\n\n" + help_text(member, t))
+    await _welcome(update, text + "\n\n" + help_text(member, t), t)
 
 
 async def help_command(update: Update, ctx: Ctx) -> None:
