@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_settings, parse_duration
 from bot.deadline_jobs import add_commands as add_deadline_commands
+from bot.outbox_cli import add_commands as add_outbox_commands
 from bot.ledger_cli import add_commands as add_ledger_commands
 from models import GridCell
 from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
@@ -61,6 +62,8 @@ commands:
   gridpatrol sweep --now              remind, escalate, issue supervision orders for what is due
   gridpatrol digest --now [--member ID]
                                       queue the daily digests (and fortnightly summaries)
+  gridpatrol outbox status            notices by state; the uncertain and failed ones
+  gridpatrol outbox retry ID          send an uncertain or failed notice again
   gridpatrol ledger export [--cell CODE] [--all] [--lang zh_CN|en] [-o FILE]
                                       write the ledger (台账) of a cell as an .xlsx
 
@@ -483,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then run on Telegram with a token or in the sandbox without one",
     )
     add_deadline_commands(add)
+    add_outbox_commands(add)
     add_ledger_commands(add)
     return parser
 

@@ -1,0 +1,307 @@
+"""One claimed notice: render it, send its steps (each on a paced slot), record the outcome.
+
+Every outcome is written in its own short transaction right after the answer, so a crash leaves
+at most the one notice in flight as `sending` (it becomes `uncertain` at restart).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import random
+import re
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+from telegram import Bot, InputMediaPhoto, Message
+from telegram.constants import MediaGroupLimit, MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.outbox_redirect import redirect_notice
+from bot.pacing import Pacer
+from handlers.context import Deps
+from handlers.group_notices import edit_card
+from handlers.render import RENDERERS, Rendered
+from models import Member, Outbox, OutboxState, utcnow
+from services.groups import UnbindReason, follow_migration, group_lost
+from services.members import set_active
+
+log = logging.getLogger("bot.outbox")
+
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_MAX = timedelta(hours=1)
+JITTER = 0.25  # up to a quarter more, so retries of a burst do not come back as a burst
+_TAG = re.compile(r"<[^>]+>")
+# Failures that happen before the request leaves this machine: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+Step = Callable[[], Awaitable[list[int]]]
+
+
+@dataclass
+class Job:
+    """One claimed row, rendered and ready to go out (no session attached)."""
+
+    row_id: int
+    chat_id: str
+    recipient_id: int | None
+    attempts: int
+    rendered: Rendered
+    done: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int in PTB 22 and a timedelta with PTB_TIMEDELTA=1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s ... at most an hour, each up to a quarter longer at random."""
+    delay: timedelta = BACKOFF_BASE * 2 ** min(max(attempts - 1, 0), 20)
+    return min(delay, BACKOFF_MAX) * (1 + random.random() * JITTER)
+
+
+def visible_length(text: str) -> int:
+    """Length as Telegram counts it: after HTML parsing, in UTF-16 code units."""
+    plain = html.unescape(_TAG.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def maybe_delivered(exc: NetworkError) -> bool:
+    """A timeout or a dropped connection after the request went out may have been delivered;
+    a refused connection, a pool timeout or an HTTP 5xx answer was not."""
+    cause: BaseException | None = exc.__cause__
+    if isinstance(cause, _NOT_SENT):
+        return False
+    if isinstance(exc, TimedOut):
+        return True
+    return cause is not None  # PTB raises NetworkError without a cause for 5xx answers
+
+
+async def prepare(deps: Deps, row_id: int) -> Job | None:
+    """Load and render in one short session; None when the row was settled here instead."""
+    async with deps.sessions() as session:
+        row = await session.get(Outbox, row_id)
+        if row is None:
+            return None
+        member = await session.get(Member, row.recipient_id) if row.recipient_id else None
+        renderer = RENDERERS.get(row.kind)
+        problem: str | None = None
+        rendered: Rendered | None = None
+        if renderer is None:
+            problem = f"no renderer registered for notice kind {row.kind!r}"
+        elif member is not None and not member.active:
+            problem = "recipient is inactive (blocked the bot)"
+            await redirect_notice(session, row, member)
+            await session.commit()
+        else:
+            try:
+                rendered = await renderer(session, row, member, deps.settings)
+            except Exception as exc:  # a renderer bug must not stop the other notices
+                log.exception("outbox %s: renderer for %r failed", row_id, row.kind)
+                problem = f"renderer failed: {exc!r}"
+        progress = dict(row.result or {})
+        chat_id, recipient_id, attempts = row.chat_id, row.recipient_id, row.attempts
+    if problem is not None:
+        if renderer is None:
+            log.error("outbox %s: %s", row_id, problem)
+        await finish(deps, row_id, state=OutboxState.FAILED, last_error=problem)
+        return None
+    if rendered is None:
+        await finish(
+            deps, row_id, state=OutboxState.SENT, sent_at=utcnow(), result={"dropped": True}
+        )
+        return None
+    return Job(
+        row_id=row_id,
+        chat_id=chat_id,
+        recipient_id=recipient_id,
+        attempts=attempts,
+        rendered=rendered,
+        done=int(progress.get("done", 0)),
+        message_ids=list(progress.get("message_ids", [])),
+    )
+
+
+def steps(bot: Bot, chat_id: str, rendered: Rendered) -> list[Step]:
+    """The calls one notice takes: photos (an album, or one photo carrying the text as its
+    caption when it fits), then the text with its buttons. Each call is one paced message."""
+    if rendered.edit_message_id is not None:  # a group's case card brought up to date
+        return [lambda: edit_card(bot, chat_id, rendered)]
+    photos: list[str | bytes] = [*rendered.photo_file_ids]
+    if rendered.photo_bytes is not None:
+        photos.append(rendered.photo_bytes)
+    text, keyboard = rendered.text, rendered.keyboard
+
+    def photo_step(photo: str | bytes, with_text: bool = False) -> Step:
+        if with_text:
+            return lambda: _ids(
+                bot.send_photo(
+                    chat_id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
+            )
+        return lambda: _ids(bot.send_photo(chat_id, photo))
+
+    def album_step(chunk: list[str | bytes]) -> Step:
+        return lambda: _album(bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in chunk]))
+
+    if len(photos) == 1 and text and visible_length(text) <= MessageLimit.CAPTION_LENGTH:
+        return [photo_step(photos[0], with_text=True)]
+    result: list[Step] = []
+    size = int(MediaGroupLimit.MAX_MEDIA_LENGTH)
+    for start in range(0, len(photos), size):
+        chunk = photos[start : start + size]
+        result.append(photo_step(chunk[0]) if len(chunk) == 1 else album_step(chunk))
+    if text:
+        result.append(
+            lambda: _ids(
+                bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            )
+        )
+    return result
+
+
+async def _ids(call: Awaitable[Message]) -> list[int]:
+    return [(await call).message_id]
+
+
+async def _album(call: Awaitable[tuple[Message, ...]]) -> list[int]:
+    return [message.message_id for message in await call]
+
+
+async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job) -> None:
+    """Send what is left of one notice, each call on a paced slot, and record the outcome."""
+    calls = steps(bot, job.chat_id, job.rendered)
+    try:
+        for index, step in enumerate(calls[job.done :], start=job.done):
+            await pacer.acquire(job.chat_id)
+            job.message_ids.extend(await step())
+            job.done += 1
+            if index + 1 < len(calls):  # more to come: a retry must skip what went out
+                await finish(deps, job.row_id, job=job)
+    except RetryAfter as exc:
+        wait = retry_seconds(exc)
+        pacer.hold(wait)  # Telegram's flood wait is for the whole bot
+        log.warning("outbox %s: flood control, retry in %.0f s", job.row_id, wait)
+        await finish(
+            deps,
+            job.row_id,
+            job=job,
+            state=OutboxState.PENDING,
+            attempts=Outbox.attempts - 1,  # our pacing's miss, not the notice's
+            next_attempt_at=utcnow() + timedelta(seconds=wait),
+            last_error=str(exc),
+        )
+    except ChatMigrated as exc:
+        async with deps.sessions() as session:  # a group became a supergroup: follow it
+            await follow_migration(session, job.chat_id, exc.new_chat_id)
+            await session.commit()
+        await finish(
+            deps,
+            job.row_id,
+            job=job,
+            state=OutboxState.PENDING,
+            attempts=Outbox.attempts - 1,
+            chat_id=str(exc.new_chat_id),
+            last_error=str(exc),
+        )
+    except BadRequest as exc:
+        log.error(
+            "outbox %s: Telegram refused the notice (a bug in its renderer): %s", job.row_id, exc
+        )
+        await finish(
+            deps, job.row_id, job=job, state=OutboxState.FAILED, last_error=f"bad request: {exc}"
+        )
+    except Forbidden as exc:
+        log.info("outbox %s: recipient blocked the bot: %s", job.row_id, exc)
+        await forbidden(deps, job, str(exc))
+    except NetworkError as exc:  # TimedOut included
+        if maybe_delivered(exc):
+            log.warning("outbox %s: %s; it may have arrived, not resending", job.row_id, exc)
+            await finish(
+                deps, job.row_id, job=job, state=OutboxState.UNCERTAIN,
+                last_error=f"timed out: {exc}" if isinstance(exc, TimedOut) else f"lost: {exc}",
+            )
+        else:
+            await retry_or_fail(deps, job, str(exc))
+    except TelegramError as exc:
+        await retry_or_fail(deps, job, str(exc))
+    else:
+        await finish(
+            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None
+        )
+
+
+async def forbidden(deps: Deps, job: Job, error: str) -> None:
+    """403: the member blocked the bot (fail the notice, mark them inactive, queue it for their
+    stand-ins), or the bot may no longer post in a bound group (unbind it, tell its managers);
+    all in one transaction."""
+    async with deps.sessions() as session:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id == job.row_id)
+            .values(
+                state=OutboxState.FAILED,
+                last_error=f"forbidden: {error}",
+                result={"done": job.done, "message_ids": job.message_ids},
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if job.recipient_id is not None:
+            await set_active(session, job.recipient_id, False)
+            row = await session.get(Outbox, job.row_id)
+            member = await session.get(Member, job.recipient_id)
+            if row is not None and member is not None:
+                await redirect_notice(session, row, member)
+        else:
+            await group_lost(session, job.chat_id, UnbindReason.FORBIDDEN)
+        await session.commit()
+
+
+async def retry_or_fail(deps: Deps, job: Job, error: str) -> None:
+    """Back off and retry, or give up after max_attempts."""
+    if job.attempts >= deps.settings.outbox.max_attempts:
+        log.error("outbox %s: giving up after %d attempts: %s", job.row_id, job.attempts, error)
+        await finish(deps, job.row_id, job=job, state=OutboxState.FAILED, last_error=error)
+        return
+    log.warning("outbox %s: attempt %d failed, retrying: %s", job.row_id, job.attempts, error)
+    await finish(
+        deps,
+        job.row_id,
+        job=job,
+        state=OutboxState.PENDING,
+        next_attempt_at=utcnow() + backoff(job.attempts),
+        last_error=error,
+    )
+
+
+async def finish(deps: Deps, row_id: int, *, job: Job | None = None, **values: Any) -> None:
+    """Record an outcome in its own session (progress kept, so a retry skips what went out)."""
+    if job is not None:
+        values.setdefault("result", {"done": job.done, "message_ids": job.message_ids})
+    async with deps.sessions() as session:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        await session.commit()
