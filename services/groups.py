@@ -285,6 +285,15 @@ async def queue_case_alert(
     return len(bindings)
 
 
+async def alert_new_groups(session: AsyncSession, case: Case, tag: str) -> int:
+    """A case that moved (rerouted, dispatched down) is posted in the groups along its new
+    chain that have not had its card yet."""
+    had = set(await session.scalars(
+        select(Outbox.chat_id).where(Outbox.case_id == case.id, Outbox.kind == ALERT_KIND)))
+    fresh = [b for b in await case_groups(session, case) if b.chat_id not in had]
+    return await queue_case_alert(session, case.id, fresh, tag=tag)
+
+
 async def queue_copies(
     session: AsyncSession,
     kind: str,

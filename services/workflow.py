@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
 from services.cases import cell_chain, managers_of, nearest_managers, reporters
+from services.groups import alert_new_groups
 from services.photos import PhotoFacts
 from services.routing import distance_m
 from services.settings import Settings, Stage
+from services.supervision import resolve_orders_for_case
 from services.workflow_exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
 from services.workflow_rules import Action, Refusal, WorkflowRefused
 from services.workflow_step import (
@@ -119,6 +121,7 @@ async def dispatch(
     step.enter_stage(Stage.PLAN)
     step.event("dispatched", **details)
     await step.notify("case_dispatched", targets)
+    await alert_new_groups(session, case, "dispatched")
     await commit(step)
     return step.outcome("dispatched")
 
@@ -283,6 +286,7 @@ async def close(
     step.case.closed_at = now
     step.enter_stage(None)
     step.event("closed")
+    await resolve_orders_for_case(session, step.case, now)  # a closed case is chased no more
     await step.notify("case_closed", await reporters(session, case_id))
     await commit(step)
     return step.outcome("closed")

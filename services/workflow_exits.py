@@ -16,8 +16,10 @@ from services.cases import (
     reporter_ids,
     reporters,
 )
+from services.groups import alert_new_groups
 from services.photos import PhotoFacts
 from services.settings import Settings, Stage
+from services.supervision import resolve_orders_for_case
 from services.workflow_rules import Action, Refusal, WorkflowRefused
 from services.workflow_step import Outcome, Step, commit, refuse, required, run, transition
 
@@ -38,6 +40,7 @@ async def reject(
     step.case.closed_at = now
     step.enter_stage(None)
     step.event("rejected", reason=why)
+    await resolve_orders_for_case(session, step.case, now)
     await step.notify("case_rejected", await reporters(session, case_id), reason=why)
     await commit(step)
     return step.outcome("rejected")
@@ -71,6 +74,7 @@ async def reroute(
     step.event("rerouted", from_cell_id=old, to_cell_id=cell.id, to_cell=cell.name, reason=why)
     targets = await nearest_managers(session, cell.id)
     await step.notify("case_new", targets, rerouted=True, reason=why)
+    await alert_new_groups(session, case, "rerouted")
     await commit(step)
     return step.outcome("rerouted")
 
@@ -107,6 +111,7 @@ async def merge(
     case.closed_at = now
     step.enter_stage(None)
     step.event("merged", into_id=target.id, into=target.number)
+    await resolve_orders_for_case(session, case, now)  # the case it joined carries the chase
     session.add(
         CaseEvent(
             case_id=target.id,

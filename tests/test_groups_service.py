@@ -1,0 +1,270 @@
+"""Group bindings in the services, on SQLite and PostgreSQL: what a bound group is sent when a
+case escalates, an order is issued or the digest goes out; "instead" mode; who may unbind;
+a migrated group taking its waiting notices along; every group notice renders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from handlers import (
+    deadline_notices,  # noqa: F401
+    group_notices,  # noqa: F401  (registers the group renderers)
+)
+from handlers.render import RENDERERS
+from models import Case, GroupBinding, Member, Outbox, OutboxState, Role
+from models.db import SessionFactory, make_engine, make_session_factory
+from services.deadlines import sweep
+from services.digest_text import queue_digests
+from services.groups import (
+    BindError,
+    BindProblem,
+    UnbindReason,
+    bind_group,
+    follow_migration,
+    group_lost,
+    private_recipients,
+    queue_card_refresh,
+    unbind_group,
+)
+from services.members import create_invite
+from services.settings import GroupAlerts, Settings, Stage
+from tests.test_deadlines_world import (
+    NOW,
+    World,
+    at,
+    build_world,
+    member,
+    new_case,
+    seconds_settings,
+)
+
+GROUP = "-1001234567890"
+
+
+@pytest.fixture
+def fast(db_url: str, tmp_path: Path) -> Settings:
+    return seconds_settings(db_url, tmp_path, seconds=100)
+
+
+@pytest.fixture
+async def sessions(fast: Settings) -> AsyncIterator[SessionFactory]:
+    engine = make_engine(fast.database.url)
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def world(sessions: SessionFactory) -> World:
+    async with sessions() as session:
+        return await build_world(session)
+
+
+async def bind(sessions: SessionFactory, world: World, cell_code: str, chat: str = GROUP,
+               mode: str | None = None) -> int:
+    async with sessions() as session:
+        invite = await create_invite(session, "volunteer", cell_code, for_group=True, now=NOW)
+        bound = await bind_group(session, invite.code, chat_id=chat, title="Patrol", by=None,
+                                 now=NOW)
+        bound.binding.mode = mode
+        await session.commit()
+        return bound.binding.id
+
+
+async def to_group(sessions: SessionFactory, kind: str, chat: str = GROUP) -> list[Outbox]:
+    async with sessions() as session:
+        return list(await session.scalars(
+            select(Outbox).where(Outbox.kind == kind, Outbox.chat_id == chat)
+            .order_by(Outbox.id)))
+
+
+async def render(sessions: SessionFactory, settings: Settings, row: Outbox) -> str:
+    async with sessions() as session:
+        loaded = await session.get(Outbox, row.id)
+        assert loaded is not None
+        rendered = await RENDERERS[loaded.kind](session, loaded, None, settings)
+    assert rendered is not None
+    return rendered.text
+
+
+async def test_escalations_and_orders_reaching_the_cell_are_posted_in_its_group(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.county.code)
+    async with sessions() as session:
+        case = new_case(world, world.village, stage=Stage.ACCEPT, settings=fast)
+        session.add(case)
+        await session.commit()
+    async with sessions() as session:
+        await sweep(session, fast, at(100))  # to the township: not the county's group yet
+    assert await to_group(sessions, "escalated") == []
+    async with sessions() as session:
+        await sweep(session, fast, at(200))  # to the county: its group hears, and of the order
+    escalated = await to_group(sessions, "escalated")
+    assert len(escalated) == 1 and escalated[0].recipient_id is None
+    assert "Wuxing" in await render(sessions, fast, escalated[0])
+    orders = await to_group(sessions, "supervision_order")
+    assert len(orders) == 1
+    assert "督办单" in await render(sessions, fast, orders[0])  # groups read the default, zh_CN
+    async with sessions() as session:  # a second sweep at the same moment adds nothing
+        await sweep(session, fast, at(200))
+    assert len(await to_group(sessions, "escalated")) == 1
+
+
+async def test_the_group_gets_its_cells_digest_once_a_day(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.township.code)
+    async with sessions() as session:
+        session.add(new_case(world, world.village, now=NOW - timedelta(hours=2)))
+        session.add(new_case(world, world.village3, now=NOW - timedelta(hours=2)))  # elsewhere
+        await session.commit()
+    for _ in range(2):
+        async with sessions() as session:
+            await queue_digests(session, fast, NOW)
+            await session.commit()
+    digests = await to_group(sessions, "digest")
+    assert len(digests) == 1
+    text = await render(sessions, fast, digests[0])
+    assert "Miaoxi" in text and "新增（24小时）：1 ·" in text
+
+
+async def test_instead_mode_spares_the_bound_cells_managers_only(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.township.code, mode="instead")
+    async with sessions() as session:
+        bindings = list(await session.scalars(select(GroupBinding)))
+        people = [await session.get(Member, m.id) for m in
+                  (world.village_manager, world.township_manager, world.leader)]
+    kept = private_recipients([p for p in people if p is not None], bindings, fast)
+    assert [m.id for m in kept] == [world.village_manager.id, world.leader.id]
+    bindings[0].mode = None  # the config's "also"
+    assert fast.groups.alerts is GroupAlerts.ALSO
+    assert len(private_recipients([p for p in people if p is not None], bindings, fast)) == 3
+
+
+async def test_only_a_manager_of_the_cell_or_above_or_an_admin_may_unbind(
+    sessions: SessionFactory, world: World
+) -> None:
+    await bind(sessions, world, world.township.code)
+    async with sessions() as session:
+        admin = member("Admin", Role.ADMIN, None)
+        session.add(admin)
+        await session.commit()
+    refused = (world.village_manager, world.volunteer, world.supervisor)
+    for who in refused:
+        async with sessions() as session:
+            with pytest.raises(BindError) as caught:
+                await unbind_group(session, GROUP, await session.get(Member, who.id))
+            assert caught.value.problem is BindProblem.NOT_ALLOWED
+    for who in (world.county_manager, admin):
+        async with sessions() as session:
+            cell = await unbind_group(session, GROUP, await session.get(Member, who.id))
+            assert cell.id == world.township.id
+            await session.rollback()
+    async with sessions() as session:
+        await unbind_group(session, GROUP, await session.get(Member, world.township_manager.id))
+        await session.commit()
+    told = await to_group(sessions, "group_unbound", world.township_manager.chat_id)
+    assert told == []  # the one who unbound it knows
+
+
+async def test_a_lost_group_tells_the_managers_and_can_be_bound_again(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    binding_id = await bind(sessions, world, world.township.code)
+    async with sessions() as session:
+        lost = await group_lost(session, GROUP, UnbindReason.FORBIDDEN)
+        await session.commit()
+        assert lost is not None and lost.id == binding_id
+    async with sessions() as session:
+        assert await group_lost(session, GROUP, UnbindReason.REMOVED) is None  # once
+    told = await to_group(sessions, "group_unbound", world.township_manager.chat_id)
+    assert len(told) == 1
+    async with sessions() as session:
+        manager = await session.get(Member, world.township_manager.id)
+        row = await session.get(Outbox, told[0].id)
+        assert row is not None
+        rendered = await RENDERERS[row.kind](session, row, manager, fast)
+    assert rendered is not None and "may no longer post" in rendered.text
+    assert "Miaoxi" in rendered.text
+    # The same chat bound again, to another cell: the old row makes way.
+    await bind(sessions, world, world.township2.code)
+    async with sessions() as session:
+        rows = list(await session.scalars(select(GroupBinding)))
+    assert [(r.cell_id, r.active) for r in rows] == [(world.township2.id, True)]
+
+
+async def test_bind_refuses_an_expired_invite_and_a_second_cell_for_one_group(
+    sessions: SessionFactory, world: World
+) -> None:
+    async with sessions() as session:
+        old = await create_invite(session, "volunteer", world.village.code, for_group=True,
+                                  expires=timedelta(minutes=5), now=NOW - timedelta(hours=1))
+        await session.commit()
+        with pytest.raises(BindError) as caught:
+            await bind_group(session, old.code, chat_id=GROUP, title="", by=None, now=NOW)
+        assert caught.value.problem is BindProblem.EXPIRED
+    await bind(sessions, world, world.township.code)
+    async with sessions() as session:
+        other = await create_invite(session, "volunteer", world.village.code, for_group=True,
+                                    now=NOW)
+        with pytest.raises(BindError) as caught:
+            await bind_group(session, other.code, chat_id=GROUP, title="", by=None, now=NOW)
+        assert caught.value.problem is BindProblem.CHAT_TAKEN
+        assert caught.value.cell is not None and caught.value.cell.id == world.township.id
+
+
+async def test_a_migrated_group_takes_its_binding_and_waiting_notices_along(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.township.code, chat="-4001")
+    async with sessions() as session:
+        case = new_case(world, world.village)
+        session.add(case)
+        await session.flush()
+        session.add(Outbox(kind="group_case", chat_id="-4001", case_id=case.id,
+                           payload={"case_id": case.id}))
+        await session.commit()
+    for _ in range(2):  # the old group and the new supergroup both announce it
+        async with sessions() as session:
+            await follow_migration(session, "-4001", "-1009")
+            await session.commit()
+    async with sessions() as session:
+        binding = await session.scalar(select(GroupBinding))
+        assert binding is not None and binding.chat_id == "-1009" and binding.active
+    moved = await to_group(sessions, "group_case", "-1009")
+    assert len(moved) == 1 and moved[0].state == OutboxState.PENDING
+    assert "你所辖网格有新案件" in await render(sessions, fast, moved[0])
+
+
+async def test_a_case_that_moves_queues_one_edit_per_group_that_shows_it(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.township.code)
+    async with sessions() as session:
+        case = new_case(world, world.village)
+        session.add(case)
+        await session.flush()
+        assert await queue_card_refresh(session, case.id) == 0  # not posted: nothing to edit
+        session.add(Outbox(kind="group_case", chat_id=GROUP, case_id=case.id,
+                           payload={"case_id": case.id}, state=OutboxState.SENT,
+                           result={"done": 1, "message_ids": [41, 42]}))
+        await session.flush()
+        assert await queue_card_refresh(session, case.id) == 1
+        assert await queue_card_refresh(session, case.id) == 0  # one waiting edit is enough
+        await session.commit()
+        case_id = case.id
+    edits = await to_group(sessions, "group_card")
+    assert len(edits) == 1
+    async with sessions() as session:
+        row = await session.get(Outbox, edits[0].id)
+        assert row is not None
+        rendered = await RENDERERS[row.kind](session, row, None, fast)
+        assert (await session.get(Case, case_id)) is not None
+    assert rendered is not None and rendered.edit_message_id == 42 and not rendered.edit_caption
