@@ -55,6 +55,9 @@ async def on_ledger(update: Update, ctx: Ctx) -> None:
                 "figures by part of the grid and by category are on the second sheet.",
                 scope=ledger.scope_name or t("the whole grid"), count=len(ledger.rows),
                 overdue=len(ledger.overdue))
+    if ledger.truncated:
+        caption += "\n" + t("Only the oldest {count} cases are listed; the command line "
+                            "exports the whole ledger.", count=len(ledger.rows))
     chat = update.effective_chat
     if chat is not None:
         await chat.send_document(data, filename=file_name(ledger, t, tz), caption=caption)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -35,11 +36,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's CSV/formula injecti
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 WIDTH_SAMPLE = 2000  # rows looked at to size the columns
 MIN_WIDTH, MAX_WIDTH = 6, 48
-ROW_FILLS = {colour: PatternFill("solid", fgColor=rgb) for colour, rgb in
-             (("yellow", "FFF2A8"), ("orange", "F8CBAD"), ("red", "FF9B9B"))}
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-BOLD = Font(bold=True)
-HEADER_ALIGN = Alignment(vertical="center", wrap_text=True)
+# Looks a cell can have, by name: the escalation colours fill whole rows.
+LOOKS: dict[str, dict[str, Any]] = {
+    "yellow": {"fill": PatternFill("solid", fgColor="FFF2A8")},
+    "orange": {"fill": PatternFill("solid", fgColor="F8CBAD")},
+    "red": {"fill": PatternFill("solid", fgColor="FF9B9B")},
+    "header": {"fill": PatternFill("solid", fgColor="D9E1F2"), "font": Font(bold=True),
+               "alignment": Alignment(vertical="center", wrap_text=True)},
+    "bold": {"font": Font(bold=True)},
+    "title": {"font": Font(bold=True, size=14)},
+}
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 SOURCE_LABELS = {
@@ -72,49 +78,56 @@ def clean_text(text: str) -> str:
     return cleaned[:TEXT_MAX]
 
 
-def _text(ws: Any, text: str, fill: Any = None) -> Any:
-    """A string cell that stays a string (not a formula, not an error value), whatever it says;
-    a risky first character also gets Excel's quote prefix, so re-editing it keeps it text."""
-    cell = WriteOnlyCell(ws, value=clean_text(text))
-    cell.data_type = "s"
-    if cell.value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-    if fill is not None:
-        cell.fill = fill
-    return cell
+class _Cells:
+    """The cells of one sheet. Each look (see LOOKS; date; quote prefix) is styled once and its
+    style copied: openpyxl hashes every style object it is handed, which would otherwise cost
+    more than writing the ledger."""
 
+    def __init__(self, ws: Any, tz: ZoneInfo) -> None:
+        self.ws = ws
+        self.tz = tz
+        self._looks: dict[tuple[str, bool, bool], Any] = {}
 
-def _value(ws: Any, value: object, tz: ZoneInfo, fill: Any = None) -> Any:
-    """A cell for any value: text guarded, times in local time, plain values as they are."""
-    if value is None or value == "":
-        if fill is None:
-            return None
-        cell = WriteOnlyCell(ws, value=None)
-    elif isinstance(value, str):
-        needs_cell = (fill is not None or value.startswith(FORMULA_STARTS)
-                      or value in ERROR_VALUES or ILLEGAL_CHARACTERS_RE.search(value)
-                      or len(value) > TEXT_MAX)
-        return _text(ws, value, fill) if needs_cell else value
-    elif isinstance(value, datetime):
-        cell = WriteOnlyCell(ws, value=value.astimezone(tz).replace(tzinfo=None))
-        cell.number_format = DATE_FORMAT
-    else:
-        if fill is None:
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-    if fill is not None:
-        cell.fill = fill
-    return cell
+    def _cell(self, value: object, name: str, date: bool = False, quote: bool = False) -> Any:
+        key = (name, date, quote)
+        look = self._looks.get(key)
+        if look is None:
+            look = WriteOnlyCell(self.ws)
+            for attribute, style in LOOKS.get(name, {}).items():
+                setattr(look, attribute, style)
+            if date:
+                look.number_format = DATE_FORMAT
+            if quote:
+                look.quotePrefix = True
+            self._looks[key] = look
+        cell = WriteOnlyCell(self.ws)
+        cell._style = copy(look._style)  # openpyxl copies styles this way itself
+        cell.value = value
+        return cell
 
+    def text(self, text: str, look: str = "") -> Any:
+        """A string cell that stays a string (not a formula, not an error value), whatever it
+        says; a risky first character also gets Excel's quote prefix, so editing it keeps it
+        text."""
+        clean = clean_text(text)
+        cell = self._cell(clean, look, quote=clean.startswith(FORMULA_STARTS))
+        cell.data_type = "s"
+        return cell
 
-def _header(ws: Any, titles: Sequence[str]) -> list[Any]:
-    cells = []
-    for title in titles:
-        cell = _text(ws, title, HEADER_FILL)
-        cell.font = BOLD
-        cell.alignment = HEADER_ALIGN
-        cells.append(cell)
-    return cells
+    def value(self, value: object, look: str = "") -> Any:
+        """Any value: text guarded, times in local time, plain values as they are."""
+        if isinstance(value, str) and value:
+            risky = (value.startswith(FORMULA_STARTS) or value in ERROR_VALUES
+                     or len(value) > TEXT_MAX or ILLEGAL_CHARACTERS_RE.search(value) is not None)
+            return self.text(value, look) if look or risky else value
+        if isinstance(value, datetime):
+            return self._cell(value.astimezone(self.tz).replace(tzinfo=None), look, date=True)
+        if value is None or value == "":
+            return self._cell(None, look) if look else None
+        return self._cell(value, look) if look else value
+
+    def header(self, titles: Sequence[str]) -> list[Any]:
+        return [self.text(title, "header") for title in titles]
 
 
 def display_width(text: str) -> int:
@@ -198,53 +211,49 @@ def _table_sheet(wb: Any, title: str, headers: Sequence[str], rows: Sequence[Led
     """A sheet with a frozen header, an auto-filter, sized columns and rows coloured by their
     escalation while open."""
     ws = wb.create_sheet(title)
+    cells = _Cells(ws, tz)
     table = [values(r) for r in rows]
     _size_columns(ws, headers, table)
     ws.freeze_panes = "B2"
-    ws.append(_header(ws, headers))
-    for row, cells in zip(rows, table, strict=True):
-        fill = ROW_FILLS.get(colour_of(row.escalation_level)) if row.is_open else None
-        ws.append([_value(ws, v, tz, fill) for v in cells])
+    ws.append(cells.header(headers))
+    for row, line in zip(rows, table, strict=True):
+        look = colour_of(row.escalation_level) if row.is_open else ""
+        ws.append([cells.value(v, look) for v in line])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
 
 
-def _figures_row(ws: Any, name: str, figures: Figures, bold: bool = False) -> list[Any]:
-    cells = [_text(ws, name)] + [getattr(figures, key) for key, _ in FIGURE_HEADERS]
-    if bold:
-        cells = [c if not isinstance(c, int) else WriteOnlyCell(ws, value=c) for c in cells]
-        for cell in cells:
-            cell.font = BOLD
-    return cells
+def _figures_row(cells: _Cells, name: str, figures: Figures, look: str = "") -> list[Any]:
+    return [cells.text(name, look),
+            *(cells.value(getattr(figures, key), look) for key, _ in FIGURE_HEADERS)]
 
 
 def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> None:
     t = words.t
     ws = wb.create_sheet(t("Summary"))
+    cells = _Cells(ws, tz)
     headers = [t(h) for _, h in FIGURE_HEADERS]
     names = [n for n, _ in ledger.by_cell] + [words.category(c) for c, _ in ledger.by_category]
     _size_columns(ws, [t("Part of the grid"), *headers], [[n] for n in names])
-    title = _text(ws, title_of(ledger, t, tz))
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    ws.append([_text(ws, t("Made at {time}; this week began {start}.",
+    ws.append([cells.text(title_of(ledger, t, tz), "title")])
+    ws.append([cells.text(t("Made at {time}; this week began {start}.",
                            time=_local(ledger.generated_at, tz),
                            start=_local(ledger.week_start, tz)))])
     listed = (t("open cases only") if ledger.mode is LedgerMode.OPEN
               else t("all cases, struck off ones included"))
-    ws.append([_text(ws, t("The ledger sheet lists {count} cases: {which}.",
+    ws.append([cells.text(t("The ledger sheet lists {count} cases: {which}.",
                            count=len(ledger.rows), which=listed))])
     if ledger.truncated:
-        ws.append([_text(ws, t("Only the oldest {count} cases are listed; the command line "
+        ws.append([cells.text(t("Only the oldest {count} cases are listed; the command line "
                                "exports the whole ledger.", count=len(ledger.rows)))])
     ws.append([])
     own = t("{cell} itself", cell=ledger.scope_name)
     by_cell = [(name if name != OWN_ROW else own, f) for name, f in ledger.by_cell]
     for first, lines in ((t("Part of the grid"), by_cell),
                          (t("Category"), [(words.category(c), f) for c, f in ledger.by_category])):
-        ws.append(_header(ws, [first, *headers]))
+        ws.append(cells.header([first, *headers]))
         for name, figures in lines:
-            ws.append(_figures_row(ws, name, figures))
-        ws.append(_figures_row(ws, t("Total"), ledger.totals, bold=True))
+            ws.append(_figures_row(cells, name, figures))
+        ws.append(_figures_row(cells, t("Total"), ledger.totals, "bold"))
         ws.append([])
 
 

@@ -220,3 +220,23 @@ async def test_the_summary_counts_open_overdue_and_struck_off_this_week(
     totals = [r[1:6] for r in rows if r and r[0] == "Total"]
     assert totals == [[2, 1, 0, 3, 1], [2, 1, 0, 3, 1]]  # by part of the grid, by category
     assert "Lakeside" not in table  # the other township's village
+
+
+async def test_control_characters_are_dropped_and_a_cut_ledger_says_so(
+    sessions: SessionFactory, world: tuple[World, Cases], settings: Settings
+) -> None:
+    w, c = world
+    async with sessions() as session:
+        late = await session.get(Case, c.late.id)
+        assert late is not None
+        late.description = "bell\x07 and escape\x1b inside"
+        await session.commit()
+        scope = await scope_of(session, w.township_manager)
+        ledger = await load_ledger(session, scope, NOW, TZ, LedgerMode.ALL, limit=2)
+    assert ledger.truncated and [r.number for r in ledger.rows] == [c.closed.number, c.late.number]
+    book = load_workbook(BytesIO(build_workbook(ledger, translator("en"), settings)))
+    descriptions = [r[6] for r in book["Ledger"].iter_rows(min_row=2, values_only=True)]
+    assert descriptions == [INJECTIONS[1], "bell and escape inside"]
+    notes = [r[0] for r in book["Summary"].iter_rows(max_row=5, values_only=True)]
+    assert ("Only the oldest 2 cases are listed; the command line exports the whole ledger."
+            in notes)

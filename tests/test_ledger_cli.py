@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,9 +48,9 @@ async def test_export_writes_the_cells_ledger(tmp_path: Path, db_url: str) -> No
 
     done = gridpatrol("ledger", "export", "--cell", "C1", cfg=cfg, db=db_url)  # open, zh_CN
     assert done.returncode == 0, done.stderr
-    written = list(tmp_path.glob("台账-Wuxing-*.xlsx"))
-    assert len(written) == 1
-    rows = list(load_workbook(written[0])["台账"].iter_rows(min_row=2, values_only=True))
+    name = done.stdout.split()[1].rstrip(":")  # written where the command ran
+    assert re.fullmatch(r"台账-Wuxing-\d{4}-\d\d-\d\d\.xlsx", name), done.stdout
+    rows = list(load_workbook(tmp_path / name)["台账"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["CLI-1", "CLI-3"]
 
 
