@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -19,6 +18,7 @@ from bot.outbox_send import maybe_delivered
 from handlers.context import Deps
 from handlers.render import Rendered, renderer
 from models import Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
+from services.grid import cell_by_code
 from services.members import find_member
 from services.notices import queue_notice
 from services.settings import Settings
@@ -318,3 +318,90 @@ async def test_a_send_interrupted_by_a_crash_is_uncertain_after_restart(
     await drain_once(h.app, deps(h))
     assert (await row(h, row_id)).state == OutboxState.UNCERTAIN
     assert texts(h, wang) == []
+
+
+async def test_a_dropped_connection_is_uncertain_a_refused_one_is_retried(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    lost = await queue(h, wang, text="lost on the way back")
+    h.emulator.faults.add("disconnect", method="sendMessage", delivered=True)
+    await drain_once(h.app, deps(h))
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == ["[zh_CN] lost on the way back"]  # arrived once, never resent
+    assert (await row(h, lost)).state == OutboxState.UNCERTAIN
+    # What PTB raises when the request never left: a refused connection, a full pool.
+    refused = NetworkError("httpx.ConnectError: refused")
+    refused.__cause__ = httpx.ConnectError("refused")
+    pool = TimedOut("Pool timeout")
+    pool.__cause__ = httpx.PoolTimeout("pool")
+    read = TimedOut()
+    read.__cause__ = httpx.ReadTimeout("read")
+    assert [maybe_delivered(e) for e in (refused, pool, read, NetworkError("Bad Gateway"))] == [
+        False, False, True, False]
+
+
+VILLAGE = "330502100004"
+TOWNSHIP = "330502100"
+
+
+async def a_case(h: TelegramHarness, cell_code: str) -> int:
+    async with deps(h).sessions() as session:
+        cell = await cell_by_code(session, cell_code)
+        assert cell is not None
+        case = Case(number="SY-2026-000001", category="garbage", severity="high", lat=30.8,
+                    lon=119.9, origin_cell_id=cell.id, cell_id=cell.id)
+        session.add(case)
+        await session.commit()
+        return case.id
+
+
+async def test_a_notice_to_a_manager_who_blocked_the_bot_goes_to_the_other_managers(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    for uid, name, cell in ((501, "Li", VILLAGE), (502, "Zhao", VILLAGE), (503, "Chen", TOWNSHIP)):
+        await add_manager(deps(h).sessions, uid, name, cell, Role.MANAGER)
+    li, zhao, chen = (h.user(n, language_code="en", user_id=u)
+                      for u, n in ((501, "Li"), (502, "Zhao"), (503, "Chen")))
+    for user in (li, zhao, chen):
+        await h.send_text(user, "/start")
+    case_id = await a_case(h, VILLAGE)
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", li.id)
+        assert member is not None
+        notice = await queue_notice(session, kind="test_outbox_note", recipient=member,
+                                    case_id=case_id, payload={"text": "new case"})
+        await session.commit()
+    h.emulator.users.block_bot(li.id)
+    await drain_once(h.app, deps(h))
+    await drain_once(h.app, deps(h))
+    assert (await row(h, notice.id)).state == OutboxState.FAILED
+    assert texts(h, zhao) == ["[en] new case"]  # the other manager of the village
+    assert texts(h, chen) == []  # the township only when the village has nobody left
+    async with deps(h).sessions() as session:
+        events = list(await session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id)))
+    assert [e.kind for e in events] == ["notice_redirected"]
+    assert events[0].payload["to_member_ids"] == [await member_id(h, zhao)]
+
+    # Zhao blocks the bot too: the next notice for the village climbs to the township.
+    h.emulator.users.block_bot(zhao.id)
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", zhao.id)
+        assert member is not None
+        await queue_notice(session, kind="test_outbox_note", recipient=member, case_id=case_id,
+                           payload={"text": "second case"})
+        await session.commit()
+    await drain_once(h.app, deps(h))
+    await drain_once(h.app, deps(h))
+    assert texts(h, chen) == ["[en] second case"]
+
+
+async def member_id(h: TelegramHarness, user: SimUser) -> int:
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", user.id)
+        assert member is not None
+        return member.id

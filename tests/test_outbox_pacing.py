@@ -4,6 +4,7 @@ the same fake clock, never has to answer 429."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -105,7 +106,7 @@ async def test_a_hundred_notices_to_one_person_go_at_one_a_second(paced: Paced) 
     assert len(times) == 100 and paced.statuses() == {200}
     # a short burst, then one a second
     assert 96 <= times[-1] - times[0] <= 99
-    assert all(later - earlier >= 1 - 1e-9 for earlier, later in zip(times[3:], times[4:]))
+    assert all(later - earlier >= 1 - 1e-9 for earlier, later in pairwise(times[3:]))
 
 
 async def test_two_hundred_chats_share_thirty_a_second(paced: Paced) -> None:
