@@ -9,9 +9,9 @@ import asyncio
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import CommandHandler, filters
 
-from handlers.common import reply, require_member, tr
+from handlers.common import load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
 from models import Role, utcnow
 from services.i18n import N_
@@ -63,5 +63,13 @@ async def on_ledger(update: Update, ctx: Ctx) -> None:
         await chat.send_document(data, filename=file_name(ledger, t, tz), caption=caption)
 
 
+async def on_ledger_in_group(update: Update, ctx: Ctx) -> None:
+    """The ledger names people and places: it is sent only in a private chat."""
+    t = tr(update, ctx, await load_member(update, ctx))
+    await reply(update, t("The ledger names people and places, so I send it only in a private "
+                          "chat: send me /ledger there."))
+
+
 def register(app: GridApp) -> None:
-    app.add_handler(CommandHandler("ledger", on_ledger))
+    app.add_handler(CommandHandler("ledger", on_ledger, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("ledger", on_ledger_in_group, filters=~filters.ChatType.PRIVATE))

@@ -101,3 +101,15 @@ async def test_a_volunteer_is_refused_politely_and_a_bad_word_explained(
     assert answer["text"] == "Send /ledger for the open cases, or /ledger all for every case."
     await h.send_text(manager, "/ledger ALL")
     assert h.last_message(manager)["document"]["file_name"].startswith("Ledger-吴兴区-")
+
+
+async def test_in_a_group_the_ledger_is_not_posted(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    manager = h.user("Manager", "en")
+    await _member(h, manager, Role.MANAGER, WUXING, "en")
+    group = h.group("Wuxing office", [manager])
+    await h.send_text(manager, "/ledger", chat=group)
+    answer = h.last_message(group)
+    assert "document" not in answer
+    assert answer["text"].startswith("The ledger names people and places")
+    assert all("document" not in m for m in h.messages_to(group))
