@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
+from sqlalchemy import select
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.jobs import add_jobs
+from bot.lease import BOT_DATA_KEY as LEASE_KEY
+from bot.lease import Lease, lease_of, settle_dead_claims
+from bot.logs import bind_case
 from bot.outbox import recover_interrupted
+from handlers.cards import parse_callback
 from handlers.context import Ctx, Deps, GridApp
 from handlers.wiring import add_handlers, menu_commands
+from models import Case
 from models.db import SessionFactory
 from services.i18n import N_, normalize, translator
 from services.routing import GridIndexHolder
@@ -24,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+CASE_LOG_GROUP = -1000  # before every other group: the case an update is about, for the logs
 
 
 def build_application(
@@ -32,10 +40,13 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    lease: Lease | None = None,
 ) -> GridApp:
     """The bot, wired: Deps in bot_data, every handler, the outbox job, one error handler.
 
     `request`/`get_updates_request` let tests and the sandbox put a Bot API stand-in under it.
+    `lease` (the service's, from `bot.webhook.run_bot`) makes it one of several processes: only
+    the lease holder sweeps and sends digests, and only dead processes' sends are settled.
     """
     if not settings.telegram.token:
         raise ValueError(
@@ -56,6 +67,9 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app: GridApp = builder.build()
     app.bot_data["deps"] = Deps(settings=settings, sessions=sessions, grid=GridIndexHolder())
+    if lease is not None:
+        app.bot_data[LEASE_KEY] = lease
+    app.add_handler(TypeHandler(Update, _bind_case), group=CASE_LOG_GROUP)
     add_handlers(app)
     app.add_error_handler(on_error)
     add_jobs(app)
@@ -68,10 +82,35 @@ async def _post_init(app: GridApp) -> None:
     async with deps.sessions() as session:
         index = await deps.grid.reload(session)
     log.info("grid index loaded: %d cells", len(index))
-    interrupted = await recover_interrupted(deps)
+    lease = lease_of(app.bot_data)
+    if lease is None:
+        interrupted = await recover_interrupted(deps)
+    else:
+        await lease.start()
+        interrupted = await settle_dead_claims(deps.sessions, lease, at_start=True)
     if interrupted:
         log.warning("%d notices were interrupted while sending; marked uncertain", interrupted)
     await set_commands(app, deps.settings)
+
+
+async def _bind_case(update: object, ctx: Ctx) -> None:
+    """Log lines while handling this update carry the case it is about, when it names one."""
+    bind_case(None)
+    if not isinstance(update, Update):
+        return
+    query = update.callback_query
+    parsed = parse_callback(query.data) if query is not None else None
+    if parsed is not None:
+        async with ctx.deps.sessions() as session:
+            number = await session.scalar(select(Case.number).where(Case.id == parsed[0]))
+        bind_case(number or f"case id {parsed[0]}")
+        return
+    message = update.effective_message
+    words = (message.text or message.caption or "") if message is not None else ""
+    prefix = re.escape(ctx.deps.settings.cases.number_prefix)
+    found = re.search(rf"\b{prefix}-\d{{4}}-\d+\b", words) if words else None
+    if found:
+        bind_case(found.group(0))
 
 
 async def set_commands(app: GridApp, settings: Settings) -> None:

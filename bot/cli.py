@@ -68,7 +68,7 @@ commands:
                                       write the ledger (台账) of a cell as an .xlsx
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
-secrets from $GRIDPATROL_TELEGRAM_TOKEN and $GRIDPATROL_DATABASE_URL.
+secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
 """
 
 
@@ -332,8 +332,11 @@ def cmd_members_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    if args.webhook:
-        raise CliError("run --webhook: webhook mode is not available yet; use polling (run)", 2)
+    from bot.webhook import run_bot, webhook_problem
+
+    problem = webhook_problem(settings) if args.webhook else None
+    if problem:
+        raise CliError(problem, 2)
     if not settings.telegram.token:
         raise CliError(
             f"{settings.source}: telegram.token: no bot token; set GRIDPATROL_TELEGRAM_TOKEN "
@@ -343,26 +346,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     check_database(settings)
     if not schema_is_current(settings):
         raise CliError("database: the schema is not up to date; run `gridpatrol db upgrade`")
-    run_polling(settings)
+    run_bot(settings, webhook=args.webhook)
     return 0
 
 
 def run_polling(settings: Settings) -> None:
-    """Start the bot with long polling until Ctrl-C (PTB owns the event loop here)."""
-    from telegram import Update
+    """Start the bot with long polling until SIGTERM or Ctrl-C (PTB owns the event loop)."""
+    from bot.webhook import run_bot
 
-    from bot.app import build_application
-    from bot.logs import setup_logging
-
-    setup_logging(settings.logging)
-    engine = make_engine(settings.database.url, echo=settings.database.echo)
-    app = build_application(settings, make_session_factory(engine))
-
-    async def dispose(_app: Any) -> None:
-        await engine.dispose()
-
-    app.post_shutdown = dispose
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    run_bot(settings, webhook=False)
 
 
 def sandbox_runner() -> Callable[[Settings], Any] | None:
@@ -436,8 +428,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    run = add("run", cmd_run, "run the bot on Telegram (long polling)")
-    run.add_argument("--webhook", action="store_true", help="webhook mode (not available yet)")
+    run = add("run", cmd_run, "run the bot on Telegram (long polling, or webhook mode)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates on webhook.listen:port at the path of webhook.url (needs "
+        "webhook.secret_token or $GRIDPATROL_WEBHOOK_SECRET)",
+    )
 
     db = add("db", cmd_db_upgrade, "database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

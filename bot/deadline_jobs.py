@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.lease import holds_lease, lease_of, settle_dead_claims
 from handlers.context import Ctx, GridApp
 from models.base import utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
@@ -58,12 +59,24 @@ async def run_digests(
 
 
 async def sweep_job(ctx: Ctx) -> None:
+    """The sweep, in the lease holder only; it also settles sends of processes that died."""
+    if not await holds_lease(ctx.bot_data):
+        return
     report = await run_sweep(ctx.deps.sessions, ctx.deps.settings, utcnow())
     if report.examined:
         log.info("sweep: %s", report)
+    lease = lease_of(ctx.bot_data)
+    if lease is not None:
+        settled = await settle_dead_claims(ctx.deps.sessions, lease, at_start=False)
+        if settled:
+            log.warning("%d notices of a stopped process were left sending; marked uncertain",
+                        settled)
 
 
 async def digest_job(ctx: Ctx) -> None:
+    if not await holds_lease(ctx.bot_data):
+        log.info("digest: another process holds the lease and sends the digests")
+        return
     digests, summaries = await run_digests(ctx.deps.sessions, ctx.deps.settings, utcnow())
     log.info("digest: %d digests, %d summaries queued", digests, summaries)
 

@@ -93,6 +93,9 @@ async def set_webhook(core: Core, params: JSON) -> bool:
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     core.state.webhook_url = url
+    core.state.webhook_secret = params.get("secret_token") or ""  # sent back by webhook.py
+    if "allowed_updates" in params:
+        core.state.allowed_updates = list(params["allowed_updates"])
     return True
 
 

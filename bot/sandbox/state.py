@@ -101,6 +101,7 @@ class State:
         self.next_update_id = 1
         self.allowed_updates: list[str] = []
         self.webhook_url = ""
+        self.webhook_secret = ""
         self.poll_generation = 0
         self.default_menu_button: JSON = {"type": "default"}
         self.commands: dict[str, list[JSON]] = {}
