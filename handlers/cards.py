@@ -13,11 +13,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import MessageLimit
 
 from handlers.common import escape
+from handlers.deadline_notices import extension_button
 from handlers.render import Rendered
+from handlers.supervision import order_button
 from models import Case, Member
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
+from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.settings import Settings
+from services.supervision import may_issue
 from services.workflow_rules import ACTION_LABELS, Action, staff_actions, state_label
 
 CALLBACK_PREFIX = "c"
@@ -110,12 +114,17 @@ def parse_callback(data: str | None) -> tuple[int, Action, int] | None:
 
 
 def keyboard(
-    case_id: int, version: int, actions: list[Action], t: Translator
+    case_id: int,
+    version: int,
+    actions: list[Action],
+    t: Translator,
+    extra: list[InlineKeyboardButton] | None = None,
 ) -> InlineKeyboardMarkup | None:
+    """The buttons of the next legal actions, then `extra` (the deadline buttons)."""
     buttons = [
         InlineKeyboardButton(t(ACTION_LABELS[a]), callback_data=callback_data(case_id, a, version))
         for a in actions
-    ]
+    ] + list(extra or [])
     if not buttons:
         return None
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
@@ -254,8 +263,26 @@ async def render_card(
         return None
     t = translator(language or (member.language if member else settings.locale.default))
     actions = await actions_for(session, case, member) if member else staff_actions(case)
+    extra = await deadline_buttons(session, case, member, t) if member else []
     return Rendered(
         text=card_text(card, t, settings, banner=banner, history=history),
         photo_file_ids=card.photo_file_ids[:10] if photos else (),
-        keyboard=keyboard(card.id, card.version, actions, t),
+        keyboard=keyboard(card.id, card.version, actions, t, extra),
     )
+
+
+async def deadline_buttons(
+    session: AsyncSession, case: Case, member: Member, t: Translator
+) -> list[InlineKeyboardButton]:
+    """On an open case: "more time" for the member responsible for the current deadline, and
+    "supervision order" for a supervisor or leader who may issue one (handlers.supervision)."""
+    if not case.is_open:
+        return []
+    found: list[InlineKeyboardButton] = []
+    if case.due_at is not None and case.stage is not None and await is_responsible(
+        session, member, case
+    ):
+        found.append(extension_button(case.id, t))
+    if await may_issue(session, member, case):
+        found.append(order_button(case.id, t))
+    return found

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -105,10 +105,26 @@ async def on_button(update: Update, ctx: Ctx) -> None:
             if outcome.ok:
                 await session.commit()
         await query.answer(t(done) if outcome.ok else t(outcome.reason), show_alert=not outcome.ok)
-        if outcome.ok and query.message is not None:
-            await query.edit_message_reply_markup(None)
+        if outcome.ok and isinstance(query.message, Message):
+            if _is_case_card(query.message):  # the card keeps its buttons, shown as they are now
+                from handlers.case_actions import refresh  # (imports this module's users)
+
+                case_id = outcome.case.id if outcome.case is not None else target
+                await refresh(ctx, query.message, member, case_id, reporter=False)
+            else:
+                await query.edit_message_reply_markup(None)
     else:
         await query.answer()
+
+
+def _is_case_card(message: Message) -> bool:
+    """A case card (handlers.cards) rather than a deadline notice: it has the workflow's buttons."""
+    markup = message.reply_markup
+    data = [str(b.callback_data or "") for row in (markup.inline_keyboard if markup else ())
+            for b in row]
+    return any(d.startswith("c:") for d in data) or (
+        f"{PREFIX}iss:" in " ".join(data) and not any(d.startswith(f"{PREFIX}tko:") for d in data)
+    )
 
 
 async def _ask_how_long(update: Update, ctx: Ctx, case_id: int, t: Translator) -> None:
