@@ -16,7 +16,7 @@ from handlers import (
     group_notices,  # noqa: F401  (registers the group renderers)
 )
 from handlers.render import RENDERERS
-from models import Case, GroupBinding, Member, Outbox, OutboxState, Role
+from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role
 from models.db import SessionFactory, make_engine, make_session_factory
 from services.deadlines import sweep
 from services.digest_text import queue_digests
@@ -29,6 +29,7 @@ from services.groups import (
     group_lost,
     private_recipients,
     queue_card_refresh,
+    queue_case_alert,
     unbind_group,
 )
 from services.members import create_invite
@@ -42,6 +43,7 @@ from tests.test_deadlines_world import (
     new_case,
     seconds_settings,
 )
+from tests.test_outbox_pacing import Paced, paced  # noqa: F401  (the fixture)
 
 GROUP = "-1001234567890"
 
@@ -268,3 +270,36 @@ async def test_a_case_that_moves_queues_one_edit_per_group_that_shows_it(
         rendered = await RENDERERS[row.kind](session, row, None, fast)
         assert (await session.get(Case, case_id)) is not None
     assert rendered is not None and rendered.edit_message_id == 42 and not rendered.edit_caption
+
+
+async def test_a_burst_of_sixty_case_cards_to_one_group_is_spread_over_three_minutes(
+    paced: Paced,  # noqa: F811  (the fixture of tests/test_outbox_pacing.py)
+) -> None:
+    """Sixty real group cards (intake's kind, its renderer) through the paced sender, against an
+    emulator with Telegram's flood limits on the same fake clock: no 429, 20 a minute."""
+    h = paced.h
+    group = h.group("妙西镇网格群")
+    h.emulator.take_updates()  # the bot's "how to bind" hello would count against the group
+    sessions = h.app.bot_data["deps"].sessions
+    async with sessions() as session:
+        invite = await create_invite(session, "volunteer", "330502100", for_group=True)
+        bound = await bind_group(session, invite.code, chat_id=group.id, title="", by=None)
+        village = await session.scalar(select(GridCell).where(GridCell.code == "330502100004"))
+        assert village is not None
+        numbers = []
+        for index in range(60):
+            case = Case(number=f"HZ-2026-9{index:05d}", category="garbage", severity="medium",
+                        lat=30.79, lon=119.96, origin_cell_id=village.id, cell_id=village.id)
+            session.add(case)
+            await session.flush()
+            await queue_case_alert(session, case.id, [bound.binding])
+            numbers.append(case.number)
+        await session.commit()
+    await paced.sender.drain()
+    times = paced.times(group.id)
+    assert len(times) == 60 and paced.statuses() == {200}
+    cards = [m["text"] for m in h.messages_to(group)]
+    assert [n for n in numbers if any(n in c for c in cards)] == numbers
+    assert numbers[-1] in cards[-1]  # in order, the last one last
+    assert times[-1] - times[0] >= 59 * 3
+    assert all(sum(t <= at < t + 60 for at in times) <= 20 for t in times)
