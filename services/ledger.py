@@ -16,8 +16,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import OPEN_STATES, Case, CaseState, GridCell, Member, Role, WaterSource
-from services.digest import FIGURES, Figures, _all_cells, _cell_groups, _children, _roll_up, window
+from models import OPEN_STATES, Case, CaseSource, CaseState, GridCell, Member, Role, WaterSource
+from services.digest import (
+    FIGURES,
+    Figures,
+    Window,
+    _all_cells,
+    _cell_groups,
+    _children,
+    _relevant,
+    _roll_up,
+    _sums,
+    window,
+)
 from services.grid import path_ids
 
 LEDGER_ROLES = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
@@ -81,6 +92,7 @@ class Ledger:
     by_cell: list[tuple[str, Figures]] = field(default_factory=list)
     by_cell_level: str = ""
     by_category: list[tuple[str, Figures]] = field(default_factory=list)
+    by_source: list[tuple[str, Figures]] = field(default_factory=list)  # public, self, assigned
 
     @property
     def overdue(self) -> list[LedgerRow]:
@@ -205,6 +217,22 @@ async def _figures(session: AsyncSession, scope: GridCell | None, now: datetime,
     return totals, by_cell, level, sorted(by_category.items())
 
 
+async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window
+                     ) -> list[tuple[str, Figures]]:
+    """The same figures by where cases came from (自查上报, 交办, the public): the digest's sums
+    grouped by source, since the office reports its counts that way."""
+    stmt: Select[*tuple[Any, ...]] = (
+        select(Case.source, *_sums(w)).where(_relevant(w)).group_by(Case.source))
+    if scope is not None:
+        inside = select(GridCell.id).where(GridCell.path.like(f"{scope.path}%"))
+        stmt = stmt.where(Case.cell_id.in_(inside))
+    rows = await session.execute(stmt)
+    found = {r[0]: Figures(*(int(v or 0) for v in r[1:])) for r in rows}
+    order = [s.value for s in CaseSource]
+    return sorted(found.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 9,
+                                                 kv[0]))
+
+
 async def load_ledger(
     session: AsyncSession, scope: GridCell | None, now: datetime, tz: ZoneInfo,
     mode: LedgerMode = LedgerMode.OPEN, limit: int = BOT_ROW_LIMIT,
@@ -215,10 +243,12 @@ async def load_ledger(
     since = week_start(now, tz)
     rows, truncated = await _rows(session, scope, now, mode, limit)
     totals, by_cell, level, by_category = await _figures(session, scope, now, since, tz)
+    by_source = await _by_source(session, scope, window(now, tz, now - since))
     return Ledger(
         scope_name=scope.name if scope is not None else "",
         scope_code=scope.code if scope is not None else "",
         generated_at=now, week_start=since, mode=mode, rows=rows, truncated=truncated,
         totals=totals, by_cell=by_cell, by_cell_level=level, by_category=by_category,
+        by_source=by_source,
     )
 

@@ -1,5 +1,5 @@
 """The ledger as an .xlsx workbook: sheets "Ledger" (one row per case), "Summary" (figures by
-part of the grid and by category) and "Overdue" (late cases with their owners).
+part of the grid, by category and by source) and "Overdue" (late cases with their owners).
 
 Pure and blocking (`Ledger` in, bytes out): run it in a thread. Every string, typed by users or
 not, is written as text, so "=1+1" or "@cmd" in a description never becomes a formula.
@@ -232,7 +232,11 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
     ws = wb.create_sheet(t("Summary"))
     cells = _Cells(ws, tz)
     headers = [t(h) for _, h in FIGURE_HEADERS]
-    names = [n for n, _ in ledger.by_cell] + [words.category(c) for c, _ in ledger.by_category]
+    own = t("{cell} itself", cell=ledger.scope_name)
+    by_cell = [(name if name != OWN_ROW else own, f) for name, f in ledger.by_cell]
+    by_category = [(words.category(c), f) for c, f in ledger.by_category]
+    by_source = [(words.label(SOURCE_LABELS, c), f) for c, f in ledger.by_source]
+    names = [n for n, _ in by_cell + by_category + by_source]
     _size_columns(ws, [t("Part of the grid"), *headers], [[n] for n in names])
     ws.append([cells.text(title_of(ledger, t, tz), "title")])
     ws.append([cells.text(t("Made at {time}; this week began {start}.",
@@ -246,10 +250,8 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
         ws.append([cells.text(t("Only the oldest {count} cases are listed; the command line "
                                "exports the whole ledger.", count=len(ledger.rows)))])
     ws.append([])
-    own = t("{cell} itself", cell=ledger.scope_name)
-    by_cell = [(name if name != OWN_ROW else own, f) for name, f in ledger.by_cell]
-    for first, lines in ((t("Part of the grid"), by_cell),
-                         (t("Category"), [(words.category(c), f) for c, f in ledger.by_category])):
+    for first, lines in ((t("Part of the grid"), by_cell), (t("Category"), by_category),
+                         (t("Source"), by_source)):
         ws.append(cells.header([first, *headers]))
         for name, figures in lines:
             ws.append(_figures_row(cells, name, figures))

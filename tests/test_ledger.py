@@ -218,7 +218,9 @@ async def test_the_summary_counts_open_overdue_and_struck_off_this_week(
     assert table["Dumped garbage"] == [0, 0, 0, 2, 1]
     assert table["Abnormal water (colour, smell, dead fish)"] == [1, 0, 0, 1, 0]
     totals = [r[1:6] for r in rows if r and r[0] == "Total"]
-    assert totals == [[2, 1, 0, 3, 1], [2, 1, 0, 3, 1]]  # by part of the grid, by category
+    assert totals == [[2, 1, 0, 3, 1]] * 3  # by part of the grid, by category, by source
+    assert table["self-inspection"] == [0, 0, 0, 0, 1]
+    assert table["public report"] == [2, 1, 0, 3, 0]
     assert "Lakeside" not in table  # the other township's village
 
 
