@@ -41,7 +41,7 @@ def cmd_ledger_export(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"ledger: cannot write {out}: {exc.strerror or exc}") from None
     which = "all" if mode is LedgerMode.ALL else "open only"
     print(f"wrote {out}: ledger of {ledger.scope_name or 'the whole grid'}, {len(ledger.rows)} "
-          f"cases ({which}), {len(ledger.overdue)} overdue")
+          f"cases ({which}), {ledger.totals.overdue} overdue")
     if ledger.truncated:
         print(f"note: only the oldest {len(ledger.rows)} cases fit in one sheet")
     return 0

@@ -54,7 +54,7 @@ async def on_ledger(update: Update, ctx: Ctx) -> None:
     caption = t("Ledger of {scope}: {count} cases listed, {overdue} of them overdue. The "
                 "figures by part of the grid and by category are on the second sheet.",
                 scope=ledger.scope_name or t("the whole grid"), count=len(ledger.rows),
-                overdue=len(ledger.overdue))
+                overdue=ledger.totals.overdue)
     if ledger.truncated:
         caption += "\n" + t("Only the oldest {count} cases are listed; the command line "
                             "exports the whole ledger.", count=len(ledger.rows))
