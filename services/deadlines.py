@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, GridCell, Level, Member, Role, WaterSource
-from services.groups import queue_card_refresh
+from services.groups import bindings_for_cells, private_recipients, queue_card_refresh
 from services.groups import queue_copies as group_copies
 from services.i18n import N_
 from services.notices import queue_notice
@@ -200,7 +200,8 @@ async def escalate(
         leader = await source_leader(session, case)
         if leader is not None and all(m.id != leader.id for m in recipients):
             recipients.append(leader)
-    for member in recipients:
+    group_chats = await bindings_for_cells(session, [target.id])
+    for member in private_recipients(recipients, group_chats, settings):
         await queue_notice(
             session,
             kind="escalated",

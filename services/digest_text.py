@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Member, utcnow
 from services.deadline_batch import insert_notices, notice_row
 from services.digest import Digest, Figures, digest_for, digest_round, split_message, summaries_due
-from services.groups import queue_group_digests
+from services.groups import drop_group_read, queue_group_digests
 from services.i18n import Translator, translator
 from services.settings import Settings
 from services.workflow_rules import state_label
@@ -103,6 +103,7 @@ async def queue_digests(
         digests = [one] if one is not None else []
     else:
         digests = await digest_round(session, members, now, tz)
+        digests = await drop_group_read(session, settings, digests, members)
     summaries = await summaries_due(session, members, now, tz)
     by_id = {m.id: m for m in members}
     rows = []

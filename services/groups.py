@@ -29,6 +29,7 @@ from models import (
     utcnow,
 )
 from services.cases import cell_chain, nearest_managers, path_ids
+from services.digest import Digest
 from services.notices import queue_notice
 from services.settings import GroupAlerts, Settings
 
@@ -370,6 +371,19 @@ async def card_messages(session: AsyncSession, row_id: int) -> list[int]:
     row = await session.get(Outbox, row_id)
     ids = (row.result or {}).get("message_ids") if row is not None else None
     return [int(i) for i in ids or []]
+
+
+async def drop_group_read(
+    session: AsyncSession, settings: Settings, digests: list[Digest], members: list[Member]
+) -> list[Digest]:
+    """In "instead" mode a manager whose cell's group gets the cell's digest gets no copy."""
+    bindings = list(await session.scalars(
+        select(GroupBinding).where(GroupBinding.active.is_(True))))
+    covered = covered_cells(bindings, settings)
+    if not covered:
+        return digests
+    spared = {m.id for m in members if m.role == Role.MANAGER and m.cell_id in covered}
+    return [d for d in digests if d.member_id not in spared]
 
 
 async def queue_group_digests(session: AsyncSession, settings: Settings, now: datetime) -> int:

@@ -303,3 +303,23 @@ async def test_a_burst_of_sixty_case_cards_to_one_group_is_spread_over_three_min
     assert numbers[-1] in cards[-1]  # in order, the last one last
     assert times[-1] - times[0] >= 59 * 3
     assert all(sum(t <= at < t + 60 for at in times) <= 20 for t in times)
+
+
+async def test_instead_mode_the_bound_cell_reads_escalations_and_its_digest_in_the_group(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.township.code, mode="instead")
+    async with sessions() as session:
+        session.add(new_case(world, world.village, stage=Stage.ACCEPT, settings=fast))
+        await session.commit()
+    async with sessions() as session:
+        await sweep(session, fast, at(100))  # to the township, whose group reads it
+    escalated = await to_group(sessions, "escalated")
+    assert len(escalated) == 1
+    assert await to_group(sessions, "escalated", world.township_manager.chat_id) == []
+    async with sessions() as session:
+        await queue_digests(session, fast, at(100))
+        await session.commit()
+    assert len(await to_group(sessions, "digest")) == 1
+    assert await to_group(sessions, "digest", world.township_manager.chat_id) == []
+    assert len(await to_group(sessions, "digest", world.county_manager.chat_id)) == 1
