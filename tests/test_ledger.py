@@ -15,15 +15,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from models import Case, CaseSource, CaseState
+from models import Case, CaseSource, CaseState, Role
 from models.db import SessionFactory, make_engine, make_session_factory
 from services.i18n import translator
-from services.ledger import Ledger, LedgerMode, load_ledger, scope_of, week_start
+from services.ledger import (
+    Ledger,
+    LedgerMode,
+    load_ledger,
+    may_export,
+    scope_of,
+    week_start,
+)
 from services.ledger_book import build_workbook, file_name
 from services.settings import Settings
 from services.workflow_rules import state_label
 from tests.conftest import make_settings
-from tests.test_deadlines_world import NOW, World, build_world, new_case
+from tests.test_deadlines_world import NOW, World, build_world, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A2)",
@@ -242,3 +249,22 @@ async def test_control_characters_are_dropped_and_a_cut_ledger_says_so(
     notes = [r[0] for r in book["Summary"].iter_rows(max_row=5, values_only=True)]
     assert ("Only the oldest 2 cases are listed; the command line exports the whole ledger."
             in notes)
+
+
+async def test_who_keeps_a_ledger_and_of_what(
+    sessions: SessionFactory, world: tuple[World, Cases]
+) -> None:
+    w, c = world
+    admin = member("Admin", Role.ADMIN, None)
+    assert may_export(w.leader) and may_export(w.supervisor) and may_export(w.village_manager)
+    assert not may_export(w.volunteer) and not may_export(member("P", Role.PATROLLER, w.village))
+    async with sessions() as session:
+        session.add(admin)
+        await session.commit()
+        scope = await scope_of(session, admin)  # no cell: the top of the grid
+        assert scope is not None and scope.id == w.city.id
+        ledger = await load_ledger(session, scope, NOW, TZ, LedgerMode.OPEN)
+        assert await scope_of(session, w.volunteer) is None
+    assert {r.number for r in ledger.rows} == {c.late.number, c.fresh.number, c.outside.number}
+    assert [name for name, _ in ledger.by_cell] == ["Wuxing"]
+    assert ledger.totals.open == 3 and ledger.totals.overdue == 2
