@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
@@ -29,7 +28,6 @@ from models import (
     utcnow,
 )
 from services.cases import cell_chain, nearest_managers, path_ids
-from services.digest import Digest
 from services.notices import queue_notice
 from services.settings import GroupAlerts, Settings
 
@@ -371,49 +369,3 @@ async def card_messages(session: AsyncSession, row_id: int) -> list[int]:
     row = await session.get(Outbox, row_id)
     ids = (row.result or {}).get("message_ids") if row is not None else None
     return [int(i) for i in ids or []]
-
-
-async def drop_group_read(
-    session: AsyncSession, settings: Settings, digests: list[Digest], members: list[Member]
-) -> list[Digest]:
-    """In "instead" mode a manager whose cell's group gets the cell's digest gets no copy."""
-    bindings = list(await session.scalars(
-        select(GroupBinding).where(GroupBinding.active.is_(True))))
-    covered = covered_cells(bindings, settings)
-    if not covered:
-        return digests
-    spared = {m.id for m in members if m.role == Role.MANAGER and m.cell_id in covered}
-    return [d for d in digests if d.member_id not in spared]
-
-
-async def queue_group_digests(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    """Each bound group's daily digest: its cell's figures, as its manager would read them,
-    once per group and local day."""
-    from services.deadline_batch import insert_notices
-    from services.digest import digest_for, split_message
-    from services.digest_text import digest_text
-    from services.i18n import translator
-
-    tz = ZoneInfo(settings.locale.timezone)
-    t = translator(settings.locale.default)
-    bindings = list(await session.scalars(
-        select(GroupBinding).where(GroupBinding.active.is_(True)).order_by(GroupBinding.id)))
-    rows: list[dict[str, Any]] = []
-    for binding in bindings:
-        # A stand-in reader: the digest of a manager of the group's cell (never saved).
-        reader = Member(id=0, role=Role.MANAGER, cell_id=binding.cell_id,
-                        language=settings.locale.default, display_name=binding.title)
-        digest = await digest_for(session, reader, now, tz)
-        if digest is None:
-            continue
-        parts = split_message(digest_text(digest, t, settings))
-        rows += [{"kind": "digest", "platform": binding.platform, "chat_id": binding.chat_id,
-                  "recipient_id": None, "case_id": None,
-                  "payload": {"digest": digest.to_payload(), "part": k, "parts": len(parts)},
-                  "dedupe_key": f"daily:group:{binding.id}:{digest.local_date}:{k}",
-                  "state": OutboxState.PENDING, "attempts": 0, "next_attempt_at": now,
-                  "result": {}, "created_at": now}
-                 for k in range(len(parts))]
-    if rows:
-        await insert_notices(session, rows)
-    return len(rows)
