@@ -192,8 +192,33 @@ async def _end(
             dedupe_key=f"{UNBOUND_KIND}:{binding.id}:{int(now.timestamp())}:{manager.id}",
         )
         told += 1
+    await _settle_waiting(session, binding, now)
     await session.flush()
     return told
+
+
+async def _settle_waiting(session: AsyncSession, binding: GroupBinding, now: datetime) -> None:
+    """What was still to go to the lost group goes nowhere; its case cards (and the one Telegram
+    just refused) reach the case's managers privately, once (intake's own key: a manager who
+    already had it privately, in "also" mode, gets nothing new)."""
+    rows = list(await session.scalars(
+        select(Outbox).where(
+            Outbox.chat_id == binding.chat_id,
+            (Outbox.state == OutboxState.PENDING)
+            | ((Outbox.state == OutboxState.FAILED) & Outbox.last_error.startswith("forbidden")
+               & (Outbox.created_at >= binding.bound_at)),
+        ).order_by(Outbox.id)))
+    for row in rows:
+        if row.state == OutboxState.PENDING:
+            row.state, row.last_error = OutboxState.FAILED, "group unbound"
+        case = await session.get(Case, row.case_id) if row.kind == ALERT_KIND and row.case_id \
+            else None
+        if case is None or not case.is_open:
+            continue
+        for manager in await nearest_managers(session, case.cell_id):
+            await queue_notice(session, kind="case_new", recipient=manager, case_id=case.id,
+                               payload={"case_id": case.id},
+                               dedupe_key=f"case_new:{case.id}:{manager.id}")
 
 
 async def unbind_group(

@@ -250,6 +250,9 @@ async def test_a_refused_post_unbinds_and_tells_the_managers(bot_harness: Telegr
     township = await person(h, 5002, "Township manager", TOWNSHIP)
     reporter = await person(h, 6001, "Reporter")
     group = await township_group(h, [township])
+    async with deps(h).sessions() as s:  # "instead": the group was to be the only alert
+        await s.execute(update(GroupBinding).values(mode="instead"))
+        await s.commit()
     case = await report_a_case(h, reporter)
     # Telegram answers 403 to a post in the group (no my_chat_member update was seen).
     h.emulator.state.chats[group.id].bot_status = "kicked"
@@ -258,6 +261,7 @@ async def test_a_refused_post_unbinds_and_tells_the_managers(bot_harness: Telegr
     assert found is not None and not found.active and found.unbound_reason == "forbidden"
     await send_outbox(h)
     assert any("may no longer post" in t for t in texts(h, township))
+    assert case.number in body(with_button(h, township, "Accept"))  # the alert, privately
     async with deps(h).sessions() as s:
         failed = await s.scalar(select(Outbox).where(Outbox.chat_id == str(group.id),
                                                      Outbox.case_id == case.id))
