@@ -35,7 +35,7 @@ from bot.outbox_redirect import redirect_notice
 from bot.pacing import Pacer
 from handlers.context import Deps
 from handlers.group_notices import edit_card
-from handlers.render import RENDERERS, Rendered
+from handlers.render import RENDERERS, Rendered, keep_upload_ids
 from models import Member, Outbox, OutboxState, utcnow
 from services.groups import UnbindReason, follow_migration, group_lost
 from services.members import set_active
@@ -141,12 +141,16 @@ async def prepare(deps: Deps, row_id: int) -> Job | None:
     )
 
 
-def steps(bot: Bot, chat_id: str, rendered: Rendered) -> list[Step]:
+def steps(
+    bot: Bot, chat_id: str, rendered: Rendered, sent: list[Message] | None = None
+) -> list[Step]:
     """The calls one notice takes: photos (an album, or one photo carrying the text as its
-    caption when it fits), then the text with its buttons. Each call is one paced message."""
+    caption when it fits), then the text with its buttons. Each call is one paced message;
+    the messages sent are added to `sent`."""
     if rendered.edit_message_id is not None:  # a group's case card brought up to date
         return [lambda: edit_card(bot, chat_id, rendered)]
-    photos: list[str | bytes] = [*rendered.photo_file_ids]
+    photos: list[str | bytes] = [*rendered.photo_file_ids,
+                                 *(upload.data for upload in rendered.photo_uploads)]
     if rendered.photo_bytes is not None:
         photos.append(rendered.photo_bytes)
     text, keyboard = rendered.text, rendered.keyboard
@@ -156,12 +160,13 @@ def steps(bot: Bot, chat_id: str, rendered: Rendered) -> list[Step]:
             return lambda: _ids(
                 bot.send_photo(
                     chat_id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-                )
+                ), sent
             )
-        return lambda: _ids(bot.send_photo(chat_id, photo))
+        return lambda: _ids(bot.send_photo(chat_id, photo), sent)
 
     def album_step(chunk: list[str | bytes]) -> Step:
-        return lambda: _album(bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in chunk]))
+        return lambda: _album(
+            bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in chunk]), sent)
 
     if len(photos) == 1 and text and visible_length(text) <= MessageLimit.CAPTION_LENGTH:
         return [photo_step(photos[0], with_text=True)]
@@ -179,17 +184,26 @@ def steps(bot: Bot, chat_id: str, rendered: Rendered) -> list[Step]:
     return result
 
 
-async def _ids(call: Awaitable[Message]) -> list[int]:
-    return [(await call).message_id]
+async def _ids(call: Awaitable[Message], sent: list[Message] | None = None) -> list[int]:
+    message = await call
+    if sent is not None:
+        sent.append(message)
+    return [message.message_id]
 
 
-async def _album(call: Awaitable[tuple[Message, ...]]) -> list[int]:
-    return [message.message_id for message in await call]
+async def _album(
+    call: Awaitable[tuple[Message, ...]], sent: list[Message] | None = None
+) -> list[int]:
+    messages = await call
+    if sent is not None:
+        sent.extend(messages)
+    return [message.message_id for message in messages]
 
 
 async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job) -> None:
     """Send what is left of one notice, each call on a paced slot, and record the outcome."""
-    calls = steps(bot, job.chat_id, job.rendered)
+    sent: list[Message] = []
+    calls = steps(bot, job.chat_id, job.rendered, sent)
     try:
         for index, step in enumerate(calls[job.done :], start=job.done):
             await pacer.acquire(job.chat_id)
@@ -248,6 +262,7 @@ async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job) -> None:
         await finish(
             deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None
         )
+        await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
 
 
 async def forbidden(deps: Deps, job: Job, error: str) -> None:

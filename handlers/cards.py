@@ -14,10 +14,11 @@ from telegram.constants import MessageLimit
 
 from handlers.common import escape
 from handlers.deadline_notices import extension_button
-from handlers.render import Rendered
+from handlers.render import Rendered, Upload
 from handlers.supervision import order_button
-from models import Case, Member
+from models import Case, Member, Photo
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
+from services.display import stamped_copy
 from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.settings import Settings
@@ -29,6 +30,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the card's map link is not 
 BUTTONS_PER_ROW = 2
 HISTORY_LINES = 12
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API
+MAX_PHOTOS = 10  # one album
 
 SEVERITY_LABELS = {
     "low": N_("low"),
@@ -264,9 +266,17 @@ async def render_card(
     t = translator(language or (member.language if member else settings.locale.default))
     actions = await actions_for(session, case, member) if member else staff_actions(case)
     extra = await deadline_buttons(session, case, member, t) if member else []
+    file_ids = card.photo_file_ids[:MAX_PHOTOS] if photos else ()
+    uploads: list[Upload] = []
+    for photo_id in card.upload_photo_ids[: MAX_PHOTOS - len(file_ids)] if photos else ():
+        photo = await session.get(Photo, photo_id)
+        data = await stamped_copy(session, photo, settings) if photo is not None else None
+        if data is not None:
+            uploads.append(Upload(photo_id, data))
     return Rendered(
         text=card_text(card, t, settings, banner=banner, history=history),
-        photo_file_ids=card.photo_file_ids[:10] if photos else (),
+        photo_file_ids=file_ids,
+        photo_uploads=tuple(uploads),
         keyboard=keyboard(card.id, card.version, actions, t, extra),
     )
 

@@ -192,8 +192,9 @@ async def after_immediate(
         await _prompt(ctx, member, flow, t)
 
 
-async def _download(message: Message, ctx: Ctx) -> tuple[bytes, str, str] | None:
-    """The picture of a message (largest photo size, or an image file): bytes and file ids."""
+async def _download(message: Message, ctx: Ctx) -> tuple[bytes, str | None, str] | None:
+    """The picture of a message (largest photo size, or an image file): its bytes, the file id
+    it may be sent on by (none for a file: it keeps its EXIF), and the unique id."""
     if message.photo:
         size = message.photo[-1]
         file_id, unique = size.file_id, size.file_unique_id
@@ -202,7 +203,8 @@ async def _download(message: Message, ctx: Ctx) -> tuple[bytes, str, str] | None
     else:
         return None
     file = await ctx.bot.get_file(file_id)
-    return bytes(await file.download_as_bytearray()), file_id, unique
+    sendable = file_id if message.photo else None
+    return bytes(await file.download_as_bytearray()), sendable, unique
 
 
 async def _take_photo(

@@ -10,10 +10,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Message
 
 from models import Member, Outbox
+from models.db import SessionFactory
+from services.display import remember_sent_ids
 from services.settings import Settings
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A report photo sent as its stamped display copy (bytes: a file that kept its EXIF is
+    never sent by its own id); the id Telegram gives the sent photo is kept on the Photo row."""
+
+    photo_id: int
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,7 @@ class Rendered:
 
     text: str
     photo_file_ids: tuple[str, ...] = ()
+    photo_uploads: tuple[Upload, ...] = ()  # sent after photo_file_ids, before photo_bytes
     photo_bytes: bytes | None = None
     keyboard: InlineKeyboardMarkup | None = None
     # Set: edit this earlier message of the chat (a group's case card) instead of sending.
@@ -43,3 +55,23 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
         return fn
 
     return register
+
+
+async def keep_upload_ids(
+    sessions: SessionFactory, rendered: Rendered, sent: list[Message]
+) -> None:
+    """After a notice went out whole: the ids of its uploaded display copies, for next time.
+
+    The photos went out in order (file ids, uploads, photo_bytes); a notice resumed after a
+    retry has not seen every message, and then nothing is kept."""
+    if not rendered.photo_uploads:
+        return
+    pictures = [m.photo[-1].file_id for m in sent if m.photo]
+    first = len(rendered.photo_file_ids)
+    expected = first + len(rendered.photo_uploads) + (rendered.photo_bytes is not None)
+    if len(pictures) != expected:
+        return
+    ids = {u.photo_id: pictures[first + i] for i, u in enumerate(rendered.photo_uploads)}
+    async with sessions() as session:
+        await remember_sent_ids(session, ids)
+        await session.commit()

@@ -28,6 +28,7 @@ from handlers.context import Ctx, GridApp
 from handlers.report_turn import Turn, open_turn
 from models import Draft, Member
 from services import drafts, intake
+from services.display import make_display_copies
 from services.drafts import DraftError, PlaceSource, Step
 from services.i18n import N_
 from services.settings import Severity
@@ -124,6 +125,8 @@ async def on_update(update: Update, ctx: Ctx) -> None:
         has_draft = turn.draft is not None and not turn.draft_closed
     _cache(ctx.bot_data)[user.id] = has_draft
     await turn.flush()
+    if turn.filed_case_id is not None:  # after the commit and the reply, off the event loop
+        await make_display_copies(ctx.deps.sessions, ctx.deps.settings, turn.filed_case_id)
 
 
 async def on_message(turn: Turn, message: Message) -> None:

@@ -208,6 +208,7 @@ async def submit(turn: Turn, draft: Draft) -> None:
             turn.say(refusal(refused, t))
         return
     turn.draft_closed = True
+    turn.filed_case_id = result.case_id
     path = " › ".join(escape(name) for name in result.cell_path)
     cell = escape(result.cell_path[-1]) if result.cell_path else "—"
     lines = [t("✅ Thank you! Your report <b>{number}</b> was sent to {cell} ({path}).",
@@ -230,6 +231,7 @@ async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
         await turn.ask()
         return
     turn.draft_closed = True
+    turn.filed_case_id = case.id
     turn.say(turn.t("✅ Thank you! Your photos were added to report <b>{number}</b>.",
                     number=case.number), main_keyboard(turn.t))
 

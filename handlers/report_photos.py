@@ -67,8 +67,11 @@ async def take_picture(turn: Turn, message: Message) -> bool:
         turn.draft = None
         return False
     try:
+        # A file keeps its EXIF (GPS): it is never sent on by its own id, only as the
+        # stamped display copy (services.display), whose photo id is kept once sent.
         await drafts.add_photo(turn.session, current, facts, stored, turn.now, settings.cases,
-                               file_id=file_id, file_unique_id=unique_id)
+                               file_id=file_id if message.photo else None,
+                               file_unique_id=unique_id)
     except DraftError as refused:
         turn.say(refusal(refused, t))
         return False

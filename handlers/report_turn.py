@@ -36,6 +36,7 @@ class Turn:
     answer_alert: bool = False
     strip_buttons: bool = False
     replacement: Out | None = None
+    filed_case_id: int | None = None  # a case got photos: its display copies follow the commit
 
     @property
     def settings(self) -> Settings:

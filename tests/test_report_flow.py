@@ -49,7 +49,7 @@ def assert_photos_on_disk(h: TelegramHarness, photos: list[Photo]) -> None:
     for photo in photos:
         stored = (root / photo.stored_path).read_bytes()
         assert hashlib.sha256(stored).hexdigest() == photo.sha256
-        assert photo.platform_file_id
+        assert photo.platform_file_unique_id
 
 
 async def run_album_acks(h: TelegramHarness) -> None:
@@ -156,6 +156,7 @@ async def test_a_file_with_gps_offers_its_place_and_is_kept_unaltered(
     assert (photo.exif_lat, photo.exif_lon) == (IN_GRADE1[0], IN_GRADE1[1]) or (
         abs((photo.exif_lat or 0) - IN_GRADE1[0]) < 1e-4)
     assert_photos_on_disk(h, [photo])
+    assert photo.platform_file_id is None  # a file keeps its EXIF: never sent on by its own id
     assert (case.zone, case.lat) == ("grade1", photo.exif_lat)
     assert await case_new_recipients(h, case.id) == {"5001"}
 
