@@ -37,7 +37,8 @@ async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime)
     async with sessions() as session:
         report = await sweep(session, settings, now)
     async with sessions() as session:  # reports left untouched too long: dropped, with a word
-        report.drafts_expired = len(await expire_drafts(session, now, settings.cases.draft_ttl))
+        report.drafts_expired = len(await expire_drafts(
+            session, now, settings.cases.draft_ttl, settings.photos_dir))
         await drop_lapsed(session, now)
         await session.commit()
     return report

@@ -165,7 +165,7 @@ async def cancel(turn: Turn) -> None:
     if turn.draft is None:
         turn.say(turn.t("There is no report in progress."), views.main_keyboard(turn.t))
         return
-    await drafts.discard_draft(turn.session, turn.draft)
+    await drafts.discard_draft(turn.session, turn.draft, turn.settings.photos_dir)
     turn.draft_closed = True
     turn.say(turn.t("Report cancelled. Nothing was sent."), views.main_keyboard(turn.t))
 
@@ -213,7 +213,8 @@ async def _resume(turn: Turn, _draft: Draft, _arg: str) -> None:
 async def _restart(turn: Turn, _draft: Draft, _arg: str) -> None:
     try:
         started = await drafts.start_draft(turn.session, turn.member, str(turn.chat_id), turn.now,
-                                           turn.settings.cases, restart=True)
+                                           turn.settings.cases, restart=True,
+                                           photos_dir=turn.settings.photos_dir)
     except DraftError as refused:
         turn.say(views.refusal(refused, turn.t))
         return

@@ -10,20 +10,26 @@ jobs are not persisted). The caller owns the transaction; answers are written at
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from models import Case, Draft, GridCell, Member, Photo, PhotoKind
 from services.notices import queue_notice
-from services.photos import PhotoFacts
+from services.photos import PhotoFacts, base_path
 from services.settings import CaseRules, Category, Severity
+
+log = logging.getLogger(__name__)
+_ORPHANS = "gridpatrol.orphan_files"  # session.info: files to remove at commit
 
 
 class Step(StrEnum):
@@ -168,14 +174,16 @@ async def start_draft(
     *,
     restart: bool = False,
     prefill: dict[str, Any] | None = None,
+    photos_dir: Path | None = None,
 ) -> Started:
-    """Open a draft, or keep the open one (`resumed`) unless `restart` drops it first."""
+    """Open a draft, or keep the open one (`resumed`) unless `restart` drops it first (and the
+    files of its photos, when `photos_dir` is given and nothing else uses them)."""
     existing = await open_draft(session, member.id)
     if existing is not None and not restart:
         return Started(existing, resumed=True)
     await check_rate(session, member.id, now, rules)
     if existing is not None:
-        await discard_draft(session, existing)
+        await discard_draft(session, existing, photos_dir)
     draft = Draft(
         member_id=member.id,
         chat_id=chat_id,
@@ -363,16 +371,58 @@ def missing_answers(draft: Draft, photos: int) -> list[Step]:
     return missing
 
 
-async def discard_draft(session: AsyncSession, draft: Draft) -> None:
-    """Drop the draft and the rows of its photos (the stored files are content-addressed and
-    may be shared with other photos, so they stay)."""
+async def discard_draft(
+    session: AsyncSession, draft: Draft, photos_dir: Path | None = None
+) -> None:
+    """Drop the draft and the rows of its photos. With `photos_dir`, their stored files go too
+    once the transaction commits, unless another photo row has the same content (files are
+    named by sha256, so one file may serve several rows)."""
+    dropped = list(await session.execute(
+        select(Photo.sha256, Photo.stored_path)
+        .where(Photo.draft_id == draft.id, Photo.case_id.is_(None))
+    ))
     await session.execute(delete(Photo).where(Photo.draft_id == draft.id, Photo.case_id.is_(None)))
     await session.delete(draft)
     await session.flush()
+    if photos_dir is not None and dropped:
+        await _remove_files_at_commit(session, photos_dir, [(s, p) for s, p in dropped])
 
 
-async def expire_drafts(session: AsyncSession, now: datetime, ttl: timedelta) -> list[ExpiredDraft]:
-    """Drop drafts untouched for `ttl` and queue a "draft_expired" notice to each reporter.
+async def _remove_files_at_commit(
+    session: AsyncSession, photos_dir: Path, dropped: list[tuple[str, str]]
+) -> None:
+    """Files no photo row references any more (as this transaction sees it) are removed when
+    it commits; a rollback keeps them."""
+    shas = {sha for sha, _ in dropped}
+    used = set(await session.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas))))
+    pending: dict[str, tuple[Path, str]] = session.info.setdefault(_ORPHANS, {})
+    for sha, path in dropped:
+        if sha not in used:
+            pending[path] = (photos_dir, sha)
+    sync = session.sync_session
+    if pending and not event.contains(sync, "after_commit", _remove_pending):
+        event.listen(sync, "after_commit", _remove_pending)
+        event.listen(sync, "after_rollback", _forget_pending)
+
+
+def _remove_pending(sync: Session) -> None:
+    for path, (photos_dir, sha) in sync.info.pop(_ORPHANS, {}).items():
+        for relative in (path, base_path(sha)):
+            try:
+                (photos_dir / relative).unlink(missing_ok=True)
+            except OSError:
+                log.warning("could not remove %s", relative, exc_info=True)
+
+
+def _forget_pending(sync: Session) -> None:
+    sync.info.pop(_ORPHANS, None)
+
+
+async def expire_drafts(
+    session: AsyncSession, now: datetime, ttl: timedelta, photos_dir: Path | None = None
+) -> list[ExpiredDraft]:
+    """Drop drafts untouched for `ttl` (and, with `photos_dir`, their photos' files that nothing
+    else uses) and queue a "draft_expired" notice to each reporter.
 
     For the sweep job; the caller commits.
     """
@@ -386,7 +436,7 @@ async def expire_drafts(session: AsyncSession, now: datetime, ttl: timedelta) ->
         member = await session.get(Member, draft.member_id)
         photos = await photo_count(session, draft.id)
         expired.append(ExpiredDraft(draft.id, draft.member_id, draft.chat_id, photos))
-        await discard_draft(session, draft)
+        await discard_draft(session, draft, photos_dir)
         await queue_notice(
             session,
             kind="draft_expired",
