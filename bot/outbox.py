@@ -24,6 +24,7 @@ from sqlalchemy.sql import Select
 from telegram import Bot
 from telegram.ext import Application
 
+from bot.lease import instance_key
 from bot.outbox_send import (
     backoff,
     deliver,
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 64  # notices being sent at once (different chats; one per chat)
 CANDIDATES = 500  # heads of chats looked at per round
-HORIZON = 0.5  # claim what the global bound lets go within this many seconds
+HORIZON = 0.25  # claim what the global bound lets go within this many seconds
 TICK = 0.02  # shortest pause between rounds
 RELEASE_AFTER = 5.0  # a claimed notice that would wait longer than this goes back to pending
 STALE_SENDING = timedelta(minutes=10)  # no live send takes this long: its sender died
@@ -206,7 +207,8 @@ async def _claim(deps: Deps, row_ids: list[int], sqlite: bool) -> list[int]:
 
     One UPDATE ... RETURNING: on SQLite the write lock is taken at once, on PostgreSQL rows
     another sender holds are skipped. The claim time is kept in next_attempt_at, so a sender
-    that died can be told from one that is still sending.
+    that died can be told from one that is still sending, and `claimed_by` names this process
+    (bot.lease settles the rows of processes that are gone).
     """
     now = utcnow()
     mine: Select[int] = select(Outbox.id).where(
@@ -218,7 +220,12 @@ async def _claim(deps: Deps, row_ids: list[int], sqlite: bool) -> list[int]:
         claimed = await session.scalars(
             update(Outbox)
             .where(Outbox.id.in_(mine.scalar_subquery()), Outbox.state == OutboxState.PENDING)
-            .values(state=OutboxState.SENDING, attempts=Outbox.attempts + 1, next_attempt_at=now)
+            .values(
+                state=OutboxState.SENDING,
+                attempts=Outbox.attempts + 1,
+                next_attempt_at=now,
+                claimed_by=instance_key(),
+            )
             .returning(Outbox.id)
             .execution_options(synchronize_session=False)
         )
