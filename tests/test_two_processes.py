@@ -66,14 +66,13 @@ class Person:
         await self._answered(lambda: self.emu.users.send_location(self.id, lat, lon), expect)
 
     async def press(self, label: str, expect: str) -> None:
-        for message in reversed(self.emu.bot_messages(self.id)):
-            data = self.emu.users.button_data(self.id, message["message_id"], label)
-            if data is not None:
-                await self._answered(
-                    lambda: self.emu.users.press(self.id, self.id, message["message_id"], data),
-                    expect)
-                return
-        raise AssertionError(f"no button {label!r}; last messages: {self.texts()[-3:]}")
+        found = next(((m["message_id"], data) for m in reversed(self.emu.bot_messages(self.id))
+                      if (data := self.emu.users.button_data(self.id, m["message_id"], label))),
+                     None)
+        assert found is not None, f"no button {label!r}; last messages: {self.texts()[-3:]}"
+        message_id, data = found
+        await self._answered(
+            lambda: self.emu.users.press(self.id, self.id, message_id, data), expect)
 
 
 @pytest.fixture
