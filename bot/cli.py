@@ -346,7 +346,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     check_database(settings)
     if not schema_is_current(settings):
         raise CliError("database: the schema is not up to date; run `gridpatrol db upgrade`")
-    run_bot(settings, webhook=args.webhook)
+    from telegram.error import InvalidToken, TelegramError
+
+    try:
+        run_bot(settings, webhook=args.webhook)
+    except InvalidToken:  # one line, without repeating the token as PTB's message does
+        raise CliError("telegram: the bot token was refused (check GRIDPATROL_TELEGRAM_TOKEN)") \
+            from None
+    except TelegramError as exc:  # at start: Telegram refusing the webhook, say
+        raise CliError(f"telegram: {exc}") from None
     return 0
 
 
