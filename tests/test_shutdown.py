@@ -16,9 +16,10 @@ from sqlalchemy import select
 from bot.sandbox import BotApiEmulator, FloodConfig
 from bot.sandbox.emulator import FileArg
 from bot.sandbox.server import SandboxServer
-from models import Outbox, OutboxState
+from bot.sandbox.webhook import WebhookDelivery
+from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
-from tests.test_webhook import BotProcess, until
+from tests.test_webhook import PUBLIC_URL, BotProcess, bot_texts, until
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +27,12 @@ NOTICES = 60
 
 
 class HeldEmulator(BotApiEmulator):
-    """The sandbox, holding back its answer to the third sendMessage until `release` is set,
-    so the test knows the bot is in the middle of a batch when the signal arrives."""
+    """The sandbox, holding back its answer to the `hold_at`-th sendMessage until `release` is
+    set, so the test knows the bot is in the middle of its work when the signal arrives."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold_at: int = 3) -> None:
         super().__init__(flood=FloodConfig(enabled=False))
+        self.hold_at = hold_at
         self.sends = 0
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
@@ -39,7 +41,7 @@ class HeldEmulator(BotApiEmulator):
                    files: Mapping[str, FileArg] | None = None) -> tuple[int, dict[str, Any]]:
         if method == "sendMessage":
             self.sends += 1
-            if self.sends == 3:
+            if self.sends == self.hold_at:
                 self.holding.set()
                 await self.release.wait()
         return await super().call(token, method, params, files)
@@ -83,3 +85,32 @@ async def test_sigterm_mid_batch_finishes_the_batch_and_leaves_nothing_sending(
     assert len(sent) >= 3  # the batch in flight was finished, not dropped
     assert sent == {chat for chat in chats if emu.bot_messages(chat)}  # each exactly as recorded
     assert all(len(emu.bot_messages(chat)) <= 1 for chat in chats)
+
+
+async def test_sigterm_while_an_update_is_handled_lets_it_finish(
+    db_url: str, tmp_path: Path,
+) -> None:
+    emu = HeldEmulator(hold_at=1)  # the welcome is the first message the bot sends
+    async with SandboxServer(emu) as server:
+        bot = BotProcess(tmp_path, server, "bot", db_url)
+        await bot.start()
+        try:
+            async with WebhookDelivery(emu, [bot.url]):
+                await until(emu, lambda: emu.state.webhook_url == PUBLIC_URL, "webhook", bot)
+                vera = emu.users.create_user("Vera", language_code="en")["id"]
+                emu.users.send_text(vera, "/start")
+                await until(emu, emu.holding.is_set, "the bot is answering /start", bot)
+                bot.signal(signal.SIGTERM)
+                emu.release.set()
+                assert await bot.wait() == 0, bot.log()[-3000:]
+        finally:
+            await bot.stop()
+    assert any("Welcome, Vera" in text for text in bot_texts(emu, vera))
+    engine = make_engine(db_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            member = await session.scalar(select(Member).where(
+                Member.platform_user_id == str(vera)))
+    finally:
+        await engine.dispose()
+    assert member is not None and member.display_name == "Vera"
