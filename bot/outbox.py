@@ -58,6 +58,7 @@ TICK = 0.02  # shortest pause between rounds
 RELEASE_AFTER = 5.0  # a claimed notice that would wait longer than this goes back to pending
 STALE_SENDING = timedelta(minutes=10)  # no live send takes this long: its sender died
 BUDGET_SHARE = 0.9  # of schedule.outbox_interval, for one run of the outbox job
+HARD_CAP = 3.0  # times the budget: a run ends then even if more is ready
 _IN_FLIGHT = (OutboxState.PENDING, OutboxState.SENDING)
 
 
@@ -74,7 +75,7 @@ class Sender:
         real_time: bool = True,
         max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
-        self.bot = bot
+        self._bot = weakref.ref(bot)  # the registry below must not keep a finished app alive
         self.deps = deps
         self.clock = clock
         self.sleep = sleep
@@ -84,6 +85,13 @@ class Sender:
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._sqlite = is_sqlite(deps.settings.database.url)
+
+    @property
+    def bot(self) -> Bot:
+        bot = self._bot()
+        if bot is None:
+            raise RuntimeError("the bot of this sender is gone")
+        return bot
 
     async def drain(self, budget: float | None = None) -> int:
         """Send until nothing due can go, or `budget` seconds (of `clock`) have passed; then
@@ -95,13 +103,22 @@ class Sender:
                 wake = await self.round()
                 if wake is None and not self._tasks:
                     break
-                if budget is not None and (wake or self.clock()) - start > budget:
+                if budget is not None and self._out_of_time(start, budget, wake):
                     break
                 await self._pause(wake)
         finally:
             await self.settle()
         self.pacer.forget_idle()
         return self.handled - before
+
+    def _out_of_time(self, start: float, budget: float, wake: float | None) -> bool:
+        """Past the budget, stop rather than wait; what is ready now still goes (a slow
+        machine must not leave a chat's next notice for the next run), up to a hard cap."""
+        now = self.clock()
+        if now - start > budget * HARD_CAP:
+            return True
+        ready_now = wake is not None and wake <= now + TICK
+        return not ready_now and (wake if wake is not None else now) - start > budget
 
     async def round(self) -> float | None:
         """Start sending the oldest due notices of the chats that are free now; when to look
