@@ -29,6 +29,8 @@ NAMESPACE = 0x67726964  # "grid": the first key of every advisory lock of ours
 LEASE_ID = 0  # (NAMESPACE, 0) is the scheduler lease; (NAMESPACE, n > 0) is instance n alive
 BOT_DATA_KEY = "lease"
 _INSTANCE = secrets.randbelow(2**31 - 2) + 1
+KEEPALIVES = ("tcp_keepalives_idle = 30", "tcp_keepalives_interval = 10",
+              "tcp_keepalives_count = 3")
 
 
 def instance_key() -> int:
@@ -115,6 +117,10 @@ class Lease:
             conn = await self._engine.connect()
             # Autocommit: a connection kept for days must not sit idle in a transaction.
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            # A holder whose machine vanishes (no FIN) must lose the lease in about a minute,
+            # not after the kernel's two hours: the server probes this session itself.
+            for setting in KEEPALIVES:
+                await conn.execute(text(f"SET {setting}"))
             await conn.execute(
                 text("SELECT pg_advisory_lock_shared(:ns, :id)"),
                 {"ns": NAMESPACE, "id": self.instance},
