@@ -9,6 +9,7 @@ On SQLite there is one process: the lease is always held.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Mapping
@@ -55,6 +56,7 @@ class Lease:
         self._engine: AsyncEngine | None = None
         self._conn: AsyncConnection | None = None
         self._held = self.sqlite
+        self._lock = asyncio.Lock()  # one connection: the sweep and the digest take turns
 
     @property
     def held(self) -> bool:
@@ -73,6 +75,10 @@ class Lease:
         """Held now? Takes the lease when it is free; reconnects after a lost connection."""
         if self.sqlite:
             return True
+        async with self._lock:
+            return await self._check()
+
+    async def _check(self) -> bool:
         try:
             conn = await self._connection()
             if self._held:
@@ -98,22 +104,25 @@ class Lease:
         """Instance keys of the processes alive now (this one included)."""
         if self.sqlite:
             return {self.instance}
-        conn = await self._connection()
-        rows = await conn.execute(_LIVE_SQL, {"ns": NAMESPACE, "lease": LEASE_ID})
-        return {int(key) for (key,) in rows} | {self.instance}
+        async with self._lock:
+            conn = await self._connection()
+            rows = await conn.execute(_LIVE_SQL, {"ns": NAMESPACE, "lease": LEASE_ID})
+            return {int(key) for (key,) in rows} | {self.instance}
 
     async def close(self) -> None:
         """Give the lease up at once (the next process need not wait for a timeout)."""
         self._held = self.sqlite
-        await self._drop_connection()
+        async with self._lock:
+            await self._drop_connection()
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
 
     async def _connection(self) -> AsyncConnection:
-        if self._conn is None or self._conn.closed:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
             if self._engine is None:
                 raise RuntimeError("Lease.start() was not called")
+            self._held = False  # a new session holds no lock until it takes one
             conn = await self._engine.connect()
             # Autocommit: a connection kept for days must not sit idle in a transaction.
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
