@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from telegram import Bot
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.sandbox import BotApiEmulator, FloodConfig
 from bot.sandbox.server import SandboxServer
@@ -50,10 +49,9 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
 
 async def test_retry_after(world: World) -> None:
     world.emu.faults.add("retry_after", retry_after=7)
-    with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        with pytest.raises(RetryAfter, match="Retry in 7 seconds"):
-            await world.bot.send_message(world.chat_id, "one")
+    with pytest.raises(RetryAfter) as raised:
+        await world.bot.send_message(world.chat_id, "one")
+    assert raised.value.retry_after == timedelta(seconds=7)  # PTB_TIMEDELTA=1 (conftest)
     await world.bot.send_message(world.chat_id, "two")
     assert world.texts() == ["two"]
     assert world.emu.refusals == []  # an injected fault is not a bug in the bot
