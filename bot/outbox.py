@@ -17,7 +17,7 @@ import weakref
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -191,15 +191,23 @@ async def drain_once(
     return await sender_for(bot, deps).drain(budget)
 
 
+def _unsettled(table: Any) -> Any:
+    """state IN ('pending', 'sending') with literal values: the predicate of the partial index
+    ix_outbox_active_chat, which both databases use only when they see it as written."""
+    return table.state.in_(
+        bindparam(f"unsettled_{id(table)}", list(_IN_FLIGHT), expanding=True,
+                  literal_execute=True)
+    )
+
+
 def _head_filter() -> Any:
     """No earlier notice of the same chat is still to be settled."""
     earlier = aliased(Outbox)
-    return ~exists().where(
-        and_(
-            earlier.chat_id == Outbox.chat_id,
-            earlier.id < Outbox.id,
-            earlier.state.in_(_IN_FLIGHT),
-        )
+    return and_(
+        _unsettled(Outbox),  # redundant with state = pending, but it lets the index serve
+        ~exists().where(
+            and_(earlier.chat_id == Outbox.chat_id, earlier.id < Outbox.id, _unsettled(earlier))
+        ),
     )
 
 
