@@ -113,6 +113,11 @@ class Lease:
         """Give the lease up at once (the next process need not wait for a timeout)."""
         self._held = self.sqlite
         async with self._lock:
+            if self._conn is not None and not self._conn.closed:
+                try:  # at once: the backend's exit after a close releases them a moment later
+                    await self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                except (DBAPIError, SQLAlchemyError, OSError):
+                    log.debug("lease: could not release before closing", exc_info=True)
             await self._drop_connection()
         if self._engine is not None:
             await self._engine.dispose()
