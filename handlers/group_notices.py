@@ -108,17 +108,32 @@ async def group_card(session: AsyncSession, case_id: int, settings: Settings) ->
                              language=settings.locale.default)
 
 
+# The moves a group card names: staff work, never what a reporter did (they may be anonymous).
+MOVES = ("accepted", "dispatched", "planned", "fix_claimed", "checked", "sent_back", "closed",
+         "rejected", "rerouted", "merged", "reopened", "escalated", "taken_over", "handed_down",
+         "supervision_order")
+
+
 async def _last_move(session: AsyncSession, case_id: int, t: Translator) -> str | None:
-    """'Accepted by 王五' on top of an edited card: who moved the case last."""
+    """'Accepted by 王五' on top of an edited card: the last move and who made it (the system,
+    for an escalation). An anonymous reporter is never named, whatever they did."""
     row = (await session.execute(
-        select(CaseEvent.kind, Member.display_name)
-        .join(Member, Member.id == CaseEvent.actor_id)
-        .where(CaseEvent.case_id == case_id, CaseEvent.kind != "reported")
+        select(CaseEvent.kind, CaseEvent.actor_id, Member.display_name, Case.reporter_id,
+               Case.anonymous)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .outerjoin(Member, Member.id == CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind.in_(MOVES))
         .order_by(CaseEvent.id.desc()).limit(1))).first()
     if row is None:
         return None
-    kind, name = row
-    return t("👤 {what} by {name}", what=t(EVENT_LABELS.get(kind, kind)), name=escape(name))
+    kind, actor_id, name, reporter_id, anonymous = row
+    if actor_id is None or name is None:
+        who = t("system")
+    elif anonymous and actor_id == reporter_id:
+        who = t("anonymous")
+    else:
+        who = escape(name)
+    return t("👤 {what} by {name}", what=t(EVENT_LABELS.get(kind, kind)), name=who)
 
 
 @renderer(UNBOUND_KIND)

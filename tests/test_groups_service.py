@@ -323,3 +323,23 @@ async def test_instead_mode_the_bound_cell_reads_escalations_and_its_digest_in_t
     assert len(await to_group(sessions, "digest")) == 1
     assert await to_group(sessions, "digest", world.township_manager.chat_id) == []
     assert len(await to_group(sessions, "digest", world.county_manager.chat_id)) == 1
+
+
+async def test_an_escalated_card_in_the_group_says_the_system_moved_it(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await bind(sessions, world, world.township.code)
+    async with sessions() as session:
+        case = new_case(world, world.village, stage=Stage.ACCEPT, settings=fast, anonymous=True)
+        session.add(case)
+        await session.flush()
+        session.add(Outbox(kind="group_case", chat_id=GROUP, case_id=case.id,
+                           payload={"case_id": case.id}, state=OutboxState.SENT,
+                           result={"done": 1, "message_ids": [7]}))
+        await session.commit()
+    async with sessions() as session:
+        await sweep(session, fast, at(100))
+    edits = await to_group(sessions, "group_card")
+    assert len(edits) == 1
+    text = await render(sessions, fast, edits[0])
+    assert text.startswith("👤 系统：") and "Volunteer" not in text
