@@ -286,3 +286,25 @@ async def test_a_group_turned_supergroup_keeps_its_binding(bot_harness: Telegram
     case = await report_a_case(h, reporter)
     await send_outbox(h)
     assert case.number in body(with_button(h, new, "Accept"))
+
+
+async def test_a_muted_bot_counts_as_gone(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    township = await person(h, 5002, "Township manager", TOWNSHIP)
+    group = await township_group(h, [township])
+    rights = {name: False for name in (
+        "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics",
+        "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+        "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+        "can_send_other_messages", "can_add_web_page_previews", "can_react_to_messages",
+        "can_edit_tag")}
+    bot_user = h.app.bot.bot.to_dict()
+    await h.inject({"my_chat_member": {
+        "chat": group.json, "from": township.json, "date": 1_800_000_000,
+        "old_chat_member": {"status": "member", "user": bot_user},
+        "new_chat_member": {"status": "restricted", "user": bot_user, "is_member": True,
+                            "until_date": 0, **rights}}})
+    found = await binding(h, group)
+    assert found is not None and not found.active and found.unbound_reason == "forbidden"
+    await send_outbox(h)
+    assert "may no longer post" in texts(h, township)[-1]
