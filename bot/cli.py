@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_settings, parse_duration
 from bot.deadline_jobs import add_commands as add_deadline_commands
-from bot.outbox_cli import add_commands as add_outbox_commands
 from bot.ledger_cli import add_commands as add_ledger_commands
+from bot.outbox_cli import add_commands as add_outbox_commands
 from models import GridCell
 from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
 from services.settings import Settings
