@@ -39,6 +39,11 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Crash and fault drills (SIGKILL, PostgreSQL restart, Telegram failing 10% of calls) on
+## SQLite and PostgreSQL: a table of expected vs found; fails on any loss or duplicate.
+drill: $(STAMP)
+	$(BIN)/python -m drill
+
 ## Extract messages from the code and refresh the catalogues' templates.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ -o locales/gridpatrol.pot .

@@ -1,0 +1,307 @@
+"""The stage every drill plays on: a database of its own (SQLite file or a fresh PostgreSQL
+database, dropped after), the demo grid and a village manager in it, the sandbox's Bot API
+emulator served over HTTP in this process, and the real bot (`gridpatrol run`) as a child
+process pointed at it only through api_base_url/file_base_url, which a drill may SIGKILL and
+start again."""
+
+# A driver, not the bot: a blocking call of a millisecond here delays nobody.
+# ruff: noqa: ASYNC109, ASYNC220, ASYNC240
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
+from bot.sandbox.flood import FloodConfig
+from bot.sandbox.server import SandboxServer
+from models import GridCell, Member, Role
+from models.db import make_engine, make_session_factory
+from services.database import upgrade
+from services.grid_import import import_grid
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_GRID = ROOT / "data" / "demo" / "huzhou.geojson"
+PG_ADMIN_URL = os.environ.get("GRIDPATROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
+TOWNSHIP = "330502100"  # 妙西镇
+PLACE = (30.79, 119.96)  # inside that village
+MANAGER_ID = 5001
+
+
+class DrillEmulator(BotApiEmulator):
+    """The emulator, counting the bot's polls so a drill knows when a fresh process is up, and
+    the bot's lives (`generation`), so a scripted person knows their message may be lost."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.polls = 0
+        self.generation = 0
+
+    async def call(self, token: str, method: str, params: Mapping[str, Any],
+                   files: Mapping[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        if method.lower() == "getupdates":
+            self.polls += 1
+            self.state.bump()
+        return await super().call(token, method, params, files)
+
+
+def pg_available() -> str | None:
+    """None when the PostgreSQL server answers, else why not."""
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means "no PostgreSQL here"
+        return str(exc).splitlines()[0]
+
+
+def _pg_admin(statement: str, admin_url: str = PG_ADMIN_URL) -> None:
+    engine = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
+                              isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Database:
+    """A database of the drill's own; `drop()` removes it."""
+
+    kind: str  # "sqlite" or "postgresql"
+    url: str
+    name: str = ""
+    admin_url: str = PG_ADMIN_URL
+
+    @classmethod
+    def create(cls, kind: str, workdir: Path, tag: str, admin_url: str = PG_ADMIN_URL) -> (
+        Database
+    ):
+        if kind == "sqlite":
+            for old in workdir.glob(f"{tag}.db*"):  # a fresh file each run
+                old.unlink()
+            return cls(kind, f"sqlite:///{workdir / f'{tag}.db'}")
+        name = f"gridpatrol_drill_{tag.replace('-', '_')}_{os.getpid()}"
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin_url)
+        _pg_admin(f'CREATE DATABASE "{name}"', admin_url)
+        return cls(kind, admin_url.rsplit("/", 1)[0] + "/" + name, name, admin_url)
+
+    def drop(self) -> None:
+        if self.kind == "postgresql" and self.name:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', self.admin_url)
+
+    async def prepare(self, people: list[tuple[int, str]],
+                      township: list[tuple[int, str]]) -> None:
+        """Migrate, load the demo grid, and make `people` (user id, name) managers of VILLAGE
+        and `township` managers of its township."""
+        await asyncio.to_thread(upgrade, self.url)
+        engine = make_engine(self.url)
+        try:
+            sessions = make_session_factory(engine)
+            async with sessions() as session:
+                grid = json.loads(DEMO_GRID.read_text(encoding="utf-8"))
+                await import_grid(session, grid)
+                await session.commit()
+            async with sessions() as session:
+                for code, who in ((VILLAGE, people), (TOWNSHIP, township)):
+                    cell = await session.scalar(sa.select(GridCell).where(GridCell.code == code))
+                    assert cell is not None
+                    session.add_all(
+                        Member(platform_user_id=str(uid), chat_id=str(uid), display_name=name,
+                               role=Role.MANAGER, cell_id=cell.id, language="en")
+                        for uid, name in who)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def dump_toml(data: Mapping[str, Any], prefix: str = "") -> str:
+    """Enough TOML for config.toml: scalars, lists, nested tables and arrays of tables."""
+    lines: list[str] = []
+    tables: list[str] = []
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping):
+            tables.append(f"[{name}]\n" + dump_toml(value, name))
+        elif isinstance(value, list) and value and isinstance(value[0], Mapping):
+            for item in value:
+                tables.append(f"[[{name}]]\n" + dump_toml(item, name))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n" + "\n".join(tables)
+
+
+def write_config(path: Path, server: SandboxServer, db_url: str, photos: Path,
+                 **sections: Mapping[str, Any]) -> Path:
+    """config.toml as shipped, pointed at the sandbox and the drill's database."""
+    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    data["telegram"].update(token=DEFAULT_TOKEN, api_base_url=server.api_base_url,
+                            file_base_url=server.file_base_url, bot_username="gridpatrol_bot")
+    data["database"]["url"] = db_url
+    data["storage"]["photos_dir"] = str(photos)
+    data["logging"]["level"] = "WARNING"
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    path.write_text(dump_toml(data), encoding="utf-8")
+    return path
+
+
+class SchemaBehind(Exception):
+    """The bot refused to start: the checkout gained a migration after the drill's upgrade."""
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the drill dies, so no bot outlives an interrupted drill."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class BotProcess:
+    """`gridpatrol run` as a child process; `kill()` is SIGKILL, `start()` waits for its poll."""
+
+    config: Path
+    log_path: Path
+    emulator: DrillEmulator
+    db_url: str
+    proc: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    kills: int = 0
+    env: dict[str, str] = field(default_factory=dict)
+
+    async def start(self, timeout: float = 60.0) -> None:
+        try:
+            await self._start(timeout)
+        except SchemaBehind:  # a migration landed in the checkout while the drill ran
+            await asyncio.to_thread(upgrade, self.db_url)
+            await self._start(timeout)
+
+    async def _start(self, timeout: float) -> None:
+        polls = self.emulator.polls
+        env = {**os.environ, "PTB_TIMEDELTA": "1", **self.env}
+        env.pop("GRIDPATROL_DATABASE_URL", None)
+        env.pop("GRIDPATROL_TELEGRAM_TOKEN", None)
+        with self.log_path.open("ab") as log:
+            log.write(f"\n=== start {self.starts + 1} ===\n".encode())
+            log.flush()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=_die_with_parent)
+        self.starts += 1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.emulator.polls == polls:
+            if self.proc.poll() is not None:
+                if b"schema is not up to date" in self.log_path.read_bytes()[-300:]:
+                    raise SchemaBehind()
+                raise RuntimeError(f"the bot exited with {self.proc.returncode}; see "
+                                   f"{self.log_path}")
+            if loop.time() > deadline:
+                raise RuntimeError(f"the bot did not poll within {timeout:.0f} s; see "
+                                   f"{self.log_path}")
+            await self.emulator.state.wait_change(0.2)
+        self.emulator.generation += 1
+        self.emulator.state.bump()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    async def kill(self) -> None:
+        if not self.alive():
+            return
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        await asyncio.to_thread(self.proc.wait)
+        self.kills += 1
+
+    async def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 15 s (a clean stop, for the end of a drill)."""
+        if not self.alive():
+            return
+        assert self.proc is not None
+        self.proc.terminate()
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.proc.wait), 15)
+        except TimeoutError:
+            await self.kill()
+
+
+@dataclass
+class Stage:
+    """Everything one drill run needs, made by `open_stage` and closed by `close_stage`."""
+
+    db: Database
+    emulator: DrillEmulator
+    server: SandboxServer
+    bot: BotProcess
+    workdir: Path
+
+
+async def open_stage(kind: str, workdir: Path, tag: str, managers: list[tuple[int, str]],
+                     *, emulator: DrillEmulator | None = None,
+                     township: list[tuple[int, str]] | None = None,
+                     admin_url: str = PG_ADMIN_URL, **sections: Mapping[str, Any]) -> Stage:
+    """Database, grid, managers, sandbox server and (not yet started) bot process."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = Database.create(kind, workdir, tag, admin_url)
+    try:
+        await db.prepare(managers, township or [])
+        emulator = emulator or DrillEmulator(token=DEFAULT_TOKEN,
+                                             flood=FloodConfig(enabled=False))
+        for uid, name in [*managers, *(township or [])]:
+            emulator.users.create_user(name, user_id=uid, language_code="en")
+            emulator.users.private_chat(uid)
+        server = SandboxServer(emulator, "127.0.0.1", 0)
+        await server.start()
+    except BaseException:
+        db.drop()
+        raise
+    sections = {"cases": {"reports_per_hour": 100_000}, "schedule": {"outbox_interval": "1s"},
+                **sections}
+    config = write_config(workdir / f"{tag}.toml", server, db.url, workdir / f"{tag}-photos",
+                          **sections)
+    bot = BotProcess(config, workdir / f"{tag}.log", emulator, db.url)
+    return Stage(db, emulator, server, bot, workdir)
+
+
+async def close_stage(stage: Stage) -> None:
+    try:
+        await stage.bot.stop()
+        await stage.server.stop()
+    finally:
+        stage.db.drop()
