@@ -57,7 +57,11 @@ HORIZON = 0.25  # claim what the global bound lets go within this many seconds
 TICK = 0.02  # shortest pause between rounds
 RELEASE_AFTER = 5.0  # a claimed notice that would wait longer than this goes back to pending
 STALE_SENDING = timedelta(minutes=10)  # no live send takes this long: its sender died
-BUDGET_SHARE = 0.9  # of schedule.outbox_interval, for one run of the outbox job
+# Of schedule.outbox_interval: one run of the outbox job claims for this long, then waits for
+# its sends until SETTLE_SHARE, so it ends before the next run is due (a run still going makes
+# the scheduler skip the next one: a gap in sending). Later sends finish in the background.
+BUDGET_SHARE = 0.8
+SETTLE_SHARE = 0.95
 HARD_CAP = 3.0  # times the budget: a run ends then even if more is ready
 _IN_FLIGHT = (OutboxState.PENDING, OutboxState.SENDING)
 
@@ -84,6 +88,7 @@ class Sender:
         self.pacer = Pacer(deps.settings.outbox, clock, sleep)
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._all_started = False  # the last round started every due chat's notice
         self._sqlite = is_sqlite(deps.settings.database.url)
 
     @property
@@ -93,9 +98,10 @@ class Sender:
             raise RuntimeError("the bot of this sender is gone")
         return bot
 
-    async def drain(self, budget: float | None = None) -> int:
+    async def drain(self, budget: float | None = None, settle_within: float | None = None) -> int:
         """Send until nothing due can go, or `budget` seconds (of `clock`) have passed; then
-        wait for the sends in flight. Returns how many notices were settled."""
+        wait for the sends in flight, for at most `settle_within` seconds from the start (the
+        rest finish in the background). Returns how many notices were settled meanwhile."""
         start, before = self.clock(), self.handled
         await recover_stale(self.deps)
         try:
@@ -103,32 +109,39 @@ class Sender:
                 wake = await self.round()
                 if wake is None and not self._tasks:
                     break
-                if budget is not None and self._out_of_time(start, budget, wake):
+                if budget is not None and self._out_of_time(start, budget, wake, settle_within):
                     break
                 await self._pause(wake)
         finally:
-            await self.settle()
+            await self.settle(None if settle_within is None else start + settle_within)
         self.pacer.forget_idle()
         return self.handled - before
 
-    def _out_of_time(self, start: float, budget: float, wake: float | None) -> bool:
-        """Past the budget, stop rather than wait; what is ready now still goes (a slow
-        machine must not leave a chat's next notice for the next run), up to a hard cap."""
+    def _out_of_time(
+        self, start: float, budget: float, wake: float | None, limit: float | None
+    ) -> bool:
+        """Past the budget, stop rather than wait, unless what is left is small and ready (every
+        due chat's notice started, the rest only behind sends in flight): a slow machine must not
+        leave a chat's next notice for the next run. A backlog stops at the budget."""
         now = self.clock()
-        if now - start > budget * HARD_CAP:
+        if now - start > min(budget * HARD_CAP, limit if limit is not None else float("inf")):
             return True
-        ready_now = wake is not None and wake <= now + TICK
-        return not ready_now and (wake if wake is not None else now) - start > budget
+        if self._all_started:
+            return False
+        return (wake if wake is not None else now) - start > budget
 
     async def round(self) -> float | None:
         """Start sending the oldest due notices of the chats that are free now; when to look
         again (None: nothing is due)."""
         heads = await _heads(self.deps, self._sqlite)
+        self._all_started = not heads
         if not heads:
             return None
         room = min(self.max_in_flight - len(self._tasks), self.pacer.slots_within(HORIZON))
         chosen = [row_id for row_id, chat_id in heads if self.pacer.chat_free(chat_id)][:room]
-        waiting = [self.pacer.chat_ready_at(c) for r, c in heads if r not in chosen]
+        picked = set(chosen)
+        waiting = [self.pacer.chat_ready_at(c) for r, c in heads if r not in picked]
+        self._all_started = not waiting
         if chosen:
             for row_id in await _claim(self.deps, chosen, self._sqlite):
                 task = asyncio.create_task(self._send(row_id), name=f"outbox-{row_id}")
@@ -148,10 +161,16 @@ class Sender:
             return
         await self.sleep(max((wake or now) - now, TICK))
 
-    async def settle(self) -> None:
-        """Wait for every send in flight."""
+    async def settle(self, until: float | None = None) -> None:
+        """Wait for the sends in flight (with a real clock, until `until` at the latest)."""
         while self._tasks:
-            await asyncio.gather(*set(self._tasks), return_exceptions=True)
+            if until is None or not self.real_time:
+                await asyncio.gather(*set(self._tasks), return_exceptions=True)
+                continue
+            left = until - self.clock()
+            if left <= 0:
+                return
+            await asyncio.wait(set(self._tasks), timeout=left)
 
     async def _send(self, row_id: int) -> None:
         try:
@@ -185,10 +204,10 @@ async def drain_once(
     app_or_bot: Bot | Application[Any, Any, Any, Any, Any, Any], deps: Deps
 ) -> int:
     """One run of the outbox job: send for most of the job's interval, or until nothing due
-    can go. Returns how many notices were settled."""
+    can go; over before the next run is due. Returns how many notices were settled."""
     bot = app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
-    budget = deps.settings.schedule.outbox_interval.total_seconds() * BUDGET_SHARE
-    return await sender_for(bot, deps).drain(budget)
+    interval = deps.settings.schedule.outbox_interval.total_seconds()
+    return await sender_for(bot, deps).drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
 
 
 def _unsettled(table: Any) -> Any:
