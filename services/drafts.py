@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from models import Case, Draft, GridCell, Member, Photo, PhotoKind
 from services.notices import queue_notice
+from services.photo_rows import photo_row
 from services.photos import PhotoFacts, base_path
 from services.settings import CaseRules, Category, Severity
 
@@ -247,23 +248,9 @@ async def add_photo(
 ) -> Photo:
     """Attach one checked picture to the draft (the file is already stored under its sha256)."""
     await ensure_photo_room(session, draft, rules)
-    photo = Photo(
-        draft_id=draft.id,
-        uploaded_by_id=draft.member_id,
-        kind=PhotoKind.REPORT,
-        sha256=facts.sha256,
-        stored_path=stored_path,
-        size_bytes=facts.size_bytes,
-        width=facts.width,
-        height=facts.height,
-        mime=facts.mime,
-        exif_time=facts.exif_time,
-        exif_lat=facts.exif_lat,
-        exif_lon=facts.exif_lon,
-        phash=facts.phash,
-        platform_file_id=file_id,
-        platform_file_unique_id=file_unique_id,
-        created_at=now,
+    photo = photo_row(
+        facts, stored_path, now, kind=PhotoKind.REPORT, uploaded_by_id=draft.member_id,
+        draft_id=draft.id, file_id=file_id, file_unique_id=file_unique_id,
     )
     session.add(photo)
     _touch(draft, now)

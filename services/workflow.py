@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
 from services.cases import cell_chain, managers_of, nearest_managers, reporters
 from services.groups import alert_new_groups
+from services.photo_rows import photo_row
 from services.photos import PhotoFacts
 from services.routing import distance_m
 from services.settings import Settings, Stage
@@ -303,22 +304,9 @@ async def record_after_photo(
     file_unique_id: str | None = None,
 ) -> int:
     """Keep a received after-photo (not yet tied to a case: `claim_fix` ties it); commits."""
-    photo = Photo(
-        uploaded_by_id=member_id,
-        kind=PhotoKind.AFTER,
-        sha256=facts.sha256,
-        stored_path=stored_path,
-        size_bytes=facts.size_bytes,
-        width=facts.width,
-        height=facts.height,
-        mime=facts.mime,
-        exif_time=facts.exif_time,
-        exif_lat=facts.exif_lat,
-        exif_lon=facts.exif_lon,
-        phash=facts.phash,
-        platform_file_id=file_id,
-        platform_file_unique_id=file_unique_id,
-        created_at=now,
+    photo = photo_row(
+        facts, stored_path, now, kind=PhotoKind.AFTER, uploaded_by_id=member_id,
+        file_id=file_id, file_unique_id=file_unique_id,
     )
     session.add(photo)
     await session.commit()

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseState, GridCell, Photo, PhotoKind
+from models import Case, CaseEvent, CaseState, GridCell, PhotoKind
 from services.cases import (
     cell_chain,
     find_case_id,
@@ -17,6 +17,7 @@ from services.cases import (
     reporters,
 )
 from services.groups import alert_new_groups
+from services.photo_rows import photo_row
 from services.photos import PhotoFacts
 from services.settings import Settings, Stage
 from services.supervision import resolve_orders_for_case
@@ -230,23 +231,9 @@ async def add_evidence(
     if member_id not in await reporter_ids(session, case_id):
         case = await session.get(Case, case_id)
         raise WorkflowRefused(Refusal.NOT_REPORTER, number=case.number if case else str(case_id))
-    photo = Photo(
-        case_id=case_id,
-        uploaded_by_id=member_id,
-        kind=PhotoKind.EVIDENCE,
-        sha256=facts.sha256,
-        stored_path=stored_path,
-        size_bytes=facts.size_bytes,
-        width=facts.width,
-        height=facts.height,
-        mime=facts.mime,
-        exif_time=facts.exif_time,
-        exif_lat=facts.exif_lat,
-        exif_lon=facts.exif_lon,
-        phash=facts.phash,
-        platform_file_id=file_id,
-        platform_file_unique_id=file_unique_id,
-        created_at=now,
+    photo = photo_row(
+        facts, stored_path, now, kind=PhotoKind.EVIDENCE, uploaded_by_id=member_id,
+        case_id=case_id, file_id=file_id, file_unique_id=file_unique_id,
     )
     session.add(photo)
     await session.flush()
