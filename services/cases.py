@@ -24,6 +24,8 @@ from models import (
     Role,
     WaterSource,
 )
+from services.grid import cell_chain
+from services.grid import nearest_managers as nearest_managers  # bot.outbox_redirect
 from services.workflow_rules import (
     STAFF,
     Action,
@@ -35,48 +37,11 @@ from services.workflow_rules import (
 )
 
 
-def path_ids(path: str) -> list[int]:
-    """'/1/7/12/' -> [1, 7, 12], the city first."""
-    return [int(p) for p in path.strip("/").split("/") if p]
-
-
-async def cell_chain(session: AsyncSession, cell_id: int) -> list[GridCell]:
-    """The cell and its ancestors, the city first."""
-    cell = await session.get(GridCell, cell_id)
-    if cell is None:
-        return []
-    ids = path_ids(cell.path) or [cell.id]
-    rows = {c.id: c for c in await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))}
-    rows[cell.id] = cell
-    return [rows[i] for i in ids if i in rows]
-
-
 async def cell_path(session: AsyncSession, cell_id: int | None) -> str | None:
     if cell_id is None:
         return None
     cell = await session.get(GridCell, cell_id)
     return cell.path if cell is not None else None
-
-
-async def managers_of(
-    session: AsyncSession, cell_id: int, roles: tuple[Role, ...] = (Role.MANAGER,)
-) -> list[Member]:
-    """The active grid managers (or members of other `roles`) of one cell, oldest first."""
-    rows = await session.scalars(
-        select(Member)
-        .where(Member.cell_id == cell_id, Member.role.in_(roles), Member.active.is_(True))
-        .order_by(Member.id)
-    )
-    return list(rows)
-
-
-async def nearest_managers(session: AsyncSession, cell_id: int) -> list[Member]:
-    """The managers of the cell, or of the nearest cell above that has some."""
-    for cell in reversed(await cell_chain(session, cell_id)):
-        found = await managers_of(session, cell.id)
-        if found:
-            return found
-    return []
 
 
 async def fixer_id(session: AsyncSession, case_id: int) -> int | None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import OPEN_STATES, Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
+from services.grid import nearest_managers
 
 CASES: Table = Case.__table__  # type: ignore[assignment]
 OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
@@ -69,8 +70,6 @@ def plan(row: Any, fractions: tuple[float, ...], now: datetime) -> Step:
 async def _recipients(session: AsyncSession, steps: list[Step]) -> dict[int, list[Any]]:
     """case id -> members to remind: the active assignee, else the managers of the cell (or of
     the nearest cell above that has any), fetched for the whole batch at once."""
-    from services.deadlines import managers_at_or_above
-
     cols = (Member.id, Member.platform, Member.chat_id, Member.cell_id)
     assignee_ids = {s.row.assignee_id for s in steps if s.row.assignee_id is not None}
     assignees = {m.id: m for m in await session.execute(
@@ -85,7 +84,7 @@ async def _recipients(session: AsyncSession, steps: list[Step]) -> dict[int, lis
         ):
             managers.setdefault(m.cell_id, []).append(m)
         for cell_id in cells - managers.keys():  # rare: a cell without managers
-            managers[cell_id] = list(await managers_at_or_above(session, cell_id))
+            managers[cell_id] = list(await nearest_managers(session, cell_id))
     return {
         s.row.id: [assignees[s.row.assignee_id]] if s.row.assignee_id in assignees
         else managers.get(s.row.cell_id, [])

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Case, CaseEvent, GridCell, Level, Member, Role, WaterSource
+from models import Case, CaseEvent, GridCell, Level, Member, WaterSource
+from services.grid import nearest_managers
 from services.groups import bindings_for_cells, private_recipients, queue_card_refresh
 from services.groups import queue_copies as group_copies
 from services.i18n import N_
@@ -93,33 +94,13 @@ class SweepReport:
     drafts_expired: int = 0  # reports in progress dropped after cases.draft_ttl (bot.deadline_jobs)
 
 
-async def cell_managers(session: AsyncSession, cell_id: int) -> list[Member]:
-    """The active managers of one cell (the people a case in it is pushed to)."""
-    rows = await session.scalars(
-        select(Member)
-        .where(Member.cell_id == cell_id, Member.role == Role.MANAGER, Member.active.is_(True))
-        .order_by(Member.id)
-    )
-    return list(rows)
-
-
-async def managers_at_or_above(session: AsyncSession, cell_id: int | None) -> list[Member]:
-    """Managers of the cell, or of the nearest cell above that has any."""
-    while cell_id is not None:
-        found = await cell_managers(session, cell_id)
-        if found:
-            return found
-        cell_id = await session.scalar(select(GridCell.parent_id).where(GridCell.id == cell_id))
-    return []
-
-
 async def responsible_members(session: AsyncSession, case: Case) -> list[Member]:
     """Who is chased for a case: its assignee, else the managers of its cell (or above)."""
     if case.assignee_id is not None:
         assignee = await session.get(Member, case.assignee_id)
         if assignee is not None and assignee.active:
             return [assignee]
-    return await managers_at_or_above(session, case.cell_id)
+    return await nearest_managers(session, case.cell_id)
 
 
 async def source_leader(session: AsyncSession, case: Case) -> Member | None:
@@ -195,7 +176,7 @@ async def escalate(
         )
     )
     start_stage(case, Stage(missed_stage or Stage.ACCEPT), settings, now)
-    recipients = list(await managers_at_or_above(session, target.id))
+    recipients = list(await nearest_managers(session, target.id))
     if target.level_enum in LEADER_LEVELS:
         leader = await source_leader(session, case)
         if leader is not None and all(m.id != leader.id for m in recipients):

@@ -23,12 +23,12 @@ from models import (
 from services.deadlines import (
     Outcome,
     contains,
-    managers_at_or_above,
     reminder_times,
     schedule_alarm,
     source_leader,
     start_stage,
 )
+from services.grid import nearest_managers
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Stage
@@ -115,7 +115,7 @@ async def request_extension(
     ))
     cell = await session.get(GridCell, case.cell_id)
     assert cell is not None
-    approvers = await managers_at_or_above(session, cell.parent_id)
+    approvers = await nearest_managers(session, cell.parent_id)
     leader = await source_leader(session, case)
     if leader is not None and leader not in approvers:
         approvers.append(leader)
@@ -231,7 +231,7 @@ async def hand_down(
     case.cell_id = target_id
     case.assignee_id = None
     start_stage(case, Stage(case.stage or Stage.ACCEPT), settings, now, due)
-    for manager in await managers_at_or_above(session, target_id):
+    for manager in await nearest_managers(session, target_id):
         await queue_notice(
             session, kind="handed_down", recipient=manager, case_id=case.id,
             payload={"case_id": case.id, "by": member.id},

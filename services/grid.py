@@ -1,5 +1,6 @@
 """Questions about the grid that the rest of the bot asks: a cell by code, its ancestors and
-subtree (through the materialised path), the tree for `grid show`, and water sources."""
+subtree (through the materialised path), who manages a cell (or the nearest cell above that
+has managers), the tree for `grid show`, and water sources."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import GridCell, Level, WaterSource
+from models.member import Member, Role
 
 
 def path_ids(path: str) -> list[int]:
@@ -33,6 +35,59 @@ async def ancestors(session: AsyncSession, cell: GridCell) -> list[GridCell]:
         return []
     rows = (await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))).all()
     return sorted(rows, key=lambda c: c.level_enum.rank)
+
+
+async def cell_chain(session: AsyncSession, cell_id: int) -> list[GridCell]:
+    """The cell and its ancestors, the city first."""
+    cell = await session.get(GridCell, cell_id)
+    if cell is None:
+        return []
+    ids = path_ids(cell.path) or [cell.id]
+    rows = {c.id: c for c in await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))}
+    rows[cell.id] = cell
+    return [rows[i] for i in ids if i in rows]
+
+
+async def managers_of(
+    session: AsyncSession, cell_id: int, roles: tuple[Role, ...] = (Role.MANAGER,)
+) -> list[Member]:
+    """The active grid managers (or members of other `roles`) of one cell, oldest first."""
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.cell_id == cell_id, Member.role.in_(roles), Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def managers_by_cell(session: AsyncSession, cell_ids: list[int]) -> dict[int, list[Member]]:
+    """The active managers of several cells in one query: cell id -> managers, oldest first
+    (a cell without any is absent)."""
+    if not cell_ids:
+        return {}
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.cell_id.in_(cell_ids), Member.role == Role.MANAGER, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    found: dict[int, list[Member]] = {}
+    for member in rows:
+        assert member.cell_id is not None
+        found.setdefault(member.cell_id, []).append(member)
+    return found
+
+
+async def nearest_managers(session: AsyncSession, cell_id: int | None) -> list[Member]:
+    """The managers of the cell, or of the nearest cell above that has some (none for no cell):
+    the people a case in the cell is pushed to."""
+    if cell_id is None:
+        return []
+    chain = await cell_chain(session, cell_id)
+    by_cell = await managers_by_cell(session, [c.id for c in chain])
+    for cell in reversed(chain):
+        if by_cell.get(cell.id):
+            return by_cell[cell.id]
+    return []
 
 
 async def cell_path_names(session: AsyncSession, cell_id: int) -> list[str]:

@@ -27,7 +27,7 @@ from models import (
     Role,
     utcnow,
 )
-from services.cases import cell_chain, nearest_managers, path_ids
+from services.grid import cell_chain, nearest_managers, path_ids
 from services.notices import queue_notice
 from services.settings import GroupAlerts, Settings
 

@@ -38,7 +38,7 @@ from services.drafts import (
     draft_photos,
     missing_answers,
 )
-from services.grid import path_ids
+from services.grid import cell_chain, managers_by_cell
 from services.notices import queue_notice
 from services.routing import distance_m
 from services.settings import CaseRules, Deadlines, Settings, Severity, Stage
@@ -86,17 +86,6 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-async def cell_chain(session: AsyncSession, cell_id: int) -> list[GridCell]:
-    """The cell and its ancestors, the city first."""
-    cell = await session.get(GridCell, cell_id)
-    if cell is None:
-        return []
-    ids = path_ids(cell.path) or [cell.id]
-    rows = {c.id: c for c in await session.scalars(select(GridCell).where(GridCell.id.in_(ids)))}
-    rows[cell.id] = cell
-    return [rows[i] for i in ids if i in rows]
-
-
 def first_alarm(now: datetime, allowed: timedelta, reminders_at: tuple[float, ...]) -> datetime:
     """The first time the sweep must look: the first reminder, else the deadline itself."""
     fractions = [f for f in reminders_at if 0 < f < 1]
@@ -107,27 +96,12 @@ def case_number(prefix: str, year: int, case_id: int) -> str:
     return f"{prefix}-{year}-{case_id:06d}"
 
 
-async def _managers(session: AsyncSession, cell_ids: list[int]) -> dict[int, list[Member]]:
-    if not cell_ids:
-        return {}
-    rows = await session.scalars(
-        select(Member)
-        .where(Member.cell_id.in_(cell_ids), Member.role == Role.MANAGER, Member.active.is_(True))
-        .order_by(Member.id)
-    )
-    found: dict[int, list[Member]] = {}
-    for member in rows:
-        assert member.cell_id is not None
-        found.setdefault(member.cell_id, []).append(member)
-    return found
-
-
 async def recipients(
     session: AsyncSession, chain: list[GridCell], emergency: bool, source: WaterSource | None
 ) -> tuple[int | None, list[Member]]:
     """Who hears of a new case: the cell's managers (or the nearest ancestor's that has some);
     for an emergency, also every level up to the city and the source's linked leader."""
-    by_cell = await _managers(session, [c.id for c in chain])
+    by_cell = await managers_by_cell(session, [c.id for c in chain])
     chosen: list[Member] = []
     notified_cell: int | None = None
     for cell in reversed(chain):

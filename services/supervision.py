@@ -32,9 +32,9 @@ from services.deadlines import (
     Outcome,
     SweepReport,
     contains,
-    managers_at_or_above,
     source_leader,
 )
+from services.grid import nearest_managers
 from services.groups import queue_copies as group_copies
 from services.i18n import N_
 from services.notices import queue_notice
@@ -54,7 +54,7 @@ def default_deadline(settings: Settings, case: Case, now: datetime) -> datetime:
 async def _notify_order(
     session: AsyncSession, order: SupervisionOrder, case: Case, target: GridCell
 ) -> None:
-    recipients = list(await managers_at_or_above(session, target.id))
+    recipients = list(await nearest_managers(session, target.id))
     if case.assignee_id is not None:
         assignee = await session.get(Member, case.assignee_id)
         if assignee is not None and assignee.active and assignee not in recipients:

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
-from services.cases import cell_chain, managers_of, nearest_managers, reporters
+from services.cases import reporters
+from services.grid import cell_chain, managers_of, nearest_managers
 from services.groups import alert_new_groups
 from services.photo_rows import photo_row
 from services.photos import PhotoFacts

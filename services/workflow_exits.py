@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, CaseState, GridCell, PhotoKind
 from services.cases import (
-    cell_chain,
     find_case_id,
-    nearest_managers,
     reporter_ids,
     reporters,
 )
+from services.grid import cell_chain, nearest_managers
 from services.groups import alert_new_groups
 from services.photo_rows import photo_row
 from services.photos import PhotoFacts
