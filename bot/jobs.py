@@ -12,7 +12,7 @@ MISFIRE_GRACE_SECONDS = 30
 
 async def outbox_job(ctx: Ctx) -> None:
     """Send what the outbox holds; a failure is logged by the error handler, the job repeats."""
-    await drain_once(ctx.bot, ctx.deps)
+    await drain_once(ctx.application, ctx.deps)  # its sends are awaited by a graceful stop
 
 
 def add_jobs(app: GridApp) -> None:

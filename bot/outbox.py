@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -89,6 +90,7 @@ class Sender:
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._all_started = False  # the last round started every due chat's notice
+        self.app: weakref.ref[Application[Any, Any, Any, Any, Any, Any]] | None = None
         self._sqlite = is_sqlite(deps.settings.database.url)
 
     @property
@@ -144,12 +146,20 @@ class Sender:
         self._all_started = not waiting
         if chosen:
             for row_id in await _claim(self.deps, chosen, self._sqlite):
-                task = asyncio.create_task(self._send(row_id), name=f"outbox-{row_id}")
+                task = self._spawn(self._send(row_id), f"outbox-{row_id}")
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         if not waiting:
             return self.clock() if chosen else None
         return max(min(waiting), self.pacer.global_ready_at())
+
+    def _spawn(self, send: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """A send as a task; in a running application, one that `Application.stop` awaits, so
+        a graceful stop (SIGTERM) leaves nothing `sending`."""
+        app = self.app() if self.app is not None else None
+        if app is not None and app.running:
+            return app.create_task(send, name=name)
+        return asyncio.create_task(send, name=name)
 
     async def _pause(self, wake: float | None) -> None:
         """Until `wake`, or until a send in flight finishes (its chat may have more)."""
@@ -206,8 +216,11 @@ async def drain_once(
     """One run of the outbox job: send for most of the job's interval, or until nothing due
     can go; over before the next run is due. Returns how many notices were settled."""
     bot = app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
+    sender = sender_for(bot, deps)
+    if isinstance(app_or_bot, Application) and sender.app is None:
+        sender.app = weakref.ref(app_or_bot)
     interval = deps.settings.schedule.outbox_interval.total_seconds()
-    return await sender_for(bot, deps).drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
+    return await sender.drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
 
 
 def _unsettled(table: Any) -> Any:
