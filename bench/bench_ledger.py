@@ -11,7 +11,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from bench.common import Figure, best_of
 from bot.config import load_settings
-from services.digest import Figures
+from services.figures import Figures
 from services.i18n import translator
 from services.ledger import Ledger, LedgerMode, LedgerRow
 from services.ledger_book import _Labels, _ledger_values, _overdue_values, build_workbook

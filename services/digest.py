@@ -1,50 +1,42 @@
-"""The daily digest and the fortnightly summary: SQL aggregates per cell, rolled up the grid.
-
-One GROUP BY (cell, state, category) over the cases feeds every member of a round: each cell's
-figures are added to the cell and its ancestors (a few additions per group, never a loop over
-cases), so a member's digest is the figures of their cell plus those of its children.
+"""The daily digest and the fortnightly summary: SQL aggregates per cell, rolled up the grid
+(`services.figures`), so a member's digest is the figures of their cell plus those of its
+children; volunteers and patrollers hear of their own cases.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy import case as when
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import OPEN_STATES, Case, CaseState, GridCell, Level, Member, Role, SummaryRecord
+from models import Case, GridCell, Level, Member, Role, SummaryRecord
+from services.figures import (
+    OPEN,
+    Agg,
+    Figures,
+    Window,
+    cell_groups,
+    cells_under,
+    children_of,
+    counted,
+    figure_sums,
+    figures_of,
+    roll_up,
+    window,
+)
+from services.grid import path_ids
 
 OWN_CASES_ROLES = frozenset({Role.VOLUNTEER, Role.PATROLLER})
 SUMMARY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR})
 TABLE_LEVELS = frozenset({Level.CITY, Level.COUNTY})
 SUMMARY_PERIOD = timedelta(days=15)
 OVERDUE_SHOWN = 30
-OPEN = [s.value for s in OPEN_STATES]
-FIGURES = ("new", "open", "due_today", "overdue", "closed")
-
-
-@dataclass
-class Figures:
-    """Counts over a part of the grid: new and closed in the window, open/due/overdue at `now`."""
-
-    new: int = 0
-    open: int = 0
-    due_today: int = 0
-    overdue: int = 0
-    closed: int = 0
-
-    def add(self, other: Figures) -> None:
-        for name in FIGURES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def empty(self) -> bool:
-        return not any(getattr(self, name) for name in FIGURES)
 
 
 @dataclass(frozen=True)
@@ -90,93 +82,16 @@ class Digest:
         )
 
 
-@dataclass
-class _Agg:
-    figures: Figures = field(default_factory=Figures)
-    by_state: Counter[str] = field(default_factory=Counter)
-    by_category: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
-
-    def add(self, state: str, category: str, figures: Figures) -> None:
-        self.figures.add(figures)
-        if figures.open:
-            self.by_state[state] += figures.open
-        self.by_category[category].add(figures)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The moments a digest counts against, all in UTC."""
-
-    now: datetime
-    since: datetime  # "new" and "closed" count from here
-    day_end: datetime  # "due today" runs to the end of the local day
-    local_date: str
-
-
-def window(now: datetime, tz: ZoneInfo, span: timedelta = timedelta(hours=24)) -> Window:
-    local = now.astimezone(tz)
-    end = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=tz)
-    return Window(now, now - span, end.astimezone(now.tzinfo), local.date().isoformat())
-
-
-def _sums(w: Window) -> list[ColumnElement[Any]]:
-    is_open = Case.state.in_(OPEN)
-    return [
-        func.sum(when((Case.created_at >= w.since, 1), else_=0)),
-        func.sum(when((is_open, 1), else_=0)),
-        func.sum(when((and_(is_open, Case.due_at >= w.now, Case.due_at < w.day_end), 1), else_=0)),
-        func.sum(when((and_(is_open, Case.due_at < w.now), 1), else_=0)),
-        func.sum(when((and_(Case.state == CaseState.CLOSED, Case.closed_at >= w.since), 1),
-                      else_=0)),
-    ]
-
-
-def _relevant(w: Window) -> ColumnElement[bool]:
-    """Only cases with something to count: open, or new or closed in the window."""
-    return or_(Case.state.in_(OPEN), Case.created_at >= w.since, Case.closed_at >= w.since)
-
-
-async def _cell_groups(
-    session: AsyncSession, w: Window, path: str | None = None
-) -> list[tuple[int, str, str, Figures]]:
-    """(cell id, state, category, figures): the one aggregate a digest round needs."""
-    stmt: Select[Any] = (
-        select(Case.cell_id, Case.state, Case.category, *_sums(w))
-        .where(_relevant(w))
-        .group_by(Case.cell_id, Case.state, Case.category)
-    )
-    if path is not None:
-        inside = select(GridCell.id).where(GridCell.path.like(f"{path}%"))
-        stmt = stmt.where(Case.cell_id.in_(inside))
-    rows = await session.execute(stmt)
-    return [(r[0], r[1], r[2], Figures(*(int(v or 0) for v in r[3:]))) for r in rows]
-
-
 async def _own_groups(
     session: AsyncSession, w: Window, reporter_ids: Sequence[int]
 ) -> list[tuple[int, str, str, Figures]]:
     stmt = (
-        select(Case.reporter_id, Case.state, Case.category, *_sums(w))
-        .where(_relevant(w), Case.reporter_id.in_(reporter_ids))
+        select(Case.reporter_id, Case.state, Case.category, *figure_sums(w))
+        .where(counted(w), Case.reporter_id.in_(reporter_ids))
         .group_by(Case.reporter_id, Case.state, Case.category)
     )
     rows = await session.execute(stmt)
-    return [(r[0], r[1], r[2], Figures(*(int(v or 0) for v in r[3:]))) for r in rows]
-
-
-def _path_ids(path: str) -> list[int]:
-    return [int(p) for p in path.split("/") if p]
-
-
-def _roll_up(cells: dict[int, GridCell], groups: Iterable[tuple[int, str, str, Figures]]
-             ) -> dict[int, _Agg]:
-    """Each cell's figures added to the cell and every cell above it."""
-    aggs: dict[int, _Agg] = defaultdict(_Agg)
-    for cell_id, state, category, figures in groups:
-        cell = cells.get(cell_id)
-        for owner in _path_ids(cell.path) if cell else [cell_id]:
-            aggs[owner].add(state, category, figures)
-    return aggs
+    return [(r[0], r[1], r[2], figures_of(r[3:])) for r in rows]
 
 
 async def _overdue(
@@ -200,13 +115,13 @@ async def _overdue(
         assert due_at is not None
         cell = cells.get(cell_id)
         line = OverdueLine(number, cell.name if cell else "?", owner, (w.now - due_at).days)
-        for above in _path_ids(cell.path) if cell else []:
+        for above in path_ids(cell.path) if cell else []:
             if len(found[above]) < OVERDUE_SHOWN:
                 found[above].append(line)
     return found
 
 
-def _digest(member: Member, kind: str, scope: str, w: Window, agg: _Agg | None,
+def _digest(member: Member, kind: str, scope: str, w: Window, agg: Agg | None,
             rows: list[tuple[str, Figures]], overdue: list[OverdueLine]) -> Digest | None:
     if agg is None or agg.figures.empty():
         return None
@@ -218,26 +133,9 @@ def _digest(member: Member, kind: str, scope: str, w: Window, agg: _Agg | None,
     )
 
 
-def _children(cells: dict[int, GridCell]) -> dict[int, list[GridCell]]:
-    kids: dict[int, list[GridCell]] = defaultdict(list)
-    for cell in cells.values():
-        if cell.parent_id is not None:
-            kids[cell.parent_id].append(cell)
-    for siblings in kids.values():
-        siblings.sort(key=lambda c: c.code)
-    return kids
-
-
-async def _all_cells(session: AsyncSession, path: str | None = None) -> dict[int, GridCell]:
-    stmt = select(GridCell)
-    if path is not None:
-        stmt = stmt.where(GridCell.path.like(f"{path}%"))
-    return {c.id: c for c in await session.scalars(stmt)}
-
-
 def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCell],
-                   kids: dict[int, list[GridCell]], aggs: dict[int, _Agg],
-                   own: dict[int, _Agg], overdue: dict[int, list[OverdueLine]]) -> Digest | None:
+                   kids: dict[int, list[GridCell]], aggs: dict[int, Agg],
+                   own: dict[int, Agg], overdue: dict[int, list[OverdueLine]]) -> Digest | None:
     if member.role_enum in OWN_CASES_ROLES:
         return _digest(member, kind, "", w, own.get(member.id), [], [])
     cell = cells.get(member.cell_id) if member.cell_id is not None else None
@@ -266,14 +164,14 @@ async def digest_for(
     cell = await session.get(GridCell, member.cell_id)
     if cell is None:
         return None
-    cells = await _all_cells(session, cell.path)
-    aggs = _roll_up(cells, await _cell_groups(session, w, cell.path))
+    cells = await cells_under(session, cell.path)
+    aggs = roll_up(cells, await cell_groups(session, w, cell.path))
     overdue = await _overdue(session, w, cells, cell.path, OVERDUE_SHOWN)
-    return _member_digest(member, "daily", w, cells, _children(cells), aggs, {}, overdue)
+    return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue)
 
 
-def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, _Agg]:
-    own: dict[int, _Agg] = defaultdict(_Agg)
+def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, Agg]:
+    own: dict[int, Agg] = defaultdict(Agg)
     for reporter_id, state, category, figures in groups:
         own[reporter_id].add(state, category, figures)
     return own
@@ -285,14 +183,14 @@ async def digest_round(
 ) -> list[Digest]:
     """Digests for many members from one aggregate over all cases (and one over reporters)."""
     w = window(now, tz, span)
-    cells = await _all_cells(session)
-    aggs = _roll_up(cells, await _cell_groups(session, w))
+    cells = await cells_under(session)
+    aggs = roll_up(cells, await cell_groups(session, w))
     reporters = [m.id for m in members if m.role_enum in OWN_CASES_ROLES]
-    own: dict[int, _Agg] = {}
+    own: dict[int, Agg] = {}
     for start in range(0, len(reporters), 5000):  # keep under the bound-parameter limits
         own.update(_roll_own(await _own_groups(session, w, reporters[start:start + 5000])))
     overdue = await _overdue(session, w, cells) if kind == "daily" else {}
-    kids = _children(cells)
+    kids = children_of(cells)
     found = (_member_digest(m, kind, w, cells, kids, aggs, own, overdue) for m in members)
     return [d for d in found if d is not None]
 

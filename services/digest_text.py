@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, utcnow
 from services.deadline_batch import insert_notices, notice_row
-from services.digest import Digest, Figures, digest_for, digest_round, split_message, summaries_due
+from services.digest import Digest, digest_for, digest_round, split_message, summaries_due
+from services.figures import Figures
 from services.group_digest import drop_group_read, queue_group_digests
 from services.i18n import Translator, translator
 from services.settings import Settings

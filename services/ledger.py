@@ -1,5 +1,5 @@
 """The ledger (台账): every case of a part of the grid with its plan, owner, deadline and state,
-loaded as plain rows, plus the figures of its summary sheet from the digest's SQL aggregate.
+loaded as plain rows, plus the figures of its summary sheet (`services.figures`, one aggregate).
 
 Loading is separate from building the workbook (`services.ledger_book`), so no session is held
 while the spreadsheet is written or sent.
@@ -17,16 +17,17 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OPEN_STATES, Case, CaseSource, CaseState, GridCell, Member, Role, WaterSource
-from services.digest import (
+from services.figures import (
     FIGURES,
     Figures,
     Window,
-    _all_cells,
-    _cell_groups,
-    _children,
-    _relevant,
-    _roll_up,
-    _sums,
+    cell_groups,
+    cells_under,
+    children_of,
+    counted,
+    figure_sums,
+    figures_of,
+    roll_up,
     window,
 )
 from services.grid import path_ids
@@ -191,9 +192,9 @@ async def _figures(session: AsyncSession, scope: GridCell | None, now: datetime,
     count from `since`)."""
     w = window(now, tz, now - since)
     path = scope.path if scope is not None else None
-    cells = await _all_cells(session, path)
-    aggs = _roll_up(cells, await _cell_groups(session, w, path))
-    kids = _children(cells)
+    cells = await cells_under(session, path)
+    aggs = roll_up(cells, await cell_groups(session, w, path))
+    kids = children_of(cells)
     if scope is not None:
         shown = kids.get(scope.id) or [scope]
     else:
@@ -222,12 +223,12 @@ async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window
     """The same figures by where cases came from (自查上报, 交办, the public): the digest's sums
     grouped by source, since the office reports its counts that way."""
     stmt: Select[*tuple[Any, ...]] = (
-        select(Case.source, *_sums(w)).where(_relevant(w)).group_by(Case.source))
+        select(Case.source, *figure_sums(w)).where(counted(w)).group_by(Case.source))
     if scope is not None:
         inside = select(GridCell.id).where(GridCell.path.like(f"{scope.path}%"))
         stmt = stmt.where(Case.cell_id.in_(inside))
     rows = await session.execute(stmt)
-    found = {r[0]: Figures(*(int(v or 0) for v in r[1:])) for r in rows}
+    found = {r[0]: figures_of(r[1:]) for r in rows}
     order = [s.value for s in CaseSource]
     return sorted(found.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 9,
                                                  kv[0]))

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from services.deadlines import COLOUR_LABELS, colour_of
-from services.digest import Figures
+from services.figures import Figures
 from services.i18n import N_, Translator
 from services.ledger import OWN_ROW, Ledger, LedgerMode, LedgerRow
 from services.settings import Settings

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role
 from models.db import SessionFactory, make_engine, make_session_factory
-from services.digest import Digest, Figures, digest_for, digest_round, split_message, summaries_due
+from services.digest import Digest, digest_for, digest_round, split_message, summaries_due
 from services.digest_text import digest_text, queue_digests
+from services.figures import Figures
 from services.i18n import translator
 from services.settings import Settings
 from tests.conftest import make_settings
