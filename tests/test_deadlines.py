@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from models import Case, CaseEvent, Outbox, SupervisionOrder
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.deadlines import schedule_alarm, sweep
 from services.settings import Settings, Stage
-from tests.test_deadlines_world import World, at, build_world, new_case, seconds_settings
-
-
-@pytest.fixture
-def fast(db_url: str, tmp_path: Path) -> Settings:
-    return seconds_settings(db_url, tmp_path, seconds=100)
-
-
-@pytest.fixture
-async def sessions(fast: Settings) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(fast.database.url)
-    yield make_session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def world(sessions: SessionFactory) -> World:
-    async with sessions() as session:
-        return await build_world(session)
+from tests.test_deadlines_world import World, at, new_case
 
 
 async def _notices(sessions: SessionFactory, kind: str) -> list[Outbox]:

@@ -4,39 +4,24 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.digest import Digest, digest_for, digest_round, split_message, summaries_due
 from services.digest_text import digest_text, queue_digests
 from services.figures import Figures
 from services.i18n import translator
 from services.settings import Settings
-from tests.conftest import make_settings
 from tests.test_deadlines_world import NOW, World, build_world, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY_END = NOW.replace(hour=16)  # midnight in Shanghai, in UTC
 CATEGORIES = ("garbage", "outfall", "livestock")
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return make_settings(db_url, tmp_path)
-
-
-@pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(settings.database.url)
-    yield make_session_factory(engine)
-    await engine.dispose()
 
 
 @pytest.fixture

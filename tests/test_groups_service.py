@@ -4,9 +4,7 @@ a migrated group taking its waiting notices along; every group notice renders.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +15,7 @@ from handlers import (
 )
 from handlers.render import RENDERERS
 from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.deadlines import sweep
 from services.digest_text import queue_digests
 from services.groups import (
@@ -38,32 +36,12 @@ from tests.test_deadlines_world import (
     NOW,
     World,
     at,
-    build_world,
     member,
     new_case,
-    seconds_settings,
 )
 from tests.test_outbox_pacing import Paced, paced  # noqa: F401  (the fixture)
 
 GROUP = "-1001234567890"
-
-
-@pytest.fixture
-def fast(db_url: str, tmp_path: Path) -> Settings:
-    return seconds_settings(db_url, tmp_path, seconds=100)
-
-
-@pytest.fixture
-async def sessions(fast: Settings) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(fast.database.url)
-    yield make_session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def world(sessions: SessionFactory) -> World:
-    async with sessions() as session:
-        return await build_world(session)
 
 
 async def bind(sessions: SessionFactory, world: World, cell_code: str, chat: str = GROUP,

@@ -4,11 +4,9 @@ member's language."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +14,7 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from models import Case, CaseSource, CaseState, Role
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.i18n import translator
 from services.ledger import (
     Ledger,
@@ -29,24 +27,11 @@ from services.ledger import (
 from services.ledger_book import build_workbook, file_name
 from services.settings import Settings
 from services.workflow_rules import state_label
-from tests.conftest import make_settings
 from tests.test_deadlines_world import NOW, World, build_world, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A2)",
               "#N/A")
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return make_settings(db_url, tmp_path)
-
-
-@pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(settings.database.url)
-    yield make_session_factory(engine)
-    await engine.dispose()
 
 
 @dataclass

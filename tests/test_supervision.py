@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -21,7 +18,7 @@ from models import (
     Outbox,
     SupervisionOrder,
 )
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.deadlines import sweep
 from services.extensions import decide_extension, hand_down, request_extension, take_over
 from services.settings import Settings, Stage
@@ -31,25 +28,7 @@ from services.supervision import (
     issue_order_by,
     order_card_png,
 )
-from tests.test_deadlines_world import World, at, build_world, new_case, seconds_settings
-
-
-@pytest.fixture
-def fast(db_url: str, tmp_path: Path) -> Settings:
-    return seconds_settings(db_url, tmp_path, seconds=100)
-
-
-@pytest.fixture
-async def sessions(fast: Settings) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(fast.database.url)
-    yield make_session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def world(sessions: SessionFactory) -> World:
-    async with sessions() as session:
-        return await build_world(session)
+from tests.test_deadlines_world import World, at, new_case
 
 
 async def _case(sessions: SessionFactory, world: World, fast: Settings, **values: object) -> int:
