@@ -130,6 +130,10 @@ async def wait_for(condition: Callable[[], object], what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+async def exited(worker: subprocess.Popen[bytes]) -> bool:
+    return worker.poll() is not None
+
+
 async def settled(sessions: SessionFactory) -> bool:
     counts = await states(sessions)
     return counts[OutboxState.PENDING] + counts[OutboxState.SENDING] == 0
@@ -230,3 +234,34 @@ def flood_waits(tmp_path: Path) -> list[str]:
     """The 429s the workers met, from their logs (the sender logs each one)."""
     return [line for log in sorted(tmp_path.glob("w*.log"))
             for line in log.read_text(errors="replace").splitlines() if "flood control" in line]
+
+
+async def test_a_graceful_stop_mid_burst_leaves_nothing_uncertain(
+    sandbox: SandboxServer, db_url: str, session_factory: SessionFactory, tmp_path: Path,
+) -> None:
+    emulator = sandbox.emulator
+    chats = people(emulator, 100)
+    ids = await queue_burst(session_factory, chats, 2)
+
+    async def some_arrived() -> bool:
+        return sum(len(v) for v in received(emulator, chats).values()) >= 60
+
+    first = start_worker(sandbox, db_url, tmp_path, "first")
+    try:
+        await wait_for(some_arrived, "the burst under way")
+        first.terminate()  # SIGTERM: PTB stops, the sends in flight finish
+        await wait_for(lambda: exited(first), "the bot to stop")  # the sandbox keeps answering
+        assert first.returncode == 0
+    finally:
+        stop(first)
+    at_stop = await states(session_factory)
+    assert at_stop[OutboxState.SENDING] == 0 and at_stop[OutboxState.PENDING] > 0
+
+    second = start_worker(sandbox, db_url, tmp_path, "second")
+    try:
+        await wait_for(lambda: settled(session_factory), "every notice settled")
+    finally:
+        stop(second)
+    count = Counter(k for numbers in received(emulator, chats).values() for k in numbers)
+    assert await states(session_factory) == Counter({OutboxState.SENT: len(ids)})
+    assert sorted(count) == list(range(len(ids))) and set(count.values()) == {1}
