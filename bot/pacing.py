@@ -110,11 +110,16 @@ class Pacer:
         return at
 
     async def acquire(self, chat_id: str) -> None:
-        """Wait for and take the next slot for one message to `chat_id`."""
-        at = self.reserve(chat_id)
-        delay = at - self.clock()
-        if delay > 0:
-            await self.sleep(delay)
+        """Wait for and take the next slot for one message to `chat_id`; a flood wait that
+        began while we slept (`hold`) is waited out, and a new slot taken after it."""
+        while True:
+            at = self.reserve(chat_id)
+            delay = at - self.clock()
+            if delay > 0:
+                await self.sleep(delay)
+            if self._held_until <= self.clock():
+                return
+            await self.sleep(self._held_until - self.clock())
 
     def hold(self, seconds: float) -> None:
         """Telegram said "retry after": nothing goes out for that long."""
