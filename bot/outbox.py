@@ -25,7 +25,7 @@ from sqlalchemy.sql import Select
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.lease import instance_key
+from bot.lease import Lease, instance_key, lease_of
 from bot.outbox_send import (
     backoff,
     deliver,
@@ -56,6 +56,7 @@ MAX_IN_FLIGHT = 64  # notices being sent at once (different chats; one per chat)
 CANDIDATES = 500  # heads of chats looked at per round
 HORIZON = 0.25  # claim what the global bound lets go within this many seconds
 TICK = 0.02  # shortest pause between rounds
+SHARE_EVERY = 0.5  # seconds between counts of the live sender processes
 RELEASE_AFTER = 5.0  # a claimed notice that would wait longer than this goes back to pending
 STALE_SENDING = timedelta(minutes=10)  # no live send takes this long: its sender died
 # Of schedule.outbox_interval: one run of the outbox job claims for this long, then waits for
@@ -91,6 +92,8 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._all_started = False  # the last round started every due chat's notice
         self.app: weakref.ref[Application[Any, Any, Any, Any, Any, Any]] | None = None
+        self.lease: Lease | None = None  # several processes: each paces its share
+        self._shared_at = float("-inf")
         self._sqlite = is_sqlite(deps.settings.database.url)
 
     @property
@@ -108,6 +111,7 @@ class Sender:
         await recover_stale(self.deps)
         try:
             while True:
+                await self._share_global_bound()
                 wake = await self.round()
                 if wake is None and not self._tasks:
                     break
@@ -152,6 +156,19 @@ class Sender:
         if not waiting:
             return self.clock() if chosen else None
         return max(min(waiting), self.pacer.global_ready_at())
+
+    async def _share_global_bound(self) -> None:
+        """With several bot processes on one database (bot.lease), each paces an even share
+        of the global bound, so together they keep it; recounted every SHARE_EVERY seconds."""
+        if self.lease is None or self.clock() - self._shared_at < SHARE_EVERY:
+            return
+        self._shared_at = self.clock()
+        try:
+            senders = len(await self.lease.live_instances())
+        except Exception:  # the lease's connection is down: keep the last share
+            log.debug("outbox: could not count the live senders", exc_info=True)
+            return
+        self.pacer.share(senders)
 
     def _spawn(self, send: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """A send as a task; in a running application, one that `Application.stop` awaits, so
@@ -217,8 +234,10 @@ async def drain_once(
     can go; over before the next run is due. Returns how many notices were settled."""
     bot = app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
     sender = sender_for(bot, deps)
-    if isinstance(app_or_bot, Application) and sender.app is None:
-        sender.app = weakref.ref(app_or_bot)
+    if isinstance(app_or_bot, Application):
+        if sender.app is None:
+            sender.app = weakref.ref(app_or_bot)
+        sender.lease = lease_of(app_or_bot.bot_data)
     interval = deps.settings.schedule.outbox_interval.total_seconds()
     return await sender.drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
 

@@ -65,6 +65,10 @@ class Pacer:
     def __post_init__(self) -> None:
         self._global = Gcra(1.0 / self.settings.global_per_second, self.global_burst)
 
+    def share(self, senders: int) -> None:
+        """Several sender processes split the global bound evenly (each paces its share)."""
+        self._global.interval = max(senders, 1) / self.settings.global_per_second
+
     def _chat(self, chat_id: str) -> Gcra:
         limiter = self._chats.get(chat_id)
         if limiter is None:
