@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import keyboard, render_card
 from handlers.common import escape
-from handlers.render import Rendered, renderer
+from handlers.render import Rendered, Renderer, notice_translator, renderer
 from models import Case, GridCell, Member, Outbox, Photo, PhotoKind
-from services.cases import merged_case_ids
-from services.i18n import Translator, translator
+from services.cases import case_photos
+from services.i18n import Translator
 from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after_async
 from services.settings import Settings
 from services.workflow_rules import Action
@@ -23,74 +23,81 @@ from services.workflow_rules import Action
 log = logging.getLogger(__name__)
 
 
-def _t(member: Member | None, settings: Settings) -> Translator:
-    return translator(member.language if member else settings.locale.default)
+CaseRenderer = Callable[
+    [AsyncSession, Outbox, Case, Translator, Member | None, Settings], Awaitable[Rendered | None]
+]
 
 
-async def _case(session: AsyncSession, row: Outbox) -> Case | None:
-    case_id = row.payload.get("case_id", row.case_id)
-    return await session.get(Case, int(case_id)) if case_id is not None else None
+def case_renderer(kind: str) -> Callable[[CaseRenderer], Renderer]:
+    """Register the renderer of a notice about one case: it gets the case (the notice is dropped
+    when the case is gone) and a translator in the recipient's language."""
+
+    def register(fn: CaseRenderer) -> Renderer:
+        async def render(
+            session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+        ) -> Rendered | None:
+            case_id = row.payload.get("case_id", row.case_id)
+            case = await session.get(Case, int(case_id)) if case_id is not None else None
+            if case is None:
+                return None
+            return await fn(session, row, case, notice_translator(member, settings), member,
+                            settings)
+
+        render.__doc__ = fn.__doc__
+        return renderer(kind)(render)
+
+    return register
 
 
-@renderer("case_new")
+def _reason(row: Outbox) -> str:
+    return escape(str(row.payload.get("reason") or ""))
+
+
+@case_renderer("case_new")
 async def render_case_new(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The manager's alert: the report's photos, the card, and the buttons of what they may do."""
-    t = _t(member, settings)
     banner = None
     if row.payload.get("rerouted"):
-        reason = escape(str(row.payload.get("reason", "")))
-        banner = t("↪️ Rerouted to your cell: {reason}", reason=reason)
-    case = await _case(session, row)
-    if case is None:
-        return None
+        banner = t("↪️ Rerouted to your cell: {reason}", reason=_reason(row))
     return await render_card(
         session, case.id, member, settings, banner=banner, history=False, photos=True
     )
 
 
-async def _staff_card(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings, banner: str
+@case_renderer("case_dispatched")
+async def render_dispatched(
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    case = await _case(session, row)
-    if case is None:
-        return None
+    banner = t("📌 A case was dispatched to you.")
     return await render_card(session, case.id, member, settings, banner=banner)
 
 
-@renderer("case_dispatched")
-async def render_dispatched(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
-) -> Rendered | None:
-    t = _t(member, settings)
-    return await _staff_card(session, row, member, settings, t("📌 A case was dispatched to you."))
-
-
-@renderer("case_sent_back")
+@case_renderer("case_sent_back")
 async def render_sent_back(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    t = _t(member, settings)
-    reason = escape(str(row.payload.get("reason", "")))
-    banner = t("↩️ The fix was not accepted: {reason}", reason=reason)
-    return await _staff_card(session, row, member, settings, banner)
+    banner = t("↩️ The fix was not accepted: {reason}", reason=_reason(row))
+    return await render_card(session, case.id, member, settings, banner=banner)
 
 
-@renderer("case_reopened")
+@case_renderer("case_reopened")
 async def render_reopened(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    t = _t(member, settings)
-    reason = escape(str(row.payload.get("reason") or ""))
     if row.payload.get("by_reporter"):
         banner = t(
             "🔁 Reopened and escalated to your cell: the reporter says it is not fixed. {note}",
-            note=reason,
+            note=_reason(row),
         )
     else:
-        banner = t("🔁 Reopened: {reason}", reason=reason)
-    return await _staff_card(session, row, member, settings, banner)
+        banner = t("🔁 Reopened: {reason}", reason=_reason(row))
+    return await render_card(session, case.id, member, settings, banner=banner)
 
 
 async def _read(settings: Settings, photo: Photo | None) -> bytes | None:
@@ -108,13 +115,8 @@ async def before_after_picture(
     t: Translator,
 ) -> bytes | None:
     """One image of the first report photo and the after-photo; None when either is missing."""
-    ids = [case.id, *await merged_case_ids(session, case.id)]
-    before = await session.scalar(
-        select(Photo)
-        .where(Photo.case_id.in_(ids), Photo.kind == PhotoKind.REPORT)
-        .order_by(Photo.id)
-        .limit(1)
-    )
+    reported = [p for p in await case_photos(session, case.id) if p.kind == PhotoKind.REPORT]
+    before = reported[0] if reported else None
     after = await session.get(Photo, after_photo_id) if after_photo_id else None
     before_bytes, after_bytes = await _read(settings, before), await _read(settings, after)
     if before_bytes is None or after_bytes is None:
@@ -154,15 +156,12 @@ def _far_warning(row: Outbox, t: Translator) -> str | None:
     )
 
 
-@renderer("case_check")
+@case_renderer("case_check")
 async def render_check(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The checker's notice: before/after, a distance warning, the card and check buttons."""
-    t = _t(member, settings)
-    case = await _case(session, row)
-    if case is None:
-        return None
     banner = t("🔍 A fix was claimed: please check it (核查).")
     warning = _far_warning(row, t)
     if warning:
@@ -181,14 +180,11 @@ async def _cell_name(session: AsyncSession, cell_id: int) -> str:
     return cell.name if cell else ""
 
 
-@renderer("case_accepted")
+@case_renderer("case_accepted")
 async def render_accepted(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    t = _t(member, settings)
-    case = await _case(session, row)
-    if case is None:
-        return None
     return Rendered(
         text=t(
             "✅ Your report {number} was accepted by {cell}. You will hear when it is fixed.",
@@ -198,14 +194,11 @@ async def render_accepted(
     )
 
 
-@renderer("case_rectified")
+@case_renderer("case_rectified")
 async def render_rectified(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    t = _t(member, settings)
-    case = await _case(session, row)
-    if case is None:
-        return None
     picture, file_ids = await _fix_picture(session, row, case, settings, t)
     return Rendered(
         text=t(
@@ -218,15 +211,12 @@ async def render_rectified(
     )
 
 
-@renderer("case_closed")
+@case_renderer("case_closed")
 async def render_closed(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The reporter hears the case is closed and is asked whether it is really fixed."""
-    t = _t(member, settings)
-    case = await _case(session, row)
-    if case is None:
-        return None
     return Rendered(
         text=t(
             "🏁 Your report {number} was closed (销号). Is it really fixed?",
@@ -236,32 +226,28 @@ async def render_closed(
     )
 
 
-@renderer("case_rejected")
+@case_renderer("case_rejected")
 async def render_rejected(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    t = _t(member, settings)
-    case = await _case(session, row)
-    if case is None:
-        return None
     return Rendered(
         text=t(
             "Your report {number} was not taken up: {reason}",
             number=escape(case.number),
-            reason=escape(str(row.payload.get("reason", ""))),
+            reason=_reason(row),
         )
     )
 
 
-@renderer("case_merged")
+@case_renderer("case_merged")
 async def render_merged(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    t = _t(member, settings)
-    case = await _case(session, row)
     into_id = row.payload.get("into_id")
     into = await session.get(Case, int(into_id)) if into_id else None
-    if case is None or into is None:
+    if into is None:
         return None
     return Rendered(
         text=t(

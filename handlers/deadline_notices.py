@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.common import escape
-from handlers.render import Rendered, renderer
+from handlers.render import Rendered, notice_translator, renderer
 from models import (
     Case,
     ExtensionRequest,
@@ -28,7 +28,7 @@ from models import (
 from services.deadlines import COLOUR_LABELS, STAGE_LABELS, colour_of
 from services.digest import Digest, split_message
 from services.digest_text import digest_text
-from services.i18n import Translator, translator
+from services.i18n import Translator
 from services.settings import Settings
 from services.supervision import ISSUERS, order_card_png
 
@@ -47,10 +47,6 @@ def stage_name(stage: str | None, t: Translator) -> str:
 
 def colour_name(level: int, t: Translator) -> str:
     return t(COLOUR_LABELS[colour_of(level)])
-
-
-def _t(member: Member | None, settings: Settings) -> Translator:
-    return translator(member.language if member else settings.locale.default)
 
 
 async def _cell_name(session: AsyncSession, cell_id: int) -> str:
@@ -81,7 +77,7 @@ async def render_reminder(
     case = await session.get(Case, row.payload["case_id"])
     if case is None or not case.is_open or case.stage != row.payload["stage"]:
         return None
-    t = _t(member, settings)
+    t = notice_translator(member, settings)
     text = t("⏰ Reminder: case {number}, the {stage} is due by {due}.",
              number=escape(case.number), stage=stage_name(case.stage, t),
              due=when(case.due_at, settings))
@@ -95,7 +91,7 @@ async def render_escalated(
     case = await session.get(Case, row.payload["case_id"])
     if case is None:
         return None
-    t = _t(member, settings)
+    t = notice_translator(member, settings)
     values = {"number": escape(case.number), "stage": stage_name(row.payload["stage"], t),
               "to_cell": await _cell_name(session, row.payload["to_cell"]),
               "colour": colour_name(row.payload["level"], t), "due": when(case.due_at, settings)}
@@ -117,7 +113,7 @@ async def render_handed_down(
     case = await session.get(Case, row.payload["case_id"])
     if case is None or not case.is_open:
         return None
-    t = _t(member, settings)
+    t = notice_translator(member, settings)
     text = t("Case {number} was handed back down to {cell}. New deadline for the {stage}: {due}.",
              number=escape(case.number), cell=await _cell_name(session, case.cell_id),
              stage=stage_name(case.stage, t), due=when(case.due_at, settings))
@@ -148,7 +144,7 @@ async def render_order(
         return None
     case = await session.get(Case, order.case_id)
     assert case is not None
-    t = _t(member, settings)
+    t = notice_translator(member, settings)
     cell = await session.get(GridCell, order.target_cell_id)
     issuer = await session.get(Member, order.issuer_id) if order.issuer_id else None
     issuer_name = issuer.display_name if issuer else t("the deadline system (automatic)")
@@ -174,7 +170,7 @@ async def render_extension_requested(
     case = await session.get(Case, request.case_id)
     requester = await session.get(Member, request.requester_id)
     assert case is not None and requester is not None
-    t = _t(member, settings)
+    t = notice_translator(member, settings)
     text = t("{who} asks for more time on case {number} ({stage}): from {old} to {new}.\n"
              "Reason: {reason}", who=escape(requester.display_name), number=escape(case.number),
              stage=stage_name(request.stage, t), old=when(request.current_due, settings),
@@ -195,7 +191,7 @@ async def render_extension_decided(
         return None
     case = await session.get(Case, request.case_id)
     assert case is not None
-    t = _t(member, settings)
+    t = notice_translator(member, settings)
     if request.state == ExtensionState.APPROVED:
         text = t("More time on case {number} was approved: the new deadline is {due}.",
                  number=escape(case.number), due=when(request.requested_due, settings))
@@ -208,7 +204,7 @@ async def render_extension_decided(
 async def _render_digest(row: Outbox, member: Member | None, settings: Settings
                          ) -> Rendered | None:
     digest = Digest.from_payload(row.payload["digest"])
-    parts = split_message(digest_text(digest, _t(member, settings), settings))
+    parts = split_message(digest_text(digest, notice_translator(member, settings), settings))
     part = int(row.payload["part"])
     # Parts were counted in the member's language when queued; a language changed since may
     # give a different count, and a part beyond the new count is dropped.

@@ -8,7 +8,6 @@ import asyncio
 import logging
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.constants import MessageLimit, ParseMode
@@ -16,9 +15,9 @@ from telegram.error import BadRequest
 
 from handlers.cards import EVENT_LABELS, NO_PREVIEW, render_card, visible_length
 from handlers.common import escape, level_name
-from handlers.render import Rendered, renderer
-from models import Case, CaseEvent, GridCell, GroupBinding, Member, Outbox, Photo, PhotoKind
-from services.cases import merged_case_ids
+from handlers.render import Rendered, notice_translator, renderer
+from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
+from services.cases import case_photos, last_move
 from services.groups import ALERT_KIND, CARD_KIND, UNBOUND_KIND, card_messages
 from services.i18n import N_, Translator, translator
 from services.photo_render import render_display_copy_async
@@ -44,10 +43,7 @@ async def group_photos(session: AsyncSession, case: Case, settings: Settings, *,
     """Report photos a group may see: Telegram's compressed photos (no EXIF survives them) by
     file id; a picture sent as a file that kept EXIF only as a fresh display copy (re-encoded,
     so no EXIF), one per card."""
-    ids = [case.id, *await merged_case_ids(session, case.id)]
-    photos = list(await session.scalars(
-        select(Photo).where(Photo.case_id.in_(ids), Photo.kind != PhotoKind.AFTER)
-        .order_by(Photo.id)))
+    photos = [p for p in await case_photos(session, case.id) if p.kind != PhotoKind.AFTER]
     kept_exif = [p for p in photos
                  if p.exif_time is not None or p.exif_lat is not None or p.exif_lon is not None]
     clean = tuple(p.platform_file_id for p in photos if p.platform_file_id and p not in kept_exif)
@@ -117,23 +113,16 @@ MOVES = ("accepted", "dispatched", "planned", "fix_claimed", "checked", "sent_ba
 async def _last_move(session: AsyncSession, case_id: int, t: Translator) -> str | None:
     """'Accepted by 王五' on top of an edited card: the last move and who made it (the system,
     for an escalation). An anonymous reporter is never named, whatever they did."""
-    row = (await session.execute(
-        select(CaseEvent.kind, CaseEvent.actor_id, Member.display_name, Case.reporter_id,
-               Case.anonymous)
-        .join(Case, Case.id == CaseEvent.case_id)
-        .outerjoin(Member, Member.id == CaseEvent.actor_id)
-        .where(CaseEvent.case_id == case_id, CaseEvent.kind.in_(MOVES))
-        .order_by(CaseEvent.id.desc()).limit(1))).first()
-    if row is None:
+    move = await last_move(session, case_id, MOVES)
+    if move is None:
         return None
-    kind, actor_id, name, reporter_id, anonymous = row
-    if actor_id is None or name is None:
+    if move.actor_name is None:
         who = t("system")
-    elif anonymous and actor_id == reporter_id:
+    elif move.by_anonymous_reporter:
         who = t("anonymous")
     else:
-        who = escape(name)
-    return t("👤 {what} by {name}", what=t(EVENT_LABELS.get(kind, kind)), name=who)
+        who = escape(move.actor_name)
+    return t("👤 {what} by {name}", what=t(EVENT_LABELS.get(move.kind, move.kind)), name=who)
 
 
 @renderer(UNBOUND_KIND)
@@ -143,7 +132,7 @@ async def render_unbound(
     binding = await session.get(GroupBinding, int(row.payload["binding_id"]))
     if binding is None:
         return None
-    t = translator(member.language if member else settings.locale.default)
+    t = notice_translator(member, settings)
     cell = await session.get(GridCell, binding.cell_id)
     where = t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t)) \
         if cell else "?"

@@ -15,6 +15,7 @@ from telegram import InlineKeyboardMarkup, Message
 from models import Member, Outbox
 from models.db import SessionFactory
 from services.display import remember_sent_ids
+from services.i18n import Translator, translator
 from services.settings import Settings
 
 
@@ -55,6 +56,11 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
         return fn
 
     return register
+
+
+def notice_translator(member: Member | None, settings: Settings) -> Translator:
+    """The recipient's language; a notice to a group (no member) uses the default one."""
+    return translator(member.language if member else settings.locale.default)
 
 
 async def keep_upload_ids(

@@ -6,6 +6,7 @@ need (`load_scope`) so commands, cards and transitions all ask the same question
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,45 @@ async def merged_case_ids(session: AsyncSession, case_id: int) -> list[int]:
         found.extend(rows)
         frontier = rows
     return found
+
+
+async def _photos_of(session: AsyncSession, case_ids: list[int]) -> list[Photo]:
+    rows = await session.scalars(
+        select(Photo).where(Photo.case_id.in_(case_ids)).order_by(Photo.id)
+    )
+    return list(rows)
+
+
+async def case_photos(session: AsyncSession, case_id: int) -> list[Photo]:
+    """Every photo of the case and of the cases merged into it (report, after, evidence), in
+    the order they came."""
+    return await _photos_of(session, [case_id, *await merged_case_ids(session, case_id)])
+
+
+@dataclass(frozen=True)
+class LastMove:
+    """The latest of `kinds` on a case, and who made it: None for the system (an escalation);
+    `by_anonymous_reporter` when the reporter chose to stay anonymous and made it."""
+
+    kind: str
+    actor_name: str | None
+    by_anonymous_reporter: bool
+
+
+async def last_move(session: AsyncSession, case_id: int, kinds: Sequence[str]) -> LastMove | None:
+    row = (await session.execute(
+        select(CaseEvent.kind, CaseEvent.actor_id, Member.display_name, Case.reporter_id,
+               Case.anonymous)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .outerjoin(Member, Member.id == CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind.in_(list(kinds)))
+        .order_by(CaseEvent.id.desc()).limit(1))).first()
+    if row is None:
+        return None
+    kind, actor_id, name, reporter_id, anonymous = row
+    if actor_id is None or name is None:
+        return LastMove(kind, None, False)
+    return LastMove(kind, name, bool(anonymous) and actor_id == reporter_id)
 
 
 async def reporter_ids(session: AsyncSession, case_id: int) -> list[int]:
@@ -198,13 +238,7 @@ async def case_card(session: AsyncSession, case_id: int) -> CaseCard | None:
         await session.scalars(select(Case.number).where(Case.id.in_(merged_ids)).order_by(Case.id))
     )
     into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
-    photos = list(
-        await session.scalars(
-            select(Photo)
-            .where(Photo.case_id.in_([case.id, *merged_ids]))
-            .order_by(Photo.id)
-        )
-    )
+    photos = await _photos_of(session, [case.id, *merged_ids])
     events = list(
         await session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
