@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from sqlalchemy import select
 from telegram import Message, Update
 from telegram.ext import BaseHandler, TypeHandler
 
@@ -26,7 +25,7 @@ from handlers import report_views as views
 from handlers.common import PLATFORM, tell_to_start
 from handlers.context import Ctx, GridApp
 from handlers.report_turn import Turn, open_turn
-from models import Draft, Member
+from models import Draft
 from services import drafts, intake
 from services.display import make_display_copies
 from services.drafts import DraftError, PlaceSource, Step
@@ -100,10 +99,8 @@ async def _warm(update: Update, ctx: Ctx) -> None:
     if user.id in cache:
         return
     async with ctx.deps.sessions() as session:
-        found = await session.scalar(
-            select(Draft.id).join(Member, Member.id == Draft.member_id).where(
-                Member.platform == PLATFORM, Member.platform_user_id == str(user.id)))
-    cache[user.id] = found is not None
+        _, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
+    cache[user.id] = draft is not None
 
 
 async def on_update(update: Update, ctx: Ctx) -> None:

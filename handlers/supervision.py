@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -28,6 +27,7 @@ from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import Outcome
 from services.digest import split_message
 from services.extensions import decide_extension, hand_down, request_extension, take_over
+from services.grid import cell_names
 from services.i18n import N_, Translator
 from services.settings import Settings
 from services.supervision import Bulletin, acknowledge_order, bulletin, issue_order_by
@@ -186,12 +186,14 @@ async def on_bulletin(update: Update, ctx: Ctx) -> None:
     now = utcnow()
     async with ctx.deps.sessions() as session:
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
-        if scope is None and member.role_enum != Role.ADMIN:
-            await reply(update, t("You have no grid cell, so there is no bulletin for you."))
-            return
-        found = await bulletin(session, now - timedelta(days=days), now, scope)
-        names = {cid: name for cid, name in await session.execute(
-            select(GridCell.id, GridCell.name))}
+        found, names = None, dict[int, str]()
+        if scope is not None or member.role_enum == Role.ADMIN:
+            found = await bulletin(session, now - timedelta(days=days), now, scope)
+            names = await cell_names(
+                session, [x.cell_id for x in found.overdue] + [x.cell_id for x in found.orders])
+    if found is None:
+        await reply(update, t("You have no grid cell, so there is no bulletin for you."))
+        return
     for part in split_message(bulletin_text(found, names, t, ctx.deps.settings)):
         await reply(update, part)
 

@@ -5,6 +5,7 @@ has managers), the tree for `grid show`, and water sources."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import shapely
 from sqlalchemy import ColumnElement, select
@@ -96,6 +97,15 @@ async def cell_path_names(session: AsyncSession, cell_id: int) -> list[str]:
     if cell is None:
         return []
     return [c.name for c in await ancestors(session, cell)] + [cell.name]
+
+
+async def cell_names(session: AsyncSession, cell_ids: Iterable[int]) -> dict[int, str]:
+    """cell id -> name, for the cells asked (an unknown id is absent)."""
+    ids = set(cell_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(GridCell.id, GridCell.name).where(GridCell.id.in_(ids)))
+    return {cell_id: name for cell_id, name in rows}
 
 
 async def children(session: AsyncSession, cell_id: int) -> list[GridCell]:

@@ -197,5 +197,6 @@ async def test_take_over_by_button_forged_and_stale_presses_and_the_bulletin(
     text = h.last_message(supervisor_user)["text"]
     assert "Supervision bulletin" in text and "Overdue cases: 1" in text
     assert "HZ-2026-000078" in text and "HZ-2026-000077" not in text
+    assert f"HZ-2026-000078 · {cell.name} · owner:" in text  # the cell by name, not "?"
     await h.send_text(village_user, "/bulletin")
     assert "HZ-2026-000078" in h.last_message(village_user)["text"]
