@@ -110,12 +110,11 @@ async def on_bind(update: Update, ctx: Ctx) -> None:
             bound = await bind_group(session, ctx.args[0], chat_id=chat.id,
                                      title=chat.title or "", by=member)
             await session.commit()
+            said = bound_text(bound.cell, mode_of(bound.binding, settings), t)
         except BindError as refused:
             said = t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t))
             await session.rollback()
-            await reply(update, said)
-            return
-    await reply(update, bound_text(bound.cell, mode_of(bound.binding, settings), t))
+    await reply(update, said)
 
 
 async def on_unbind(update: Update, ctx: Ctx) -> None:
@@ -128,13 +127,12 @@ async def on_unbind(update: Update, ctx: Ctx) -> None:
         try:
             cell = await unbind_group(session, chat.id, member)
             await session.commit()
+            said = t("This group no longer serves {cell}. I will post nothing more here.",
+                     cell=cell_name(cell, t))
         except BindError as refused:
             said = t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t))
             await session.rollback()
-            await reply(update, said)
-            return
-    await reply(update, t("This group no longer serves {cell}. I will post nothing more here.",
-                          cell=cell_name(cell, t)))
+    await reply(update, said)
 
 
 async def on_group_report(update: Update, ctx: Ctx) -> None:

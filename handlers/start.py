@@ -191,9 +191,12 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
         except InviteError as refused:
             await session.rollback()
             known = await find_member(session, PLATFORM, user.id)
-            t = translator(language_of(update, ctx, known))
-            await reply(update, t(INVITE_PROBLEMS[refused.problem]))
-            return
+            problem = refused.problem
+            redeemed = None
+    if redeemed is None:  # told after the session is closed
+        t = translator(language_of(update, ctx, known))
+        await reply(update, t(INVITE_PROBLEMS[problem]))
+        return
     member = redeemed.member
     t = translator(member.language)
     text = t(
