@@ -11,7 +11,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import CaseEvent, Member, Outbox, Role
-from services.cases import nearest_managers
+from services.grid import nearest_managers
 from services.notices import queue_notice
 
 log = logging.getLogger("bot.outbox")
