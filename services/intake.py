@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from models import (
     Case,
     CaseEvent,
     CaseSource,
+    CaseState,
     Draft,
     GridCell,
     Member,
@@ -30,6 +31,7 @@ from models import (
     Zone,
 )
 from services import groups
+from services.deadlines import start_stage
 from services.drafts import (
     DraftError,
     PlaceSource,
@@ -41,7 +43,7 @@ from services.drafts import (
 from services.grid import cell_chain, managers_by_cell
 from services.notices import queue_notice
 from services.routing import distance_m
-from services.settings import CaseRules, Deadlines, Settings, Severity, Stage
+from services.settings import CaseRules, Settings, Severity, Stage
 
 
 class PlaceLike(Protocol):
@@ -84,12 +86,6 @@ class Duplicate:
 
 def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
-def first_alarm(now: datetime, allowed: timedelta, reminders_at: tuple[float, ...]) -> datetime:
-    """The first time the sweep must look: the first reminder, else the deadline itself."""
-    fractions = [f for f in reminders_at if 0 < f < 1]
-    return now + allowed * min(fractions) if fractions else now + allowed
 
 
 def case_number(prefix: str, year: int, case_id: int) -> str:
@@ -177,8 +173,6 @@ async def submit_draft(
     severity = Severity(draft.severity or category.severity)
     if zone == Zone.GRADE1:
         severity = severity.raised()
-    deadlines: Deadlines = settings.deadlines
-    allowed = deadlines.allowed(Stage.ACCEPT, severity)
     year = now.astimezone(ZoneInfo(settings.locale.timezone)).year
     assert draft.lat is not None and draft.lon is not None
     reporter = await session.get(Member, draft.member_id)
@@ -199,13 +193,11 @@ async def submit_draft(
         cell_id=cell_id,
         water_source_id=source_id,
         zone=zone,
-        stage=Stage.ACCEPT,
-        stage_started_at=now,
-        due_at=now + allowed,
-        next_alarm_at=first_alarm(now, allowed, deadlines.reminders_at),
+        state=CaseState.SUBMITTED,
         created_at=now,
         updated_at=now,
     )
+    start_stage(case, Stage.ACCEPT, settings, now)
     session.add(case)
     await session.flush()
     case.number = case_number(settings.cases.number_prefix, year, case.id)

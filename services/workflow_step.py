@@ -16,9 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, CaseState, Member
 from services.cases import load_scope
+from services.deadlines import start_stage
 from services.groups import queue_card_refresh
 from services.notices import queue_notice
-from services.settings import Settings, Severity, Stage
+from services.settings import Settings, Stage
 from services.workflow_rules import Action, Refusal, Scope, WorkflowRefused, refusal_for
 
 P = ParamSpec("P")
@@ -86,19 +87,14 @@ class Step:
             self.notices += 1
 
     def enter_stage(self, stage: Stage | None, due: datetime | None = None) -> None:
-        """Start the clock of a stage: due from settings unless given; None stops the clock."""
+        """Start the clock of a stage (`services.deadlines.start_stage`: due from settings
+        unless given); None stops the clock. Call it after setting the case's new state."""
         case = self.case
-        case.reminders_sent = 0
         if stage is None:
+            case.reminders_sent = 0
             case.stage = case.stage_started_at = case.due_at = case.next_alarm_at = None
             return
-        if due is None:
-            due = self.now + self.settings.deadlines.allowed(stage, Severity(case.severity))
-        fractions = [f for f in self.settings.deadlines.reminders_at if 0 < f < 1]
-        case.stage = stage
-        case.stage_started_at = self.now
-        case.due_at = due
-        case.next_alarm_at = self.now + (due - self.now) * min(fractions) if fractions else due
+        start_stage(case, stage, self.settings, self.now, due)
 
     def outcome(self, event: str, **extra: Any) -> Outcome:
         return Outcome(

@@ -76,11 +76,15 @@ async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
     assert out.state == CaseState.ACCEPTED
     case = await load(sf, case_id)
     assert case.stage == "plan"
-    assert case.due_at == times[0] + settings.deadlines.allowed(Stage.PLAN, Severity.MEDIUM)
+    allowed = settings.deadlines.allowed(Stage.PLAN, Severity.MEDIUM)
+    assert case.due_at == times[0] + allowed
+    assert case.next_alarm_at == times[0] + allowed / 2  # the first reminder, at 50%
+    assert case.reminders_sent == 0
     async with sf() as s:
         await workflow.plan(s, settings, case_id, world.manager_a.id, times[1], a_plan())
     case = await load(sf, case_id)
     assert (case.state, case.stage, case.due_at) == ("rectifying", "rectify", a_plan().due)
+    assert case.next_alarm_at == times[1] + (a_plan().due - times[1]) / 2
     assert case.plan_owner == "Zhang San"
     async with sf() as s:
         photo = await add_after_photo(s, case_id, world.manager_a)
