@@ -28,7 +28,7 @@ from services.deadlines import (
     source_leader,
     start_stage,
 )
-from services.grid import nearest_managers
+from services.grid import nearest_managers, path_ids
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Stage
@@ -174,10 +174,11 @@ async def decide_extension(
     return Outcome(True, case=case)
 
 
-async def take_over(
-    session: AsyncSession, settings: Settings, case_id: int, member: Member, now: datetime
-) -> Outcome:
-    """A member whose cell holds the case makes it theirs: the case moves to their cell."""
+async def _held_by(
+    session: AsyncSession, case_id: int, member: Member, not_holder: str
+) -> tuple[Case, GridCell] | Outcome:
+    """The open case and the member's cell, when that cell (or one above it) holds the case and
+    the member may act for it; else the refusal, `not_holder` when the cell is the wrong one."""
     case = await session.get(Case, case_id)
     if case is None:
         return Outcome(False, N_("This case no longer exists."))
@@ -185,9 +186,19 @@ async def take_over(
         return Outcome(False, N_("This case is no longer open."), case)
     mine, theirs = await _cells(session, member, case)
     if member.role_enum not in HOLDERS or mine is None or not contains(mine, theirs):
-        return Outcome(
-            False, N_("Only a member of this cell or a cell above can take the case over."), case
-        )
+        return Outcome(False, not_holder, case)
+    return case, mine
+
+
+async def take_over(
+    session: AsyncSession, settings: Settings, case_id: int, member: Member, now: datetime
+) -> Outcome:
+    """A member whose cell holds the case makes it theirs: the case moves to their cell."""
+    held = await _held_by(session, case_id, member,
+                          N_("Only a member of this cell or a cell above can take the case over."))
+    if isinstance(held, Outcome):
+        return held
+    case, mine = held
     if case.assignee_id == member.id and case.cell_id == mine.id:
         return Outcome(False, N_("You already hold this case."), case)
     session.add(CaseEvent(
@@ -208,19 +219,14 @@ async def hand_down(
     due: datetime | None = None,
 ) -> Outcome:
     """Send an escalated case one level back towards where it came from, with a new deadline."""
-    case = await session.get(Case, case_id)
-    if case is None:
-        return Outcome(False, N_("This case no longer exists."))
-    if not case.is_open:
-        return Outcome(False, N_("This case is no longer open."), case)
-    mine, theirs = await _cells(session, member, case)
-    if member.role_enum not in HOLDERS or mine is None or not contains(mine, theirs):
-        return Outcome(
-            False, N_("Only a member of this cell or a cell above can hand the case down."), case
-        )
+    held = await _held_by(session, case_id, member,
+                          N_("Only a member of this cell or a cell above can hand the case down."))
+    if isinstance(held, Outcome):
+        return held
+    case, _ = held
     origin = await session.get(GridCell, case.origin_cell_id)
     assert origin is not None
-    below = [int(p) for p in origin.path.split("/") if p]
+    below = path_ids(origin.path)
     if case.cell_id not in below or below[-1] == case.cell_id:
         return Outcome(False, N_("This case is already at the level it came from."), case)
     target_id = below[below.index(case.cell_id) + 1]

@@ -116,6 +116,7 @@ async def test_the_level_above_takes_over_or_hands_down_with_a_new_deadline(
     async with sessions() as s:
         low = await hand_down(s, fast, case_id, world.village_manager, at(210))
         assert not low.ok  # the village no longer holds the case
+        assert low.reason == "Only a member of this cell or a cell above can hand the case down."
         down = await hand_down(s, fast, case_id, world.county_manager, at(210), due=at(900))
         await s.commit()
         assert down.ok
