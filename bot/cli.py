@@ -19,15 +19,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli_db import (
+    CliError,
+    check_database,
+    safe_url,
+    schema_is_current,
+    upgrade_database,
+    with_sessions,
+)
 from bot.config import ConfigError, load_settings, parse_duration
 from bot.deadline_jobs import add_commands as add_deadline_commands
 from bot.ledger_cli import add_commands as add_ledger_commands
 from bot.outbox_cli import add_commands as add_outbox_commands
 from models import GridCell
-from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
+from models.db import SessionFactory
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,77 +76,6 @@ commands:
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
 """
-
-
-class CliError(Exception):
-    """A one-line failure for the administrator; `code` is the exit status."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-# -- database helpers -------------------------------------------------------------------------
-
-
-def safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def check_database(settings: Settings) -> None:
-    """Connect once; a database that is not reachable is one line, not a traceback."""
-    url = settings.database.url
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_sync_engine(url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise CliError(
-            f"database: cannot connect to {safe_url(url)}: {reason[0] if reason else exc}"
-        ) from None
-    finally:
-        engine.dispose()
-
-
-def schema_is_current(settings: Settings) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from services.database import alembic_config
-
-    heads = set(ScriptDirectory.from_config(alembic_config(settings.database.url)).get_heads())
-    engine = make_sync_engine(settings.database.url)
-    try:
-        with engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
-    finally:
-        engine.dispose()
-    return current == heads
-
-
-def upgrade_database(settings: Settings) -> None:
-    from services.database import upgrade
-
-    check_database(settings)
-    upgrade(settings.database.url)
-
-
-def with_sessions(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
-    """Run one async piece of work with a session factory, disposing the engine after."""
-
-    async def runner() -> T:
-        engine = make_engine(settings.database.url)
-        try:
-            return await work(make_session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(runner())
 
 
 async def grid_is_empty(sessions: SessionFactory) -> bool:

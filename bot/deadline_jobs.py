@@ -6,19 +6,18 @@ Jobs carry no state: each opens its own session, asks the database what is due, 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.cli_db import with_sessions
 from bot.lease import holds_lease, lease_of, settle_dead_claims
 from handlers.context import Ctx, GridApp
 from models.base import utcnow
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.deadlines import SweepReport, sweep
 from services.digest_text import queue_digests
 from services.drafts import expire_drafts
@@ -112,20 +111,9 @@ def _moment(args: argparse.Namespace) -> datetime:
     return utcnow()
 
 
-def _with_sessions(settings: Settings, work: Callable[[SessionFactory], Any]) -> Any:
-    async def runner() -> Any:
-        engine = make_engine(settings.database.url)
-        try:
-            return await work(make_session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(runner())
-
-
 def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
     now = _moment(args)
-    report: SweepReport = _with_sessions(settings, lambda s: run_sweep(s, settings, now))
+    report: SweepReport = with_sessions(settings, lambda s: run_sweep(s, settings, now))
     print(f"sweep at {now.isoformat()}: examined {report.examined}, reminders "
           f"{report.reminders}, escalations {report.escalations}, orders issued "
           f"{report.orders_issued}, orders escalated {report.orders_escalated}, orders resolved "
@@ -136,7 +124,7 @@ def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     now = _moment(args)
-    digests, summaries = _with_sessions(
+    digests, summaries = with_sessions(
         settings, lambda s: run_digests(s, settings, now, args.member))
     print(f"digest at {now.isoformat()}: {digests} digests and {summaries} fortnightly "
           "summaries queued (a digest already queued today is not queued again)")

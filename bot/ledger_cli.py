@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.cli_db import CliError, check_database, with_sessions
 from models import utcnow
 from models.db import SessionFactory
 from services.grid import cell_by_code
@@ -18,8 +19,6 @@ from services.settings import Settings
 
 
 def cmd_ledger_export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import CliError, check_database, with_sessions
-
     check_database(settings)
     tz = ZoneInfo(settings.locale.timezone)
     mode = LedgerMode.ALL if args.all else LedgerMode.OPEN
