@@ -10,7 +10,6 @@ jobs are not persisted). The caller owns the transaction; answers are written at
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,18 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from models import Case, Draft, GridCell, Member, Photo, PhotoKind
 from services.notices import queue_notice
+from services.photo_files import remove_files_at_commit
 from services.photo_rows import photo_row
-from services.photos import PhotoFacts, base_path
+from services.photos import PhotoFacts
 from services.settings import CaseRules, Category, Severity
-
-log = logging.getLogger(__name__)
-_ORPHANS = "gridpatrol.orphan_files"  # session.info: files to remove at commit
 
 
 class Step(StrEnum):
@@ -372,37 +368,7 @@ async def discard_draft(
     await session.delete(draft)
     await session.flush()
     if photos_dir is not None and dropped:
-        await _remove_files_at_commit(session, photos_dir, [(s, p) for s, p in dropped])
-
-
-async def _remove_files_at_commit(
-    session: AsyncSession, photos_dir: Path, dropped: list[tuple[str, str]]
-) -> None:
-    """Files no photo row references any more (as this transaction sees it) are removed when
-    it commits; a rollback keeps them."""
-    shas = {sha for sha, _ in dropped}
-    used = set(await session.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas))))
-    pending: dict[str, tuple[Path, str]] = session.info.setdefault(_ORPHANS, {})
-    for sha, path in dropped:
-        if sha not in used:
-            pending[path] = (photos_dir, sha)
-    sync = session.sync_session
-    if pending and not event.contains(sync, "after_commit", _remove_pending):
-        event.listen(sync, "after_commit", _remove_pending)
-        event.listen(sync, "after_rollback", _forget_pending)
-
-
-def _remove_pending(sync: Session) -> None:
-    for path, (photos_dir, sha) in sync.info.pop(_ORPHANS, {}).items():
-        for relative in (path, base_path(sha)):
-            try:
-                (photos_dir / relative).unlink(missing_ok=True)
-            except OSError:
-                log.warning("could not remove %s", relative, exc_info=True)
-
-
-def _forget_pending(sync: Session) -> None:
-    sync.info.pop(_ORPHANS, None)
+        await remove_files_at_commit(session, photos_dir, [(s, p) for s, p in dropped])
 
 
 async def expire_drafts(
