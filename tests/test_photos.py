@@ -338,7 +338,9 @@ def test_the_display_copy_is_small_stamped_and_without_metadata() -> None:
 
 
 def test_a_small_photo_with_exif_and_comment_loses_both() -> None:
-    _metadata_free(render_display_copy(images.jpeg_with_exif(orientation=6), STAMP))
+    original = images.jpeg_with_exif(orientation=6)
+    assert _open(original).getexif() and b"secret comment" in original  # there was something
+    _metadata_free(render_display_copy(original, STAMP))
 
 
 def test_a_portrait_display_copy_keeps_within_the_bound_with_its_band() -> None:
