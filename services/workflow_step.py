@@ -134,29 +134,6 @@ async def moved_on(session: AsyncSession, case_id: int) -> WorkflowRefused:
     return WorkflowRefused(Refusal.MOVED_ON, number=case.number, state=case.state, by=name or "")
 
 
-async def begin(
-    session: AsyncSession,
-    settings: Settings,
-    action: Action,
-    case_id: int,
-    actor_id: int,
-    now: datetime,
-) -> Step:
-    case = await session.get(Case, case_id, populate_existing=True)
-    if case is None:
-        raise WorkflowRefused(Refusal.NOT_FOUND, number=str(case_id))
-    actor = await session.get(Member, actor_id)
-    if actor is None or not actor.active:
-        raise WorkflowRefused(Refusal.NOT_MEMBER)
-    scope = await load_scope(session, case, actor)
-    refusal = refusal_for(action, case, actor, scope)
-    if refusal in (Refusal.MOVED_ON, Refusal.MERGED):
-        raise await moved_on(session, case.id)
-    if refusal is not None:
-        raise WorkflowRefused(refusal, number=case.number)
-    return Step(session, settings, case, actor, scope, now)
-
-
 async def commit(step: Step) -> None:
     """The one commit point of a transition (lost races surface here or at an earlier flush)."""
     await queue_card_refresh(step.session, step.case.id)  # group cards never go stale
@@ -209,7 +186,19 @@ async def run(
 ) -> Step:
     """Load and check; on a refusal the session is rolled back before the refusal propagates."""
     try:
-        return await begin(session, settings, action, case_id, actor_id, now)
+        case = await session.get(Case, case_id, populate_existing=True)
+        if case is None:
+            raise WorkflowRefused(Refusal.NOT_FOUND, number=str(case_id))
+        actor = await session.get(Member, actor_id)
+        if actor is None or not actor.active:
+            raise WorkflowRefused(Refusal.NOT_MEMBER)
+        scope = await load_scope(session, case, actor)
+        refusal = refusal_for(action, case, actor, scope)
+        if refusal in (Refusal.MOVED_ON, Refusal.MERGED):
+            raise await moved_on(session, case.id)
+        if refusal is not None:
+            raise WorkflowRefused(refusal, number=case.number)
+        return Step(session, settings, case, actor, scope, now)
     except WorkflowRefused:
         await session.rollback()
         raise
