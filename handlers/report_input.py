@@ -14,10 +14,9 @@ from telegram import Message
 
 from handlers.render import Rendered, renderer
 from handlers.report_photos import (
-    photos_received,
     photos_step,
     picture_of,
-    schedule_album_ack,
+    receive_picture,
     take_picture,
 )
 from handlers.report_turn import Turn
@@ -45,13 +44,7 @@ async def _early_photo(turn: Turn, message: Message) -> None:
     if picture_of(message) is None:
         await _buttons_only(turn, message)
         return
-    if not await take_picture(turn, message) or turn.draft is None:
-        return
-    if message.media_group_id:
-        schedule_album_ack(turn, message.media_group_id)
-        return
-    turn.outs.extend(await photos_received(turn.session, turn.draft, turn.settings,
-                                           turn.locator, turn.t))
+    await receive_picture(turn, message)
 
 
 # ----- places -----

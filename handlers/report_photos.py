@@ -100,6 +100,11 @@ async def photos_step(turn: Turn, message: Message) -> None:
     if picture_of(message) is None:
         turn.say(_not_a_photo(message, turn.t))
         return
+    await receive_picture(turn, message)
+
+
+async def receive_picture(turn: Turn, message: Message) -> None:
+    """Keep the picture, then answer: once per album (after its last picture), else at once."""
     if not await take_picture(turn, message) or turn.draft is None:
         return
     if message.media_group_id:
