@@ -17,13 +17,10 @@ from services.notices import queue_notice
 from tests import images
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import IN_GRADE1, add_manager, press
+from tests.test_case_actions import send_outbox
 from tests.test_report_flow import VILLAGE, deps, finish_from_place, volunteer
 
 BAND = (32, 32, 32)  # services.photo_render's footer colour
-
-
-async def send_outbox(h: TelegramHarness) -> None:
-    await h.run_jobs(name="outbox")
 
 
 def sent_photo(h: TelegramHarness, chat: SimUser) -> dict[str, Any]:
