@@ -26,7 +26,6 @@ from models import (
     WaterSource,
 )
 from services.grid import cell_chain
-from services.grid import nearest_managers as nearest_managers  # bot.outbox_redirect
 from services.workflow_rules import (
     STAFF,
     Action,
