@@ -11,11 +11,14 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from services.database import upgrade
+from alembic.script import ScriptDirectory
+
+from services.database import alembic_config, upgrade
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 OPEN = ("submitted", "accepted", "dispatched", "rectifying", "rectified", "checked")
@@ -141,7 +144,7 @@ def build(path: Path, cases: int = 1_000_000, due_fraction: float = 0.01,
     return Built(path, cases, due_count, len(people), time.perf_counter() - started)
 
 
-def _insert_cases(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+def _insert_cases(db: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
     db.executemany(
         'INSERT INTO "case" (id, number, source, reporter_id, anonymous, category, severity,'
         " emergency, description, lat, lon, origin_cell_id, cell_id, water_source_id, zone,"
@@ -152,13 +155,24 @@ def _insert_cases(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> Non
     )
 
 
+def schema_head() -> str:
+    """The migrations' head revision: a cached world is only good for the schema it was built on."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
 def working_copy(cases: int, name: str) -> tuple[Path, float]:
-    """A fresh copy of the cached world (built on first use); (path, seconds spent building)."""
+    """A fresh copy of the cached world (built on first use, again after a migration); (path,
+    seconds spent building). Worlds of an older schema are deleted (300 MB each)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    pristine = CACHE / f"world-{cases}.db"
+    head = schema_head()
+    pristine = CACHE / f"world-{cases}-{head}.db"
     built = 0.0
     if not pristine.exists():
-        partial = CACHE / f"world-{cases}.building.db"
+        for stale in [CACHE / f"world-{cases}.db", *CACHE.glob(f"world-{cases}-*.db")]:
+            stale.unlink(missing_ok=True)
+        partial = CACHE / f"world-{cases}-{head}.building.db"
         built = build(partial, cases).seconds
         partial.rename(pristine)
     work = CACHE / f"{name}-{cases}.db"
