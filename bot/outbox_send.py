@@ -35,7 +35,7 @@ from bot.outbox_redirect import redirect_notice
 from bot.pacing import Pacer
 from handlers.context import Deps
 from handlers.group_notices import edit_card
-from handlers.render import RENDERERS, Rendered, keep_upload_ids
+from handlers.render import RENDERERS, Rendered, draw_pictures, keep_upload_ids
 from models import Member, Outbox, OutboxState, utcnow
 from services.groups import UnbindReason, follow_migration, group_lost
 from services.members import set_active
@@ -97,13 +97,15 @@ def maybe_delivered(exc: NetworkError) -> bool:
 
 
 async def prepare(deps: Deps, row_id: int) -> Job | None:
-    """Load and render in one short session; None when the row was settled here instead."""
+    """Load and render in one short session, then draw the picture with it closed; None when the
+    row was settled here instead."""
     async with deps.sessions() as session:
         row = await session.get(Outbox, row_id)
         if row is None:
             return None
         member = await session.get(Member, row.recipient_id) if row.recipient_id else None
-        renderer = RENDERERS.get(row.kind)
+        kind = row.kind
+        renderer = RENDERERS.get(kind)
         problem: str | None = None
         rendered: Rendered | None = None
         if renderer is None:
@@ -120,6 +122,12 @@ async def prepare(deps: Deps, row_id: int) -> Job | None:
                 problem = f"renderer failed: {exc!r}"
         progress = dict(row.result or {})
         chat_id, recipient_id, attempts = row.chat_id, row.recipient_id, row.attempts
+    if rendered is not None:  # its picture is drawn now, with the session closed
+        try:
+            rendered = await draw_pictures(rendered)
+        except Exception as exc:
+            log.exception("outbox %s: picture for %r failed", row_id, kind)
+            problem = f"renderer failed: {exc!r}"
     if problem is not None:
         if renderer is None:
             log.error("outbox %s: %s", row_id, problem)
@@ -147,6 +155,7 @@ def steps(
     """The calls one notice takes: photos (an album, or one photo carrying the text as its
     caption when it fits), then the text with its buttons. Each call is one paced message;
     the messages sent are added to `sent`."""
+    assert rendered.picture is None and not rendered.upload_jobs, "draw_pictures first"
     if rendered.edit_message_id is not None:  # a group's case card brought up to date
         return [lambda: edit_card(bot, chat_id, rendered)]
     photos: list[str | bytes] = [*rendered.photo_file_ids,

@@ -14,11 +14,11 @@ from telegram.constants import MessageLimit
 
 from handlers.common import escape
 from handlers.deadline_notices import extension_button
-from handlers.render import Rendered, Upload
+from handlers.render import Rendered, UploadJob
 from handlers.supervision import order_button
 from models import Case, Member, Photo
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
-from services.display import stamped_copy
+from services.display import stamped_copy_job
 from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.settings import Settings
@@ -267,16 +267,16 @@ async def render_card(
     actions = await actions_for(session, case, member) if member else staff_actions(case)
     extra = await deadline_buttons(session, case, member, t) if member else []
     file_ids = card.photo_file_ids[:MAX_PHOTOS] if photos else ()
-    uploads: list[Upload] = []
+    uploads: list[UploadJob] = []  # read or made by the outbox, with no session open
     for photo_id in card.upload_photo_ids[: MAX_PHOTOS - len(file_ids)] if photos else ():
         photo = await session.get(Photo, photo_id)
-        data = await stamped_copy(session, photo, settings) if photo is not None else None
-        if data is not None:
-            uploads.append(Upload(photo_id, data))
+        load = await stamped_copy_job(session, photo, settings) if photo is not None else None
+        if load is not None:
+            uploads.append(UploadJob(photo_id, load))
     return Rendered(
         text=card_text(card, t, settings, banner=banner, history=history),
         photo_file_ids=file_ids,
-        photo_uploads=tuple(uploads),
+        upload_jobs=tuple(uploads),
         keyboard=keyboard(card.id, card.version, actions, t, extra),
     )
 

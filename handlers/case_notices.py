@@ -3,21 +3,21 @@ reporter's loop (accepted, fix claimed with before/after, closed + "is it really
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import keyboard, render_card
 from handlers.common import escape
-from handlers.render import Rendered, Renderer, notice_translator, renderer
+from handlers.render import Picture, Rendered, Renderer, notice_translator, renderer
 from models import Case, GridCell, Member, Outbox, Photo, PhotoKind
 from services.cases import case_photos
 from services.i18n import Translator
-from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after_async
-from services.settings import Settings
+from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after
+from services.settings import PhotoLimits, Settings
 from services.workflow_rules import Action
 
 log = logging.getLogger(__name__)
@@ -100,50 +100,54 @@ async def render_reopened(
     return await render_card(session, case.id, member, settings, banner=banner)
 
 
-async def _read(settings: Settings, photo: Photo | None) -> bytes | None:
-    if photo is None:
-        return None
-    path = Path(settings.photos_dir) / photo.stored_path
+def _draw_before_after(
+    case_id: int, before: Path, after: Path, labels: tuple[str, str], limits: PhotoLimits
+) -> bytes | None:
+    """Read both files and draw them as one picture (in a thread); None when either is missing
+    or unreadable."""
     try:
-        return await asyncio.to_thread(path.read_bytes)
+        before_bytes, after_bytes = before.read_bytes(), after.read_bytes()
     except OSError:
+        return None
+    try:
+        return before_after(before_bytes, after_bytes, labels, limits=limits)
+    except (PhotoRejected, OSError, ValueError):
+        log.warning("case %s: no before/after picture", case_id, exc_info=True)
         return None
 
 
 async def before_after_picture(
     session: AsyncSession, case: Case, after_photo_id: int | None, settings: Settings,
-    t: Translator,
-) -> bytes | None:
-    """One image of the first report photo and the after-photo; None when either is missing."""
+    t: Translator, fallback: tuple[str, ...] = (),
+) -> Picture | None:
+    """The job drawing the first report photo and the after-photo as one image (sent instead:
+    `fallback`); None when either photo is missing."""
     reported = [p for p in await case_photos(session, case.id) if p.kind == PhotoKind.REPORT]
     before = reported[0] if reported else None
     after = await session.get(Photo, after_photo_id) if after_photo_id else None
-    before_bytes, after_bytes = await _read(settings, before), await _read(settings, after)
-    if before_bytes is None or after_bytes is None:
+    if before is None or after is None:
         return None
-    try:
-        return await before_after_async(
-            before_bytes, after_bytes, (t(LABEL_BEFORE), t(LABEL_AFTER)), limits=settings.photos
-        )
-    except (PhotoRejected, OSError, ValueError):
-        log.warning("case %s: no before/after picture", case.id, exc_info=True)
-        return None
+    folder = Path(settings.photos_dir)
+    return Picture(
+        partial(_draw_before_after, case.id, folder / before.stored_path,
+                folder / after.stored_path, (t(LABEL_BEFORE), t(LABEL_AFTER)), settings.photos),
+        fallback,
+    )
 
 
 async def _fix_picture(
     session: AsyncSession, row: Outbox, case: Case, settings: Settings, t: Translator
-) -> tuple[bytes | None, tuple[str, ...]]:
+) -> tuple[Picture | None, tuple[str, ...]]:
     """The before/after picture, else the after-photo by file id, else nothing."""
     after_id = row.payload.get("after_photo_id")
+    after = await session.get(Photo, int(after_id)) if after_id else None
+    file_ids = (after.platform_file_id,) if after is not None and after.platform_file_id else ()
     picture = await before_after_picture(
-        session, case, int(after_id) if after_id else None, settings, t
+        session, case, int(after_id) if after_id else None, settings, t, file_ids
     )
     if picture is not None:
         return picture, ()
-    after = await session.get(Photo, int(after_id)) if after_id else None
-    if after is not None and after.platform_file_id:
-        return None, (after.platform_file_id,)
-    return None, ()
+    return None, file_ids
 
 
 def _far_warning(row: Outbox, t: Translator) -> str | None:
@@ -171,7 +175,7 @@ async def render_check(
         return None
     picture, file_ids = await _fix_picture(session, row, case, settings, t)
     return Rendered(
-        text=card.text, photo_bytes=picture, photo_file_ids=file_ids, keyboard=card.keyboard
+        text=card.text, picture=picture, photo_file_ids=file_ids, keyboard=card.keyboard
     )
 
 
@@ -206,7 +210,7 @@ async def render_rectified(
             "checked before the case is closed.",
             number=escape(case.number),
         ),
-        photo_bytes=picture,
+        picture=picture,
         photo_file_ids=file_ids,
     )
 

@@ -6,15 +6,15 @@ passed (the case moved on, the request was decided) renders as None and is dropp
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.common import escape
-from handlers.render import Rendered, notice_translator, renderer
+from handlers.render import Picture, Rendered, notice_translator, renderer
 from models import (
     Case,
     ExtensionRequest,
@@ -149,15 +149,15 @@ async def render_order(
     issuer = await session.get(Member, order.issuer_id) if order.issuer_id else None
     issuer_name = issuer.display_name if issuer else t("the deadline system (automatic)")
     rows = order_rows(order, case, cell.name if cell else "?", issuer_name, t, settings)
-    card = await asyncio.to_thread(order_card_png, t("Supervision order"), rows,
-                                   colour_of(case.escalation_level))
+    card = Picture(partial(order_card_png, t("Supervision order"), rows,
+                           colour_of(case.escalation_level)))
     text = "\n".join([f"<b>{escape(t('Supervision order'))} {escape(order.number)}</b>"]
                      + [f"{escape(label)}: {escape(value)}" for label, value in rows[1:]])
     keyboard = None
     if order.state == OrderState.ISSUED:
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
             t("Acknowledge"), callback_data=f"{PREFIX}ack:{order.id}")]])
-    return Rendered(text, photo_bytes=card, keyboard=keyboard)
+    return Rendered(text, picture=card, keyboard=keyboard)
 
 
 @renderer("extension_requested")

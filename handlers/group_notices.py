@@ -4,8 +4,8 @@ is gone. Group text is in the configured default language."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,12 +15,12 @@ from telegram.error import BadRequest
 
 from handlers.cards import EVENT_LABELS, NO_PREVIEW, render_card, visible_length
 from handlers.common import escape, level_name
-from handlers.render import Rendered, notice_translator, renderer
+from handlers.render import Picture, Rendered, notice_translator, renderer
 from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
 from services.cases import case_photos, last_move
 from services.groups import ALERT_KIND, CARD_KIND, UNBOUND_KIND, card_messages
 from services.i18n import N_, Translator, translator
-from services.photo_render import render_display_copy_async
+from services.photo_render import render_display_copy
 from services.photos import PhotoRejected
 from services.settings import Settings
 
@@ -38,25 +38,32 @@ UNBOUND_TEXT = {
 }
 
 
-async def group_photos(session: AsyncSession, case: Case, settings: Settings, *,
-                       copy: bool = True) -> tuple[tuple[str, ...], bytes | None]:
+def _draw_display_copy(case_id: int, photo_id: int, path: Path, number: str,
+                       settings: Settings) -> bytes | None:
+    """Read one photo and draw its display copy (in a thread); None when that fails."""
+    try:
+        return render_display_copy(path.read_bytes(), [number],
+                                   settings.photos.display_max_side, limits=settings.photos)
+    except (OSError, ValueError, PhotoRejected):
+        log.warning("case %s: no display copy of photo %s", case_id, photo_id, exc_info=True)
+        return None
+
+
+async def group_photos(session: AsyncSession, case: Case, settings: Settings
+                       ) -> tuple[tuple[str, ...], Picture | None]:
     """Report photos a group may see: Telegram's compressed photos (no EXIF survives them) by
     file id; a picture sent as a file that kept EXIF only as a fresh display copy (re-encoded,
-    so no EXIF), one per card."""
+    so no EXIF), one per card, drawn after the session is closed."""
     photos = [p for p in await case_photos(session, case.id) if p.kind != PhotoKind.AFTER]
     kept_exif = [p for p in photos
                  if p.exif_time is not None or p.exif_lat is not None or p.exif_lon is not None]
     clean = tuple(p.platform_file_id for p in photos if p.platform_file_id and p not in kept_exif)
-    picture: bytes | None = b"" if kept_exif and not copy else None
-    for photo in kept_exif[: 1 if copy else 0]:
-        path = Path(settings.photos_dir) / photo.stored_path
-        try:
-            original = await asyncio.to_thread(path.read_bytes)
-            picture = await render_display_copy_async(
-                original, [case.number], settings.photos.display_max_side, limits=settings.photos)
-        except (OSError, ValueError, PhotoRejected):
-            log.warning("case %s: no display copy of photo %s", case.id, photo.id, exc_info=True)
-    return clean[: 9 if picture is not None else 10], picture
+    if not kept_exif:
+        return clean[:10], None
+    photo = kept_exif[0]
+    draw = partial(_draw_display_copy, case.id, photo.id,
+                   Path(settings.photos_dir) / photo.stored_path, case.number, settings)
+    return clean[:9], Picture(draw, fallback=clean[9:10])  # the tenth when no copy is drawn
 
 
 @renderer(ALERT_KIND)
@@ -76,7 +83,7 @@ async def render_group_case(
     if card is None:
         return None
     file_ids, picture = await group_photos(session, case, settings)
-    return Rendered(text=card.text, photo_file_ids=file_ids, photo_bytes=picture,
+    return Rendered(text=card.text, photo_file_ids=file_ids, picture=picture,
                     keyboard=card.keyboard)
 
 
@@ -91,7 +98,8 @@ async def render_group_card(
     if not posted or case is None or card is None:
         return None
     # One message with a picture was a photo carrying the card as its caption (see bot.outbox).
-    caption = len(posted) == 1 and any(await group_photos(session, case, settings, copy=False))
+    # (As before: only a card with a file id counts, not one whose only photo is a display copy.)
+    caption = len(posted) == 1 and bool((await group_photos(session, case, settings))[0])
     return Rendered(text=card.text, keyboard=card.keyboard, edit_message_id=posted[-1],
                     edit_caption=caption)
 

@@ -6,8 +6,9 @@ renders in the recipient's language, so a notice queued in one language is never
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message
@@ -29,6 +30,25 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class UploadJob:
+    """A display copy to read (or make) once the render session is closed, in a thread; it
+    becomes an Upload, or nothing when `load` gives None."""
+
+    photo_id: int
+    load: Callable[[], bytes | None]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture to draw once the render session is closed (no session is held across Pillow):
+    `draw` works from plain data the renderer loaded, in a thread, and reads its files itself;
+    None from it means no picture, and the `fallback` file ids are sent in its place."""
+
+    draw: Callable[[], bytes | None]
+    fallback: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rendered:
     """One message to send: HTML text, optional photos (by file id or bytes) and buttons."""
 
@@ -36,6 +56,8 @@ class Rendered:
     photo_file_ids: tuple[str, ...] = ()
     photo_uploads: tuple[Upload, ...] = ()  # sent after photo_file_ids, before photo_bytes
     photo_bytes: bytes | None = None
+    upload_jobs: tuple[UploadJob, ...] = ()  # become photo_uploads in draw_pictures
+    picture: Picture | None = None  # drawn into photo_bytes by draw_pictures before sending
     keyboard: InlineKeyboardMarkup | None = None
     # Set: edit this earlier message of the chat (a group's case card) instead of sending.
     edit_message_id: int | None = None
@@ -56,6 +78,29 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
         return fn
 
     return register
+
+
+async def draw_pictures(rendered: Rendered) -> Rendered:
+    """The notice with its uploads read and its picture drawn (in a thread): call it with no
+    session open."""
+    if not rendered.upload_jobs and rendered.picture is None:
+        return rendered
+    return await asyncio.to_thread(_draw, rendered)
+
+
+def _draw(rendered: Rendered) -> Rendered:
+    uploads = [*rendered.photo_uploads]
+    for job in rendered.upload_jobs:
+        data = job.load()
+        if data is not None:
+            uploads.append(Upload(job.photo_id, data))
+    file_ids, data = rendered.photo_file_ids, rendered.photo_bytes
+    if rendered.picture is not None:
+        data = rendered.picture.draw()
+        if data is None:
+            file_ids += rendered.picture.fallback
+    return replace(rendered, photo_file_ids=file_ids, photo_uploads=tuple(uploads),
+                   upload_jobs=(), photo_bytes=data, picture=None)
 
 
 def notice_translator(member: Member | None, settings: Settings) -> Translator:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,34 +72,40 @@ def _render_and_store(
     return relative, copy
 
 
-async def stamped_copy(
+def _read_or_make(settings: Settings, photo_id: int, display: str | None,
+                  make: tuple[_Work, int, list[str]] | None) -> bytes | None:
+    if display:
+        try:
+            return (Path(settings.photos_dir) / display).read_bytes()
+        except OSError:
+            log.warning("photo %s: display copy %s is gone; making it again", photo_id, display)
+    if make is None:
+        return None
+    try:
+        _, copy = _render_and_store(settings, make[0], make[1], make[2])
+    except (OSError, ValueError, PhotoRejected):
+        log.warning("photo %s: no display copy", photo_id, exc_info=True)
+        return None
+    return copy
+
+
+async def stamped_copy_job(
     session: AsyncSession, photo: Photo, settings: Settings
-) -> bytes | None:
-    """The display copy's bytes: read from disk, else made now (and kept); None if impossible.
+) -> Callable[[], bytes | None] | None:
+    """What gives the display copy's bytes, to run in a thread once the session is closed: read
+    from disk, else made then (and kept); None (now or from the job) if impossible.
 
     For renderers that find a photo whose copy is not there yet (a notice sent before
     `make_display_copies` finished)."""
     if photo.case_id is None:
         return None
-    if photo.display_path:
-        try:
-            return await asyncio.to_thread((Path(settings.photos_dir) / photo.display_path)
-                                           .read_bytes)
-        except OSError:
-            log.warning("photo %s: display copy %s is gone; making it again", photo.id,
-                        photo.display_path)
     case = await session.get(Case, photo.case_id)
-    if case is None:
-        return None
-    cell = await session.get(GridCell, case.cell_id)
-    try:
-        _, copy = await asyncio.to_thread(
-            _render_and_store, settings, _Work(photo.id, photo.sha256, photo.stored_path),
-            case.id, stamp_lines(case, cell, settings))
-    except (OSError, ValueError, PhotoRejected):
-        log.warning("photo %s: no display copy", photo.id, exc_info=True)
-        return None
-    return copy
+    make = None
+    if case is not None:
+        cell = await session.get(GridCell, case.cell_id)
+        make = (_Work(photo.id, photo.sha256, photo.stored_path), case.id,
+                stamp_lines(case, cell, settings))
+    return partial(_read_or_make, settings, photo.id, photo.display_path, make)
 
 
 async def make_display_copies(sessions: SessionFactory, settings: Settings, case_id: int) -> int:

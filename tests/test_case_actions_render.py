@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 import handlers.case_notices  # noqa: F401  (registers the renderers)
 from handlers.cards import parse_callback, visible_length
-from handlers.render import RENDERERS, Rendered
+from handlers.render import RENDERERS, Rendered, draw_pictures
 from models import Case, Member, Outbox, Photo, PhotoKind
 from models.db import SessionFactory
 from services import workflow
@@ -46,7 +46,9 @@ async def render(session_factory: SessionFactory, settings: Settings, row: Outbo
         member = await s.get(Member, row.recipient_id) if row.recipient_id else None
         rendered = await RENDERERS[row.kind](s, row, member, settings)
     assert rendered is not None, row.kind
-    return rendered
+    # DESIGN: no session across Pillow: pictures are drawn, and files read, only after it.
+    assert rendered.photo_bytes is None and not rendered.photo_uploads, row.kind
+    return await draw_pictures(rendered)  # as the outbox does, with the session closed
 
 
 async def all_notices(session_factory: SessionFactory) -> list[Outbox]:
