@@ -176,7 +176,7 @@ async def pg_restart_drill(workdir: Path, reports: int = 20) -> Count | str:
     why_not = pgprivate.unavailable()
     if why_not:
         return why_not
-    server = await pgprivate.PrivateServer.start(workdir / "pg")
+    server = await pgprivate.PrivateServer.start()
     try:
         async def restarter(stage: Stage, run: Run) -> str:
             for share in (3, 2):  # after a third, then after half of the reports

@@ -126,7 +126,8 @@ async def count(drill: str, database: str, url: str, emulator: DrillEmulator, *,
     keys = Counter((row.case_id, row.kind, row.chat_id) for row in outbox)
     result.add("notice rows", len(keys), len(keys),
                duplicated=sum(n - 1 for n in keys.values() if n > 1),
-               note=", ".join(f"{k}: {n}" for k, n in sorted(states.items())))
+               note=", ".join(f"{k}: {n}" for k, n in sorted(states.items()))
+               + " (a second row per case and chat is a reroute to someone who had it)")
     rows_per_alert = Counter((int(row.chat_id), numbers.get(row.case_id or 0, ""))
                              for row in outbox if row.kind == "case_new"
                              and row.state in (OutboxState.SENT, OutboxState.UNCERTAIN))
@@ -144,14 +145,12 @@ async def count(drill: str, database: str, url: str, emulator: DrillEmulator, *,
         accepted.update(_mentions(emulator, reporter,
                                   r"Your report ([A-Z]+-\d{4}-\d+) was accepted"))
     hearing = [m for m in managers if m not in blocked]
-    copies = {key: min(n, rows_per_alert[key] - 1) for key, n in alerts.items()
-              if n > 1 and rows_per_alert[key] > 1}
-    for key, extra in copies.items():  # a second row (a reroute) explains a second copy
-        alerts[key] -= extra
     _delivery(result, "alerts delivered", numbers, hearing, alerts, uncertain)
-    if copies:
-        result.rows[-1].note += f"rerouted copies to a manager who had it already: " \
-            f"{sum(copies.values())}"
+    second = sum(max(rows_per_alert[key] - 1, 0) for key in rows_per_alert
+                 if key[0] in hearing)
+    if second:
+        result.rows[-1].note = (f"{second} second copies: the blocker's alert rerouted to a "
+                                "manager of the cell who had it already")
     accepted_cases = {cid: n for cid, n in numbers.items() if events[(cid, "accepted")]}
     if len(accepted_cases) < len(numbers):
         result.notes.append(f"{len(numbers) - len(accepted_cases)} case(s) never accepted: "
@@ -160,14 +159,15 @@ async def count(drill: str, database: str, url: str, emulator: DrillEmulator, *,
         {(0, n): c for n, c in accepted.items()}), uncertain_accepted)
     if blocked:
         to_blocked = [row for row in outbox if int(row.chat_id) in blocked]
-        rerouted: Counter[str] = Counter()
+        heard_above: Counter[str] = Counter()
         for watcher in watchers:
-            rerouted.update(_mentions(emulator, watcher, r"([A-Z]+-\d{4}-\d+)"))
-        result.add("alerts to a blocker", len(cases), len(to_blocked),
-                   lost=0, note=f"failed, not rerouted: "
-                   f"{sum(1 for r in to_blocked if r.state == OutboxState.FAILED) - len(rerouted)}"
-                   f"; rerouted (heard by the level above): {len(rerouted)}; "
-                   f"members marked inactive: {len(inactive)}")
+            heard_above.update(_mentions(emulator, watcher, r"([A-Z]+-\d{4}-\d+)"))
+        rerouted = sum(n for (_c, kind), n in events.items() if kind == "notice_redirected")
+        refused = sum(1 for r in to_blocked if r.state == OutboxState.FAILED)
+        result.add("alerts to a blocker", len(to_blocked), len(to_blocked), lost=0,
+                   note=f"refused (403): {refused}, rerouted: {rerouted}, failed and not "
+                   f"rerouted: {max(refused - rerouted, 0)}; heard by the level above: "
+                   f"{len(heard_above)}; members marked inactive: {len(inactive)}")
     uncertain_arrived = sum(1 for cid, chat in uncertain
                             if _arrived(cid, chat, numbers, alerts, accepted))
     result.add("uncertain notices", 0, len(uncertain), lost=0,

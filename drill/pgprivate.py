@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +60,13 @@ class PrivateServer:
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     @classmethod
-    async def start(cls, folder: Path) -> PrivateServer:
+    async def start(cls) -> PrivateServer:
+        """initdb and start in a fresh folder the postgres user can reach (not under a 0700
+        temporary folder of root's)."""
         bin_dir = _bin_dir()
         assert bin_dir is not None
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        folder = Path(tempfile.mkdtemp(prefix="gridpatrol-drill-pg-"))
+        folder.chmod(0o755)
         shutil.chown(folder, "postgres", "postgres")
         data = folder / "data"
         await asyncio.to_thread(

@@ -44,13 +44,25 @@ class Person:
     name: str
     answer_timeout: float = 3.0
     retries: int = 0
+    unanswered: list[str] = field(default_factory=list)  # what went unanswered, for a report
 
     @property
     def users(self) -> Any:
         return self.emulator.users
 
-    def bot_messages(self) -> list[JSON]:
-        return self.emulator.bot_messages(self.user_id)
+    def bot_messages(self, last: int | None = 16) -> list[JSON]:
+        """The bot's latest messages in this chat, oldest first (shallow views: cheap, since a
+        waiting person looks after every change in the emulator)."""
+        chat = self.emulator.state.chat(self.user_id)
+        if chat is None:
+            return []
+        found: list[JSON] = []
+        for stored in reversed(chat.messages.values()):
+            if stored.from_bot and not stored.deleted:
+                found.append({**stored.data, "rev": stored.rev})
+                if last is not None and len(found) >= last:
+                    break
+        return found[::-1]
 
     def mark(self) -> tuple[int, int]:
         """(last message id, last revision) of the bot's messages in this chat."""
@@ -88,6 +100,7 @@ class Reporter(Person):
     filed: list[str] = field(default_factory=list)
     filed_unknown: int = 0  # filed, but the thank-you was lost (the bot died after the commit)
     stuck: int = 0  # "Continue" showed nothing, so the person started over
+    place: tuple[float, float] = PLACE
 
     def new_prompt(self, since: tuple[int, int]) -> JSON | None:
         """The latest message since `since` that asks something we can answer: a new message,
@@ -107,7 +120,7 @@ class Reporter(Person):
         elif kind == "photo":
             self.users.send_photos(self.user_id, [arg])
         elif kind == "location":
-            self.users.send_location(self.user_id, *PLACE)
+            self.users.send_location(self.user_id, *self.place)
         elif kind == "press":
             assert message is not None
             return str(self.users.press(self.user_id, self.user_id, message["message_id"], arg))
@@ -145,10 +158,13 @@ class Reporter(Person):
             if got is None:  # no answer: press the same button again, or ask where we are
                 tries += 1
                 self.retries += 1
+                latest = self.bot_messages(last=1)
+                self.unanswered.append(f"{action[0]} {str(action[1])[:24]!r} after "
+                                       f"{text_of(latest[0])[:40] if latest else ''!r}")
                 if tries > max_tries:
-                    last = [text_of(m)[:60] for m in self.emulator.messages(self.user_id)[-4:]]
+                    tail = [text_of(m)[:60] for m in self.emulator.messages(self.user_id)[-4:]]
                     raise GaveUp(f"{self.name}: no answer after {max_tries} tries to "
-                                 f"{action[0]} {str(action[1])[:20]!r}; the chat ends {last}")
+                                 f"{action[0]} {str(action[1])[:20]!r}; the chat ends {tail}")
                 if not filing:
                     if action[0] == "press" and str(action[1]).endswith("|rs|") \
                             and self.emulator.generation == life:
@@ -247,7 +263,7 @@ class Manager(Person):
     accepted: set[int] = field(default_factory=set)  # alert message ids answered
 
     def open_alerts(self) -> list[JSON]:
-        return [m for m in self.bot_messages()
+        return [m for m in self.bot_messages(last=None)
                 if m["message_id"] not in self.accepted
                 and any(b["text"] == "Accept" for b in buttons(m))]
 
