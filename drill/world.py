@@ -48,12 +48,15 @@ class DrillEmulator(BotApiEmulator):
         super().__init__(**kwargs)
         self.polls = 0
         self.generation = 0
+        self.sent = 0  # every other call the bot made (sends, edits, answers, files)
 
     async def call(self, token: str, method: str, params: Mapping[str, Any],
                    files: Mapping[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
         if method.lower() == "getupdates":
             self.polls += 1
             self.state.bump()
+        else:
+            self.sent += 1
         return await super().call(token, method, params, files)
 
 
