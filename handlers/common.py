@@ -101,3 +101,13 @@ async def registration_gate(update: Update, ctx: Ctx) -> None:
     if await load_member(update, ctx) is None:
         await tell_to_start(update, ctx)
         raise ApplicationHandlerStop
+
+
+async def answer_unclaimed_press(update: Update, ctx: Ctx) -> None:
+    """A press no handler claimed (an old or forged button): answer it, or the client spins."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = tr(update, ctx)
+    await query.answer(t("This button no longer works. Send /help to see what you can do."),
+                       show_alert=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from telegram.ext import MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers import case_actions, groups, ledger, report, start, supervision, throttle
-from handlers.common import registration_gate
+from handlers.common import answer_unclaimed_press, registration_gate
 from handlers.context import GridApp
 
 # Registration order is dispatch order within a group: put broad handlers last.
@@ -36,6 +36,7 @@ def add_handlers(app: GridApp) -> None:
     )
     for module in MODULES:
         module.register(app)
+    app.add_handler(CallbackQueryHandler(answer_unclaimed_press))  # last in group 0: leftovers
 
 
 def menu_commands() -> list[tuple[str, str]]:

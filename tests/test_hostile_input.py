@@ -189,8 +189,6 @@ async def test_one_person_flooding_is_answered_once_and_others_are_answered_as_u
     assert not any("faster than I can read them" in t for t in texts(h, other))
 
 
-@pytest.mark.xfail(strict=True, reason="no handler answers a press nothing claims; the client "
-                   "spins until Telegram's timeout (add a last catch-all CallbackQueryHandler)")
 async def test_a_press_no_handler_claims_is_still_answered(bot_harness: TelegramHarness) -> None:
     h = bot_harness
     user = await volunteer(h, 6001)
