@@ -137,6 +137,10 @@ async def _figures(stage: Stage, name: str, run: Run, note: str, problems: list[
                          blocked=blocked, watchers=watchers)
     result.notes.insert(0, note)
     result.notes.extend(problems)
+    sorry = sum(r.apologies for r in run.reporters)
+    if sorry:
+        result.notes.append(f"the bot apologised for {sorry} Send press(es) (\"Sorry ... try "
+                            "again\"); the script pressed Send again rather than start over")
     stuck = sum(r.stuck for r in run.reporters)
     result.add("'Continue' showed nothing: started over", 0, stuck, lost=0,
                note="a draft at the duplicate question resumes to nothing" if stuck else "")
@@ -154,7 +158,7 @@ async def kill_drill(kind: str, workdir: Path, reports: int = 50, seed: int = 7)
     async def killer(stage: Stage, run: Run) -> str:
         while not run.done.is_set():
             try:  # a random moment, cut short when the people are done
-                await asyncio.wait_for(run.done.wait(), rng.uniform(1.0, 4.0))
+                await asyncio.wait_for(run.done.wait(), rng.uniform(0.3, 1.5))
             except TimeoutError:
                 pass
             else:

@@ -101,6 +101,7 @@ class Reporter(Person):
     filed_unknown: int = 0  # filed, but the thank-you was lost (the bot died after the commit)
     stuck: int = 0  # "Continue" showed nothing, so the person started over
     place: tuple[float, float] = PLACE
+    apologies: int = 0  # the bot apologised for a Send press (which may have filed it)
 
     def new_prompt(self, since: tuple[int, int]) -> JSON | None:
         """The latest message since `since` that asks something we can answer: a new message,
@@ -143,7 +144,7 @@ class Reporter(Person):
         photo = images.jpeg(seed=seed, width=320, height=240)
         action: tuple[str, Any] = ("text", "/report")
         message: JSON | None = None
-        tries = misses = 0
+        tries = misses = continues = 0
         while True:
             since = self.mark()
             life = self.emulator.generation
@@ -166,15 +167,22 @@ class Reporter(Person):
                     raise GaveUp(f"{self.name}: no answer after {max_tries} tries to "
                                  f"{action[0]} {str(action[1])[:20]!r}; the chat ends {tail}")
                 if not filing:
-                    if action[0] == "press" and str(action[1]).endswith("|rs|") \
-                            and self.emulator.generation == life:
-                        misses += 1  # Continue went unanswered, the bot alive: start over
+                    if action[0] == "press" and str(action[1]).endswith("|rs|"):
+                        # Continue unanswered with the bot alive, or three times whatever
+                        # happened: start over (the draft at the duplicate question shows
+                        # nothing on Continue)
+                        continues += 1
+                        if self.emulator.generation == life or continues >= 3:
+                            misses, continues = misses + 1, 0
                     action, message = ("text", "/report"), None
                 continue
             if "alert" in got:
                 if filing and "already sent" in str(got["alert"]):
                     self.filed_unknown += 1  # the draft became a case; the answer was lost
                     return
+                if filing and "Sorry" in str(got["alert"]):
+                    self.apologies += 1  # "try again": press Send again (it may have gone)
+                    continue
                 action, message = ("text", "/report"), None
                 continue
             step = classify(got)
