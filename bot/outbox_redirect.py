@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import CaseEvent, Member, Outbox, Role
+from models import CaseEvent, Member, Outbox, OutboxState, Role
 from services.grid import nearest_managers
 from services.notices import queue_notice
 
@@ -18,6 +19,21 @@ log = logging.getLogger("bot.outbox")
 
 STAFF = frozenset({Role.MANAGER, Role.PATROLLER, Role.LEADER})
 PERSONAL_KINDS = frozenset({"digest", "summary", "draft_expired", "extension_decided"})
+
+
+async def _already_told(session: AsyncSession, row: Outbox) -> set[int]:
+    """Members who have (or will get) this very notice about this case: no second copy for them."""
+    if row.case_id is None:
+        return set()
+    told = await session.scalars(
+        select(Outbox.recipient_id).where(
+            Outbox.case_id == row.case_id,
+            Outbox.kind == row.kind,
+            Outbox.recipient_id.is_not(None),
+            Outbox.state != OutboxState.FAILED,
+        )
+    )
+    return {member_id for member_id in told if member_id is not None}
 
 
 def redirect_key(row_id: int, member_id: int) -> str:
@@ -32,7 +48,9 @@ async def redirect_notice(session: AsyncSession, row: Outbox, member: Member) ->
     """
     if row.kind in PERSONAL_KINDS or member.cell_id is None or member.role not in STAFF:
         return []
-    stand_ins = [m for m in await nearest_managers(session, member.cell_id) if m.id != member.id]
+    already = await _already_told(session, row)
+    stand_ins = [m for m in await nearest_managers(session, member.cell_id)
+                 if m.id != member.id and m.id not in already]
     for stand_in in stand_ins:
         await queue_notice(
             session,

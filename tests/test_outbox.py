@@ -409,3 +409,27 @@ async def member_id(h: TelegramHarness, user: SimUser) -> int:
         member = await find_member(session, "telegram", user.id)
         assert member is not None
         return member.id
+
+
+async def test_a_manager_who_already_has_the_notice_is_not_sent_a_second_copy(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Both village managers are alerted; one has blocked the bot: the other hears it once."""
+    h = bot_harness
+    for uid, name in ((511, "Wu"), (512, "Xu")):
+        await add_manager(deps(h).sessions, uid, name, VILLAGE, Role.MANAGER)
+    wu, xu = (h.user(n, language_code="en", user_id=u) for u, n in ((511, "Wu"), (512, "Xu")))
+    for user in (wu, xu):
+        await h.send_text(user, "/start")
+    case_id = await a_case(h, VILLAGE)
+    async with deps(h).sessions() as session:
+        for user in (wu, xu):
+            member = await find_member(session, "telegram", user.id)
+            assert member is not None
+            await queue_notice(session, kind="test_outbox_note", recipient=member,
+                               case_id=case_id, payload={"text": "new case"})
+        await session.commit()
+    h.emulator.users.block_bot(wu.id)
+    for _ in range(3):
+        await drain_once(h.app, deps(h))
+    assert texts(h, xu) == ["[en] new case"]
