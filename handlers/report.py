@@ -48,7 +48,7 @@ STEP_ACTIONS: dict[Step, frozenset[str]] = {
     Step.DESCRIPTION: frozenset({"ds"}),
     Step.SEVERITY: frozenset({"sv"}),
     Step.SUMMARY: frozenset({"ok", "ed", "an", "e"}),
-    Step.DUPLICATE: frozenset({"dup", "new"}),
+    Step.DUPLICATE: frozenset({"dup", "new", "ok"}),
 }
 ANY_STEP = frozenset({"b", "x", "rs", "rn"})
 

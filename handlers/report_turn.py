@@ -3,13 +3,14 @@ replies it collects to send after the commit (never while a transaction is open)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from handlers.context import Ctx
 from handlers.report_views import Markup, Out, prompt
@@ -19,6 +20,8 @@ from services.drafts import Step
 from services.i18n import Translator, translator
 from services.intake import Locator
 from services.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,7 +95,12 @@ class Turn:
     async def flush(self) -> None:
         query = self.update.callback_query
         if query is not None:
-            await query.answer(self.answer_text, show_alert=self.answer_alert)
+            try:
+                await query.answer(self.answer_text, show_alert=self.answer_alert)
+            except TelegramError as exc:
+                # The work is committed; a lost answer only stops the spinner, and an apology
+                # here would make the reporter file the same report again.
+                log.warning("report: answering the button failed: %s", exc)
             try:
                 if self.replacement is not None:
                     markup = self.replacement.markup

@@ -198,9 +198,9 @@ async def prompt(
         text = t("How serious is it? The usual for this kind of problem is {severity}.",
                  severity=severity_name(usual.severity if usual else draft.severity, t))
         return [Out(text, InlineKeyboardMarkup([buttons[:2], buttons[2:], nav_row(draft, t)]))]
-    if step == Step.SUMMARY:
-        return [await summary(session, draft, settings, locator, t)]
-    return []  # DUPLICATE is shown by the confirm handler, which knows the matches
+    # DUPLICATE asked "add to #N instead?"; coming back to it, the summary is shown again and
+    # sending re-runs the duplicate check (matches may have closed meanwhile).
+    return [await summary(session, draft, settings, locator, t)]
 
 
 def photos_prompt(draft: Draft, count: int, limit: int, t: Translator) -> Out:

@@ -157,6 +157,41 @@ async def test_a_duplicate_can_still_be_filed_as_a_new_report(
         assert await s.scalar(select(func.count(Case.id))) == 2
 
 
+async def test_continuing_a_report_left_at_the_duplicate_question_shows_it_again(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    user = await volunteer(h)
+    await to_summary(h, user)
+    await press(h, user, "✅ Send the report")
+    await to_summary(h, user, seed=2)
+    await press(h, user, "✅ Send the report")
+    assert "This may already be reported" in texts(h, user)[-1]
+    await h.send_text(user, "/report")
+    await press(h, user, "▶️ Continue")
+    assert "Your report" in texts(h, user)[-1]
+    await press(h, user, "✅ Send the report")
+    assert "This may already be reported" in texts(h, user)[-1]
+    await press(h, user, "📨 Send a new report")
+    async with deps(h).sessions() as s:
+        assert await s.scalar(select(func.count(Case.id))) == 2
+
+
+async def test_a_failed_button_answer_after_sending_is_no_reason_to_send_again(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Telegram refusing the spinner's answer must not turn a filed report into an apology."""
+    h = bot_harness
+    user = await volunteer(h)
+    await to_summary(h, user)
+    h.emulator.faults.add("server_error", method="answerCallbackQuery")
+    await press(h, user, "✅ Send the report")
+    assert "Thank you! Your report" in "\n".join(texts(h, user)[-2:])
+    assert not any("Sorry" in text for text in texts(h, user))
+    async with deps(h).sessions() as s:
+        assert await s.scalar(select(func.count(Case.id))) == 1
+
+
 async def test_an_expired_draft_is_dropped_and_the_reporter_hears_it(
     bot_harness: TelegramHarness, settings: Settings
 ) -> None:
