@@ -2,10 +2,11 @@
 
 A drain runs in rounds. Each round asks the database for the oldest due notice of every chat
 (a chat's later notices wait until the one before is settled, so a chat keeps its order), keeps
-those whose chat is free now by our own pacing (bot/pacing.py), claims them (committed as
-`sending` before any network call; SKIP LOCKED on PostgreSQL, so two senders share the work),
-and sends them concurrently across chats. A send that may have arrived but was not confirmed
-becomes `uncertain` and is never repeated blindly (bot/outbox_send.py).
+those whose chat is free now by our own pacing (bot/pacing.py), and sends them concurrently
+across chats. Each notice is claimed (committed as `sending`, one claimer per row, so several
+senders share the work) only when its paced slot has come, just before its first network call:
+a crash can leave `sending` only what was on the wire. A send that may have arrived but was not
+confirmed becomes `uncertain` and is never repeated blindly (bot/outbox_send.py).
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Select
 from telegram import Bot
 from telegram.ext import Application
 
 from bot.lease import Lease, instance_key, lease_of
 from bot.outbox_send import (
+    Job,
     backoff,
     deliver,
-    finish,
     prepare,
     retry_seconds,
     visible_length,
@@ -37,7 +38,6 @@ from bot.outbox_send import (
 from bot.pacing import Clock, Pacer, Sleep
 from handlers.context import Deps
 from models import Outbox, OutboxState, utcnow
-from models.db import is_sqlite
 
 __all__ = [
     "Sender",
@@ -90,11 +90,11 @@ class Sender:
         self.pacer = Pacer(deps.settings.outbox, clock, sleep)
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_hand: set[int] = set()  # rows a task of ours is preparing or sending
         self._all_started = False  # the last round started every due chat's notice
         self.app: weakref.ref[Application[Any, Any, Any, Any, Any, Any]] | None = None
         self.lease: Lease | None = None  # several processes: each paces its share
         self._shared_at = float("-inf")
-        self._sqlite = is_sqlite(deps.settings.database.url)
 
     @property
     def bot(self) -> Bot:
@@ -139,20 +139,21 @@ class Sender:
     async def round(self) -> float | None:
         """Start sending the oldest due notices of the chats that are free now; when to look
         again (None: nothing is due)."""
-        heads = await _heads(self.deps, self._sqlite)
+        heads = await _heads(self.deps)
         self._all_started = not heads
         if not heads:
             return None
         room = min(self.max_in_flight - len(self._tasks), self.pacer.slots_within(HORIZON))
+        heads = [(r, c) for r, c in heads if r not in self._in_hand]
         chosen = [row_id for row_id, chat_id in heads if self.pacer.chat_free(chat_id)][:room]
         picked = set(chosen)
         waiting = [self.pacer.chat_ready_at(c) for r, c in heads if r not in picked]
         self._all_started = not waiting
-        if chosen:
-            for row_id in await _claim(self.deps, chosen, self._sqlite):
-                task = self._spawn(self._send(row_id), f"outbox-{row_id}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        for row_id in chosen:
+            self._in_hand.add(row_id)
+            task = self._spawn(self._send(row_id), f"outbox-{row_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         if not waiting:
             return self.clock() if chosen else None
         return max(min(waiting), self.pacer.global_ready_at())
@@ -201,17 +202,21 @@ class Sender:
 
     async def _send(self, row_id: int) -> None:
         try:
-            job = await prepare(self.deps, row_id)
-            if job is not None:
+            job = await prepare(self.deps, row_id, claim_row)
+            settled = job if isinstance(job, bool) else False  # False: another sender has it
+            if isinstance(job, Job):
                 wait = max(self.pacer.chat_ready_at(job.chat_id), self.pacer.global_ready_at())
-                if job.done == 0 and wait - self.clock() > RELEASE_AFTER:
-                    await _release(self.deps, row_id, wait - self.clock())
+                if wait - self.clock() > RELEASE_AFTER:
+                    await _defer(self.deps, row_id, wait - self.clock())
                     return
-                await deliver(self.bot, self.deps, self.pacer, job)
-        except Exception:  # a bug here must not stop the other notices; the row stays sending
+                settled = await deliver(self.bot, self.deps, self.pacer, job, claim_row)
+            if settled:
+                self.handled += 1
+        except Exception:  # a bug here must not stop the other notices
             log.exception("outbox %s: unexpected failure while sending", row_id)
-        finally:
             self.handled += 1
+        finally:
+            self._in_hand.discard(row_id)
 
 
 _senders: dict[tuple[int, int], Sender] = {}
@@ -262,7 +267,7 @@ def _head_filter() -> Any:
     )
 
 
-async def _heads(deps: Deps, sqlite: bool) -> list[tuple[int, str]]:
+async def _heads(deps: Deps) -> list[tuple[int, str]]:
     """(id, chat) of the oldest due notice of each chat whose earlier notices are settled."""
     query = (
         select(Outbox.id, Outbox.chat_id)
@@ -278,47 +283,39 @@ async def _heads(deps: Deps, sqlite: bool) -> list[tuple[int, str]]:
         return [(row_id, chat_id) for row_id, chat_id in await session.execute(query)]
 
 
-async def _claim(deps: Deps, row_ids: list[int], sqlite: bool) -> list[int]:
-    """Mark rows `sending` and commit before any is sent; one claimer per row.
+async def claim_row(session: AsyncSession, row_id: int) -> bool:
+    """Mark one pending row `sending` for this process, in the caller's transaction; False when
+    another sender has it (or an earlier notice of its chat is unsettled again).
 
-    One UPDATE ... RETURNING: on SQLite the write lock is taken at once, on PostgreSQL rows
-    another sender holds are skipped. The claim time is kept in next_attempt_at, so a sender
-    that died can be told from one that is still sending, and `claimed_by` names this process
-    (bot.lease settles the rows of processes that are gone).
+    The claim time is kept in next_attempt_at, so a sender that died can be told from one that
+    is still sending, and `claimed_by` names this process (bot.lease settles the rows of
+    processes that are gone). On PostgreSQL a second claimer waits for the first to commit and
+    then finds the row no longer pending.
     """
-    now = utcnow()
-    mine: Select[int] = select(Outbox.id).where(
-        Outbox.id.in_(row_ids), Outbox.state == OutboxState.PENDING, _head_filter()
+    result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING, _head_filter())
+        .values(
+            state=OutboxState.SENDING,
+            attempts=Outbox.attempts + 1,
+            next_attempt_at=utcnow(),
+            claimed_by=instance_key(),
+        )
+        .execution_options(synchronize_session=False)
     )
-    if not sqlite:
-        mine = mine.with_for_update(skip_locked=True)
+    return int(result.rowcount) == 1
+
+
+async def _defer(deps: Deps, row_id: int, wait: float) -> None:
+    """A notice that would wait long for its slot goes back to the queue until then."""
     async with deps.sessions() as session:
-        claimed = await session.scalars(
+        await session.execute(
             update(Outbox)
-            .where(Outbox.id.in_(mine.scalar_subquery()), Outbox.state == OutboxState.PENDING)
-            .values(
-                state=OutboxState.SENDING,
-                attempts=Outbox.attempts + 1,
-                next_attempt_at=now,
-                claimed_by=instance_key(),
-            )
-            .returning(Outbox.id)
+            .where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
+            .values(next_attempt_at=utcnow() + timedelta(seconds=wait))
             .execution_options(synchronize_session=False)
         )
-        ids = sorted(claimed)
         await session.commit()
-    return ids
-
-
-async def _release(deps: Deps, row_id: int, wait: float) -> None:
-    """Put a claimed, unsent row back (the claim not counted as an attempt)."""
-    await finish(
-        deps,
-        row_id,
-        state=OutboxState.PENDING,
-        attempts=Outbox.attempts - 1,
-        next_attempt_at=utcnow() + timedelta(seconds=wait),
-    )
 
 
 async def recover_interrupted(deps: Deps) -> int:

@@ -1,7 +1,9 @@
-"""One claimed notice: render it, send its steps (each on a paced slot), record the outcome.
+"""One notice: render it, claim it when its slot comes, send its steps (each on a paced slot),
+record the outcome.
 
-Every outcome is written in its own short transaction right after the answer, so a crash leaves
-at most the one notice in flight as `sending` (it becomes `uncertain` at restart).
+The claim and every outcome are written in their own short transactions right before the first
+call and right after each answer, so a crash leaves `sending` only a notice that was on the wire
+(it becomes `uncertain` at restart); one that was still being drawn or waiting stays pending.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InputMediaPhoto, Message
 from telegram.constants import MediaGroupLimit, MessageLimit, ParseMode
 from telegram.error import (
@@ -50,11 +53,13 @@ _TAG = re.compile(r"<[^>]+>")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 Step = Callable[[], Awaitable[list[int]]]
+# Marks a pending row `sending` for this process in the given transaction; False: not ours.
+Claim = Callable[[AsyncSession, int], Awaitable[bool]]
 
 
 @dataclass
 class Job:
-    """One claimed row, rendered and ready to go out (no session attached)."""
+    """One pending row, rendered and ready to go out (no session attached)."""
 
     row_id: int
     chat_id: str
@@ -96,13 +101,16 @@ def maybe_delivered(exc: NetworkError) -> bool:
     return cause is not None  # PTB raises NetworkError without a cause for 5xx answers
 
 
-async def prepare(deps: Deps, row_id: int) -> Job | None:
-    """Load and render in one short session, then draw the picture with it closed; None when the
-    row was settled here instead."""
+async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
+    """Load and render in one short session, then draw the picture with it closed. Instead of a
+    job: False when the row is not ours (no longer pending, or another sender claimed it), True
+    when it was claimed and settled here (no renderer, a renderer that failed, nothing to send,
+    a recipient who blocked the bot)."""
+    claimed = False
     async with deps.sessions() as session:
         row = await session.get(Outbox, row_id)
-        if row is None:
-            return None
+        if row is None or row.state != OutboxState.PENDING:
+            return False
         member = await session.get(Member, row.recipient_id) if row.recipient_id else None
         kind = row.kind
         renderer = RENDERERS.get(kind)
@@ -111,7 +119,9 @@ async def prepare(deps: Deps, row_id: int) -> Job | None:
         if renderer is None:
             problem = f"no renderer registered for notice kind {row.kind!r}"
         elif member is not None and not member.active:
-            problem = "recipient is inactive (blocked the bot)"
+            if not await claim(session, row_id):
+                return False
+            claimed, problem = True, "recipient is inactive (blocked the bot)"
             await redirect_notice(session, row, member)
             await session.commit()
         else:
@@ -128,16 +138,18 @@ async def prepare(deps: Deps, row_id: int) -> Job | None:
         except Exception as exc:
             log.exception("outbox %s: picture for %r failed", row_id, kind)
             problem = f"renderer failed: {exc!r}"
-    if problem is not None:
-        if renderer is None:
-            log.error("outbox %s: %s", row_id, problem)
-        await finish(deps, row_id, state=OutboxState.FAILED, last_error=problem)
-        return None
-    if rendered is None:
-        await finish(
-            deps, row_id, state=OutboxState.SENT, sent_at=utcnow(), result={"dropped": True}
-        )
-        return None
+    if problem is not None or rendered is None:
+        if not claimed and not await _claim_alone(deps, claim, row_id):
+            return False
+        if problem is not None:
+            if renderer is None:
+                log.error("outbox %s: %s", row_id, problem)
+            await finish(deps, row_id, state=OutboxState.FAILED, last_error=problem)
+        else:
+            await finish(
+                deps, row_id, state=OutboxState.SENT, sent_at=utcnow(), result={"dropped": True}
+            )
+        return True
     return Job(
         row_id=row_id,
         chat_id=chat_id,
@@ -147,6 +159,13 @@ async def prepare(deps: Deps, row_id: int) -> Job | None:
         done=int(progress.get("done", 0)),
         message_ids=list(progress.get("message_ids", [])),
     )
+
+
+async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> bool:
+    async with deps.sessions() as session:
+        claimed = await claim(session, row_id)
+        await session.commit()
+    return claimed
 
 
 def steps(
@@ -209,10 +228,16 @@ async def _album(
     return [message.message_id for message in messages]
 
 
-async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job) -> None:
-    """Send what is left of one notice, each call on a paced slot, and record the outcome."""
+async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim) -> bool:
+    """Claim the notice, send what is left of it, each call on a paced slot, and record the
+    outcome; False (nothing done) when another sender has claimed it."""
     sent: list[Message] = []
     calls = steps(bot, job.chat_id, job.rendered, sent)
+    # Claimed before its slot is taken, so the pacing is not held up by the claim's write
+    # (a chat's slot is usually due now: the sender only starts notices of chats that are free).
+    if not await _claim_alone(deps, claim, job.row_id):
+        return False
+    job.attempts += 1
     try:
         for index, step in enumerate(calls[job.done :], start=job.done):
             await pacer.acquire(job.chat_id)
@@ -272,6 +297,7 @@ async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job) -> None:
             deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None
         )
         await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
+    return True
 
 
 async def forbidden(deps: Deps, job: Job, error: str) -> None:

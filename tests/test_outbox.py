@@ -43,9 +43,21 @@ async def render_note(
     )
 
 
+GATES: dict[str, asyncio.Event] = {}  # a notice of kind test_outbox_gated waits for its gate
+
+
+async def render_gated(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """A notice whose rendering takes as long as the test wants (a big picture, a slow disk)."""
+    await GATES[row.payload["gate"]].wait()
+    return await render_note(session, row, member, settings)
+
+
 # Other test modules import this one; pytest may load it under a second name.
 if "test_outbox_note" not in RENDERERS:
     renderer("test_outbox_note")(render_note)
+    renderer("test_outbox_gated")(render_gated)
 
 
 @dataclass
@@ -322,6 +334,28 @@ async def test_a_send_interrupted_by_a_crash_is_uncertain_after_restart(
     await drain_once(h.app, deps(h))
     assert (await row(h, row_id)).state == OutboxState.UNCERTAIN
     assert texts(h, wang) == []
+
+
+async def test_a_notice_still_being_prepared_when_the_bot_dies_is_not_left_uncertain(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Only a notice on the wire is `sending`: one still being rendered or drawn when the
+    process dies is sent by the next one, instead of waiting for `outbox retry` by hand."""
+    h = bot_harness
+    ann = await registered(h, "Ann", "en")
+    gate = GATES.setdefault(f"gate-{id(h)}", asyncio.Event())
+    row_id = await queue(h, ann, kind="test_outbox_gated", text="slow", gate=f"gate-{id(h)}")
+    drain = asyncio.create_task(drain_once(h.app, deps(h)))
+    await asyncio.sleep(0.3)  # the sender is at the rendering now
+    assert not drain.done()
+    assert (await row(h, row_id)).state == OutboxState.PENDING
+    assert h.app.post_init is not None
+    await h.app.post_init(h.app)  # what a restarted process runs: it finds nothing in flight
+    assert (await row(h, row_id)).state == OutboxState.PENDING
+    gate.set()
+    await drain
+    assert (await row(h, row_id)).state == OutboxState.SENT
+    assert texts(h, ann) == ["[en] slow"]
 
 
 async def test_a_dropped_connection_is_uncertain_a_refused_one_is_retried(
