@@ -247,22 +247,30 @@ async def drain_once(
     return await sender.drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
 
 
-def _unsettled(table: Any) -> Any:
+# One alias and fixed parameter names for every query: a new alias or name per call would make
+# each call a new statement to compile and cache (memory that grew with every round).
+_EARLIER = aliased(Outbox, name="earlier")
+
+
+def _unsettled(table: Any, name: str) -> Any:
     """state IN ('pending', 'sending') with literal values: the predicate of the partial index
     ix_outbox_active_chat, which both databases use only when they see it as written."""
     return table.state.in_(
-        bindparam(f"unsettled_{id(table)}", list(_IN_FLIGHT), expanding=True,
-                  literal_execute=True)
+        bindparam(name, list(_IN_FLIGHT), expanding=True, literal_execute=True)
     )
 
 
 def _head_filter() -> Any:
     """No earlier notice of the same chat is still to be settled."""
-    earlier = aliased(Outbox)
     return and_(
-        _unsettled(Outbox),  # redundant with state = pending, but it lets the index serve
+        # redundant with state = pending, but it lets the index serve
+        _unsettled(Outbox, "unsettled"),
         ~exists().where(
-            and_(earlier.chat_id == Outbox.chat_id, earlier.id < Outbox.id, _unsettled(earlier))
+            and_(
+                _EARLIER.chat_id == Outbox.chat_id,
+                _EARLIER.id < Outbox.id,
+                _unsettled(_EARLIER, "unsettled_earlier"),
+            )
         ),
     )
 

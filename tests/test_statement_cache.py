@@ -1,0 +1,61 @@
+"""Memory that stays flat: every statement the bot runs is compiled once and then reused.
+
+A statement built with a fresh alias or a fresh parameter name on every call is a new entry in
+SQLAlchemy's compiled cache each time: the bot's memory then grew with every report (issue 7).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.settings import Settings
+from tests.conftest import make_settings
+from tests.harness import TelegramHarness
+from tests import images
+from tests.report_world import IN_GRADE1, buttons, press, with_button
+from tests.test_case_actions import VILLAGE, person, send_outbox
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    # one place, many reports: none is offered as another's duplicate
+    return make_settings(db_url, tmp_path, cases={
+        "duplicate_window": "1s", "duplicate_radius_m": 0.001, "duplicate_phash_distance": -1,
+        "reports_per_hour": 1000}, limits={"user_updates": 1_000_000})
+
+
+def compiled(h: TelegramHarness) -> int:
+    engine = h.app.bot_data["deps"].sessions.kw["bind"].sync_engine
+    cache: Any = engine._compiled_cache  # SQLAlchemy's LRU of compiled statements
+    return len(cache)
+
+
+async def test_more_reports_compile_no_new_statements(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+
+    async def one_round(n: int) -> None:
+        await h.send_text(volunteer, "/report")
+        await press(h, volunteer, "Dumped garbage")
+        await h.send_photo(volunteer, images.jpeg(seed=n))
+        await press(h, volunteer, "✅ Done")
+        await h.send_location(volunteer, IN_GRADE1[0] + n * 1e-5, IN_GRADE1[1])  # metres apart
+        await press(h, volunteer, "Skip")
+        severity = h.last_message(volunteer)
+        await h.press(volunteer, severity, next(b for b in buttons(severity) if b.endswith("high")))
+        await press(h, volunteer, "✅ Send the report")
+        await send_outbox(h)
+        await h.press(manager, with_button(h, manager, "Accept"), "Accept")
+        await send_outbox(h)
+
+    for n in range(3):  # every path taken once: its statements are compiled and cached
+        await one_round(n)
+    warmed = compiled(h)
+    for n in range(3, 8):
+        await one_round(n)
+    assert compiled(h) == warmed
+
