@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from services.settings import Settings
+from tests import images
 from tests.conftest import make_settings
 from tests.harness import TelegramHarness
-from tests import images
 from tests.report_world import IN_GRADE1, buttons, press, with_button
 from tests.test_case_actions import VILLAGE, person, send_outbox
 
