@@ -59,6 +59,8 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         return web.json_response(
             {"ok": False, "error_code": 400, "description": "Bad Request: can't parse body"},
             status=400)
+    except ConnectionResetError:  # the bot went away mid-upload: like Telegram, do nothing
+        return web.Response(status=499)
     try:
         status, body = await emulator.call(token, method, params, files)
     except SimulatedTimeout as exc:
