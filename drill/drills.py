@@ -73,6 +73,7 @@ class FaultyEmulator(DrillEmulator):
                                 delivered=delivered)
                 where = "notice" if notice else "reply"
                 self.injected[f"{kind}{' (delivered)' if delivered else ''} on a {where}"] += 1
+                self.faults_to[self.chat_of(params)] += 1
         return await super().call(token, method, params, files)
 
 
@@ -143,7 +144,8 @@ async def _figures(stage: Stage, name: str, run: Run, note: str, problems: list[
                             "again\"); the script pressed Send again rather than start over")
     stuck = sum(r.stuck for r in run.reporters)
     result.add("'Continue' showed nothing: started over", 0, stuck, lost=0,
-               note="a draft at the duplicate question resumes to nothing" if stuck else "")
+               note="Continue went unanswered with the bot alive and no fault injected on that "
+               "chat" if stuck else "")
     if problems:
         result.add("scripted people who gave up", 0, len(problems))
         result.rows[-1].lost = len(problems)

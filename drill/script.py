@@ -147,7 +147,7 @@ class Reporter(Person):
         tries = misses = continues = 0
         while True:
             since = self.mark()
-            life = self.emulator.generation
+            life, faults = self.emulator.generation, self.emulator.faults_to[self.user_id]
             query = await self.act(action, message)
             filing = action[0] == "press" and message is not None and any(
                 b.get("callback_data") == action[1] and b["text"] in FILING
@@ -167,10 +167,10 @@ class Reporter(Person):
                     raise GaveUp(f"{self.name}: no answer after {max_tries} tries to "
                                  f"{action[0]} {str(action[1])[:20]!r}; the chat ends {tail}")
                 if not filing:
-                    if action[0] == "press" and str(action[1]).endswith("|rs|"):
-                        # Continue unanswered with the bot alive, or three times whatever
-                        # happened: start over (the draft at the duplicate question shows
-                        # nothing on Continue)
+                    injected = self.emulator.faults_to[self.user_id] != faults
+                    if action[0] == "press" and str(action[1]).endswith("|rs|") and not injected:
+                        # Continue unanswered with the bot alive and no fault to explain it,
+                        # or three times whatever happened: start over (counted as stuck)
                         continues += 1
                         if self.emulator.generation == life or continues >= 3:
                             misses, continues = misses + 1, 0

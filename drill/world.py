@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,17 @@ class DrillEmulator(BotApiEmulator):
         self.polls = 0
         self.generation = 0
         self.sent = 0  # every other call the bot made (sends, edits, answers, files)
+        self.faults_to: Counter[int] = Counter()  # faults a drill injected, by chat
+
+    def chat_of(self, params: Mapping[str, Any]) -> int:
+        """The chat a call is about (a button's answer: the chat of the pressed message)."""
+        if "callback_query_id" in params:
+            record = self.state.callbacks.get(str(params["callback_query_id"]))
+            return record.chat_id if record is not None else 0
+        try:
+            return int(params.get("chat_id", 0))
+        except (TypeError, ValueError):
+            return 0
 
     async def call(self, token: str, method: str, params: Mapping[str, Any],
                    files: Mapping[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
