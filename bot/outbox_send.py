@@ -233,8 +233,9 @@ async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim) ->
     outcome; False (nothing done) when another sender has claimed it."""
     sent: list[Message] = []
     calls = steps(bot, job.chat_id, job.rendered, sent)
-    # Claimed before its slot is taken, so the pacing is not held up by the claim's write
-    # (a chat's slot is usually due now: the sender only starts notices of chats that are free).
+    # Claimed when its slot is due but before the slot is taken: a kill while it waited leaves
+    # it pending, and a slow write does not bunch the messages that follow it.
+    await pacer.until_ready(job.chat_id)
     if not await _claim_alone(deps, claim, job.row_id):
         return False
     job.attempts += 1

@@ -113,6 +113,13 @@ class Pacer:
         self._global.take(at)
         return at
 
+    async def until_ready(self, chat_id: str) -> None:
+        """Wait until a message to `chat_id` could go, without taking the slot (a sender that
+        must write something first waits here, then writes, then acquires)."""
+        while (delay := max(self.chat_ready_at(chat_id), self.global_ready_at())
+               - self.clock()) > 0:
+            await self.sleep(delay)
+
     async def acquire(self, chat_id: str) -> None:
         """Wait for and take the next slot for one message to `chat_id`; a flood wait that
         began while we slept (`hold`) is waited out, and a new slot taken after it."""
