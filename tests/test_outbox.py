@@ -22,6 +22,7 @@ from services.grid import cell_by_code
 from services.members import find_member
 from services.notices import queue_notice
 from services.settings import Settings
+from tests import gated_notices
 from tests.harness import SimUser, TelegramHarness
 from tests.images import jpeg
 from tests.report_world import add_manager
@@ -43,21 +44,9 @@ async def render_note(
     )
 
 
-GATES: dict[str, asyncio.Event] = {}  # a notice of kind test_outbox_gated waits for its gate
-
-
-async def render_gated(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
-) -> Rendered | None:
-    """A notice whose rendering takes as long as the test wants (a big picture, a slow disk)."""
-    await GATES[row.payload["gate"]].wait()
-    return await render_note(session, row, member, settings)
-
-
 # Other test modules import this one; pytest may load it under a second name.
 if "test_outbox_note" not in RENDERERS:
     renderer("test_outbox_note")(render_note)
-    renderer("test_outbox_gated")(render_gated)
 
 
 @dataclass
@@ -343,8 +332,8 @@ async def test_a_notice_still_being_prepared_when_the_bot_dies_is_not_left_uncer
     process dies is sent by the next one, instead of waiting for `outbox retry` by hand."""
     h = bot_harness
     ann = await registered(h, "Ann", "en")
-    gate = GATES.setdefault(f"gate-{id(h)}", asyncio.Event())
-    row_id = await queue(h, ann, kind="test_outbox_gated", text="slow", gate=f"gate-{id(h)}")
+    gate = gated_notices.GATES.setdefault(f"gate-{id(h)}", asyncio.Event())
+    row_id = await queue(h, ann, kind=gated_notices.KIND, text="slow", gate=f"gate-{id(h)}")
     drain = asyncio.create_task(drain_once(h.app, deps(h)))
     await asyncio.sleep(0.3)  # the sender is at the rendering now
     assert not drain.done()
