@@ -22,6 +22,7 @@ from handlers.context import Ctx
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
 from services.i18n import N_, Translator, translator
+from services.photo_files import keep_file_at_commit
 from services.photos import PhotoRejected, ingest
 from services.workflow_rules import Action, Refusal, WorkflowRefused, parse_deadline
 
@@ -225,6 +226,7 @@ async def _take_photo(
         await _send(ctx, member, escape(rejected.render(t)))
         return False
     async with ctx.deps.sessions() as session:
+        await keep_file_at_commit(session, settings.photos_dir, data, facts.sha256)
         if flow.action is Action.NOT_FIXED:
             await workflow.add_evidence(
                 session, flow.case_id, member.id, facts, path, utcnow(),

@@ -17,6 +17,7 @@ from models import Draft, Member
 from services import drafts, intake, photos
 from services.drafts import DraftError, Step
 from services.i18n import Translator, translator
+from services.photo_files import keep_file_at_commit
 from services.photos import PhotoRejected, RejectReason
 from services.settings import Settings
 
@@ -72,6 +73,7 @@ async def take_picture(turn: Turn, message: Message) -> bool:
         await drafts.add_photo(turn.session, current, facts, stored, turn.now, settings.cases,
                                file_id=file_id if message.photo else None,
                                file_unique_id=unique_id)
+        await keep_file_at_commit(turn.session, settings.photos_dir, data, facts.sha256)
     except DraftError as refused:
         turn.say(refusal(refused, t))
         return False

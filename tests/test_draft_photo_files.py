@@ -7,11 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.deadline_jobs import run_sweep
 from models import Draft, Photo, utcnow
-from services.photos import base_path
+from models.db import is_sqlite
+from services import drafts
+from services.members import find_member
+from services.photo_files import keep_file_at_commit
+from services.photos import base_path, ingest
 from tests import images
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import IN_GRADE1, press, texts
@@ -93,3 +98,31 @@ async def test_an_expired_report_takes_its_photo_files_with_it(
     report = await run_sweep(deps(h).sessions, deps(h).settings, utcnow())
     assert report.drafts_expired == 1
     assert not any(path.exists() for path in files_of(h, photo))
+
+
+async def test_a_picture_sent_while_a_draft_with_it_is_dropped_keeps_its_file(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Two people, one picture (a forwarded photo has the same bytes): one cancels while the
+    other's photo is being saved. The cancel cannot see the other's row yet and removes the
+    file; the other's commit puts it back."""
+    h = bot_harness
+    if is_sqlite(deps(h).settings.database.url):
+        pytest.skip("SQLite lets one writer in at a time: the cancel waits for the other commit")
+    cancelling, sending = await volunteer(h, "Cancels"), await volunteer(h, "Sends")
+    dropped = await start_with_photo(h, cancelling, images.jpeg(seed=85))
+    settings = deps(h).settings
+    picture = (settings.photos_dir / dropped.stored_path).read_bytes()  # as Telegram gave it
+    async with deps(h).sessions() as upload:  # the other's photo, saved but not yet committed
+        member = await find_member(upload, "telegram", sending.id)
+        assert member is not None
+        draft = (await drafts.start_draft(upload, member, str(sending.id), utcnow(),
+                                          settings.cases)).draft
+        found, stored = await ingest(picture, settings.photos, settings.photos_dir)
+        await drafts.add_photo(upload, draft, found, stored, utcnow(), settings.cases)
+        await keep_file_at_commit(upload, settings.photos_dir, picture, found.sha256)
+        await h.send_text(cancelling, "/cancel")  # commits while the upload is open
+        assert not (settings.photos_dir / stored).exists()  # the race, as it happens
+        await upload.commit()
+    assert (settings.photos_dir / stored).read_bytes() == picture
+    assert stored == dropped.stored_path
