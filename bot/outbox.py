@@ -28,6 +28,7 @@ from telegram.ext import Application
 
 from bot.lease import Lease, instance_key, lease_of
 from bot.outbox_send import (
+    Claimed,
     Job,
     backoff,
     deliver,
@@ -91,6 +92,7 @@ class Sender:
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_hand: set[int] = set()  # rows a task of ours is preparing or sending
+        self._unreserved: set[int] = set()  # ... of which no slot is taken yet
         self._all_started = False  # the last round started every due chat's notice
         self.app: weakref.ref[Application[Any, Any, Any, Any, Any, Any]] | None = None
         self.lease: Lease | None = None  # several processes: each paces its share
@@ -143,7 +145,9 @@ class Sender:
         self._all_started = not heads
         if not heads:
             return None
-        room = min(self.max_in_flight - len(self._tasks), self.pacer.slots_within(HORIZON))
+        # the slots ahead are for the tasks already started too, until they take theirs
+        room = max(0, min(self.max_in_flight - len(self._tasks),
+                          self.pacer.slots_within(HORIZON) - len(self._unreserved)))
         heads = [(r, c) for r, c in heads if r not in self._in_hand]
         chosen = [row_id for row_id, chat_id in heads if self.pacer.chat_free(chat_id)][:room]
         picked = set(chosen)
@@ -151,6 +155,7 @@ class Sender:
         self._all_started = not waiting
         for row_id in chosen:
             self._in_hand.add(row_id)
+            self._unreserved.add(row_id)
             task = self._spawn(self._send(row_id), f"outbox-{row_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -209,14 +214,16 @@ class Sender:
                 if wait - self.clock() > RELEASE_AFTER:
                     await _defer(self.deps, row_id, wait - self.clock())
                     return
-                settled = await deliver(self.bot, self.deps, self.pacer, job, claim_row)
+                settled = await deliver(self.bot, self.deps, self.pacer, job, claim_row,
+                                        on_slot=lambda: self._unreserved.discard(row_id))
             if settled:
                 self.handled += 1
-        except Exception:  # a bug here must not stop the other notices
+        except Exception as exc:  # a bug here must not stop the other notices
             log.exception("outbox %s: unexpected failure while sending", row_id)
-            self.handled += 1
+            await _put_off(self.deps, row_id, exc)
         finally:
             self._in_hand.discard(row_id)
+            self._unreserved.discard(row_id)
 
 
 _senders: dict[tuple[int, int], Sender] = {}
@@ -291,27 +298,38 @@ async def _heads(deps: Deps) -> list[tuple[int, str]]:
         return [(row_id, chat_id) for row_id, chat_id in await session.execute(query)]
 
 
-async def claim_row(session: AsyncSession, row_id: int) -> bool:
-    """Mark one pending row `sending` for this process, in the caller's transaction; False when
-    another sender has it (or an earlier notice of its chat is unsettled again).
+async def claim_row(session: AsyncSession, row_id: int) -> Claimed | None:
+    """Mark one due, pending row `sending` for this process, in the caller's transaction; None
+    when another sender has it, it was put off meanwhile, or an earlier notice of its chat is
+    unsettled again. Returns the row as claimed: another sender may have sent part of it.
 
     The claim time is kept in next_attempt_at, so a sender that died can be told from one that
     is still sending, and `claimed_by` names this process (bot.lease settles the rows of
     processes that are gone). On PostgreSQL a second claimer waits for the first to commit and
     then finds the row no longer pending.
     """
-    result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+    now = utcnow()
+    found = (await session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING, _head_filter())
+        .where(
+            Outbox.id == row_id,
+            Outbox.state == OutboxState.PENDING,
+            Outbox.next_attempt_at <= now,
+            _head_filter(),
+        )
         .values(
             state=OutboxState.SENDING,
             attempts=Outbox.attempts + 1,
-            next_attempt_at=utcnow(),
+            next_attempt_at=now,
             claimed_by=instance_key(),
         )
+        .returning(Outbox.attempts, Outbox.result, Outbox.chat_id)
         .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount) == 1
+    )).first()
+    if found is None:
+        return None
+    attempts, result, chat_id = found
+    return Claimed(attempts=attempts, result=dict(result or {}), chat_id=chat_id)
 
 
 async def _defer(deps: Deps, row_id: int, wait: float) -> None:
@@ -324,6 +342,35 @@ async def _defer(deps: Deps, row_id: int, wait: float) -> None:
             .execution_options(synchronize_session=False)
         )
         await session.commit()
+
+
+async def _put_off(deps: Deps, row_id: int, error: Exception) -> None:
+    """A notice whose preparation raised is tried again after a backoff, like a failed send,
+    and failed after outbox.max_attempts (not at once again: that would loop on a bug). A row
+    already claimed is left `sending`: it may have gone out (recover_stale settles it)."""
+    try:
+        async with deps.sessions() as session:
+            attempts = await session.scalar(
+                select(Outbox.attempts).where(
+                    Outbox.id == row_id, Outbox.state == OutboxState.PENDING))
+            if attempts is None:
+                return
+            attempts += 1
+            gave_up = attempts >= deps.settings.outbox.max_attempts
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == row_id, Outbox.state == OutboxState.PENDING)
+                .values(
+                    attempts=attempts,
+                    last_error=f"unexpected failure: {error!r}",
+                    **({"state": OutboxState.FAILED} if gave_up
+                       else {"next_attempt_at": utcnow() + backoff(attempts)}),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+    except Exception:  # the database itself may be what failed: the next round tries again
+        log.warning("outbox %s: could not put the notice off", row_id, exc_info=True)
 
 
 async def recover_interrupted(deps: Deps) -> int:

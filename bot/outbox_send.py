@@ -53,8 +53,20 @@ _TAG = re.compile(r"<[^>]+>")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 Step = Callable[[], Awaitable[list[int]]]
-# Marks a pending row `sending` for this process in the given transaction; False: not ours.
-Claim = Callable[[AsyncSession, int], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row as it was when this process claimed it (another sender may have sent part of it,
+    or moved its chat, since it was rendered)."""
+
+    attempts: int
+    result: dict[str, Any]
+    chat_id: str
+
+
+# Marks a due, pending row `sending` for this process in the given transaction; None: not ours.
+Claim = Callable[[AsyncSession, int], Awaitable[Claimed | None]]
 
 
 @dataclass
@@ -68,6 +80,12 @@ class Job:
     rendered: Rendered
     done: int = 0
     message_ids: list[int] = field(default_factory=list)
+
+    def take_over(self, claimed: Claimed) -> None:
+        """Continue from the row as claimed, not as it was read before rendering."""
+        self.attempts, self.chat_id = claimed.attempts, claimed.chat_id
+        self.done = int(claimed.result.get("done", 0))
+        self.message_ids = list(claimed.result.get("message_ids", []))
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -106,7 +124,6 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
     job: False when the row is not ours (no longer pending, or another sender claimed it), True
     when it was claimed and settled here (no renderer, a renderer that failed, nothing to send,
     a recipient who blocked the bot)."""
-    claimed = False
     async with deps.sessions() as session:
         row = await session.get(Outbox, row_id)
         if row is None or row.state != OutboxState.PENDING:
@@ -119,11 +136,13 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
         if renderer is None:
             problem = f"no renderer registered for notice kind {row.kind!r}"
         elif member is not None and not member.active:
-            if not await claim(session, row_id):
+            if await claim(session, row_id) is None:
                 return False
-            claimed, problem = True, "recipient is inactive (blocked the bot)"
             await redirect_notice(session, row, member)
-            await session.commit()
+            await _settle(session, row_id, state=OutboxState.FAILED,
+                          last_error="recipient is inactive (blocked the bot)")
+            await session.commit()  # claimed, redirected and failed at once
+            return True
         else:
             try:
                 rendered = await renderer(session, row, member, deps.settings)
@@ -139,7 +158,7 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
             log.exception("outbox %s: picture for %r failed", row_id, kind)
             problem = f"renderer failed: {exc!r}"
     if problem is not None or rendered is None:
-        if not claimed and not await _claim_alone(deps, claim, row_id):
+        if await _claim_alone(deps, claim, row_id) is None:
             return False
         if problem is not None:
             if renderer is None:
@@ -161,7 +180,7 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
     )
 
 
-async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> bool:
+async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
     async with deps.sessions() as session:
         claimed = await claim(session, row_id)
         await session.commit()
@@ -228,20 +247,25 @@ async def _album(
     return [message.message_id for message in messages]
 
 
-async def deliver(bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim) -> bool:
-    """Claim the notice, send what is left of it, each call on a paced slot, and record the
-    outcome; False (nothing done) when another sender has claimed it."""
-    sent: list[Message] = []
-    calls = steps(bot, job.chat_id, job.rendered, sent)
+async def deliver(
+    bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim,
+    on_slot: Callable[[], None] | None = None,
+) -> bool:
+    """Claim the notice, send what is left of it, each call on a paced slot (`on_slot` is told
+    when the first is taken), and record the outcome; False (nothing done) when it is not ours
+    or not due any more."""
     # Claimed when its slot is due but before the slot is taken: a kill while it waited leaves
     # it pending, and a slow write does not bunch the messages that follow it.
     await pacer.until_ready(job.chat_id)
-    if not await _claim_alone(deps, claim, job.row_id):
+    claimed = await _claim_alone(deps, claim, job.row_id)
+    if claimed is None:
         return False
-    job.attempts += 1
+    job.take_over(claimed)
+    sent: list[Message] = []
+    calls = steps(bot, job.chat_id, job.rendered, sent)
     try:
         for index, step in enumerate(calls[job.done :], start=job.done):
-            await pacer.acquire(job.chat_id)
+            await pacer.acquire(job.chat_id, on_slot)
             job.message_ids.extend(await step())
             job.done += 1
             if index + 1 < len(calls):  # more to come: a retry must skip what went out
@@ -349,10 +373,14 @@ async def finish(deps: Deps, row_id: int, *, job: Job | None = None, **values: A
     if job is not None:
         values.setdefault("result", {"done": job.done, "message_ids": job.message_ids})
     async with deps.sessions() as session:
-        await session.execute(
-            update(Outbox)
-            .where(Outbox.id == row_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        await _settle(session, row_id, **values)
         await session.commit()
+
+
+async def _settle(session: AsyncSession, row_id: int, **values: Any) -> None:
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )

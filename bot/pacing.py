@@ -120,11 +120,14 @@ class Pacer:
                - self.clock()) > 0:
             await self.sleep(delay)
 
-    async def acquire(self, chat_id: str) -> None:
-        """Wait for and take the next slot for one message to `chat_id`; a flood wait that
-        began while we slept (`hold`) is waited out, and a new slot taken after it."""
+    async def acquire(self, chat_id: str, taken: Callable[[], None] | None = None) -> None:
+        """Wait for and take the next slot for one message to `chat_id` (`taken` is told once it
+        is taken, before the wait); a flood wait that began while we slept (`hold`) is waited
+        out, and a new slot taken after it."""
         while True:
             at = self.reserve(chat_id)
+            if taken is not None:
+                taken()
             delay = at - self.clock()
             if delay > 0:
                 await self.sleep(delay)

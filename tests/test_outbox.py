@@ -8,11 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
+import bot.outbox_send as outbox_send
 from bot.outbox import Sender, drain_once
 from bot.outbox_send import maybe_delivered
 from handlers.context import Deps
@@ -345,6 +347,63 @@ async def test_a_notice_still_being_prepared_when_the_bot_dies_is_not_left_uncer
     await drain
     assert (await row(h, row_id)).state == OutboxState.SENT
     assert texts(h, ann) == ["[en] slow"]
+
+
+async def test_a_sender_slow_to_render_continues_where_another_left_off(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Two processes: the first is still drawing a notice (photo, then text) when the second
+    sends its photo and fails on the text. The first must not send the photo again, nor send
+    before the backoff is over."""
+    h = bot_harness
+    ann = await registered(h, "Ann", "en")
+    gate = gated_notices.GATES.setdefault(f"race-{id(h)}", asyncio.Event())
+    row_id = await queue(h, ann, kind=gated_notices.KIND, text="two steps", photo=True,
+                         first_only=True, gate=f"race-{id(h)}")
+    slow, quick = Sender(h.app.bot, deps(h)), Sender(h.app.bot, deps(h))
+    await slow.round()  # it starts rendering and waits at the gate
+    await asyncio.sleep(0.2)
+    h.emulator.faults.add("server_error", method="sendMessage")
+    await quick.round()
+    await quick.settle()
+    held = await row(h, row_id)
+    assert held.state == OutboxState.PENDING and held.result["done"] == 1  # photo sent
+    gate.set()
+    await slow.settle()
+    assert (await row(h, row_id)).state == OutboxState.PENDING  # the backoff is respected
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    kinds = ["photo" if m.get("photo") else "text" for m in h.messages_to(ann)][1:]
+    assert kinds == ["photo", "text"]
+    done = await row(h, row_id)
+    assert done.state == OutboxState.SENT and len(done.result["message_ids"]) == 2
+
+
+async def test_a_notice_that_hits_a_bug_is_put_off_not_retried_in_a_loop(
+    bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h = bot_harness
+    ann = await registered(h, "Ann", "en")
+    row_id = await queue(h, ann, text="hi")
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", ann.id)
+        assert member is not None
+        member.active = False  # its notice goes to the redirect, where the "bug" is
+        await session.commit()
+    tries = 0
+
+    async def broken_redirect(*_: Any) -> None:
+        nonlocal tries
+        tries += 1
+        raise RuntimeError("a bug in the redirect")
+
+    monkeypatch.setattr(outbox_send, "redirect_notice", broken_redirect)
+    await Sender(h.app.bot, deps(h)).drain(budget=1.0, settle_within=1.2)
+    assert tries == 1
+    put_off = await row(h, row_id)
+    assert put_off.state == OutboxState.PENDING and put_off.attempts == 1
+    assert put_off.next_attempt_at > utcnow() + timedelta(seconds=5)
+    assert put_off.last_error is not None and "a bug in the redirect" in put_off.last_error
 
 
 async def test_a_dropped_connection_is_uncertain_a_refused_one_is_retried(
