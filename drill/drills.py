@@ -117,7 +117,10 @@ async def play(stage: Stage, reporters: int, each: int, disturb: Disturb | None,
             state = await settled(stage.db.url)
         except Exception:  # the database is still coming back: ask again
             state = (0, -1, -1)
-        if state[0] >= run.filed and state[1] == 0 and state[2] == 0:
+        # an alert left uncertain is not waited for in the database, but it may have arrived:
+        # settled only when the manager has answered every alert in their chat, too
+        if state[0] >= run.filed and state[1] == 0 and state[2] == 0 \
+                and not manager.open_alerts():
             break
         await emu.state.wait_change(1.0)
     else:
