@@ -34,6 +34,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.lease import instance_key
+from bot.outbox_record import recorded
 from bot.outbox_redirect import redirect_notice
 from bot.pacing import Pacer
 from handlers.context import Deps
@@ -181,10 +183,24 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
 
 
 async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
-    async with deps.sessions() as session:
-        claimed = await claim(session, row_id)
-        await session.commit()
-    return claimed
+    """Claim in a transaction of its own. A commit cut off by a database restart may have gone
+    through: before claiming again, look whether the row is already ours."""
+    tried = False
+
+    async def attempt() -> Claimed | None:
+        nonlocal tried
+        async with deps.sessions() as session:
+            if tried:
+                row = await session.get(Outbox, row_id)
+                if row is not None and row.state == OutboxState.SENDING \
+                        and row.claimed_by == instance_key():
+                    return Claimed(row.attempts, dict(row.result or {}), row.chat_id)
+            tried = True
+            claimed = await claim(session, row_id)
+            await session.commit()
+        return claimed
+
+    return await recorded(attempt, f"the claim of notice {row_id}")
 
 
 def steps(
@@ -329,26 +345,30 @@ async def forbidden(deps: Deps, job: Job, error: str) -> None:
     """403: the member blocked the bot (fail the notice, mark them inactive, queue it for their
     stand-ins), or the bot may no longer post in a bound group (unbind it, tell its managers);
     all in one transaction."""
-    async with deps.sessions() as session:
-        await session.execute(
-            update(Outbox)
-            .where(Outbox.id == job.row_id)
-            .values(
-                state=OutboxState.FAILED,
-                last_error=f"forbidden: {error}",
-                result={"done": job.done, "message_ids": job.message_ids},
+
+    async def write() -> None:
+        async with deps.sessions() as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == job.row_id)
+                .values(
+                    state=OutboxState.FAILED,
+                    last_error=f"forbidden: {error}",
+                    result={"done": job.done, "message_ids": job.message_ids},
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        )
-        if job.recipient_id is not None:
-            await set_active(session, job.recipient_id, False)
-            row = await session.get(Outbox, job.row_id)
-            member = await session.get(Member, job.recipient_id)
-            if row is not None and member is not None:
-                await redirect_notice(session, row, member)
-        else:
-            await group_lost(session, job.chat_id, UnbindReason.FORBIDDEN)
-        await session.commit()
+            if job.recipient_id is not None:
+                await set_active(session, job.recipient_id, False)
+                row = await session.get(Outbox, job.row_id)
+                member = await session.get(Member, job.recipient_id)
+                if row is not None and member is not None:
+                    await redirect_notice(session, row, member)
+            else:
+                await group_lost(session, job.chat_id, UnbindReason.FORBIDDEN)
+            await session.commit()
+
+    await recorded(write, f"the refusal of notice {job.row_id}")
 
 
 async def retry_or_fail(deps: Deps, job: Job, error: str) -> None:
@@ -372,9 +392,13 @@ async def finish(deps: Deps, row_id: int, *, job: Job | None = None, **values: A
     """Record an outcome in its own session (progress kept, so a retry skips what went out)."""
     if job is not None:
         values.setdefault("result", {"done": job.done, "message_ids": job.message_ids})
-    async with deps.sessions() as session:
-        await _settle(session, row_id, **values)
-        await session.commit()
+
+    async def write() -> None:
+        async with deps.sessions() as session:
+            await _settle(session, row_id, **values)
+            await session.commit()
+
+    await recorded(write, f"the outcome of notice {row_id}")
 
 
 async def _settle(session: AsyncSession, row_id: int, **values: Any) -> None:
