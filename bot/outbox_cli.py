@@ -4,30 +4,18 @@ one way an uncertain notice is sent again (after someone checked it did not arri
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bot.cli_db import with_sessions
 from models import Outbox, OutboxState, utcnow
-from models.db import SessionFactory, make_engine, make_session_factory
+from models.db import SessionFactory
 from services.settings import Settings
 
-T = TypeVar("T")
 LISTED = 50  # uncertain and failed notices shown, newest first
 RETRYABLE = (OutboxState.UNCERTAIN, OutboxState.FAILED)
-
-
-def _with_sessions(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
-    async def runner() -> T:
-        engine = make_engine(settings.database.url)
-        try:
-            return await work(make_session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(runner())
 
 
 async def outbox_counts(sessions: SessionFactory) -> dict[str, int]:
@@ -79,7 +67,7 @@ def cmd_outbox_status(settings: Settings, args: argparse.Namespace) -> int:
         counts = await outbox_counts(sessions)
         return counts, {state: await unsettled(sessions, state) for state in RETRYABLE}
 
-    counts, rows = _with_sessions(settings, work)
+    counts, rows = with_sessions(settings, work)
     for state in OutboxState:
         print(f"{state.value:<10} {counts.get(state.value, 0)}")
     for state in RETRYABLE:
@@ -91,7 +79,7 @@ def cmd_outbox_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_retry(settings: Settings, args: argparse.Namespace) -> int:
-    problem = _with_sessions(settings, lambda s: retry_notice(s, args.id))
+    problem = with_sessions(settings, lambda s: retry_notice(s, args.id))
     if problem is not None:
         print(problem)
         return 1
