@@ -42,6 +42,14 @@ async def to_summary(h: TelegramHarness, user: SimUser, category: str = "Dumped 
         "inline_keyboard"] for b in row if b["text"].startswith("✓")))
 
 
+async def to_duplicate_question(h: TelegramHarness, user: SimUser) -> None:
+    """File a report, then send a second from the same place: the bot asks if it is a copy."""
+    await to_summary(h, user)
+    await press(h, user, "✅ Send the report")
+    await to_summary(h, user, seed=2)
+    await press(h, user, "✅ Send the report")
+
+
 async def volunteer(h: TelegramHarness, name: str = "Volunteer") -> SimUser:
     user = h.user(name, language_code="en")
     await h.send_text(user, "/start")
@@ -148,10 +156,7 @@ async def test_a_duplicate_can_still_be_filed_as_a_new_report(
 ) -> None:
     h = bot_harness
     user = await volunteer(h)
-    await to_summary(h, user)
-    await press(h, user, "✅ Send the report")
-    await to_summary(h, user, seed=2)
-    await press(h, user, "✅ Send the report")
+    await to_duplicate_question(h, user)
     await press(h, user, "📨 Send a new report")
     async with deps(h).sessions() as s:
         assert await s.scalar(select(func.count(Case.id))) == 2
@@ -162,10 +167,7 @@ async def test_continuing_a_report_left_at_the_duplicate_question_shows_it_again
 ) -> None:
     h = bot_harness
     user = await volunteer(h)
-    await to_summary(h, user)
-    await press(h, user, "✅ Send the report")
-    await to_summary(h, user, seed=2)
-    await press(h, user, "✅ Send the report")
+    await to_duplicate_question(h, user)
     assert "This may already be reported" in texts(h, user)[-1]
     await h.send_text(user, "/report")
     await press(h, user, "▶️ Continue")
