@@ -66,12 +66,13 @@ async def send_outbox(h: TelegramHarness) -> None:
             return
 
 
-async def report_a_case(h: TelegramHarness, volunteer: SimUser) -> Case:
+async def report_a_case(h: TelegramHarness, volunteer: SimUser, seed: int = 11,
+                        place: tuple[float, float] = IN_GRADE1) -> Case:
     await h.send_text(volunteer, "/report")
     await press(h, volunteer, "Dumped garbage")
-    await h.send_photo(volunteer, images.jpeg(seed=11))
+    await h.send_photo(volunteer, images.jpeg(seed=seed))
     await press(h, volunteer, "✅ Done")
-    await h.send_location(volunteer, *IN_GRADE1)
+    await h.send_location(volunteer, *place)
     await press(h, volunteer, "Skip")
     severity = h.last_message(volunteer)
     await h.press(volunteer, severity, next(b for b in buttons(severity) if b.endswith("high")))

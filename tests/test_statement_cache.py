@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 
 from services.settings import Settings
-from tests import images
 from tests.conftest import make_settings
 from tests.harness import TelegramHarness
-from tests.report_world import IN_GRADE1, buttons, press, with_button
-from tests.test_case_actions import VILLAGE, person, send_outbox
+from tests.report_world import IN_GRADE1, with_button
+from tests.test_case_actions import VILLAGE, person, report_a_case, send_outbox
 
 
 @pytest.fixture
@@ -39,15 +38,8 @@ async def test_more_reports_compile_no_new_statements(bot_harness: TelegramHarne
     volunteer = await person(h, 6001, "Volunteer")
 
     async def one_round(n: int) -> None:
-        await h.send_text(volunteer, "/report")
-        await press(h, volunteer, "Dumped garbage")
-        await h.send_photo(volunteer, images.jpeg(seed=n))
-        await press(h, volunteer, "✅ Done")
-        await h.send_location(volunteer, IN_GRADE1[0] + n * 1e-5, IN_GRADE1[1])  # metres apart
-        await press(h, volunteer, "Skip")
-        severity = h.last_message(volunteer)
-        await h.press(volunteer, severity, next(b for b in buttons(severity) if b.endswith("high")))
-        await press(h, volunteer, "✅ Send the report")
+        # metres apart, so no report is offered as another's duplicate
+        await report_a_case(h, volunteer, seed=n, place=(IN_GRADE1[0] + n * 1e-5, IN_GRADE1[1]))
         await send_outbox(h)
         await h.press(manager, with_button(h, manager, "Accept"), "Accept")
         await send_outbox(h)
