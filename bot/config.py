@@ -21,6 +21,8 @@ from services.settings import (
     LimitSettings,
     LocaleSettings,
     LoggingSettings,
+    MapProvider,
+    MapSettings,
     OutboxSettings,
     PhotoLimits,
     SandboxSettings,
@@ -163,6 +165,12 @@ def _group_alerts(reader: _Reader) -> GroupAlerts:
     return GroupAlerts(value)
 
 
+def _map_provider(reader: _Reader) -> MapProvider:
+    value = reader.get("provider", str, MapProvider.AUTO.value)
+    _check(reader, "provider", value in {p.value for p in MapProvider}, "auto, amap or osm")
+    return MapProvider(value)
+
+
 def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
     root = _Reader(source, data, "")
     tg = root.sub("telegram")
@@ -178,6 +186,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
     logs = root.sub("logging")
     grp = root.sub("groups")
     lim = root.sub("limits")
+    maps = root.sub("maps")
 
     language = loc.get("default", str, "zh_CN")
     _check(loc, "default", language in LANGUAGES, f"one of {', '.join(LANGUAGES)}")
@@ -270,6 +279,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
             user_updates=lim.positive("user_updates", int, 30),
             user_window=lim.duration("user_window", "20s"),
         ),
+        maps=MapSettings(provider=_map_provider(maps)),
     )
 
 

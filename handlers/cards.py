@@ -21,6 +21,8 @@ from services.cases import CaseCard, HistoryEntry, actions_for, case_card
 from services.display import stamped_copy_job
 from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
+from services.maps import map_url, provider_for
+from services.place import CasePlace
 from services.settings import Settings
 from services.supervision import may_issue
 from services.workflow_rules import ACTION_LABELS, Action, staff_actions, state_label
@@ -137,8 +139,32 @@ def local_time(when: datetime, settings: Settings) -> str:
     return when.astimezone(ZoneInfo(settings.locale.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def map_link(lat: float, lon: float) -> str:
-    return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}"
+PLACE_SOURCE_LABELS = {
+    "location": N_("shared location"),
+    "typed": N_("typed coordinates"),
+    "exif": N_("photo GPS"),
+}
+
+
+def place_text(place: CasePlace, t: Translator, settings: Settings) -> str:
+    """The card's place line: a measured point with its map link and how it was given, or
+    the village chosen from the list with an approximate map (no coordinates at all)."""
+    provider = provider_for(settings.maps.provider, t.language)
+    if place.point is None:
+        line = t("Place: chosen from the list: {name}", name=escape(place.chosen or "?"))
+        if place.approximate is not None:
+            url = map_url(*place.approximate, provider, name=place.chosen or "",
+                          approximate=True)
+            line += " " + t("(<a href=\"{url}\">map, approximate</a>)", url=escape(url))
+        return line
+    lat, lon = place.point
+    url = escape(map_url(lat, lon, provider))
+    how = PLACE_SOURCE_LABELS.get(place.source or "")
+    if how is None:
+        return t("Place: <a href=\"{url}\">{lat}, {lon}</a>", url=url,
+                 lat=format(lat, ".5f"), lon=format(lon, ".5f"))
+    return t("Place: <a href=\"{url}\">{lat}, {lon}</a> ({how})", url=url,
+             lat=format(lat, ".5f"), lon=format(lon, ".5f"), how=t(how))
 
 
 def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
@@ -192,14 +218,7 @@ def card_text(
         zone = t(ZONE_LABELS[card.zone]) if card.zone in ZONE_LABELS else ""
         source = escape(card.water_source) + (f" · {zone}" if zone else "")
         lines.append(t("Water source: {source}", source=source))
-    lines.append(
-        t(
-            "Place: <a href=\"{url}\">{lat}, {lon}</a>",
-            url=map_link(card.lat, card.lon),
-            lat=format(card.lat, ".5f"),
-            lon=format(card.lon, ".5f"),
-        )
-    )
+    lines.append(place_text(card.place, t, settings))
     if card.description:
         lines.append(t("Description: {text}", text=_short(card.description, 1000)))
     reporter = escape(card.reporter_name) if card.reporter_name else t("anonymous volunteer")

@@ -18,6 +18,7 @@ from services.cases import case_photos
 from services.i18n import Translator
 from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after
 from services.settings import PhotoLimits, Settings
+from services.stamp import PhotoTime, case_stamp
 from services.workflow_rules import Action
 
 log = logging.getLogger(__name__)
@@ -101,16 +102,17 @@ async def render_reopened(
 
 
 def _draw_before_after(
-    case_id: int, before: Path, after: Path, labels: tuple[str, str], limits: PhotoLimits
+    case_id: int, before: Path, after: Path, labels: tuple[str, str], limits: PhotoLimits,
+    stamp: list[str],
 ) -> bytes | None:
-    """Read both files and draw them as one picture (in a thread); None when either is missing
-    or unreadable."""
+    """Read both files and draw them as one stamped picture (in a thread); None when either is
+    missing or unreadable."""
     try:
         before_bytes, after_bytes = before.read_bytes(), after.read_bytes()
     except OSError:
         return None
     try:
-        return before_after(before_bytes, after_bytes, labels, limits=limits)
+        return before_after(before_bytes, after_bytes, labels, limits=limits, stamp=stamp)
     except (PhotoRejected, OSError, ValueError):
         log.warning("case %s: no before/after picture", case_id, exc_info=True)
         return None
@@ -120,17 +122,21 @@ async def before_after_picture(
     session: AsyncSession, case: Case, after_photo_id: int | None, settings: Settings,
     t: Translator, fallback: tuple[str, ...] = (),
 ) -> Picture | None:
-    """The job drawing the first report photo and the after-photo as one image (sent instead:
-    `fallback`); None when either photo is missing."""
+    """The job drawing the first report photo and the after-photo as one image, under the
+    stamp every display copy has (sent instead: `fallback`); None when either is missing."""
     reported = [p for p in await case_photos(session, case.id) if p.kind == PhotoKind.REPORT]
     before = reported[0] if reported else None
     after = await session.get(Photo, after_photo_id) if after_photo_id else None
     if before is None or after is None:
         return None
+    labels = (t(LABEL_BEFORE), t(LABEL_AFTER))
+    stamp = await case_stamp(session, case, [PhotoTime.of(before, labels[0]),
+                                             PhotoTime.of(after, labels[1])],
+                             settings.locale.timezone, t)
     folder = Path(settings.photos_dir)
     return Picture(
         partial(_draw_before_after, case.id, folder / before.stored_path,
-                folder / after.stored_path, (t(LABEL_BEFORE), t(LABEL_AFTER)), settings.photos),
+                folder / after.stored_path, labels, settings.photos, stamp),
         fallback,
     )
 

@@ -5,8 +5,6 @@ is gone. Group text is in the configured default language."""
 from __future__ import annotations
 
 import logging
-from functools import partial
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
@@ -18,10 +16,9 @@ from handlers.common import escape, level_name
 from handlers.render import Picture, Rendered, notice_translator, renderer
 from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
 from services.cases import case_photos, last_move
+from services.display import stamped_copy_job
 from services.groups import ALERT_KIND, CARD_KIND, UNBOUND_KIND, card_messages
 from services.i18n import N_, Translator, translator
-from services.photo_render import render_display_copy
-from services.photos import PhotoRejected
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,31 +35,21 @@ UNBOUND_TEXT = {
 }
 
 
-def _draw_display_copy(case_id: int, photo_id: int, path: Path, number: str,
-                       settings: Settings) -> bytes | None:
-    """Read one photo and draw its display copy (in a thread); None when that fails."""
-    try:
-        return render_display_copy(path.read_bytes(), [number],
-                                   settings.photos.display_max_side, limits=settings.photos)
-    except (OSError, ValueError, PhotoRejected):
-        log.warning("case %s: no display copy of photo %s", case_id, photo_id, exc_info=True)
-        return None
-
-
 async def group_photos(session: AsyncSession, case: Case, settings: Settings
                        ) -> tuple[tuple[str, ...], Picture | None]:
     """Report photos a group may see: Telegram's compressed photos (no EXIF survives them) by
-    file id; a picture sent as a file that kept EXIF only as a fresh display copy (re-encoded,
-    so no EXIF), one per card, drawn after the session is closed."""
+    file id; a picture sent as a file that kept EXIF only as its display copy (re-encoded, so
+    no EXIF; the managers' stamped copy), one per card, read or drawn after the session is
+    closed."""
     photos = [p for p in await case_photos(session, case.id) if p.kind != PhotoKind.AFTER]
     kept_exif = [p for p in photos
                  if p.exif_time is not None or p.exif_lat is not None or p.exif_lon is not None]
     clean = tuple(p.platform_file_id for p in photos if p.platform_file_id and p not in kept_exif)
     if not kept_exif:
         return clean[:10], None
-    photo = kept_exif[0]
-    draw = partial(_draw_display_copy, case.id, photo.id,
-                   Path(settings.photos_dir) / photo.stored_path, case.number, settings)
+    draw = await stamped_copy_job(session, kept_exif[0], settings)  # the managers' copy
+    if draw is None:
+        return clean[:10], None
     return clean[:9], Picture(draw, fallback=clean[9:10])  # the tenth when no copy is drawn
 
 

@@ -288,10 +288,8 @@ async def _confirm(turn: Turn, draft: Draft, _arg: str) -> None:
         turn.say(turn.t("The report is not complete yet."))
         await turn.ask()
         return
-    assert draft.category is not None and draft.lat is not None and draft.lon is not None
-    phashes = [p.phash for p in await drafts.draft_photos(turn.session, draft.id)]
-    found = await intake.find_duplicates(turn.session, draft.category, draft.lat, draft.lon,
-                                         phashes, turn.now, turn.settings.cases)
+    found = await intake.duplicates_of(turn.session, draft, turn.locator, turn.now,
+                                       turn.settings.cases)
     if found:
         await drafts.go_to(turn.session, draft, Step.DUPLICATE, turn.now)
         turn.show(views.duplicates_view(draft, found, turn.t))

@@ -27,10 +27,11 @@ from handlers.report_views import (
     labels,
     main_keyboard,
     place_line,
+    point_refusal,
     refusal,
 )
 from models import Draft, Member, Outbox
-from services import drafts, intake
+from services import drafts, intake, place
 from services.drafts import DraftError, PlaceSource, Step
 from services.i18n import translator
 from services.settings import Settings
@@ -50,14 +51,16 @@ async def _early_photo(turn: Turn, message: Message) -> None:
 # ----- places -----
 async def take_place(turn: Turn, draft: Draft, lat: float, lon: float,
                      source: PlaceSource) -> None:
-    """Save a place; outside every cell, say so and offer the menus."""
-    t = turn.t
-    await drafts.set_place(turn.session, draft, lat, lon, source, turn.now)
-    if turn.locator.locate(lat, lon).cell_id is None:
-        await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, outside=True)
-        turn.say(t("That place ({lat}, {lon}) is outside every grid cell I know. Please choose "
-                   "the water source and the village from the list instead.",
-                   lat=format(lat, ".5f"), lon=format(lon, ".5f")), main_keyboard(t))
+    """Keep a point as the place, or say why it is refused (nothing of it is kept): outside
+    every cell, offer the list; outside the village chosen from the list, ask again."""
+    try:
+        await place.accept_point(turn.session, draft, lat, lon, source, turn.locator, turn.now)
+    except DraftError as refused:
+        turn.say(point_refusal(refused, turn.t), main_keyboard(turn.t))
+        if refused.reason == "outside_grid":
+            await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now)
+        else:
+            await drafts.go_to(turn.session, draft, Step.PLACE, turn.now)
         await turn.ask()
         return
     await _place_saved(turn, draft)
@@ -65,7 +68,7 @@ async def take_place(turn: Turn, draft: Draft, lat: float, lon: float,
 
 async def take_village(turn: Turn, draft: Draft, cell_id: int) -> None:
     try:
-        await drafts.set_menu_place(turn.session, draft, cell_id, turn.now)
+        await place.choose_village(turn.session, draft, cell_id, turn.now)
     except DraftError:
         turn.say(turn.t("That village is no longer in the grid. Please choose again."))
         await turn.ask()
@@ -189,8 +192,8 @@ async def submit(turn: Turn, draft: Draft) -> None:
                                            turn.now)
     except DraftError as refused:
         if refused.reason == "outside_grid":
-            await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, outside=True,
-                               editing=True)
+            place.forget_point(draft, turn.now)  # the grid changed under it
+            await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, editing=True)
             turn.say(t("The place is outside every grid cell I know. Please choose the water "
                        "source and the village from the list."))
             await turn.ask()

@@ -14,7 +14,7 @@ from handlers.context import Ctx
 from handlers.report_turn import Turn
 from handlers.report_views import Out, photos_prompt, prompt, refusal
 from models import Draft, Member
-from services import drafts, intake, photos
+from services import drafts, photos, place
 from services.drafts import DraftError, Step
 from services.i18n import Translator, translator
 from services.photo_files import keep_file_at_commit
@@ -158,7 +158,7 @@ async def _album_ack(ctx: Ctx) -> None:
 
 
 async def photos_received(session: AsyncSession, draft: Draft, settings: Settings,
-                          locator: intake.Locator, t: Translator) -> list[Out]:
+                          locator: place.Locator, t: Translator) -> list[Out]:
     """The answer to new photos: the count and Done at the photo step; before it (photos sent
     right after /report) the count and the question still open."""
     count = await drafts.photo_count(session, draft.id)

@@ -18,7 +18,7 @@ from models import Draft, Member, utcnow
 from services import drafts
 from services.drafts import Step
 from services.i18n import Translator, translator
-from services.intake import Locator
+from services.place import Locator
 from services.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,9 @@ from telegram import (
 )
 
 from models import Draft
-from services import drafts, grid, intake
+from services import drafts, grid, intake, place
 from services.drafts import DraftError, Step
+from services.duplicates import Duplicate
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.settings import Category, Settings, Severity
 
@@ -132,6 +133,8 @@ def escape(text: str) -> str:
 def place_line(preview: intake.PlacePreview, t: Translator) -> str:
     """'湖州市 › 吴兴区 › 妙西镇 › 妙西东北村 · 老虎潭水库, grade I protection zone'."""
     text = " › ".join(escape(name) for name in preview.cell_path)
+    if preview.chosen:
+        text = t("chosen from the list: {path}", path=text)
     if preview.water_source:
         zone = f", {t(ZONE_NAMES[preview.zone])}" if preview.zone in ZONE_NAMES else ""
         text += f"\n💧 {escape(preview.water_source)}{zone}"
@@ -139,7 +142,7 @@ def place_line(preview: intake.PlacePreview, t: Translator) -> str:
 
 
 async def prompt(
-    session: AsyncSession, draft: Draft, settings: Settings, locator: intake.Locator,
+    session: AsyncSession, draft: Draft, settings: Settings, locator: place.Locator,
     t: Translator,
 ) -> list[Out]:
     """The question of the draft's current step."""
@@ -164,12 +167,7 @@ async def prompt(
                     place_keyboard(t))]
         exif = await drafts.exif_place(session, draft.id)
         if exif is not None:
-            lat, lon = exif
-            outs.append(Out(
-                t("Your photo file says where it was taken: {lat}, {lon}. Use this place?",
-                  lat=format(lat, ".5f"), lon=format(lon, ".5f")),
-                InlineKeyboardMarkup([[button(t("✅ Use the photo's place"), draft, "xy")]]),
-            ))
+            outs.append(await _exif_offer(session, draft, exif, locator, t))
         return outs
     if step == Step.PLACE_SOURCE:
         sources = await grid.list_sources(session)
@@ -203,6 +201,36 @@ async def prompt(
     return [await summary(session, draft, settings, locator, t)]
 
 
+async def _exif_offer(session: AsyncSession, draft: Draft, exif: tuple[float, float],
+                      locator: place.Locator, t: Translator) -> Out:
+    """The photo's GPS offered as the place, unless it would be refused (then say why)."""
+    try:
+        await place.check_point(session, draft, exif[0], exif[1], locator)
+    except DraftError as refused:
+        return Out(t("Your photo file says where it was taken: {lat}, {lon}.",
+                     lat=format(exif[0], ".5f"), lon=format(exif[1], ".5f"))
+                   + " " + point_refusal(refused, t))
+    return Out(
+        t("Your photo file says where it was taken: {lat}, {lon}. Use this place?",
+          lat=format(exif[0], ".5f"), lon=format(exif[1], ".5f")),
+        InlineKeyboardMarkup([[button(t("✅ Use the photo's place"), draft, "xy")]]),
+    )
+
+
+def point_refusal(refused: DraftError, t: Translator) -> str:
+    """Why a point is not kept as the place ("outside_grid" or "outside_chosen")."""
+    where = {"lat": format(refused.values["lat"], ".5f"),
+             "lon": format(refused.values["lon"], ".5f")}
+    if refused.reason == "outside_chosen":
+        return t("That place ({lat}, {lon}) is in {found}, not in {cell}, which you chose from "
+                 "the list, so I did not keep it. Please share or type a point inside {cell}, "
+                 "or choose again from the list.", cell=escape(refused.values["cell"]),
+                 found=escape(refused.values["found"] or "?"), **where)
+    return t("That place ({lat}, {lon}) is outside every grid cell I know, so I did not keep "
+             "it. Please choose the water source and the village from the list instead.",
+             **where)
+
+
 def photos_prompt(draft: Draft, count: int, limit: int, t: Translator) -> Out:
     text = t("Send 1 to {limit} photos of the problem: photos, an album, or files (a file keeps "
              "the place where it was taken). Then press Done.", limit=limit)
@@ -215,7 +243,7 @@ def photos_prompt(draft: Draft, count: int, limit: int, t: Translator) -> Out:
 
 
 async def summary(
-    session: AsyncSession, draft: Draft, settings: Settings, locator: intake.Locator,
+    session: AsyncSession, draft: Draft, settings: Settings, locator: place.Locator,
     t: Translator,
 ) -> Out:
     category = settings.category(draft.category or "")
@@ -250,12 +278,15 @@ def edit_menu(draft: Draft, t: Translator) -> Out:
     return Out(t("What do you want to change?"), InlineKeyboardMarkup(rows))
 
 
-def duplicates_view(draft: Draft, found: list[intake.Duplicate], t: Translator) -> Out:
+def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Out:
     lines = [t("This may already be reported, and the report is still open:")]
     rows = []
     for dup in found[:3]:
         if dup.photo_match:
             why = t("a very similar photo")
+        elif dup.distance_m is None:
+            why = t("the same kind of problem in {village} (a place chosen from the list)",
+                    village=escape(dup.village or "?"))
         else:
             why = t("the same kind of problem {metres} m away", metres=round(dup.distance_m or 0))
         lines.append(f"• {escape(dup.number)}: {why}")

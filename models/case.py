@@ -58,8 +58,12 @@ class Case(Base):
     severity: Mapped[str] = mapped_column(String(16))
     emergency: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(Text, default="")
-    lat: Mapped[float] = mapped_column(Float)
-    lon: Mapped[float] = mapped_column(Float)
+    # The point as measured (shared, typed or a photo's GPS), WGS-84; None when the place was
+    # chosen from the list, which names a village, not a point.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    # How the place was given: services.place.PlaceSource; None on cases filed before it was kept.
+    place_source: Mapped[str | None] = mapped_column(String(16))
     origin_cell_id: Mapped[int] = mapped_column(ForeignKey("grid_cell.id"))
     cell_id: Mapped[int] = mapped_column(ForeignKey("grid_cell.id"))
     water_source_id: Mapped[int | None] = mapped_column(ForeignKey("water_source.id"))

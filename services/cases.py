@@ -26,6 +26,7 @@ from models import (
     WaterSource,
 )
 from services.grid import cell_chain
+from services.place import CasePlace, case_place
 from services.workflow_rules import (
     STAFF,
     Action,
@@ -196,8 +197,7 @@ class CaseCard:
     severity: str
     emergency: bool
     description: str
-    lat: float
-    lon: float
+    place: CasePlace  # as accepted: a measured point, or a village chosen from the list
     cell_names: tuple[str, ...]
     cell_code: str
     water_source: str | None
@@ -263,8 +263,7 @@ async def case_card(session: AsyncSession, case_id: int) -> CaseCard | None:
         severity=case.severity,
         emergency=case.emergency,
         description=case.description,
-        lat=case.lat,
-        lon=case.lon,
+        place=await case_place(session, case),
         cell_names=tuple(c.name for c in chain),
         cell_code=chain[-1].code if chain else "",
         water_source=source.name if source else None,

@@ -1,9 +1,9 @@
 """Display copies: what managers see of a report's photo once the case has its number.
 
-At most `photos.display_max_side` px, upright, a footer stamp (case number, local time,
-coordinates, cell) and no metadata at all, written under photos_dir as
-`display/ab/cd/<sha256>-<case id>.jpg` (content and case only: no user text in the path).
-Made after intake's commit, with no session open across Pillow, in a thread.
+At most `photos.display_max_side` px, upright, a footer stamp (services.stamp: case number,
+when it was taken or received, the place as accepted, cell) and no metadata at all, written
+under photos_dir as `display/ab/cd/<sha256>-<case id>.jpg` (content and case only: no user
+text in the path). Made after intake's commit, with no session open across Pillow, in a thread.
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, GridCell, Photo, PhotoKind
+from models import Case, Photo, PhotoKind
 from models.db import SessionFactory
+from services.i18n import translator
 from services.photo_open import PhotoRejected
 from services.photo_render import render_display_copy
 from services.photos import _write_atomically, display_source
 from services.settings import Settings
+from services.stamp import PhotoTime, case_stamp
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,12 @@ def display_path(sha256: str, case_id: int) -> str:
     return f"{DISPLAY_DIR}/{sha256[:2]}/{sha256[2:4]}/{sha256}-{int(case_id)}.jpg"
 
 
-def stamp_lines(case: Case, cell: GridCell | None, settings: Settings) -> list[str]:
-    """The footer: case number, local time of the report, coordinates, cell."""
-    local = case.created_at.astimezone(ZoneInfo(settings.locale.timezone))
-    lines = [
-        case.number,
-        local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or settings.locale.timezone),
-        f"{case.lat:.5f}, {case.lon:.5f}",
-    ]
-    if cell is not None:
-        lines.append(f"{cell.code} {cell.name}")
-    return lines
+async def display_stamp(session: AsyncSession, case: Case, photo: Photo,
+                        settings: Settings) -> list[str]:
+    """The stamp of one photo's display copy (services.stamp), in the default language: the
+    copy is made once and sent to everyone."""
+    return await case_stamp(session, case, [PhotoTime.of(photo)], settings.locale.timezone,
+                            translator(settings.locale.default))
 
 
 @dataclass(frozen=True)
@@ -102,9 +98,8 @@ async def stamped_copy_job(
     case = await session.get(Case, photo.case_id)
     make = None
     if case is not None:
-        cell = await session.get(GridCell, case.cell_id)
         make = (_Work(photo.id, photo.sha256, photo.stored_path), case.id,
-                stamp_lines(case, cell, settings))
+                await display_stamp(session, case, photo, settings))
     return partial(_read_or_make, settings, photo.id, photo.display_path, make)
 
 
@@ -115,10 +110,8 @@ async def make_display_copies(sessions: SessionFactory, settings: Settings, case
         case = await session.get(Case, case_id)
         if case is None:
             return 0
-        cell = await session.get(GridCell, case.cell_id)
-        lines = stamp_lines(case, cell, settings)
         todo = [
-            _Work(p.id, p.sha256, p.stored_path)
+            (_Work(p.id, p.sha256, p.stored_path), await display_stamp(session, case, p, settings))
             for p in await session.scalars(
                 select(Photo).where(
                     Photo.case_id == case_id,
@@ -128,7 +121,7 @@ async def make_display_copies(sessions: SessionFactory, settings: Settings, case
             )
         ]
     made: dict[int, str] = {}
-    for work in todo:
+    for work, lines in todo:
         try:
             made[work.photo_id], _ = await asyncio.to_thread(
                 _render_and_store, settings, work, case_id, lines)

@@ -17,11 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import shapely
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Draft, GridCell, Member, Photo, PhotoKind
+from models import Case, Draft, Member, Photo, PhotoKind
 from services.notices import queue_notice
 from services.photo_files import remove_files_at_commit
 from services.photo_rows import photo_row
@@ -116,7 +115,7 @@ def following_step(draft: Draft, done: Step) -> Step:
     return MAIN_STEPS[min(index + 1, len(MAIN_STEPS) - 1)]
 
 
-def _touch(draft: Draft, now: datetime, **extra: Any) -> None:
+def touch(draft: Draft, now: datetime, **extra: Any) -> None:
     draft.updated_at = now
     if extra:
         merged = dict(draft.extra)
@@ -199,7 +198,7 @@ async def go_to(
 ) -> None:
     """Record which question is being asked (and any small facts for it in `extra`)."""
     draft.step = step
-    _touch(draft, now, **extra)
+    touch(draft, now, **extra)
 
 
 async def set_category(
@@ -210,7 +209,7 @@ async def set_category(
     draft.category = category.code
     if draft.severity is None or (changed and not draft.extra.get("severity_chosen")):
         draft.severity = category.severity
-    _touch(draft, now)
+    touch(draft, now)
 
 
 async def draft_photos(session: AsyncSession, draft_id: int) -> list[Photo]:
@@ -249,7 +248,7 @@ async def add_photo(
         draft_id=draft.id, file_id=file_id, file_unique_id=file_unique_id,
     )
     session.add(photo)
-    _touch(draft, now)
+    touch(draft, now)
     await session.flush()
     return photo
 
@@ -277,46 +276,6 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     return lat, lon
 
 
-async def set_place(
-    session: AsyncSession,
-    draft: Draft,
-    lat: float,
-    lon: float,
-    source: PlaceSource,
-    now: datetime,
-    *,
-    chosen_cell_id: int | None = None,
-    source_id: int | None = None,
-) -> None:
-    """Save where the problem is; a cell picked from the menus rides along for places outside."""
-    draft.lat, draft.lon = lat, lon
-    draft.place_source = source
-    draft.chosen_cell_id = chosen_cell_id
-    _touch(draft, now, source_id=source_id, outside=None)
-
-
-async def set_menu_place(
-    session: AsyncSession, draft: Draft, cell_id: int, now: datetime
-) -> GridCell:
-    """A village picked from the menus. A place already given but outside every cell keeps its
-    coordinates (the truth) and rides with the chosen cell; otherwise the village's inner point
-    stands for the place."""
-    cell = await session.get(GridCell, cell_id)
-    if cell is None:
-        raise DraftError("unknown_cell")
-    source_id = draft.extra.get("source_id")
-    if draft.extra.get("outside") and draft.lat is not None and draft.lon is not None:
-        draft.chosen_cell_id = cell.id
-        _touch(draft, now)
-    else:
-        point = shapely.from_wkt(cell.boundary_wkt).representative_point()
-        draft.lat, draft.lon = float(point.y), float(point.x)
-        draft.place_source = PlaceSource.MENU
-        draft.chosen_cell_id = cell.id
-        _touch(draft, now, source_id=source_id)
-    return cell
-
-
 async def set_description(
     session: AsyncSession, draft: Draft, text: str | None, now: datetime, rules: CaseRules
 ) -> None:
@@ -326,20 +285,27 @@ async def set_description(
         if len(text) > rules.max_description:
             raise DraftError("too_long", limit=rules.max_description, length=len(text))
     draft.description = text or None
-    _touch(draft, now)
+    touch(draft, now)
 
 
 async def set_severity(
     session: AsyncSession, draft: Draft, severity: Severity, now: datetime
 ) -> None:
     draft.severity = severity
-    _touch(draft, now, severity_chosen=True)
+    touch(draft, now, severity_chosen=True)
 
 
 async def toggle_anonymous(session: AsyncSession, draft: Draft, now: datetime) -> bool:
     draft.anonymous = not draft.anonymous
-    _touch(draft, now)
+    touch(draft, now)
     return draft.anonymous
+
+
+def has_place(draft: Draft) -> bool:
+    """A point was kept, or a village was chosen from the list."""
+    if draft.place_source == PlaceSource.MENU:
+        return draft.chosen_cell_id is not None
+    return draft.lat is not None and draft.lon is not None
 
 
 def missing_answers(draft: Draft, photos: int) -> list[Step]:
@@ -349,7 +315,7 @@ def missing_answers(draft: Draft, photos: int) -> list[Step]:
         missing.append(Step.CATEGORY)
     if photos == 0:
         missing.append(Step.PHOTOS)
-    if draft.lat is None or draft.lon is None:
+    if not has_place(draft):
         missing.append(Step.PLACE)
     return missing
 

@@ -1,22 +1,20 @@
 """Turn a finished draft into a case in one transaction: route it, set its first deadline,
-write its first event and queue the managers' alerts; and spot duplicates before that.
+write its first event and queue the managers' alerts; and ask services.duplicates, before
+that, what it may repeat.
 
 Nothing here commits: the handler's unit of work commits once, so a failure leaves no half case.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
-    OPEN_STATES,
     Case,
     CaseEvent,
     CaseSource,
@@ -38,27 +36,14 @@ from services.drafts import (
     check_rate,
     discard_draft,
     draft_photos,
+    has_place,
     missing_answers,
 )
+from services.duplicates import Duplicate, find_duplicates
 from services.grid import cell_chain, managers_by_cell
 from services.notices import queue_notice
-from services.routing import distance_m
+from services.place import Locator
 from services.settings import CaseRules, Settings, Severity, Stage
-
-
-class PlaceLike(Protocol):
-    """What `services.routing` answers for a point (structural, so tests may pass a fake)."""
-
-    @property
-    def cell_id(self) -> int | None: ...
-    @property
-    def source_id(self) -> int | None: ...
-    @property
-    def zone(self) -> str | None: ...
-
-
-class Locator(Protocol):
-    def locate(self, lat: float, lon: float) -> PlaceLike: ...
 
 
 @dataclass(frozen=True)
@@ -74,18 +59,6 @@ class IntakeResult:
     photo_count: int
     notified_cell_id: int | None  # the cell whose managers got the alert (may be an ancestor)
     notified_member_ids: tuple[int, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    case_id: int
-    number: str
-    distance_m: float | None  # None when only a photo matched
-    photo_match: bool
-
-
-def hamming(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def case_number(prefix: str, year: int, case_id: int) -> str:
@@ -119,32 +92,35 @@ async def recipients(
 
 
 def _route(draft: Draft, grid: Locator) -> tuple[int, int | None, str | None]:
-    """(cell, water source, zone) for the draft's place; the menu choice when outside the grid."""
-    assert draft.lat is not None and draft.lon is not None
-    source_id = draft.extra.get("source_id")
+    """(cell, water source, zone) of the draft's place. A village chosen from the list is the
+    cell and says nothing of a zone; a point (kept only inside the chosen village, if any)
+    lands in the smallest cell holding it. DraftError("outside_grid") when a kept point is no
+    longer in the grid (the grid was changed meanwhile)."""
+    extra_source = draft.extra.get("source_id")
     if draft.place_source == PlaceSource.MENU and draft.chosen_cell_id is not None:
-        # picked from the menus: the village's point stands for the cell, not a zone
-        return draft.chosen_cell_id, int(source_id) if source_id else None, None
+        return draft.chosen_cell_id, int(extra_source) if extra_source else None, None
+    if draft.lat is None or draft.lon is None:
+        raise DraftError("incomplete", missing=["place"])
     place = grid.locate(draft.lat, draft.lon)
-    if place.cell_id is not None:
-        return place.cell_id, place.source_id, place.zone
-    if draft.chosen_cell_id is None:
+    if place.cell_id is None:
         raise DraftError("outside_grid")
-    source_id = place.source_id or source_id
-    return draft.chosen_cell_id, int(source_id) if source_id else None, place.zone
+    source_id = place.source_id or extra_source
+    return (draft.chosen_cell_id or place.cell_id, int(source_id) if source_id else None,
+            place.zone)
 
 
 @dataclass(frozen=True)
 class PlacePreview:
-    cell_id: int | None  # None: outside every cell and nothing chosen yet
+    cell_id: int | None  # None: no place yet
     cell_path: tuple[str, ...]
     water_source: str | None
     zone: str | None
+    chosen: bool = False  # a village chosen from the list, not a point
 
 
 async def preview_place(session: AsyncSession, draft: Draft, grid: Locator) -> PlacePreview:
     """Where the draft's place would land, for the summary (never raises)."""
-    if draft.lat is None or draft.lon is None:
+    if not has_place(draft):
         return PlacePreview(None, (), None, None)
     try:
         cell_id, source_id, zone = _route(draft, grid)
@@ -153,7 +129,21 @@ async def preview_place(session: AsyncSession, draft: Draft, grid: Locator) -> P
     chain = await cell_chain(session, cell_id)
     source = await session.get(WaterSource, source_id) if source_id else None
     return PlacePreview(cell_id, tuple(c.name for c in chain), source.name if source else None,
-                        zone)
+                        zone, chosen=draft.place_source == PlaceSource.MENU)
+
+
+async def duplicates_of(
+    session: AsyncSession, draft: Draft, grid: Locator, now: datetime, rules: CaseRules
+) -> list[Duplicate]:
+    """Open cases the draft may repeat (services.duplicates), by its place and its photos."""
+    assert draft.category is not None
+    try:
+        cell_id: int | None = _route(draft, grid)[0]
+    except DraftError:
+        cell_id = None
+    phashes = [p.phash for p in await draft_photos(session, draft.id)]
+    return await find_duplicates(session, draft.category, draft.lat, draft.lon, phashes, now,
+                                 rules, cell_id=cell_id)
 
 
 async def submit_draft(
@@ -174,7 +164,7 @@ async def submit_draft(
     if zone == Zone.GRADE1:
         severity = severity.raised()
     year = now.astimezone(ZoneInfo(settings.locale.timezone)).year
-    assert draft.lat is not None and draft.lon is not None
+    chosen = draft.place_source == PlaceSource.MENU
     reporter = await session.get(Member, draft.member_id)
     # patrollers and grid staff report what they find on duty: self-inspection (自查上报)
     own = reporter is not None and reporter.role != Role.VOLUNTEER
@@ -187,8 +177,9 @@ async def submit_draft(
         severity=severity,
         emergency=category.emergency,
         description=draft.description or "",
-        lat=draft.lat,
-        lon=draft.lon,
+        lat=None if chosen else draft.lat,
+        lon=None if chosen else draft.lon,
+        place_source=draft.place_source,
         origin_cell_id=cell_id,
         cell_id=cell_id,
         water_source_id=source_id,
@@ -247,53 +238,6 @@ async def submit_draft(
         notified_cell_id=notified_cell,
         notified_member_ids=tuple(m.id for m in members),
     )
-
-
-async def find_duplicates(
-    session: AsyncSession,
-    category: str,
-    lat: float,
-    lon: float,
-    phashes: list[str],
-    now: datetime,
-    rules: CaseRules,
-) -> list[Duplicate]:
-    """Open cases that may be the same problem: same category within the radius and window,
-    or any open case of the window holding a photo within the pHash distance. Nearest first."""
-    since = now - rules.duplicate_window
-    # A bounding box in SQL, then the exact distance here.
-    dlat = rules.duplicate_radius_m / 111_320.0
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    nearby = await session.scalars(
-        select(Case).where(
-            Case.category == category,
-            Case.state.in_(list(OPEN_STATES)),
-            Case.created_at >= since,
-            Case.lat.between(lat - dlat, lat + dlat),
-            Case.lon.between(lon - dlon, lon + dlon),
-        )
-    )
-    found: dict[int, Duplicate] = {}
-    for case in nearby:
-        d = distance_m(lat, lon, case.lat, case.lon)
-        if d <= rules.duplicate_radius_m:
-            found[case.id] = Duplicate(case.id, case.number, d, photo_match=False)
-    if phashes:
-        rows = await session.execute(
-            select(Case, Photo.phash)
-            .join(Photo, Photo.case_id == Case.id)
-            .where(Case.state.in_(list(OPEN_STATES)), Case.created_at >= since)
-        )
-        for case, phash in rows:
-            if any(hamming(phash, mine) <= rules.duplicate_phash_distance for mine in phashes):
-                prior = found.get(case.id)
-                found[case.id] = Duplicate(
-                    case.id,
-                    case.number,
-                    prior.distance_m if prior else distance_m(lat, lon, case.lat, case.lon),
-                    photo_match=True,
-                )
-    return sorted(found.values(), key=lambda d: (d.distance_m or 0.0, d.case_id))
 
 
 async def attach_to_case(

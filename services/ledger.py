@@ -56,8 +56,8 @@ class LedgerRow:
     emergency: bool
     description: str
     place: tuple[str, ...]  # the names of the cell where it was reported, below the scope
-    lat: float
-    lon: float
+    lat: float | None  # None: the village was chosen from the list (the last of `place`)
+    lon: float | None
     water_source: str | None
     zone: str | None
     state: str

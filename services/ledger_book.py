@@ -185,13 +185,20 @@ class _Labels:
         return self.t(COLOUR_LABELS[colour_of(level)]) if level > 0 else ""
 
 
+def _point(row: LedgerRow, t: Translator) -> str:
+    """The measured point, or that the village was chosen from the list (no coordinates)."""
+    if row.lat is None or row.lon is None:
+        return t("chosen from the list: {name}", name=row.place[-1] if row.place else "?")
+    return f"{row.lat:.5f}, {row.lon:.5f}"
+
+
 def _ledger_values(row: LedgerRow, words: _Labels) -> list[object]:
     t = words.t
     return [
         row.number, row.reported_at, words.label(SOURCE_LABELS, row.source),
         words.category(row.category), words.label(SEVERITY_LABELS, row.severity),
         t("yes") if row.emergency else "", row.description, " / ".join(row.place),
-        f"{row.lat:.5f}, {row.lon:.5f}", row.water_source,
+        _point(row, t), row.water_source,
         words.label(ZONE_LABELS, row.zone), state_label(row.state, t), row.responsible_cell,
         row.assignee, row.plan_task, row.plan_steps, row.plan_owner, row.plan_due,
         row.due_at, row.overdue_days, words.colour(row.escalation_level), row.closed_at,

@@ -180,36 +180,44 @@ def render_display_copy(
 ) -> bytes:
     """The copy managers see: upright, at most max_side px, a footer band with the stamp.
 
-    The stamp (case number, local time, coordinates, cell) sits below the photo, never on it.
+    The stamp (services.stamp: case number, time, place, cell) sits below the photo, never on
+    it.
     """
+    img, seen, orient = _decode(data, max_side, limits)
+    with img:
+        canvas = _stamped(img, seen, orient, stamp_lines, max_side)
+    return _jpeg(canvas)
+
+
+def _stamped(img: Image.Image, seen: tuple[int, int], orient: int, stamp_lines: Sequence[str],
+             max_side: int) -> Image.Image:
+    """The picture upright, shrunk so that it and the stamp band under it fit max_side px."""
     font_size = max(12, max_side // 50)
     font, cjk = _font(font_size)
     lines = [text for text in (_printable(s, cjk) for s in stamp_lines) if text]
-    img, seen, orient = _decode(data, max_side, limits)
-    with img:
-        pad = max(6, font_size // 2)
-        measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-        canvas_w, wrapped, size = max_side, lines, seen
-        with _TEXT_LOCK:
-            line_height = round(_line_height(font) * 1.25)
-            for _ in range(3):  # the band's height and the photo's width depend on each other
-                band = len(wrapped) * line_height + 2 * pad if wrapped else 0
-                size = _fit(seen, (max_side, max_side - band))
-                canvas_w = min(max_side, max(size[0], _MIN_STAMP_WIDTH if lines else 0))
-                again = _wrap(measure, lines, font, canvas_w - 2 * pad)
-                if again == wrapped:
-                    break
-                wrapped = again
-        band = len(wrapped) * line_height + 2 * pad if wrapped else 0
-        size = _fit(seen, (canvas_w, max_side - band))
-        photo = _shrink(img, size, orient)
+    pad = max(6, font_size // 2)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    canvas_w, wrapped, size = max_side, lines, seen
+    with _TEXT_LOCK:
+        line_height = round(_line_height(font) * 1.25)
+        for _ in range(3):  # the band's height and the photo's width depend on each other
+            band = len(wrapped) * line_height + 2 * pad if wrapped else 0
+            size = _fit(seen, (max_side, max_side - band))
+            canvas_w = min(max_side, max(size[0], _MIN_STAMP_WIDTH if lines else 0))
+            again = _wrap(measure, lines, font, canvas_w - 2 * pad)
+            if again == wrapped:
+                break
+            wrapped = again
+    band = len(wrapped) * line_height + 2 * pad if wrapped else 0
+    size = _fit(seen, (canvas_w, max_side - band))
+    photo = _shrink(img, size, orient)
     canvas = Image.new("RGB", (canvas_w, size[1] + band), _BAND)
     _paste(canvas, photo, ((canvas_w - size[0]) // 2, 0))
     draw = ImageDraw.Draw(canvas)
     with _TEXT_LOCK:
         for i, text in enumerate(wrapped):
             draw.text((pad, size[1] + pad + i * line_height), text, font=font, fill=_INK)
-    return _jpeg(canvas)
+    return canvas
 
 
 def _line_height(font: Font) -> int:
@@ -224,8 +232,10 @@ def before_after(
     max_side: int = 1280,
     *,
     limits: PhotoLimits = DEFAULT_LIMITS,
+    stamp: Sequence[str] = (),
 ) -> bytes:
-    """One JPEG of the two photos, each under its label, for the proof of a fix.
+    """One JPEG of the two photos, each under its label, for the proof of a fix; with a
+    `stamp`, the same footer band as a display copy under both (all within max_side).
 
     Side by side or stacked, whichever shows the photos larger: landscape photos stack,
     portrait photos sit side by side.
@@ -264,6 +274,8 @@ def before_after(
     finally:
         for img, _, _ in decoded:
             img.close()
+    if stamp:
+        canvas = _stamped(canvas, canvas.size, 1, stamp, max_side)
     return _jpeg(canvas)
 
 
@@ -286,5 +298,7 @@ async def before_after_async(
     max_side: int = 1280,
     *,
     limits: PhotoLimits = DEFAULT_LIMITS,
+    stamp: Sequence[str] = (),
 ) -> bytes:
-    return await asyncio.to_thread(before_after, before, after, labels, max_side, limits=limits)
+    return await asyncio.to_thread(before_after, before, after, labels, max_side, limits=limits,
+                                   stamp=stamp)

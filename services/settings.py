@@ -115,6 +115,17 @@ class GroupSettings:
     alerts: GroupAlerts = GroupAlerts.ALSO
 
 
+class MapProvider(StrEnum):
+    AUTO = "auto"  # by the reader's language: AMap (高德) for Chinese, OpenStreetMap otherwise
+    AMAP = "amap"
+    OSM = "osm"
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    provider: MapProvider = MapProvider.AUTO
+
+
 @dataclass(frozen=True)
 class SandboxSettings:
     host: str = "127.0.0.1"
@@ -166,6 +177,7 @@ class Settings:
     categories: tuple[Category, ...] = field(default_factory=tuple)
     groups: GroupSettings = field(default_factory=GroupSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    maps: MapSettings = field(default_factory=MapSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -183,10 +183,11 @@ async def claim_fix(
     points = [(p.exif_lat, p.exif_lon) for p in photos]
     if location is not None:
         points.append(location)
+    # A village chosen from the list is no point to measure from: no distance is claimed.
     distances = [
         distance_m(case.lat, case.lon, lat, lon)
         for lat, lon in points
-        if lat is not None and lon is not None
+        if lat is not None and lon is not None and case.lat is not None and case.lon is not None
     ]
     farthest = max(distances) if distances else None
     far = farthest is not None and farthest > settings.cases.fix_distance_warning_m

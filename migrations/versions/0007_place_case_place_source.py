@@ -1,0 +1,45 @@
+"""case: how its place was given; no point for a place chosen from the list
+
+Revision ID: 0007_place
+Revises: 0006
+Create Date: 2026-12-03 10:00:00
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0007_place'
+down_revision: str | Sequence[str] | None = '0006'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('place_source', sa.String(length=16), nullable=True))
+        batch_op.alter_column('lat', existing_type=sa.Float(), nullable=True)
+        batch_op.alter_column('lon', existing_type=sa.Float(), nullable=True)
+    # Older cases: how the place was given is in their "reported" event.
+    if op.get_bind().dialect.name == 'postgresql':
+        given = "(e.payload::jsonb ->> 'place_source')"
+    else:
+        given = "json_extract(e.payload, '$.place_source')"
+    op.execute(
+        f'UPDATE "case" SET place_source = (SELECT {given} FROM case_event e '
+        "WHERE e.case_id = \"case\".id AND e.kind = 'reported' ORDER BY e.id LIMIT 1)"
+    )
+    # A village chosen from the list stood in as its inner point: that was never measured.
+    op.execute('UPDATE "case" SET lat = NULL, lon = NULL WHERE place_source = \'menu\'')
+
+
+def downgrade() -> None:
+    op.execute(
+        'UPDATE "case" SET lat = 0, lon = 0 WHERE lat IS NULL OR lon IS NULL'
+    )
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.alter_column('lon', existing_type=sa.Float(), nullable=False)
+        batch_op.alter_column('lat', existing_type=sa.Float(), nullable=False)
+        batch_op.drop_column('place_source')
