@@ -108,7 +108,7 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
         category = settings.category("garbage")
         assert category is not None
         await drafts.set_category(s, draft, category, _now())
-        await drafts.set_place(s, draft, 30.79, 119.96, PlaceSource.LOCATION, _now())
+        draft.lat, draft.lon, draft.place_source = 30.79, 119.96, PlaceSource.LOCATION
         await s.commit()
         draft_id = draft.id
     app = build_application(settings, sessions, request=InstantBotApi(),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from models import Case, Draft, Outbox, Photo
 from models.db import SessionFactory
-from services import drafts
+from services import drafts, place
 from services.drafts import DraftError, PlaceSource, Step
 from services.settings import Settings, Severity
 from tests.report_world import IN_GRADE1, build_world, facts
@@ -30,7 +30,8 @@ async def test_answers_survive_a_new_session_and_reopening_resumes_the_same_draf
         await drafts.set_category(s, started.draft, category, NOW)
         await drafts.add_photo(s, started.draft, facts(1), "ab/cd.jpg", NOW, settings.cases,
                                file_id="F1")
-        await drafts.set_place(s, started.draft, *IN_GRADE1, PlaceSource.LOCATION, NOW)
+        await place.accept_point(s, started.draft, *IN_GRADE1, PlaceSource.LOCATION, world.grid,
+                                 NOW)
         await drafts.go_to(s, started.draft, Step.DESCRIPTION, NOW)
         await s.commit()
     async with session_factory() as s:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role
 from models.db import SessionFactory
-from services import drafts, intake
+from services import drafts, duplicates, intake, place
 from services.drafts import DraftError, PlaceSource
 from services.settings import Settings, Severity, Stage
 from tests.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
@@ -29,7 +29,7 @@ async def _draft(
     await drafts.set_category(s, draft, cat, when)
     for n in range(photos):
         await drafts.add_photo(s, draft, facts(n + 1), f"p{n}.jpg", when, settings.cases)
-    await drafts.set_place(s, draft, *place, PlaceSource.LOCATION, when)
+    draft.lat, draft.lon, draft.place_source = *place, PlaceSource.LOCATION  # as if accepted
     await drafts.set_description(s, draft, "pipe <b>discharging</b>", when, settings.cases)
     return draft
 
@@ -99,12 +99,12 @@ async def test_a_cell_without_managers_alerts_the_nearest_level_above_that_has_s
         assert await _notified(s, result.case_id) == {world.city_manager.id}
 
 
-async def test_a_place_outside_every_cell_needs_a_cell_from_the_menus(
+async def test_a_kept_point_the_grid_no_longer_holds_is_refused_and_the_list_decides(
     session_factory: SessionFactory, settings: Settings
 ) -> None:
     async with session_factory() as s:
         world = await build_world(s)
-        draft = await _draft(s, world, settings, "garbage", OUTSIDE)
+        draft = await _draft(s, world, settings, "garbage", OUTSIDE)  # as if the grid changed
         with pytest.raises(DraftError) as refused:
             await intake.submit_draft(s, draft, settings, world.grid, NOW)
         assert refused.value.reason == "outside_grid"
@@ -112,11 +112,14 @@ async def test_a_place_outside_every_cell_needs_a_cell_from_the_menus(
         assert await s.scalar(select(func.count(Case.id))) == 0
         await s.refresh(world.reporter)
         draft = await _draft(s, world, settings, "garbage", OUTSIDE)
-        await drafts.set_place(s, draft, *OUTSIDE, PlaceSource.TYPED, NOW,
-                               chosen_cell_id=world.village, source_id=world.source)
+        await drafts.go_to(s, draft, drafts.Step.PLACE_VILLAGE, NOW, source_id=world.source)
+        await place.choose_village(s, draft, world.village, NOW)
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
         await s.commit()
         assert (result.cell_id, result.water_source) == (world.village, "老虎潭水库")
+        case = await s.get(Case, result.case_id)
+        assert case is not None
+        assert (case.lat, case.lon, case.place_source) == (None, None, "menu")
 
 
 async def test_an_incomplete_draft_writes_nothing(
@@ -153,6 +156,7 @@ async def test_duplicates_are_found_by_place_and_category_or_by_a_similar_photo(
     session_factory: SessionFactory, settings: Settings
 ) -> None:
     rules = settings.cases
+    find = duplicates.find_duplicates
     async with session_factory() as s:
         world = await build_world(s)
         first = await intake.submit_draft(
@@ -161,21 +165,21 @@ async def test_duplicates_are_found_by_place_and_category_or_by_a_similar_photo(
         lat, lon = IN_GRADE1
         near = lat + 0.001  # ~111 m north
         later = NOW + timedelta(days=1)
-        found = await intake.find_duplicates(s, "garbage", near, lon, [], later, rules)
+        found = await find(s, "garbage", near, lon, [], later, rules)
         assert [(d.number, d.photo_match) for d in found] == [(first.number, False)]
         assert found[0].distance_m is not None and 100 < found[0].distance_m < 125
         # another category, far away, or too late: not a duplicate
-        assert await intake.find_duplicates(s, "outfall", near, lon, [], later, rules) == []
-        assert await intake.find_duplicates(s, "garbage", lat + 0.01, lon, [], later, rules) == []
+        assert await find(s, "outfall", near, lon, [], later, rules) == []
+        assert await find(s, "garbage", lat + 0.01, lon, [], later, rules) == []
         too_late = NOW + rules.duplicate_window + timedelta(minutes=1)
-        assert await intake.find_duplicates(s, "garbage", near, lon, [], too_late, rules) == []
+        assert await find(s, "garbage", near, lon, [], too_late, rules) == []
         # a photo 3 bits away from one of the case's photos matches anywhere, any category
         photo_hash = facts(1).phash
         close = f"{int(photo_hash, 16) ^ 0b10101:016x}"
-        far_away = await intake.find_duplicates(s, "outfall", 30.0, 119.0, [close], later, rules)
+        far_away = await find(s, "outfall", 30.0, 119.0, [close], later, rules)
         assert [(d.number, d.photo_match) for d in far_away] == [(first.number, True)]
         distant = f"{int(photo_hash, 16) ^ 0xFFFF:016x}"
-        assert await intake.find_duplicates(s, "outfall", 30.0, 119.0, [distant], later,
+        assert await find(s, "outfall", 30.0, 119.0, [distant], later,
                                             rules) == []
 
 
