@@ -173,7 +173,7 @@ async def test_coordinates_that_do_not_parse_are_explained(bot_harness: Telegram
     assert (draft.step, draft.lat, draft.lon) == ("place", None, None)
 
 
-async def test_a_place_outside_every_cell_is_said_and_the_menus_decide_the_cell(
+async def test_a_place_outside_every_cell_is_refused_and_the_menus_decide_the_cell(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
@@ -181,7 +181,9 @@ async def test_a_place_outside_every_cell_is_said_and_the_menus_decide_the_cell(
     await h.send_photo(user, images.jpeg(seed=1))
     await press(h, user, "✅ Done")
     await h.send_text(user, f"{OUTSIDE[0]}, {OUTSIDE[1]}")
-    assert any("is outside every grid cell I know" in t for t in texts(h, user)[-3:])
+    assert any("is outside every grid cell I know, so I did not keep it" in t
+               for t in texts(h, user)[-3:])
+    assert ((await draft_of(h)).lat, (await draft_of(h)).lon) == (None, None)
     await press(h, user, "老虎潭水库")
     await press(h, user, "妙西东北村")
     await press(h, user, "Skip")
@@ -189,7 +191,8 @@ async def test_a_place_outside_every_cell_is_said_and_the_menus_decide_the_cell(
     await press(h, user, "✅ Send the report")
     async with deps(h).sessions() as s:
         case = (await s.scalars(select(Case))).one()
-        assert (case.lat, case.lon) == OUTSIDE  # the place as given is kept
+        # the refused point is kept nowhere: the case has the village, and no coordinates
+        assert (case.lat, case.lon, case.place_source) == (None, None, "menu")
         assert case.zone is None
 
 
