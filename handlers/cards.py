@@ -151,12 +151,12 @@ def place_text(place: CasePlace, t: Translator, settings: Settings) -> str:
     the village chosen from the list with an approximate map (no coordinates at all)."""
     provider = provider_for(settings.maps.provider, t.language)
     if place.point is None:
-        line = t("Place: chosen from the list: {name}", name=escape(place.chosen or "?"))
-        if place.approximate is not None:
-            url = map_url(*place.approximate, provider, name=place.chosen or "",
-                          approximate=True)
-            line += " " + t("(<a href=\"{url}\">map, approximate</a>)", url=escape(url))
-        return line
+        name = escape(place.chosen or "?")
+        if place.approximate is None:
+            return t("Place: chosen from the list: {name}", name=name)
+        url = map_url(*place.approximate, provider, name=place.chosen or "", approximate=True)
+        return t("Place: chosen from the list: {name} (<a href=\"{url}\">map, approximate</a>)",
+                 name=name, url=escape(url))
     lat, lon = place.point
     url = escape(map_url(lat, lon, provider))
     how = PLACE_SOURCE_LABELS.get(place.source or "")
