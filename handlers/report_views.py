@@ -207,9 +207,7 @@ async def _exif_offer(session: AsyncSession, draft: Draft, exif: tuple[float, fl
     try:
         await place.check_point(session, draft, exif[0], exif[1], locator)
     except DraftError as refused:
-        return Out(t("Your photo file says where it was taken: {lat}, {lon}.",
-                     lat=format(exif[0], ".5f"), lon=format(exif[1], ".5f"))
-                   + " " + point_refusal(refused, t))
+        return Out(point_refusal(refused, t, photo=True))
     return Out(
         t("Your photo file says where it was taken: {lat}, {lon}. Use this place?",
           lat=format(exif[0], ".5f"), lon=format(exif[1], ".5f")),
@@ -217,15 +215,26 @@ async def _exif_offer(session: AsyncSession, draft: Draft, exif: tuple[float, fl
     )
 
 
-def point_refusal(refused: DraftError, t: Translator) -> str:
-    """Why a point is not kept as the place ("outside_grid" or "outside_chosen")."""
+def point_refusal(refused: DraftError, t: Translator, *, photo: bool = False) -> str:
+    """Why a point (`photo`: the GPS of a photo file) is not kept as the place: "outside_grid"
+    or "outside_chosen"."""
     where = {"lat": format(refused.values["lat"], ".5f"),
              "lon": format(refused.values["lon"], ".5f")}
     if refused.reason == "outside_chosen":
+        names = {"cell": escape(refused.values["cell"]),
+                 "found": escape(refused.values["found"] or "?")}
+        if photo:
+            return t("Your photo file says it was taken at {lat}, {lon}, in {found}, not in "
+                     "{cell}, which you chose from the list, so I cannot use it. Please share "
+                     "or type a point inside {cell}, or choose again from the list.",
+                     **names, **where)
         return t("That place ({lat}, {lon}) is in {found}, not in {cell}, which you chose from "
                  "the list, so I did not keep it. Please share or type a point inside {cell}, "
-                 "or choose again from the list.", cell=escape(refused.values["cell"]),
-                 found=escape(refused.values["found"] or "?"), **where)
+                 "or choose again from the list.", **names, **where)
+    if photo:
+        return t("Your photo file says it was taken at {lat}, {lon}, outside every grid cell I "
+                 "know, so I cannot use it. Please share your location, type coordinates, or "
+                 "choose the water source and the village from the list.", **where)
     return t("That place ({lat}, {lon}) is outside every grid cell I know, so I did not keep "
              "it. Please choose the water source and the village from the list instead.",
              **where)

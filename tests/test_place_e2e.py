@@ -80,8 +80,8 @@ async def test_a_refused_photo_gps_then_a_list_choice_leaves_no_trace_of_beijing
                        as_file=True)
     await press(h, user, "✅ Done")
     told = texts(h, user)[-2:]
-    assert any("39.90420, 116.40740" in t and "outside every grid cell I know, so I did not "
-               "keep it" in t for t in told), told
+    assert "Your photo file says it was taken at 39.90420, 116.40740, outside every grid cell " \
+           "I know, so I cannot use it." in told[-1], told
     assert not any("✅ Use the photo's place" in buttons(m) for m in h.messages_to(user))
     await h.send_text(user, "📋 Choose from a list")
     await press(h, user, "老虎潭水库")
