@@ -115,7 +115,7 @@ async def group_card(session: AsyncSession, case_id: int, settings: Settings) ->
 # The moves a group card names: staff work, never what a reporter did (they may be anonymous).
 MOVES = ("accepted", "dispatched", "planned", "fix_claimed", "checked", "sent_back", "closed",
          "rejected", "rerouted", "merged", "reopened", "escalated", "taken_over", "handed_down",
-         "supervision_order")
+         "supervision_order", "handed_over")
 
 
 async def _last_move(session: AsyncSession, case_id: int, t: Translator) -> str | None:
