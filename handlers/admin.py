@@ -52,7 +52,10 @@ async def _staff(update: Update, ctx: Ctx) -> tuple[Member, Translator] | None:
         return None
     t = tr(update, ctx, member)
     if not staff.administers(member):
-        await _say(update, t(views.NOT_STAFF))
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(views.NOT_STAFF), show_alert=True)
+        else:
+            await reply(update, t(views.NOT_STAFF))
         return None
     return member, t
 
