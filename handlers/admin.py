@@ -10,7 +10,7 @@ import asyncio
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -61,12 +61,14 @@ async def _staff(update: Update, ctx: Ctx) -> tuple[Member, Translator] | None:
 
 
 async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Answer a press by editing its message, a command with a new one."""
+    """Answer a press by editing its message (a text), a command with a new one."""
     query = update.callback_query
-    if query is None:
+    pressed = query.message if query is not None else None
+    if query is not None:
+        await query.answer()
+    if query is None or not isinstance(pressed, Message) or not pressed.text:
         await reply(update, text, markup)
         return
-    await query.answer()
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as exc:
