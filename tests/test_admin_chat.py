@@ -234,3 +234,24 @@ async def test_deactivating_a_member_hands_over_their_cases_and_tells_them(
         kinds = list(await s.scalars(select(MemberEvent.kind).where(
             MemberEvent.member_id == back.id).order_by(MemberEvent.id)))
         assert kinds == ["deactivated", "reactivated"]
+
+
+async def test_a_leader_invite_names_the_water_source_they_lead(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    township = await person(h, 5002, "Township manager", TOWNSHIP)
+    await h.send_text(township, "/invite")
+    await press(h, township, "linked leader")
+    await press(h, township, "✅ For 妙西镇")
+    assert buttons(h.last_message(township)) == ["老虎潭水库", "No water source"]
+    await press(h, township, "老虎潭水库")
+    card, link = photo_with_link(h, township)
+    assert "Linked leader of 老虎潭水库" in body(card)
+    leader = h.user("New leader", language_code="en", user_id=7301)
+    await h.send_text(leader, f"/start {link.rsplit('=', 1)[1]}")
+    assert "You are the linked leader of 老虎潭水库" in texts(h, leader)[-1]
+    async with deps(h).sessions() as s:
+        source = await s.scalar(select(WaterSource).where(WaterSource.code == "WS-LHT"))
+        joined = await s.scalar(select(Member).where(Member.platform_user_id == "7301"))
+        assert source is not None and joined is not None and source.leader_id == joined.id
