@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -30,11 +29,12 @@ from handlers.common import (
 from handlers.context import Ctx, GridApp
 from handlers.report_turn import open_turn
 from handlers.report_views import refusal
-from models import OPEN_STATES, Case, GridCell, Member, Role, WaterSource, utcnow
+from models import GridCell, Member, Role, WaterSource, utcnow
 from services import drafts, staff
 from services.drafts import DraftError
+from services.grid import source_by_code
 from services.i18n import N_, Translator
-from services.members import register_member
+from services.members import cases_held, register_member
 from services.posters import Line, invite_card, source_poster
 from services.staff import StaffRefused
 
@@ -189,19 +189,12 @@ async def _members_page(update: Update, ctx: Ctx, page: int) -> None:
     await _say(update, *views.members_view(listed, views.cell_label(top, t), t))
 
 
-async def _held(ctx: Ctx, member_id: int) -> int:
-    async with ctx.deps.sessions() as session:
-        count = await session.scalar(select(func.count(Case.id)).where(
-            Case.assignee_id == member_id, Case.state.in_([s.value for s in OPEN_STATES])))
-    return int(count or 0)
-
-
 async def _member_card(update: Update, ctx: Ctx, actor: Member, t: Translator, member_id: int,
                        back: int, *, confirm: bool) -> None:
     async with ctx.deps.sessions() as session:
         member, cell = await staff.member_in_reach(session, actor, member_id)
+        held = len(await cases_held(session, member))
     problem = staff.deactivation_problem(actor, member, cell)
-    held = await _held(ctx, member.id)
     if confirm:
         if problem is not None:
             raise StaffRefused(problem)
@@ -253,10 +246,10 @@ async def on_start_poster(update: Update, ctx: Ctx) -> None:
         source = None
         if match is not None:
             key = match.group(2)
-            query = select(WaterSource).where(
-                WaterSource.id == int(key) if match.group(1) and key.isdigit() else
-                WaterSource.code == key)
-            source = await session.scalar(query)
+            if match.group(1):
+                source = await session.get(WaterSource, int(key)) if key.isdigit() else None
+            else:
+                source = await source_by_code(session, key)
         if source is None:
             await session.close()
             await start.start(update, ctx)  # the invite path

@@ -108,8 +108,11 @@ def cell_view(what: str, view: CellView, page: int, t: Translator
     if view.above is not None:
         rows.append([button(t("⬆ Up to {cell}", cell=view.above.name), "c", what,
                             view.above.id, 0)])
-    text = t("Invite {what}: for {cell}, or for a cell below it?", what=what_label(what, t),
-             cell=cell_label(cell, t))
+    if view.below:
+        text = t("Invite {what}: for {cell}, or for a cell below it?", what=what_label(what, t),
+                 cell=cell_label(cell, t))
+    else:
+        text = t("Invite {what} for {cell}?", what=what_label(what, t), cell=cell_label(cell, t))
     return text, InlineKeyboardMarkup(rows)
 
 

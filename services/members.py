@@ -303,9 +303,9 @@ async def _next_holder(session: AsyncSession, cell_id: int, leaving_id: int) -> 
     return None
 
 
-async def _cases_of(session: AsyncSession, member: Member) -> list[Case]:
-    """Open cases assigned to the member and, when they were the last active manager of their
-    cell, its open cases that nobody holds by name (no one below the level above has them)."""
+async def cases_held(session: AsyncSession, member: Member) -> list[Case]:
+    """The open cases a member holds: those assigned to them and, when they are the last active
+    manager of their cell, its open cases that nobody holds by name."""
     open_states = [s.value for s in OPEN_STATES]
     mine: ColumnElement[bool] = Case.assignee_id == member.id
     if member.role == Role.MANAGER and member.cell_id is not None:
@@ -327,7 +327,7 @@ async def hand_over_open_cases(
     group cards are refreshed. `reason` says why ("deactivated", "blocked", ...). Works for
     any member who can no longer act (deactivated, or unreachable); the caller commits."""
     handed: list[HandOver] = []
-    for case in await _cases_of(session, member):
+    for case in await cases_held(session, member):
         holder = await _next_holder(session, case.cell_id, member.id)
         case.assignee_id = holder.id if holder else None
         case.updated_at = now

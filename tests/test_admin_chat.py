@@ -161,6 +161,10 @@ async def test_a_poster_opens_a_report_at_its_water_source(bot_harness: Telegram
         assert case is not None and source is not None
         assert case.water_source_id == source.id
         assert case.cell_id == await cell_id(h, VILLAGE)
+    stray = h.user("Stray", language_code="en", user_id=7202)
+    for payload in ("ws-NO-SUCH", "wsid-abc", "wsid-999999"):  # a torn or forged poster
+        await h.send_text(stray, f"/start {payload}")
+        assert "This invite link is not valid" in texts(h, stray)[-1], payload
 
 
 async def test_deactivating_a_member_hands_over_their_cases_and_tells_them(
