@@ -259,3 +259,27 @@ async def test_a_leader_invite_names_the_water_source_they_lead(
         source = await s.scalar(select(WaterSource).where(WaterSource.code == "WS-LHT"))
         joined = await s.scalar(select(Member).where(Member.platform_user_id == "7301"))
         assert source is not None and joined is not None and source.leader_id == joined.id
+
+
+def test_the_cell_picker_pages_a_long_list_with_short_buttons() -> None:
+    """A township with 23 villages: ten a page, ◀ ▶ between pages, every button's data far
+    under Telegram's 64 bytes."""
+    from handlers.admin_views import cell_view
+    from handlers.cards import CALLBACK_DATA_LIMIT
+    from services.i18n import translator
+    from services.staff import CellView
+
+    township = GridCell(id=10**12, code="T", name="大镇", level="township", path="/1/")
+    villages = [GridCell(id=10**12 + i, code=f"V{i}", name=f"第{i}村", level="village",
+                         path=f"/1/{i}/") for i in range(1, 24)]
+    t = translator("en")
+    pages = []
+    for page in range(3):
+        _, markup = cell_view("patroller", CellView(township, villages, None), page, t)
+        labels = [b.text for row in markup.inline_keyboard for b in row]
+        pages.append(labels)
+        assert all(len((b.callback_data or "").encode()) <= CALLBACK_DATA_LIMIT
+                   for row in markup.inline_keyboard for b in row)
+    assert pages[0][1:11] == [f"第{i}村 ›" for i in range(1, 11)] and "◀" not in pages[0]
+    assert pages[1][-2:] == ["◀", "▶"] and pages[1][1] == "第11村 ›"
+    assert pages[2][1:4] == ["第21村 ›", "第22村 ›", "第23村 ›"] and "▶" not in pages[2]
