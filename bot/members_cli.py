@@ -118,7 +118,7 @@ def cmd_members_list(settings: Settings, args: argparse.Namespace) -> int:
                 m.role,
                 cell.code if cell else "-",
                 m.language,
-                "active" if m.active else "inactive",
+                "deactivated" if m.deactivated_at else "active" if m.active else "inactive",
             )
             for m, cell in rows
         ]

@@ -75,6 +75,7 @@ EVENT_LABELS = {
     "extension_refused": N_("extension refused"),
     "taken_over": N_("taken over from above"),
     "handed_down": N_("handed down"),
+    "handed_over": N_("handed over"),
     "supervision_order": N_("supervision order issued"),
     "supervision_order_acknowledged": N_("supervision order acknowledged"),
     "supervision_order_escalated": N_("supervision order escalated"),

@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from handlers.context import Ctx
 from models import Member, Role
 from services.i18n import N_, Translator, normalize, translator
-from services.members import find_member
+from services.members import find_member, is_invite
 
 PLATFORM = "telegram"
 
@@ -90,16 +90,38 @@ async def require_member(update: Update, ctx: Ctx) -> Member | None:
     return member
 
 
+DEACTIVATED = N_("Your access to the bot was ended by your grid office. If that is a mistake, "
+                 "ask a grid manager for a new invite.")
+
+
+async def tell_deactivated(update: Update, ctx: Ctx, member: Member) -> None:
+    text = tr(update, ctx, member)(DEACTIVATED)
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
+
+
 async def registration_gate(update: Update, ctx: Ctx) -> None:
-    """Runs before every private command: someone not registered is told to /start, and stopped."""
+    """Runs before every private command: someone not registered is told to /start, someone
+    deactivated that they no longer have access (only a new invite brings them back)."""
     message = update.effective_message
     if message is None or not message.text:
         return
-    command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
-    if command == "/start":
+    words = message.text.split()
+    command = words[0].split("@", 1)[0].lower()
+    member = await load_member(update, ctx)
+    if member is None:
+        if command != "/start":
+            await tell_to_start(update, ctx)
+            raise ApplicationHandlerStop
         return
-    if await load_member(update, ctx) is None:
-        await tell_to_start(update, ctx)
+    if member.deactivated_at is not None:
+        if command == "/start" and len(words) > 1:
+            async with ctx.deps.sessions() as session:
+                if await is_invite(session, words[1]):
+                    return  # a new invite is the way back
+        await tell_deactivated(update, ctx, member)
         raise ApplicationHandlerStop
 
 

@@ -27,8 +27,8 @@ UNBOUND_TEXT = {
     "unbind": N_("The group chat “{title}” no longer serves {cell}: it was unbound with "
                  "/unbind. Alerts come to you privately again."),
     "removed": N_("I was removed from the group chat “{title}”, so it no longer serves {cell}. "
-                  "Alerts come to you privately. To bind a group again, create a group invite "
-                  "(gridpatrol invite --group --cell CODE)."),
+                  "Alerts come to you privately. To bind a group again, send me /invite and "
+                  "choose “Group chat”."),
     "forbidden": N_("I may no longer post in the group chat “{title}” (Telegram refused), so it "
                     "no longer serves {cell}. Alerts come to you privately. Check my rights "
                     "in the group, then bind it again with a new group invite."),
@@ -102,7 +102,7 @@ async def group_card(session: AsyncSession, case_id: int, settings: Settings) ->
 # The moves a group card names: staff work, never what a reporter did (they may be anonymous).
 MOVES = ("accepted", "dispatched", "planned", "fix_claimed", "checked", "sent_back", "closed",
          "rejected", "rerouted", "merged", "reopened", "escalated", "taken_over", "handed_down",
-         "supervision_order")
+         "supervision_order", "handed_over")
 
 
 async def _last_move(session: AsyncSession, case_id: int, t: Translator) -> str | None:

@@ -34,7 +34,8 @@ GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 
 BIND_PROBLEMS: dict[BindProblem, str] = {
     BindProblem.UNKNOWN: N_("This group invite is not valid. Check that you sent the whole code, "
-                            "or ask for a new one (gridpatrol invite --group --cell CODE)."),
+                            "or ask a grid manager for a new one (/invite in a private chat "
+                            "with me)."),
     BindProblem.EXPIRED: N_("This group invite has expired. Ask for a new one."),
     BindProblem.USED: N_("This group invite has already been used. Each works once; ask for a "
                          "new one."),
@@ -47,13 +48,17 @@ BIND_PROBLEMS: dict[BindProblem, str] = {
     BindProblem.NOT_BOUND: N_("This group serves no grid cell."),
     BindProblem.NOT_ALLOWED: N_("Only a grid manager of {cell} (or an administrator) can unbind "
                                 "this group."),
+    BindProblem.NOT_MANAGER: N_("Only a grid manager of {cell} or of a cell above it (or an "
+                                "administrator) can bind a group to {cell}: the group would see "
+                                "reporters' names and photos. The code was not used; ask one of "
+                                "them to send it here."),
 }
 
 HOW_TO_BIND = N_(
     "Hello! I post the alerts of one grid cell in a group and let its members act on them. "
-    "To choose the cell, a grid manager or administrator creates a group invite "
-    "(gridpatrol invite --group --cell CODE) and sends it here: /bind CODE. "
-    "Until then I stay quiet."
+    "To choose the cell, a grid manager of it (or an administrator) sends me /invite in a "
+    "private chat, chooses “Group chat” and the cell, and sends the /bind command I give "
+    "here. Until then I stay quiet."
 )
 
 

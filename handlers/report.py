@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, TypeHandler
 
 from handlers import report_input as inp
 from handlers import report_views as views
-from handlers.common import PLATFORM, tell_to_start
+from handlers.common import PLATFORM, tell_deactivated, tell_to_start
 from handlers.context import Ctx, GridApp
 from handlers.report_turn import Turn, open_turn
 from models import Draft
@@ -112,6 +112,10 @@ async def on_update(update: Update, ctx: Ctx) -> None:
         if member is None:
             await session.close()
             await tell_to_start(update, ctx)
+            return
+        if member.deactivated_at is not None:  # a deactivated member files nothing more
+            await session.close()
+            await tell_deactivated(update, ctx, member)
             return
         turn = open_turn(update, ctx, session, member, draft)
         if update.callback_query is not None:

@@ -179,7 +179,11 @@ async def prompt(
         villages = await grid.villages_of_source(session, source_id)
         rows = [[button(v.name, draft, "v", v.id)] for v in villages[:90]]
         rows.append(nav_row(draft, t))
-        return [Out(t("Which village or community is it in?"), InlineKeyboardMarkup(rows))]
+        outs = [Out(t("Which village or community is it in?"), InlineKeyboardMarkup(rows))]
+        if draft.extra.get("poster"):  # from a source's poster: a shared location works too
+            outs.insert(0, Out(t("Where is it? Choose the village below, or share your location "
+                                 "with the button under the text field."), place_keyboard(t)))
+        return outs
     if step == Step.DESCRIPTION:
         text = t("Describe what you see in a few words (optional, up to {limit} characters), "
                  "or press Skip.", limit=rules.max_description)

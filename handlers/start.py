@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from handlers.admin_views import ADMIN_HELP
 from handlers.common import (
     PLATFORM,
     display_name,
@@ -31,6 +32,7 @@ from services.members import (
     register_member,
     set_language,
 )
+from services.staff import administers
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or use an invite")),
@@ -94,8 +96,7 @@ HELP_BY_ROLE: dict[str, str] = {
     Role.ADMIN: N_(
         "As an administrator you can:\n"
         "• see every case (/open, /case N)\n"
-        "• load the grid and invite people with the gridpatrol command line "
-        "(gridpatrol grid import, gridpatrol invite)."
+        "• load the grid with the command line (gridpatrol grid import)."
     ),
 }
 
@@ -108,8 +109,10 @@ def cell_label(cell: GridCell | None, t: Translator) -> str:
 
 
 def help_text(member: Member, t: Translator) -> str:
-    body = HELP_BY_ROLE.get(member.role, HELP_BY_ROLE[Role.VOLUNTEER])
-    return f"{t(body)}\n\n{t(HELP_COMMON)}"
+    body = t(HELP_BY_ROLE.get(member.role, HELP_BY_ROLE[Role.VOLUNTEER]))
+    if administers(member):
+        body += "\n\n" + t(ADMIN_HELP)
+    return f"{body}\n\n{t(HELP_COMMON)}"
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -10,13 +10,14 @@ from types import ModuleType
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers import case_actions, groups, ledger, report, start, supervision, throttle
+from handlers import admin, case_actions, groups, ledger, report, start, supervision, throttle
 from handlers.common import answer_unclaimed_press, registration_gate
 from handlers.context import GridApp
 
 # Registration order is dispatch order within a group: put broad handlers last.
 MODULES: list[ModuleType] = [
     groups,  # group chats: /bind /unbind, bot added/removed, migration; /start report (first)
+    admin,  # /invite /members /poster, their buttons (ad:...); /start ws-CODE (before start)
     start,
     supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (group -1)
     case_actions,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations

@@ -13,7 +13,7 @@ from models.case import (
 )
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
-from models.member import Invite, Member, Role
+from models.member import Invite, Member, MemberEvent, Role
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
 from models.supervision import (
@@ -39,6 +39,7 @@ __all__ = [
     "Invite",
     "Level",
     "Member",
+    "MemberEvent",
     "OrderState",
     "Outbox",
     "OutboxState",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,7 +34,11 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER)
     cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cell.id"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    # False: nothing is sent to them (they blocked the bot, or were deactivated).
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when a manager or admin deactivated them: coming back (/start) does not undo it,
+    # only a new invite does. None for a member who merely blocked the bot.
+    deactivated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -55,3 +60,17 @@ class Invite(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))  # None: the CLI
+
+
+class MemberEvent(Base):
+    """The audit trail of a member's standing: deactivated, reactivated by an invite."""
+
+    __tablename__ = "member_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

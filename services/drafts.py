@@ -112,7 +112,11 @@ def following_step(draft: Draft, done: Step) -> Step:
     if draft.extra.get("editing"):
         return Step.SUMMARY
     index = MAIN_STEPS.index(main_step(done))
-    return MAIN_STEPS[min(index + 1, len(MAIN_STEPS) - 1)]
+    following = MAIN_STEPS[min(index + 1, len(MAIN_STEPS) - 1)]
+    if following == Step.PLACE and draft.extra.get("poster") and draft.lat is None \
+            and draft.extra.get("source_id"):
+        return Step.PLACE_VILLAGE  # a report from a source's poster: that source's villages
+    return following
 
 
 def touch(draft: Draft, now: datetime, **extra: Any) -> None:

@@ -27,8 +27,9 @@ from models import (
     Role,
     utcnow,
 )
-from services.grid import cell_chain, nearest_managers, path_ids
+from services.grid import cell_chain, nearest_managers
 from services.notices import queue_notice
+from services.rights import manages
 from services.settings import GroupAlerts, Settings
 
 PLATFORM = "telegram"
@@ -46,6 +47,7 @@ class BindProblem(StrEnum):
     CHAT_TAKEN = "chat_taken"  # this group already serves another cell
     NOT_BOUND = "not_bound"
     NOT_ALLOWED = "not_allowed"  # /unbind by someone who is not a manager of the cell
+    NOT_MANAGER = "not_manager"  # /bind by someone who is not a manager of the invite's cell
 
 
 class BindError(Exception):
@@ -105,6 +107,7 @@ async def bind_group(
     now: datetime | None = None,
 ) -> Bound:
     """Redeem a group invite in the group `chat_id`: the group now serves the invite's cell.
+    Only a manager of that cell (or above) or an admin may; anyone else leaves the code unused.
 
     The caller commits (or rolls back on a BindError raised after a write).
     """
@@ -124,6 +127,8 @@ async def bind_group(
         raise BindError(BindProblem.USED)
     if invite.expires_at <= moment:
         raise BindError(BindProblem.EXPIRED)
+    if not manages(by, cell):
+        raise BindError(BindProblem.NOT_MANAGER, cell)
     if current is not None:
         raise BindError(BindProblem.CHAT_TAKEN, await session.get(GridCell, current.cell_id))
     other = (await bindings_for_cells(session, [cell.id]))
@@ -162,14 +167,8 @@ async def bind_group(
 
 async def may_unbind(session: AsyncSession, binding: GroupBinding, member: Member | None) -> bool:
     """A manager of the cell (or of a cell above it), or an administrator."""
-    if member is None or not member.active:
-        return False
-    if member.role == Role.ADMIN:
-        return True
-    if member.role != Role.MANAGER or member.cell_id is None:
-        return False
     cell = await session.get(GridCell, binding.cell_id)
-    return cell is not None and member.cell_id in (path_ids(cell.path) or [cell.id])
+    return cell is not None and manages(member, cell)
 
 
 async def _end(

@@ -1,4 +1,5 @@
-"""Members and invites: who may do what, and in which grid cell.
+"""Members and invites: who may do what, and in which grid cell; and the hand-over of a
+member's open cases when they can no longer act.
 
 Registering and redeeming never commit: the caller owns the transaction, so a refused invite
 (an `InviteError`) rolled back by the caller leaves nothing registered.
@@ -11,12 +12,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GridCell, Invite, Member, Role, WaterSource, utcnow
+from models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    GridCell,
+    Invite,
+    Member,
+    MemberEvent,
+    Role,
+    WaterSource,
+    utcnow,
+)
+from services.grid import cell_chain, managers_by_cell
+from services.groups import queue_card_refresh
 from services.i18n import SUPPORTED, normalize
+from services.notices import queue_notice
 
 INVITE_CODE_BYTES = 16  # 22 url-safe characters: fits Invite.code (32) and a /start payload (64)
 CELL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER})
@@ -69,13 +84,14 @@ async def register_member(
     """The member for this user, created as a volunteer on first contact; (member, created).
 
     A returning member gets their name and chat refreshed and is active again (they came back
-    after blocking the bot); their chosen language is kept.
+    after blocking the bot), unless a manager deactivated them; their language is kept.
     """
     member = await find_member(session, platform, user_id)
     if member is not None:
         member.display_name = display_name[:128]
         member.chat_id = str(chat_id)
-        member.active = True
+        if member.deactivated_at is None:
+            member.active = True
         await session.flush()
         return member, False
     member = Member(
@@ -92,6 +108,12 @@ async def register_member(
     return member, True
 
 
+async def is_invite(session: AsyncSession, code: str) -> bool:
+    """Whether `code` names an invite (used or not)."""
+    found = await session.scalar(select(Invite.id).where(Invite.code == code.strip()))
+    return found is not None
+
+
 async def create_invite(
     session: AsyncSession,
     role: str,
@@ -101,8 +123,10 @@ async def create_invite(
     for_group: bool = False,
     *,
     now: datetime | None = None,
+    created_by: Member | None = None,
 ) -> Invite:
-    """A single-use invite giving `role` in a cell (and, for a leader, a water source)."""
+    """A single-use invite giving `role` in a cell (and, for a leader, a water source).
+    Rights are the caller's business (services.staff checks them for the chat)."""
     try:
         role_enum = Role(role)
     except ValueError:
@@ -133,6 +157,7 @@ async def create_invite(
         water_source_id=source.id if source else None,
         for_group=for_group,
         expires_at=(now or utcnow()) + expires,
+        created_by_id=created_by.id if created_by else None,
     )
     session.add(invite)
     await session.flush()
@@ -184,6 +209,10 @@ async def redeem_invite(
     )
     if claimed.rowcount != 1:
         raise InviteError(InviteProblem.USED)
+    if member.deactivated_at is not None:  # a new invite is how a deactivated member returns
+        member.deactivated_at, member.active = None, True
+        session.add(MemberEvent(member_id=member.id, actor_id=invite.created_by_id,
+                                kind="reactivated", at=moment, payload={"invite_id": invite.id}))
     member.role = invite.role
     member.cell_id = invite.cell_id
     source: WaterSource | None = None
@@ -236,3 +265,86 @@ async def led_sources(session: AsyncSession, member: Member) -> list[WaterSource
         select(WaterSource).where(WaterSource.leader_id == member.id).order_by(WaterSource.code)
     )
     return list(rows)
+
+
+# ----- handing a member's work to others -----
+
+HANDED_OVER = "case_handed_over"  # the notice the new holder of a case gets
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """One case that changed hands; `to` is None when nobody active is left up to the city."""
+
+    case_id: int
+    number: str
+    to: Member | None
+
+
+async def _open_loads(session: AsyncSession, member_ids: list[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(Case.assignee_id, func.count(Case.id))
+        .where(Case.assignee_id.in_(member_ids), Case.state.in_([s.value for s in OPEN_STATES]))
+        .group_by(Case.assignee_id)
+    )
+    return {int(member_id): int(count) for member_id, count in rows if member_id is not None}
+
+
+async def _next_holder(session: AsyncSession, cell_id: int, leaving_id: int) -> Member | None:
+    """The other active managers of the cell, else of the nearest cell above that has some:
+    of them, the one holding the fewest open cases (the oldest on a tie)."""
+    chain = await cell_chain(session, cell_id)
+    by_cell = await managers_by_cell(session, [c.id for c in chain])
+    for cell in reversed(chain):
+        others = [m for m in by_cell.get(cell.id, []) if m.id != leaving_id]
+        if others:
+            loads = await _open_loads(session, [m.id for m in others])
+            return min(others, key=lambda m: (loads.get(m.id, 0), m.id))
+    return None
+
+
+async def cases_held(session: AsyncSession, member: Member) -> list[Case]:
+    """The open cases a member holds: those assigned to them and, when they are the last active
+    manager of their cell, its open cases that nobody holds by name."""
+    open_states = [s.value for s in OPEN_STATES]
+    mine: ColumnElement[bool] = Case.assignee_id == member.id
+    if member.role == Role.MANAGER and member.cell_id is not None:
+        others = [m for m in (await managers_by_cell(session, [member.cell_id])).get(
+            member.cell_id, []) if m.id != member.id]
+        if not others:
+            mine = or_(mine, (Case.cell_id == member.cell_id) & Case.assignee_id.is_(None))
+    rows = await session.scalars(
+        select(Case).where(mine, Case.state.in_(open_states)).order_by(Case.id))
+    return list(rows)
+
+
+async def hand_over_open_cases(
+    session: AsyncSession, member: Member, now: datetime, *, actor_id: int | None, reason: str
+) -> list[HandOver]:
+    """Give a member's open cases to whoever stands in for them: the other active managers of
+    each case's cell (the least busy), else the level above. Each case records who has it now
+    (a `handed_over` event by `actor_id`, None for the system), its new holder is told and its
+    group cards are refreshed. `reason` says why ("deactivated", "blocked", ...). Works for
+    any member who can no longer act (deactivated, or unreachable); the caller commits."""
+    handed: list[HandOver] = []
+    for case in await cases_held(session, member):
+        holder = await _next_holder(session, case.cell_id, member.id)
+        case.assignee_id = holder.id if holder else None
+        case.updated_at = now
+        session.add(CaseEvent(
+            case_id=case.id, actor_id=actor_id, kind="handed_over", at=now,
+            payload={"from_member_id": member.id, "from": member.display_name, "reason": reason,
+                     "to_member_id": holder.id if holder else None,
+                     "assignee": holder.display_name if holder else None},
+        ))
+        if holder is not None:
+            await queue_notice(
+                session, kind=HANDED_OVER, recipient=holder, case_id=case.id,
+                payload={"case_id": case.id, "from_member_id": member.id, "actor_id": actor_id,
+                         "reason": reason},
+                dedupe_key=f"{HANDED_OVER}:{case.id}:{member.id}:{int(now.timestamp())}",
+            )
+        await queue_card_refresh(session, case.id)
+        await session.flush()
+        handed.append(HandOver(case.id, case.number, holder))
+    return handed

@@ -19,7 +19,15 @@ from tests import images
 from tests.conftest import make_settings
 from tests.harness import SimChat, SimUser, TelegramHarness
 from tests.report_world import IN_GRADE1, buttons, press, texts, with_button
-from tests.test_case_actions import TOWNSHIP, VILLAGE, deps, person, report_a_case, send_outbox
+from tests.test_case_actions import (
+    OTHER_VILLAGE,
+    TOWNSHIP,
+    VILLAGE,
+    deps,
+    person,
+    report_a_case,
+    send_outbox,
+)
 
 
 @pytest.fixture
@@ -243,6 +251,7 @@ async def test_removing_the_bot_unbinds_and_tells_the_managers(
     await send_outbox(h)
     told = texts(h, township)[-1]
     assert "removed from the group chat" in told and "Miaoxi patrol" in told
+    assert "/invite" in told and "gridpatrol" not in told  # no shell command for the office
 
 
 async def test_a_refused_post_unbinds_and_tells_the_managers(bot_harness: TelegramHarness) -> None:
@@ -308,3 +317,31 @@ async def test_a_muted_bot_counts_as_gone(bot_harness: TelegramHarness) -> None:
     assert found is not None and not found.active and found.unbound_reason == "forbidden"
     await send_outbox(h)
     assert "may no longer post" in texts(h, township)[-1]
+
+
+async def test_only_a_manager_of_the_cell_or_above_binds_a_group(
+    bot_harness: TelegramHarness,
+) -> None:
+    """A volunteer (or a manager of a cell beside it) holding a group code is refused in the
+    group, told who may bind, and the code stays unused for the manager who then binds."""
+    h = bot_harness
+    township = await person(h, 5002, "Township manager", TOWNSHIP)
+    neighbour = await person(h, 5003, "Far manager", OTHER_VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+    group = h.group("Miaoxi patrol", [volunteer, neighbour, township])
+    await h.flush()
+    welcome = h.last_message(group)["text"]
+    assert "/invite" in welcome and "gridpatrol" not in welcome  # the in-chat way, no shell
+    code = await group_invite(h, VILLAGE)
+    for who in (volunteer, neighbour):
+        await h.send_text(who, f"/bind {code}", group)
+        said = h.last_message(group)["text"]
+        assert "Only a grid manager of 妙西东北村" in said and "not used" in said
+    assert await binding(h, group) is None
+    async with deps(h).sessions() as s:
+        unused = await s.scalar(select(Invite).where(Invite.code == code))
+        assert unused is not None and unused.used_at is None and unused.used_by_id is None
+    await h.send_text(township, f"/bind {code}", group)
+    assert "This group now serves 妙西东北村" in h.last_message(group)["text"]
+    bound = await binding(h, group)
+    assert bound is not None and bound.active

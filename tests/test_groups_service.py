@@ -48,8 +48,8 @@ async def bind(sessions: SessionFactory, world: World, cell_code: str, chat: str
                mode: str | None = None) -> int:
     async with sessions() as session:
         invite = await create_invite(session, "volunteer", cell_code, for_group=True, now=NOW)
-        bound = await bind_group(session, invite.code, chat_id=chat, title="Patrol", by=None,
-                                 now=NOW)
+        bound = await bind_group(session, invite.code, chat_id=chat, title="Patrol",
+                                 by=await session.get(Member, world.city_manager.id), now=NOW)
         bound.binding.mode = mode
         await session.commit()
         return bound.binding.id
@@ -188,14 +188,16 @@ async def test_bind_refuses_an_expired_invite_and_a_second_cell_for_one_group(
                                   expires=timedelta(minutes=5), now=NOW - timedelta(hours=1))
         await session.commit()
         with pytest.raises(BindError) as caught:
-            await bind_group(session, old.code, chat_id=GROUP, title="", by=None, now=NOW)
+            await bind_group(session, old.code, chat_id=GROUP, title="",
+                             by=await session.get(Member, world.city_manager.id), now=NOW)
         assert caught.value.problem is BindProblem.EXPIRED
     await bind(sessions, world, world.township.code)
     async with sessions() as session:
         other = await create_invite(session, "volunteer", world.village.code, for_group=True,
                                     now=NOW)
         with pytest.raises(BindError) as caught:
-            await bind_group(session, other.code, chat_id=GROUP, title="", by=None, now=NOW)
+            await bind_group(session, other.code, chat_id=GROUP, title="",
+                             by=await session.get(Member, world.city_manager.id), now=NOW)
         assert caught.value.problem is BindProblem.CHAT_TAKEN
         assert caught.value.cell is not None and caught.value.cell.id == world.township.id
 
@@ -261,7 +263,10 @@ async def test_a_burst_of_sixty_case_cards_to_one_group_is_spread_over_three_min
     sessions = h.app.bot_data["deps"].sessions
     async with sessions() as session:
         invite = await create_invite(session, "volunteer", "330502100", for_group=True)
-        bound = await bind_group(session, invite.code, chat_id=group.id, title="", by=None)
+        admin = Member(platform_user_id="7", chat_id="7", display_name="Admin", role=Role.ADMIN)
+        session.add(admin)
+        await session.flush()
+        bound = await bind_group(session, invite.code, chat_id=group.id, title="", by=admin)
         village = await session.scalar(select(GridCell).where(GridCell.code == "330502100004"))
         assert village is not None
         numbers = []

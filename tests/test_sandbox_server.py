@@ -163,3 +163,38 @@ async def test_runner_points_a_polling_bot_at_the_sandbox(tmp_path: Path) -> Non
     finally:
         await stop_sandbox(running)
     await asyncio.sleep(0)
+
+
+async def test_a_54_megapixel_photo_from_the_web_chat_is_taken_and_downsized(
+    served: tuple[BotApiEmulator, SandboxServer, aiohttp.ClientSession],
+) -> None:
+    """As Telegram does: a phone's 9000x6000 original sent as a photo arrives as downsized
+    sizes (at most 2560 px); a picture that cannot be read is answered in JSON, as the page
+    expects, with Telegram's own words."""
+    emu, _, http = served
+    user = await _control(http, "/users", {"first_name": "Big camera"})
+    buffer = io.BytesIO()
+    Image.new("L", (9000, 6000), 128).save(buffer, "JPEG", quality=60)
+
+    async def post(data: bytes) -> tuple[int, Any]:
+        form = aiohttp.FormData()
+        form.add_field("user_id", str(user["id"]))
+        form.add_field("photo", data, filename="IMG_54MP.jpg", content_type="image/jpeg")
+        async with http.post(f"/sandbox/api/chats/{user['id']}/photos", data=form) as r:
+            return r.status, await r.json()
+
+    status, body = await post(buffer.getvalue())
+    assert status == 200 and body["ok"], body
+    sizes = body["result"][0]["photo"]
+    assert max(max(p["width"], p["height"]) for p in sizes) <= 2560
+    biggest = sizes[-1]
+    async with http.get(f"/sandbox/api/files/{biggest['file_id']}") as r:
+        stored = Image.open(io.BytesIO(await r.read()))
+    assert stored.size == (biggest["width"], biggest["height"])
+    assert stored.width / stored.height == pytest.approx(1.5, abs=0.01)
+    (update,) = emu.take_updates()
+    assert update["message"]["photo"] == sizes
+
+    status, body = await post(b"not a picture at all")
+    assert status == 400 and body == {"ok": False, "error": "Bad Request: IMAGE_PROCESS_FAILED"}
+    assert emu.take_updates() == []

@@ -2,7 +2,7 @@
 users and to look inside the emulator. JSON in and out (photos as multipart); every answer is
 {"ok": true, "result": ...} or {"ok": false, "error": ...}.
 
-  GET  /state                      bot, users, chats, personas, current revision
+  GET  /state                      bot, users, chats, personas, current revision, timezone
   POST /users                      {first_name, language_code?, username?, user_id?, role?}
   POST /groups                     {title, member_ids: [...], supergroup?}
   POST /groups/{chat}/members      {user_id, action: join|leave|bot, status?}
@@ -29,6 +29,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.errors import ApiError
 from bot.sandbox.users import UnknownTarget
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,6 +55,9 @@ def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
                 return await handler(request)
             except (UnknownTarget, ValueError, KeyError) as exc:
                 return web.json_response({"ok": False, "error": str(exc)}, status=400)
+            except ApiError as exc:  # what Telegram would tell the person (IMAGE_PROCESS_FAILED)
+                return web.json_response({"ok": False, "error": exc.description},
+                                         status=exc.status)
         return wrapper
 
     async def body(request: web.Request) -> dict[str, Any]:
@@ -76,7 +80,7 @@ def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
         ]
         return ok({"bot": emu.bot_user, "users": list(emu.state.users.values()), "chats": chats,
                    "personas": [{"chat_id": k, **v} for k, v in personas.items()],
-                   "rev": emu.state.rev, "roles": list(ROLES)})
+                   "rev": emu.state.rev, "roles": list(ROLES), "timezone": emu.timezone})
 
     async def create_user(request: web.Request) -> web.StreamResponse:
         data = await body(request)

@@ -54,11 +54,13 @@ class BotApiEmulator:
         clock: Callable[[], float] = time.monotonic,
         callback_timeout: float = 15.0,
         privacy_mode: bool = True,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         match = _TOKEN.match(token)
         if not match:
             raise ValueError("a bot token looks like 123456:ABC-def")
         self.token = token
+        self.timezone = timezone  # the web chat shows times here (config locale.timezone)
         bot_user: JSON = {
             "id": int(match.group(1)), "is_bot": True, "first_name": bot_name,
             "username": bot_username, "can_join_groups": True,

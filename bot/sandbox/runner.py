@@ -93,7 +93,8 @@ async def start_sandbox(
     whose telegram section points at the sandbox.
     """
     emulator = emulator or BotApiEmulator(
-        token=DEFAULT_TOKEN, flood=FloodConfig(enabled=settings.sandbox.flood_limits))
+        token=DEFAULT_TOKEN, flood=FloodConfig(enabled=settings.sandbox.flood_limits),
+        timezone=settings.locale.timezone)
     server = SandboxServer(emulator, settings.sandbox.host,
                            settings.sandbox.port if port is None else port)
     await server.start()

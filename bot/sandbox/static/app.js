@@ -63,7 +63,9 @@ async function api(path, options = {}) {
     init.body = JSON.stringify(options.json);
   }
   const response = await fetch("/sandbox/api" + path, init);
-  const body = await response.json();
+  let body;
+  try { body = await response.json(); }  // a proxy's or aiohttp's own error page is not JSON
+  catch (err) { throw new Error(`${response.status} ${response.statusText}`); }
   if (!body.ok) throw new Error(body.error || response.statusText);
   return body.result;
 }
@@ -167,27 +169,31 @@ async function openChat(chatId) {
 }
 
 // ----- receiving -----
+// The first answer after opening a chat is its history: its messages are shown as they are,
+// and the alerts, toasts and "typing" it lists happened before and are not played again.
 async function poll(token, first) {
+  let history = first;
   while (token === S.pollToken) {
     try {
       const wait = first ? 0 : 25;
       first = false;
       const ev = await api(`/events?chat_id=${S.chatId}&since=${S.rev}&wait=${wait}`);
       if (token !== S.pollToken) return;
-      absorb(ev);
+      absorb(ev, history);
+      history = false;
     } catch (err) {
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
 }
 
-function absorb(ev) {
+function absorb(ev, history) {
   let changed = false;
   for (const m of ev.messages) {
     if (m.deleted) S.messages.delete(m.message_id); else S.messages.set(m.message_id, m);
     changed = true;
   }
-  for (const n of ev.notices) {
+  for (const n of history ? [] : ev.notices) {
     if (n.kind === "callback_answer" && n.text) {
       if (n.show_alert) alert(n.text); else toast(n.text);
     } else if (n.kind === "chat_action") {
@@ -235,9 +241,12 @@ function formatText(text, entities) {
   return out;
 }
 
+// In the bot's time zone (config locale.timezone), like the cards, whatever the browser's is.
 function timeOf(m) {
   const d = new Date(m.date * 1000);
-  return d.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+  const zone = (S.state && S.state.timezone) || undefined;
+  return d.toLocaleTimeString(S.lang === "zh" ? "zh-CN" : "en-GB",
+    { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
 }
 
 function renderBody(m) {

@@ -1,0 +1,307 @@
+"""Administration in the chat: /invite (a role in a cell, or a group chat: a link and a QR code
+to print), /members (the subtree, page by page; deactivate), /poster (a water source's QR
+poster), and the poster's deep link, which opens a report with that source chosen.
+
+Every press reloads the presser and re-checks their rights (services.staff)."""
+
+from __future__ import annotations
+
+import asyncio
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from handlers import admin_views as views
+from handlers import report, start
+from handlers.common import (
+    PLATFORM,
+    display_name,
+    escape,
+    load_member,
+    reply,
+    require_member,
+    tell_deactivated,
+    tr,
+)
+from handlers.context import Ctx, GridApp
+from handlers.report_turn import open_turn
+from handlers.report_views import refusal
+from models import GridCell, Member, Role, WaterSource, utcnow
+from services import drafts, staff
+from services.drafts import DraftError
+from services.grid import source_by_code
+from services.i18n import N_, Translator
+from services.members import cases_held, register_member
+from services.posters import Line, invite_card, source_poster
+from services.staff import StaffRefused
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("invite", N_("Invite someone to a role, or a group chat (managers)")),
+    ("members", N_("The members of your part of the grid (managers)")),
+    ("poster", N_("A QR poster for a water source's signs (managers)")),
+)
+
+
+async def _staff(update: Update, ctx: Ctx) -> tuple[Member, Translator] | None:
+    """The member if they administer, else None after telling them."""
+    member = await require_member(update, ctx)
+    if member is None:
+        return None
+    t = tr(update, ctx, member)
+    if not staff.administers(member):
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(views.NOT_STAFF), show_alert=True)
+        else:
+            await reply(update, t(views.NOT_STAFF))
+        return None
+    return member, t
+
+
+async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer a press by editing its message (a text), a command with a new one."""
+    query = update.callback_query
+    pressed = query.message if query is not None else None
+    if query is not None:
+        await query.answer()
+    if query is None or not isinstance(pressed, Message) or not pressed.text:
+        await reply(update, text, markup)
+        return
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def on_invite(update: Update, ctx: Ctx) -> None:
+    found = await _staff(update, ctx)
+    if found is not None:
+        member, t = found
+        await _say(update, *views.roles_view(staff.invitable_roles(member), t))
+
+
+async def on_members(update: Update, ctx: Ctx) -> None:
+    await _members_page(update, ctx, 0)
+
+
+async def on_poster(update: Update, ctx: Ctx) -> None:
+    found = await _staff(update, ctx)
+    if found is None:
+        return
+    member, t = found
+    async with ctx.deps.sessions() as session:
+        sources = await staff.sources_in(session, member)
+    if not sources:
+        await _say(update, t("There is no water source in your part of the grid."))
+        return
+    await _say(update, *views.sources_view(sources, t))
+
+
+async def on_press(update: Update, ctx: Ctx) -> None:
+    """A press on an administration button: `ad:<what>:<ids>`."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").removeprefix(views.PREFIX).split(":")
+    found = await _staff(update, ctx)
+    if found is None:
+        return
+    member, t = found
+    try:
+        await _pressed(update, ctx, member, t, parts[0], parts[1:])
+    except StaffRefused as refused:
+        await query.answer(t(views.PROBLEMS[refused.problem]), show_alert=True)
+    except (IndexError, ValueError):
+        await query.answer(t(views.PROBLEMS[staff.StaffProblem.UNKNOWN]), show_alert=True)
+
+
+async def _pressed(update: Update, ctx: Ctx, member: Member, t: Translator, op: str,
+                   args: list[str]) -> None:
+    if op == "r":
+        what = args[0] if args[0] == views.GROUP else Role(args[0]).value
+        async with ctx.deps.sessions() as session:
+            tops = await staff.home_cells(session, member)
+            view = await staff.cell_view(session, member, tops[0].id) if len(tops) == 1 else None
+        if view is not None:
+            await _say(update, *views.cell_view(what, view, 0, t))
+        else:
+            await _say(update, *views.tops_view(what, tops, t))
+    elif op == "c":
+        async with ctx.deps.sessions() as session:
+            view = await staff.cell_view(session, member, int(args[1]))
+        await _say(update, *views.cell_view(args[0], view, int(args[2]), t))
+    elif op == "i" and args[0] == Role.LEADER.value:
+        async with ctx.deps.sessions() as session:
+            view = await staff.cell_view(session, member, int(args[1]))
+            sources = await staff.sources_in(session, member, view.cell.id)
+        await _say(update, *views.sources_for_leader(view.cell, sources, t))
+    elif op in ("i", "l"):
+        what = views.GROUP if op == "i" and args[0] == views.GROUP else (
+            args[0] if op == "i" else Role.LEADER.value)
+        cell_id = int(args[1] if op == "i" else args[0])
+        source_id = int(args[1]) if op == "l" and int(args[1]) else None
+        await _issue(update, ctx, member, t, what, cell_id, source_id)
+    elif op == "m":
+        await _members_page(update, ctx, int(args[0]))
+    elif op in ("p", "d"):
+        await _member_card(update, ctx, member, t, int(args[0]), int(args[1]), confirm=op == "d")
+    elif op == "D":
+        await _deactivate(update, ctx, member, t, int(args[0]))
+    elif op == "w":
+        await _poster(update, ctx, member, t, int(args[0]))
+    else:
+        raise ValueError(op)
+
+
+async def _issue(update: Update, ctx: Ctx, member: Member, t: Translator, what: str,
+                 cell_id: int, source_id: int | None) -> None:
+    group = what == views.GROUP
+    async with ctx.deps.sessions() as session:
+        invite = await staff.issue_invite(session, member, utcnow(), role=Role(
+            Role.VOLUNTEER if group else what), cell_id=cell_id, source_id=source_id,
+            for_group=group)
+        await session.commit()
+        cell = await session.get(GridCell, cell_id)
+        source = await session.get(WaterSource, source_id) if source_id else None
+    assert cell is not None
+    link = views.invite_link(ctx.bot.username, invite.code, group)
+    caption = views.invite_caption(what, cell, source, link, invite.code, invite.expires_at,
+                                   ZoneInfo(ctx.deps.settings.locale.timezone), t)
+    title = f"{views.what_label(what, t)} · {cell.name}"
+    png = await asyncio.to_thread(invite_card, link, [Line(title, cell.code, 40)])
+    await _say(update, t("Here is the invite:"))
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_photo(png, caption=caption, parse_mode=ParseMode.HTML)
+
+
+async def _members_page(update: Update, ctx: Ctx, page: int) -> None:
+    found = await _staff(update, ctx)
+    if found is None:
+        return
+    member, t = found
+    async with ctx.deps.sessions() as session:
+        listed = await staff.subtree_members(session, member, page)
+        top = await session.get(GridCell, member.cell_id) if member.role != Role.ADMIN and \
+            member.cell_id is not None else None
+    await _say(update, *views.members_view(listed, views.cell_label(top, t), t))
+
+
+async def _member_card(update: Update, ctx: Ctx, actor: Member, t: Translator, member_id: int,
+                       back: int, *, confirm: bool) -> None:
+    async with ctx.deps.sessions() as session:
+        member, cell = await staff.member_in_reach(session, actor, member_id)
+        held = len(await cases_held(session, member))
+    problem = staff.deactivation_problem(actor, member, cell)
+    if confirm:
+        if problem is not None:
+            raise StaffRefused(problem)
+        await _say(update, *views.confirm_view(member, held, back, t))
+    else:
+        await _say(update, *views.member_view(member, cell, held, problem is None, back, t))
+
+
+async def _deactivate(update: Update, ctx: Ctx, actor: Member, t: Translator,
+                      member_id: int) -> None:
+    async with ctx.deps.sessions() as session:
+        done = await staff.deactivate_member(session, actor, member_id, utcnow())
+        await session.commit()
+    lines = [t("🚫 {name} was deactivated.", name=escape(done.member.display_name))]
+    for handed in done.handed:
+        lines.append(t("• {number} now held by {holder}", number=handed.number,
+                       holder=escape(handed.to.display_name) if handed.to else t("no one yet")))
+    if not done.handed:
+        lines.append(t("They held no open case."))
+    await _say(update, "\n".join(lines))
+
+
+async def _poster(update: Update, ctx: Ctx, member: Member, t: Translator,
+                  source_id: int) -> None:
+    async with ctx.deps.sessions() as session:
+        source = await staff.source_for(session, member, source_id)
+        cell = await session.get(GridCell, source.cell_id) if source.cell_id else None
+    link = views.poster_link(ctx.bot.username, source)
+    png = await asyncio.to_thread(source_poster, link, source.name, source.code,
+                                  cell.name if cell else "")
+    await _say(update, t("Here is the poster:"))
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_photo(png, parse_mode=ParseMode.HTML, caption=t(
+            "🪧 Poster for {source} (扫码上报): print it for the signs. Scanning it opens a "
+            "report with {source} chosen, so the reporter picks the village or shares the "
+            "place at once.\n{link}", source=escape(source.name), link=link))
+
+
+async def on_start_poster(update: Update, ctx: Ctx) -> None:
+    """/start ws-CODE (a poster's QR code): register if new, then a report at that source.
+    Not a known source: the payload is an invite code after all (start handles it)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    match = views.POSTER_PAYLOAD.match(ctx.args[0] if ctx.args else "")
+    settings = ctx.deps.settings
+    async with ctx.deps.sessions() as session:
+        source = None
+        if match is not None:
+            key = match.group(2)
+            if match.group(1):
+                source = await session.get(WaterSource, int(key)) if key.isdigit() else None
+            else:
+                source = await source_by_code(session, key)
+        if source is None:
+            await session.close()
+            await start.start(update, ctx)  # the invite path
+            return
+        member, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
+        if member is None:
+            member, _ = await register_member(
+                session, platform=PLATFORM, user_id=user.id, chat_id=chat.id,
+                display_name=display_name(user), language_code=user.language_code,
+                default_language=settings.locale.default)
+        if member.deactivated_at is not None:
+            await session.close()
+            await tell_deactivated(update, ctx, member)
+            return
+        turn = open_turn(update, ctx, session, member, draft)
+        if draft is not None:
+            await report.start(turn)  # the open report first: continue it or start anew
+        else:
+            try:
+                started = await drafts.start_draft(
+                    session, member, str(chat.id), turn.now, settings.cases,
+                    prefill={"source_id": source.id, "poster": True})
+            except DraftError as refused:
+                turn.say(refusal(refused, turn.t))
+            else:
+                turn.draft = started.draft
+                turn.say(turn.t("💧 Reporting a problem at {source}. Thank you for looking "
+                                "after it.", source=escape(source.name)))
+                await turn.ask()
+        await session.commit()
+        has_draft = turn.draft is not None and not turn.draft_closed
+    ctx.bot_data.setdefault(report.CACHE_KEY, {})[user.id] = has_draft
+    await turn.flush()
+
+
+async def on_staff_in_group(update: Update, ctx: Ctx) -> None:
+    """Invites and member lists name people: only in a private chat."""
+    t = tr(update, ctx, await load_member(update, ctx))
+    await reply(update, t("I do that only in a private chat with a grid manager: send me the "
+                          "command there."))
+
+
+def register(app: GridApp) -> None:
+    from handlers import admin_notices  # noqa: F401  (registers the notice renderers)
+
+    private = filters.ChatType.PRIVATE
+    poster = private & filters.Regex(r"^/start(@\w+)?\s+wsi?d?-[A-Za-z0-9_-]+\s*$")
+    app.add_handler(CommandHandler("start", on_start_poster, filters=poster))
+    app.add_handler(CommandHandler("invite", on_invite, filters=private))
+    app.add_handler(CommandHandler("members", on_members, filters=private))
+    app.add_handler(CommandHandler("poster", on_poster, filters=private))
+    app.add_handler(CommandHandler(("invite", "members", "poster"), on_staff_in_group,
+                                   filters=filters.ChatType.GROUPS))
+    app.add_handler(CallbackQueryHandler(on_press, pattern=f"^{views.PREFIX}"))
+

@@ -1,0 +1,62 @@
+"""Renderers of the administration notices: a deactivated member is told by whom and what
+became of their cases; the new holder of a handed-over case gets its card."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.cards import render_card
+from handlers.common import escape, role_name
+from handlers.render import Rendered, notice_translator, renderer
+from models import Case, Member, Outbox
+from services.i18n import N_
+from services.members import HANDED_OVER
+from services.settings import Settings
+from services.staff import DEACTIVATED
+
+REASONS = {
+    "deactivated": N_("{name} was deactivated by {actor}"),
+    "blocked": N_("{name} can no longer be reached (they blocked the bot)"),
+}
+
+
+@renderer(DEACTIVATED)
+async def render_deactivated(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """Queued by chat (the member is inactive by now): the member is loaded from the payload."""
+    who = await session.get(Member, int(row.payload["member_id"]))
+    actor = await session.get(Member, int(row.payload["actor_id"]))
+    if who is None:
+        return None
+    t = notice_translator(who, settings)
+    text = t("🚫 {actor} ({role}) has ended your access to the bot. You will get no more "
+             "alerts and can no longer act on cases. If that is a mistake, ask a grid manager "
+             "for a new invite.", actor=escape(actor.display_name) if actor else "?",
+             role=role_name(actor.role, t) if actor else "?")
+    numbers = [str(n) for n in row.payload.get("cases") or []]
+    if numbers:
+        text += "\n" + t.n("Your open case went to another grid manager: {numbers}",
+                           "Your {count} open cases went to other grid managers: {numbers}",
+                           len(numbers), numbers=escape("、".join(numbers)))
+    return Rendered(text=text)
+
+
+@renderer(HANDED_OVER)
+async def render_handed_over(
+    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+) -> Rendered | None:
+    """The case's card, for its new holder, with why it came to them."""
+    case = await session.get(Case, int(row.payload["case_id"]))
+    if case is None or not case.is_open:
+        return None
+    t = notice_translator(member, settings)
+    before = await session.get(Member, int(row.payload["from_member_id"]))
+    actor_id = row.payload.get("actor_id")
+    actor = await session.get(Member, int(actor_id)) if actor_id else None
+    reason = REASONS.get(str(row.payload.get("reason")))
+    name = escape(before.display_name) if before else "?"
+    why = t(reason, name=name, actor=escape(actor.display_name) if actor else t("system")) \
+        if reason else name
+    banner = t("📥 Handed over to you: {why}. You hold this case now.", why=why)
+    return await render_card(session, case.id, member, settings, banner=banner, history=False)
