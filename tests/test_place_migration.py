@@ -1,4 +1,4 @@
-"""Migration 0007_place on a database with cases filed before it: each case learns from its
+"""Migration 0007 on a database with cases filed before it: each case learns from its
 "reported" event how its place was given, a village chosen from the list loses the inner
 point that stood in for it, and nothing that refers to a case is lost with SQLite's rebuild of
 the table (SQLite and PostgreSQL)."""

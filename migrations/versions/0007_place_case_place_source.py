@@ -1,6 +1,6 @@
 """case: how its place was given; no point for a place chosen from the list
 
-Revision ID: 0007_place
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03 10:00:00
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_place'
+revision: str = '0007'
 down_revision: str | Sequence[str] | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """member administration in the chat: who deactivated whom (member_event), a deactivated
 member's mark (member.deactivated_at) and who issued an invite (invite.created_by_id)
 
-Revision ID: 0007_admin
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 10:00:00
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 import models.base
 
-revision: str = '0007_admin'
-down_revision: str | Sequence[str] | None = '0006'
+revision: str = '0008'
+down_revision: str | Sequence[str] | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
