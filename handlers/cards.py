@@ -227,7 +227,8 @@ def card_text(
             )
         )
     if card.escalation_level:
-        lines.append(t("Escalated {count} level(s)", count=card.escalation_level))
+        lines.append(t.n("Escalated {count} level", "Escalated {count} levels",
+                         card.escalation_level))
     if card.merged_into_number:
         lines.append(t("Merged into case {number}", number=escape(card.merged_into_number)))
     if card.merged_numbers:

@@ -51,13 +51,17 @@ async def on_ledger(update: Update, ctx: Ctx) -> None:
         await reply(update, t("You have no grid cell, so there is no ledger for you."))
         return
     data = await asyncio.to_thread(build_workbook, ledger, t, settings)
-    caption = t("Ledger of {scope}: {count} cases listed, {overdue} of them overdue. The "
-                "figures by part of the grid and by category are on the second sheet.",
-                scope=ledger.scope_name or t("the whole grid"), count=len(ledger.rows),
-                overdue=ledger.totals.overdue)
+    caption = t.n("Ledger of {scope}: {count} case listed, {overdue} of them overdue. The "
+                  "figures by part of the grid and by category are on the second sheet.",
+                  "Ledger of {scope}: {count} cases listed, {overdue} of them overdue. The "
+                  "figures by part of the grid and by category are on the second sheet.",
+                  len(ledger.rows), scope=ledger.scope_name or t("the whole grid"),
+                  overdue=ledger.totals.overdue)
     if ledger.truncated:
-        caption += "\n" + t("Only the oldest {count} cases are listed; the command line "
-                            "exports the whole ledger.", count=len(ledger.rows))
+        caption += "\n" + t.n("Only the oldest {count} case is listed; the command line "
+                              "exports the whole ledger.",
+                              "Only the oldest {count} cases are listed; the command line "
+                              "exports the whole ledger.", len(ledger.rows))
     chat = update.effective_chat
     if chat is not None:
         await chat.send_document(data, filename=file_name(ledger, t, tz), caption=caption)

@@ -204,10 +204,11 @@ def bulletin_text(b: Bulletin, names: dict[int, str], t: Translator, settings: S
                        end=when(b.end, settings)) + "</b>",
              "", "<b>" + t("Overdue cases: {count}", count=len(b.overdue)) + "</b>"]
     for line in b.overdue:
-        lines.append(t("{number} · {cell} · owner: {owner} · {days} days late",
-                       number=escape(line.case_number), cell=escape(names.get(line.cell_id, "?")),
-                       owner=escape(line.owner) if line.owner else t("no one assigned"),
-                       days=line.days_late))
+        lines.append(t.n("{number} · {cell} · owner: {owner} · {count} day late",
+                         "{number} · {cell} · owner: {owner} · {count} days late",
+                         line.days_late, number=escape(line.case_number),
+                         cell=escape(names.get(line.cell_id, "?")),
+                         owner=escape(line.owner) if line.owner else t("no one assigned")))
     lines += ["", "<b>" + t("Supervision orders issued: {count}", count=len(b.orders)) + "</b>"]
     for line in b.orders:
         lines.append(t("{order} · case {number} · {cell} · {state}",

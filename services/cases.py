@@ -307,11 +307,13 @@ class CaseLine:
     created_at: datetime
     due_at: datetime | None
     emergency: bool
+    closed_at: datetime | None = None  # struck off, rejected or merged
 
 
 def _lines(rows: Any) -> list[CaseLine]:
     return [
-        CaseLine(c.id, c.number, c.state, c.category, name, c.created_at, c.due_at, c.emergency)
+        CaseLine(c.id, c.number, c.state, c.category, name, c.created_at, c.due_at, c.emergency,
+                 c.closed_at)
         for c, name in rows
     ]
 

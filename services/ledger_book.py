@@ -244,11 +244,14 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
                            start=_local(ledger.week_start, tz)))])
     listed = (t("open cases only") if ledger.mode is LedgerMode.OPEN
               else t("all cases, struck off ones included"))
-    ws.append([cells.text(t("The ledger sheet lists {count} cases: {which}.",
-                           count=len(ledger.rows), which=listed))])
+    ws.append([cells.text(t.n("The ledger sheet lists {count} case: {which}.",
+                             "The ledger sheet lists {count} cases: {which}.",
+                             len(ledger.rows), which=listed))])
     if ledger.truncated:
-        ws.append([cells.text(t("Only the oldest {count} cases are listed; the command line "
-                               "exports the whole ledger.", count=len(ledger.rows)))])
+        ws.append([cells.text(t.n("Only the oldest {count} case is listed; the command line "
+                                 "exports the whole ledger.",
+                                 "Only the oldest {count} cases are listed; the command line "
+                                 "exports the whole ledger.", len(ledger.rows)))])
     ws.append([])
     for first, lines in ((t("Part of the grid"), by_cell), (t("Category"), by_category),
                          (t("Source"), by_source)):

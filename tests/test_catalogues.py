@@ -122,3 +122,13 @@ def test_every_message_is_in_both_languages_in_every_form_with_its_placeholders(
             only = keys["zh_CN"] ^ keys["en"]
             problems.append(f"{part}: in one language only: {sorted(only)[:10]}")
     assert not problems, "\n".join(problems[:60])
+
+
+COUNTED = re.compile(r"\{(count|limit|hours|days|length|overdue|total)\}\)?\s+[a-z]+s\b|\(s\)")
+
+
+def test_a_count_before_a_noun_has_plural_forms() -> None:
+    """"1 cases listed" cannot happen: such a message is a plural entry (t.n in the code)."""
+    found = [f"{path.name}: {m.id!r}" for path in _files("en") for m in _messages(path, "en")
+             if isinstance(m.id, str) and COUNTED.search(m.id)]
+    assert not found, "use t.n(singular, plural, count):\n" + "\n".join(found)
