@@ -41,6 +41,7 @@ PENDING_KIND = "extension"  # a PendingAction row: the reason is asked for next
 PENDING_TTL = timedelta(minutes=15)
 REASON_GROUP = -1  # before the report conversation, which sees the text only if we pass it
 BULLETIN_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.MANAGER})
+COMMAND_ROLES = {"bulletin": BULLETIN_ROLES}
 
 Action = Callable[[AsyncSession, Settings, int, Member, Any], Awaitable[Outcome]]
 

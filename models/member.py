@@ -34,6 +34,8 @@ class Member(Base):
     cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cell.id"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True)
+    # When /start (or a redeemed invite) first greeted them; None: never, so greet as new.
+    welcomed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
