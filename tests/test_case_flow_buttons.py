@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Case, CaseEvent, CaseState, GridCell
+from models import Case, CaseEvent, CaseState, GridCell, Member, Role
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import buttons, press, texts, with_button
 from tests.test_case_actions import VILLAGE, deps, person, report_a_case, send_outbox
@@ -140,3 +140,23 @@ async def test_a_reroute_picks_its_cell_from_buttons_or_a_search_never_a_code(
     assert (stored.cell_id, stored.state) == (target, CaseState.SUBMITTED)
     assert await _reasons(h, case.id, "rerouted") == ["It is across the river"]
     assert "东林东南村" in texts(h, manager)[-1]  # the card, now in its new cell
+
+
+async def test_a_dispatch_to_a_member_is_picked_from_the_people_of_the_subtree(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    manager, _volunteer, case = await _reported(h)
+    await person(h, 5007, "Patroller Zhao", VILLAGE, Role.PATROLLER)
+    await press(h, manager, "Accept")
+    await press(h, manager, "Dispatch")
+    picker = h.last_message(manager)
+    assert "👤 Patroller Zhao · 妙西东北村" in buttons(picker)
+    await h.send_text(manager, "zhao")  # a search by name, any case
+    found = h.last_message(manager)
+    assert buttons(found) == ["👤 Patroller Zhao · 妙西东北村", "✖️ Cancel"]
+    await h.press(manager, found, "👤 Patroller Zhao · 妙西东北村")
+    stored = await _case(h, case.id)
+    async with deps(h).sessions() as s:
+        zhao = await s.scalar(select(Member.id).where(Member.platform_user_id == "5007"))
+    assert (stored.state, stored.assignee_id) == (CaseState.DISPATCHED, zhao)
