@@ -46,6 +46,11 @@ def compact_number(value: int, language: str) -> str:
     return _DIGIT_BEFORE_CJK.sub(" ", text)
 
 
+def counted(count: int, singular: str, plural: str) -> str:
+    """'1 case', '2 cases': a count in the command line's English (the chat uses `t.n`)."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
 def read_catalogue(language: str) -> Catalog:
     """All .po files of a language merged (one file per part of the bot keeps merges easy)."""
     merged = Catalog(locale=language, domain=DOMAIN)

@@ -68,3 +68,12 @@ def test_the_pixel_bound_reads_as_people_say_it() -> None:
     assert "最多 4000 万像素" in refused.render(translator("zh_CN"))
     assert "百万像素" not in refused.render(translator("zh_CN"))
     assert "at most 40 million pixels" in refused.render(translator("en"))
+
+
+def test_the_command_line_counts_in_plain_english() -> None:
+    from services.grid_import import GridImportError
+    from services.i18n import counted
+
+    assert str(GridImportError(["cell X: no name"])).startswith("grid file refused, 1 problem:")
+    assert str(GridImportError(["a", "b"])).startswith("grid file refused, 2 problems:")
+    assert (counted(1, "case", "cases"), counted(0, "case", "cases")) == ("1 case", "0 cases")
