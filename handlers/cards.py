@@ -147,14 +147,14 @@ def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
         who = escape(entry.actor_name)
     else:
         who = t("anonymous") if entry.kind == "reported" else t("system")
-    extra = ""
+    when = local_time(entry.at, settings)
     details = entry.details
     for key in ("reason", "into", "cell", "to_cell", "assignee", "note"):
         value = details.get(key)
         if isinstance(value, str) and value.strip():
-            extra = f": {escape(value.strip()[:200])}"
-            break
-    return f"• {local_time(entry.at, settings)} {what}{extra} ({who})"
+            return t("• {time} {what}: {detail} ({who})", time=when, what=what,
+                     detail=escape(value.strip()[:200]), who=who)
+    return t("• {time} {what} ({who})", time=when, what=what, who=who)
 
 
 def card_text(

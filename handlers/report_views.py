@@ -130,10 +130,10 @@ def escape(text: str) -> str:
 
 
 def place_line(preview: intake.PlacePreview, t: Translator) -> str:
-    """'湖州市 › 吴兴区 › 妙西镇 › 妙西东北村 · 老虎潭水库, grade I protection zone'."""
+    """'湖州市 › 吴兴区 › 妙西镇 › 妙西东北村', then '💧 老虎潭水库 · 一级保护区'."""
     text = " › ".join(escape(name) for name in preview.cell_path)
     if preview.water_source:
-        zone = f", {t(ZONE_NAMES[preview.zone])}" if preview.zone in ZONE_NAMES else ""
+        zone = f" · {t(ZONE_NAMES[preview.zone])}" if preview.zone in ZONE_NAMES else ""
         text += f"\n💧 {escape(preview.water_source)}{zone}"
     return text
 

@@ -90,13 +90,22 @@ def cell_label(cell: GridCell | None, t: Translator) -> str:
     return t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t))
 
 
+HELP_FIRST = ("report", "mine", "open", "case", "ledger", "bulletin")  # then any other
+
+
+def _help_order(entry: help_book.Entry) -> tuple[int, int]:
+    """What a member does most comes first; /start, /help, /lang, /whoami last."""
+    if entry.command in HELP_FIRST:
+        return 0, HELP_FIRST.index(entry.command)
+    return (2 if entry.command in {c for c, _ in COMMANDS} else 1), 0
+
+
 def help_text(member: Member, t: Translator, ctx: Ctx) -> str:
     """The commands this member's role may use, as registered (handlers.help_book), with what
     the role does beyond commands."""
     role = member.role if member.role in HELP_INTRO else Role.VOLUNTEER
-    basics = {command for command, _ in COMMANDS}  # /start, /help, /lang, /whoami go last
     book = sorted(help_book.for_role(ctx.bot_data.get(help_book.BOOK_KEY, []), role),
-                  key=lambda e: e.command in basics)
+                  key=_help_order)
     lines = [t(HELP_INTRO[role])]
     lines += [f"/{e.command} — {t(e.description)}" if e.description else f"/{e.command}"
               for e in book]

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from handlers import help_book
 from handlers.wiring import MODULES
+from models import Case
 from services.demo import DEMO_PERSONAS, seed_demo_personas
 from tests.harness import SimUser, TelegramHarness
 from tests.test_ledger_e2e import WUXING, _member
@@ -38,7 +41,7 @@ async def test_a_first_visit_is_greeted_as_new_even_when_the_member_was_made_bef
     await h.send_text(manager, "/start")
     first = h.last_message(manager)["text"]
     assert "欢迎回来" not in first, first
-    assert "您现在是妙西东北村（村（社区））的网格员" in first and "/ledger" in first, first
+    assert "您现在是妙西东北村（村/社区）的网格员" in first and "/ledger" in first, first
 
     await h.send_text(manager, "/start")
     assert h.last_message(manager)["text"].startswith("欢迎回来，村网格员 老王。")
@@ -108,3 +111,47 @@ async def test_help_lists_every_command_the_role_has_as_registered(
     volunteers = _listed(h.last_message(volunteer)["text"])
     assert "ledger" not in volunteers and "bulletin" not in volunteers
     assert {"report", "mine", "help", "lang", "whoami"} <= set(volunteers)
+
+
+async def test_what_a_chinese_reporter_and_manager_read_is_polite_and_full_width(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Not only the catalogues: the lines the code puts together (history, place, lists)."""
+    from tests import images
+    from tests.report_world import press
+    from tests.test_case_actions import send_outbox
+    from tests.test_catalogues import HALF_WIDTH_BESIDE_CJK, unbalanced
+
+    h = bot_harness
+    li, wang = h.user("李雷"), h.user("王芳")
+    await _member(h, li, "volunteer", None, "zh_CN")  # type: ignore[arg-type]
+    await _member(h, wang, "manager", "330502100004", "zh_CN")  # type: ignore[arg-type]
+    await h.send_text(li, "你好")
+    await h.send_text(li, "/report")
+    await press(h, li, "垃圾堆放")
+    await h.send_photo(li, images.jpeg(seed=31))
+    await press(h, li, "✅ 完成")
+    await h.send_location(li, 30.79, 119.96)
+    await press(h, li, "跳过")
+    await press(h, li, "高")
+    await press(h, li, "✅ 提交上报")
+    await send_outbox(h)
+    await press(h, wang, "受理")
+    await press(h, wang, "整改方案")
+    for answer in ("清理垃圾", "清运并设立警示牌", "王五", "14天"):
+        await h.send_text(wang, answer)
+    await press(h, wang, "✅ 保存方案")
+    await send_outbox(h)
+    for user, command in ((li, "/mine"), (wang, "/open"), (wang, "/whoami"), (wang, "/help")):
+        await h.send_text(user, command)
+    async with h.app.bot_data["deps"].sessions() as s:
+        number = await s.scalar(select(Case.number))
+    await h.send_text(wang, f"/case {number}")
+    assert h.last_message(wang)["text"].startswith(f"案件 {number}")
+    seen = [part for user in (li, wang) for m in h.messages_to(user)
+            for part in [m.get("text") or m.get("caption") or "", *(
+                b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                for b in row)]]
+    assert any("处理记录" in s for s in seen) and any("老虎潭水库" in s for s in seen)
+    bad = [s for s in seen if "你" in s or HALF_WIDTH_BESIDE_CJK.search(s) or unbalanced(s)]
+    assert not bad, "\n---\n".join(bad)
