@@ -262,7 +262,7 @@ def duplicates_view(draft: Draft, found: list[intake.Duplicate], t: Translator) 
             why = t("a very similar photo")
         else:
             why = t("the same kind of problem {metres} m away", metres=round(dup.distance_m or 0))
-        lines.append(f"• {escape(dup.number)}: {why}")
+        lines.append(t("• {number}: {why}", number=escape(dup.number), why=why))
         rows.append([button(t("➕ Add my photos to {number}", number=dup.number), draft, "dup",
                             dup.case_id)])
     lines.append(t("Add your photos to it instead, or send a new report?"))

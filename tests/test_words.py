@@ -77,3 +77,14 @@ def test_the_command_line_counts_in_plain_english() -> None:
     assert str(GridImportError(["cell X: no name"])).startswith("grid file refused, 1 problem:")
     assert str(GridImportError(["a", "b"])).startswith("grid file refused, 2 problems:")
     assert (counted(1, "case", "cases"), counted(0, "case", "cases")) == ("1 case", "0 cases")
+
+
+def test_a_possible_duplicate_is_listed_with_chinese_punctuation() -> None:
+    from handlers.report_views import duplicates_view
+    from models import Draft
+    from services.intake import Duplicate
+
+    draft = Draft(id=7, member_id=1, chat_id="1", step="duplicate", extra={})
+    found = [Duplicate(3, "HZ-2026-000003", 12.0, False)]
+    text = duplicates_view(draft, found, translator("zh_CN")).text
+    assert "• HZ-2026-000003：12 米外的同类问题" in text, text
