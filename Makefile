@@ -48,7 +48,7 @@ drill: $(STAMP)
 
 ## Extract messages from the code and refresh the catalogues' templates.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ -o locales/gridpatrol.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ -k n:1,2 -o locales/gridpatrol.pot .
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,5 +1,6 @@
-"""The ledger workbook for 10,000 cases (the three sheets, text guarded, rows coloured, times
-local) against openpyxl's write-only mode given the same tables as plain values."""
+"""The ledger workbook for 10,000 cases (the three sheets with their title rows, 序号 and print
+set-up, text guarded, rows coloured, times local) against openpyxl's write-only mode given the
+same tables as plain values."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ def _rows() -> list[LedgerRow]:
         zone="grade2", state="rectifying", responsible_cell="妙西东北村", assignee="张三",
         plan_task="清理垃圾", plan_steps="1. 清理\n2. 设牌", plan_owner="李四", plan_due=NOW,
         due_at=NOW - timedelta(days=i % 5), overdue_days=(i % 5) or None,
-        escalation_level=i % 4, closed_at=None) for i in range(ROWS)]
+        escalation_level=i % 4, closed_at=None, reporter=None if i % 7 == 0 else "王五",
+        anonymous=i % 7 == 0, accepted_by="赵六", fixed_at=NOW if i % 3 == 0 else None,
+        checker="钱七" if i % 3 == 0 else None, checked_at=NOW if i % 3 == 0 else None,
+    ) for i in range(ROWS)]
 
 
 def run() -> list[Figure]:

@@ -21,6 +21,7 @@ from models.db import SessionFactory
 from services.deadlines import SweepReport, sweep
 from services.digest_text import queue_digests
 from services.drafts import expire_drafts
+from services.i18n import counted
 from services.pending import drop_lapsed
 from services.settings import Settings
 
@@ -126,8 +127,9 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     now = _moment(args)
     digests, summaries = with_sessions(
         settings, lambda s: run_digests(s, settings, now, args.member))
-    print(f"digest at {now.isoformat()}: {digests} digests and {summaries} fortnightly "
-          "summaries queued (a digest already queued today is not queued again)")
+    print(f"digest at {now.isoformat()}: {counted(digests, 'digest', 'digests')} and "
+          f"{counted(summaries, 'fortnightly summary', 'fortnightly summaries')} queued (a "
+          "digest already queued today is not queued again)")
     return 0
 
 

@@ -12,7 +12,7 @@ from bot.cli_db import CliError, check_database, with_sessions
 from models import utcnow
 from models.db import SessionFactory
 from services.grid import cell_by_code
-from services.i18n import SUPPORTED, translator
+from services.i18n import SUPPORTED, counted, translator
 from services.ledger import EXCEL_MAX_ROWS, Ledger, LedgerMode, load_ledger
 from services.ledger_book import build_workbook, file_name
 from services.settings import Settings
@@ -39,10 +39,12 @@ def cmd_ledger_export(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"ledger: cannot write {out}: {exc.strerror or exc}") from None
     which = "all" if mode is LedgerMode.ALL else "open only"
-    print(f"wrote {out}: ledger of {ledger.scope_name or 'the whole grid'}, {len(ledger.rows)} "
-          f"cases ({which}), {ledger.totals.overdue} overdue")
+    print(f"wrote {out}: ledger of {ledger.scope_name or 'the whole grid'}, "
+          f"{counted(len(ledger.rows), 'case', 'cases')} ({which}), {ledger.totals.overdue} "
+          "overdue")
     if ledger.truncated:
-        print(f"note: only the oldest {len(ledger.rows)} cases fit in one sheet")
+        print(f"note: only the oldest {counted(len(ledger.rows), 'case', 'cases')} fit in one "
+              "sheet")
     return 0
 
 

@@ -43,6 +43,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("members", N_("The members of your part of the grid (managers)")),
     ("poster", N_("A QR poster for a water source's signs (managers)")),
 )
+COMMAND_ROLES = {c: frozenset({Role.MANAGER, Role.ADMIN}) for c, _ in COMMANDS}
 
 
 async def _staff(update: Update, ctx: Ctx) -> tuple[Member, Translator] | None:

@@ -21,14 +21,6 @@ PER_PAGE = 10  # cells below, per page of the picker
 POSTER_PAYLOAD = re.compile(r"^ws(id)?-([A-Za-z0-9_-]{1,61})$")
 _CODE_FITS = re.compile(r"^[A-Za-z0-9_-]{1,61}$")
 
-ADMIN_HELP = N_(
-    "To run your part of the grid from here:\n"
-    "• /invite: an invite (a link and a QR code to print, 扫码加入) for a role in a cell of "
-    "your part of the grid, or for a group chat\n"
-    "• /members: who is in your part of the grid; deactivate someone who left (their open "
-    "cases go to the other managers)\n"
-    "• /poster: a QR poster for the signs at a water source (扫码上报)"
-)
 NOT_STAFF = N_("Only grid managers and administrators can do this. Send /help to see what you "
                "can do.")
 PROBLEMS: dict[StaffProblem, str] = {

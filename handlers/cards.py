@@ -174,14 +174,14 @@ def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
         who = escape(entry.actor_name)
     else:
         who = t("anonymous") if entry.kind == "reported" else t("system")
-    extra = ""
+    when = local_time(entry.at, settings)
     details = entry.details
     for key in ("reason", "into", "cell", "to_cell", "assignee", "note"):
         value = details.get(key)
         if isinstance(value, str) and value.strip():
-            extra = f": {escape(value.strip()[:200])}"
-            break
-    return f"• {local_time(entry.at, settings)} {what}{extra} ({who})"
+            return t("• {time} {what}: {detail} ({who})", time=when, what=what,
+                     detail=escape(value.strip()[:200]), who=who)
+    return t("• {time} {what} ({who})", time=when, what=what, who=who)
 
 
 def card_text(
@@ -247,7 +247,8 @@ def card_text(
             )
         )
     if card.escalation_level:
-        lines.append(t("Escalated {count} level(s)", count=card.escalation_level))
+        lines.append(t.n("Escalated {count} level", "Escalated {count} levels",
+                         card.escalation_level))
     if card.merged_into_number:
         lines.append(t("Merged into case {number}", number=escape(card.merged_into_number)))
     if card.merged_numbers:

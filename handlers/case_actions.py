@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers import case_commands, case_flow, pending
+from handlers import case_commands, case_flow, case_flow_buttons, case_flow_views, pending
 from handlers.cards import NO_PREVIEW, parse_callback, render_card, visible_length
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
@@ -177,6 +177,8 @@ def register(app: GridApp) -> None:
     pending.ensure_warm(app)
     app.add_handler(FlowHandler(case_flow.on_message, app.bot_data))
     app.add_handler(CallbackQueryHandler(on_button, pattern=BUTTON_PATTERN))
+    app.add_handler(CallbackQueryHandler(case_flow_buttons.on_press,
+                                         pattern=f"^{case_flow_views.PREFIX}:"))
     app.add_handler(CommandHandler("case", case_commands.case_command, filters=private))
     app.add_handler(CommandHandler("open", case_commands.open_command, filters=private))
     app.add_handler(CommandHandler("mine", case_commands.mine_command, filters=private))

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from handlers.cards import NO_PREVIEW, local_time, render_card
 from handlers.common import escape, reply, require_member
 from handlers.context import Ctx
-from models import utcnow
+from models import OPEN_STATES, utcnow
 from services import cases
 from services.cases import CaseLine
 from services.i18n import N_, Translator, translator
@@ -23,13 +23,26 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("open", N_("Open cases in your part of the grid")),
     ("mine", N_("Cases you reported or were given")),
 )
+OPEN = frozenset(s.value for s in OPEN_STATES)
 
 
 def age(since: datetime, now: datetime, t: Translator) -> str:
+    """How long an open case has waited: under an hour, in hours for two days, then days."""
     hours = max(0, int((now - since).total_seconds() // 3600))
+    if hours < 1:
+        return t("under an hour")
     if hours < 48:
-        return t("{count} h", count=hours)
-    return t("{count} d", count=hours // 24)
+        return t.n("{count} hour", "{count} hours", hours)
+    return t.n("{count} day", "{count} days", hours // 24)
+
+
+def _when(line: CaseLine, now: datetime, t: Translator, settings: Settings) -> str:
+    """An open case's age and deadline; a finished one says when it ended, not an age."""
+    if line.state not in OPEN:
+        ended = line.closed_at
+        return t("ended {time}", time=local_time(ended, settings)) if ended else ""
+    due = t(", due {time}", time=local_time(line.due_at, settings)) if line.due_at else ""
+    return age(line.created_at, now, t) + due
 
 
 def case_lines(lines: list[CaseLine], t: Translator, settings: Settings) -> str:
@@ -38,11 +51,10 @@ def case_lines(lines: list[CaseLine], t: Translator, settings: Settings) -> str:
     for line in lines:
         category = settings.category(line.category)
         mark = "🚨 " if line.emergency else ""
-        due = t(", due {time}", time=local_time(line.due_at, settings)) if line.due_at else ""
         out.append(
             f"{mark}<b>{escape(line.number)}</b> · {state_label(line.state, t)} · "
             f"{escape(category.name(t.language) if category else line.category)} · "
-            f"{escape(line.cell_name)} · {age(line.created_at, now, t)}{due}"
+            f"{escape(line.cell_name)} · {_when(line, now, t, settings)}"
         )
     return "\n".join(out)
 

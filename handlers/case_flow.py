@@ -1,9 +1,11 @@
-"""The short conversations behind some buttons: a plan (four answers), a reason, a target cell
-or case, the after-photo (then an optional location), and a photo after "not fixed".
+"""The short conversations behind some buttons: a plan (four answers, then a review), a reason
+(for a rejection a preset one, then a confirmation), a cell or member picked from buttons, a
+case number, the after-photo (then an optional location), and a photo after "not fixed".
 
 The conversation is a PendingAction row (handlers.pending), saved after every answer, so a
 restart between two answers loses nothing; the workflow re-checks rights and state when the
-last answer arrives.
+last answer arrives. What each step shows is `handlers.case_flow_views`; its buttons are
+answered in `handlers.case_flow_buttons`.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
+from handlers import case_flow_views as views
 from handlers import pending
 from handlers.cards import NO_PREVIEW, render_card
 from handlers.common import escape, load_member
 from handlers.context import Ctx
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
-from services.i18n import N_, Translator, translator
+from services.i18n import Translator, translator
 from services.photo_files import keep_file_at_commit
 from services.photos import PhotoRejected, ingest
 from services.workflow_rules import Action, Refusal, WorkflowRefused, parse_deadline
@@ -30,44 +33,18 @@ KIND = "case_flow"
 FLOW_TTL = timedelta(hours=1)
 
 STEPS: dict[Action, tuple[str, ...]] = {
-    Action.PLAN: ("task", "steps", "owner", "due"),
+    Action.PLAN: ("task", "steps", "owner", "due", "review"),
     Action.DISPATCH: ("target",),
     Action.CLAIM_FIX: ("photo", "location"),
     Action.SEND_BACK: ("reason",),
-    Action.REJECT: ("reason",),
+    Action.REJECT: ("reason", "confirm"),
     Action.REOPEN: ("reason",),
     Action.REROUTE: ("cell", "reason"),
     Action.MERGE: ("into",),
     Action.NOT_FIXED: ("evidence",),
 }
-
-PROMPTS: dict[str, str] = {
-    "task": N_(
-        "Case {number}: the rectification plan (一点一策), 1 of 4. What is the task? "
-        "(/cancel to stop)"
-    ),
-    "steps": N_("2 of 4. The steps to take (路线图), in one message."),
-    "owner": N_("3 of 4. Who is responsible (责任人)?"),
-    "due": N_("4 of 4. The deadline: a date like 2026-12-31, or a number of days like 14d."),
-    "target": N_(
-        "Case {number}: send the code of a cell below ({cells}) or the name of a member "
-        "({names}). /cancel to stop."
-    ),
-    "photo": N_(
-        "Case {number}: send the after-photo of the fix (as a photo, or as a file to keep its "
-        "GPS). /cancel to stop."
-    ),
-    "location": N_(
-        "Share your location at the site (📎 → Location) so the checker sees where you are, "
-        "or send /skip."
-    ),
-    "reason": N_("Case {number}: the reason, in one message. /cancel to stop."),
-    "cell": N_("Case {number}: the code of the grid cell the case belongs to."),
-    "into": N_("Case {number}: the number of the case it repeats (e.g. HZ-2026-000012)."),
-    "evidence": N_(
-        "Thank you. If you can, send a photo of how it looks now; otherwise send /skip."
-    ),
-}
+PICKED = frozenset({"cell", "target"})  # answered by a button; typed text searches by name
+PRESSED = frozenset({"confirm", "review"})  # answered by a button only
 
 # Refusals about what was typed: ask the same question again instead of ending.
 RETRY = frozenset(
@@ -129,7 +106,7 @@ class Flow:
         )
 
 
-async def _load(ctx: Ctx, member: Member) -> Flow | None:
+async def load(ctx: Ctx, member: Member) -> Flow | None:
     row = await pending.load(ctx, member)
     return Flow.of(row) if row is not None else None
 
@@ -147,22 +124,35 @@ async def _end(ctx: Ctx, member: Member) -> None:
     await pending.end(ctx, member)
 
 
-async def _send(ctx: Ctx, member: Member, text: str) -> None:
-    await ctx.bot.send_message(member.chat_id, text, parse_mode=ParseMode.HTML)
+async def _send(ctx: Ctx, member: Member, text: str,
+                keyboard: InlineKeyboardMarkup | None = None) -> None:
+    await ctx.bot.send_message(member.chat_id, text, parse_mode=ParseMode.HTML,
+                               reply_markup=keyboard)
 
 
 async def _prompt(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
     step = flow.step
     if step is None:
         return
-    values = {"number": escape(flow.number)}
-    if step == "target":
-        async with ctx.deps.sessions() as session:
-            case = await cases.get_case(session, flow.case_id)
-            targets, names = await cases.dispatch_targets(session, case) if case else ([], [])
-        values["cells"] = escape(", ".join(f"{c.code} {c.name}" for c in targets) or "—")
-        values["names"] = escape(", ".join(names) or "—")
-    await _send(ctx, member, t(PROMPTS[step], **values))
+    async with ctx.deps.sessions() as session:
+        view = await views.prompt_view(session, flow.case_id, flow.number, flow.action, step,
+                                       flow.answers, t, ctx.deps.settings, utcnow())
+    await _send(ctx, member, view.text, view.keyboard)
+
+
+async def answer(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
+    """After an answer: ask the next question, or carry the action out when none is left."""
+    if flow.step is not None:
+        await _save(ctx, member, flow)
+        await _prompt(ctx, member, flow, t)
+        return
+    await _finish(ctx, member, flow, t)
+
+
+async def stop(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
+    await _end(ctx, member)
+    await _send(ctx, member, t("Stopped. Case {number} is unchanged.",
+                               number=escape(flow.number)))
 
 
 async def start(update: Update, ctx: Ctx, member: Member, case_id: int, action: Action) -> None:
@@ -245,7 +235,7 @@ async def on_message(update: Update, ctx: Ctx) -> None:
     member = await load_member(update, ctx)
     if message is None or member is None:
         return
-    flow = await _load(ctx, member)
+    flow = await load(ctx, member)
     if flow is None or flow.step is None:
         await _end(ctx, member)
         return
@@ -253,9 +243,7 @@ async def on_message(update: Update, ctx: Ctx) -> None:
     text = (message.text or "").strip()
     command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
     if command == "/cancel":
-        await _end(ctx, member)
-        await _send(ctx, member, t("Stopped. Case {number} is unchanged.",
-                                   number=escape(flow.number)))
+        await stop(ctx, member, flow, t)
         return
     step = flow.step
     if step in ("photo", "evidence"):
@@ -278,8 +266,13 @@ async def on_message(update: Update, ctx: Ctx) -> None:
             await _prompt(ctx, member, flow, t)
             return
         flow.answers[step] = "ok"
+    elif step in PICKED and text and not command:
+        async with ctx.deps.sessions() as session:
+            found = await views.search_view(session, flow.case_id, flow.action, text, t)
+        await _send(ctx, member, found.text, found.keyboard)
+        return
     else:
-        if not text or command:
+        if not text or command or step in PRESSED | PICKED:
             await _prompt(ctx, member, flow, t)
             return
         if step == "due" and parse_deadline(
@@ -289,11 +282,7 @@ async def on_message(update: Update, ctx: Ctx) -> None:
                 "I could not read that deadline. Send a date like 2026-12-31, or days like 14d."))
             return
         flow.answers[step] = text
-    if flow.step is not None:
-        await _save(ctx, member, flow)
-        await _prompt(ctx, member, flow, t)
-        return
-    await _finish(ctx, member, flow, t)
+    await answer(ctx, member, flow, t)
 
 
 async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
@@ -310,11 +299,11 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
                     plan = workflow.Plan(a["task"], a["steps"], a["owner"], due)
                     await workflow.plan(*args, plan)
                 case Action.DISPATCH:
-                    target = a["target"]
-                    if await cases.cell_exists(session, target):
-                        await workflow.dispatch(*args, cell_code=target)
+                    kind, _, target = a["target"].partition(":")
+                    if kind == "member":
+                        await workflow.dispatch(*args, member_id=int(target))
                     else:
-                        await workflow.dispatch(*args, member_name=target)
+                        await workflow.dispatch(*args, cell_code=target)
                 case Action.CLAIM_FIX:
                     photos = [flow.photo_id] if flow.photo_id else []
                     await workflow.claim_fix(*args, photo_ids=photos, location=flow.location)
@@ -338,6 +327,8 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
                 refused.reason, STEPS[flow.action][0]
             )
             flow.answers.pop(key, None)
+            for asked_after in ("confirm", "review"):  # asked again after the new answer
+                flow.answers.pop(asked_after, None)
             await _save(ctx, member, flow)
             await _prompt(ctx, member, flow, t)
         else:

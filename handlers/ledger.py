@@ -15,12 +15,13 @@ from handlers.common import load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
 from models import Role, utcnow
 from services.i18n import N_
-from services.ledger import LedgerMode, load_ledger, may_export, scope_of
+from services.ledger import LEDGER_ROLES, LedgerMode, load_ledger, may_export, scope_of
 from services.ledger_book import build_workbook, file_name
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ledger", N_("The ledger (台账) of your part of the grid as a spreadsheet")),
 )
+COMMAND_ROLES = {"ledger": LEDGER_ROLES}
 MODES = {"open": LedgerMode.OPEN, "all": LedgerMode.ALL, "未办结": LedgerMode.OPEN,
          "全部": LedgerMode.ALL}
 
@@ -51,13 +52,17 @@ async def on_ledger(update: Update, ctx: Ctx) -> None:
         await reply(update, t("You have no grid cell, so there is no ledger for you."))
         return
     data = await asyncio.to_thread(build_workbook, ledger, t, settings)
-    caption = t("Ledger of {scope}: {count} cases listed, {overdue} of them overdue. The "
-                "figures by part of the grid and by category are on the second sheet.",
-                scope=ledger.scope_name or t("the whole grid"), count=len(ledger.rows),
-                overdue=ledger.totals.overdue)
+    caption = t.n("Ledger of {scope}: {count} case listed, {overdue} of them overdue. The "
+                  "figures by part of the grid and by category are on the second sheet.",
+                  "Ledger of {scope}: {count} cases listed, {overdue} of them overdue. The "
+                  "figures by part of the grid and by category are on the second sheet.",
+                  len(ledger.rows), scope=ledger.scope_name or t("the whole grid"),
+                  overdue=ledger.totals.overdue)
     if ledger.truncated:
-        caption += "\n" + t("Only the oldest {count} cases are listed; the command line "
-                            "exports the whole ledger.", count=len(ledger.rows))
+        caption += "\n" + t.n("Only the oldest {count} case is listed; the command line "
+                              "exports the whole ledger.",
+                              "Only the oldest {count} cases are listed; the command line "
+                              "exports the whole ledger.", len(ledger.rows))
     chat = update.effective_chat
     if chat is not None:
         await chat.send_document(data, filename=file_name(ledger, t, tz), caption=caption)

@@ -179,8 +179,10 @@ async def start_from_forward(turn: Turn, message: Message) -> None:
     if turn.draft is None:
         return
     count = await drafts.photo_count(turn.session, turn.draft.id)
-    turn.say(t("I started a report with the forwarded message ({count} photos). A few "
-               "questions and it is sent.", count=count))
+    turn.say(t.n("I started a report with the forwarded message ({count} photo). A few "
+                 "questions and it is sent.",
+                 "I started a report with the forwarded message ({count} photos). A few "
+                 "questions and it is sent.", count))
     await turn.ask()
 
 
@@ -239,5 +241,7 @@ async def render_draft_expired(
     """The reporter hears that an unfinished report was dropped."""
     t = translator(member.language if member else settings.locale.default)
     hours = notice.payload.get("hours", round(settings.cases.draft_ttl.total_seconds() / 3600))
-    return Rendered(t("Your unfinished report was dropped after {hours} hours without changes. "
-                      "Send /report to start again.", hours=hours))
+    return Rendered(t.n("Your unfinished report was dropped after {count} hour without "
+                        "changes. Send /report to start again.",
+                        "Your unfinished report was dropped after {count} hours without "
+                        "changes. Send /report to start again.", int(hours)))

@@ -131,12 +131,12 @@ def escape(text: str) -> str:
 
 
 def place_line(preview: intake.PlacePreview, t: Translator) -> str:
-    """'湖州市 › 吴兴区 › 妙西镇 › 妙西东北村 · 老虎潭水库, grade I protection zone'."""
+    """'湖州市 › 吴兴区 › 妙西镇 › 妙西东北村', then '💧 老虎潭水库 · 一级保护区'."""
     text = " › ".join(escape(name) for name in preview.cell_path)
     if preview.chosen:
         text = t("chosen from the list: {path}", path=text)
     if preview.water_source:
-        zone = f", {t(ZONE_NAMES[preview.zone])}" if preview.zone in ZONE_NAMES else ""
+        zone = f" · {t(ZONE_NAMES[preview.zone])}" if preview.zone in ZONE_NAMES else ""
         text += f"\n💧 {escape(preview.water_source)}{zone}"
     return text
 
@@ -185,8 +185,10 @@ async def prompt(
                                  "with the button under the text field."), place_keyboard(t)))
         return outs
     if step == Step.DESCRIPTION:
-        text = t("Describe what you see in a few words (optional, up to {limit} characters), "
-                 "or press Skip.", limit=rules.max_description)
+        text = t.n("Describe what you see in a few words (optional, up to {count} character), "
+                   "or press Skip.",
+                   "Describe what you see in a few words (optional, up to {count} characters), "
+                   "or press Skip.", rules.max_description)
         if draft.description:
             text += "\n\n" + t("So far: {text}", text=escape(draft.description))
         return [Out(text, InlineKeyboardMarkup([[button(t("Skip"), draft, "ds")],
@@ -245,8 +247,10 @@ def point_refusal(refused: DraftError, t: Translator, *, photo: bool = False) ->
 
 
 def photos_prompt(draft: Draft, count: int, limit: int, t: Translator) -> Out:
-    text = t("Send 1 to {limit} photos of the problem: photos, an album, or files (a file keeps "
-             "the place where it was taken). Then press Done.", limit=limit)
+    text = t.n("Send 1 photo of the problem: a photo or a file (a file keeps the place where "
+               "it was taken). Then press Done.",
+               "Send 1 to {count} photos of the problem: photos, an album, or files (a file "
+               "keeps the place where it was taken). Then press Done.", limit)
     rows = []
     if count:
         text += "\n\n" + t("Photos so far: {count} of {limit}.", count=count, limit=limit)
@@ -302,7 +306,7 @@ def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Out:
                     village=escape(dup.village or "?"))
         else:
             why = t("the same kind of problem {metres} m away", metres=round(dup.distance_m or 0))
-        lines.append(f"• {escape(dup.number)}: {why}")
+        lines.append(t("• {number}: {why}", number=escape(dup.number), why=why))
         rows.append([button(t("➕ Add my photos to {number}", number=dup.number), draft, "dup",
                             dup.case_id)])
     lines.append(t("Add your photos to it instead, or send a new report?"))
@@ -314,8 +318,10 @@ def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Out:
 def resume_view(draft: Draft, photos: int, t: Translator) -> Out:
     step = t(STEP_NAMES[Step(draft.step)])
     return Out(
-        t("You have a report in progress (at the {step} step, {count} photos). Continue it or "
-          "start over?", step=step, count=photos),
+        t.n("You have a report in progress (at the {step} step, {count} photo). Continue it "
+            "or start over?",
+            "You have a report in progress (at the {step} step, {count} photos). Continue it "
+            "or start over?", photos, step=step),
         InlineKeyboardMarkup([[button(t("▶️ Continue"), draft, "rs"),
                                button(t("🔄 Start over"), draft, "rn")]]),
     )
@@ -325,14 +331,20 @@ def refusal(refused: DraftError, t: Translator) -> str:
     """What a reporter is told when the draft refuses an answer."""
     values = refused.values
     if refused.reason == "rate_limited":
-        return t("You have sent {limit} reports in the last hour, the most allowed. Thank you! "
-                 "Please send the next one a little later.", limit=values["limit"])
+        return t.n("You have sent {count} report in the last hour, the most allowed. Thank "
+                   "you! Please send the next one a little later.",
+                   "You have sent {count} reports in the last hour, the most allowed. Thank "
+                   "you! Please send the next one a little later.", int(values["limit"]))
     if refused.reason == "too_many_photos":
-        return t("This report already has {limit} photos, the most it can take. Press Done to "
-                 "go on.", limit=values["limit"])
+        return t.n("This report already has {count} photo, the most it can take. Press Done "
+                   "to go on.",
+                   "This report already has {count} photos, the most it can take. Press Done "
+                   "to go on.", int(values["limit"]))
     if refused.reason == "too_long":
-        return t("That description has {length} characters; at most {limit} fit. Please "
-                 "shorten it and send it again.", length=values["length"], limit=values["limit"])
+        return t.n("That description has {count} character; at most {limit} fit. Please "
+                   "shorten it and send it again.",
+                   "That description has {count} characters; at most {limit} fit. Please "
+                   "shorten it and send it again.", int(values["length"]), limit=values["limit"])
     if refused.reason == "case_closed":
         return t("That report has been closed in the meantime. Please send yours as a new "
                  "report.")

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.admin_views import ADMIN_HELP
+from handlers import help_book
 from handlers.common import (
     PLATFORM,
     display_name,
@@ -31,8 +31,8 @@ from services.members import (
     redeem_invite,
     register_member,
     set_language,
+    welcome,
 )
-from services.staff import administers
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or use an invite")),
@@ -59,46 +59,29 @@ INVITE_PROBLEMS: dict[InviteProblem, str] = {
     ),
 }
 
-HELP_COMMON = N_(
-    "/help shows this list, /lang changes the language, /whoami shows your role and grid cell."
-)
-HELP_BY_ROLE: dict[str, str] = {
-    Role.VOLUNTEER: N_(
-        "As a volunteer you can:\n"
-        "• /report a problem at a drinking-water source: a photo, the place and a few words\n"
-        "• /mine to see your reports and what became of them\n"
-        "You will hear when your report is accepted, fixed and closed."
-    ),
-    Role.PATROLLER: N_(
-        "As a patroller you can:\n"
-        "• /report what you find on patrol (self-inspection)\n"
-        "• /mine to follow your reports\n"
-        "• check fixes on site when a case of your cell asks for it."
-    ),
-    Role.MANAGER: N_(
-        "As a grid manager you can:\n"
-        "• receive the reports routed to your cell, with photo, place and buttons\n"
-        "• accept a case, hand it up, plan and report the fix, from the buttons on its card\n"
-        "• /open to list the open cases in your part of the grid, /case N to see one\n"
-        "• /report a problem yourself."
-    ),
-    Role.LEADER: N_(
-        "As a linked leader you can:\n"
-        "• see every case at your water source and receive its escalations\n"
-        "• /open to list open cases, /case N to see one with its history\n"
-        "• issue a supervision order on a slow case from its card."
-    ),
-    Role.SUPERVISOR: N_(
-        "As a supervisor you can:\n"
-        "• /open to list the open and overdue cases, /case N to see one with its history\n"
-        "• issue supervision orders on slow cases and follow them up."
-    ),
-    Role.ADMIN: N_(
-        "As an administrator you can:\n"
-        "• see every case (/open, /case N)\n"
-        "• load the grid with the command line (gridpatrol grid import)."
-    ),
+HELP_INTRO: dict[str, str] = {
+    Role.VOLUNTEER: N_("As a volunteer you can:"),
+    Role.PATROLLER: N_("As a patroller you can:"),
+    Role.MANAGER: N_("As a grid manager you can:"),
+    Role.LEADER: N_("As a linked leader you can:"),
+    Role.SUPERVISOR: N_("As a supervisor you can:"),
+    Role.ADMIN: N_("As an administrator you can:"),
 }
+HELP_NOTE: dict[str, str] = {
+    Role.VOLUNTEER: N_("You will hear when your report is accepted, fixed and closed."),
+    Role.PATROLLER: N_("When a case of your cell asks for it, check the fix on site with the "
+                       "buttons on its card."),
+    Role.MANAGER: N_("The reports routed to your cell come with photo, place and buttons: "
+                     "accept, dispatch, plan, report the fix, reject or reroute from the card."),
+    Role.LEADER: N_("You see every case at your water source and receive its escalations; on "
+                    "a slow case's card you can issue a supervision order."),
+    Role.SUPERVISOR: N_("Issue supervision orders on slow cases from their cards and follow "
+                        "them up."),
+    Role.ADMIN: N_("You see every case and run the whole grid from here (/invite, /members, "
+                   "/poster); the grid itself is loaded with the command line (gridpatrol grid "
+                   "import)."),
+}
+MENU_HINT = N_("I did not understand that message. This is what I can do for you:")
 
 
 def cell_label(cell: GridCell | None, t: Translator) -> str:
@@ -108,11 +91,26 @@ def cell_label(cell: GridCell | None, t: Translator) -> str:
     return t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t))
 
 
-def help_text(member: Member, t: Translator) -> str:
-    body = t(HELP_BY_ROLE.get(member.role, HELP_BY_ROLE[Role.VOLUNTEER]))
-    if administers(member):
-        body += "\n\n" + t(ADMIN_HELP)
-    return f"{body}\n\n{t(HELP_COMMON)}"
+HELP_FIRST = ("report", "mine", "open", "case", "ledger", "bulletin")  # then any other
+
+
+def _help_order(entry: help_book.Entry) -> tuple[int, int]:
+    """What a member does most comes first; /start, /help, /lang, /whoami last."""
+    if entry.command in HELP_FIRST:
+        return 0, HELP_FIRST.index(entry.command)
+    return (2 if entry.command in {c for c, _ in COMMANDS} else 1), 0
+
+
+def help_text(member: Member, t: Translator, ctx: Ctx) -> str:
+    """The commands this member's role may use, as registered (handlers.help_book), with what
+    the role does beyond commands."""
+    role = member.role if member.role in HELP_INTRO else Role.VOLUNTEER
+    book = sorted(help_book.for_role(ctx.bot_data.get(help_book.BOOK_KEY, []), role),
+                  key=_help_order)
+    lines = [t(HELP_INTRO[role])]
+    lines += [f"/{e.command} — {t(e.description)}" if e.description else f"/{e.command}"
+              for e in book]
+    return "\n".join(lines) + "\n\n" + t(HELP_NOTE[role])
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -135,7 +133,7 @@ async def start(update: Update, ctx: Ctx) -> None:
         return
     settings = ctx.deps.settings
     async with ctx.deps.sessions() as session:
-        member, created = await register_member(
+        member, _ = await register_member(
             session,
             platform=PLATFORM,
             user_id=user.id,
@@ -144,11 +142,16 @@ async def start(update: Update, ctx: Ctx) -> None:
             language_code=user.language_code,
             default_language=settings.locale.default,
         )
+        first = welcome(member)
         cell = await member_cell(session, member)
         await session.commit()
     t = translator(member.language)
     name = escape(member.display_name)
-    if created:
+    if first and member.role != Role.VOLUNTEER:  # a role given before they ever wrote
+        text = t("Welcome, {name}! You are now {role} for {cell}.", name=name,
+                 role=role_name(member.role, t), cell=cell_label(cell, t))
+        text += "\n\n" + help_text(member, t, ctx)
+    elif first:
         text = t(
             "Welcome, {name}! I am the water-source patrol bot.\n\n"
             "Seen a problem at a drinking-water source: sewage, garbage, farming, "
@@ -190,6 +193,7 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
                 language_code=user.language_code,
                 default_language=settings.locale.default,
             )
+            welcome(redeemed.member)
             await session.commit()
         except InviteError as refused:
             await session.rollback()
@@ -212,13 +216,13 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
         text += "\n" + t(
             "You are the linked leader of {source}.", source=escape(redeemed.source.name)
         )
-    await _welcome(update, text + "\n\n" + help_text(member, t), t)
+    await _welcome(update, text + "\n\n" + help_text(member, t, ctx), t)
 
 
 async def help_command(update: Update, ctx: Ctx) -> None:
     member = await require_member(update, ctx)
     if member is not None:
-        await reply(update, help_text(member, translator(member.language)))
+        await reply(update, help_text(member, translator(member.language), ctx))
 
 
 async def whoami(update: Update, ctx: Ctx) -> None:
@@ -268,7 +272,20 @@ async def lang_chosen(update: Update, ctx: Ctx) -> None:
         await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(t("Language set: English. Send /help to see what you can do."))
+    await query.edit_message_text(t("Language set: English."))
+    # An edit cannot carry a reply keyboard: the help, sent anew, brings the report button in
+    # the new language at once.
+    await _welcome(update, help_text(member, t, ctx), t)
+
+
+async def on_other_message(update: Update, ctx: Ctx) -> None:
+    """A private message nothing else took ("你好", a stray photo, an unknown command): the
+    menu of what this person can do, with the report button, instead of silence."""
+    member = await require_member(update, ctx)
+    if member is None:
+        return
+    t = translator(member.language)
+    await _welcome(update, t(MENU_HINT) + "\n\n" + help_text(member, t, ctx), t)
 
 
 def register(app: GridApp) -> None:

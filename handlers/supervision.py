@@ -41,6 +41,7 @@ PENDING_KIND = "extension"  # a PendingAction row: the reason is asked for next
 PENDING_TTL = timedelta(minutes=15)
 REASON_GROUP = -1  # before the report conversation, which sees the text only if we pass it
 BULLETIN_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.MANAGER})
+COMMAND_ROLES = {"bulletin": BULLETIN_ROLES}
 
 Action = Callable[[AsyncSession, Settings, int, Member, Any], Awaitable[Outcome]]
 
@@ -204,10 +205,11 @@ def bulletin_text(b: Bulletin, names: dict[int, str], t: Translator, settings: S
                        end=when(b.end, settings)) + "</b>",
              "", "<b>" + t("Overdue cases: {count}", count=len(b.overdue)) + "</b>"]
     for line in b.overdue:
-        lines.append(t("{number} · {cell} · owner: {owner} · {days} days late",
-                       number=escape(line.case_number), cell=escape(names.get(line.cell_id, "?")),
-                       owner=escape(line.owner) if line.owner else t("no one assigned"),
-                       days=line.days_late))
+        lines.append(t.n("{number} · {cell} · owner: {owner} · {count} day late",
+                         "{number} · {cell} · owner: {owner} · {count} days late",
+                         line.days_late, number=escape(line.case_number),
+                         cell=escape(names.get(line.cell_id, "?")),
+                         owner=escape(line.owner) if line.owner else t("no one assigned")))
     lines += ["", "<b>" + t("Supervision orders issued: {count}", count=len(b.orders)) + "</b>"]
     for line in b.orders:
         lines.append(t("{order} · case {number} · {cell} · {state}",

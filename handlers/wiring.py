@@ -10,7 +10,17 @@ from types import ModuleType
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers import admin, case_actions, groups, ledger, report, start, supervision, throttle
+from handlers import (
+    admin,
+    case_actions,
+    groups,
+    help_book,
+    ledger,
+    report,
+    start,
+    supervision,
+    throttle,
+)
 from handlers.common import answer_unclaimed_press, registration_gate
 from handlers.context import GridApp
 
@@ -38,6 +48,8 @@ def add_handlers(app: GridApp) -> None:
     for module in MODULES:
         module.register(app)
     app.add_handler(CallbackQueryHandler(answer_unclaimed_press))  # last in group 0: leftovers
+    app.add_handler(help_book.StrayMessages(start.on_other_message, app.handlers))  # leftovers
+    app.bot_data[help_book.BOOK_KEY] = help_book.build(app.handlers, MODULES)
 
 
 def menu_commands() -> list[tuple[str, str]]:

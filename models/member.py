@@ -39,6 +39,8 @@ class Member(Base):
     # Set when a manager or admin deactivated them: coming back (/start) does not undo it,
     # only a new invite does. None for a member who merely blocked the bot.
     deactivated_at: Mapped[datetime | None]
+    # When /start (or a redeemed invite) first greeted them; None: never, so greet as new.
+    welcomed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -306,11 +306,13 @@ class CaseLine:
     created_at: datetime
     due_at: datetime | None
     emergency: bool
+    closed_at: datetime | None = None  # struck off, rejected or merged
 
 
 def _lines(rows: Any) -> list[CaseLine]:
     return [
-        CaseLine(c.id, c.number, c.state, c.category, name, c.created_at, c.due_at, c.emergency)
+        CaseLine(c.id, c.number, c.state, c.category, name, c.created_at, c.due_at, c.emergency,
+                 c.closed_at)
         for c, name in rows
     ]
 
@@ -361,41 +363,5 @@ async def refusal_of(
     return case, refusal_for(action, case, member, await load_scope(session, case, member))
 
 
-@dataclass(frozen=True)
-class Target:
-    code: str
-    name: str
-
-
-async def dispatch_targets(session: AsyncSession, case: Case) -> tuple[list[Target], list[str]]:
-    """Cells directly below the case's cell (code, name) and the members below it, by name."""
-    cells = [
-        Target(c.code, c.name)
-        for c in await session.scalars(
-            select(GridCell).where(GridCell.parent_id == case.cell_id).order_by(GridCell.code)
-        )
-    ]
-    path = await cell_path(session, case.cell_id) or ""
-    names = list(
-        await session.scalars(
-            select(Member.display_name)
-            .join(GridCell, GridCell.id == Member.cell_id)
-            .where(
-                GridCell.path.startswith(path),
-                Member.active.is_(True),
-                Member.role.in_([Role.MANAGER, Role.PATROLLER]),
-            )
-            .order_by(Member.display_name)
-            .limit(30)
-        )
-    )
-    return cells, names
-
-
 async def get_case(session: AsyncSession, case_id: int) -> Case | None:
     return await session.get(Case, case_id, populate_existing=True)
-
-
-async def cell_exists(session: AsyncSession, code: str) -> bool:
-    found = await session.scalar(select(GridCell.id).where(GridCell.code == code.strip()))
-    return found is not None

@@ -73,9 +73,10 @@ def digest_text(d: Digest, t: Translator, settings: Settings) -> str:
         lines += ["", "<b>" + t("Overdue cases, longest overdue first") + "</b>"]
         for line in d.overdue:
             owner = esc(line.owner) if line.owner else t("no one assigned")
-            lines.append(t("{number} · {cell} · owner: {owner} · {days} days late",
-                           number=esc(line.number), cell=esc(line.cell), owner=owner,
-                           days=line.days_late))
+            lines.append(t.n("{number} · {cell} · owner: {owner} · {count} day late",
+                             "{number} · {cell} · owner: {owner} · {count} days late",
+                             line.days_late, number=esc(line.number), cell=esc(line.cell),
+                             owner=owner))
         if f.overdue > len(d.overdue):
             lines.append(t("… and {count} more", count=f.overdue - len(d.overdue)))
     return "\n".join(lines)

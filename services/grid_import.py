@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import GridCell, Level, ProtectionZone, WaterSource
 from services.grid_check import KINDS, ParsedGrid, check_grid, parse_grid
+from services.i18n import counted
 
 KIND_WORDS = {"cell": "cells", "water_source": "water sources", "zone": "protection zones"}
 LIST_LIMIT = 30
@@ -24,7 +25,8 @@ class GridImportError(Exception):
     """The file was refused; `problems` names each bad feature and why. Nothing was written."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"grid file refused, {len(problems)} problem(s):\n" + "\n".join(problems))
+        super().__init__(f"grid file refused, {counted(len(problems), 'problem', 'problems')}:\n"
+                         + "\n".join(problems))
         self.problems = problems
 
 
@@ -61,8 +63,10 @@ class ImportReport:
             if len(items) > LIST_LIMIT:
                 out.append(f"  ... and {len(items) - LIST_LIMIT} more {word}")
         if self.cells_not_in_file:
-            out.append(f"{self.cells_not_in_file} cell(s) in the database are not in this file; "
-                       "they were left as they were.")
+            cells = counted(self.cells_not_in_file, "cell", "cells")
+            verb = "is" if self.cells_not_in_file == 1 else "are"
+            out.append(f"{cells} in the database {verb} not in this file; they were left as "
+                       "they were.")
         if not self.wrote_anything:
             out.append("Nothing to do: the database already matches the file.")
         out += [f"warning: {w}" for w in self.warnings]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_compact_decimal
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "gridpatrol"
@@ -32,6 +34,21 @@ def normalize(language_code: str | None, default: str = DEFAULT) -> str:
     if code.startswith("en"):
         return "en"
     return default
+
+
+_DIGIT_BEFORE_CJK = re.compile(r"(?<=\d)(?=[\u4e00-\u9fff])")
+
+
+def compact_number(value: int, language: str) -> str:
+    """A large number as people say it: 40000000 -> '4000 万' / '40 million' (a space between
+    the figure and a Chinese unit, as our catalogues write '{limit} 个')."""
+    text = format_compact_decimal(value, format_type="long", locale=language, fraction_digits=1)
+    return _DIGIT_BEFORE_CJK.sub(" ", text)
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """'1 case', '2 cases': a count in the command line's English (the chat uses `t.n`)."""
+    return f"{count} {singular if count == 1 else plural}"
 
 
 def read_catalogue(language: str) -> Catalog:

@@ -15,8 +15,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from models import OPEN_STATES, Case, CaseSource, CaseState, GridCell, Member, Role, WaterSource
+from models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseSource,
+    CaseState,
+    GridCell,
+    Member,
+    Role,
+    WaterSource,
+)
 from services.figures import (
     FIGURES,
     Figures,
@@ -71,6 +82,17 @@ class LedgerRow:
     overdue_days: int | None  # None: not overdue (or no longer open)
     escalation_level: int
     closed_at: datetime | None
+    reporter: str | None = None  # never named when the report was anonymous
+    anonymous: bool = False
+    accepted_by: str | None = None  # who took the case on (受理), recorded at accept
+    fixed_at: datetime | None = None  # the fix claimed (整改完成), unless sent back since
+    checker: str | None = None  # who checked the fix (核查), and when
+    checked_at: datetime | None = None
+
+    @property
+    def handler(self) -> str | None:
+        """承办人: the member the case was given to, else the one who accepted it."""
+        return self.assignee or self.accepted_by
 
     @property
     def is_open(self) -> bool:
@@ -124,18 +146,25 @@ def week_start(now: datetime, tz: ZoneInfo) -> datetime:
     return monday.astimezone(now.tzinfo)
 
 
+MILESTONES = ("accepted", "fix_claimed", "checked", "sent_back", "reopened")
+ID_CHUNK = 5_000  # case ids per IN (...) when the milestones are read
+
+
 def _row_query(path: str | None, mode: LedgerMode, limit: int) -> Select[*tuple[Any, ...]]:
+    reporter = aliased(Member)
     stmt: Select[*tuple[Any, ...]] = (
         select(
             Case.number, Case.created_at, Case.source, Case.category, Case.severity,
             Case.emergency, Case.description, Case.origin_cell_id, Case.lat, Case.lon,
             WaterSource.name, Case.zone, Case.state, GridCell.name, Member.display_name,
             Case.plan_task, Case.plan_steps, Case.plan_owner, Case.plan_due, Case.due_at,
-            Case.escalation_level, Case.closed_at,
+            Case.escalation_level, Case.closed_at, Case.id, Case.anonymous,
+            reporter.display_name,
         )
         .join(GridCell, GridCell.id == Case.cell_id)
         .outerjoin(WaterSource, WaterSource.id == Case.water_source_id)
         .outerjoin(Member, Member.id == Case.assignee_id)
+        .outerjoin(reporter, reporter.id == Case.reporter_id)
         .where(Case.state != CaseState.MERGED.value)
         .order_by(Case.created_at, Case.id)
         .limit(limit + 1)
@@ -163,16 +192,50 @@ async def _place_names(session: AsyncSession, scope: GridCell | None
     return places
 
 
+@dataclass
+class _Milestones:
+    accepted_by: str | None = None
+    fixed_at: datetime | None = None
+    checker: str | None = None
+    checked_at: datetime | None = None
+
+
+async def _milestones(session: AsyncSession, case_ids: list[int]) -> dict[int, _Milestones]:
+    """From each case's events, oldest first: who accepted it, when the fix was claimed, who
+    checked it and when; a fix sent back or a case reopened since forgets fix and check."""
+    found: dict[int, _Milestones] = {}
+    for start in range(0, len(case_ids), ID_CHUNK):
+        rows = await session.execute(
+            select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at, Member.display_name)
+            .outerjoin(Member, Member.id == CaseEvent.actor_id)
+            .where(CaseEvent.case_id.in_(case_ids[start:start + ID_CHUNK]),
+                   CaseEvent.kind.in_(MILESTONES))
+            .order_by(CaseEvent.id))
+        for case_id, kind, at, who in rows:
+            m = found.setdefault(case_id, _Milestones())
+            if kind == "accepted":
+                m.accepted_by = who
+            elif kind == "fix_claimed":
+                m.fixed_at, m.checker, m.checked_at = at, None, None
+            elif kind == "checked":
+                m.checker, m.checked_at = who, at
+            else:  # sent back, reopened
+                m.fixed_at, m.checker, m.checked_at = None, None, None
+    return found
+
+
 async def _rows(session: AsyncSession, scope: GridCell | None, now: datetime, mode: LedgerMode,
                 limit: int) -> tuple[list[LedgerRow], bool]:
     places = await _place_names(session, scope)
     found: list[Any] = list(await session.execute(
         _row_query(scope.path if scope is not None else None, mode, limit)))
+    marks = await _milestones(session, [r[22] for r in found[:limit]])
     rows = []
     for (number, created, source, category, severity, emergency, description, origin, lat, lon,
          water, zone, state, cell_name, assignee, task, steps, owner, plan_due, due_at, level,
-         closed_at) in found[:limit]:
+         closed_at, case_id, anonymous, reporter) in found[:limit]:
         late = state in OPEN and due_at is not None and due_at < now
+        m = marks.get(case_id) or _Milestones()
         rows.append(LedgerRow(
             number=number, reported_at=created, source=source, category=category,
             severity=severity, emergency=emergency, description=description,
@@ -181,6 +244,9 @@ async def _rows(session: AsyncSession, scope: GridCell | None, now: datetime, mo
             plan_steps=steps, plan_owner=owner, plan_due=plan_due, due_at=due_at,
             overdue_days=(now - due_at).days if late else None,  # whole days, as the digest
             escalation_level=level, closed_at=closed_at,
+            reporter=None if anonymous else reporter, anonymous=anonymous,
+            accepted_by=m.accepted_by,
+            fixed_at=m.fixed_at, checker=m.checker, checked_at=m.checked_at,
         ))
     return rows, len(found) > limit
 

@@ -1,5 +1,7 @@
 """The ledger as an .xlsx workbook: sheets "Ledger" (one row per case), "Summary" (figures by
 part of the grid, by category and by source) and "Overdue" (late cases with their owners).
+Each sheet prints as an office files it: a title row (cell, which cases, date), the header
+repeated on every page, landscape, fitted to the page width, pages numbered.
 
 Pure and blocking (`Ledger` in, bytes out): run it in a thread. Every string, typed by users or
 not, is written as text, so "=1+1" or "@cmd" in a description never becomes a formula.
@@ -21,6 +23,8 @@ from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.cell_range import CellRange  # type: ignore[import-untyped]
+from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from services.deadlines import COLOUR_LABELS, colour_of
 from services.figures import Figures
@@ -46,6 +50,7 @@ LOOKS: dict[str, dict[str, Any]] = {
     "bold": {"font": Font(bold=True)},
     "title": {"font": Font(bold=True, size=14)},
 }
+A4 = Worksheet.PAPERSIZE_A4
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 SOURCE_LABELS = {
@@ -152,19 +157,23 @@ def _size_columns(ws: Any, header: Sequence[str], rows: Iterable[Sequence[object
 
 # -- the sheets -------------------------------------------------------------------------------
 
+SERIAL = N_("Serial no.")  # 序号: the first column of every table, 1, 2, 3 ...
 LEDGER_HEADERS = (
-    N_("No."), N_("Reported at"), N_("Source"), N_("Category"), N_("Severity"),
-    N_("Emergency"), N_("Description"), N_("Place"), N_("Coordinates"), N_("Water source"),
-    N_("Protection zone"), N_("State"), N_("Responsible cell"), N_("Handled by"),
-    N_("Rectification task"), N_("Steps (road map)"), N_("Responsible person"),
-    N_("Rectification deadline"), N_("Current deadline"), N_("Days overdue"),
-    N_("Escalation colour"), N_("Struck off at"),
+    N_("No."), N_("Reported at"), N_("Reported by"), N_("Source"), N_("Category"),
+    N_("Severity"), N_("Emergency"), N_("Description"), N_("Place"), N_("Coordinates"),
+    N_("Water source"), N_("Protection zone"), N_("State"), N_("Responsible cell"),
+    N_("Handled by"), N_("Rectification task"), N_("Steps (road map)"),
+    N_("Responsible person"), N_("Rectification deadline"), N_("Current deadline"),
+    N_("Days overdue"), N_("Escalation colour"), N_("Fixed at"), N_("Checked by"),
+    N_("Checked at"), N_("Struck off at"),
 )
 OVERDUE_HEADERS = (
     N_("No."), N_("Category"), N_("Responsible cell"), N_("Handled by"),
     N_("Responsible person"), N_("Current deadline"), N_("Days overdue"),
     N_("Escalation colour"), N_("State"),
 )
+TITLE_ROWS = "1:2"  # the title and the header, printed on top of every page
+FOOTER = N_("Page &P of &N")  # Excel's codes: this page, the number of pages
 
 
 class _Labels:
@@ -195,38 +204,61 @@ def _point(row: LedgerRow, t: Translator) -> str:
 def _ledger_values(row: LedgerRow, words: _Labels) -> list[object]:
     t = words.t
     return [
-        row.number, row.reported_at, words.label(SOURCE_LABELS, row.source),
-        words.category(row.category), words.label(SEVERITY_LABELS, row.severity),
-        t("yes") if row.emergency else "", row.description, " / ".join(row.place),
-        _point(row, t), row.water_source,
-        words.label(ZONE_LABELS, row.zone), state_label(row.state, t), row.responsible_cell,
-        row.assignee, row.plan_task, row.plan_steps, row.plan_owner, row.plan_due,
-        row.due_at, row.overdue_days, words.colour(row.escalation_level), row.closed_at,
+        row.number, row.reported_at, t("anonymous") if row.anonymous else row.reporter,
+        words.label(SOURCE_LABELS, row.source), words.category(row.category),
+        words.label(SEVERITY_LABELS, row.severity), t("yes") if row.emergency else "",
+        row.description, " / ".join(row.place), _point(row, t),
+        row.water_source, words.label(ZONE_LABELS, row.zone), state_label(row.state, t),
+        row.responsible_cell, row.handler, row.plan_task, row.plan_steps, row.plan_owner,
+        row.plan_due, row.due_at, row.overdue_days, words.colour(row.escalation_level),
+        row.fixed_at, row.checker, row.checked_at, row.closed_at,
     ]
 
 
 def _overdue_values(row: LedgerRow, words: _Labels) -> list[object]:
     return [
-        row.number, words.category(row.category), row.responsible_cell, row.assignee,
+        row.number, words.category(row.category), row.responsible_cell, row.handler,
         row.plan_owner, row.due_at, row.overdue_days, words.colour(row.escalation_level),
         state_label(row.state, words.t),
     ]
 
 
-def _table_sheet(wb: Any, title: str, headers: Sequence[str], rows: Sequence[LedgerRow],
-                 values: Callable[[LedgerRow], list[object]], tz: ZoneInfo) -> None:
-    """A sheet with a frozen header, an auto-filter, sized columns and rows coloured by their
-    escalation while open."""
-    ws = wb.create_sheet(title)
+def _print_setup(ws: Any, t: Translator, columns: int, title_rows: str | None) -> None:
+    """Landscape A4, every column on the page's width, the title and header on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = t(FOOTER)
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.merged_cells.add(CellRange(min_col=1, min_row=1, max_col=max(columns, 1), max_row=1))
+
+
+def _table_sheet(wb: Any, name: str, heading: str, headers: Sequence[str],
+                 rows: Sequence[LedgerRow], values: Callable[[LedgerRow], list[object]],
+                 colour_at: int, t: Translator, tz: ZoneInfo) -> None:
+    """A sheet that prints: the title row, then a frozen, filtered header with 序号, sized
+    columns, rows filled with their escalation colour while open, and the colour's own cell
+    filled whenever there is one."""
+    ws = wb.create_sheet(name)
     cells = _Cells(ws, tz)
+    titles = [t(SERIAL), *headers]
     table = [values(r) for r in rows]
-    _size_columns(ws, headers, table)
-    ws.freeze_panes = "B2"
-    ws.append(cells.header(headers))
-    for row, line in zip(rows, table, strict=True):
-        look = colour_of(row.escalation_level) if row.is_open else ""
-        ws.append([cells.value(v, look) for v in line])
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    _size_columns(ws, titles, ([i, *line] for i, line in enumerate(table, 1)))
+    _print_setup(ws, t, len(titles), TITLE_ROWS)
+    ws.freeze_panes = "C3"
+    ws.append([cells.text(heading, "title")])
+    ws.append(cells.header(titles))
+    for serial, (row, line) in enumerate(zip(rows, table, strict=True), 1):
+        colour = colour_of(row.escalation_level)
+        look = colour if row.is_open else ""
+        ws.append([cells.value(serial, look), *(
+            cells.value(v, colour if i == colour_at and colour else look)
+            for i, v in enumerate(line))])
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(titles))}{len(rows) + 2}"
 
 
 def _figures_row(cells: _Cells, name: str, figures: Figures, look: str = "") -> list[Any]:
@@ -239,6 +271,7 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
     ws = wb.create_sheet(t("Summary"))
     cells = _Cells(ws, tz)
     headers = [t(h) for _, h in FIGURE_HEADERS]
+    _print_setup(ws, t, len(headers) + 1, None)
     own = t("{cell} itself", cell=ledger.scope_name)
     by_cell = [(name if name != OWN_ROW else own, f) for name, f in ledger.by_cell]
     by_category = [(words.category(c), f) for c, f in ledger.by_category]
@@ -249,13 +282,15 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
     ws.append([cells.text(t("Made at {time}; this week began {start}.",
                            time=_local(ledger.generated_at, tz),
                            start=_local(ledger.week_start, tz)))])
-    listed = (t("open cases only") if ledger.mode is LedgerMode.OPEN
-              else t("all cases, struck off ones included"))
-    ws.append([cells.text(t("The ledger sheet lists {count} cases: {which}.",
-                           count=len(ledger.rows), which=listed))])
+    listed = _listed(ledger, t)
+    ws.append([cells.text(t.n("The ledger sheet lists {count} case: {which}.",
+                             "The ledger sheet lists {count} cases: {which}.",
+                             len(ledger.rows), which=listed))])
     if ledger.truncated:
-        ws.append([cells.text(t("Only the oldest {count} cases are listed; the command line "
-                               "exports the whole ledger.", count=len(ledger.rows)))])
+        ws.append([cells.text(t.n("Only the oldest {count} case is listed; the command line "
+                                 "exports the whole ledger.",
+                                 "Only the oldest {count} cases are listed; the command line "
+                                 "exports the whole ledger.", len(ledger.rows)))])
     ws.append([])
     for first, lines in ((t("Part of the grid"), by_cell), (t("Category"), by_category),
                          (t("Source"), by_source)):
@@ -266,6 +301,11 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
         ws.append([])
 
 
+def _listed(ledger: Ledger, t: Translator) -> str:
+    return (t("open cases only") if ledger.mode is LedgerMode.OPEN
+            else t("all cases, struck off ones included"))
+
+
 def _local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
@@ -274,6 +314,16 @@ def title_of(ledger: Ledger, t: Translator, tz: ZoneInfo) -> str:
     scope = ledger.scope_name or t("the whole grid")
     return t("Ledger of {scope}, {date}", scope=scope,
              date=ledger.generated_at.astimezone(tz).date().isoformat())
+
+
+def sheet_title(ledger: Ledger, t: Translator, tz: ZoneInfo, *, overdue: bool = False) -> str:
+    """The title row of a table sheet: whose cases, which of them, on what day."""
+    scope = ledger.scope_name or t("the whole grid")
+    date = ledger.generated_at.astimezone(tz).date().isoformat()
+    if overdue:
+        return t("Overdue cases of {scope}, {date}", scope=scope, date=date)
+    return t("Ledger of {scope}: {which}, {date}", scope=scope, which=_listed(ledger, t),
+             date=date)
 
 
 def file_name(ledger: Ledger, t: Translator, tz: ZoneInfo) -> str:
@@ -291,12 +341,14 @@ def build_workbook(ledger: Ledger, t: Translator, settings: Settings) -> bytes:
     wb = Workbook(write_only=True)
     wb.properties.title = title_of(ledger, t, tz)
     wb.properties.creator = "gridpatrol"
-    _table_sheet(wb, t("Ledger"), [t(h) for h in LEDGER_HEADERS], ledger.rows,
-                 lambda r: _ledger_values(r, words), tz)
+    _table_sheet(wb, t("Ledger"), sheet_title(ledger, t, tz), [t(h) for h in LEDGER_HEADERS],
+                 ledger.rows, lambda r: _ledger_values(r, words),
+                 LEDGER_HEADERS.index("Escalation colour"), t, tz)
     _summary_sheet(wb, ledger, words, tz)
     late = sorted(ledger.overdue, key=lambda r: (-(r.overdue_days or 0), r.number))
-    _table_sheet(wb, t("Overdue cases"), [t(h) for h in OVERDUE_HEADERS], late,
-                 lambda r: _overdue_values(r, words), tz)
+    _table_sheet(wb, t("Overdue cases"), sheet_title(ledger, t, tz, overdue=True),
+                 [t(h) for h in OVERDUE_HEADERS], late, lambda r: _overdue_values(r, words),
+                 OVERDUE_HEADERS.index("Escalation colour"), t, tz)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -226,6 +226,15 @@ async def redeem_invite(
     return Redeemed(member=member, cell=cell, source=source)
 
 
+def welcome(member: Member, now: datetime | None = None) -> bool:
+    """Note that the bot greets this member now; True the first time (greet them as new,
+    even if an invite or a group's button registered them before they ever wrote)."""
+    first = member.welcomed_at is None
+    if first:
+        member.welcomed_at = now or utcnow()
+    return first
+
+
 async def set_language(session: AsyncSession, member: Member, language: str) -> Member:
     """Change the language a member reads the bot in (one of services.i18n.SUPPORTED)."""
     if language not in SUPPORTED:

@@ -7,14 +7,14 @@ the public names from `services.photos`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from io import BytesIO
 from typing import Final
 
 from PIL import ExifTags, Image
 
-from services.i18n import N_
+from services.i18n import N_, Translator, compact_number
 from services.settings import PhotoLimits
 
 # Pillow warns past MAX_IMAGE_PIXELS and raises only past twice that; a bomb must never be
@@ -63,7 +63,7 @@ REJECT_MESSAGES: Final[Mapping[RejectReason, str]] = {
         "smaller) or send a smaller file."
     ),
     RejectReason.TOO_MANY_PIXELS: N_(
-        "That picture has too many pixels (at most {limit_mp} megapixels). Please send it as a "
+        "That picture has too many pixels (at most {pixels} pixels). Please send it as a "
         "photo, not as a file, so that Telegram makes it smaller."
     ),
     RejectReason.NOT_IMAGE: N_(
@@ -99,9 +99,13 @@ class PhotoRejected(Exception):
         self.values = values
         super().__init__(f"{reason.value}: {self.msgid}")
 
-    def render(self, t: Callable[..., str]) -> str:
-        """The message in the reporter's language: `err.render(translator(lang))`."""
-        return t(self.msgid, **self.values)
+    def render(self, t: Translator) -> str:
+        """The message in the reporter's language: `err.render(translator(lang))`; a pixel
+        bound reads as people say it (4000 万 / 40 million)."""
+        values = dict(self.values)
+        if "max_pixels" in values:
+            values["pixels"] = compact_number(int(str(values.pop("max_pixels"))), t.language)
+        return t(self.msgid, **values)
 
 
 def sniff(data: bytes) -> str | None:
@@ -128,7 +132,7 @@ def _refuse_unknown(data: bytes) -> PhotoRejected:
 
 
 def _too_many_pixels(limits: PhotoLimits) -> PhotoRejected:
-    return PhotoRejected(RejectReason.TOO_MANY_PIXELS, limit_mp=limits.max_pixels // 1_000_000)
+    return PhotoRejected(RejectReason.TOO_MANY_PIXELS, max_pixels=limits.max_pixels)
 
 
 def open_checked(data: bytes, limits: PhotoLimits = DEFAULT_LIMITS) -> Image.Image:

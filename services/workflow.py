@@ -87,8 +87,10 @@ async def dispatch(
     *,
     cell_code: str | None = None,
     member_name: str | None = None,
+    member_id: int | None = None,
 ) -> Outcome:
-    """派遣: hand the case to a cell below the case's cell, or to a named member inside it."""
+    """派遣: hand the case to a cell below the case's cell, or to a member inside it (picked,
+    by id, or named)."""
     step = await run(session, settings, Action.DISPATCH, case_id, actor_id, now)
     case = step.case
     if cell_code:
@@ -102,12 +104,12 @@ async def dispatch(
         targets = await nearest_managers(session, cell.id)
         details: dict[str, Any] = {"cell_id": cell.id, "cell": cell.name}
     else:
-        name = await required(session, member_name)
+        name = await required(session, member_name) if member_id is None else ""
         member = await session.scalar(
             select(Member)
             .join(GridCell, GridCell.id == Member.cell_id)
             .where(
-                Member.display_name == name,
+                Member.id == member_id if member_id is not None else Member.display_name == name,
                 Member.active.is_(True),
                 GridCell.path.startswith(step.scope.case_cell_path),
             )

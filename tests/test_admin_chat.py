@@ -181,6 +181,7 @@ async def test_deactivating_a_member_hands_over_their_cases_and_tells_them(
     await press(h, leaving, "Rectification plan")
     for answer_text in ("Clear the dump", "Haul away", "Leaving manager", "14d"):
         await h.send_text(leaving, answer_text)
+    await press(h, leaving, "✅ Save the plan")
     async with deps(h).sessions() as s:
         held = await s.get(Case, case.id)
         assert held is not None and held.assignee_id is not None

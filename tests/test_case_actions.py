@@ -112,6 +112,7 @@ async def test_a_report_is_walked_to_closed_by_the_village_and_checked_by_the_to
     assert "1 of 4" in texts(h, manager)[-1]
     for answer in ("Clear the dump", "Haul away; put up a sign", "Wang Wu", "14d"):
         await h.send_text(manager, answer)
+    await press(h, manager, "✅ Save the plan")
     card = with_button(h, manager, "Fixed (after-photo)")
     assert "Wang Wu" in card["text"] and "being rectified" in card["text"]
     await h.press(manager, card, "Fixed (after-photo)")
@@ -290,7 +291,7 @@ def test_callback_data_fits_telegram_and_round_trips() -> None:
     assert parse_callback("sv:1:acc:1") is None
 
 
-async def test_the_township_dispatches_by_typing_and_a_typo_is_asked_again(
+async def test_the_township_dispatches_by_picking_and_a_search_finds_nothing_harmlessly(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
@@ -313,10 +314,12 @@ async def test_the_township_dispatches_by_typing_and_a_typo_is_asked_again(
     await send_outbox(h)
     await press(h, township, "Accept")
     await press(h, township, "Dispatch")
-    assert VILLAGE in texts(h, township)[-1]  # the cells below are listed with their codes
+    picker = h.last_message(township)
+    assert {"⬇️ 妙西东北村", "👤 Village manager · 妙西东北村"} <= set(buttons(picker))
+    assert VILLAGE not in picker["text"]  # no code to type
     await h.send_text(township, "<Nobody>")
-    assert "There is no member named <Nobody>" in texts(h, township)[-2]
-    await h.send_text(township, VILLAGE)
+    assert "Nothing here is called “<Nobody>”" in texts(h, township)[-1]
+    await h.press(township, picker, "⬇️ 妙西东北村")
     assert "dispatched" in texts(h, township)[-1]
     await send_outbox(h)
     assert "was dispatched to you" in with_button(h, village, "Rectification plan")["text"]
@@ -372,6 +375,7 @@ async def test_conversations_cancel_ask_again_and_warn_about_a_far_fix(
         await h.send_text(manager, answer)
     assert "could not read that deadline" in texts(h, manager)[-1]
     await h.send_text(manager, "2099-01-31")
+    await press(h, manager, "✅ Save the plan")
     card = with_button(h, manager, "Fixed (after-photo)")
     assert "2099-01-31 23:59" in card["text"]
     await h.press(manager, card, "Fixed (after-photo)")

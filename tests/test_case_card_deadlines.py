@@ -147,6 +147,7 @@ async def test_the_card_offers_an_order_to_a_supervisor_and_more_time_to_the_hol
     # Rejected: the order is resolved, and the card offers neither button any more.
     await h.press(manager, with_button(h, manager, "Reject"), "Reject")
     await h.send_text(manager, "Not a problem after all")
+    await press(h, manager, "✅ Yes, reject")
     async with deps(h).sessions() as s:
         order = (await s.scalars(select(SupervisionOrder))).one()
         assert order.state == OrderState.RESOLVED

@@ -113,6 +113,7 @@ async def test_a_township_group_sees_a_village_case_and_a_village_manager_takes_
     assert not any("1 of 4" in t for t in texts(h, group))
     for answer_text in ("Clear the dump", "Haul away; put up a sign", "Wang Wu", "14d"):
         await h.send_text(village, answer_text)
+    await press(h, village, "✅ Save the plan")
     await send_outbox(h)  # the group's card is brought up to date by the outbox
     current = next(m for m in h.messages_to(group) if m["message_id"] == card["message_id"])
     assert "plan set by Village manager" in body(current)

@@ -222,7 +222,7 @@ async def test_a_migrated_group_takes_its_binding_and_waiting_notices_along(
         assert binding is not None and binding.chat_id == "-1009" and binding.active
     moved = await to_group(sessions, "group_case", "-1009")
     assert len(moved) == 1 and moved[0].state == OutboxState.PENDING
-    assert "你所辖网格有新案件" in await render(sessions, fast, moved[0])
+    assert "您所辖网格有新案件" in await render(sessions, fast, moved[0])
 
 
 async def test_a_case_that_moves_queues_one_edit_per_group_that_shows_it(

@@ -43,15 +43,15 @@ async def test_export_writes_the_cells_ledger(tmp_path: Path, db_url: str) -> No
     assert done.stdout.strip() == f"wrote {out}: ledger of Miaoxi, 2 cases (all), 1 overdue"
     book = load_workbook(out)
     assert book.sheetnames == ["Ledger", "Summary", "Overdue cases"]
-    assert [r[0] for r in book["Ledger"].iter_rows(min_row=2, values_only=True)] == [
+    assert [r[1] for r in book["Ledger"].iter_rows(min_row=3, values_only=True)] == [
         "CLI-1", "CLI-2"]
 
     done = gridpatrol("ledger", "export", "--cell", "C1", cfg=cfg, db=db_url)  # open, zh_CN
     assert done.returncode == 0, done.stderr
     name = done.stdout.split()[1].rstrip(":")  # written where the command ran
     assert re.fullmatch(r"台账-Wuxing-\d{4}-\d\d-\d\d\.xlsx", name), done.stdout
-    rows = list(load_workbook(tmp_path / name)["台账"].iter_rows(min_row=2, values_only=True))
-    assert [r[0] for r in rows] == ["CLI-1", "CLI-3"]
+    rows = list(load_workbook(tmp_path / name)["台账"].iter_rows(min_row=3, values_only=True))
+    assert [r[1] for r in rows] == ["CLI-1", "CLI-3"]
 
 
 async def test_an_unknown_cell_is_one_line(tmp_path: Path, db_url: str) -> None:

@@ -70,13 +70,14 @@ async def test_a_county_manager_gets_the_county_ledger_as_a_spreadsheet(
     assert "共 1 件，其中逾期 1 件" in sent["caption"]
     book = _workbook(h, sent)
     rows = list(book["台账"].iter_rows(values_only=True))
-    assert [r[0] for r in rows[1:]] == ["HZ-E2E-1"]
-    assert rows[1][6] == "=1+1 垃圾"
-    assert rows[1][7] == "吴兴区 / 妙西镇 / 妙西东北村"
+    assert rows[0][0] == f"吴兴区台账（仅未办结案件，{today}）"
+    assert [r[1] for r in rows[2:]] == ["HZ-E2E-1"]
+    assert rows[2][8] == "=1+1 垃圾"
+    assert rows[2][9] == "吴兴区 / 妙西镇 / 妙西东北村"
 
     await h.send_text(manager, "/ledger all")
     book = _workbook(h, h.last_message(manager))
-    numbers = [r[0] for r in book["台账"].iter_rows(min_row=2, values_only=True)]
+    numbers = [r[1] for r in book["台账"].iter_rows(min_row=3, values_only=True)]
     assert numbers == ["HZ-E2E-1", "HZ-E2E-2"]  # the other county's case is not there
     summary = list(book["统计"].iter_rows(values_only=True))
     assert summary[0][0] == f"吴兴区台账（{today}）"
@@ -113,3 +114,22 @@ async def test_in_a_group_the_ledger_is_not_posted(bot_harness: TelegramHarness)
     assert "document" not in answer
     assert answer["text"].startswith("The ledger names people and places")
     assert all("document" not in m for m in h.messages_to(group))
+
+
+async def test_who_accepted_a_case_is_its_handler_in_the_ledger_at_once(
+    bot_harness: TelegramHarness,
+) -> None:
+    from tests.report_world import press
+    from tests.test_case_actions import VILLAGE, person, report_a_case, send_outbox
+
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+    case = await report_a_case(h, volunteer)
+    await send_outbox(h)
+    await press(h, manager, "Accept")
+    await h.send_text(manager, "/ledger")
+    rows = list(_workbook(h, h.last_message(manager))["Ledger"].iter_rows(values_only=True))
+    line = dict(zip(rows[1], next(r for r in rows[2:] if r[1] == case.number), strict=True))
+    assert (line["Serial no."], line["Reported by"], line["Handled by"]) == (
+        1, "Volunteer", "Village manager")

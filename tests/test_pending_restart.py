@@ -59,6 +59,7 @@ async def test_a_plan_half_answered_is_finished_after_a_restart(
         await again.send_text(manager, "Wang Wu")
         assert "4 of 4" in texts(again, manager)[-1]
         await again.send_text(manager, "14d")
+        await press(again, manager, "✅ Save the plan")
         card = with_button(again, manager, "Fixed (after-photo)")
         assert "Wang Wu" in card["text"] and "being rectified" in card["text"]
 

@@ -112,7 +112,9 @@ def test_a_decompression_bomb_is_refused_from_its_header(width: int, height: int
     assert len(bomb) < 1_000_000  # a small file that would decode to width*height pixels
     err = _refusal(bomb)
     assert err.reason is RejectReason.TOO_MANY_PIXELS
-    assert err.values == {"limit_mp": 40}
+    assert err.values == {"max_pixels": 40_000_000}
+    assert "最多 4000 万像素" in err.render(translator("zh_CN"))
+    assert "at most 40 million pixels" in err.render(translator("en"))
     with pytest.raises(PhotoRejected) as caught:
         render_display_copy(bomb, STAMP)
     assert caught.value.reason is RejectReason.TOO_MANY_PIXELS
@@ -127,7 +129,7 @@ def test_the_pixel_bound_comes_from_the_limits() -> None:
 
 def test_every_refusal_reads_well_in_both_languages() -> None:
     errors = [PhotoRejected(RejectReason.TOO_LARGE, limit_mb=20),
-              PhotoRejected(RejectReason.TOO_MANY_PIXELS, limit_mp=40),
+              PhotoRejected(RejectReason.TOO_MANY_PIXELS, max_pixels=40_000_000),
               PhotoRejected(RejectReason.UNSUPPORTED, UNSUPPORTED_HEIF),
               PhotoRejected(RejectReason.UNSUPPORTED, UNSUPPORTED_ANIMATION)]
     errors += [PhotoRejected(r) for r in RejectReason

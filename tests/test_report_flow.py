@@ -194,7 +194,7 @@ async def test_a_forwarded_photo_starts_a_report_prefilled_with_it(
     posted = await h.send_photo(user, images.jpeg(seed=41), caption="dead fish by the dam",
                                 chat=group)
     await h.forward(user, posted)
-    assert any("forwarded message (1 photos)" in t for t in texts(h, user))
+    assert any("forwarded message (1 photo)" in t for t in texts(h, user))
     await press(h, user, "🚨 Abnormal water (colour, smell, dead fish)")
     await press(h, user, "✅ Done")
     await h.send_location(user, *IN_GRADE1)

@@ -119,7 +119,7 @@ async def test_report_while_a_draft_is_open_offers_to_continue_or_start_over(
     await press(h, user, "Dumped garbage")
     await h.send_photo(user, images.jpeg(seed=1))
     await h.send_text(user, "📝 Report a problem")  # the keyboard button, same as /report
-    assert "You have a report in progress (at the photos step, 1 photos)" in texts(h, user)[-1]
+    assert "You have a report in progress (at the photos step, 1 photo)" in texts(h, user)[-1]
     await press(h, user, "▶️ Continue")
     assert "Photos so far: 1 of 10." in texts(h, user)[-1]
     await h.send_text(user, "/report")
@@ -232,7 +232,7 @@ async def test_past_the_hourly_limit_the_reporter_is_refused_politely(
     await to_summary(h, user)
     await press(h, user, "✅ Send the report")
     await h.send_text(user, "/report")
-    assert "You have sent 1 reports in the last hour, the most allowed" in texts(h, user)[-1]
+    assert "You have sent 1 report in the last hour, the most allowed" in texts(h, user)[-1]
     assert await draft_of(h) is None
 
 

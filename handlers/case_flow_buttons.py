@@ -1,0 +1,109 @@
+"""The buttons of a case action's conversation ('f:<case id>:<op>:<arg>', drawn by
+`handlers.case_flow_views`): a preset reason, yes to a confirmation, a plan saved or a field to
+change, a cell or member picked, cancel.
+
+A press counts only for the member's open conversation about that case and at a step that
+takes it; any other press is told so and changes nothing. The workflow re-checks rights and
+state when the action is carried out.
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+
+from handlers import case_flow
+from handlers import case_flow_views as views
+from handlers.common import load_member
+from handlers.context import Ctx
+from services import targets
+from services.i18n import Translator, translator
+from services.workflow_rules import Action
+
+OPS_BY_STEP: dict[str, frozenset[str]] = {
+    "reason": frozenset({"p"}),
+    "confirm": frozenset({"ok", "e"}),
+    "review": frozenset({"ok", "e"}),
+    "cell": frozenset({"c"}),
+    "target": frozenset({"c", "m"}),
+}
+EDITABLE: dict[str, frozenset[str]] = {
+    "confirm": frozenset({"reason"}),
+    "review": frozenset(views.PLAN_FIELDS),
+}
+
+
+async def _clear(query: CallbackQuery) -> None:
+    """The answered question keeps its words and loses its buttons."""
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:  # already without buttons, or too old to edit
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def on_press(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    assert query is not None
+    member = await load_member(update, ctx)
+    if member is None:
+        t = translator(ctx.deps.settings.locale.default)
+        await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
+        return
+    t = translator(member.language)
+    parsed = views.parse(query.data)
+    flow = await case_flow.load(ctx, member)
+    if parsed is None or flow is None or flow.case_id != parsed[0]:
+        await query.answer(t("That question is closed (done, cancelled or expired)."),
+                           show_alert=True)
+        await _clear(query)
+        return
+    _case_id, op, arg = parsed
+    step = flow.step
+    if op == "x":
+        await query.answer()
+        await _clear(query)
+        await case_flow.stop(ctx, member, flow, t)
+        return
+    if not _take(flow, step, op, arg, t):
+        await query.answer(t("That button is from an earlier question. Please use the latest "
+                             "message."), show_alert=True)
+        return
+    if op == "c":
+        async with ctx.deps.sessions() as session:
+            picked = await targets.cell_choice(session, int(arg))
+        if picked is None:
+            await query.answer(t("That grid cell no longer exists."), show_alert=True)
+            return
+        if step == "cell":
+            flow.answers.update(cell=picked.code, cell_name=picked.name)
+        else:
+            flow.answers["target"] = f"cell:{picked.code}"
+    await query.answer()
+    await _clear(query)
+    await case_flow.answer(ctx, member, flow, t)
+
+
+def _take(flow: case_flow.Flow, step: str | None, op: str, arg: str, t: Translator) -> bool:
+    """Record what the press answers (a cell is looked up by the caller); False if this press
+    does not answer the question now open."""
+    if step is None or op not in OPS_BY_STEP.get(step, frozenset()):
+        return False
+    if op == "p":
+        if flow.action is not Action.REJECT or not arg.isdigit() or int(arg) >= len(
+                views.REJECT_PRESETS):
+            return False
+        flow.answers["reason"] = t(views.REJECT_PRESETS[int(arg)])
+    elif op == "ok":
+        flow.answers[step] = "ok"
+    elif op == "e":
+        if arg not in EDITABLE.get(step, frozenset()):
+            return False
+        flow.answers.pop(arg, None)
+        flow.answers.pop(step, None)
+    elif op in ("c", "m"):
+        if not arg.isdigit():
+            return False
+        if op == "m":
+            flow.answers["target"] = f"member:{int(arg)}"
+    return True
