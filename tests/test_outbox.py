@@ -297,7 +297,8 @@ async def test_a_chat_keeps_its_order_when_one_notice_must_wait(
     first = await queue(h, wang, text="first")
     second = await queue(h, wang, text="second")
     other = await queue(h, ann, text="elsewhere")
-    h.emulator.faults.add("server_error", method="sendMessage")
+    # Wang's first fails (the chats go concurrently: a fault for any chat would be a race)
+    h.emulator.faults.add("server_error", method="sendMessage", chat_id=wang.id)
     await drain_once(h.app, deps(h))
     assert texts(h, wang) == [] and texts(h, ann) == ["[en] elsewhere"]
     held = await row(h, second)

@@ -96,7 +96,7 @@ class BotApiEmulator:
             return 401, ApiError(401, "Unauthorized").body()
         key = next((m for m in METHODS if m.lower() == method.lower()), method)
         self.calls.append((key, dict(params)))
-        fault = self.faults.take(key)
+        fault = self.faults.take(key, _chat_of(params))
         if fault is not None and not (fault.kind in ("timeout", "disconnect") and fault.delivered):
             error = fault.error()
             log.warning("sandbox: injected %s fault on %s", fault.kind, key)
@@ -177,3 +177,11 @@ def _upload(name: str, value: FileArg) -> Upload:
     if len(value) == 3:
         return Upload(value[1], value[0], value[2])
     return Upload(value[1], value[0])
+
+
+def _chat_of(params: Mapping[str, Any]) -> int | None:
+    """The chat a call names, for faults aimed at one chat (None: none, or a @username)."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None

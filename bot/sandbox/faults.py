@@ -18,9 +18,12 @@ class Fault:
     retry_after: int = 5
     delay: float = 10.0  # timeout: how long the answer is withheld
     delivered: bool = False  # timeout/disconnect: whether the call took effect anyway
+    chat_id: int | None = None  # None: a call about any chat
 
-    def matches(self, method: str) -> bool:
+    def matches(self, method: str, chat_id: int | None = None) -> bool:
         if self.remaining <= 0:
+            return False
+        if self.chat_id is not None and chat_id != self.chat_id:
             return False
         if self.method is None:
             return method != "getUpdates"
@@ -43,16 +46,17 @@ class Faults:
         self.fired: list[tuple[str, str]] = []  # (method, kind), for tests to read
 
     def add(self, kind: str, *, count: int = 1, method: str | None = None,
-            retry_after: int = 5, delay: float = 10.0, delivered: bool = False) -> Fault:
+            retry_after: int = 5, delay: float = 10.0, delivered: bool = False,
+            chat_id: int | None = None) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(KINDS)}")
-        fault = Fault(kind, count, method, retry_after, delay, delivered)
+        fault = Fault(kind, count, method, retry_after, delay, delivered, chat_id)
         self.pending.append(fault)
         return fault
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, chat_id: int | None = None) -> Fault | None:
         for fault in self.pending:
-            if fault.matches(method):
+            if fault.matches(method, chat_id):
                 fault.remaining -= 1
                 self.fired.append((method, fault.kind))
                 if fault.remaining <= 0:
