@@ -13,9 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import MessageLimit
 
 from handlers.common import escape
-from handlers.deadline_notices import extension_button
+from handlers.deadline_notices import extension_button, order_button
 from handlers.render import Rendered, UploadJob
-from handlers.supervision import order_button
 from models import Case, Member, Photo
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
 from services.display import stamped_copy_job
@@ -23,7 +22,7 @@ from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.settings import Settings
 from services.supervision import may_issue
-from services.workflow_rules import ACTION_LABELS, Action, staff_actions, state_label
+from services.workflow_rules import ACTION_LABELS, Action, chased, staff_actions, state_label
 
 CALLBACK_PREFIX = "c"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the card's map link is not the point
@@ -218,7 +217,7 @@ def card_text(
                 due=local_time(card.plan_due, settings) if card.plan_due else "",
             )
         )
-    if card.due_at and card.stage:
+    if card.due_at and card.stage and chased(card.state, card.stage):  # the stage chased now
         lines.append(
             t(
                 "⏰ Deadline {stage}: {due}",
@@ -289,7 +288,7 @@ async def deadline_buttons(
     if not case.is_open:
         return []
     found: list[InlineKeyboardButton] = []
-    if case.due_at is not None and case.stage is not None and await is_responsible(
+    if case.due_at is not None and chased(case.state, case.stage) and await is_responsible(
         session, member, case
     ):
         found.append(extension_button(case.id, t))

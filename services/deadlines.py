@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, GridCell, Level, Member, WaterSource
+from services.card_refresh import queue_card_refresh
 from services.grid import nearest_managers
-from services.groups import bindings_for_cells, private_recipients, queue_card_refresh
+from services.groups import bindings_for_cells, private_recipients
 from services.groups import queue_copies as group_copies
 from services.i18n import N_
 from services.notices import queue_notice

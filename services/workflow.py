@@ -242,6 +242,7 @@ async def check(
     """核查: someone other than the fixer confirms the fix (on site or from the photos)."""
     step = await run(session, settings, Action.CHECK, case_id, actor_id, now)
     step.case.state = CaseState.CHECKED
+    step.enter_stage(None)  # the check is done: nothing is chased until it is struck off
     step.event("checked", note=note.strip())
     await commit(step)
     return step.outcome("checked")

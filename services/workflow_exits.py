@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, CaseState, GridCell, PhotoKind
+from services.card_refresh import queue_card_refresh
 from services.cases import (
     find_case_id,
     reporter_ids,
@@ -122,6 +123,7 @@ async def merge(
         )
     )
     target.updated_at = now
+    await queue_card_refresh(session, target.id)  # its cards now list the duplicate
     await step.notify("case_merged", to_tell, into_id=target.id)
     await commit(step)
     return step.outcome("merged")
