@@ -141,7 +141,7 @@ class FlowHandler(BaseHandler[Update, Ctx, None]):
 
 
 def register(app: GridApp) -> None:
-    from handlers import case_notices  # noqa: F401  (registers the notice renderers)
+    from handlers import case_news, case_notices  # noqa: F401  (registers the renderers)
 
     private = filters.ChatType.PRIVATE
     pending.ensure_warm(app)

@@ -32,6 +32,7 @@ from services.grid import nearest_managers, path_ids
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Stage
+from services.stakeholders import NEWS_KIND, holders, others, tell
 from services.workflow_rules import chased
 
 DECIDERS = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
@@ -225,8 +226,11 @@ async def take_over(
         case_id=case.id, actor_id=member.id, kind="taken_over", at=now,
         payload={"from_cell": case.cell_id, "to_cell": mine.id},
     ))
+    before = others(await holders(session, case), [member])  # they hear who has it now
     case.cell_id = mine.id
     case.assignee_id = member.id
+    await tell(session, NEWS_KIND, before, case, "taken_over",
+               f"tko:{case.id}:{int(now.timestamp())}", by=member.id, cell_id=mine.id)
     return Outcome(True, case=case)
 
 
