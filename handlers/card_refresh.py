@@ -177,13 +177,14 @@ def shown(rendered: Rendered) -> str:
 
 def sent_card(sent: list[Message], rendered: Rendered) -> dict[str, Any]:
     """For the outbox's record of a sent notice: the message that carries its words and
-    buttons (the last one) and its form, so a later edit uses the call that fits it; for an
-    edit, what the message shows now."""
+    buttons (the last one) and its form, so a later edit uses the call that fits it, and what
+    it shows (for an edit, what the message shows now)."""
     if rendered.edit_message_id is not None:
         return {"shown": shown(rendered)}
     if not sent:
         return {}
-    return {"card": {"message_id": sent[-1].message_id, "form": form_of(sent[-1])}}
+    return {"card": {"message_id": sent[-1].message_id, "form": form_of(sent[-1])},
+            "shown": shown(rendered)}
 
 
 async def redraw(deps: Deps, message: Message, member: Member, case_id: int, *,

@@ -149,12 +149,14 @@ async def find_card(
 
 
 async def last_shown(session: AsyncSession, card: Outbox) -> str | None:
-    """The digest of what the card's message shows since its last edit; None if not known."""
+    """The digest of what the card's message shows (since its last edit, else as it was
+    sent); None if not known."""
     for row in await _refreshes(session, card, [OutboxState.SENT]):
         shown = (row.result or {}).get("shown")
         if shown:
             return str(shown)
-    return None
+    sent = (card.result or {}).get("shown")
+    return str(sent) if sent else None
 
 
 async def note_shown(
