@@ -14,10 +14,12 @@ from telegram.constants import MessageLimit
 
 from handlers.common import escape
 from handlers.deadline_notices import extension_button, order_button
+from handlers.emergency_text import emergency_line
 from handlers.render import Rendered, UploadJob
 from models import Case, Member, Photo
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
 from services.display import stamped_copy_job
+from services.emergency import reached_for
 from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.settings import Settings
@@ -163,12 +165,15 @@ def card_text(
     *,
     banner: str | None = None,
     history: bool = True,
+    emergency: str | None = None,
 ) -> str:
-    """The card as HTML; `banner` (already HTML) goes on top. Fits a Telegram message: typed
-    fields are capped, and the oldest history lines give way."""
+    """The card as HTML; `banner` (already HTML) goes on top, after `emergency` (who an
+    emergency reached). Fits a Telegram message: typed fields are capped, and the oldest
+    history lines give way."""
     lines: list[str] = []
     if card.emergency:
-        lines.append(t("🚨 <b>EMERGENCY</b>: every level up to the city has been alerted."))
+        lines.append(emergency or t("🚨 <b>EMERGENCY</b>: every level up to the city has been "
+                                    "alerted."))
     if banner:
         lines.append(banner)
     category = settings.category(card.category)
@@ -272,8 +277,10 @@ async def render_card(
         load = await stamped_copy_job(session, photo, settings) if photo is not None else None
         if load is not None:
             uploads.append(UploadJob(photo_id, load))
+    reach = emergency_line(await reached_for(session, case), t, card=True) \
+        if case.emergency else None
     return Rendered(
-        text=card_text(card, t, settings, banner=banner, history=history),
+        text=card_text(card, t, settings, banner=banner, history=history, emergency=reach),
         photo_file_ids=file_ids,
         upload_jobs=tuple(uploads),
         keyboard=keyboard(card.id, card.version, actions, t, extra),

@@ -14,8 +14,8 @@ def _join(items: list[str], t: Translator, *, parts: bool = False) -> str:
     return ("; " if parts else ", ").join(items)
 
 
-def emergency_line(reached: Reached, t: Translator) -> str:
-    """One line for the reporter's receipt of an emergency report."""
+def emergency_line(reached: Reached, t: Translator, *, card: bool = False) -> str:
+    """One line for the reporter's receipt of an emergency report, or the top of its card."""
     if not reached.people and not reached.groups:
         return t("🚨 This is an emergency, but no one up to the city is registered to be "
                  "alerted yet.")
@@ -31,4 +31,6 @@ def emergency_line(reached: Reached, t: Translator) -> str:
         whom.append(t("group chats: {count}", count=reached.groups))
     if reached.people:
         whom.append(t("people alerted: {count}", count=reached.people))
+    if card:
+        return t("🚨 <b>EMERGENCY</b>, alerted at once: {whom}.", whom=_join(whom, t, parts=True))
     return t("🚨 As an emergency, it went at once to: {whom}.", whom=_join(whom, t, parts=True))

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GridCell, GroupBinding, Member, Role, WaterSource
+from models import Case, GridCell, GroupBinding, Member, Outbox, Role, WaterSource
+from services.grid import cell_chain
 
 
 async def everyone_up_the_chain(
@@ -60,3 +61,22 @@ def reached(
         people=len(alerted),
         groups=len(groups),
     )
+
+
+async def reached_for(session: AsyncSession, case: Case) -> Reached:
+    """Who the first alerts of a case were queued for (not those of a later reroute)."""
+    rows = (await session.execute(
+        select(Outbox.kind, Outbox.recipient_id, Outbox.chat_id, Outbox.payload)
+        .where(Outbox.case_id == case.id, Outbox.kind.in_(["case_new", "group_case"]))
+    )).all()
+    member_ids = [r.recipient_id for r in rows if r.kind == "case_new" and r.recipient_id
+                  and not (r.payload or {}).get("rerouted")]
+    chats = [r.chat_id for r in rows if r.kind == "group_case"
+             and (r.payload or {}).get("tag", "new") == "new"]
+    members = list(await session.scalars(select(Member).where(Member.id.in_(member_ids)))) \
+        if member_ids else []
+    groups = list(await session.scalars(
+        select(GroupBinding).where(GroupBinding.chat_id.in_(chats)))) if chats else []
+    source = await session.get(WaterSource, case.water_source_id) \
+        if case.water_source_id else None
+    return reached(await cell_chain(session, case.origin_cell_id), members, groups, source)

@@ -66,6 +66,9 @@ async def test_an_emergency_reaches_the_city_manager_the_supervisor_and_the_lead
         assert alerts, f"{name} got no alert"
         card = alerts[-1].get("caption") or alerts[-1].get("text") or ""
         assert "紧急" in card or "EMERGENCY" in card
+        # The card says who was reached too, as the reporter was told.
+        assert "妙西东北村、妙西镇、吴兴区、湖州市的网格员" in card or (
+            "the grid managers of 妙西东北村, 妙西镇, 吴兴区, 湖州市" in card)
     city = [m for m in h.messages_to(people["市网格长 钱"]) if m.get("reply_markup")]
     assert "受理" in buttons(city[-1])  # the city may take it on at once
 
