@@ -12,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import CaseEvent, Member, Outbox, OutboxState, Role
+from services.card_refresh import REFRESH_KINDS
 from services.grid import nearest_managers
 from services.notices import queue_notice
 
 log = logging.getLogger("bot.outbox")
 
 STAFF = frozenset({Role.MANAGER, Role.PATROLLER, Role.LEADER})
-PERSONAL_KINDS = frozenset({"digest", "summary", "draft_expired", "extension_decided"})
+# A card's edit is for the chat that has the card: a stand-in got (or gets) a card of their own.
+PERSONAL_KINDS = frozenset({"digest", "summary", "draft_expired", "extension_decided",
+                            *REFRESH_KINDS})
 
 
 async def _already_told(session: AsyncSession, row: Outbox) -> set[int]:

@@ -38,8 +38,8 @@ from bot.lease import instance_key
 from bot.outbox_record import recorded
 from bot.outbox_redirect import redirect_notice
 from bot.pacing import Pacer
+from handlers.card_refresh import edit_card, sent_card
 from handlers.context import Deps
-from handlers.group_notices import edit_card
 from handlers.render import RENDERERS, Rendered, draw_pictures, keep_upload_ids
 from models import Member, Outbox, OutboxState, utcnow
 from services.groups import UnbindReason, follow_migration, group_lost
@@ -210,7 +210,7 @@ def steps(
     caption when it fits), then the text with its buttons. Each call is one paced message;
     the messages sent are added to `sent`."""
     assert rendered.picture is None and not rendered.upload_jobs, "draw_pictures first"
-    if rendered.edit_message_id is not None:  # a group's case card brought up to date
+    if rendered.edit_message_id is not None:  # a posted card brought up to date
         return [lambda: edit_card(bot, chat_id, rendered)]
     photos: list[str | bytes] = [*rendered.photo_file_ids,
                                  *(upload.data for upload in rendered.photo_uploads)]
@@ -241,7 +241,8 @@ def steps(
     if text:
         result.append(
             lambda: _ids(
-                bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+                bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard),
+                sent,
             )
         )
     return result
@@ -335,7 +336,9 @@ async def deliver(
         await retry_or_fail(deps, job, str(exc))
     else:
         await finish(
-            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None
+            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None,
+            result={"done": job.done, "message_ids": job.message_ids,
+                    **sent_card(sent, job.rendered)},
         )
         await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
     return True

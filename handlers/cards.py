@@ -13,19 +13,20 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import MessageLimit
 
 from handlers.common import escape
-from handlers.deadline_notices import extension_button
+from handlers.deadline_notices import extension_button, order_button
+from handlers.emergency_text import emergency_line
 from handlers.render import Rendered, UploadJob
-from handlers.supervision import order_button
 from models import Case, Member, Photo
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
 from services.display import stamped_copy_job
+from services.emergency import reached_for
 from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
 from services.place import CasePlace
 from services.settings import Settings
 from services.supervision import may_issue
-from services.workflow_rules import ACTION_LABELS, Action, staff_actions, state_label
+from services.workflow_rules import ACTION_LABELS, Action, chased, staff_actions, state_label
 
 CALLBACK_PREFIX = "c"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the card's map link is not the point
@@ -191,12 +192,15 @@ def card_text(
     *,
     banner: str | None = None,
     history: bool = True,
+    emergency: str | None = None,
 ) -> str:
-    """The card as HTML; `banner` (already HTML) goes on top. Fits a Telegram message: typed
-    fields are capped, and the oldest history lines give way."""
+    """The card as HTML; `banner` (already HTML) goes on top, after `emergency` (who an
+    emergency reached). Fits a Telegram message: typed fields are capped, and the oldest
+    history lines give way."""
     lines: list[str] = []
     if card.emergency:
-        lines.append(t("🚨 <b>EMERGENCY</b>: every level up to the city has been alerted."))
+        lines.append(emergency or t("🚨 <b>EMERGENCY</b>: every level up to the city has been "
+                                    "alerted."))
     if banner:
         lines.append(banner)
     category = settings.category(card.category)
@@ -238,7 +242,7 @@ def card_text(
                 due=local_time(card.plan_due, settings) if card.plan_due else "",
             )
         )
-    if card.due_at and card.stage:
+    if card.due_at and card.stage and chased(card.state, card.stage):  # the stage chased now
         lines.append(
             t(
                 "⏰ Deadline {stage}: {due}",
@@ -294,8 +298,10 @@ async def render_card(
         load = await stamped_copy_job(session, photo, settings) if photo is not None else None
         if load is not None:
             uploads.append(UploadJob(photo_id, load))
+    reach = emergency_line(await reached_for(session, case), t, card=True) \
+        if case.emergency else None
     return Rendered(
-        text=card_text(card, t, settings, banner=banner, history=history),
+        text=card_text(card, t, settings, banner=banner, history=history, emergency=reach),
         photo_file_ids=file_ids,
         upload_jobs=tuple(uploads),
         keyboard=keyboard(card.id, card.version, actions, t, extra),
@@ -310,7 +316,7 @@ async def deadline_buttons(
     if not case.is_open:
         return []
     found: list[InlineKeyboardButton] = []
-    if case.due_at is not None and case.stage is not None and await is_responsible(
+    if case.due_at is not None and chased(case.state, case.stage) and await is_responsible(
         session, member, case
     ):
         found.append(extension_button(case.id, t))

@@ -12,19 +12,23 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers import case_commands, case_flow, case_flow_buttons, case_flow_views, pending
-from handlers.cards import NO_PREVIEW, parse_callback, render_card, visible_length
+from handlers import (
+    case_commands,
+    case_flow,
+    case_flow_buttons,
+    case_flow_views,
+    pending,
+)
+from handlers.card_refresh import redraw
+from handlers.cards import parse_callback
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
-from handlers.group_notices import group_card
 from models import Member, utcnow
 from services import cases, workflow
 from services.i18n import translator
-from services.settings import Settings
 from services.workflow_rules import Action, Refusal, WorkflowRefused
 
 COMMANDS = case_commands.COMMANDS
@@ -53,48 +57,20 @@ IMMEDIATE: dict[Action, Immediate] = {
 async def refresh(
     ctx: Ctx, message: Message | None, member: Member, case_id: int, *, reporter: bool
 ) -> None:
-    """Replace the pressed message's card and buttons with the case as it is now."""
+    """Replace the pressed message's card and buttons with the case as it is now (the
+    reporter's question only loses its buttons)."""
     if message is None:
         return
-    settings: Settings = ctx.deps.settings
-    try:
-        current = message.reply_markup
-        has_buttons = current is not None and bool(current.inline_keyboard)
-        if reporter:
-            if has_buttons:
-                await message.edit_reply_markup(reply_markup=None)
-            return
-        async with ctx.deps.sessions() as session:
-            if message.chat.type == "private":
-                card = await render_card(session, case_id, member, settings, history=False)
-            else:  # a group's card serves everyone: a manager's buttons, who moved it last
-                card = await group_card(session, case_id, settings)
-        if card is None:
-            if has_buttons:
-                await message.edit_reply_markup(reply_markup=None)
-            return
-        # Without reply_markup an edit drops the buttons (an empty keyboard is refused).
-        markup = card.keyboard
-        # Buttons carry the case version: the same buttons mean the message is already current.
-        if (markup is not None and current == markup) or (not has_buttons and markup is None):
-            return
-        if message.photo or message.document:
-            if visible_length(card.text) <= MessageLimit.CAPTION_LENGTH:
-                await message.edit_caption(
-                    card.text, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
-            else:
-                await message.edit_reply_markup(reply_markup=markup)
-        else:
-            await message.edit_text(
-                card.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
-            )
-    except BadRequest as exc:  # "message is not modified" and the like: nothing to change
-        if "not modified" not in str(exc).lower():
-            raise
+    if not reporter:
+        await redraw(ctx.deps, message, member, case_id)
+        return
+    markup = message.reply_markup
+    if markup is not None and markup.inline_keyboard:
+        try:
+            await message.edit_reply_markup(reply_markup=None)
+        except BadRequest as exc:  # "message is not modified": nothing to change
+            if "not modified" not in str(exc).lower():
+                raise
 
 
 async def on_button(update: Update, ctx: Ctx) -> None:
@@ -171,7 +147,7 @@ class FlowHandler(BaseHandler[Update, Ctx, None]):
 
 
 def register(app: GridApp) -> None:
-    from handlers import case_notices  # noqa: F401  (registers the notice renderers)
+    from handlers import case_news, case_notices  # noqa: F401  (registers the renderers)
 
     private = filters.ChatType.PRIVATE
     pending.ensure_warm(app)

@@ -8,6 +8,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.constants import ParseMode
 
+from handlers.card_refresh import remember_reply
 from handlers.cards import NO_PREVIEW, local_time, render_card
 from handlers.common import escape, reply, require_member
 from handlers.context import Ctx
@@ -82,13 +83,14 @@ async def case_command(update: Update, ctx: Ctx) -> None:
         await reply(update, escape(refused.message(t)))
         return
     chat = update.effective_chat
-    if card is not None and chat is not None:
-        await chat.send_message(
+    if card is not None and chat is not None and case is not None:
+        sent = await chat.send_message(
             card.text,
             parse_mode=ParseMode.HTML,
             reply_markup=card.keyboard,
             link_preview_options=NO_PREVIEW,
         )
+        await remember_reply(ctx.deps.sessions, member, case.id, sent)  # later moves edit it
 
 
 async def _list(update: Update, ctx: Ctx, *, mine: bool) -> None:

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 
 from handlers import case_flow_views as views
 from handlers import pending
+from handlers.card_refresh import remember_reply
 from handlers.cards import NO_PREVIEW, render_card
 from handlers.common import escape, load_member
 from handlers.context import Ctx
@@ -336,10 +337,11 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
         return
     await _end(ctx, member)
     if card is not None:
-        await ctx.bot.send_message(
+        sent = await ctx.bot.send_message(
             member.chat_id,
             card.text,
             parse_mode=ParseMode.HTML,
             reply_markup=card.keyboard,
             link_preview_options=NO_PREVIEW,
         )
+        await remember_reply(ctx.deps.sessions, member, flow.case_id, sent)  # kept true

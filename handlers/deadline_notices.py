@@ -25,12 +25,14 @@ from models import (
     Outbox,
     SupervisionOrder,
 )
-from services.deadlines import COLOUR_LABELS, STAGE_LABELS, colour_of
+from services.deadlines import COLOUR_LABELS, STAGE_LABELS, colour_of, contains
 from services.digest import Digest, split_message
 from services.digest_text import digest_text
+from services.extensions import hand_down_target, is_responsible, may_hold
 from services.i18n import Translator
 from services.settings import Settings
-from services.supervision import ISSUERS, order_card_png
+from services.supervision import may_issue, order_card_png
+from services.workflow_rules import chased
 
 PREFIX = "sv:"
 
@@ -54,20 +56,50 @@ async def _cell_name(session: AsyncSession, cell_id: int) -> str:
     return escape(cell.name) if cell else "?"
 
 
-def holder_buttons(case: Case, t: Translator, member: Member | None) -> list[InlineKeyboardButton]:
-    """What the level holding an escalated case can do: take it over, hand it down, order."""
-    row = [
-        InlineKeyboardButton(t("Take over"), callback_data=f"{PREFIX}tko:{case.id}"),
-        InlineKeyboardButton(t("Hand back down"), callback_data=f"{PREFIX}hdn:{case.id}"),
-    ]
-    if member is not None and member.role_enum in ISSUERS:
-        row.append(InlineKeyboardButton(t("Supervision order"),
-                                        callback_data=f"{PREFIX}iss:{case.id}"))
+async def holder_buttons(
+    session: AsyncSession, case: Case, t: Translator, member: Member | None, to_cell: int
+) -> list[InlineKeyboardButton]:
+    """What the reader may still do with an escalated case: take it over and hand it down while
+    their cell holds it (a group's copy: while the cell it was posted to does), and issue an
+    order if they may."""
+    if not case.is_open:
+        return []
+    if member is None:
+        posted_to = await session.get(GridCell, to_cell)
+        here = await session.get(GridCell, case.cell_id)
+        holds = posted_to is not None and here is not None and contains(posted_to, here)
+        holds_it_already = False
+    else:
+        holds = await may_hold(session, member, case)
+        holds_it_already = case.assignee_id == member.id and member.cell_id == case.cell_id
+    row: list[InlineKeyboardButton] = []
+    if holds and not holds_it_already:
+        row.append(InlineKeyboardButton(t("Take over"), callback_data=f"{PREFIX}tko:{case.id}"))
+    if holds and await hand_down_target(session, case) is not None:
+        row.append(InlineKeyboardButton(t("Hand back down"),
+                                        callback_data=f"{PREFIX}hdn:{case.id}"))
+    if member is not None and await may_issue(session, member, case):
+        row.append(order_button(case.id, t))
     return row
+
+
+def order_button(case_id: int, t: Translator) -> InlineKeyboardButton:
+    """The "issue a supervision order" button for the case card of a supervisor or leader."""
+    return InlineKeyboardButton(t("Supervision order"), callback_data=f"{PREFIX}iss:{case_id}")
 
 
 def extension_button(case_id: int, t: Translator) -> InlineKeyboardButton:
     return InlineKeyboardButton(t("Ask for more time"), callback_data=f"{PREFIX}ext:{case_id}")
+
+
+async def more_time(
+    session: AsyncSession, case: Case, member: Member | None, t: Translator
+) -> InlineKeyboardMarkup | None:
+    """"Ask for more time", for the member responsible for the deadline being chased."""
+    if case.due_at is None or not chased(case.state, case.stage) or (
+            member is not None and not await is_responsible(session, member, case)):
+        return None
+    return InlineKeyboardMarkup([[extension_button(case.id, t)]])
 
 
 @renderer("reminder")
@@ -81,7 +113,7 @@ async def render_reminder(
     text = t("⏰ Reminder: case {number}, the {stage} is due by {due}.",
              number=escape(case.number), stage=stage_name(case.stage, t),
              due=when(case.due_at, settings))
-    return Rendered(text, keyboard=InlineKeyboardMarkup([[extension_button(case.id, t)]]))
+    return Rendered(text, keyboard=await more_time(session, case, member, t))
 
 
 @renderer("escalated")
@@ -102,8 +134,8 @@ async def render_escalated(
         text = t("🚨 Case {number} missed its {stage} deadline and was raised from {from_cell} "
                  "to {to_cell}. Level: {colour}. New deadline: {due}.",
                  from_cell=await _cell_name(session, row.payload["from_cell"]), **values)
-    keyboard = InlineKeyboardMarkup([holder_buttons(case, t, member)]) if case.is_open else None
-    return Rendered(text, keyboard=keyboard)
+    buttons = await holder_buttons(session, case, t, member, row.payload["to_cell"])
+    return Rendered(text, keyboard=InlineKeyboardMarkup([buttons]) if buttons else None)
 
 
 @renderer("handed_down")
@@ -117,7 +149,7 @@ async def render_handed_down(
     text = t("Case {number} was handed back down to {cell}. New deadline for the {stage}: {due}.",
              number=escape(case.number), cell=await _cell_name(session, case.cell_id),
              stage=stage_name(case.stage, t), due=when(case.due_at, settings))
-    return Rendered(text, keyboard=InlineKeyboardMarkup([[extension_button(case.id, t)]]))
+    return Rendered(text, keyboard=await more_time(session, case, member, t))
 
 
 def order_rows(order: SupervisionOrder, case: Case, cell: str, issuer: str,

@@ -59,9 +59,10 @@ class Rendered:
     upload_jobs: tuple[UploadJob, ...] = ()  # become photo_uploads in draw_pictures
     picture: Picture | None = None  # drawn into photo_bytes by draw_pictures before sending
     keyboard: InlineKeyboardMarkup | None = None
-    # Set: edit this earlier message of the chat (a group's case card) instead of sending.
+    # Set: edit this earlier message of the chat (a card of a case) instead of sending.
     edit_message_id: int | None = None
-    edit_caption: bool = False  # that message is a photo whose caption is the text
+    # How: "text", "caption" (a photo's), "markup" (buttons only), "" (find out by trying).
+    edit_form: str = ""
 
 
 Renderer = Callable[[AsyncSession, Outbox, Member | None, Settings], Awaitable[Rendered | None]]

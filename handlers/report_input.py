@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
 
+from handlers.emergency_text import emergency_line
 from handlers.render import Rendered, renderer
 from handlers.report_photos import (
     photos_step,
@@ -211,8 +212,8 @@ async def submit(turn: Turn, draft: Draft) -> None:
     cell = escape(result.cell_path[-1]) if result.cell_path else "—"
     lines = [t("✅ Thank you! Your report <b>{number}</b> was sent to {cell} ({path}).",
                number=result.number, cell=cell, path=path)]
-    if result.emergency:
-        lines.append(t("🚨 As an emergency, every level up to the city has been alerted."))
+    if result.emergency:  # who was reached, from the alerts queued
+        lines.append(emergency_line(result.reached, t))
     if not result.notified_member_ids:
         lines.append(t("No manager is registered there yet; the administrators will route it."))
     lines.append(t("You will hear when it is accepted and when it is fixed. /mine lists your "

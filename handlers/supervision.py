@@ -1,7 +1,8 @@
 """Buttons of the deadline notices (acknowledge an order, more time, take over, hand down,
 issue an order) and /bulletin. Every button reloads the case and re-checks rights in a service.
 
-Callback data: "sv:<action>:<id>[:<hours>]"; the case card may add `order_button(case_id)`.
+Callback data: "sv:<action>:<id>[:<hours>]"; the case card may add
+`deadline_notices.order_button(case_id)`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from telegram.ext import (
 )
 
 from handlers import deadline_notices, pending
+from handlers.card_refresh import redraw
 from handlers.common import escape, load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
 from models import Case, GridCell, Member, Role, utcnow
+from services.card_refresh import queue_card_refresh
 from services.deadlines import Outcome
 from services.digest import split_message
 from services.extensions import decide_extension, hand_down, request_extension, take_over
@@ -68,11 +71,6 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 }
 
 
-def order_button(case_id: int, t: Translator) -> InlineKeyboardButton:
-    """The "issue a supervision order" button for the case card of a supervisor or leader."""
-    return InlineKeyboardButton(t("Supervision order"), callback_data=f"{PREFIX}iss:{case_id}")
-
-
 async def on_button(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
     if query is None or query.data is None:
@@ -104,14 +102,14 @@ async def on_button(update: Update, ctx: Ctx) -> None:
             assert actor is not None
             outcome = await work(session, ctx.deps.settings, target, actor, utcnow())
             if outcome.ok:
+                if outcome.case is not None:  # every copy of its cards follows
+                    await queue_card_refresh(session, outcome.case.id)
                 await session.commit()
         await query.answer(t(done) if outcome.ok else t(outcome.reason), show_alert=not outcome.ok)
         if outcome.ok and isinstance(query.message, Message):
-            if _is_case_card(query.message):  # the card keeps its buttons, shown as they are now
-                from handlers.case_actions import refresh  # (imports this module's users)
-
-                case_id = outcome.case.id if outcome.case is not None else target
-                await refresh(ctx, query.message, member, case_id, reporter=False)
+            if outcome.case is not None:  # the pressed card shows the case as it is now
+                await redraw(ctx.deps, query.message, member, outcome.case.id,
+                             as_card=_is_case_card(query.message))
             else:
                 await query.edit_message_reply_markup(None)
     else:

@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, GridCell, Level, Member, WaterSource
+from services.card_refresh import queue_card_refresh
+from services.cases import reporters
 from services.grid import nearest_managers
-from services.groups import bindings_for_cells, private_recipients, queue_card_refresh
+from services.groups import bindings_for_cells, private_recipients
 from services.groups import queue_copies as group_copies
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Severity, Stage
+from services.stakeholders import NEWS_KIND, REPORT_KIND, holders, others, tell
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +99,7 @@ class SweepReport:
 
 async def responsible_members(session: AsyncSession, case: Case) -> list[Member]:
     """Who is chased for a case: its assignee, else the managers of its cell (or above)."""
-    if case.assignee_id is not None:
-        assignee = await session.get(Member, case.assignee_id)
-        if assignee is not None and assignee.active:
-            return [assignee]
-    return await nearest_managers(session, case.cell_id)
+    return await holders(session, case)
 
 
 async def source_leader(session: AsyncSession, case: Case) -> Member | None:
@@ -154,6 +153,7 @@ async def escalate(
     parent = await session.get(GridCell, cell.parent_id) if cell.parent_id is not None else None
     target = parent or cell
     missed_stage = case.stage
+    held = await responsible_members(session, case) if parent is not None else []
     case.cell_id = target.id
     if parent is not None:
         case.assignee_id = None  # the level above now holds the case until it hands it down
@@ -201,6 +201,13 @@ async def escalate(
                        payload={"case_id": case.id, "stage": missed_stage, "from_cell": cell.id,
                                 "to_cell": target.id, "level": case.escalation_level},
                        dedupe=f"escalated:{case.id}:{case.missed_deadlines}")
+    if parent is not None:  # whoever held it, and the reporters, hear where it went
+        moved = {"stage": missed_stage, "cell_id": target.id}
+        dedupe = f"escalated:{case.id}:{case.missed_deadlines}"
+        await tell(session, NEWS_KIND, others(held, recipients), case, "escalated", dedupe,
+                   **moved)
+        await tell(session, REPORT_KIND, await reporters(session, case.id), case, "escalated",
+                   dedupe, **moved)
     await queue_card_refresh(session, case.id)
     report.escalations += 1
     if case.missed_deadlines == 2:

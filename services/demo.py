@@ -36,6 +36,7 @@ DEMO_PERSONAS: tuple[PersonaSpec, ...] = (
     PersonaSpec(900004, "County manager Zhou", "en", Role.MANAGER, WUXING_COUNTY),
     PersonaSpec(900005, "联系领导 沈", "zh_CN", Role.LEADER, LAOHUTAN_VILLAGE, LAOHUTAN_SOURCE),
     PersonaSpec(900006, "督查 吴", "zh_CN", Role.SUPERVISOR, HUZHOU_CITY),
+    PersonaSpec(900007, "市网格长 钱", "zh_CN", Role.MANAGER, HUZHOU_CITY),
 )
 
 

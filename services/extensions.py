@@ -32,6 +32,8 @@ from services.grid import nearest_managers, path_ids
 from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Stage
+from services.stakeholders import NEWS_KIND, holders, others, tell
+from services.workflow_rules import chased
 
 DECIDERS = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 HOLDERS = frozenset({Role.MANAGER, Role.LEADER, Role.ADMIN})
@@ -80,7 +82,7 @@ async def request_extension(
     case = await session.get(Case, case_id)
     if case is None:
         return Outcome(False, N_("This case no longer exists."))
-    if not case.is_open or case.due_at is None or case.stage is None:
+    if not case.is_open or case.due_at is None or not chased(case.state, case.stage):
         return Outcome(False, N_("This case has no deadline to extend."), case)
     if not await is_responsible(session, member, case):
         return Outcome(
@@ -174,6 +176,25 @@ async def decide_extension(
     return Outcome(True, case=case)
 
 
+async def may_hold(session: AsyncSession, member: Member, case: Case) -> bool:
+    """Whether `member` acts for a cell that holds the open case (may take it over, hand it
+    down): a manager, leader or admin of its cell or of one above."""
+    if not case.is_open or not member.active or member.role_enum not in HOLDERS:
+        return False
+    mine, theirs = await _cells(session, member, case)
+    return mine is not None and contains(mine, theirs)
+
+
+async def hand_down_target(session: AsyncSession, case: Case) -> int | None:
+    """The cell one level back towards where an escalated case came from; None when it is
+    already at the level it came from."""
+    origin = await session.get(GridCell, case.origin_cell_id)
+    below = path_ids(origin.path) if origin is not None else []
+    if case.cell_id not in below or below[-1] == case.cell_id:
+        return None
+    return below[below.index(case.cell_id) + 1]
+
+
 async def _held_by(
     session: AsyncSession, case_id: int, member: Member, not_holder: str
 ) -> tuple[Case, GridCell] | Outcome:
@@ -205,8 +226,11 @@ async def take_over(
         case_id=case.id, actor_id=member.id, kind="taken_over", at=now,
         payload={"from_cell": case.cell_id, "to_cell": mine.id},
     ))
+    before = others(await holders(session, case), [member])  # they hear who has it now
     case.cell_id = mine.id
     case.assignee_id = member.id
+    await tell(session, NEWS_KIND, before, case, "taken_over",
+               f"tko:{case.id}:{int(now.timestamp())}", by=member.id, cell_id=mine.id)
     return Outcome(True, case=case)
 
 
@@ -224,12 +248,9 @@ async def hand_down(
     if isinstance(held, Outcome):
         return held
     case, _ = held
-    origin = await session.get(GridCell, case.origin_cell_id)
-    assert origin is not None
-    below = path_ids(origin.path)
-    if case.cell_id not in below or below[-1] == case.cell_id:
+    target_id = await hand_down_target(session, case)
+    if target_id is None:
         return Outcome(False, N_("This case is already at the level it came from."), case)
-    target_id = below[below.index(case.cell_id) + 1]
     session.add(CaseEvent(
         case_id=case.id, actor_id=member.id, kind="handed_down", at=now,
         payload={"from_cell": case.cell_id, "to_cell": target_id},

@@ -27,6 +27,7 @@ from models import (
     Role,
     utcnow,
 )
+from services.card_refresh import queue_card_refresh as queue_card_refresh  # (its old home)
 from services.grid import cell_chain, nearest_managers
 from services.notices import queue_notice
 from services.rights import manages
@@ -34,7 +35,6 @@ from services.settings import GroupAlerts, Settings
 
 PLATFORM = "telegram"
 ALERT_KIND = "group_case"  # the case card posted in a group, with a manager's buttons
-CARD_KIND = "group_card"  # an edit of that card after the case moved
 UNBOUND_KIND = "group_unbound"  # the cell's managers hear privately that their group is gone
 
 
@@ -338,58 +338,3 @@ async def queue_copies(
             dedupe_key=f"group:{dedupe}:{binding.id}"[:128],
         )
     return bindings
-
-
-async def posted_cards(session: AsyncSession, case_id: int) -> list[Outbox]:
-    """The latest sent card of the case in each group that has one."""
-    rows = await session.scalars(
-        select(Outbox)
-        .where(
-            Outbox.case_id == case_id,
-            Outbox.kind == ALERT_KIND,
-            Outbox.state == OutboxState.SENT,
-        )
-        .order_by(Outbox.id.desc())
-    )
-    latest: dict[str, Outbox] = {}
-    for row in rows:
-        if (row.result or {}).get("message_ids"):
-            latest.setdefault(row.chat_id, row)
-    return list(latest.values())
-
-
-async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
-    """After a case moved: edit its card in every group where it was posted (rendered at send
-    time, so one waiting edit per group is enough)."""
-    cards = await posted_cards(session, case_id)
-    if not cards:
-        return 0
-    waiting = set(
-        await session.scalars(
-            select(Outbox.chat_id).where(
-                Outbox.case_id == case_id,
-                Outbox.kind == CARD_KIND,
-                Outbox.state == OutboxState.PENDING,
-            )
-        )
-    )
-    queued = 0
-    for card in cards:
-        if card.chat_id in waiting:
-            continue
-        await queue_notice(
-            session,
-            kind=CARD_KIND,
-            chat_id=card.chat_id,
-            case_id=case_id,
-            payload={"case_id": case_id, "card_row": card.id},
-        )
-        queued += 1
-    return queued
-
-
-async def card_messages(session: AsyncSession, row_id: int) -> list[int]:
-    """The messages of a posted card; the last carries its text and buttons."""
-    row = await session.get(Outbox, row_id)
-    ids = (row.result or {}).get("message_ids") if row is not None else None
-    return [int(i) for i in ids or []]

@@ -40,6 +40,7 @@ from services.drafts import (
     missing_answers,
 )
 from services.duplicates import Duplicate, find_duplicates
+from services.emergency import Reached, everyone_up_the_chain, reached
 from services.grid import cell_chain, managers_by_cell
 from services.notices import queue_notice
 from services.place import Locator
@@ -59,6 +60,7 @@ class IntakeResult:
     photo_count: int
     notified_cell_id: int | None  # the cell whose managers got the alert (may be an ancestor)
     notified_member_ids: tuple[int, ...] = field(default=())
+    reached: Reached = field(default=Reached())  # who the alerts were queued for
 
 
 def case_number(prefix: str, year: int, case_id: int) -> str:
@@ -69,7 +71,8 @@ async def recipients(
     session: AsyncSession, chain: list[GridCell], emergency: bool, source: WaterSource | None
 ) -> tuple[int | None, list[Member]]:
     """Who hears of a new case: the cell's managers (or the nearest ancestor's that has some);
-    for an emergency, also every level up to the city and the source's linked leader."""
+    for an emergency, also every level up to the city, its supervisors and the source's
+    linked leader (services.emergency)."""
     by_cell = await managers_by_cell(session, [c.id for c in chain])
     chosen: list[Member] = []
     notified_cell: int | None = None
@@ -78,13 +81,8 @@ async def recipients(
             chosen.extend(by_cell[cell.id])
             notified_cell = cell.id
             break
-    if emergency:
-        for cell in chain:
-            chosen.extend(by_cell.get(cell.id, []))
-        if source is not None and source.leader_id is not None:
-            leader = await session.get(Member, source.leader_id)
-            if leader is not None and leader.active:
-                chosen.append(leader)
+    if emergency:  # every manager up to the city, its supervisors, the source's leader
+        chosen.extend(await everyone_up_the_chain(session, chain, source))
     unique: dict[int, Member] = {}
     for member in chosen:
         unique.setdefault(member.id, member)
@@ -213,7 +211,8 @@ async def submit_draft(
     source = await session.get(WaterSource, source_id) if source_id else None
     notified_cell, members = await recipients(session, chain, category.emergency, source)
     group_chats = await groups.bindings_for_cells(session, [c.id for c in chain])
-    for member in groups.private_recipients(members, group_chats, settings):
+    alerted = groups.private_recipients(members, group_chats, settings)
+    for member in alerted:
         await queue_notice(
             session,
             kind="case_new",
@@ -237,6 +236,7 @@ async def submit_draft(
         photo_count=len(photos),
         notified_cell_id=notified_cell,
         notified_member_ids=tuple(m.id for m in members),
+        reached=reached(chain, alerted, group_chats, source),
     )
 
 

@@ -25,6 +25,7 @@ from services.photo_rows import photo_row
 from services.photos import PhotoFacts
 from services.routing import distance_m
 from services.settings import Settings, Stage
+from services.stakeholders import NEWS_KIND, REPORT_KIND, others, owners
 from services.supervision import resolve_orders_for_case
 from services.workflow_exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
 from services.workflow_rules import Action, Refusal, WorkflowRefused
@@ -125,6 +126,9 @@ async def dispatch(
     step.enter_stage(Stage.PLAN)
     step.event("dispatched", **details)
     await step.notify("case_dispatched", targets)
+    to_cell = case.cell_id if cell_code else targets[0].cell_id
+    await step.notify(REPORT_KIND, others(await reporters(session, case.id), targets),
+                      event="dispatched", cell_id=to_cell)
     await alert_new_groups(session, case, "dispatched")
     await commit(step)
     return step.outcome("dispatched")
@@ -245,7 +249,10 @@ async def check(
     """核查: someone other than the fixer confirms the fix (on site or from the photos)."""
     step = await run(session, settings, Action.CHECK, case_id, actor_id, now)
     step.case.state = CaseState.CHECKED
+    step.enter_stage(None)  # the check is done: nothing is chased until it is struck off
     step.event("checked", note=note.strip())
+    await step.notify(NEWS_KIND, await owners(session, step.case, step.scope.fixer_id),
+                      event="checked", by=step.actor.id)
     await commit(step)
     return step.outcome("checked")
 
@@ -292,7 +299,10 @@ async def close(
     step.enter_stage(None)
     step.event("closed")
     await resolve_orders_for_case(session, step.case, now)  # a closed case is chased no more
-    await step.notify("case_closed", await reporters(session, case_id))
+    told = await reporters(session, case_id)
+    await step.notify("case_closed", told)
+    await step.notify(NEWS_KIND, others(await owners(session, step.case, step.scope.fixer_id),
+                                        told), event="closed", by=step.actor.id)
     await commit(step)
     return step.outcome("closed")
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, CaseState, GridCell, PhotoKind
+from services.card_refresh import queue_card_refresh
 from services.cases import (
     find_case_id,
     reporter_ids,
@@ -19,6 +20,7 @@ from services.groups import alert_new_groups
 from services.photo_rows import photo_row
 from services.photos import PhotoFacts
 from services.settings import Settings, Stage
+from services.stakeholders import NEWS_KIND, holders, others, owners
 from services.supervision import resolve_orders_for_case
 from services.workflow_rules import Action, Refusal, WorkflowRefused
 from services.workflow_step import Outcome, Step, commit, refuse, required, run, transition
@@ -41,7 +43,10 @@ async def reject(
     step.enter_stage(None)
     step.event("rejected", reason=why)
     await resolve_orders_for_case(session, step.case, now)
-    await step.notify("case_rejected", await reporters(session, case_id), reason=why)
+    told = await reporters(session, case_id)
+    await step.notify("case_rejected", told, reason=why)
+    await step.notify(NEWS_KIND, others(await owners(session, step.case, step.scope.fixer_id),
+                                        told), event="rejected", by=step.actor.id, reason=why)
     await commit(step)
     return step.outcome("rejected")
 
@@ -67,6 +72,7 @@ async def reroute(
     if cell.id == case.cell_id:
         raise await refuse(session, Refusal.SAME_CELL, code=cell_code)
     old = case.cell_id
+    held = await holders(session, case)
     case.cell_id = cell.id
     case.assignee_id = None
     case.state = CaseState.SUBMITTED
@@ -74,6 +80,8 @@ async def reroute(
     step.event("rerouted", from_cell_id=old, to_cell_id=cell.id, to_cell=cell.name, reason=why)
     targets = await nearest_managers(session, cell.id)
     await step.notify("case_new", targets, rerouted=True, reason=why)
+    await step.notify(NEWS_KIND, others(held, targets), event="rerouted", by=step.actor.id,
+                      cell_id=cell.id, reason=why)
     await alert_new_groups(session, case, "rerouted")
     await commit(step)
     return step.outcome("rerouted")
@@ -106,6 +114,7 @@ async def merge(
     if not target.is_open:
         raise await refuse(session, Refusal.TARGET_CLOSED, target=target.number)
     to_tell = await reporters(session, case.id)
+    held = await holders(session, case)
     case.state = CaseState.MERGED
     case.merged_into_id = target.id
     case.closed_at = now
@@ -122,7 +131,10 @@ async def merge(
         )
     )
     target.updated_at = now
+    await queue_card_refresh(session, target.id)  # its cards now list the duplicate
     await step.notify("case_merged", to_tell, into_id=target.id)
+    await step.notify(NEWS_KIND, others(held, to_tell), event="merged", by=step.actor.id,
+                      into_id=target.id)
     await commit(step)
     return step.outcome("merged")
 
@@ -139,10 +151,11 @@ async def reopen(
     """A manager reopens a closed or rejected case: it needs a new plan."""
     step = await run(session, settings, Action.REOPEN, case_id, actor_id, now)
     why = await required(session, reason)
+    former = await owners(session, step.case, step.scope.fixer_id)  # they hear it came back
     _reopen(step)
     step.event("reopened", reason=why)
     managers = await nearest_managers(session, step.case.cell_id)
-    await step.notify("case_reopened", managers, reason=why)
+    await step.notify("case_reopened", [*managers, *former], reason=why)
     await commit(step)
     return step.outcome("reopened")
 
@@ -192,6 +205,7 @@ async def answer_fixed(
         await commit(step)
         return step.outcome("reporter_confirmed")
     step.event("reporter_not_fixed", note=note.strip())
+    held = [*await holders(session, case), *await owners(session, case, step.scope.fixer_id)]
     chain = await cell_chain(session, case.cell_id)
     from_cell = case.cell_id
     if len(chain) > 1:
@@ -205,12 +219,9 @@ async def answer_fixed(
         to_cell_id=case.cell_id,
         escalation_level=case.escalation_level,
     )
-    await step.notify(
-        "case_reopened",
-        await nearest_managers(session, case.cell_id),
-        by_reporter=True,
-        reason=note,
-    )
+    raised_to = await nearest_managers(session, case.cell_id)
+    await step.notify("case_reopened", raised_to, by_reporter=True, reason=note)
+    await step.notify(NEWS_KIND, others(held, raised_to), event="raised", cell_id=case.cell_id)
     await commit(step)
     return step.outcome("reopened")
 

@@ -102,6 +102,21 @@ ACTION_LABELS: dict[Action, str] = {
 }
 
 
+# The deadline a state is chased by; a state not here has none (checked waits for 销号).
+CHASED_STAGE: dict[str, str] = {
+    S.SUBMITTED: "accept",
+    S.ACCEPTED: "plan",
+    S.DISPATCHED: "plan",
+    S.RECTIFYING: "rectify",
+    S.RECTIFIED: "check",
+}
+
+
+def chased(state: str, stage: str | None) -> bool:
+    """Whether a case in `state` is chased by the deadline of `stage` (a leftover is not)."""
+    return stage is not None and CHASED_STAGE.get(state) == stage
+
+
 def state_label(state: str, t: Translator) -> str:
     return t(STATE_LABELS.get(state, state))
 

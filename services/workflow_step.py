@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, CaseState, Member
+from services.card_refresh import queue_card_refresh
 from services.cases import load_scope
 from services.deadlines import start_stage
-from services.groups import queue_card_refresh
 from services.notices import queue_notice
 from services.settings import Settings, Stage
 from services.workflow_rules import Action, Refusal, Scope, WorkflowRefused, refusal_for
@@ -136,7 +136,7 @@ async def moved_on(session: AsyncSession, case_id: int) -> WorkflowRefused:
 
 async def commit(step: Step) -> None:
     """The one commit point of a transition (lost races surface here or at an earlier flush)."""
-    await queue_card_refresh(step.session, step.case.id)  # group cards never go stale
+    await queue_card_refresh(step.session, step.case.id)  # no copy of its cards goes stale
     await step.session.flush()
     await step.session.commit()
 

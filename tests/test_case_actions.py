@@ -67,10 +67,16 @@ async def send_outbox(h: TelegramHarness) -> None:
 
 
 async def report_a_case(h: TelegramHarness, volunteer: SimUser, seed: int = 11,
-                        place: tuple[float, float] = IN_GRADE1) -> Case:
+                        place: tuple[float, float] = IN_GRADE1, *, as_file: bool = False) -> Case:
+    """A report walked through the bot; `as_file`: its photo sent as a file that keeps EXIF."""
     await h.send_text(volunteer, "/report")
     await press(h, volunteer, "Dumped garbage")
-    await h.send_photo(volunteer, images.jpeg(seed=seed))
+    if as_file:
+        await h.send_document(volunteer, images.jpeg_with_exif(seed=seed, lat=place[0],
+                                                               lon=place[1]),
+                              "IMG_0001.jpg", "image/jpeg")
+    else:
+        await h.send_photo(volunteer, images.jpeg(seed=seed))
     await press(h, volunteer, "✅ Done")
     await h.send_location(volunteer, *place)
     await press(h, volunteer, "Skip")

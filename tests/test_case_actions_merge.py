@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from models import Case, Photo, utcnow
 from services import workflow
 from tests.harness import SimUser, TelegramHarness
-from tests.report_world import press, texts, with_button
+from tests.report_world import buttons, press, texts, with_button
 from tests.test_case_actions import TOWNSHIP, VILLAGE, deps, member_id, person, send_outbox
 from tests.test_report_steps import to_summary
 
@@ -77,6 +77,7 @@ async def test_a_manager_merges_a_duplicate_by_button_and_both_reporters_hear_th
     await send_outbox(h)
     alert = next(m for m in reversed(h.messages_to(manager))
                  if duplicate.number in (m.get("caption") or m.get("text") or ""))
+    accept = h.emulator.users.button_data(manager.id, alert["message_id"], "Accept")
     await h.press(manager, alert, "Duplicate: merge")
     await h.send_text(manager, duplicate.number)
     assert "cannot be merged into itself" in texts(h, manager)[-2]
@@ -85,8 +86,14 @@ async def test_a_manager_merges_a_duplicate_by_button_and_both_reporters_hear_th
     await send_outbox(h)
     told = texts(h, second)[-1]
     assert duplicate.number in told and original.number in told
-    # The merged case's button is refused with where it went.
-    query = await h.press(manager, alert, "Accept")
+    # The merged case's alert now says where it went, with no button left to press ...
+    now = next(m for m in h.messages_to(manager) if m["message_id"] == alert["message_id"])
+    assert f"Merged into case {original.number}" in (now.get("caption") or now.get("text"))
+    assert "Accept" not in buttons(now)
+    # ... and its old button, pressed anyway, is refused with where it went.
+    assert accept is not None
+    query = h.emulator.users.press(manager.id, manager.id, alert["message_id"], accept)
+    await h.flush()
     said = (h.callback_answer(query) or {}).get("text", "")
     assert f"was merged into case {original.number}" in said
     async with deps(h).sessions() as s:

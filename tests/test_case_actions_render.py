@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-import handlers.case_notices  # noqa: F401  (registers the renderers)
+import handlers.case_news
+import handlers.case_notices  # noqa: F401  (these register the renderers)
 from handlers.cards import parse_callback, visible_length
 from handlers.render import RENDERERS, Rendered, draw_pictures
 from models import Case, Member, Outbox, Photo, PhotoKind
@@ -83,7 +84,8 @@ async def test_every_notice_of_a_full_walk_renders_and_the_fix_comes_with_before
             await step(s, settings, case_id, checker, NOW)
     rows = await all_notices(session_factory)
     kinds = {row.kind for row in rows}
-    assert kinds == {"case_accepted", "case_rectified", "case_check", "case_closed"}
+    # The fixer hears of the check and of the 销号 (case_news).
+    assert kinds == {"case_accepted", "case_rectified", "case_check", "case_closed", "case_news"}
     for row in rows:
         rendered = await render(session_factory, settings, row)
         assert 0 < visible_length(rendered.text) <= 4096

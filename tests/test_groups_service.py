@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from handlers import (
+    card_refresh,  # noqa: F401  (registers the edit of a posted card)
     deadline_notices,  # noqa: F401
     group_notices,  # noqa: F401  (registers the group renderers)
 )
 from handlers.render import RENDERERS
 from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role
 from models.db import SessionFactory
+from services.card_refresh import queue_card_refresh
 from services.deadlines import sweep
 from services.digest_text import queue_digests
 from services.groups import (
@@ -26,7 +28,6 @@ from services.groups import (
     follow_migration,
     group_lost,
     private_recipients,
-    queue_card_refresh,
     queue_case_alert,
     unbind_group,
 )
@@ -242,14 +243,15 @@ async def test_a_case_that_moves_queues_one_edit_per_group_that_shows_it(
         assert await queue_card_refresh(session, case.id) == 0  # one waiting edit is enough
         await session.commit()
         case_id = case.id
-    edits = await to_group(sessions, "group_card")
+    edits = await to_group(sessions, "card_refresh")
     assert len(edits) == 1
     async with sessions() as session:
         row = await session.get(Outbox, edits[0].id)
         assert row is not None
         rendered = await RENDERERS[row.kind](session, row, None, fast)
         assert (await session.get(Case, case_id)) is not None
-    assert rendered is not None and rendered.edit_message_id == 42 and not rendered.edit_caption
+    # Recorded before the sender kept the form of what it sent: the edit finds out by trying.
+    assert rendered is not None and rendered.edit_message_id == 42 and rendered.edit_form == ""
 
 
 async def test_a_burst_of_sixty_case_cards_to_one_group_is_spread_over_three_minutes(
@@ -322,7 +324,7 @@ async def test_an_escalated_card_in_the_group_says_the_system_moved_it(
         await session.commit()
     async with sessions() as session:
         await sweep(session, fast, at(100))
-    edits = await to_group(sessions, "group_card")
+    edits = await to_group(sessions, "card_refresh")
     assert len(edits) == 1
     text = await render(sessions, fast, edits[0])
     assert text.startswith("👤 系统：") and "Volunteer" not in text

@@ -223,7 +223,8 @@ def test_the_order_card_is_an_image_with_the_title_and_wrapped_rows() -> None:
 async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
     sessions: SessionFactory, world: World, fast: Settings
 ) -> None:
-    import handlers.supervision  # noqa: F401  (registers the renderers)
+    import handlers.case_news
+    import handlers.supervision  # noqa: F401  (these register the renderers)
     from handlers.render import RENDERERS
 
     case_id = await _case(sessions, world, fast)
@@ -250,7 +251,7 @@ async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
         rows = list(await s.scalars(select(Outbox).order_by(Outbox.id)))
         kinds = {row.kind for row in rows}
         assert kinds == {"reminder", "extension_requested", "extension_decided", "escalated",
-                         "supervision_order", "handed_down"}
+                         "supervision_order", "handed_down", "case_news", "report_news"}
         for row in rows:
             recipient = await s.get(Member, row.recipient_id)
             assert recipient is not None

@@ -178,9 +178,11 @@ async def test_take_over_by_button_forged_and_stale_presses_and_the_bulletin(
     async with sessions() as s:
         held = await s.get(Case, case_id)
         assert held is not None and held.assignee_id == township_id
-    # The buttons are gone from the alert; pressing the old data again says why not.
-    assert not (h.messages_to(township_user)[-1].get("reply_markup") or {}).get(
-        "inline_keyboard")
+    # "Take over" is gone from the alert (the case is theirs now); handing it back down is
+    # still theirs to do. Pressing the old data again says why not.
+    markup = h.messages_to(township_user)[-1].get("reply_markup") or {}
+    assert [b["text"] for row in markup.get("inline_keyboard", []) for b in row] == [
+        "Hand back down"]
     again = await _forge(h, township_user, f"sv:tko:{case_id}")
     assert again is not None and again["text"] == "You already hold this case."
 
