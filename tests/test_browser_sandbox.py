@@ -17,6 +17,7 @@ from PIL import Image
 from bot.sandbox.echo import add_echo_handlers
 from bot.sandbox.runner import RunningSandbox, start_sandbox, stop_sandbox
 from models.db import SessionFactory
+from services.demo import DEMO_PERSONAS
 from services.settings import Settings
 from tests.conftest import make_settings
 
@@ -177,7 +178,7 @@ async def test_the_real_bot_registers_a_volunteer_and_edits_on_a_press(
     page = await browser.new_page(viewport={"width": 1200, "height": 760})
     await page.goto(real_sandbox.url)
     # the demo personas are there, their invites already used
-    await expect(page.locator(".persona")).to_have_count(6, timeout=WAIT_MS)
+    await expect(page.locator(".persona")).to_have_count(len(DEMO_PERSONAS), timeout=WAIT_MS)
     await page.click("#lang")
     await page.fill("#np-name", "New Volunteer")
     await page.select_option("#np-lang", "en")
