@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import (
     Case,
     CaseEvent,
+    CaseState,
     ExtensionRequest,
     ExtensionState,
     GridCell,
     Member,
     Role,
 )
+from services.cases import fixer_id
 from services.deadlines import (
     Outcome,
     contains,
@@ -50,7 +52,13 @@ async def _cells(
 
 
 async def is_responsible(session: AsyncSession, member: Member, case: Case) -> bool:
-    """The assignee, or (with no assignee) a manager of the case's own cell."""
+    """The assignee, or (with no assignee) a manager of the case's own cell; the check's
+    deadline is the checkers': a manager of the cell or above who did not claim the fix."""
+    if case.state == CaseState.RECTIFIED:
+        if member.role != Role.MANAGER or member.id == await fixer_id(session, case.id):
+            return False
+        mine, theirs = await _cells(session, member, case)
+        return mine is not None and contains(mine, theirs)
     if case.assignee_id is not None:
         return case.assignee_id == member.id
     return member.role == Role.MANAGER and member.cell_id == case.cell_id

@@ -62,7 +62,7 @@ async def test_a_case_accepted_in_the_group_is_accepted_in_every_managers_privat
     assert "Accept" not in buttons(now_of(h, group, card))
 
 
-async def test_after_the_check_the_owners_cards_offer_no_more_time_and_no_check_deadline(
+async def test_the_check_deadline_is_the_checkers_and_after_it_the_owners_cards_offer_no_more_time(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
@@ -82,8 +82,10 @@ async def test_after_the_check_the_owners_cards_offer_no_more_time_and_no_check_
     await h.send_photo(owner, images.jpeg(seed=12))
     await h.send_location(owner, *NEAR)  # the flow ends with the card as it now is
     claimed = h.last_message(owner)
-    assert "Ask for more time" in buttons(claimed) and "Deadline to check" in body(claimed)
+    # the check's deadline is the checker's: the one who claimed the fix cannot ask it longer
+    assert "Ask for more time" not in buttons(claimed) and "Deadline to check" in body(claimed)
     await send_outbox(h)
+    assert "Ask for more time" in buttons(with_button(h, checker, "Fix confirmed"))
 
     await h.press(checker, with_button(h, checker, "Fix confirmed"), "Fix confirmed")
     await send_outbox(h)
