@@ -53,6 +53,11 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 _TEXT_LOCK: Final = threading.Lock()
 
 
+def has_cjk_font() -> bool:
+    """Whether stamps can be drawn in Chinese here; without such a font they are in English."""
+    return any(path.is_file() for path in CJK_FONTS)
+
+
 @cache
 def _font(size: int) -> tuple[Font, bool]:
     """(font, has CJK glyphs). Without a CJK font the stamp is reduced to ASCII."""

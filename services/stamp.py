@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, GridCell, Photo
-from services.i18n import Translator
+from services.i18n import Translator, translator
+from services.photo_render import has_cjk_font
 from services.place import CasePlace, case_place
 
 
@@ -55,6 +56,9 @@ def stamp_lines(number: str, place: CasePlace, cell: GridCell | None,
 
 async def case_stamp(session: AsyncSession, case: Case, photos: Sequence[PhotoTime],
                      timezone: str, t: Translator) -> list[str]:
-    """The stamp of a picture of `photos` of the case, its place and cell as they are now."""
+    """The stamp of a picture of `photos` of the case, its place and cell as they are now;
+    in English where no Chinese font can draw it (a stripped "拍摄" would lose its meaning)."""
     cell = await session.get(GridCell, case.cell_id)
+    if not has_cjk_font():
+        t = translator("en")
     return stamp_lines(case.number, await case_place(session, case), cell, photos, timezone, t)

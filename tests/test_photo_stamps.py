@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 import handlers.case_notices
 import services.display
+import services.stamp
 from handlers.case_notices import before_after_picture
 from handlers.group_notices import group_photos
 from models import Case, Photo, PhotoKind
@@ -73,6 +74,7 @@ async def test_display_copies_say_taken_from_exif_or_received_and_share_the_stam
     bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = bot_harness
+    monkeypatch.setattr(services.stamp, "has_cjk_font", lambda: True)  # whatever fonts are here
     stamps = recorder(monkeypatch, services.display, "render_display_copy")
     user = await volunteer(h)
     await h.send_text(user, "/report")
@@ -116,10 +118,31 @@ async def test_display_copies_say_taken_from_exif_or_received_and_share_the_stam
     assert picture.draw() == (settings.photos_dir / with_time.display_path).read_bytes()
 
 
+async def test_without_a_chinese_font_the_stamp_still_says_taken_in_english(
+    bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h = bot_harness
+    monkeypatch.setattr(photo_render, "CJK_FONTS", ())  # a machine without fonts-wqy-microhei
+    stamps = recorder(monkeypatch, services.display, "render_display_copy")
+    user = await volunteer(h)
+    await h.send_text(user, "/report")
+    await press(h, user, "Dumped garbage")
+    await h.send_photo(user, images.jpeg_with_exif(lat=IN_GRADE1[0], lon=IN_GRADE1[1]),
+                       as_file=True)
+    await press(h, user, "✅ Done")
+    await h.send_location(user, *IN_GRADE1)
+    await finish_from_place(h, user)
+    async with deps(h).sessions() as s:
+        case = (await s.scalars(select(Case))).one()
+    assert stamps == [[case.number, f"taken {TAKEN_LOCAL}", "30.79000, 119.96000",
+                       "330502100004 妙西东北村"]]
+
+
 async def test_the_before_after_picture_is_stamped_like_a_display_copy(
     bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = bot_harness
+    monkeypatch.setattr(services.stamp, "has_cjk_font", lambda: True)  # whatever fonts are here
     drawn = recorder(monkeypatch, handlers.case_notices, "before_after")
     user = await volunteer(h)
     await h.send_text(user, "/report")

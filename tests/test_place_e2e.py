@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 import services.display
+import services.stamp
 from models import Case, GridCell, Member, Photo
 from tests import images
 from tests.harness import SimUser, TelegramHarness
@@ -70,6 +71,7 @@ async def test_a_refused_photo_gps_then_a_list_choice_leaves_no_trace_of_beijing
     bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = bot_harness
+    monkeypatch.setattr(services.stamp, "has_cjk_font", lambda: True)  # whatever fonts are here
     stamps = record_stamps(monkeypatch)
     chinese = await manager(h, 5001, "村网格员", "zh_CN")
     english = await manager(h, 5002, "Village manager", "en")
