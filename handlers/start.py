@@ -183,7 +183,8 @@ def absence_text(away: Absence, t: Translator, ctx: Ctx) -> str:
     since = local_time(away.since, ctx.deps.settings)
     lines = [t.n("While I could not reach you (since {since}), {count} notice did not reach "
                  "you.", "While I could not reach you (since {since}), {count} notices did "
-                 "not reach you.", away.missed, since=since)]
+                 "not reach you.", away.missed, since=since) if away.missed
+             else t("I could not reach you from {since} until now.", since=since)]
     if away.cases:
         held = "、".join(t("{number} (now with {name})", number=escape(number),
                           name=escape(name) if name else t("nobody yet"))
