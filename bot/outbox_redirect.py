@@ -1,4 +1,5 @@
-"""A notice for a member who blocked the bot goes to someone who can act on it instead.
+"""A notice a member cannot get (they blocked the bot, their chat is gone, or it failed for
+good) goes to someone who can act on it instead, and the case says who has it now.
 
 The stand-ins are the other active managers of the member's cell, else the managers of the
 nearest level above. Only work notices move; a member's own digest or receipt does not.
@@ -7,14 +8,19 @@ nearest level above. Only work notices move; a member's own digest or receipt do
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.error import BadRequest
 
 from models import CaseEvent, Member, Outbox, OutboxState, Role
 from services.card_refresh import REFRESH_KINDS
 from services.grid import nearest_managers
+from services.groups import UnbindReason, group_lost
 from services.notices import queue_notice
+from services.reach import mark_unreachable
 
 log = logging.getLogger("bot.outbox")
 
@@ -44,17 +50,23 @@ def redirect_key(row_id: int, member_id: int) -> str:
     return f"redirect:{row_id}:{member_id}"
 
 
-async def redirect_notice(session: AsyncSession, row: Outbox, member: Member) -> list[Member]:
-    """Queue `row` again for the stand-ins of `member` (already inactive); who they are.
+async def redirect_notice(
+    session: AsyncSession, row: Outbox, member: Member, *, holders: Sequence[Member] = (),
+    why: str | None = None,
+) -> list[Member]:
+    """Queue `row` again for the stand-ins of `member` (already inactive, or never reached);
+    who they are. `holders` were just handed the case (their card says it all: no copy).
 
-    Runs in the caller's transaction; a case notice leaves a `notice_redirected` event.
-    """
+    Runs in the caller's transaction. A case notice leaves a `notice_redirected` event naming
+    who has it now, even when they all had it already (then nothing is queued)."""
     if row.kind in PERSONAL_KINDS or member.cell_id is None or member.role not in STAFF:
         return []
+    why = why or ("deactivated" if member.deactivated_at is not None else "unreachable")
     already = await _already_told(session, row)
-    stand_ins = [m for m in await nearest_managers(session, member.cell_id)
-                 if m.id != member.id and m.id not in already]
-    for stand_in in stand_ins:
+    held = {m.id for m in holders}
+    stand_ins = [m for m in await nearest_managers(session, member.cell_id) if m.id != member.id]
+    fresh = [m for m in stand_ins if m.id not in already and m.id not in held]
+    for stand_in in fresh:
         await queue_notice(
             session,
             kind=row.kind,
@@ -63,7 +75,8 @@ async def redirect_notice(session: AsyncSession, row: Outbox, member: Member) ->
             payload={**row.payload, "redirected_from": row.id},
             dedupe_key=redirect_key(row.id, stand_in.id),
         )
-    if stand_ins and row.case_id is not None:
+    now_with = list({m.id: m for m in [*holders, *stand_ins]}.values())
+    if now_with and row.case_id is not None:
         session.add(
             CaseEvent(
                 case_id=row.case_id,
@@ -73,12 +86,57 @@ async def redirect_notice(session: AsyncSession, row: Outbox, member: Member) ->
                     "notice_id": row.id,
                     "notice_kind": row.kind,
                     "from_member_id": member.id,
-                    "to_member_ids": [m.id for m in stand_ins],
+                    "from": member.display_name,
+                    "why": why,
+                    "to_member_ids": [m.id for m in fresh],
+                    "with_member_ids": [m.id for m in now_with],
+                    "now_with": "、".join(m.display_name for m in now_with),
                 },
             )
         )
-    log.info(
-        "outbox %s: %s blocked the bot; redirected to %s",
-        row.id, member.id, [m.id for m in stand_ins] or "nobody",
+    log.log(
+        logging.INFO if now_with else logging.ERROR,
+        "outbox %s: %s not reached (%s); now with %s, sent to %s", row.id, member.id, why,
+        [m.id for m in now_with] or "nobody", [m.id for m in fresh] or "nobody",
     )
-    return stand_ins
+    return fresh
+
+
+def chat_gone(exc: BadRequest) -> bool:
+    """Telegram's 400 for a chat that does not exist (any more): a deleted account, a user who
+    never started the bot under this id. As good as a 403."""
+    return "chat not found" in str(exc).lower()
+
+
+async def _failed(session: AsyncSession, row_id: int, **values: Any) -> Outbox | None:
+    await session.execute(
+        update(Outbox).where(Outbox.id == row_id).values(state=OutboxState.FAILED, **values)
+        .execution_options(synchronize_session=False))
+    return await session.get(Outbox, row_id, populate_existing=True)
+
+
+async def refused(session: AsyncSession, row_id: int, member_id: int | None, chat_id: str, *,
+                  why: str, **values: Any) -> None:
+    """The notice was refused (403, or the chat is gone): failed; its member is marked
+    unreachable (their open cases handed over) and it goes to their stand-ins; a group's
+    binding is dropped (its managers told). In the caller's transaction."""
+    row = await _failed(session, row_id, **values)
+    if member_id is None:
+        await group_lost(session, chat_id, UnbindReason.FORBIDDEN)
+        return
+    member = await session.get(Member, member_id)
+    if row is None or member is None:
+        return
+    handed = await mark_unreachable(session, member, why, notice_id=row_id)
+    holders = [h.to for h in handed if h.to is not None and h.case_id == row.case_id]
+    await redirect_notice(session, row, member, holders=holders, why=why)
+
+
+async def gave_up_on(session: AsyncSession, row_id: int, member_id: int | None,
+                     **values: Any) -> None:
+    """The notice failed for good (not refused): failed, and its stand-ins get it; the member
+    stays as they are (the next notice may reach them). In the caller's transaction."""
+    row = await _failed(session, row_id, **values)
+    member = await session.get(Member, member_id) if member_id is not None else None
+    if row is not None and member is not None:
+        await redirect_notice(session, row, member, why="failed")

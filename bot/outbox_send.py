@@ -36,14 +36,14 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.lease import instance_key
 from bot.outbox_record import recorded
-from bot.outbox_redirect import redirect_notice
+from bot.outbox_redirect import chat_gone, gave_up_on, redirect_notice, refused
 from bot.pacing import Pacer
 from handlers.card_refresh import edit_card, sent_card
 from handlers.context import Deps
 from handlers.render import RENDERERS, Rendered, draw_pictures, keep_upload_ids
 from models import Member, Outbox, OutboxState, utcnow
-from services.groups import UnbindReason, follow_migration, group_lost
-from services.members import set_active
+from services.groups import follow_migration
+from services.reach import BLOCKED, CHAT_GONE
 
 log = logging.getLogger("bot.outbox")
 
@@ -314,6 +314,10 @@ async def deliver(
             last_error=str(exc),
         )
     except BadRequest as exc:
+        if chat_gone(exc):  # the member's account or chat is gone: as good as a 403
+            log.info("outbox %s: the chat is gone: %s", job.row_id, exc)
+            await forbidden(deps, job, str(exc), why=CHAT_GONE)
+            return True
         log.error(
             "outbox %s: Telegram refused the notice (a bug in its renderer): %s", job.row_id, exc
         )
@@ -344,41 +348,35 @@ async def deliver(
     return True
 
 
-async def forbidden(deps: Deps, job: Job, error: str) -> None:
-    """403: the member blocked the bot (fail the notice, mark them inactive, queue it for their
-    stand-ins), or the bot may no longer post in a bound group (unbind it, tell its managers);
-    all in one transaction."""
+async def forbidden(deps: Deps, job: Job, error: str, why: str = BLOCKED) -> None:
+    """403 (or a chat that is gone): the member cannot be reached (fail the notice, mark them
+    unreachable and hand their open cases over, queue the notice for their stand-ins), or the
+    bot may no longer post in a bound group (unbind it, tell its managers); all in one
+    transaction (bot.outbox_redirect)."""
 
     async def write() -> None:
         async with deps.sessions() as session:
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.id == job.row_id)
-                .values(
-                    state=OutboxState.FAILED,
-                    last_error=f"forbidden: {error}",
-                    result={"done": job.done, "message_ids": job.message_ids},
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if job.recipient_id is not None:
-                await set_active(session, job.recipient_id, False)
-                row = await session.get(Outbox, job.row_id)
-                member = await session.get(Member, job.recipient_id)
-                if row is not None and member is not None:
-                    await redirect_notice(session, row, member)
-            else:
-                await group_lost(session, job.chat_id, UnbindReason.FORBIDDEN)
+            await refused(session, job.row_id, job.recipient_id, job.chat_id,
+                          last_error=f"forbidden: {error}", why=why,
+                          result={"done": job.done, "message_ids": job.message_ids})
             await session.commit()
 
     await recorded(write, f"the refusal of notice {job.row_id}")
 
 
 async def retry_or_fail(deps: Deps, job: Job, error: str) -> None:
-    """Back off and retry, or give up after max_attempts."""
+    """Back off and retry, or give up after max_attempts: then the notice goes to the member's
+    stand-ins in the same transaction, so a case is not left with nobody told."""
     if job.attempts >= deps.settings.outbox.max_attempts:
         log.error("outbox %s: giving up after %d attempts: %s", job.row_id, job.attempts, error)
-        await finish(deps, job.row_id, job=job, state=OutboxState.FAILED, last_error=error)
+
+        async def write() -> None:
+            async with deps.sessions() as session:
+                await gave_up_on(session, job.row_id, job.recipient_id, last_error=error,
+                                 result={"done": job.done, "message_ids": job.message_ids})
+                await session.commit()
+
+        await recorded(write, f"the failure of notice {job.row_id}")
         return
     log.warning("outbox %s: attempt %d failed, retrying: %s", job.row_id, job.attempts, error)
     await finish(

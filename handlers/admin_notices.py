@@ -17,6 +17,8 @@ from services.staff import DEACTIVATED
 REASONS = {
     "deactivated": N_("{name} was deactivated by {actor}"),
     "blocked": N_("{name} can no longer be reached (they blocked the bot)"),
+    "unreachable": N_("{name} could not be reached (they blocked the bot or their chat is "
+                      "gone)"),
 }
 
 

@@ -77,12 +77,14 @@ EVENT_LABELS = {
     "taken_over": N_("taken over from above"),
     "handed_down": N_("handed down"),
     "handed_over": N_("handed over"),
+    "notice_redirected": N_("notice passed on"),
     "supervision_order": N_("supervision order issued"),
     "supervision_order_acknowledged": N_("supervision order acknowledged"),
     "supervision_order_escalated": N_("supervision order escalated"),
 }
 
 
+NOW_WITH = frozenset({"handed_over", "notice_redirected"})  # history lines naming the holder
 _TAG = re.compile(r"<[^>]+>")
 FIELD_LIMIT = 500  # characters of a typed plan field shown on the card
 
@@ -177,6 +179,14 @@ def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
         who = t("anonymous") if entry.kind == "reported" else t("system")
     when = local_time(entry.at, settings)
     details = entry.details
+    now_with = details.get("now_with" if entry.kind == "notice_redirected" else "assignee")
+    if entry.kind in NOW_WITH and isinstance(now_with, str) and now_with:
+        if entry.kind == "notice_redirected":  # who was not reached, and who has it instead
+            return t("• {time} {what}: {name} not reached, now with {names} ({who})",
+                     time=when, what=what, name=escape(str(details.get("from") or "?")),
+                     names=escape(now_with), who=who)
+        return t("• {time} {what}: now with {names} ({who})", time=when, what=what,
+                 names=escape(now_with), who=who)
     for key in ("reason", "into", "cell", "to_cell", "assignee", "note"):
         value = details.get(key)
         if isinstance(value, str) and value.strip():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from handlers import help_book
+from handlers.cards import local_time
 from handlers.common import (
     PLATFORM,
     display_name,
@@ -33,6 +34,7 @@ from services.members import (
     set_language,
     welcome,
 )
+from services.reach import KICKED, Absence, come_back, mark_unreachable
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or use an invite")),
@@ -42,6 +44,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 LANG_CALLBACK = "lang:"
+PRIVATE_STATUS_GROUP = 1  # after group 0, where handlers.groups sees the group chats' status
 LANGUAGE_BUTTONS = (("zh_CN", "中文"), ("en", "English"))
 
 INVITE_PROBLEMS: dict[InviteProblem, str] = {
@@ -133,6 +136,8 @@ async def start(update: Update, ctx: Ctx) -> None:
         return
     settings = ctx.deps.settings
     async with ctx.deps.sessions() as session:
+        known = await find_member(session, PLATFORM, user.id)
+        away = await come_back(session, known) if known is not None else None
         member, _ = await register_member(
             session,
             platform=PLATFORM,
@@ -167,7 +172,44 @@ async def start(update: Update, ctx: Ctx) -> None:
             role=role_name(member.role, t),
             cell=cell_label(cell, t),
         )
+    if away is not None:
+        text = absence_text(away, t, ctx) + "\n\n" + text
     await _welcome(update, text, t)
+
+
+def absence_text(away: Absence, t: Translator, ctx: Ctx) -> str:
+    """What did not reach a member while the bot could not reach them, and where their cases
+    went (they stay there: nothing is given back behind anyone's back)."""
+    since = local_time(away.since, ctx.deps.settings)
+    lines = [t.n("While I could not reach you (since {since}), {count} notice did not reach "
+                 "you.", "While I could not reach you (since {since}), {count} notices did "
+                 "not reach you.", away.missed, since=since) if away.missed
+             else t("I could not reach you from {since} until now.", since=since)]
+    if away.cases:
+        held = "、".join(t("{number} (now with {name})", number=escape(number),
+                          name=escape(name) if name else t("nobody yet"))
+                        for number, name in away.cases)
+        lines.append(t.n("The case you held went to another member: {cases}.",
+                         "The {count} cases you held went to others: {cases}.",
+                         len(away.cases), cases=held))
+        lines.append(t("They stay with them; ask them if you should take one back."))
+    return "\n".join(lines)
+
+
+async def on_private_status(update: Update, ctx: Ctx) -> None:
+    """A member blocked the bot in their private chat (Telegram says "kicked"): unreachable at
+    once, their open cases handed over, without waiting for a send to fail. Unblocking comes
+    with a /start, which brings them back."""
+    changed = update.my_chat_member
+    if changed is None or changed.chat.type != "private":
+        return
+    if changed.new_chat_member.status != "kicked":
+        return
+    async with ctx.deps.sessions() as session:
+        member = await find_member(session, PLATFORM, changed.from_user.id)
+        if member is not None:
+            await mark_unreachable(session, member, KICKED)
+            await session.commit()
 
 
 async def _welcome(update: Update, text: str, t: Translator) -> None:
@@ -182,6 +224,8 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
     assert user is not None and chat is not None
     settings = ctx.deps.settings
     async with ctx.deps.sessions() as session:
+        known = await find_member(session, PLATFORM, user.id)
+        away = await come_back(session, known) if known is not None else None
         try:
             redeemed = await redeem_invite(
                 session,
@@ -216,6 +260,8 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
         text += "\n" + t(
             "You are the linked leader of {source}.", source=escape(redeemed.source.name)
         )
+    if away is not None:
+        text = absence_text(away, t, ctx) + "\n\n" + text
     await _welcome(update, text + "\n\n" + help_text(member, t, ctx), t)
 
 
@@ -295,3 +341,6 @@ def register(app: GridApp) -> None:
     app.add_handler(CommandHandler("lang", lang, filters=private))
     app.add_handler(CommandHandler("whoami", whoami, filters=private))
     app.add_handler(CallbackQueryHandler(lang_chosen, pattern=f"^{LANG_CALLBACK}"))
+    # A group of its own: handlers.groups takes every my_chat_member update in group 0.
+    app.add_handler(ChatMemberHandler(on_private_status, ChatMemberHandler.MY_CHAT_MEMBER),
+                    group=PRIVATE_STATUS_GROUP)

@@ -474,7 +474,8 @@ async def test_a_notice_to_a_manager_who_blocked_the_bot_goes_to_the_other_manag
     assert [e.kind for e in events] == ["notice_redirected"]
     assert events[0].payload["to_member_ids"] == [await member_id(h, zhao)]
 
-    # Zhao blocks the bot too: the next notice for the village climbs to the township.
+    # Zhao blocks the bot too: the village has nobody left, so the case climbs to the
+    # township: Chen is handed it (its card says why), which stands for the note itself.
     h.emulator.users.block_bot(zhao.id)
     async with deps(h).sessions() as session:
         member = await find_member(session, "telegram", zhao.id)
@@ -482,9 +483,11 @@ async def test_a_notice_to_a_manager_who_blocked_the_bot_goes_to_the_other_manag
         await queue_notice(session, kind="test_outbox_note", recipient=member, case_id=case_id,
                            payload={"text": "second case"})
         await session.commit()
-    await drain_once(h.app, deps(h))
-    await drain_once(h.app, deps(h))
-    assert texts(h, chen) == ["[en] second case"]
+    for _ in range(3):
+        await drain_once(h.app, deps(h))
+    (handed,) = texts(h, chen)
+    assert handed.startswith("📥 Handed over to you: Zhao could not be reached")
+    assert "Assigned to: Chen" in handed
 
 
 async def member_id(h: TelegramHarness, user: SimUser) -> int:

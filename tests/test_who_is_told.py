@@ -19,6 +19,7 @@ from models import Case, CaseEvent, ExtensionRequest, GroupBinding, Member, Outb
 from models.db import SessionFactory
 from services import extensions, intake, workflow
 from services.deadlines import start_stage, sweep
+from services.reach import KICKED, mark_unreachable
 from services.settings import Settings, Stage
 from services.supervision import issue_order_by
 from tests.report_world import IN_GRADE1, World, build_world
@@ -212,6 +213,19 @@ async def any_move(run: Run) -> list[int]:
     return await run.act(case_id, run.step("accept", V1))
 
 
+async def unreachable(run: Run) -> list[int]:
+    """V1 holds a case and blocks the bot: the other village manager is handed it."""
+    case_id = await run.case("accepted", assignee=V1)
+
+    async def work(s: AsyncSession, _case_id: int) -> Any:
+        return await mark_unreachable(s, await run.member(s, V1), KICKED, NOW)
+    await run.act(case_id, work)
+    async with run.sessions() as s:  # the next events find V1 as they were
+        (await run.member(s, V1)).active = True
+        await s.commit()
+    return [case_id]
+
+
 async def _case_then(run: Run, state: str, work: Callable[[Run], Any], **case: Any
                      ) -> list[int]:
     return await run.act(await run.case(state, **case), work(run))
@@ -271,6 +285,8 @@ EVENTS: dict[str, tuple[Event, set[tuple[str, str]]]] = {
     "handed back down": (lambda r: _case_then(r, "accepted", lambda r: r.by(
         extensions.hand_down, TOWNSHIP), at="township"),
         {("handed_down", V1), ("handed_down", V2)}),
+    "a holder unreachable (blocked the bot, chat gone)": (unreachable, {
+        ("case_handed_over", V2)}),
     "any of these": (any_move, {("case_accepted", REPORTER), (REFRESH_KIND, V2)}),
 }
 
