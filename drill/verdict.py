@@ -208,4 +208,4 @@ def _silences(result: Count, facts: Facts) -> None:
                             "fault on that chat (answered late, or not at all)")
     if facts.started_over:
         result.notes.append(f"'Continue' showed nothing {facts.started_over} time(s), so the "
-                            "person started over")
+                            "person started over (why it was silent: the row above)")
