@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bot.sandbox.emulator import DEFAULT_TOKEN
 from drill.facts import Facts, Notice, Outage, Said, Silence
 from drill.verdict import judge
+from drill.world import BOT_DOWN, DrillEmulator
 
 MANAGER, STAND_IN, REPORTER = 5001, 5002, 9000
 CASES = {1: "HZ-2026-000001", 2: "HZ-2026-000002"}
@@ -136,3 +138,14 @@ def test_a_press_unanswered_with_the_bot_up_and_no_fault_fails() -> None:
 def test_a_press_silenced_by_a_fault_on_its_chat_is_the_faults() -> None:
     silence = Silence(REPORTER, "press 'Accept'", 20.0, 23.0, press=True, fault=True)
     assert judge("faults 10%", "sqlite", settled_run(silences=[silence])).ok
+
+
+def test_the_bot_is_down_from_its_kill_until_it_polls_again() -> None:
+    """A slow restart: the drill's people count the bot as down until the new process polls,
+    not only until it was started (the old counter of starts blamed the bot meanwhile)."""
+    emulator = DrillEmulator(token=DEFAULT_TOKEN)
+    outage = emulator.outage_begins(BOT_DOWN)
+    assert emulator.down_during(outage.start + 5.0, outage.start + 8.0)  # started, not polling
+    emulator.outage_ends(BOT_DOWN)
+    assert outage.end is not None
+    assert not emulator.down_during(outage.end + 1.0, outage.end + 4.0)
