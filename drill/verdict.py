@@ -135,8 +135,10 @@ def _alerts(result: Count, facts: Facts, repeats: set[tuple[int, int]]) -> None:
 
 def _accepted(result: Count, facts: Facts, repeats: set[tuple[int, int]]) -> None:
     """Every reporter of an accepted case was told so, once."""
-    heard = Counter(number for (_chat, number), n in mentions(
-        facts.said, set(facts.reporters), ACCEPTED, repeats).items() for _ in range(n))
+    heard: Counter[str] = Counter()
+    for (_chat, number), n in mentions(facts.said, set(facts.reporters), ACCEPTED,
+                                       repeats).items():
+        heard[number] += n
     accepted = {cid: number for cid, number in facts.cases.items()
                 if facts.events[(cid, "accepted")]}
     missing = sorted(number for number in accepted.values() if not heard[number])
