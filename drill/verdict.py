@@ -165,11 +165,18 @@ def _rows(result: Count, facts: Facts) -> None:
     result.fail([f"notice {n.id} ({_about(n, facts)}) was left {n.state} at the end" +
                  (": it may never have arrived" if n.state == "uncertain" else "")
                  for n in left])
+    # a failed notice is made good by a reroute, or when the same notice of its case reached
+    # someone else (the cell's other manager had it already: no second copy for them)
     stood_in = {n.rerouted_from for n in notices if n.rerouted_from is not None}
+    held = {(n.case_id, n.kind, n.chat) for n in notices if n.state == "sent" and n.case_id}
     failed = [n for n in notices if n.state == "failed"]
-    alone = [n for n in failed if n.id not in stood_in]
+    rerouted = [n for n in failed if n.id in stood_in]
+    elsewhere = [n for n in failed if n.id not in stood_in and any(
+        (n.case_id, n.kind) == (c, k) and chat != n.chat for c, k, chat in held)]
+    alone = [n for n in failed if n not in rerouted and n not in elsewhere]
     result.add("failed notices not rerouted", 0, len(alone), lost=len(alone),
-               note=f"failed: {len(failed)}, rerouted to a stand-in: {len(failed) - len(alone)}"
+               note=f"failed: {len(failed)}, rerouted to a stand-in: {len(rerouted)}, the same "
+               f"notice already with someone else: {len(elsewhere)}"
                + (f"; members marked inactive: {len(facts.inactive)}" if facts.blocked else ""))
     result.fail([f"notice {n.id} ({_about(n, facts)}) failed ({n.last_error or 'no error'}) "
                  "and was rerouted to nobody" for n in alone])

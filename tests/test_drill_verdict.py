@@ -71,9 +71,20 @@ def test_an_alert_rerouted_to_a_stand_in_reached_someone() -> None:
 
 def test_a_failed_alert_without_a_reroute_fails() -> None:
     facts = settled_run(managers=[MANAGER, STAND_IN], blocked=(STAND_IN,))
+    facts.notices[0] = Notice(11, 1, "case_new", MANAGER, "failed", last_error="500")
     facts.notices.append(Notice(40, 1, "case_new", STAND_IN, "failed", last_error="403 blocked"))
     count = judge("faults 10%", "sqlite", facts)
     assert any("failed (403 blocked) and was rerouted to nobody" in f for f in count.failures)
+
+
+def test_a_failed_alert_whose_case_another_manager_has_is_made_good() -> None:
+    """The cell's other manager had the alert already: no second copy is owed to them."""
+    facts = settled_run(managers=[MANAGER, STAND_IN], blocked=(STAND_IN,))
+    facts.notices.append(Notice(40, 1, "case_new", STAND_IN, "failed", last_error="403 blocked"))
+    facts.notices.append(Notice(41, None, "deactivated", STAND_IN, "failed"))
+    count = judge("faults 10%", "sqlite", facts)
+    assert [f for f in count.failures if "rerouted to nobody" in f] == [
+        "notice 41 (deactivated to chat 5002) failed (no error) and was rerouted to nobody"]
 
 
 def test_a_notice_left_uncertain_fails_though_it_arrived() -> None:
