@@ -42,7 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 ## Crash and fault drills (SIGKILL, PostgreSQL restart, Telegram failing 10% of calls) on
-## SQLite and PostgreSQL: a table of expected vs found; fails on any loss or duplicate.
+## SQLite and PostgreSQL: a table of expected vs found; fails when anybody was left unheard
+## (drill/verdict.py), or on any loss or duplicate.
 drill: $(STAMP)
 	$(BIN)/python -m drill
 

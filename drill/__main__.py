@@ -1,5 +1,6 @@
 """`python -m drill` (`make drill`): every crash and fault drill on SQLite and PostgreSQL, then
-one table of expected against found; the exit status is 1 on any loss or duplicate.
+one table of expected against found, and what failed in words; the exit status is 1 when
+anybody was left unheard (drill.verdict), or anything lost or duplicated.
 
     python -m drill                      # all of them (about five minutes on two cores)
     python -m drill --only kill --db sqlite --reports 20
@@ -19,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from drill import drills
-from drill.ledger import Count
+from drill.verdict import Count
 from drill.world import pg_available
 
 DRILLS = ("kill", "pgrestart", "faults")
@@ -41,6 +42,10 @@ def table(counts: list[Count], skipped: list[str]) -> str:
         for note in c.notes:
             if note:
                 lines.append(f"{c.drill} / {c.database}: {note}")
+    for c in counts:
+        if not c.ok:
+            lines.append(f"\n{c.drill} / {c.database} FAILED:")
+            lines.extend(f"  - {why}" for why in c.failures or ["a figure above is off"])
     lines.extend(f"skipped: {why}" for why in skipped)
     return "\n".join(lines)
 
@@ -80,9 +85,12 @@ async def main(args: argparse.Namespace) -> int:
     print(table(counts, skipped))
     bad = [f"{c.drill} / {c.database}" for c in counts if not c.ok]
     if bad:
-        print(f"\nFAILED: loss or duplicates in {', '.join(bad)}")
+        print(f"\nFAILED: somebody was left unheard, or something lost or duplicated, in "
+              f"{', '.join(bad)}")
         return 1
-    print("\nevery drill: nothing lost, nothing duplicated")
+    print("\nevery drill: every alert reached someone responsible, every reporter heard, "
+          "no notice left uncertain or failed, every press answered; nothing lost, nothing "
+          "duplicated")
     return 0
 
 

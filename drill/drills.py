@@ -14,15 +14,19 @@ from typing import Any
 
 from bot.sandbox.flood import FloodConfig
 from drill import pgprivate
-from drill.ledger import Count, count, settled
+from drill.ledger import gather, settled
 from drill.script import GaveUp, Manager, Reporter
+from drill.verdict import Count, judge
 from drill.world import MANAGER_ID, DrillEmulator, Stage, close_stage, open_stage
+
+PG_DOWN = "PostgreSQL was restarting"
 
 BLOCKER_ID = 5002  # a second village manager who blocked the bot
 TOWNSHIP_ID = 5003  # the township's manager: hears nothing unless a notice is rerouted
 FAULTABLE = frozenset({"sendMessage", "sendPhoto", "sendMediaGroup", "editMessageText",
                        "editMessageReplyMarkup", "editMessageCaption", "answerCallbackQuery",
                        "getFile"})
+UNCERTAIN_GRACE = 45.0  # seconds the bot is given at the end to settle uncertain notices
 Disturb = Callable[[Stage, "Run"], Coroutine[Any, Any, str]]
 
 
@@ -33,6 +37,7 @@ class Run:
     reporters: list[Reporter]
     goal: int
     done: asyncio.Event
+    manager: Manager | None = None
 
     @property
     def filed(self) -> int:
@@ -69,16 +74,19 @@ class FaultyEmulator(DrillEmulator):
             if self.rng.random() < (self.rate if notice else self.rate / 5):
                 kind = self.rng.choice(kinds)
                 delivered = kind == "timeout" and self.rng.random() < 0.5
+                chat = self.chat_of(params)
                 self.faults.add(kind, method=key, retry_after=1, delay=6.0,
-                                delivered=delivered)
+                                delivered=delivered,  # aimed at this call's chat, when it names one
+                                chat_id=chat if "chat_id" in params else None)
                 where = "notice" if notice else "reply"
                 self.injected[f"{kind}{' (delivered)' if delivered else ''} on a {where}"] += 1
-                self.faults_to[self.chat_of(params)] += 1
+                self.faults_to[chat] += 1
         return await super().call(token, method, params, files)
 
 
 async def play(stage: Stage, reporters: int, each: int, disturb: Disturb | None,
-               settle_timeout: float = 150.0) -> tuple[Run, str, list[str]]:
+               settle_timeout: float = 150.0, uncertain_grace: float = UNCERTAIN_GRACE,
+               ) -> tuple[Run, str, list[str]]:
     """Register the people, file reports while `disturb` runs, then wait until every case is
     accepted and the outbox is empty (or the timeout passes)."""
     emu = stage.emulator
@@ -88,8 +96,8 @@ async def play(stage: Stage, reporters: int, each: int, disturb: Disturb | None,
         emu.users.create_user(f"Reporter {n}", user_id=uid, language_code="en")
         emu.users.private_chat(uid)
         people.append(Reporter(emu, uid, f"Reporter {n}"))
-    run = Run(people, reporters * each, asyncio.Event())
     manager = Manager(emu, MANAGER_ID, "Village manager")
+    run = Run(people, reporters * each, asyncio.Event(), manager)
     stop_manager = asyncio.Event()
     problems: list[str] = []
     await stage.bot.start()
@@ -111,21 +119,28 @@ async def play(stage: Stage, reporters: int, each: int, disturb: Disturb | None,
         await stage.bot.start()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settle_timeout
-    state = (0, 0, 0)
+    grace: float | None = None  # when everything else settled: time given to uncertain ones
+    state = (0, 0, 0, 0)
     while loop.time() < deadline:
         try:
             state = await settled(stage.db.url)
         except Exception:  # the database is still coming back: ask again
-            state = (0, -1, -1)
-        # an alert left uncertain is not waited for in the database, but it may have arrived:
-        # settled only when the manager has answered every alert in their chat, too
-        if state[0] >= run.filed and state[1] == 0 and state[2] == 0 \
-                and not manager.open_alerts():
+            state = (0, -1, -1, -1)
+        # settled when every case is accepted, nothing is queued, the manager has answered
+        # every alert in their chat, and no notice is left uncertain (the bot is given
+        # `uncertain_grace` seconds to settle those once the rest is done)
+        rest = state[0] >= run.filed and state[1] == 0 and state[2] == 0 \
+            and not manager.open_alerts()
+        if rest and state[3] == 0:
             break
+        if rest:
+            grace = loop.time() if grace is None else grace
+            if loop.time() - grace > uncertain_grace:
+                break
         await emu.state.wait_change(1.0)
     else:
         problems.append(f"not settled after {settle_timeout:.0f} s: cases, not accepted, "
-                        f"notices waiting = {state}")
+                        f"notices waiting, uncertain = {state}")
     stop_manager.set()
     await manager_task
     retries = sum(p.retries for p in people) + manager.retries
@@ -135,23 +150,20 @@ async def play(stage: Stage, reporters: int, each: int, disturb: Disturb | None,
 
 async def _figures(stage: Stage, name: str, run: Run, note: str, problems: list[str],
                    blocked: tuple[int, ...] = (), watchers: tuple[int, ...] = ()) -> Count:
-    managers = [MANAGER_ID, *blocked]
-    result = await count(name, stage.db.kind, stage.db.url, stage.emulator, reports=run.goal,
-                         reporters=[r.user_id for r in run.reporters], managers=managers,
-                         blocked=blocked, watchers=watchers)
+    people = [*run.reporters, *([run.manager] if run.manager else [])]
+    facts = await gather(stage.db.url, stage.emulator, reports=run.goal,
+                         reporters=[r.user_id for r in run.reporters],
+                         managers=[MANAGER_ID, *blocked], blocked=blocked, watchers=watchers,
+                         silences=[s for p in people for s in p.silences],
+                         outages=stage.emulator.outages)
+    facts.gave_up = problems
+    facts.started_over = sum(r.stuck for r in run.reporters)
+    result = judge(name, stage.db.kind, facts)
     result.notes.insert(0, note)
-    result.notes.extend(problems)
     sorry = sum(r.apologies for r in run.reporters)
     if sorry:
         result.notes.append(f"the bot apologised for {sorry} Send press(es) (\"Sorry ... try "
                             "again\"); the script pressed Send again rather than start over")
-    stuck = sum(r.stuck for r in run.reporters)
-    result.add("'Continue' showed nothing: started over", 0, stuck, lost=0,
-               note="Continue went unanswered with the bot alive and no fault injected on that "
-               "chat" if stuck else "")
-    if problems:
-        result.add("scripted people who gave up", 0, len(problems))
-        result.rows[-1].lost = len(problems)
     return result
 
 
@@ -191,7 +203,11 @@ async def pg_restart_drill(workdir: Path, reports: int = 20) -> Count | str:
             for share in (3, 2):  # after a third, then after half of the reports
                 while run.filed < run.goal // share and not run.done.is_set():
                     await stage.emulator.state.wait_change(0.5)
-                await server.restart()
+                stage.emulator.outage_begins(PG_DOWN)
+                try:
+                    await server.restart()
+                finally:
+                    stage.emulator.outage_ends(PG_DOWN)
             return f"PostgreSQL restarted {server.restarts} times"
 
         stage = await open_stage("postgresql", workdir, "pgrestart",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from drill.facts import Silence
 from drill.world import PLACE, DrillEmulator
 from tests import images
 
@@ -44,7 +46,7 @@ class Person:
     name: str
     answer_timeout: float = 3.0
     retries: int = 0
-    unanswered: list[str] = field(default_factory=list)  # what went unanswered, for a report
+    silences: list[Silence] = field(default_factory=list)  # each wait for an answer in vain
 
     @property
     def users(self) -> Any:
@@ -82,6 +84,14 @@ class Person:
             if left <= 0:
                 return None
             await self.emulator.state.wait_change(min(left, 0.25))
+
+    def silent(self, what: str, start: float, faults: int, *, press: bool = False,
+               query: str | None = None) -> Silence:
+        """Note a wait in vain since `start` (`faults`: those injected on this chat then)."""
+        silence = Silence(self.user_id, what, start, time.monotonic(), press=press,
+                          fault=self.emulator.faults_to[self.user_id] != faults, query=query)
+        self.silences.append(silence)
+        return silence
 
     def answer_of(self, query_id: str | None) -> str | None:
         if query_id is None:
@@ -131,11 +141,13 @@ class Reporter(Person):
         """/start until the bot says anything back."""
         for _ in range(max_tries):
             since = self.mark()
+            started, faults = time.monotonic(), self.emulator.faults_to[self.user_id]
             self.users.send_text(self.user_id, "/start")
             if await self.wait_for(
                     lambda since=since: self.mark()[0] > since[0],  # type: ignore[misc]
                     self.answer_timeout):
                 return
+            self.silent("text '/start'", started, faults)
             self.retries += 1
         raise GaveUp(f"{self.name}: /start went unanswered {max_tries} times")
 
@@ -147,32 +159,32 @@ class Reporter(Person):
         tries = misses = continues = 0
         while True:
             since = self.mark()
-            life, faults = self.emulator.generation, self.emulator.faults_to[self.user_id]
+            started, faults = time.monotonic(), self.emulator.faults_to[self.user_id]
             query = await self.act(action, message)
             filing = action[0] == "press" and message is not None and any(
                 b.get("callback_data") == action[1] and b["text"] in FILING
                 for b in buttons(message))
             got = await self.wait_for(
-                lambda since=since, query=query, life=life: self.new_prompt(since)  # type: ignore[misc]
+                lambda since=since, query=query: self.new_prompt(since)  # type: ignore[misc]
                 or (self.answer_of(query) and {"alert": self.answer_of(query)}),
                 self.answer_timeout)
             if got is None:  # no answer: press the same button again, or ask where we are
                 tries += 1
                 self.retries += 1
-                latest = self.bot_messages(last=1)
-                self.unanswered.append(f"{action[0]} {str(action[1])[:24]!r} after "
-                                       f"{text_of(latest[0])[:40] if latest else ''!r}")
+                silence = self.silent(_what(action, message), started, faults,
+                                      press=action[0] == "press", query=query)
                 if tries > max_tries:
                     tail = [text_of(m)[:60] for m in self.emulator.messages(self.user_id)[-4:]]
                     raise GaveUp(f"{self.name}: no answer after {max_tries} tries to "
                                  f"{action[0]} {str(action[1])[:20]!r}; the chat ends {tail}")
                 if not filing:
-                    injected = self.emulator.faults_to[self.user_id] != faults
-                    if action[0] == "press" and str(action[1]).endswith("|rs|") and not injected:
-                        # Continue unanswered with the bot alive and no fault to explain it,
-                        # or three times whatever happened: start over (counted as stuck)
+                    if action[0] == "press" and str(action[1]).endswith("|rs|") \
+                            and not silence.fault:
+                        # Continue unanswered with the bot up and no fault to explain it, or
+                        # three times whatever happened: start over (counted as stuck)
                         continues += 1
-                        if self.emulator.generation == life or continues >= 3:
+                        down = self.emulator.down_during(silence.start, silence.end)
+                        if not down or continues >= 3:
                             misses, continues = misses + 1, 0
                     action, message = ("text", "/report"), None
                 continue
@@ -200,6 +212,15 @@ class Reporter(Person):
                 self.stuck += 1
                 misses = 0
                 action = _press(got, lambda t: t == "🔄 Start over")
+
+
+def _what(action: tuple[str, Any], message: JSON | None) -> str:
+    """An action in words: the button's label for a press."""
+    kind, arg = action
+    if kind == "press" and message is not None:
+        label = next((b["text"] for b in buttons(message) if b.get("callback_data") == arg), arg)
+        return f"press {label!r}"
+    return f"{kind} {str(arg)[:24]!r}" if kind == "text" else f"a {kind}"
 
 
 def classify(message: JSON) -> str | None:
@@ -292,6 +313,7 @@ class Manager(Person):
         """Press Accept; done when the card loses the button or the bot says why not (an
         apology for a failure on its side means: press again)."""
         data = next(b["callback_data"] for b in buttons(alert) if b["text"] == "Accept")
+        started, faults = time.monotonic(), self.emulator.faults_to[self.user_id]
         query = str(self.users.press(self.user_id, self.user_id, alert["message_id"], data))
 
         def outcome() -> str | None:
@@ -302,7 +324,10 @@ class Manager(Person):
                 return "done"
             return None
 
-        if await self.wait_for(outcome, self.answer_timeout) == "done":
+        got = await self.wait_for(outcome, self.answer_timeout)
+        if got == "done":
             self.accepted.add(alert["message_id"])
-        else:
-            self.retries += 1  # unanswered, or the bot failed: the loop presses again
+            return
+        self.retries += 1  # unanswered, or the bot failed: the loop presses again
+        if got is None:
+            self.silent("press 'Accept'", started, faults, press=True, query=query)

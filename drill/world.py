@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.sandbox.flood import FloodConfig
 from bot.sandbox.server import SandboxServer
+from drill.facts import Outage
 from models import GridCell, Member, Role
 from models.db import make_engine, make_session_factory
 from services.database import upgrade
@@ -39,11 +41,13 @@ VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zon
 TOWNSHIP = "330502100"  # 妙西镇
 PLACE = (30.79, 119.96)  # inside that village
 MANAGER_ID = 5001
+BOT_DOWN = "the bot was down (killed, not yet polling again)"
 
 
 class DrillEmulator(BotApiEmulator):
     """The emulator, counting the bot's polls so a drill knows when a fresh process is up, and
-    the bot's lives (`generation`), so a scripted person knows their message may be lost."""
+    keeping the outages (from a kill until the restarted bot polls again; a database restart),
+    so a silence is blamed on one only when it overlapped it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -51,6 +55,21 @@ class DrillEmulator(BotApiEmulator):
         self.generation = 0
         self.sent = 0  # every other call the bot made (sends, edits, answers, files)
         self.faults_to: Counter[int] = Counter()  # faults a drill injected, by chat
+        self.outages: list[Outage] = []
+
+    def down_during(self, start: float, end: float) -> bool:
+        """Whether the bot (or its database) was down at any moment from `start` to `end`."""
+        return any(o.overlaps(start, end) for o in self.outages)
+
+    def outage_begins(self, what: str) -> Outage:
+        outage = Outage(what, time.monotonic())
+        self.outages.append(outage)
+        return outage
+
+    def outage_ends(self, what: str) -> None:
+        for outage in self.outages:
+            if outage.what == what and outage.end is None:
+                outage.end = time.monotonic()
 
     def chat_of(self, params: Mapping[str, Any]) -> int:
         """The chat a call is about (a button's answer: the chat of the pressed message)."""
@@ -246,6 +265,7 @@ class BotProcess:
                                    f"{self.log_path}")
             await self.emulator.state.wait_change(0.2)
         self.emulator.generation += 1
+        self.emulator.outage_ends(BOT_DOWN)  # ready again: it asks for updates
         self.emulator.state.bump()
 
     @property
@@ -260,6 +280,7 @@ class BotProcess:
         if not self.alive():
             return
         assert self.proc is not None
+        self.emulator.outage_begins(BOT_DOWN)
         os.kill(self.proc.pid, signal.SIGKILL)
         await asyncio.to_thread(self.proc.wait)
         self.kills += 1

@@ -76,7 +76,10 @@ async def take_picture(turn: Turn, message: Message) -> bool:
         await keep_file_at_commit(turn.session, settings.photos_dir, data, facts.sha256)
     except DraftError as refused:
         turn.say(refusal(refused, t))
-        return False
+        if refused.reason != "already_have_photo":
+            return False
+        turn.draft = current  # the count and Done follow, as for a new photo
+        return True
     caption = (message.caption or "").strip()
     if caption and not current.description and len(caption) <= settings.cases.max_description:
         await drafts.set_description(turn.session, current, caption, turn.now, settings.cases)

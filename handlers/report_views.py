@@ -340,6 +340,8 @@ def refusal(refused: DraftError, t: Translator) -> str:
                    "to go on.",
                    "This report already has {count} photos, the most it can take. Press Done "
                    "to go on.", int(values["limit"]))
+    if refused.reason == "already_have_photo":
+        return t("This report already has that photo; it is kept once.")
     if refused.reason == "too_long":
         return t.n("That description has {count} character; at most {limit} fit. Please "
                    "shorten it and send it again.",

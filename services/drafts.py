@@ -226,6 +226,13 @@ async def photo_count(session: AsyncSession, draft_id: int) -> int:
     return int(count or 0)
 
 
+async def has_photo(session: AsyncSession, draft_id: int, sha256: str) -> bool:
+    """Whether the draft already holds a picture with these bytes."""
+    found = await session.scalar(
+        select(Photo.id).where(Photo.draft_id == draft_id, Photo.sha256 == sha256).limit(1))
+    return found is not None
+
+
 async def ensure_photo_room(session: AsyncSession, draft: Draft, rules: CaseRules) -> int:
     """How many photos the draft has; raises DraftError("too_many_photos") when it is full."""
     count = await photo_count(session, draft.id)
@@ -245,7 +252,11 @@ async def add_photo(
     file_id: str | None = None,
     file_unique_id: str | None = None,
 ) -> Photo:
-    """Attach one checked picture to the draft (the file is already stored under its sha256)."""
+    """Attach one checked picture to the draft (the file is already stored under its sha256).
+    The same picture twice (a re-delivered update after a crash, or sent again) is refused as
+    "already_have_photo": a draft's photos differ by their bytes."""
+    if await has_photo(session, draft.id, facts.sha256):
+        raise DraftError("already_have_photo")
     await ensure_photo_room(session, draft, rules)
     photo = photo_row(
         facts, stored_path, now, kind=PhotoKind.REPORT, uploaded_by_id=draft.member_id,

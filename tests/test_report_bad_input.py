@@ -221,3 +221,22 @@ async def test_an_album_past_the_limit_is_refused_once(bot_harness: TelegramHarn
     refusals = [t for t in texts(h, user, before) if "already has 10 photos" in t]
     assert len(refusals) == 1
     assert await photo_rows(h) == 10
+
+
+@pytest.mark.parametrize(("language", "told"), [("en", "already has that photo"),
+                                                ("zh-hans", "已有这张照片")])
+async def test_the_same_photo_twice_is_kept_once_and_the_reporter_told(
+    bot_harness: TelegramHarness, language: str, told: str
+) -> None:
+    """A photo update handled twice (re-delivered after a crash, or sent again) adds one photo."""
+    h = bot_harness
+    user = h.user("Volunteer", language_code=language)
+    await h.send_text(user, "/start")
+    await h.send_text(user, "/report")
+    await press(h, user, "Dumped garbage" if language == "en" else "垃圾堆放")
+    photo = images.jpeg(seed=7)
+    await h.send_photo(user, photo)
+    await h.send_photo(user, photo)
+    assert told in "\n".join(texts(h, user)[-2:])
+    assert await photo_rows(h) == 1
+    with_button(h, user, "✅ Done" if language == "en" else "✅ 完成")

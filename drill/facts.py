@@ -1,0 +1,97 @@
+"""What a drill leaves behind, as plain data: the database's cases and notices, the bot's
+messages in each chat, when the bot or the database was down, and every time a scripted person
+got no answer. drill.ledger gathers it; drill.verdict judges it (and tests hand-make it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# The first line of a notice the outbox sent again after an uncertain send (it may be a copy).
+REPEAT_MARK = "重发"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One outbox row as the drill ended."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    chat: int
+    state: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    message_ids: tuple[int, ...] = ()
+    last_error: str = ""
+
+    @property
+    def rerouted_from(self) -> int | None:
+        """The row this one stands in for (a notice refused by its first reader)."""
+        value = self.payload.get("redirected_from")
+        return int(value) if value is not None else None
+
+    @property
+    def maybe_duplicate(self) -> bool:
+        return bool(self.payload.get("maybe_duplicate"))
+
+
+@dataclass(frozen=True)
+class Said:
+    """One message of the bot in a chat (its latest text)."""
+
+    chat: int
+    message_id: int
+    text: str
+
+    @property
+    def marked_repeat(self) -> bool:
+        return REPEAT_MARK in self.text.lstrip().split("\n", 1)[0]
+
+
+@dataclass
+class Outage:
+    """A stretch when people could not be answered: `end` None while it lasts."""
+
+    what: str  # "the bot was down" (SIGKILL until it polled again), "PostgreSQL restarted"
+    start: float
+    end: float | None = None
+
+    def overlaps(self, start: float, end: float) -> bool:
+        return self.start <= end and (self.end is None or self.end >= start)
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A person acted and waited for an answer that did not come in time."""
+
+    chat: int
+    what: str  # "press '▶️ Continue'", "text '/report'"
+    start: float
+    end: float
+    press: bool = False
+    fault: bool = False  # the drill injected a fault on this chat meanwhile
+    query: str | None = None  # the press's callback query
+    answered_late: bool = False  # the press was answered after the person gave up waiting
+
+
+@dataclass
+class Facts:
+    """Everything the verdict reads about one drill run."""
+
+    reports: int  # reports the scripted people set out to file
+    cases: dict[int, str]  # case id: number
+    photos: Counter[int] = field(default_factory=Counter)  # photos per case id
+    events: Counter[tuple[int, str]] = field(default_factory=Counter)  # (case id, kind)
+    notices: list[Notice] = field(default_factory=list)
+    said: list[Said] = field(default_factory=list)
+    reporters: list[int] = field(default_factory=list)
+    managers: list[int] = field(default_factory=list)  # the cell's managers
+    blocked: tuple[int, ...] = ()  # managers who blocked the bot
+    watchers: tuple[int, ...] = ()  # the level above: responsible once a notice is rerouted
+    inactive: list[str] = field(default_factory=list)  # members marked inactive
+    outages: list[Outage] = field(default_factory=list)
+    silences: list[Silence] = field(default_factory=list)
+    gave_up: list[str] = field(default_factory=list)  # scripted people who could not go on
+    started_over: int = 0  # 'Continue' showed nothing, so a person started the report over
