@@ -27,15 +27,8 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.lease import Lease, instance_key, lease_of
-from bot.outbox_send import (
-    Claimed,
-    Job,
-    backoff,
-    deliver,
-    prepare,
-    retry_seconds,
-    visible_length,
-)
+from bot.outbox_calls import backoff, retry_seconds, visible_length
+from bot.outbox_send import Claimed, Job, deliver, prepare
 from bot.pacing import Clock, Pacer, Sleep
 from handlers.context import Deps
 from models import Outbox, OutboxState, utcnow
