@@ -6,7 +6,8 @@ those whose chat is free now by our own pacing (bot/pacing.py), and sends them c
 across chats. Each notice is claimed (committed as `sending`, one claimer per row, so several
 senders share the work) only when its paced slot has come, just before its first network call:
 a crash can leave `sending` only what was on the wire. A send that may have arrived but was not
-confirmed becomes `uncertain` and is never repeated blindly (bot/outbox_send.py).
+confirmed becomes `uncertain`; every drain settles those by their kind's rule (taken as sent,
+done again, or sent once more marked as a repeat: bot/outbox_recover.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from telegram import Bot
@@ -28,6 +28,7 @@ from telegram.ext import Application
 
 from bot.lease import Lease, instance_key, lease_of
 from bot.outbox_calls import backoff, retry_seconds, visible_length
+from bot.outbox_recover import recover_interrupted, recover_stale, settle_uncertain
 from bot.outbox_send import Claimed, Job, deliver, prepare
 from bot.pacing import Clock, Pacer, Sleep
 from handlers.context import Deps
@@ -41,6 +42,7 @@ __all__ = [
     "recover_stale",
     "retry_seconds",
     "sender_for",
+    "settle_uncertain",
     "visible_length",
 ]
 
@@ -52,7 +54,6 @@ HORIZON = 0.25  # claim what the global bound lets go within this many seconds
 TICK = 0.02  # shortest pause between rounds
 SHARE_EVERY = 0.5  # seconds between counts of the live sender processes
 RELEASE_AFTER = 5.0  # a claimed notice that would wait longer than this goes back to pending
-STALE_SENDING = timedelta(minutes=10)  # no live send takes this long: its sender died
 # Of schedule.outbox_interval: one run of the outbox job claims for this long, then waits for
 # its sends until SETTLE_SHARE, so it ends before the next run is due (a run still going makes
 # the scheduler skip the next one: a gap in sending). Later sends finish in the background.
@@ -104,6 +105,7 @@ class Sender:
         rest finish in the background). Returns how many notices were settled meanwhile."""
         start, before = self.clock(), self.handled
         await recover_stale(self.deps)
+        await settle_uncertain(self.deps)
         try:
             while True:
                 await self._share_global_bound()
@@ -364,32 +366,3 @@ async def _put_off(deps: Deps, row_id: int, error: Exception) -> None:
             await session.commit()
     except Exception:  # the database itself may be what failed: the next round tries again
         log.warning("outbox %s: could not put the notice off", row_id, exc_info=True)
-
-
-async def recover_interrupted(deps: Deps) -> int:
-    """At start: rows left `sending` by a crash may have gone out, so they become uncertain.
-
-    Every `sending` row counts, so this is for a process starting alone; with several senders
-    `recover_stale` (run by every drain) catches a dead sender's rows after STALE_SENDING.
-    """
-    return await _mark_uncertain(deps, None)
-
-
-async def recover_stale(deps: Deps) -> int:
-    """Rows claimed longer ago than any live send takes: their sender died mid-send."""
-    return await _mark_uncertain(deps, utcnow() - STALE_SENDING)
-
-
-async def _mark_uncertain(deps: Deps, claimed_before: Any) -> int:
-    condition = Outbox.state == OutboxState.SENDING
-    if claimed_before is not None:
-        condition = and_(condition, Outbox.next_attempt_at < claimed_before)
-    async with deps.sessions() as session:
-        result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-            update(Outbox)
-            .where(condition)
-            .values(state=OutboxState.UNCERTAIN, last_error="interrupted while sending")
-            .execution_options(synchronize_session=False)
-        )
-        await session.commit()
-    return int(result.rowcount)

@@ -4,13 +4,14 @@ record the outcome.
 The claim and every outcome are written in their own short transactions right before the first
 call and right after each answer, so a crash leaves `sending` only a notice that was on the wire
 (it becomes `uncertain` at restart); one that was still being drawn or waiting stays pending.
+An uncertain notice is settled by its kind's rule (bot/outbox_recover.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -34,10 +35,18 @@ from bot.outbox_redirect import redirect_notice
 from bot.pacing import Pacer
 from handlers.card_refresh import sent_card
 from handlers.context import Deps
-from handlers.render import RENDERERS, Rendered, draw_pictures, keep_upload_ids
+from handlers.render import (
+    RENDERERS,
+    Rendered,
+    draw_pictures,
+    keep_upload_ids,
+    notice_translator,
+)
 from models import Member, Outbox, OutboxState, utcnow
 from services.groups import UnbindReason, follow_migration, group_lost
+from services.i18n import Translator
 from services.members import set_active
+from services.notice_rules import MAYBE_DUPLICATE, UNCERTAIN_REASON, marked_as_repeat
 
 log = logging.getLogger("bot.outbox")
 
@@ -70,6 +79,7 @@ class Job:
     rendered: Rendered
     done: int = 0
     message_ids: list[int] = field(default_factory=list)
+    repeat_of: str | None = None  # a repeat after an uncertain send: why (kept when it is sent)
 
     def take_over(self, claimed: Claimed) -> None:
         """Continue from the row as claimed, not as it was read before rendering."""
@@ -105,11 +115,16 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
         else:
             try:
                 rendered = await renderer(session, row, member, deps.settings)
+                if rendered is not None and (row.payload or {}).get(MAYBE_DUPLICATE):
+                    rendered = _as_repeat(rendered, notice_translator(member, deps.settings))
             except Exception as exc:  # a renderer bug must not stop the other notices
                 log.exception("outbox %s: renderer for %r failed", row_id, row.kind)
                 problem = f"renderer failed: {exc!r}"
         progress = dict(row.result or {})
         chat_id, recipient_id, attempts = row.chat_id, row.recipient_id, row.attempts
+        payload = row.payload or {}
+        repeat_of = (f"sent again: {payload.get(UNCERTAIN_REASON) or 'uncertain'}"
+                     if payload.get(MAYBE_DUPLICATE) else None)
     if rendered is not None:  # its picture is drawn now, with the session closed
         try:
             rendered = await draw_pictures(rendered)
@@ -136,7 +151,15 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
         rendered=rendered,
         done=int(progress.get("done", 0)),
         message_ids=list(progress.get("message_ids", [])),
+        repeat_of=repeat_of,
     )
+
+
+def _as_repeat(rendered: Rendered, t: Translator) -> Rendered:
+    """A notice sent again after an uncertain send says so on top (an edit is not a copy)."""
+    if rendered.edit_message_id is not None:
+        return rendered
+    return replace(rendered, text=marked_as_repeat(rendered.text, t))
 
 
 async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
@@ -221,7 +244,8 @@ async def deliver(
         await forbidden(deps, job, str(exc))
     except NetworkError as exc:  # TimedOut included
         if maybe_delivered(exc):
-            log.warning("outbox %s: %s; it may have arrived, not resending", job.row_id, exc)
+            log.warning("outbox %s: %s; it may have arrived: uncertain, settled by its kind",
+                        job.row_id, exc)
             await finish(
                 deps, job.row_id, job=job, state=OutboxState.UNCERTAIN,
                 last_error=f"timed out: {exc}" if isinstance(exc, TimedOut) else f"lost: {exc}",
@@ -232,8 +256,10 @@ async def deliver(
         await retry_or_fail(deps, job, str(exc))
     else:
         await finish(
-            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None,
+            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(),
+            last_error=job.repeat_of,  # a repeat keeps why it was sent again
             result={"done": job.done, "message_ids": job.message_ids,
+                    **({MAYBE_DUPLICATE: True} if job.repeat_of is not None else {}),
                     **sent_card(sent, job.rendered)},
         )
         await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
