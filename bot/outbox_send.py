@@ -185,14 +185,17 @@ async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
 
 async def deliver(
     bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim,
-    on_slot: Callable[[], None] | None = None,
+    on_slot: Callable[[], None] | None = None, stopping: Callable[[], bool] = lambda: False,
 ) -> bool:
     """Claim the notice, send what is left of it, each call on a paced slot (`on_slot` is told
     when the first is taken), and record the outcome; False (nothing done) when it is not ours
-    or not due any more."""
+    or not due any more. Once `stopping()`, no call starts: the notice goes back to pending,
+    with what went out of it recorded."""
     # Claimed when its slot is due but before the slot is taken: a kill while it waited leaves
     # it pending, and a slow write does not bunch the messages that follow it.
     await pacer.until_ready(job.chat_id)
+    if stopping():
+        return False
     claimed = await _claim_alone(deps, claim, job.row_id)
     if claimed is None:
         return False
@@ -202,10 +205,17 @@ async def deliver(
     try:
         for index, step in enumerate(calls[job.done :], start=job.done):
             await pacer.acquire(job.chat_id, on_slot)
+            if stopping():
+                raise _Stopped
             job.message_ids.extend(await step())
             job.done += 1
             if index + 1 < len(calls):  # more to come: a retry must skip what went out
                 await finish(deps, job.row_id, job=job)
+    except _Stopped:
+        log.info("outbox %s: the bot is stopping; back to the queue", job.row_id)
+        await finish(deps, job.row_id, job=job, state=OutboxState.PENDING,
+                     attempts=Outbox.attempts - 1, next_attempt_at=utcnow())
+        return False
     except RetryAfter as exc:
         wait = retry_seconds(exc)
         pacer.hold(wait)  # Telegram's flood wait is for the whole bot
@@ -264,6 +274,10 @@ async def deliver(
         )
         await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
     return True
+
+
+class _Stopped(Exception):
+    """The bot began to stop before the next call of a notice."""
 
 
 async def forbidden(deps: Deps, job: Job, error: str) -> None:

@@ -10,17 +10,19 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.emulator import BotApiEmulator, FileArg
 from bot.sandbox.server import SandboxServer
 from models import Outbox, OutboxState
 from models.db import SessionFactory, is_sqlite
 from services.notices import queue_notice
+from tests.busy import busy_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "7000000001:SANDBOX-exactly-once"
@@ -239,32 +241,53 @@ def flood_waits(tmp_path: Path) -> list[str]:
             for line in log.read_text(errors="replace").splitlines() if "flood control" in line]
 
 
+class SlowEmulator(BotApiEmulator):
+    """The sandbox, answering each sendMessage `slow` seconds late once that is set: the stop
+    comes while sends are on the wire."""
+
+    def __init__(self) -> None:
+        super().__init__(token=TOKEN)
+        self.slow = 0.0
+
+    async def call(self, token: str, method: str, params: Mapping[str, Any],
+                   files: Mapping[str, FileArg] | None = None) -> tuple[int, dict[str, Any]]:
+        if method == "sendMessage" and self.slow:
+            await asyncio.sleep(self.slow)
+        return await super().call(token, method, params, files)
+
+
 async def test_a_graceful_stop_mid_burst_leaves_nothing_uncertain(
-    sandbox: SandboxServer, db_url: str, session_factory: SessionFactory, tmp_path: Path,
+    db_url: str, session_factory: SessionFactory, tmp_path: Path,
 ) -> None:
-    emulator = sandbox.emulator
+    """SIGTERM while every core is busy with other work and the platform answers slowly: the
+    sends on the wire finish, the notices claimed but not sent go back to the queue."""
+    emulator = SlowEmulator()
     chats = people(emulator, 100)
     ids = await queue_burst(session_factory, chats, 2)
 
     async def some_arrived() -> bool:
         return sum(len(v) for v in received(emulator, chats).values()) >= 60
 
-    first = start_worker(sandbox, db_url, tmp_path, "first")
-    try:
-        await wait_for(some_arrived, "the burst under way")
-        first.terminate()  # SIGTERM: PTB stops, the sends in flight finish
-        await wait_for(lambda: exited(first), "the bot to stop")  # the sandbox keeps answering
-        assert first.returncode == 0
-    finally:
-        stop(first)
-    at_stop = await states(session_factory)
-    assert at_stop[OutboxState.SENDING] == 0 and at_stop[OutboxState.PENDING] > 0
+    async with SandboxServer(emulator) as sandbox:
+        with busy_cores():
+            first = start_worker(sandbox, db_url, tmp_path, "first")
+            try:
+                await wait_for(some_arrived, "the burst under way")
+                emulator.slow = 1.5
+                first.terminate()  # SIGTERM: PTB stops, the sends in flight finish
+                await wait_for(lambda: exited(first), "the bot to stop")
+                assert first.returncode == 0
+            finally:
+                stop(first)
+        at_stop = await states(session_factory)
+        assert at_stop[OutboxState.SENDING] == 0 and at_stop[OutboxState.PENDING] > 0, at_stop
+        emulator.slow = 0.0
 
-    second = start_worker(sandbox, db_url, tmp_path, "second")
-    try:
-        await wait_for(lambda: settled(session_factory), "every notice settled")
-    finally:
-        stop(second)
+        second = start_worker(sandbox, db_url, tmp_path, "second")
+        try:
+            await wait_for(lambda: settled(session_factory), "every notice settled")
+        finally:
+            stop(second)
     count = Counter(k for numbers in received(emulator, chats).values() for k in numbers)
     assert await states(session_factory) == Counter({OutboxState.SENT: len(ids)})
     assert sorted(count) == list(range(len(ids))) and set(count.values()) == {1}
