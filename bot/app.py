@@ -17,7 +17,7 @@ from bot.jobs import add_jobs
 from bot.lease import BOT_DATA_KEY as LEASE_KEY
 from bot.lease import Lease, lease_of, settle_dead_claims
 from bot.logs import bind_case
-from bot.outbox import recover_interrupted
+from bot.outbox import close_sender, recover_interrupted, settle_uncertain
 from handlers.cards import parse_callback
 from handlers.context import Ctx, Deps, GridApp
 from handlers.wiring import add_handlers, menu_commands
@@ -60,6 +60,7 @@ def build_application(
         .base_file_url(settings.telegram.file_base_url)
         .context_types(ContextTypes(context=Ctx))
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if request is not None:
         builder = builder.request(request)
@@ -77,7 +78,8 @@ def build_application(
 
 
 async def _post_init(app: GridApp) -> None:
-    """Load the grid index, settle interrupted sends, and set the command menu per language."""
+    """Load the grid index, settle interrupted and uncertain sends, and set the command menu per
+    language."""
     deps: Deps = app.bot_data["deps"]
     async with deps.sessions() as session:
         index = await deps.grid.reload(session)
@@ -90,7 +92,13 @@ async def _post_init(app: GridApp) -> None:
         interrupted = await settle_dead_claims(deps.sessions, lease, at_start=True)
     if interrupted:
         log.warning("%d notices were interrupted while sending; marked uncertain", interrupted)
+    await settle_uncertain(deps)  # each by its kind's rule, before the first drain
     await set_commands(app, deps.settings)
+
+
+async def _post_stop(app: GridApp) -> None:
+    """A graceful stop: the outbox's sends on the wire finish, the rest go back to pending."""
+    await close_sender(app, app.bot_data["deps"])
 
 
 async def _bind_case(update: object, ctx: Ctx) -> None:

@@ -259,6 +259,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
             private_per_second=out.positive("private_per_second", float, 1.0),
             group_per_minute=out.positive("group_per_minute", float, 20.0),
             max_attempts=out.positive("max_attempts", int, 8),
+            repeat_after=out.duration("repeat_after", "30s"),
         ),
         sandbox=SandboxSettings(
             host=sandbox.get("host", str, "127.0.0.1"),

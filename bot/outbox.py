@@ -6,7 +6,8 @@ those whose chat is free now by our own pacing (bot/pacing.py), and sends them c
 across chats. Each notice is claimed (committed as `sending`, one claimer per row, so several
 senders share the work) only when its paced slot has come, just before its first network call:
 a crash can leave `sending` only what was on the wire. A send that may have arrived but was not
-confirmed becomes `uncertain` and is never repeated blindly (bot/outbox_send.py).
+confirmed becomes `uncertain`; every drain settles those by their kind's rule (taken as sent,
+done again, or sent once more marked as a repeat: bot/outbox_recover.py).
 """
 
 from __future__ import annotations
@@ -15,27 +16,19 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from telegram import Bot
 from telegram.ext import Application
 
 from bot.lease import Lease, instance_key, lease_of
-from bot.outbox_send import (
-    Claimed,
-    Job,
-    backoff,
-    deliver,
-    prepare,
-    retry_seconds,
-    visible_length,
-)
+from bot.outbox_calls import backoff, retry_seconds, visible_length
+from bot.outbox_recover import recover_interrupted, recover_stale, settle_uncertain
+from bot.outbox_send import Claimed, Job, deliver, prepare
 from bot.pacing import Clock, Pacer, Sleep
 from handlers.context import Deps
 from models import Outbox, OutboxState, utcnow
@@ -43,11 +36,13 @@ from models import Outbox, OutboxState, utcnow
 __all__ = [
     "Sender",
     "backoff",
+    "close_sender",
     "drain_once",
     "recover_interrupted",
     "recover_stale",
     "retry_seconds",
     "sender_for",
+    "settle_uncertain",
     "visible_length",
 ]
 
@@ -59,10 +54,10 @@ HORIZON = 0.25  # claim what the global bound lets go within this many seconds
 TICK = 0.02  # shortest pause between rounds
 SHARE_EVERY = 0.5  # seconds between counts of the live sender processes
 RELEASE_AFTER = 5.0  # a claimed notice that would wait longer than this goes back to pending
-STALE_SENDING = timedelta(minutes=10)  # no live send takes this long: its sender died
 # Of schedule.outbox_interval: one run of the outbox job claims for this long, then waits for
 # its sends until SETTLE_SHARE, so it ends before the next run is due (a run still going makes
 # the scheduler skip the next one: a gap in sending). Later sends finish in the background.
+STOP_WITHIN = 20.0  # seconds a graceful stop waits for the sends on the wire (systemd: 30)
 BUDGET_SHARE = 0.8
 SETTLE_SHARE = 0.95
 HARD_CAP = 3.0  # times the budget: a run ends then even if more is ready
@@ -97,6 +92,37 @@ class Sender:
         self.app: weakref.ref[Application[Any, Any, Any, Any, Any, Any]] | None = None
         self.lease: Lease | None = None  # several processes: each paces its share
         self._shared_at = float("-inf")
+        self._closing = False  # close() was called: start nothing more
+        self._watching = False  # the application was seen running: its stop stops us too
+
+    @property
+    def stopping(self) -> bool:
+        """The application began to stop (PTB's stop marks it not running first, then waits
+        for the jobs), or close() was called: no new send starts, none is claimed."""
+        if self._closing:
+            return True
+        app = self.app() if self.app is not None else None
+        return self._watching and (app is None or not app.running)
+
+    def watch(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Stop starting sends once `app` stops (only once it has been seen running)."""
+        self.app = weakref.ref(app)
+        self._watching = self._watching or app.running
+
+    async def close(self, within: float = STOP_WITHIN) -> None:
+        """At a graceful stop: start nothing more, let the sends on the wire finish (for at
+        most `within` seconds; those claimed and not yet on the wire go back to pending as
+        they reach their next call), then cancel what is left (it may stay `sending`, and is
+        settled as uncertain at the next start)."""
+        self._closing = True
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=within)
+        for task in set(self._tasks):
+            task.cancel()
+        if self._tasks:
+            log.warning("outbox: %d sends did not finish within %.0f s of the stop",
+                        len(self._tasks), within)
+            await asyncio.gather(*set(self._tasks), return_exceptions=True)
 
     @property
     def bot(self) -> Bot:
@@ -111,8 +137,9 @@ class Sender:
         rest finish in the background). Returns how many notices were settled meanwhile."""
         start, before = self.clock(), self.handled
         await recover_stale(self.deps)
+        await settle_uncertain(self.deps)
         try:
-            while True:
+            while not self.stopping:
                 await self._share_global_bound()
                 wake = await self.round()
                 if wake is None and not self._tasks:
@@ -141,7 +168,7 @@ class Sender:
     async def round(self) -> float | None:
         """Start sending the oldest due notices of the chats that are free now; when to look
         again (None: nothing is due)."""
-        heads = await _heads(self.deps)
+        heads = [] if self.stopping else await _heads(self.deps)
         self._all_started = not heads
         if not heads:
             return None
@@ -156,8 +183,8 @@ class Sender:
         for row_id in chosen:
             self._in_hand.add(row_id)
             self._unreserved.add(row_id)
-            task = self._spawn(self._send(row_id), f"outbox-{row_id}")
-            self._tasks.add(task)
+            task = asyncio.create_task(self._send(row_id), name=f"outbox-{row_id}")
+            self._tasks.add(task)  # ours: close() awaits them at a graceful stop
             task.add_done_callback(self._tasks.discard)
         if not waiting:
             return self.clock() if chosen else None
@@ -175,14 +202,6 @@ class Sender:
             log.debug("outbox: could not count the live senders", exc_info=True)
             return
         self.pacer.share(senders)
-
-    def _spawn(self, send: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        """A send as a task; in a running application, one that `Application.stop` awaits, so
-        a graceful stop (SIGTERM) leaves nothing `sending`."""
-        app = self.app() if self.app is not None else None
-        if app is not None and app.running:
-            return app.create_task(send, name=name)
-        return asyncio.create_task(send, name=name)
 
     async def _pause(self, wake: float | None) -> None:
         """Until `wake`, or until a send in flight finishes (its chat may have more)."""
@@ -215,7 +234,8 @@ class Sender:
                     await _defer(self.deps, row_id, wait - self.clock())
                     return
                 settled = await deliver(self.bot, self.deps, self.pacer, job, claim_row,
-                                        on_slot=lambda: self._unreserved.discard(row_id))
+                                        on_slot=lambda: self._unreserved.discard(row_id),
+                                        stopping=lambda: self.stopping)
             if settled:
                 self.handled += 1
         except Exception as exc:  # a bug here must not stop the other notices
@@ -239,6 +259,14 @@ def sender_for(bot: Bot, deps: Deps) -> Sender:
     return sender
 
 
+async def close_sender(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps) -> None:
+    """The graceful stop of the app's sender (its post_stop): the sends in flight finish, the
+    rest go back to pending, none starts."""
+    sender = _senders.get((id(app.bot), id(deps)))
+    if sender is not None:
+        await sender.close()
+
+
 async def drain_once(
     app_or_bot: Bot | Application[Any, Any, Any, Any, Any, Any], deps: Deps
 ) -> int:
@@ -247,8 +275,7 @@ async def drain_once(
     bot = app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
     sender = sender_for(bot, deps)
     if isinstance(app_or_bot, Application):
-        if sender.app is None:
-            sender.app = weakref.ref(app_or_bot)
+        sender.watch(app_or_bot)
         sender.lease = lease_of(app_or_bot.bot_data)
     interval = deps.settings.schedule.outbox_interval.total_seconds()
     return await sender.drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
@@ -371,32 +398,3 @@ async def _put_off(deps: Deps, row_id: int, error: Exception) -> None:
             await session.commit()
     except Exception:  # the database itself may be what failed: the next round tries again
         log.warning("outbox %s: could not put the notice off", row_id, exc_info=True)
-
-
-async def recover_interrupted(deps: Deps) -> int:
-    """At start: rows left `sending` by a crash may have gone out, so they become uncertain.
-
-    Every `sending` row counts, so this is for a process starting alone; with several senders
-    `recover_stale` (run by every drain) catches a dead sender's rows after STALE_SENDING.
-    """
-    return await _mark_uncertain(deps, None)
-
-
-async def recover_stale(deps: Deps) -> int:
-    """Rows claimed longer ago than any live send takes: their sender died mid-send."""
-    return await _mark_uncertain(deps, utcnow() - STALE_SENDING)
-
-
-async def _mark_uncertain(deps: Deps, claimed_before: Any) -> int:
-    condition = Outbox.state == OutboxState.SENDING
-    if claimed_before is not None:
-        condition = and_(condition, Outbox.next_attempt_at < claimed_before)
-    async with deps.sessions() as session:
-        result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-            update(Outbox)
-            .where(condition)
-            .values(state=OutboxState.UNCERTAIN, last_error="interrupted while sending")
-            .execution_options(synchronize_session=False)
-        )
-        await session.commit()
-    return int(result.rowcount)

@@ -1,5 +1,5 @@
-"""`gridpatrol outbox status` and `gridpatrol outbox retry ID`: what the sender holds, and the
-one way an uncertain notice is sent again (after someone checked it did not arrive)."""
+"""`gridpatrol outbox status` and `gridpatrol outbox retry ID`: what the sender holds, and a
+failed (or still uncertain) notice sent again by hand; the sender settles uncertain ones itself."""
 
 from __future__ import annotations
 

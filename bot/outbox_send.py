@@ -4,25 +4,20 @@ record the outcome.
 The claim and every outcome are written in their own short transactions right before the first
 call and right after each answer, so a crash leaves `sending` only a notice that was on the wire
 (it becomes `uncertain` at restart); one that was still being drawn or waiting stays pending.
+An uncertain notice is settled by its kind's rule (bot/outbox_recover.py).
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import random
-import re
-import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InputMediaPhoto, Message
-from telegram.constants import MediaGroupLimit, MessageLimit, ParseMode
+from telegram import Bot, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -32,29 +27,31 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.lease import instance_key
+from bot.outbox_calls import backoff, maybe_delivered, retry_seconds, steps, visible_length
 from bot.outbox_record import recorded
 from bot.outbox_redirect import chat_gone, gave_up_on, redirect_notice, refused
 from bot.pacing import Pacer
-from handlers.card_refresh import edit_card, sent_card
+from handlers.card_refresh import sent_card
 from handlers.context import Deps
-from handlers.render import RENDERERS, Rendered, draw_pictures, keep_upload_ids
+from handlers.render import (
+    RENDERERS,
+    Rendered,
+    draw_pictures,
+    keep_upload_ids,
+    notice_translator,
+)
 from models import Member, Outbox, OutboxState, utcnow
 from services.groups import follow_migration
+from services.i18n import Translator
+from services.notice_rules import MAYBE_DUPLICATE, UNCERTAIN_REASON, marked_as_repeat
 from services.reach import BLOCKED, CHAT_GONE
 
 log = logging.getLogger("bot.outbox")
 
-BACKOFF_BASE = timedelta(seconds=10)
-BACKOFF_MAX = timedelta(hours=1)
-JITTER = 0.25  # up to a quarter more, so retries of a burst do not come back as a burst
-_TAG = re.compile(r"<[^>]+>")
-# Failures that happen before the request leaves this machine: safe to send again.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-Step = Callable[[], Awaitable[list[int]]]
+__all__ = ["Claim", "Claimed", "Job", "backoff", "deliver", "maybe_delivered", "prepare",
+           "retry_seconds", "steps", "visible_length"]
 
 
 @dataclass(frozen=True)
@@ -82,43 +79,13 @@ class Job:
     rendered: Rendered
     done: int = 0
     message_ids: list[int] = field(default_factory=list)
+    repeat_of: str | None = None  # a repeat after an uncertain send: why (kept when it is sent)
 
     def take_over(self, claimed: Claimed) -> None:
         """Continue from the row as claimed, not as it was read before rendering."""
         self.attempts, self.chat_id = claimed.attempts, claimed.chat_id
         self.done = int(claimed.result.get("done", 0))
         self.message_ids = list(claimed.result.get("message_ids", []))
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter.retry_after is an int in PTB 22 and a timedelta with PTB_TIMEDELTA=1."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: int | timedelta = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def backoff(attempts: int) -> timedelta:
-    """10 s, 20 s, 40 s ... at most an hour, each up to a quarter longer at random."""
-    delay: timedelta = BACKOFF_BASE * 2 ** min(max(attempts - 1, 0), 20)
-    return min(delay, BACKOFF_MAX) * (1 + random.random() * JITTER)
-
-
-def visible_length(text: str) -> int:
-    """Length as Telegram counts it: after HTML parsing, in UTF-16 code units."""
-    plain = html.unescape(_TAG.sub("", text))
-    return len(plain.encode("utf-16-le")) // 2
-
-
-def maybe_delivered(exc: NetworkError) -> bool:
-    """A timeout or a dropped connection after the request went out may have been delivered;
-    a refused connection, a pool timeout or an HTTP 5xx answer was not."""
-    cause: BaseException | None = exc.__cause__
-    if isinstance(cause, _NOT_SENT):
-        return False
-    if isinstance(exc, TimedOut):
-        return True
-    return cause is not None  # PTB raises NetworkError without a cause for 5xx answers
 
 
 async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
@@ -148,11 +115,16 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
         else:
             try:
                 rendered = await renderer(session, row, member, deps.settings)
+                if rendered is not None and (row.payload or {}).get(MAYBE_DUPLICATE):
+                    rendered = _as_repeat(rendered, notice_translator(member, deps.settings))
             except Exception as exc:  # a renderer bug must not stop the other notices
                 log.exception("outbox %s: renderer for %r failed", row_id, row.kind)
                 problem = f"renderer failed: {exc!r}"
         progress = dict(row.result or {})
         chat_id, recipient_id, attempts = row.chat_id, row.recipient_id, row.attempts
+        payload = row.payload or {}
+        repeat_of = (f"sent again: {payload.get(UNCERTAIN_REASON) or 'uncertain'}"
+                     if payload.get(MAYBE_DUPLICATE) else None)
     if rendered is not None:  # its picture is drawn now, with the session closed
         try:
             rendered = await draw_pictures(rendered)
@@ -179,7 +151,15 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
         rendered=rendered,
         done=int(progress.get("done", 0)),
         message_ids=list(progress.get("message_ids", [])),
+        repeat_of=repeat_of,
     )
+
+
+def _as_repeat(rendered: Rendered, t: Translator) -> Rendered:
+    """A notice sent again after an uncertain send says so on top (an edit is not a copy)."""
+    if rendered.edit_message_id is not None:
+        return rendered
+    return replace(rendered, text=marked_as_repeat(rendered.text, t))
 
 
 async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
@@ -203,77 +183,19 @@ async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
     return await recorded(attempt, f"the claim of notice {row_id}")
 
 
-def steps(
-    bot: Bot, chat_id: str, rendered: Rendered, sent: list[Message] | None = None
-) -> list[Step]:
-    """The calls one notice takes: photos (an album, or one photo carrying the text as its
-    caption when it fits), then the text with its buttons. Each call is one paced message;
-    the messages sent are added to `sent`."""
-    assert rendered.picture is None and not rendered.upload_jobs, "draw_pictures first"
-    if rendered.edit_message_id is not None:  # a posted card brought up to date
-        return [lambda: edit_card(bot, chat_id, rendered)]
-    photos: list[str | bytes] = [*rendered.photo_file_ids,
-                                 *(upload.data for upload in rendered.photo_uploads)]
-    if rendered.photo_bytes is not None:
-        photos.append(rendered.photo_bytes)
-    text, keyboard = rendered.text, rendered.keyboard
-
-    def photo_step(photo: str | bytes, with_text: bool = False) -> Step:
-        if with_text:
-            return lambda: _ids(
-                bot.send_photo(
-                    chat_id, photo, caption=text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-                ), sent
-            )
-        return lambda: _ids(bot.send_photo(chat_id, photo), sent)
-
-    def album_step(chunk: list[str | bytes]) -> Step:
-        return lambda: _album(
-            bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in chunk]), sent)
-
-    if len(photos) == 1 and text and visible_length(text) <= MessageLimit.CAPTION_LENGTH:
-        return [photo_step(photos[0], with_text=True)]
-    result: list[Step] = []
-    size = int(MediaGroupLimit.MAX_MEDIA_LENGTH)
-    for start in range(0, len(photos), size):
-        chunk = photos[start : start + size]
-        result.append(photo_step(chunk[0]) if len(chunk) == 1 else album_step(chunk))
-    if text:
-        result.append(
-            lambda: _ids(
-                bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard),
-                sent,
-            )
-        )
-    return result
-
-
-async def _ids(call: Awaitable[Message], sent: list[Message] | None = None) -> list[int]:
-    message = await call
-    if sent is not None:
-        sent.append(message)
-    return [message.message_id]
-
-
-async def _album(
-    call: Awaitable[tuple[Message, ...]], sent: list[Message] | None = None
-) -> list[int]:
-    messages = await call
-    if sent is not None:
-        sent.extend(messages)
-    return [message.message_id for message in messages]
-
-
 async def deliver(
     bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim,
-    on_slot: Callable[[], None] | None = None,
+    on_slot: Callable[[], None] | None = None, stopping: Callable[[], bool] = lambda: False,
 ) -> bool:
     """Claim the notice, send what is left of it, each call on a paced slot (`on_slot` is told
     when the first is taken), and record the outcome; False (nothing done) when it is not ours
-    or not due any more."""
+    or not due any more. Once `stopping()`, no call starts: the notice goes back to pending,
+    with what went out of it recorded."""
     # Claimed when its slot is due but before the slot is taken: a kill while it waited leaves
     # it pending, and a slow write does not bunch the messages that follow it.
     await pacer.until_ready(job.chat_id)
+    if stopping():
+        return False
     claimed = await _claim_alone(deps, claim, job.row_id)
     if claimed is None:
         return False
@@ -283,10 +205,17 @@ async def deliver(
     try:
         for index, step in enumerate(calls[job.done :], start=job.done):
             await pacer.acquire(job.chat_id, on_slot)
+            if stopping():
+                raise _Stopped
             job.message_ids.extend(await step())
             job.done += 1
             if index + 1 < len(calls):  # more to come: a retry must skip what went out
                 await finish(deps, job.row_id, job=job)
+    except _Stopped:
+        log.info("outbox %s: the bot is stopping; back to the queue", job.row_id)
+        await finish(deps, job.row_id, job=job, state=OutboxState.PENDING,
+                     attempts=Outbox.attempts - 1, next_attempt_at=utcnow())
+        return False
     except RetryAfter as exc:
         wait = retry_seconds(exc)
         pacer.hold(wait)  # Telegram's flood wait is for the whole bot
@@ -329,7 +258,8 @@ async def deliver(
         await forbidden(deps, job, str(exc))
     except NetworkError as exc:  # TimedOut included
         if maybe_delivered(exc):
-            log.warning("outbox %s: %s; it may have arrived, not resending", job.row_id, exc)
+            log.warning("outbox %s: %s; it may have arrived: uncertain, settled by its kind",
+                        job.row_id, exc)
             await finish(
                 deps, job.row_id, job=job, state=OutboxState.UNCERTAIN,
                 last_error=f"timed out: {exc}" if isinstance(exc, TimedOut) else f"lost: {exc}",
@@ -340,12 +270,18 @@ async def deliver(
         await retry_or_fail(deps, job, str(exc))
     else:
         await finish(
-            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(), last_error=None,
+            deps, job.row_id, job=job, state=OutboxState.SENT, sent_at=utcnow(),
+            last_error=job.repeat_of,  # a repeat keeps why it was sent again
             result={"done": job.done, "message_ids": job.message_ids,
+                    **({MAYBE_DUPLICATE: True} if job.repeat_of is not None else {}),
                     **sent_card(sent, job.rendered)},
         )
         await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
     return True
+
+
+class _Stopped(Exception):
+    """The bot began to stop before the next call of a notice."""
 
 
 async def forbidden(deps: Deps, job: Job, error: str, why: str = BLOCKED) -> None:

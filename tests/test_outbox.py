@@ -190,20 +190,6 @@ async def test_flood_control_waits_as_long_as_telegram_asks_then_sends_once(
     assert clock.now >= held_from + 7
 
 
-async def test_a_timed_out_send_is_uncertain_and_never_repeated(
-    bot_harness: TelegramHarness,
-) -> None:
-    h = bot_harness
-    wang = await registered(h)
-    row_id = await queue(h, wang, text="maybe")
-    h.emulator.faults.add("timeout", method="sendMessage", delivered=True)
-    await drain_once(h.app, deps(h))
-    await make_due(h)
-    await drain_once(h.app, deps(h))
-    assert texts(h, wang) == ["[zh_CN] maybe"]  # it did arrive, exactly once
-    assert (await row(h, row_id)).state == OutboxState.UNCERTAIN
-
-
 async def test_a_blocked_bot_fails_the_notice_and_marks_the_member_inactive(
     bot_harness: TelegramHarness,
 ) -> None:
@@ -310,9 +296,10 @@ async def test_a_chat_keeps_its_order_when_one_notice_must_wait(
     assert texts(h, wang) == ["[zh_CN] first", "[zh_CN] second"]
 
 
-async def test_a_send_interrupted_by_a_crash_is_uncertain_after_restart(
+async def test_a_send_interrupted_by_a_crash_is_sent_again_marked_after_restart(
     bot_harness: TelegramHarness,
 ) -> None:
+    """It may have arrived: the restarted bot sends it once more, after a while, saying so."""
     h = bot_harness
     wang = await registered(h)
     row_id = await queue(h, wang, text="in flight")
@@ -324,8 +311,15 @@ async def test_a_send_interrupted_by_a_crash_is_uncertain_after_restart(
     assert h.app.post_init is not None
     await h.app.post_init(h.app)  # what a restart runs
     await drain_once(h.app, deps(h))
-    assert (await row(h, row_id)).state == OutboxState.UNCERTAIN
+    waiting = await row(h, row_id)
+    assert waiting.state == OutboxState.PENDING and waiting.payload["maybe_duplicate"] is True
     assert texts(h, wang) == []
+    await make_due(h)
+    await drain_once(h.app, deps(h))
+    assert texts(h, wang) == ["🔁 重发：上一条消息可能未送达。\n[zh_CN] in flight"]
+    sent = await row(h, row_id)
+    assert sent.state == OutboxState.SENT and sent.result["maybe_duplicate"] is True
+    assert sent.last_error == "sent again: interrupted while sending"
 
 
 async def test_a_notice_still_being_prepared_when_the_bot_dies_is_not_left_uncertain(
@@ -415,10 +409,8 @@ async def test_a_dropped_connection_is_uncertain_a_refused_one_is_retried(
     lost = await queue(h, wang, text="lost on the way back")
     h.emulator.faults.add("disconnect", method="sendMessage", delivered=True)
     await drain_once(h.app, deps(h))
-    await make_due(h)
-    await drain_once(h.app, deps(h))
-    assert texts(h, wang) == ["[zh_CN] lost on the way back"]  # arrived once, never resent
     assert (await row(h, lost)).state == OutboxState.UNCERTAIN
+    assert texts(h, wang) == ["[zh_CN] lost on the way back"]  # arrived, and not sent at once
     # What PTB raises when the request never left: a refused connection, a full pool.
     refused = NetworkError("httpx.ConnectError: refused")
     refused.__cause__ = httpx.ConnectError("refused")

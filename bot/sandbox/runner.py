@@ -130,6 +130,8 @@ async def stop_sandbox(running: RunningSandbox) -> None:
             await app.updater.stop()
         if app.running:
             await app.stop()
+            if app.post_stop:  # as run_polling does: the outbox's sends in flight finish
+                await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
