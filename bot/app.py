@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.inbox import InboxApplication, InboxQueue, attach_inbox, recover
 from bot.jobs import add_jobs
 from bot.lease import BOT_DATA_KEY as LEASE_KEY
 from bot.lease import Lease, lease_of, settle_dead_claims
@@ -60,6 +61,8 @@ def build_application(
         .base_file_url(settings.telegram.file_base_url)
         .context_types(ContextTypes(context=Ctx))
         .post_init(_post_init)
+        .application_class(InboxApplication)
+        .update_queue(InboxQueue())  # every update stored before it is acknowledged
     )
     if request is not None:
         builder = builder.request(request)
@@ -73,6 +76,7 @@ def build_application(
     add_handlers(app)
     app.add_error_handler(on_error)
     add_jobs(app)
+    attach_inbox(app, sessions, settings.telegram.token)
     return app
 
 
@@ -90,6 +94,7 @@ async def _post_init(app: GridApp) -> None:
         interrupted = await settle_dead_claims(deps.sessions, lease, at_start=True)
     if interrupted:
         log.warning("%d notices were interrupted while sending; marked uncertain", interrupted)
+    await recover(app, at_start=True)  # presses a killed process had taken in: handled now
     await set_commands(app, deps.settings)
 
 
