@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+SORRY_PRESS = N_("Sorry, something went wrong on my side with that button. Press it again in "
+                 "a moment, or send /help to see what you can do.")
 CASE_LOG_GROUP = -1000  # before every other group: the case an update is about, for the logs
 
 
@@ -145,9 +148,13 @@ async def on_error(update: object, ctx: Ctx) -> None:
     t = translator(normalize(user.language_code if user else None, _default_language(ctx)))
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t(SORRY), show_alert=True)
-        else:
-            await update.effective_chat.send_message(t(SORRY), parse_mode=ParseMode.HTML)
+            try:
+                await update.callback_query.answer(t(SORRY_PRESS), show_alert=True)
+                return
+            except BadRequest:  # answered before the failure, or too old: say it in the chat
+                await update.effective_chat.send_message(t(SORRY_PRESS))
+                return
+        await update.effective_chat.send_message(t(SORRY), parse_mode=ParseMode.HTML)
     except Exception:  # the apology itself failed; the log above already says why
         log.warning("could not tell the user about the error", exc_info=True)
 
