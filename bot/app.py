@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.inbox import InboxApplication, InboxQueue, attach_inbox, recover
 from bot.jobs import add_jobs
 from bot.lease import BOT_DATA_KEY as LEASE_KEY
 from bot.lease import Lease, lease_of, settle_dead_claims
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+SORRY_PRESS = N_("Sorry, something went wrong on my side with that button. Press it again in "
+                 "a moment, or send /help to see what you can do.")
 CASE_LOG_GROUP = -1000  # before every other group: the case an update is about, for the logs
 
 
@@ -61,6 +65,8 @@ def build_application(
         .context_types(ContextTypes(context=Ctx))
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .application_class(InboxApplication)
+        .update_queue(InboxQueue())  # every update stored before it is acknowledged
     )
     if request is not None:
         builder = builder.request(request)
@@ -74,6 +80,7 @@ def build_application(
     add_handlers(app)
     app.add_error_handler(on_error)
     add_jobs(app)
+    attach_inbox(app, sessions, settings.telegram.token)
     return app
 
 
@@ -93,6 +100,7 @@ async def _post_init(app: GridApp) -> None:
     if interrupted:
         log.warning("%d notices were interrupted while sending; marked uncertain", interrupted)
     await settle_uncertain(deps)  # each by its kind's rule, before the first drain
+    await recover(app, at_start=True)  # presses a killed process had taken in: handled now
     await set_commands(app, deps.settings)
 
 
@@ -148,9 +156,13 @@ async def on_error(update: object, ctx: Ctx) -> None:
     t = translator(normalize(user.language_code if user else None, _default_language(ctx)))
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t(SORRY), show_alert=True)
-        else:
-            await update.effective_chat.send_message(t(SORRY), parse_mode=ParseMode.HTML)
+            try:
+                await update.callback_query.answer(t(SORRY_PRESS), show_alert=True)
+                return
+            except BadRequest:  # answered before the failure, or too old: say it in the chat
+                await update.effective_chat.send_message(t(SORRY_PRESS))
+                return
+        await update.effective_chat.send_message(t(SORRY), parse_mode=ParseMode.HTML)
     except Exception:  # the apology itself failed; the log above already says why
         log.warning("could not tell the user about the error", exc_info=True)
 

@@ -13,6 +13,7 @@ from models.case import (
 )
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
+from models.inbox import Inbox, InboxState
 from models.member import Invite, Member, MemberEvent, Role
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
@@ -36,6 +37,8 @@ __all__ = [
     "ExtensionState",
     "GridCell",
     "GroupBinding",
+    "Inbox",
+    "InboxState",
     "Invite",
     "Level",
     "Member",

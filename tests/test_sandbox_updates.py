@@ -79,3 +79,15 @@ async def test_commands_per_language_and_invalid_names(
         await bot.set_my_commands([BotCommand("Report-Now", "x")])
     me = await bot.get_me()
     assert me.is_bot and me.username == "gridpatrol_sandbox_bot"
+
+
+async def test_a_wait_for_changes_cancelled_as_a_change_comes_is_cancelled(
+    emu: BotApiEmulator,
+) -> None:
+    # A webhook delivery stopped at the moment an update arrives must stop, not wait on.
+    waiting = asyncio.create_task(emu.state.wait_change(30))
+    await asyncio.sleep(0)  # the task now waits
+    emu.state.bump()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting

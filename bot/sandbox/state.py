@@ -151,8 +151,8 @@ class State:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.add(waiter)
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), seconds)
-        except TimeoutError:
-            pass
+            # Not wait_for(shield(...)): on Python 3.11 a cancellation arriving as the change
+            # does is swallowed there, and a cancelled caller (a webhook delivery) runs on.
+            await asyncio.wait({waiter}, timeout=seconds)
         finally:
             self._waiters.discard(waiter)

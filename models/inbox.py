@@ -1,0 +1,40 @@
+"""Updates as they came from the platform, stored before they are acknowledged to it.
+
+A row is written before the platform is told the update arrived (the next getUpdates offset,
+the webhook's 200) and marked done once handled, so a process that dies in between leaves a
+row another process (or its own restart) takes over: nobody's press goes unanswered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, utcnow
+
+
+class InboxState(StrEnum):
+    PENDING = "pending"  # stored (and so acknowledged), not yet handled
+    DONE = "done"  # handled (an exception in a handler counts: the person was answered)
+
+
+class Inbox(Base):
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),  # a platform's re-delivery is the same row
+        Index("ix_inbox_state_handled_at", "state", "handled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))  # "telegram:<bot id>"
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column()  # the update's JSON
+    state: Mapped[str] = mapped_column(String(16), default=InboxState.PENDING)
+    # The instance key (bot.lease) of the process handling it: a dead one's rows are taken over.
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
