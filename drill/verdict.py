@@ -104,11 +104,12 @@ def _alerts(result: Count, facts: Facts, repeats: set[tuple[int, int]]) -> None:
     """Each case's alert reached someone responsible once (a reroute counts as reaching)."""
     responsible = {m for m in facts.managers if m not in facts.blocked} | set(facts.watchers)
     heard = mentions(facts.said, responsible, ALERT, repeats)
+    reached = mentions(facts.said, responsible, ALERT, set())  # a repeat may be the only copy
     rerouted = {n.case_id for n in facts.notices if n.kind == "case_new"
                 and n.rerouted_from is not None and n.state == "sent"}
     lost: list[str] = []
     for cid, number in sorted(facts.cases.items()):
-        if cid not in rerouted and not any(heard[(chat, number)] for chat in responsible):
+        if cid not in rerouted and not any(reached[(chat, number)] for chat in responsible):
             rows = [f"{n.state} to {n.chat}" for n in facts.notices
                     if n.case_id == cid and n.kind == "case_new"]
             lost.append(f"the alert of case {number} reached nobody responsible (its alert "
@@ -135,13 +136,15 @@ def _alerts(result: Count, facts: Facts, repeats: set[tuple[int, int]]) -> None:
 
 def _accepted(result: Count, facts: Facts, repeats: set[tuple[int, int]]) -> None:
     """Every reporter of an accepted case was told so, once."""
-    heard: Counter[str] = Counter()
-    for (_chat, number), n in mentions(facts.said, set(facts.reporters), ACCEPTED,
-                                       repeats).items():
-        heard[number] += n
+    heard: Counter[str] = Counter()  # plain copies: more than one is a duplicate
+    reached: Counter[str] = Counter()  # a marked repeat counts too: it may be the only copy
+    for counter, left_out in ((heard, repeats), (reached, set[tuple[int, int]]())):
+        for (_chat, number), n in mentions(facts.said, set(facts.reporters), ACCEPTED,
+                                           left_out).items():
+            counter[number] += n
     accepted = {cid: number for cid, number in facts.cases.items()
                 if facts.events[(cid, "accepted")]}
-    missing = sorted(number for number in accepted.values() if not heard[number])
+    missing = sorted(number for number in accepted.values() if not reached[number])
     copies = sum(heard[number] - 1 for number in accepted.values() if heard[number] > 1)
     result.add("'accepted' reached the reporter", len(accepted), len(accepted) - len(missing),
                duplicated=copies)

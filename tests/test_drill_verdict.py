@@ -112,6 +112,15 @@ def test_a_marked_repeat_is_not_a_duplicate() -> None:
     assert count.ok, count.failures
 
 
+def test_a_marked_repeat_that_is_the_only_copy_reached_its_reader() -> None:
+    """The first send timed out without arriving; the repeat is all the reader got."""
+    facts = settled_run()
+    facts.said = [Said(s.chat, s.message_id, f"🔁 重发：上一条消息可能未送达。\n{s.text}")
+                  if "000002" in s.text else s for s in facts.said]
+    count = judge("SIGKILL", "postgresql", facts)
+    assert count.ok, count.failures
+
+
 def test_an_unmarked_second_alert_is_a_duplicate() -> None:
     facts = settled_run()
     facts.said.append(Said(MANAGER, 111, f"Case {CASES[1]} needs a look"))
