@@ -167,6 +167,18 @@ async def _figures(stage: Stage, name: str, run: Run, note: str, problems: list[
     return result
 
 
+async def made_calls(stage: Stage, run: Run, count: int, bound: float = 60.0) -> None:
+    """Wait until the bot (just started) has made `count` calls other than polling. A lifetime
+    counted in the bot's own work, not in seconds: on a busy machine a start takes longer than
+    a random second or so, and a bot killed before it could answer anyone would make the drill
+    measure the machine, not the bot."""
+    target = stage.emulator.sent + count
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    while stage.emulator.sent < target and not run.done.is_set() and loop.time() < deadline:
+        await stage.emulator.state.wait_change(0.1)
+
+
 async def kill_drill(kind: str, workdir: Path, reports: int = 50, seed: int = 7) -> Count:
     """SIGKILL the bot at random moments while 10 people file `reports` and a manager accepts
     them; restart it each time."""
@@ -174,8 +186,9 @@ async def kill_drill(kind: str, workdir: Path, reports: int = 50, seed: int = 7)
 
     async def killer(stage: Stage, run: Run) -> str:
         while not run.done.is_set():
-            try:  # a random moment, cut short when the people are done
-                await asyncio.wait_for(run.done.wait(), rng.uniform(0.3, 1.5))
+            await made_calls(stage, run, rng.randint(5, 40))
+            try:  # then a random moment (between calls, or in one), cut short at the end
+                await asyncio.wait_for(run.done.wait(), rng.uniform(0.0, 0.5))
             except TimeoutError:
                 pass
             else:
