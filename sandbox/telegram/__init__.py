@@ -1,14 +1,14 @@
-"""The local sandbox: a Bot API emulator with a web chat, so the bot runs without Telegram.
+"""Telegram in memory, strict like Telegram, so the bot runs and is tested without it.
 
-- `BotApiEmulator` (emulator.py): Telegram in memory, strict like Telegram; `call()` for bots,
-  `.users` for the people on the other side, `.faults` to make the next calls fail.
-- server.py: the same over HTTP on 127.0.0.1 (Bot API, file downloads, the control API in
-  control.py, the web chat in static/); runner.py: `gridpatrol sandbox` (server + real bot).
-- tests/harness.py: a PTB Application on the emulator in-process, for tests.
+- `BotApiEmulator` (emulator.py): `call()` for bots, `.users` for the people on the other side,
+  `.faults` to make the next calls fail; every call checked against botapi.json (spec.py).
+- http.py: the Bot API and file downloads over HTTP; control.py: the control API
+  (/sandbox/api/...) that tests, scripts and the web chat use to act as users.
+- echo.py: a tiny bot that exercises the emulator itself.
 """
 
-from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, Refusal
-from bot.sandbox.errors import SimulatedTimeout
-from bot.sandbox.flood import FloodConfig
+from sandbox.telegram.emulator import DEFAULT_TOKEN, BotApiEmulator, Refusal
+from sandbox.telegram.errors import SimulatedTimeout
+from sandbox.telegram.flood import FloodConfig
 
 __all__ = ["DEFAULT_TOKEN", "BotApiEmulator", "FloodConfig", "Refusal", "SimulatedTimeout"]

@@ -16,14 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox import edit, info, send
-from bot.sandbox.core import Core
-from bot.sandbox.errors import ApiError, SimulatedTimeout, bad_request
-from bot.sandbox.faults import Faults
-from bot.sandbox.flood import FloodConfig, FloodControl
-from bot.sandbox.spec import Upload, validate_call
-from bot.sandbox.state import JSON, State
-from bot.sandbox.users import Users
+from sandbox.telegram import edit, info, send
+from sandbox.telegram.core import Core
+from sandbox.telegram.errors import ApiError, SimulatedTimeout, bad_request
+from sandbox.telegram.faults import Faults
+from sandbox.telegram.flood import FloodConfig, FloodControl
+from sandbox.telegram.spec import Upload, validate_call
+from sandbox.telegram.state import JSON, State
+from sandbox.telegram.users import Users
 
 log = logging.getLogger("gridpatrol.sandbox")
 DEFAULT_TOKEN = "7000000000:SANDBOX-gridpatrol-local-token"
