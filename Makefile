@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCALES := services/i18n/locales
 
 .PHONY: run test lint typecheck unit bench drill i18n clean browser-deps
 
@@ -18,7 +19,7 @@ run: $(STAMP)
 
 ## Lint, type-check and run every test (unit, integration on SQLite and PostgreSQL, end to end, browser).
 test: $(STAMP) browser-deps
-	$(BIN)/ruff check bot handlers services models tests bench
+	$(BIN)/ruff check bot handlers services models sandbox tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
@@ -32,7 +33,7 @@ browser-deps:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers services models tests bench
+	$(BIN)/ruff check bot handlers services models sandbox tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -47,9 +48,10 @@ bench: $(STAMP)
 drill: $(STAMP)
 	$(BIN)/python -m drill
 
-## Extract messages from the code and refresh the catalogues' templates.
+## Extract the messages from the code into a template, to see what the catalogues lack. No
+## compile step: the bot reads the .po files (package data) and compiles them in memory.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ -k n:1,2 -o locales/gridpatrol.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ -k n:1,2 -o $(LOCALES)/gridpatrol.pot .
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

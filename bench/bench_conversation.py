@@ -35,6 +35,7 @@ from models import Draft, Member
 from models.db import make_engine, make_session_factory
 from services import drafts
 from services.database import upgrade
+from services.demo import DEMO_GRID
 from services.drafts import PlaceSource, Step
 from services.grid_import import import_grid
 
@@ -97,7 +98,7 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
     settings = load_settings(ROOT / "config.toml", overrides=edit)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
-    grid = json.loads((ROOT / "data/demo/huzhou.geojson").read_text(encoding="utf-8"))
+    grid = json.loads(DEMO_GRID.read_text(encoding="utf-8"))
     async with sessions() as s:
         await import_grid(s, grid)
         member = Member(platform_user_id=str(USER_ID), chat_id=str(USER_ID),

@@ -5,7 +5,7 @@ ours: reports per second, each a simplified report (/report, category, one small
 location, Skip, severity, Send: eight updates, about fifteen Bot API calls), twenty people at
 once; and the bot process's resident memory after many reports.
 baseline: the same sandbox and the same eight round trips per "report" answered by PTB's echo
-bot (bot/sandbox/echo.py) in its own process: what the sandbox, HTTP and PTB cost alone.
+bot (sandbox/telegram/echo.py) in its own process: what the sandbox, HTTP and PTB cost alone.
 
 Nobody manages the reports' village here, so no alert notices are queued: this measures the
 intake, not the outbox (which Telegram's ~30 messages/s bounds anyway).
@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Figure
-from bot.sandbox.flood import FloodConfig
 from drill.script import Reporter
 from drill.world import (
     PLACE,
@@ -35,6 +34,7 @@ from drill.world import (
     open_stage,
     pg_available,
 )
+from sandbox.telegram.flood import FloodConfig
 
 PEOPLE = 20
 RSS_REPORTS = int(os.environ.get("GRIDPATROL_BENCH_RSS_REPORTS", "1500"))
@@ -44,7 +44,7 @@ TELEGRAM_BOUND = 30.0  # messages a second per bot, Telegram's own limit
 ECHO_BOT = """
 import sys
 from telegram.ext import ApplicationBuilder
-from bot.sandbox.echo import add_echo_handlers
+from sandbox.telegram.echo import add_echo_handlers
 app = (ApplicationBuilder().token(sys.argv[1]).base_url(sys.argv[2])
        .base_file_url(sys.argv[3]).build())
 add_echo_handlers(app)
@@ -115,7 +115,7 @@ def _people(emulator: DrillEmulator, first_id: int) -> list[Reporter]:
 
 async def _baseline(workdir: Path) -> float:
     """'Reports' per second of eight echo round trips each, twenty people at once."""
-    from bot.sandbox.server import SandboxServer
+    from sandbox.server import SandboxServer
 
     emulator = DrillEmulator(flood=FloodConfig(enabled=False))  # as for ours
     server = SandboxServer(emulator, "127.0.0.1", 0)

@@ -34,13 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bench.common import Figure
-from bot.sandbox.emulator import BotApiEmulator, FileArg
-from bot.sandbox.flood import FloodConfig
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.state import JSON
 from handlers.render import RENDERERS, Rendered, renderer
 from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
+from sandbox.server import SandboxServer
+from sandbox.telegram.emulator import BotApiEmulator, FileArg
+from sandbox.telegram.flood import FloodConfig
+from sandbox.telegram.state import JSON
 from services.database import upgrade
 from services.notices import queue_notice
 from services.settings import Settings

@@ -13,6 +13,7 @@ import inspect
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,10 +34,9 @@ from bot.members_cli import add_commands as add_member_commands
 from bot.outbox_cli import add_commands as add_outbox_commands
 from models import GridCell
 from models.db import SessionFactory
+from services.demo import DEMO_GRID
 from services.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_GRID = ROOT / "data" / "demo" / "huzhou.geojson"
 T = TypeVar("T")
 
 NO_TOKEN_HELP = """\
@@ -181,11 +181,11 @@ def run_polling(settings: Settings) -> None:
 
 
 def sandbox_runner() -> Callable[[Settings], Any] | None:
-    """`bot.sandbox.runner.run_sandbox`, or None in a checkout without the sandbox."""
+    """`sandbox.run_sandbox`, or None where the sandbox package is not installed."""
     try:
-        module = importlib.import_module("bot.sandbox.runner")
+        module = importlib.import_module("sandbox")
     except ModuleNotFoundError as exc:
-        if exc.name not in ("bot.sandbox", "bot.sandbox.runner"):
+        if exc.name != "sandbox":
             raise
         return None
     runner: Callable[[Settings], Any] = module.run_sandbox
@@ -213,10 +213,11 @@ async def _await(result: Awaitable[Any]) -> None:
 def cmd_quickstart(settings: Settings, args: argparse.Namespace) -> int:
     """What `make run` does: migrate, load the demo grid into an empty database, then run."""
     upgrade_database(settings)
-    if with_sessions(settings, grid_is_empty) and DEMO_GRID.exists():
-        print(f"empty grid: loading the demo grid from {DEMO_GRID.relative_to(ROOT)}")
-        summary = [line for line in import_grid_file(settings, DEMO_GRID) if line[:1] != " "]
-        print("\n".join(summary))
+    if with_sessions(settings, grid_is_empty) and DEMO_GRID.is_file():
+        print(f"empty grid: loading the demo grid ({DEMO_GRID.name}, shipped with gridpatrol)")
+        with resources.as_file(DEMO_GRID) as path:
+            lines = import_grid_file(settings, path)
+        print("\n".join(line for line in lines if line[:1] != " "))
     if settings.telegram.token:
         run_polling(settings)
         return 0

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox.flood import FloodConfig
 from drill import pgprivate
 from drill.ledger import gather, settled
 from drill.script import GaveUp, Manager, Reporter
 from drill.verdict import Count, judge
 from drill.world import MANAGER_ID, DrillEmulator, Stage, close_stage, open_stage
+from sandbox.telegram.flood import FloodConfig
 
 PG_DOWN = "PostgreSQL was restarting"
 

@@ -25,17 +25,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
-from bot.sandbox.flood import FloodConfig
-from bot.sandbox.server import SandboxServer
 from drill.facts import Outage
 from models import GridCell, Member, Role
 from models.db import make_engine, make_session_factory
+from sandbox.server import SandboxServer
+from sandbox.telegram.emulator import DEFAULT_TOKEN, BotApiEmulator
+from sandbox.telegram.flood import FloodConfig
 from services.database import upgrade
+from services.demo import DEMO_GRID
 from services.grid_import import import_grid
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_GRID = ROOT / "data" / "demo" / "huzhou.geojson"
 PG_ADMIN_URL = os.environ.get("GRIDPATROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
 TOWNSHIP = "330502100"  # 妙西镇

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+def migrations_dir() -> Path:
+    """The Alembic scripts shipped inside the models package (models/migrations/)."""
+    folder = resources.files("models") / "migrations"
+    if not isinstance(folder, Path):  # a zipped install: Alembic reads scripts from a folder
+        raise RuntimeError(f"models: {folder} is not a folder on disk; install gridpatrol unzipped")
+    return folder
 
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

@@ -20,6 +20,7 @@ from bot.config import load_settings
 from models import Base
 from models.db import SessionFactory, make_engine, make_session_factory
 from services.database import upgrade
+from services.demo import DEMO_GRID as DEMO_GRID_FILE
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,12 +157,10 @@ async def world(sessions: SessionFactory) -> Any:
 
 # --- the real bot on the in-process Telegram emulator (core bot) ---------------------------
 
-DEMO_GRID_FILE = ROOT / "data" / "demo" / "huzhou.geojson"
-
 
 @pytest.fixture(scope="session")
 def demo_grid_collection() -> dict[str, Any]:
-    """data/demo/huzhou.geojson, parsed once per test session."""
+    """services/demo/huzhou.geojson, parsed once per test session."""
     import json
 
     data: dict[str, Any] = json.loads(DEMO_GRID_FILE.read_text(encoding="utf-8"))
@@ -188,8 +187,8 @@ async def bot_harness(
     fails it if Telegram would have refused a call or a handler raised.
     """
     from bot.app import build_application
-    from bot.sandbox.emulator import BotApiEmulator
-    from bot.sandbox.flood import FloodConfig
+    from sandbox.telegram.emulator import BotApiEmulator
+    from sandbox.telegram.flood import FloodConfig
     from services.grid_import import import_grid
     from tests.harness import EmulatorRequest, TelegramHarness
 

@@ -28,9 +28,9 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
-from bot.sandbox.echo import add_echo_handlers
-from bot.sandbox.emulator import BotApiEmulator, Refusal
-from bot.sandbox.errors import SimulatedTimeout
+from sandbox.telegram.echo import add_echo_handlers
+from sandbox.telegram.emulator import BotApiEmulator, Refusal
+from sandbox.telegram.errors import SimulatedTimeout
 
 JSON = dict[str, Any]
 _FILE_URL = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")

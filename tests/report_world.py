@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GridCell, Member, Role, WaterSource
+from services.demo import DEMO_GRID as DEMO
 from services.grid_import import import_grid
 from services.photos import PhotoFacts
 from services.routing import GridIndex, load_grid_index
-
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 
 # Points of the demo grid (lat, lon).
 IN_GRADE1 = (30.79, 119.96)  # 老虎潭水库 grade I zone, village 妙西东北村

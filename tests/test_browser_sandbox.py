@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.sandbox.echo import add_echo_handlers
-from bot.sandbox.runner import RunningSandbox, start_sandbox, stop_sandbox
 from models.db import SessionFactory
+from sandbox import RunningSandbox, start_sandbox, stop_sandbox
+from sandbox.telegram.echo import add_echo_handlers
 from services.demo import DEMO_PERSONAS
 from services.settings import Settings
 from tests.conftest import make_settings

@@ -10,7 +10,8 @@ from pathlib import Path
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+from services.i18n import LOCALES_DIR as LOCALES
+
 LANGUAGES = ("zh_CN", "en")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"

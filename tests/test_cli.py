@@ -11,10 +11,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models.db import make_sync_engine
+from services.demo import DEMO_GRID as DEMO
 
 ROOT = Path(__file__).resolve().parent.parent
 GRIDPATROL = ROOT / ".venv" / "bin" / "gridpatrol"
-DEMO = ROOT / "data" / "demo" / "huzhou.geojson"
 VILLAGE = "330502100004"
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.sandbox.emulator import DEFAULT_TOKEN
 from drill.facts import Facts, Notice, Outage, Said, Silence
 from drill.verdict import judge
 from drill.world import BOT_DOWN, DrillEmulator
+from sandbox.telegram.emulator import DEFAULT_TOKEN
 
 MANAGER, STAND_IN, REPORTER = 5001, 5002, 9000
 CASES = {1: "HZ-2026-000001", 2: "HZ-2026-000002"}

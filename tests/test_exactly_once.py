@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.emulator import BotApiEmulator, FileArg
-from bot.sandbox.server import SandboxServer
 from models import Outbox, OutboxState
 from models.db import SessionFactory, is_sqlite
+from sandbox.server import SandboxServer
+from sandbox.telegram.emulator import BotApiEmulator, FileArg
 from services.i18n import translator
 from services.notice_rules import REPEAT_LINE
 from services.notices import queue_notice

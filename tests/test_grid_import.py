@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +11,8 @@ from sqlalchemy import select
 
 from models import GridCell, ProtectionZone, WaterSource
 from models.db import SessionFactory
+from services.demo import DEMO_GRID as DEMO
 from services.grid_import import GridImportError, ImportReport, import_grid
-
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,9 +10,8 @@ from sqlalchemy import func, select
 from models import GridCell
 from models.db import SessionFactory
 from services import grid
+from services.demo import DEMO_GRID as DEMO
 from services.grid_import import import_grid
-
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.errors import ApiError
 from handlers.cards import callback_data
 from models import Case, CaseEvent, Draft, Photo
+from sandbox.telegram.errors import ApiError
 from services.settings import Settings
 from services.workflow_rules import Action
 from tests import images

@@ -18,13 +18,13 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.inbox import Inbox, channel_of
 from bot.lease import Lease
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.emulator import FileArg
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.webhook import WebhookDelivery
 from models import Inbox as InboxRow
 from models import InboxState, utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
+from sandbox.telegram.emulator import FileArg
+from sandbox.telegram.webhook import WebhookDelivery
 from tests.harness import TelegramHarness
 from tests.test_webhook import BotProcess, bot_texts, until
 

@@ -12,9 +12,9 @@ from telegram.request import RequestData
 
 from bot.app import build_application
 from bot.outbox import Sender
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.flood import FloodConfig
 from models.db import SessionFactory
+from sandbox.telegram.emulator import BotApiEmulator
+from sandbox.telegram.flood import FloodConfig
 from services.grid_import import import_grid
 from services.notices import queue_notice
 from services.settings import Settings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,10 +13,10 @@ from shapely.geometry import Point, Polygon, box
 from models import GridCell
 from models.db import SessionFactory
 from services import grid
+from services.demo import DEMO_GRID as DEMO
 from services.grid_import import import_grid
 from services.routing import GridIndex, GridIndexHolder, Place, distance_m, load_grid_index
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 LEVELS = ["city", "county", "township", "village"]
 
 

@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
+from services.demo import DEMO_GRID
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "gridpatrol"  # the console script `make` installs
 GRIDPATROL = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
-VILLAGE = "330502100004"  # 妙西东北村 in data/demo/huzhou.geojson
+VILLAGE = "330502100004"  # 妙西东北村 in services/demo/huzhou.geojson
 
 
 def sandbox_config(tmp_path: Path, server: SandboxServer) -> Path:
@@ -69,7 +70,7 @@ async def running_bot(tmp_path: Path) -> AsyncIterator[tuple[BotApiEmulator, dic
                "GRIDPATROL_TELEGRAM_TOKEN": emu.token, "PYTHONUNBUFFERED": "1"}
         env.pop("GRIDPATROL_DATABASE_URL", None)
         await gridpatrol(env, "db", "upgrade")
-        await gridpatrol(env, "grid", "import", str(ROOT / "data" / "demo" / "huzhou.geojson"))
+        await gridpatrol(env, "grid", "import", str(DEMO_GRID))
         log = (tmp_path / "bot.log").open("wb")
         process = await asyncio.create_subprocess_exec(
             *GRIDPATROL, "run", cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)

@@ -12,8 +12,8 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
 from tests.harness import EmulatorRequest
 
 

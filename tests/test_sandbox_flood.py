@@ -11,7 +11,7 @@ from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.sandbox import BotApiEmulator, FloodConfig
+from sandbox.telegram import BotApiEmulator, FloodConfig
 from tests.harness import EmulatorRequest
 
 

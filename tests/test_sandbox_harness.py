@@ -9,7 +9,7 @@ from PIL import Image
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from bot.sandbox import BotApiEmulator, FloodConfig
+from sandbox.telegram import BotApiEmulator, FloodConfig
 from tests.harness import TelegramHarness, echo_app
 
 

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sandbox.errors import ApiError
-from bot.sandbox.markdown import parse_markdown
-from bot.sandbox.markup import TEXT_LIMIT, parse_html, render, utf16_len
+from sandbox.telegram.errors import ApiError
+from sandbox.telegram.markdown import parse_markdown
+from sandbox.telegram.markup import TEXT_LIMIT, parse_html, render
+from sandbox.telegram.utf16 import utf16_len
 
 
 @given(st.text(max_size=300))

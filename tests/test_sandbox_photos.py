@@ -12,8 +12,8 @@ from PIL import Image
 from telegram import InputMediaPhoto
 from telegram.ext import ExtBot
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
 from tests.harness import EmulatorRequest
 
 

@@ -14,8 +14,8 @@ from telegram.error import BadRequest, EndPointNotFound
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
 from tests.harness import EmulatorRequest
 
 

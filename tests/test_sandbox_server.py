@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.echo import add_echo_handlers
-from bot.sandbox.runner import bot_settings, start_sandbox, stop_sandbox
-from bot.sandbox.server import SandboxServer
+from sandbox import bot_settings, start_sandbox, stop_sandbox
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
+from sandbox.telegram.echo import add_echo_handlers
 from services.settings import Settings
 from tests.conftest import make_settings
 

@@ -11,7 +11,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict
 from telegram.ext import ExtBot
 
-from bot.sandbox import BotApiEmulator, FloodConfig
+from sandbox.telegram import BotApiEmulator, FloodConfig
 from tests.harness import EmulatorRequest
 
 

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.emulator import FileArg
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.webhook import WebhookDelivery
 from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
+from sandbox.telegram.emulator import FileArg
+from sandbox.telegram.webhook import WebhookDelivery
 from tests.test_webhook import PUBLIC_URL, BotProcess, bot_texts, until
 
 pytestmark = pytest.mark.e2e

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.webhook import WebhookDelivery
 from models import Case, Outbox, OutboxState, utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
+from sandbox.telegram.webhook import WebhookDelivery
+from services.demo import DEMO_GRID
 from services.grid_import import import_grid
 from tests import images
 from tests.report_world import IN_GRADE1, add_manager
@@ -85,7 +86,7 @@ async def pg_world(pg_server_url: str) -> AsyncIterator[tuple[str, SessionFactor
 
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         await conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-    grid = json.loads((ROOT / "data" / "demo" / "huzhou.geojson").read_text(encoding="utf-8"))
+    grid = json.loads(DEMO_GRID.read_text(encoding="utf-8"))
     async with sessions() as session:
         await import_grid(session, grid)
         await session.commit()

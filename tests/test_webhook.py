@@ -21,10 +21,10 @@ import aiohttp
 import pytest
 
 from bot.health import health
-from bot.sandbox import BotApiEmulator, FloodConfig
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.webhook import SECRET_HEADER, WebhookDelivery
 from models.db import make_engine, make_session_factory
+from sandbox.server import SandboxServer
+from sandbox.telegram import BotApiEmulator, FloodConfig
+from sandbox.telegram.webhook import SECRET_HEADER, WebhookDelivery
 
 pytestmark = pytest.mark.e2e
 

@@ -1,8 +1,9 @@
-"""Writes data/demo/huzhou.geojson: a simplified, nested demo grid of Huzhou with five reservoirs.
+"""Writes services/demo/huzhou.geojson: a simplified, nested demo grid of Huzhou with five reservoirs.
 
 Rectangles stand in for real borders so that nesting can be checked by eye; names of the city,
 counties and townships are real, every village and every boundary is invented and says so.
-Run: `.venv/bin/python data/demo/make_huzhou.py` (rewrites the .geojson next to this file).
+Run: `.venv/bin/python data/demo/make_huzhou.py` (rewrites the .geojson, package data of
+services.demo, which the quickstart and the tests load).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from shapely.geometry import Point, Polygon, box, mapping
 from shapely.ops import unary_union
 
-HERE = Path(__file__).resolve().parent
+OUT = Path(__file__).resolve().parents[2] / "services" / "demo" / "huzhou.geojson"
 Rect = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
 BOUNDARY_NOTE = "boundary simplified to straight lines for the demo; not the real border"
@@ -155,7 +156,7 @@ def build() -> dict[str, Any]:
 
 
 def main() -> None:
-    out = HERE / "huzhou.geojson"
+    out = OUT
     data = build()
     # one feature a line: readable, and a change shows as a one-line diff
     head = {k: v for k, v in data.items() if k != "features"}

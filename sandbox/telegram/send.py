@@ -7,12 +7,12 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.sandbox.core import Core
-from bot.sandbox.errors import bad_request
-from bot.sandbox.markup import CAPTION_LIMIT, TEXT_LIMIT, render
-from bot.sandbox.photos import NotAnImage, photo_ladder
-from bot.sandbox.spec import Upload
-from bot.sandbox.state import JSON, Chat, StoredMessage
+from sandbox.telegram.core import Core
+from sandbox.telegram.errors import bad_request
+from sandbox.telegram.markup import CAPTION_LIMIT, TEXT_LIMIT, render
+from sandbox.telegram.photos import NotAnImage, photo_ladder
+from sandbox.telegram.spec import Upload
+from sandbox.telegram.state import JSON, Chat, StoredMessage
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit; bigger pictures go as documents
 Method = Callable[[Core, JSON], Awaitable[Any]]

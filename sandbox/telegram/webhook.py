@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.state import JSON
+from sandbox.telegram.emulator import BotApiEmulator
+from sandbox.telegram.state import JSON
 
 log = logging.getLogger("gridpatrol.sandbox")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

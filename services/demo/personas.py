@@ -22,7 +22,8 @@ class PersonaSpec(NamedTuple):
     source_code: str | None = None
 
 
-# Cells from data/demo/huzhou.geojson: 妙西东北村 holds 老虎潭水库 (WS-LHT), under 妙西镇, 吴兴区.
+# Cells of the demo grid (huzhou.geojson, beside this module): 妙西东北村 holds 老虎潭水库
+# (WS-LHT), under 妙西镇, 吴兴区.
 LAOHUTAN_VILLAGE = "330502100004"
 MIAOXI_TOWNSHIP = "330502100"
 WUXING_COUNTY = "330502"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sandbox.errors import ApiError, bad_request, forbidden
-from bot.sandbox.flood import FloodControl
-from bot.sandbox.state import JSON, Chat, State, StoredMessage
+from sandbox.telegram.errors import ApiError, bad_request, forbidden
+from sandbox.telegram.flood import FloodControl
+from sandbox.telegram.state import JSON, Chat, State, StoredMessage
 
 DEFAULT_ALLOWED = frozenset(
     {"message", "edited_message", "callback_query", "my_chat_member", "inline_query",

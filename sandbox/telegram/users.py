@@ -7,11 +7,11 @@ import secrets
 import time
 from typing import Any
 
-from bot.sandbox.core import Core, member_json
-from bot.sandbox.markup import auto_entities
-from bot.sandbox.send import document_json, photo_sizes
-from bot.sandbox.spec import Upload
-from bot.sandbox.state import JSON, CallbackRecord, Chat, StoredMessage
+from sandbox.telegram.core import Core, member_json
+from sandbox.telegram.markup import auto_entities
+from sandbox.telegram.send import document_json, photo_sizes
+from sandbox.telegram.spec import Upload
+from sandbox.telegram.state import JSON, CallbackRecord, Chat, StoredMessage
 
 
 class UnknownTarget(LookupError):

@@ -16,19 +16,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox import edit, info, send
-from bot.sandbox.core import Core
-from bot.sandbox.errors import ApiError, SimulatedTimeout, bad_request
-from bot.sandbox.faults import Faults
-from bot.sandbox.flood import FloodConfig, FloodControl
-from bot.sandbox.spec import Upload, validate_call
-from bot.sandbox.state import JSON, State
-from bot.sandbox.users import Users
+from sandbox.telegram.core import Core
+from sandbox.telegram.edit import METHODS as EDIT_METHODS
+from sandbox.telegram.errors import ApiError, SimulatedTimeout, bad_request
+from sandbox.telegram.faults import Faults
+from sandbox.telegram.flood import FloodConfig, FloodControl
+from sandbox.telegram.info import CONFLICT_POLL
+from sandbox.telegram.info import METHODS as INFO_METHODS
+from sandbox.telegram.send import METHODS as SEND_METHODS
+from sandbox.telegram.send import Method
+from sandbox.telegram.spec import Upload, validate_call
+from sandbox.telegram.state import JSON, State
+from sandbox.telegram.users import Users
 
 log = logging.getLogger("gridpatrol.sandbox")
 DEFAULT_TOKEN = "7000000000:SANDBOX-gridpatrol-local-token"
 _TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
-METHODS: dict[str, send.Method] = {**send.METHODS, **edit.METHODS, **info.METHODS}
+METHODS: dict[str, Method] = {**SEND_METHODS, **EDIT_METHODS, **INFO_METHODS}
 FileArg = bytes | Upload | tuple[str, bytes] | tuple[str, bytes, str]
 
 
@@ -123,7 +127,7 @@ class BotApiEmulator:
     def _refused(self, method: str, params: JSON, exc: ApiError) -> None:
         shown = {k: (v if not isinstance(v, Upload) else f"<{len(v.data)} bytes>")
                  for k, v in params.items()}
-        if exc.status in (403, 429) or exc.description == info.CONFLICT_POLL:
+        if exc.status in (403, 429) or exc.description == CONFLICT_POLL:
             # pacing, a blocked user, or a long poll superseded (often by a client that gave
             # up on it): things a correct bot meets, not bugs
             log.warning("sandbox: %s -> %s %s", method, exc.status, exc.description)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.sandbox.core import Core
-from bot.sandbox.errors import bad_request
-from bot.sandbox.markup import CAPTION_LIMIT, TEXT_LIMIT, render
-from bot.sandbox.send import Method
-from bot.sandbox.state import JSON, Notice, StoredMessage
+from sandbox.telegram.core import Core
+from sandbox.telegram.errors import bad_request
+from sandbox.telegram.markup import CAPTION_LIMIT, TEXT_LIMIT, render
+from sandbox.telegram.send import Method
+from sandbox.telegram.state import JSON, Notice, StoredMessage
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "

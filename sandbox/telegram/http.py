@@ -1,25 +1,19 @@
-"""The sandbox over HTTP on 127.0.0.1: the Bot API (/bot<token>/<method>), file downloads
-(/file/bot<token>/<path>), the control API (/sandbox/api/...) and the web chat (/)."""
+"""The Telegram emulator over HTTP: the Bot API (/bot<token>/<method>) and file downloads
+(/file/bot<token>/<path>), as a bot reaches api.telegram.org."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.control import add_control_routes
-from bot.sandbox.emulator import BotApiEmulator, FileArg
-from bot.sandbox.errors import SimulatedTimeout
+from sandbox.telegram.emulator import BotApiEmulator, FileArg
+from sandbox.telegram.errors import SimulatedTimeout
 
-log = logging.getLogger("gridpatrol.sandbox")
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 EMULATOR_KEY = web.AppKey("emulator", BotApiEmulator)
-MAX_BODY = 60 * 1024 * 1024
 
 
 async def _read_call(request: web.Request) -> tuple[dict[str, Any], dict[str, FileArg]]:
@@ -85,63 +79,8 @@ async def download(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type="application/octet-stream")
 
 
-async def index(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(STATIC_DIR / "index.html")
-
-
-def make_app(emulator: BotApiEmulator) -> web.Application:
-    """The aiohttp application serving one emulator."""
-    app = web.Application(client_max_size=MAX_BODY)
+def add_bot_api_routes(app: web.Application, emulator: BotApiEmulator) -> None:
+    """Serve `emulator` at /bot<token>/<method> and /file/bot<token>/<path>."""
     app[EMULATOR_KEY] = emulator
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{path:.+}", download)
-    add_control_routes(app, emulator)
-    app.router.add_get("/", index)
-    app.router.add_static("/static/", STATIC_DIR)
-    return app
-
-
-class SandboxServer:
-    """Start and stop the HTTP server; `url` is where it listens (port 0 picks a free one)."""
-
-    def __init__(self, emulator: BotApiEmulator, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.emulator = emulator
-        self.host = host
-        self.port = port
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def api_base_url(self) -> str:
-        return f"{self.url}/bot"
-
-    @property
-    def file_base_url(self) -> str:
-        return f"{self.url}/file/bot"
-
-    async def start(self) -> None:
-        self._runner = web.AppRunner(make_app(self.emulator), access_log=None,
-                                     shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server  # aiohttp keeps the bound sockets there
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
-        log.info("sandbox listening on %s", self.url)
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SandboxServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()

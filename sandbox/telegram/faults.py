@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.sandbox.errors import ApiError, SimulatedTimeout
+from sandbox.telegram.errors import ApiError, SimulatedTimeout
 
 KINDS = ("retry_after", "server_error", "timeout", "disconnect", "blocked")
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
-from bot.sandbox.errors import ApiError, bad_request
+from sandbox.telegram.errors import ApiError, bad_request
 
-SPEC_PATH = Path(__file__).resolve().parent / "botapi.json"
+SPEC = resources.files("sandbox.telegram") / "botapi.json"  # package data, beside this module
 _ARRAY = "Array of "
 
 
@@ -30,7 +30,7 @@ class Upload:
 
 @cache
 def spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as handle:
+    with SPEC.open(encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     return data
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.errors import bad_request
-from bot.sandbox.markup import utf16_len
+from sandbox.telegram.errors import bad_request
+from sandbox.telegram.utf16 import utf16_len
 
 _RESERVED_V2 = set("_*[]()~`>#+-=|{}.!")
 _V2_MARKS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}

@@ -13,9 +13,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
-from bot.sandbox.flood import FloodConfig
-from bot.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
+from sandbox.telegram.emulator import DEFAULT_TOKEN, BotApiEmulator
+from sandbox.telegram.flood import FloodConfig
 from services.settings import Settings
 
 log = logging.getLogger("gridpatrol.sandbox")

@@ -7,10 +7,10 @@ import json
 import re
 import time
 
-from bot.sandbox.core import Core, member_json
-from bot.sandbox.errors import ApiError, bad_request
-from bot.sandbox.send import Method
-from bot.sandbox.state import JSON
+from sandbox.telegram.core import Core, member_json
+from sandbox.telegram.errors import ApiError, bad_request
+from sandbox.telegram.send import Method
+from sandbox.telegram.state import JSON
 
 GET_FILE_MAX_BYTES = 20 * 1024 * 1024  # what a bot may download through getFile
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")

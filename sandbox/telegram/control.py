@@ -28,9 +28,9 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.errors import ApiError
-from bot.sandbox.users import UnknownTarget
+from sandbox.telegram.emulator import BotApiEmulator
+from sandbox.telegram.errors import ApiError
+from sandbox.telegram.users import UnknownTarget
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROLES = ("volunteer", "village_manager", "township_manager", "county_manager", "leader",

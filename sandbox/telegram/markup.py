@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.sandbox.errors import ApiError, bad_request
+from sandbox.telegram.errors import ApiError, bad_request
+from sandbox.telegram.markdown import parse_markdown
+from sandbox.telegram.utf16 import utf16_len
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -57,10 +59,6 @@ def auto_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, A
     merged = entities + found
     merged.sort(key=lambda e: (e["offset"], -e["length"]))
     return merged
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _unescape(chunk: str, base: int) -> str:
@@ -209,8 +207,6 @@ def render(
     if mode == "html":
         text, parsed = parse_html(raw)
     elif mode in ("markdown", "markdownv2"):
-        from bot.sandbox.markdown import parse_markdown
-
         text, parsed = parse_markdown(raw, v2=mode == "markdownv2")
     elif mode:
         raise bad_request(f"unsupported parse_mode {parse_mode!r}")

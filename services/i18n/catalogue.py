@@ -1,19 +1,21 @@
-"""Translations from the gettext catalogues in locales/ (read from .po, compiled in memory)."""
+"""Translations from the gettext catalogues in locales/, package data beside this module: read
+from the .po files and compiled in memory, so no .mo needs building, shipping or keeping fresh."""
 
 from __future__ import annotations
 
 import gettext
 import re
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from io import BytesIO
-from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR: Traversable = resources.files("services.i18n") / "locales"
 DOMAIN = "gridpatrol"
 SUPPORTED = ("zh_CN", "en")
 DEFAULT = "zh_CN"
@@ -54,7 +56,9 @@ def counted(count: int, singular: str, plural: str) -> str:
 def read_catalogue(language: str) -> Catalog:
     """All .po files of a language merged (one file per part of the bot keeps merges easy)."""
     merged = Catalog(locale=language, domain=DOMAIN)
-    for po_path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po")):
+    folder = LOCALES_DIR / language / "LC_MESSAGES"
+    files = [entry for entry in folder.iterdir() if entry.name.endswith(".po")]
+    for po_path in sorted(files, key=lambda entry: entry.name):
         with po_path.open("rb") as handle:
             for message in read_po(handle, locale=language):
                 if message.id and message.string:
