@@ -19,7 +19,7 @@ from bot.sandbox.runner import RunningSandbox, start_sandbox, stop_sandbox
 from models.db import SessionFactory
 from services.demo import DEMO_PERSONAS
 from services.settings import Settings
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.browser
 

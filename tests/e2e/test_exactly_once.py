@@ -25,9 +25,9 @@ from models.db import SessionFactory, is_sqlite
 from services.i18n import translator
 from services.notice_rules import REPEAT_LINE
 from services.notices import queue_notice
-from tests.busy import busy_cores
+from tests.support.busy import busy_cores
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000000001:SANDBOX-exactly-once"
 NOTICE = re.compile(r"^\[zh_CN\] notice (\d+)$")
 REPEAT = translator("zh_CN")(REPEAT_LINE) + "\n"
@@ -40,7 +40,7 @@ import logging, os, sys
 from pathlib import Path
 sys.path.insert(0, os.environ["ROOT"])
 os.environ.setdefault("PTB_TIMEDELTA", "1")
-import tests.test_outbox  # noqa: F401  registers the "test_outbox_note" renderer
+import tests.support.outbox  # noqa: F401  registers the "test_outbox_note" renderer
 from telegram import Update
 from bot.app import build_application
 from bot.config import load_settings

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models.db import make_sync_engine
-from tests.test_cli import DEMO, config, gridpatrol
+from tests.support.cli import DEMO, config, gridpatrol
 
 TOWNSHIP = "330502100"
 

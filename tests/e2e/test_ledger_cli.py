@@ -10,8 +10,8 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from models import CaseState, utcnow
 from models.db import make_engine, make_session_factory
-from tests.test_cli import config, gridpatrol
-from tests.test_deadlines_world import build_world, new_case
+from tests.support.cli import config, gridpatrol
+from tests.support.deadlines_world import build_world, new_case
 
 
 async def _world(db_url: str) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from models import Outbox, OutboxState
 from models.db import SessionFactory
 from services.notices import queue_notice
-from tests.test_cli import config, gridpatrol
+from tests.support.cli import config, gridpatrol
 
 
 async def test_status_lists_uncertain_notices_and_retry_queues_one_again(

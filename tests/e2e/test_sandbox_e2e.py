@@ -18,7 +18,7 @@ from bot.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "gridpatrol"  # the console script `make` installs
 GRIDPATROL = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
 VILLAGE = "330502100004"  # 妙西东北村 in data/demo/huzhou.geojson

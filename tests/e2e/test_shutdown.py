@@ -19,7 +19,7 @@ from bot.sandbox.server import SandboxServer
 from bot.sandbox.webhook import WebhookDelivery
 from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
-from tests.test_webhook import PUBLIC_URL, BotProcess, bot_texts, until
+from tests.support.processes import PUBLIC_URL, BotProcess, bot_texts, until
 
 pytestmark = pytest.mark.e2e
 

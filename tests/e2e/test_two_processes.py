@@ -21,13 +21,13 @@ from bot.sandbox.webhook import WebhookDelivery
 from models import Case, Outbox, OutboxState, utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
 from services.grid_import import import_grid
-from tests import images
-from tests.report_world import IN_GRADE1, add_manager
-from tests.test_webhook import PUBLIC_URL, BotProcess, get_json, healthy, until
+from tests.support import images
+from tests.support.processes import PUBLIC_URL, BotProcess, get_json, healthy, until
+from tests.support.report_world import IN_GRADE1, add_manager
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
 MANAGER = 5_001
 

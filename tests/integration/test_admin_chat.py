@@ -15,15 +15,15 @@ from sqlalchemy import select
 
 from handlers.admin_views import data
 from models import Case, CaseEvent, GridCell, Invite, Member, MemberEvent, WaterSource
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import buttons, press, texts, with_button
-from tests.test_case_actions import TOWNSHIP, VILLAGE, deps, person, report_a_case, send_outbox
-from tests.test_groups import (
+from tests.support import images
+from tests.support.cases import person, report_a_case, send_outbox
+from tests.support.groups import (
     binding,
     body,
-    settings,  # noqa: F401  (groups read English here)
+    settings,  # noqa: F401  (the fixture)
 )
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import TOWNSHIP, VILLAGE, buttons, deps, press, texts, with_button
 
 LINK = re.compile(r"https://t\.me/\S+")
 

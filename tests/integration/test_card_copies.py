@@ -10,20 +10,15 @@ from sqlalchemy import select
 
 from models import Outbox, OutboxState, utcnow
 from services import workflow
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import buttons, press, with_button
-from tests.test_case_actions import (
-    NEAR,
-    TOWNSHIP,
-    VILLAGE,
-    deps,
-    member_id,
-    person,
-    report_a_case,
-    send_outbox,
+from tests.support import images
+from tests.support.cases import member_id, person, report_a_case, send_outbox
+from tests.support.groups import (
+    body,
+    settings,  # noqa: F401  (the fixture)
+    township_group,
 )
-from tests.test_groups import body, settings, township_group  # noqa: F401  (settings: fixture)
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import NEAR, TOWNSHIP, VILLAGE, buttons, deps, press, with_button
 
 
 def now_of(h: TelegramHarness, chat: Any, message: dict[str, Any]) -> dict[str, Any]:

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from handlers.cards import CALLBACK_DATA_LIMIT, callback_data, parse_callback
 from models import (
@@ -14,79 +13,28 @@ from models import (
     CaseEvent,
     GridCell,
     Member,
-    Outbox,
-    OutboxState,
     Photo,
     PhotoKind,
-    Role,
     utcnow,
 )
 from services import workflow
 from services.notices import queue_notice
 from services.workflow_rules import Action
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button
-
-VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
-OTHER_VILLAGE = "330502100001"
-TOWNSHIP = "330502100"  # 妙西镇
-NEAR = (IN_GRADE1[0] + 0.0005, IN_GRADE1[1])  # ~55 m from the report
-
-
-def deps(h: TelegramHarness) -> Any:
-    return h.app.bot_data["deps"]
-
-
-async def person(
-    h: TelegramHarness, uid: int, name: str, cell: str | None = None, role: Role = Role.MANAGER
-) -> SimUser:
-    if cell is not None:
-        await add_manager(deps(h).sessions, uid, name, cell, role)
-    user = h.user(name, language_code="en", user_id=uid)
-    await h.send_text(user, "/start")
-    return user
-
-
-async def send_outbox(h: TelegramHarness) -> None:
-    """Run the outbox job now, again until no notice is due: one run sends what fits its time
-    budget and a chat gets a message a second, so three notices to one reporter may take two
-    runs on a busy machine. (TelegramHarness.run_jobs reads `job.next_t`, gone in PTB 22.)"""
-    queue = h.app.job_queue
-    assert queue is not None
-    for _ in range(10):
-        for job in queue.jobs():
-            if job.name == "outbox":
-                await job.run(h.app)
-        await h.flush()
-        async with deps(h).sessions() as s:
-            due = await s.scalar(select(func.count(Outbox.id)).where(
-                Outbox.state == OutboxState.PENDING, Outbox.next_attempt_at <= utcnow()))
-        if not due:
-            return
-
-
-async def report_a_case(h: TelegramHarness, volunteer: SimUser, seed: int = 11,
-                        place: tuple[float, float] = IN_GRADE1, *, as_file: bool = False) -> Case:
-    """A report walked through the bot; `as_file`: its photo sent as a file that keeps EXIF."""
-    await h.send_text(volunteer, "/report")
-    await press(h, volunteer, "Dumped garbage")
-    if as_file:
-        await h.send_document(volunteer, images.jpeg_with_exif(seed=seed, lat=place[0],
-                                                               lon=place[1]),
-                              "IMG_0001.jpg", "image/jpeg")
-    else:
-        await h.send_photo(volunteer, images.jpeg(seed=seed))
-    await press(h, volunteer, "✅ Done")
-    await h.send_location(volunteer, *place)
-    await press(h, volunteer, "Skip")
-    severity = h.last_message(volunteer)
-    await h.press(volunteer, severity, next(b for b in buttons(severity) if b.endswith("high")))
-    await press(h, volunteer, "✅ Send the report")
-    async with deps(h).sessions() as s:
-        case = (await s.scalars(select(Case).order_by(Case.id.desc()))).first()
-    assert case is not None
-    return case
+from tests.support import images
+from tests.support.cases import member_id, person, report_a_case, send_outbox
+from tests.support.harness import TelegramHarness
+from tests.support.report_world import (
+    IN_GRADE1,
+    NEAR,
+    OTHER_VILLAGE,
+    TOWNSHIP,
+    VILLAGE,
+    buttons,
+    deps,
+    press,
+    texts,
+    with_button,
+)
 
 
 async def trail(h: TelegramHarness, case_id: int) -> list[tuple[str, str | None]]:
@@ -200,13 +148,6 @@ async def closed_case(h: TelegramHarness, reporter: int, fixer: int, checker: in
         async with deps(h).sessions() as s:
             await step(s)
     return case_id
-
-
-async def member_id(h: TelegramHarness, uid: int) -> int:
-    async with deps(h).sessions() as s:
-        found = await s.scalar(select(Member.id).where(Member.platform_user_id == str(uid)))
-        assert found is not None
-        return found
 
 
 async def test_no_not_fixed_reopens_the_case_and_the_township_is_alerted(

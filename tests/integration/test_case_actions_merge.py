@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from models import Case, Photo, utcnow
 from services import workflow
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import buttons, press, texts, with_button
-from tests.test_case_actions import TOWNSHIP, VILLAGE, deps, member_id, person, send_outbox
-from tests.test_report_steps import to_summary
+from tests.support.cases import member_id, person, send_outbox
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report import to_summary
+from tests.support.report_world import TOWNSHIP, VILLAGE, buttons, deps, press, texts, with_button
 
 
 async def walk_to_closed(h: TelegramHarness, case_id: int, fixer: int, checker: int) -> None:

@@ -20,8 +20,8 @@ from services import workflow
 from services.photos import ingest
 from services.settings import Settings
 from services.workflow_rules import Action
-from tests import images
-from tests.test_workflow_world import FAR_POINT, NOW, World, build_world, new_case
+from tests.support import images
+from tests.support.workflow_world import FAR_POINT, NOW, World, build_world, new_case
 
 
 @pytest.fixture

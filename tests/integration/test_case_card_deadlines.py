@@ -18,11 +18,10 @@ from services.deadlines import sweep
 from services.i18n import translator
 from services.settings import Settings
 from services.supervision import issue_order
-from tests.harness import TelegramHarness
-from tests.report_world import buttons, press, texts, with_button
-from tests.test_case_actions import VILLAGE, deps, person, report_a_case
-from tests.test_workflow import walk_to_rectified
-from tests.test_workflow_world import NOW, World, build_world, new_case
+from tests.support.cases import person, report_a_case
+from tests.support.harness import TelegramHarness
+from tests.support.report_world import VILLAGE, buttons, deps, press, texts, with_button
+from tests.support.workflow_world import NOW, World, build_world, new_case, walk_to_rectified
 
 TOWNSHIP = "330502100"
 DEADLINE_EVENTS = (

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import Case, CaseEvent, CaseState, GridCell, Member, Role
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import buttons, press, texts, with_button
-from tests.test_case_actions import VILLAGE, deps, person, report_a_case, send_outbox
+from tests.support.cases import person, report_a_case, send_outbox
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import VILLAGE, buttons, deps, press, texts, with_button
 
 PRESETS_EN = ["Not in a drinking-water source's protection area",
               "Reported already (a duplicate)", "Not enough information", "Already rectified"]

@@ -16,7 +16,7 @@ from services.i18n import translator
 from services.settings import Settings
 from services.workflow import Plan
 from services.workflow_rules import Action, parse_deadline
-from tests.test_workflow_world import NOW, World, build_world, new_case
+from tests.support.workflow_world import NOW, World, build_world, new_case
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from models import Case, CaseEvent, Outbox, SupervisionOrder
 from models.db import SessionFactory
 from services.deadlines import schedule_alarm, sweep
 from services.settings import Settings, Stage
-from tests.test_deadlines_world import World, at, new_case
+from tests.support.deadlines_world import World, at, new_case
 
 
 async def _notices(sessions: SessionFactory, kind: str) -> list[Outbox]:

@@ -17,7 +17,7 @@ from services.digest_text import digest_text, queue_digests
 from services.figures import Figures
 from services.i18n import translator
 from services.settings import Settings
-from tests.test_deadlines_world import NOW, World, build_world, member, new_case
+from tests.support.deadlines_world import NOW, World, build_world, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY_END = NOW.replace(hour=16)  # midnight in Shanghai, in UTC

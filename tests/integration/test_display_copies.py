@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from models import Case, Member, Photo
 from services.notices import queue_notice
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, add_manager, press
-from tests.test_case_actions import send_outbox
-from tests.test_report_flow import VILLAGE, deps, finish_from_place, volunteer
+from tests.support import images
+from tests.support.cases import send_outbox
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report import finish_from_place, volunteer
+from tests.support.report_world import IN_GRADE1, VILLAGE, add_manager, deps, press
 
 BAND = (32, 32, 32)  # services.photo_render's footer colour
 

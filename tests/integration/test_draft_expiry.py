@@ -15,9 +15,9 @@ from models import Draft, Photo, utcnow
 from models.db import make_engine, make_session_factory
 from services import drafts
 from services.settings import Settings
-from tests import images
-from tests.harness import TelegramHarness
-from tests.report_world import build_world, press, texts
+from tests.support import images
+from tests.support.harness import TelegramHarness
+from tests.support.report_world import build_world, press, texts
 
 
 async def _drafts(h: TelegramHarness) -> list[Draft]:

@@ -17,10 +17,10 @@ from services import drafts
 from services.members import find_member
 from services.photo_files import keep_file_at_commit
 from services.photos import base_path, ingest
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, press, texts
-from tests.test_report_flow import deps, finish_from_place, volunteer
+from tests.support import images
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report import finish_from_place, volunteer
+from tests.support.report_world import IN_GRADE1, deps, press, texts
 
 
 def files_of(h: TelegramHarness, photo: Photo) -> list[Path]:

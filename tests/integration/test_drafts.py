@@ -13,7 +13,7 @@ from models.db import SessionFactory
 from services import drafts, place
 from services.drafts import DraftError, PlaceSource, Step
 from services.settings import Settings, Severity
-from tests.report_world import IN_GRADE1, build_world, facts
+from tests.support.report_world import IN_GRADE1, build_world, facts
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 
 from models import Case, Member
 from services.demo import DEMO_PERSONAS, seed_demo_personas
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, buttons, press
-from tests.test_case_actions import deps, send_outbox
+from tests.support import images
+from tests.support.cases import send_outbox
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import IN_GRADE1, buttons, deps, press
 
 EMERGENCY = "🚨 Abnormal water (colour, smell, dead fish)"
 

@@ -14,7 +14,7 @@ from models import GridCell, ProtectionZone, WaterSource
 from models.db import SessionFactory
 from services.grid_import import GridImportError, ImportReport, import_grid
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "huzhou.geojson"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from models.db import SessionFactory
 from services import grid
 from services.grid_import import import_grid
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "huzhou.geojson"
 
 
 @pytest.fixture

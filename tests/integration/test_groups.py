@@ -5,53 +5,27 @@ bystander refused privately, /report sent to private, and the group removed or m
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from typing import Any
 
-import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
 from models import Case, CaseState, GroupBinding, Invite, Outbox, OutboxState
 from services.members import create_invite
-from services.settings import Settings
-from tests import images
-from tests.conftest import make_settings
-from tests.harness import SimChat, SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, buttons, press, texts, with_button
-from tests.test_case_actions import (
+from tests.support import images
+from tests.support.cases import person, report_a_case, send_outbox
+from tests.support.groups import binding, body, group_invite, township_group
+from tests.support.harness import TelegramHarness
+from tests.support.report_world import (
+    IN_GRADE1,
     OTHER_VILLAGE,
     TOWNSHIP,
     VILLAGE,
+    buttons,
     deps,
-    person,
-    report_a_case,
-    send_outbox,
+    press,
+    texts,
+    with_button,
 )
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Groups read the bot in the default language: English here, so the tests read plainly.
-    Group pacing is loosened so an edit right after a post need not wait 3 s (pacing has its
-    own tests)."""
-    return make_settings(db_url, tmp_path, locale={"default": "en"},
-                         outbox={"group_per_minute": 60_000})
-
-
-async def group_invite(h: TelegramHarness, cell: str) -> str:
-    async with deps(h).sessions() as s:
-        invite = await create_invite(s, "volunteer", cell, for_group=True)
-        await s.commit()
-        return invite.code
-
-
-async def binding(h: TelegramHarness, chat: SimChat | int) -> GroupBinding | None:
-    chat_id = chat if isinstance(chat, int) else chat.id
-    async with deps(h).sessions() as s:
-        found: GroupBinding | None = await s.scalar(
-            select(GroupBinding).where(GroupBinding.chat_id == str(chat_id)))
-        return found
 
 
 async def case_state(h: TelegramHarness, case_id: int) -> tuple[str, int]:
@@ -59,19 +33,6 @@ async def case_state(h: TelegramHarness, case_id: int) -> tuple[str, int]:
         case = await s.get(Case, case_id)
         assert case is not None
         return case.state, case.version
-
-
-def body(message: dict[str, Any]) -> str:
-    return str(message.get("text") or message.get("caption") or "")
-
-
-async def township_group(h: TelegramHarness, people: list[SimUser]) -> SimChat:
-    group = h.group("Miaoxi patrol", people)
-    await h.flush()  # the bot hears it was added
-    assert "/bind" in h.last_message(group)["text"]  # added unbound: it says how to bind
-    await h.send_text(people[0], f"/bind {await group_invite(h, TOWNSHIP)}", group)
-    assert "This group now serves" in h.last_message(group)["text"]
-    return group
 
 
 async def test_a_township_group_sees_a_village_case_and_a_village_manager_takes_it_there(

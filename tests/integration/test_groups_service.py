@@ -33,14 +33,11 @@ from services.groups import (
 )
 from services.members import create_invite
 from services.settings import GroupAlerts, Settings, Stage
-from tests.test_deadlines_world import (
-    NOW,
-    World,
-    at,
-    member,
-    new_case,
+from tests.support.deadlines_world import NOW, World, at, member, new_case
+from tests.support.outbox import (
+    Paced,
+    paced,  # noqa: F401  (the fixture)
 )
-from tests.test_outbox_pacing import Paced, paced  # noqa: F401  (the fixture)
 
 GROUP = "-1001234567890"
 
@@ -255,7 +252,7 @@ async def test_a_case_that_moves_queues_one_edit_per_group_that_shows_it(
 
 
 async def test_a_burst_of_sixty_case_cards_to_one_group_is_spread_over_three_minutes(
-    paced: Paced,  # noqa: F811  (the fixture of tests/test_outbox_pacing.py)
+    paced: Paced,  # noqa: F811  (the fixture of tests/support/outbox.py)
 ) -> None:
     """Sixty real group cards (intake's kind, its renderer) through the paced sender, against an
     emulator with Telegram's flood limits on the same fake clock: no 429, 20 a minute."""

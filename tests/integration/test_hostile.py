@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, CaseEvent, Draft, Member, Photo
 from services.drafts import Step
 from services.settings import Settings
-from tests.conftest import make_settings
-from tests.harness import TelegramHarness
+from tests.support.harness import TelegramHarness
+from tests.support.settings import make_settings
 
 JSON = dict[str, Any]
 HUGE = 2**52  # Telegram's ids fit in 52 bits

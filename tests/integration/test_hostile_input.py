@@ -16,10 +16,10 @@ from handlers.cards import callback_data
 from models import Case, CaseEvent, Draft, Photo
 from services.settings import Settings
 from services.workflow_rules import Action
-from tests import images
-from tests.conftest import make_settings
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button
+from tests.support import images
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button
+from tests.support.settings import make_settings
 
 VILLAGE = "330502100004"
 OTHER_VILLAGE = "330502100001"

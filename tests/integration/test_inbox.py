@@ -25,8 +25,8 @@ from bot.sandbox.webhook import WebhookDelivery
 from models import Inbox as InboxRow
 from models import InboxState, utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
-from tests.harness import TelegramHarness
-from tests.test_webhook import BotProcess, bot_texts, until
+from tests.support.harness import TelegramHarness
+from tests.support.processes import BotProcess, bot_texts, until
 
 RESUME = "You have a report in progress"
 CONTINUE = "▶️ Continue"

@@ -11,27 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role
 from models.db import SessionFactory
 from services import drafts, duplicates, intake, place
-from services.drafts import DraftError, PlaceSource
+from services.drafts import DraftError
 from services.settings import Settings, Severity, Stage
-from tests.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
-
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-
-
-async def _draft(
-    s: AsyncSession, world: World, settings: Settings, category: str, place: tuple[float, float],
-    *, photos: int = 2, when: datetime = NOW,
-) -> Draft:
-    draft = (await drafts.start_draft(s, world.reporter, "1001", when, settings.cases,
-                                      restart=True)).draft
-    cat = settings.category(category)
-    assert cat is not None
-    await drafts.set_category(s, draft, cat, when)
-    for n in range(photos):
-        await drafts.add_photo(s, draft, facts(n + 1), f"p{n}.jpg", when, settings.cases)
-    draft.lat, draft.lon, draft.place_source = *place, PlaceSource.LOCATION  # as if accepted
-    await drafts.set_description(s, draft, "pipe <b>discharging</b>", when, settings.cases)
-    return draft
+from tests.support.report_world import (
+    IN_GRADE1,
+    NOW,
+    OUTSIDE,
+    PLAIN_VILLAGE,
+    build_world,
+    facts,
+    finished_draft,
+)
 
 
 async def _notified(s: AsyncSession, case_id: int) -> set[int]:
@@ -46,7 +36,7 @@ async def test_a_report_in_a_grade1_zone_lands_with_the_village_raised_one_sever
 ) -> None:
     async with session_factory() as s:
         world = await build_world(s)
-        draft = await _draft(s, world, settings, "garbage", IN_GRADE1)
+        draft = await finished_draft(s, world, settings, "garbage", IN_GRADE1)
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
         await s.commit()
     async with session_factory() as s:
@@ -76,7 +66,7 @@ async def test_an_emergency_alerts_every_level_up_to_the_city_and_the_linked_lea
 ) -> None:
     async with session_factory() as s:
         world = await build_world(s)
-        draft = await _draft(s, world, settings, "spill", IN_GRADE1)
+        draft = await finished_draft(s, world, settings, "spill", IN_GRADE1)
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
         await s.commit()
         assert result.emergency and result.severity == Severity.URGENT
@@ -91,7 +81,7 @@ async def test_a_cell_without_managers_alerts_the_nearest_level_above_that_has_s
 ) -> None:
     async with session_factory() as s:
         world = await build_world(s)
-        draft = await _draft(s, world, settings, "garbage", PLAIN_VILLAGE)  # 东林镇: nobody
+        draft = await finished_draft(s, world, settings, "garbage", PLAIN_VILLAGE)  # 东林镇: nobody
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
         await s.commit()
         assert result.cell_path[-1] == "东林东南村" and result.zone is None
@@ -104,14 +94,15 @@ async def test_a_kept_point_the_grid_no_longer_holds_is_refused_and_the_list_dec
 ) -> None:
     async with session_factory() as s:
         world = await build_world(s)
-        draft = await _draft(s, world, settings, "garbage", OUTSIDE)  # as if the grid changed
+        # as if the grid changed
+        draft = await finished_draft(s, world, settings, "garbage", OUTSIDE)
         with pytest.raises(DraftError) as refused:
             await intake.submit_draft(s, draft, settings, world.grid, NOW)
         assert refused.value.reason == "outside_grid"
         await s.rollback()
         assert await s.scalar(select(func.count(Case.id))) == 0
         await s.refresh(world.reporter)
-        draft = await _draft(s, world, settings, "garbage", OUTSIDE)
+        draft = await finished_draft(s, world, settings, "garbage", OUTSIDE)
         await drafts.go_to(s, draft, drafts.Step.PLACE_VILLAGE, NOW, source_id=world.source)
         await place.choose_village(s, draft, world.village, NOW)
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
@@ -127,7 +118,7 @@ async def test_an_incomplete_draft_writes_nothing(
 ) -> None:
     async with session_factory() as s:
         world = await build_world(s)
-        draft = await _draft(s, world, settings, "garbage", IN_GRADE1, photos=0)
+        draft = await finished_draft(s, world, settings, "garbage", IN_GRADE1, photos=0)
         with pytest.raises(DraftError) as refused:
             await intake.submit_draft(s, draft, settings, world.grid, NOW)
         assert refused.value.values == {"missing": ["photos"]}
@@ -143,9 +134,11 @@ async def test_case_numbers_follow_the_prefix_the_local_year_and_the_id(
     async with session_factory() as s:
         world = await build_world(s)
         first = await intake.submit_draft(
-            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+            s, await finished_draft(s, world, settings, "garbage", IN_GRADE1), settings,
+            world.grid, NOW)
         second = await intake.submit_draft(
-            s, await _draft(s, world, settings, "garbage", PLAIN_VILLAGE, when=new_year_eve),
+            s,
+            await finished_draft(s, world, settings, "garbage", PLAIN_VILLAGE, when=new_year_eve),
             settings, world.grid, new_year_eve)
         await s.commit()
         assert first.number == f"HZ-2026-{first.case_id:06d}"
@@ -160,7 +153,8 @@ async def test_duplicates_are_found_by_place_and_category_or_by_a_similar_photo(
     async with session_factory() as s:
         world = await build_world(s)
         first = await intake.submit_draft(
-            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+            s, await finished_draft(s, world, settings, "garbage", IN_GRADE1), settings,
+            world.grid, NOW)
         await s.commit()
         lat, lon = IN_GRADE1
         near = lat + 0.001  # ~111 m north
@@ -189,8 +183,9 @@ async def test_adding_photos_to_an_existing_case_records_evidence_and_drops_the_
     async with session_factory() as s:
         world = await build_world(s)
         first = await intake.submit_draft(
-            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
-        second = await _draft(s, world, settings, "garbage", IN_GRADE1, photos=3)
+            s, await finished_draft(s, world, settings, "garbage", IN_GRADE1), settings,
+            world.grid, NOW)
+        second = await finished_draft(s, world, settings, "garbage", IN_GRADE1, photos=3)
         case = await intake.attach_to_case(s, second, first.case_id, NOW)
         await s.commit()
         assert case.id == first.case_id
@@ -212,7 +207,8 @@ async def test_inactive_managers_are_not_alerted(
         assert manager is not None and manager.role == Role.MANAGER
         manager.active = False
         result = await intake.submit_draft(
-            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+            s, await finished_draft(s, world, settings, "garbage", IN_GRADE1), settings,
+            world.grid, NOW)
         await s.commit()
         assert await _notified(s, result.case_id) == {world.township_manager.id}
 
@@ -226,7 +222,8 @@ async def test_a_patrollers_report_counts_as_self_inspection(
         assert patroller is not None
         patroller.role = Role.PATROLLER
         result = await intake.submit_draft(
-            s, await _draft(s, world, settings, "garbage", IN_GRADE1), settings, world.grid, NOW)
+            s, await finished_draft(s, world, settings, "garbage", IN_GRADE1), settings,
+            world.grid, NOW)
         await s.commit()
         case = await s.get(Case, result.case_id)
         assert case is not None and case.source == "self"

@@ -27,7 +27,7 @@ from services.ledger import (
 from services.ledger_book import build_workbook, file_name
 from services.settings import Settings
 from services.workflow_rules import state_label
-from tests.test_deadlines_world import NOW, World, build_world, member, new_case
+from tests.support.deadlines_world import NOW, World, build_world, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A2)",

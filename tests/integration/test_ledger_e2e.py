@@ -9,40 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
-from sqlalchemy import select
 
-from models import Case, CaseState, GridCell, Member, Role, utcnow
-from models.db import SessionFactory
+from models import CaseState, Role, utcnow
 from services.ledger_book import XLSX_MIME
-from tests.harness import SimUser, TelegramHarness
-
-WUXING, WUXING_VILLAGE, NANXUN = "330502", "330502100004", "330503"
-
-
-async def _member(h: TelegramHarness, user: SimUser, role: Role, code: str | None,
-                  language: str) -> None:
-    """The user opens the chat with /start, then gets a role (as an invite would give)."""
-    await h.send_text(user, "/start")
-    sessions: SessionFactory = h.app.bot_data["deps"].sessions
-    async with sessions() as s:
-        member = await s.scalar(select(Member).where(Member.platform_user_id == str(user.id)))
-        assert member is not None
-        if code is not None:
-            member.cell_id = await s.scalar(select(GridCell.id).where(GridCell.code == code))
-        member.role, member.language = role, language
-        await s.commit()
-
-
-async def _case(h: TelegramHarness, number: str, code: str, description: str, **values: Any
-                ) -> None:
-    sessions: SessionFactory = h.app.bot_data["deps"].sessions
-    async with sessions() as s:
-        cell_id = await s.scalar(select(GridCell.id).where(GridCell.code == code))
-        assert cell_id is not None
-        s.add(Case(number=number, category="garbage", severity="medium", lat=30.8, lon=120.0,
-                   origin_cell_id=cell_id, cell_id=cell_id, description=description,
-                   created_at=utcnow() - timedelta(days=2), **values))
-        await s.commit()
+from tests.support.harness import TelegramHarness
+from tests.support.ledger import NANXUN, WUXING, WUXING_VILLAGE, add_case, with_role
 
 
 def _workbook(h: TelegramHarness, message: dict[str, Any]) -> Any:
@@ -55,12 +26,12 @@ async def test_a_county_manager_gets_the_county_ledger_as_a_spreadsheet(
 ) -> None:
     h = bot_harness
     manager = h.user("County", "zh-hans")
-    await _member(h, manager, Role.MANAGER, WUXING, "zh_CN")
-    await _case(h, "HZ-E2E-1", WUXING_VILLAGE, "=1+1 垃圾", state=CaseState.ACCEPTED,
+    await with_role(h, manager, Role.MANAGER, WUXING, "zh_CN")
+    await add_case(h, "HZ-E2E-1", WUXING_VILLAGE, "=1+1 垃圾", state=CaseState.ACCEPTED,
                 due_at=utcnow() - timedelta(days=1, hours=2), escalation_level=1)
-    await _case(h, "HZ-E2E-2", WUXING_VILLAGE, "closed", state=CaseState.CLOSED,
+    await add_case(h, "HZ-E2E-2", WUXING_VILLAGE, "closed", state=CaseState.CLOSED,
                 closed_at=utcnow() - timedelta(hours=1))
-    await _case(h, "HZ-E2E-3", NANXUN, "another county", state=CaseState.SUBMITTED)
+    await add_case(h, "HZ-E2E-3", NANXUN, "another county", state=CaseState.SUBMITTED)
 
     await h.send_text(manager, "/ledger")
     sent = h.last_message(manager)
@@ -90,8 +61,8 @@ async def test_a_volunteer_is_refused_politely_and_a_bad_word_explained(
 ) -> None:
     h = bot_harness
     volunteer, manager = h.user("Volunteer", "en"), h.user("Manager", "en")
-    await _member(h, volunteer, Role.VOLUNTEER, None, "en")
-    await _member(h, manager, Role.MANAGER, WUXING, "en")
+    await with_role(h, volunteer, Role.VOLUNTEER, None, "en")
+    await with_role(h, manager, Role.MANAGER, WUXING, "en")
     await h.send_text(volunteer, "/ledger")
     answer = h.last_message(volunteer)
     assert "document" not in answer
@@ -107,7 +78,7 @@ async def test_a_volunteer_is_refused_politely_and_a_bad_word_explained(
 async def test_in_a_group_the_ledger_is_not_posted(bot_harness: TelegramHarness) -> None:
     h = bot_harness
     manager = h.user("Manager", "en")
-    await _member(h, manager, Role.MANAGER, WUXING, "en")
+    await with_role(h, manager, Role.MANAGER, WUXING, "en")
     group = h.group("Wuxing office", [manager])
     await h.send_text(manager, "/ledger", chat=group)
     answer = h.last_message(group)
@@ -119,8 +90,8 @@ async def test_in_a_group_the_ledger_is_not_posted(bot_harness: TelegramHarness)
 async def test_who_accepted_a_case_is_its_handler_in_the_ledger_at_once(
     bot_harness: TelegramHarness,
 ) -> None:
-    from tests.report_world import press
-    from tests.test_case_actions import VILLAGE, person, report_a_case, send_outbox
+    from tests.support.cases import person, report_a_case, send_outbox
+    from tests.support.report_world import VILLAGE, press
 
     h = bot_harness
     manager = await person(h, 5001, "Village manager", VILLAGE)

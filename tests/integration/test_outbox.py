@@ -3,76 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
 import bot.outbox_send as outbox_send
 from bot.outbox import Sender, drain_once
 from bot.outbox_send import maybe_delivered
-from handlers.context import Deps
-from handlers.render import RENDERERS, Rendered, renderer
-from models import Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
+from models import Case, CaseEvent, Outbox, OutboxState, Role, utcnow
 from services.grid import cell_by_code
 from services.members import find_member
 from services.notices import queue_notice
-from services.settings import Settings
-from tests import gated_notices
-from tests.harness import SimUser, TelegramHarness
-from tests.images import jpeg
-from tests.report_world import add_manager
-
-
-async def render_note(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
-) -> Rendered | None:
-    """Text in the recipient's language, optional photos and one button."""
-    payload: dict[str, Any] = row.payload
-    if payload.get("drop"):
-        return None
-    language = member.language if member else "zh_CN"
-    return Rendered(
-        text=f"[{language}] {payload['text']}",
-        photo_file_ids=tuple(payload.get("file_ids", ())),
-        photo_bytes=jpeg() if payload.get("with_bytes") else None,
-        keyboard=InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="x:1")]]),
-    )
-
-
-# Other test modules import this one; pytest may load it under a second name.
-if "test_outbox_note" not in RENDERERS:
-    renderer("test_outbox_note")(render_note)
-
-
-@dataclass
-class FakeClock:
-    """Monotonic seconds that move only when someone sleeps (at once, without yielding)."""
-
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
+from tests.support import gated_notices
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.images import jpeg
+from tests.support.outbox import FakeClock, make_due, texts
+from tests.support.report_world import TOWNSHIP, VILLAGE, add_manager, deps
 
 
 def fake_sender(h: TelegramHarness, clock: FakeClock) -> Sender:
     """A sender of its own on a fake clock: pacing waits cost no real time."""
     return Sender(h.app.bot, deps(h), clock=clock, sleep=clock.sleep, real_time=False)
-
-
-def deps(h: TelegramHarness) -> Deps:
-    value = h.app.bot_data["deps"]
-    assert isinstance(value, Deps)
-    return value
 
 
 async def registered(h: TelegramHarness, name: str = "王芳", language: str = "zh") -> SimUser:
@@ -98,22 +53,11 @@ async def row(h: TelegramHarness, row_id: int) -> Outbox:
         return found
 
 
-async def make_due(h: TelegramHarness) -> None:
-    """Time passes: whatever waits is due now."""
-    async with deps(h).sessions() as session:
-        await session.execute(update(Outbox).values(next_attempt_at=utcnow()))
-        await session.commit()
-
-
 async def run_outbox_job(h: TelegramHarness) -> None:
     """The repeating job the application registered, run once now."""
     assert h.app.job_queue is not None
     (job,) = h.app.job_queue.get_jobs_by_name("outbox")
     await job.run(h.app)
-
-
-def texts(h: TelegramHarness, user: SimUser) -> list[str]:
-    return [m.get("text") or m.get("caption") or "" for m in h.messages_to(user)][1:]  # no welcome
 
 
 async def test_a_notice_is_delivered_once_in_the_recipients_language(
@@ -420,10 +364,6 @@ async def test_a_dropped_connection_is_uncertain_a_refused_one_is_retried(
     read.__cause__ = httpx.ReadTimeout("read")
     assert [maybe_delivered(e) for e in (refused, pool, read, NetworkError("Bad Gateway"))] == [
         False, False, True, False]
-
-
-VILLAGE = "330502100004"
-TOWNSHIP = "330502100"
 
 
 async def a_case(h: TelegramHarness, cell_code: str) -> int:

@@ -3,80 +3,15 @@ the same fake clock, never has to answer 429."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from itertools import pairwise
-from typing import Any
 
-import pytest
-from telegram.request import RequestData
+from tests.support.outbox import (
+    Paced,
+    paced,
+    texts,
+)
 
-from bot.app import build_application
-from bot.outbox import Sender
-from bot.sandbox.emulator import BotApiEmulator
-from bot.sandbox.flood import FloodConfig
-from models.db import SessionFactory
-from services.grid_import import import_grid
-from services.notices import queue_notice
-from services.settings import Settings
-from tests.harness import EmulatorRequest, TelegramHarness
-from tests.test_outbox import FakeClock, texts
-
-Sent = tuple[float, str, int]  # (fake time, chat id, HTTP status)
-
-
-class TimedRequest(EmulatorRequest):
-    """The emulator's request, noting when (on the fake clock) each message was sent."""
-
-    def __init__(self, emulator: BotApiEmulator, clock: FakeClock) -> None:
-        super().__init__(emulator)
-        self.clock = clock
-        self.sent: list[Sent] = []
-
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, *args: Any,
-        **kwargs: Any,
-    ) -> tuple[int, bytes]:
-        status, body = await super().do_request(url, method, request_data, *args, **kwargs)
-        if "/send" in url and request_data is not None:
-            self.sent.append((self.clock(), str(request_data.parameters["chat_id"]), status))
-        return status, body
-
-
-class Paced:
-    def __init__(self, h: TelegramHarness, request: TimedRequest, clock: FakeClock) -> None:
-        self.h, self.request, self.clock = h, request, clock
-        self.sender = Sender(h.app.bot, h.app.bot_data["deps"], clock=clock, sleep=clock.sleep,
-                             real_time=False)
-
-    def times(self, chat_id: int) -> list[float]:
-        return [at for at, chat, _ in self.request.sent if chat == str(chat_id)]
-
-    def statuses(self) -> set[int]:
-        return {status for _, _, status in self.request.sent}
-
-    async def queue(self, chat_id: int, count: int) -> None:
-        async with self.h.app.bot_data["deps"].sessions() as session:
-            for index in range(count):
-                await queue_notice(session, kind="test_outbox_note", chat_id=str(chat_id),
-                                   payload={"text": f"n{index}"})
-            await session.commit()
-
-
-@pytest.fixture
-async def paced(
-    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any]
-) -> AsyncIterator[Paced]:
-    """The real bot on an emulator with Telegram's flood limits, both on one fake clock."""
-    async with session_factory() as session:
-        await import_grid(session, demo_grid_collection)
-        await session.commit()
-    clock = FakeClock()
-    emulator = BotApiEmulator(token=settings.telegram.token, flood=FloodConfig(), clock=clock)
-    request = TimedRequest(emulator, clock)
-    app = build_application(settings, session_factory, request=request,
-                            get_updates_request=EmulatorRequest(emulator))
-    async with TelegramHarness(emulator, app) as h:
-        yield Paced(h, request, clock)
+__all__ = ["paced"]  # the fixture, used by name
 
 
 def started(p: Paced, name: str) -> int:

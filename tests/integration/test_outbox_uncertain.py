@@ -12,11 +12,11 @@ from models import Outbox, OutboxState, utcnow
 from services.digest_text import queue_digests
 from services.i18n import translator
 from services.notice_rules import REPEAT_LINE
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import buttons, with_button
-from tests.test_case_actions import VILLAGE, deps, person, report_a_case, send_outbox
-from tests.test_groups import body
-from tests.test_outbox import make_due
+from tests.support.cases import person, report_a_case, send_outbox
+from tests.support.groups import body
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.outbox import make_due
+from tests.support.report_world import VILLAGE, buttons, deps, with_button
 
 REPEAT_EN = translator("en")(REPEAT_LINE)
 

@@ -17,10 +17,10 @@ from bot.deadline_jobs import run_sweep
 from models import Case, ExtensionRequest, GridCell, PendingAction, utcnow
 from services.deadlines import start_stage
 from services.settings import Settings, Stage
-from tests.harness import EmulatorRequest, TelegramHarness
-from tests.report_world import press, texts, with_button
-from tests.test_case_actions import VILLAGE, deps, person, report_a_case, send_outbox
-from tests.test_deadlines_world import seconds_settings
+from tests.support.cases import person, report_a_case, send_outbox
+from tests.support.deadlines_world import seconds_settings
+from tests.support.harness import EmulatorRequest, TelegramHarness
+from tests.support.report_world import VILLAGE, deps, press, texts, with_button
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from services import photo_render
 from services.i18n import translator
 from services.photo_rows import photo_row
 from services.photos import ingest
-from tests import images
-from tests.harness import TelegramHarness
-from tests.report_world import IN_GRADE1, press
-from tests.test_report_flow import deps, finish_from_place, volunteer
+from tests.support import images
+from tests.support.harness import TelegramHarness
+from tests.support.report import finish_from_place, volunteer
+from tests.support.report_world import IN_GRADE1, deps, press
 
 TAKEN_LOCAL = "2026-05-01 09:30 CST"  # tests.images.TAKEN, a camera's local time in Huzhou
 BAND = (32, 32, 32)

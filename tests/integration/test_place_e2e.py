@@ -15,11 +15,20 @@ from sqlalchemy import select, update
 import services.display
 import services.stamp
 from models import Case, GridCell, Member, Photo
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, PLAIN_VILLAGE, add_manager, buttons, press, texts
-from tests.test_case_actions import send_outbox
-from tests.test_report_flow import VILLAGE, deps, finish_from_place, volunteer
+from tests.support import images
+from tests.support.cases import send_outbox
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report import finish_from_place, volunteer
+from tests.support.report_world import (
+    IN_GRADE1,
+    PLAIN_VILLAGE,
+    VILLAGE,
+    add_manager,
+    buttons,
+    deps,
+    press,
+    texts,
+)
 
 BEIJING = (39.9042, 116.4074)
 

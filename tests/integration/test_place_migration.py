@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.database import upgrade
-from tests.conftest import PG_ADMIN_URL, REQUIRE_PG, _pg_reachable
+from tests.support.databases import PG_ADMIN_URL, REQUIRE_PG, pg_reachable
 
 BEFORE = "0006"
 CELL = ("INSERT INTO grid_cell (id, code, name, level, path, boundary_wkt, properties, "
@@ -39,7 +39,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'before.db'}"
         return
-    problem = _pg_reachable()
+    problem = pg_reachable()
     if problem:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required but: {problem}")

@@ -21,7 +21,7 @@ from services.i18n import translator
 from services.ledger import LedgerMode, load_ledger
 from services.ledger_book import build_workbook
 from services.settings import Settings
-from tests.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
+from tests.support.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 

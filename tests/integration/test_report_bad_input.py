@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Case, Draft, Photo
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, OUTSIDE, press, texts, with_button
+from tests.support import images
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import IN_GRADE1, OUTSIDE, press, texts, with_button
 
 
 def deps(h: TelegramHarness) -> Any:

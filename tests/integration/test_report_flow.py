@@ -5,27 +5,23 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
 from models import Case, Draft, Outbox, Photo
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button
-
-VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
-TOWNSHIP = "330502100"  # 妙西镇
-
-
-def deps(h: TelegramHarness) -> Any:
-    return h.app.bot_data["deps"]
-
-
-async def volunteer(h: TelegramHarness, name: str = "Volunteer") -> SimUser:
-    user = h.user(name, language_code="en")
-    await h.send_text(user, "/start")
-    return user
+from tests.support import images
+from tests.support.harness import TelegramHarness
+from tests.support.report import finish_from_place, through_to_summary, volunteer
+from tests.support.report_world import (
+    IN_GRADE1,
+    TOWNSHIP,
+    VILLAGE,
+    add_manager,
+    deps,
+    press,
+    texts,
+    with_button,
+)
 
 
 async def cases_with_photos(h: TelegramHarness) -> list[tuple[Case, list[Photo]]]:
@@ -66,16 +62,6 @@ async def run_album_acks(h: TelegramHarness) -> None:
     await h.flush()
 
 
-async def through_to_summary(h: TelegramHarness, user: SimUser, description: str | None) -> None:
-    if description is None:
-        await press(h, user, "Skip")
-    else:
-        await h.send_text(user, description)
-    severity = h.last_message(user)
-    label = next(b for b in buttons(severity) if b.endswith("high"))  # "✓ high" if the default
-    await h.press(user, severity, label)
-
-
 async def test_photo_and_location_share_file_a_case_with_the_village_manager_alerted(
     bot_harness: TelegramHarness,
 ) -> None:
@@ -102,12 +88,6 @@ async def test_photo_and_location_share_file_a_case_with_the_village_manager_ale
     assert await case_new_recipients(h, case.id) == {"5001"}
     async with deps(h).sessions() as s:
         assert (await s.scalars(select(Draft))).first() is None
-
-
-async def finish_from_place(h: TelegramHarness, user: SimUser) -> None:
-    """From the description question to the case."""
-    await through_to_summary(h, user, None)
-    await press(h, user, "✅ Send the report")
 
 
 async def test_an_album_is_acknowledged_once_and_all_its_photos_become_evidence(

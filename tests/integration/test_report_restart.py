@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from models import Case, Photo
-from tests import images
-from tests.harness import EmulatorRequest, TelegramHarness
-from tests.report_world import IN_GRADE1, add_manager, press, texts
+from tests.support import images
+from tests.support.harness import EmulatorRequest, TelegramHarness
+from tests.support.report_world import IN_GRADE1, add_manager, press, texts
 
 VILLAGE = "330502100004"
 

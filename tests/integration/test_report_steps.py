@@ -15,9 +15,10 @@ from handlers.report_views import CALLBACK_LIMIT, data
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo
 from services import drafts
 from services.settings import Settings
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import IN_GRADE1, press, texts, with_button
+from tests.support import images
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report import to_summary
+from tests.support.report_world import press, texts, with_button
 
 
 def deps(h: TelegramHarness) -> Any:
@@ -27,19 +28,6 @@ def deps(h: TelegramHarness) -> Any:
 async def draft_of(h: TelegramHarness) -> Draft | None:
     async with deps(h).sessions() as s:
         return (await s.scalars(select(Draft))).one_or_none()
-
-
-async def to_summary(h: TelegramHarness, user: SimUser, category: str = "Dumped garbage",
-                     seed: int = 1) -> None:
-    await h.send_text(user, "/report")
-    await press(h, user, category)
-    await h.send_photo(user, images.jpeg(seed=seed))
-    await press(h, user, "✅ Done")
-    await h.send_location(user, *IN_GRADE1)
-    await press(h, user, "Skip")
-    severity = h.last_message(user)
-    await h.press(user, severity, next(b["text"] for row in severity["reply_markup"][
-        "inline_keyboard"] for b in row if b["text"].startswith("✓")))
 
 
 async def to_duplicate_question(h: TelegramHarness, user: SimUser) -> None:

@@ -17,7 +17,7 @@ from services import grid
 from services.grid_import import import_grid
 from services.routing import GridIndex, GridIndexHolder, Place, distance_m, load_grid_index
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "huzhou.geojson"
 LEVELS = ["city", "county", "township", "village"]
 
 

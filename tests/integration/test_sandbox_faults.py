@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.sandbox import BotApiEmulator, FloodConfig
 from bot.sandbox.server import SandboxServer
-from tests.harness import EmulatorRequest
+from tests.support.harness import EmulatorRequest
 
 
 @dataclass

@@ -12,7 +12,7 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.sandbox import BotApiEmulator, FloodConfig
-from tests.harness import EmulatorRequest
+from tests.support.harness import EmulatorRequest
 
 
 class Clock:

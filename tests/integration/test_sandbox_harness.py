@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ContextTypes
 
 from bot.sandbox import BotApiEmulator, FloodConfig
-from tests.harness import TelegramHarness, echo_app
+from tests.support.harness import TelegramHarness, echo_app
 
 
 def _jpeg(width: int, height: int) -> bytes:

@@ -14,19 +14,8 @@ from telegram.ext import ExtBot
 
 from bot.sandbox import BotApiEmulator, FloodConfig
 from bot.sandbox.server import SandboxServer
-from tests.harness import EmulatorRequest
-
-
-def jpeg(width: int, height: int, *, gps: bool = False) -> bytes:
-    """A JPEG; with `gps`, EXIF carrying a GPS position and a camera model."""
-    image = Image.new("RGB", (width, height), (40, 110, 170))
-    exif = Image.Exif()
-    if gps:
-        exif[0x0110] = "SandboxCam"  # Model
-        exif[0x8825] = {1: "N", 2: (30.0, 52.0, 12.0), 3: "E", 4: (119.0, 57.0, 3.0)}
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif.tobytes() if gps else b"", quality=95)
-    return buffer.getvalue()
+from tests.support.harness import EmulatorRequest
+from tests.support.images import sized_jpeg
 
 
 def _emulator() -> tuple[BotApiEmulator, int]:
@@ -39,7 +28,7 @@ def _emulator() -> tuple[BotApiEmulator, int]:
 
 def test_a_photo_becomes_a_ladder_without_exif() -> None:
     emu, user_id = _emulator()
-    original = jpeg(4032, 3024, gps=True)
+    original = sized_jpeg(4032, 3024, gps=True)
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)
     (sent,) = emu.users.send_photos(user_id, [original])
     sizes = sent["photo"]
@@ -58,7 +47,7 @@ def test_a_photo_becomes_a_ladder_without_exif() -> None:
 
 def test_a_photo_sent_as_file_keeps_its_bytes() -> None:
     emu, user_id = _emulator()
-    original = jpeg(4032, 3024, gps=True)
+    original = sized_jpeg(4032, 3024, gps=True)
     (sent,) = emu.users.send_photos(user_id, [original], as_file=True, file_names=["dam.jpg"])
     document = sent["document"]
     assert document["file_name"] == "dam.jpg"
@@ -71,8 +60,9 @@ def test_a_photo_sent_as_file_keeps_its_bytes() -> None:
 
 def test_an_album_is_separate_updates_sharing_a_media_group() -> None:
     emu, user_id = _emulator()
-    emu.users.send_photos(user_id, [jpeg(640, 480), jpeg(480, 640), jpeg(800, 800)])
-    emu.users.send_photos(user_id, [jpeg(10, 10)])
+    emu.users.send_photos(user_id, [sized_jpeg(640, 480), sized_jpeg(480, 640),
+                                    sized_jpeg(800, 800)])
+    emu.users.send_photos(user_id, [sized_jpeg(10, 10)])
     updates = emu.take_updates()
     assert len(updates) == 4
     groups = [u["message"].get("media_group_id") for u in updates]
@@ -102,8 +92,8 @@ async def test_the_bot_sends_an_album_and_gets_a_ladder_back(
 ) -> None:
     emu, bot, user_id = bot_and_user
     messages = await bot.send_media_group(
-        user_id, [InputMediaPhoto(jpeg(2000, 1000), caption="before"),
-                  InputMediaPhoto(jpeg(1000, 2000))])
+        user_id, [InputMediaPhoto(sized_jpeg(2000, 1000), caption="before"),
+                  InputMediaPhoto(sized_jpeg(1000, 2000))])
     assert len(messages) == 2
     assert messages[0].media_group_id == messages[1].media_group_id is not None
     assert messages[0].caption == "before"

@@ -16,7 +16,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.sandbox import BotApiEmulator, FloodConfig
 from bot.sandbox.server import SandboxServer
-from tests.harness import EmulatorRequest
+from tests.support.harness import EmulatorRequest
+from tests.support.images import sized_jpeg
 
 
 class Clock:
@@ -103,10 +104,8 @@ async def test_text_over_4096_utf16_units(world: World, caplog: pytest.LogCaptur
 
 
 async def test_caption_over_1024(world: World, caplog: pytest.LogCaptureFixture) -> None:
-    from tests.test_sandbox_photos import jpeg
-
     message = await refused(world, caplog, world.bot.send_photo(
-        world.chat_id, jpeg(64, 48), caption="x" * 1025))
+        world.chat_id, sized_jpeg(64, 48), caption="x" * 1025))
     assert message == "Message caption is too long"
 
 
@@ -230,10 +229,9 @@ async def test_getfile_over_20_mb(world: World, caplog: pytest.LogCaptureFixture
 async def test_photo_too_large_or_too_narrow(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tests.test_sandbox_photos import jpeg
-
     too_big = b"\xff\xd8" + b"\0" * (10 * 1024 * 1024)
     assert await refused(world, caplog, world.bot.send_photo(world.chat_id, too_big)) == (
         "File is too big")
-    message = await refused(world, caplog, world.bot.send_photo(world.chat_id, jpeg(2100, 100)))
+    message = await refused(world, caplog,
+                            world.bot.send_photo(world.chat_id, sized_jpeg(2100, 100)))
     assert message == "Photo_invalid_dimensions"

@@ -21,7 +21,7 @@ from bot.sandbox.echo import add_echo_handlers
 from bot.sandbox.runner import bot_settings, start_sandbox, stop_sandbox
 from bot.sandbox.server import SandboxServer
 from services.settings import Settings
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 
 @pytest.fixture

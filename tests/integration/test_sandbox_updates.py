@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Conflict
 from telegram.ext import ExtBot
 
 from bot.sandbox import BotApiEmulator, FloodConfig
-from tests.harness import EmulatorRequest
+from tests.support.harness import EmulatorRequest
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from services.staff import (
     issue_invite,
     subtree_members,
 )
-from tests.test_deadlines_world import NOW, World, member, new_case
+from tests.support.deadlines_world import NOW, World, member, new_case
 
 
 async def load(sessions: SessionFactory, who: Member) -> Member:

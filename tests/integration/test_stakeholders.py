@@ -15,20 +15,11 @@ from bot.deadline_jobs import run_sweep
 from models import Case, GridCell, utcnow
 from services import workflow
 from services.settings import Settings
-from tests import images
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import press, texts, with_button
-from tests.test_case_actions import (
-    NEAR,
-    TOWNSHIP,
-    VILLAGE,
-    deps,
-    member_id,
-    person,
-    report_a_case,
-    send_outbox,
-)
-from tests.test_deadlines_world import seconds_settings
+from tests.support import images
+from tests.support.cases import member_id, person, report_a_case, send_outbox
+from tests.support.deadlines_world import seconds_settings
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.report_world import NEAR, TOWNSHIP, VILLAGE, deps, press, texts, with_button
 
 OTHER_VILLAGE = "330502100001"
 

@@ -18,9 +18,9 @@ from telegram.ext import CommandHandler
 from handlers.context import Deps
 from models import Member, WaterSource, utcnow
 from services.members import create_invite, find_member
-from tests.harness import SimUser, TelegramHarness
+from tests.support.harness import SimUser, TelegramHarness
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VILLAGE = "330502100004"  # 妙西东北村
 LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]{1,64})$", re.MULTILINE)
 

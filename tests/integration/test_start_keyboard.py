@@ -3,24 +3,11 @@ binding an invite), in their language, and pressing it starts a report."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.members import create_invite
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import buttons
+from tests.support.harness import TelegramHarness
+from tests.support.report_world import buttons, keyboard_labels, shown
 
 VILLAGE = "330502100004"
-
-
-def shown(h: TelegramHarness, user: SimUser) -> dict[str, Any]:
-    """The reply keyboard the user's chat shows under the text field now."""
-    keyboard: dict[str, Any] | None = h.emulator.users.private_chat(user.id).keyboard
-    return keyboard or {}
-
-
-def keyboard_labels(h: TelegramHarness, user: SimUser) -> list[str]:
-    return [b if isinstance(b, str) else b["text"]
-            for row in shown(h, user).get("keyboard", []) for b in row]
 
 
 async def test_the_first_start_shows_the_report_button_and_it_starts_a_report(

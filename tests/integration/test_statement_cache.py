@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from services.settings import Settings
-from tests.conftest import make_settings
-from tests.harness import TelegramHarness
-from tests.report_world import IN_GRADE1, with_button
-from tests.test_case_actions import VILLAGE, person, report_a_case, send_outbox
+from tests.support.cases import person, report_a_case, send_outbox
+from tests.support.harness import TelegramHarness
+from tests.support.report_world import IN_GRADE1, VILLAGE, with_button
+from tests.support.settings import make_settings
 
 
 @pytest.fixture

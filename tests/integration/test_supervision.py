@@ -28,7 +28,7 @@ from services.supervision import (
     issue_order_by,
     order_card_png,
 )
-from tests.test_deadlines_world import World, at, new_case
+from tests.support.deadlines_world import World, at, new_case
 
 
 async def _case(sessions: SessionFactory, world: World, fast: Settings, **values: object) -> int:

@@ -16,8 +16,8 @@ from models import Case, CaseEvent, GridCell, Member, OrderState, Role, Supervis
 from models.db import SessionFactory
 from services.deadlines import start_stage
 from services.settings import Settings, Stage
-from tests.harness import SimUser, TelegramHarness
-from tests.test_deadlines_world import seconds_settings
+from tests.support.deadlines_world import seconds_settings
+from tests.support.harness import SimUser, TelegramHarness
 
 VILLAGE, TOWNSHIP, COUNTY = "330502100004", "330502100", "330502"
 

@@ -11,9 +11,9 @@ from bot.outbox import drain_once
 from models import Case, CaseEvent, Member, MemberEvent, Outbox, OutboxState, Role
 from services.grid import cell_by_code
 from services.notices import queue_notice
-from tests.harness import SimUser, TelegramHarness
-from tests.report_world import add_manager
-from tests.test_outbox import TOWNSHIP, VILLAGE, deps, make_due, texts
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.outbox import make_due, texts
+from tests.support.report_world import TOWNSHIP, VILLAGE, add_manager, deps
 
 LI, ZHAO, CHEN = 601, 602, 603  # two village managers and the township's
 

@@ -22,11 +22,10 @@ from services.deadlines import start_stage, sweep
 from services.reach import KICKED, mark_unreachable
 from services.settings import Settings, Stage
 from services.supervision import issue_order_by
-from tests.report_world import IN_GRADE1, World, build_world
-from tests.test_deadlines_world import seconds_settings
-from tests.test_intake import _draft
+from tests.support.deadlines_world import seconds_settings
+from tests.support.report_world import IN_GRADE1, World, build_world, finished_draft
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 GROUP = "-100500"  # the township's group chat
 V1, V2, PATROLLER = "Village manager", "Village manager 2", "Patroller"
@@ -131,7 +130,7 @@ Event = Callable[[Run], Awaitable[list[int]]]
 async def filed(run: Run) -> list[int]:
     await run.begin()
     async with run.sessions() as s:
-        draft = await _draft(s, run.world, run.settings, "garbage", IN_GRADE1, when=NOW)
+        draft = await finished_draft(s, run.world, run.settings, "garbage", IN_GRADE1, when=NOW)
         result = await intake.submit_draft(s, draft, run.settings, run.world.grid, NOW)
         await s.commit()
     return [result.case_id]

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from models import CaseState, Member, Role, utcnow
 from services.i18n import translator
 from services.photo_open import PhotoRejected, RejectReason
-from tests.harness import TelegramHarness
-from tests.test_ledger_e2e import WUXING, WUXING_VILLAGE, _case, _member
+from tests.support.harness import TelegramHarness
+from tests.support.ledger import WUXING, WUXING_VILLAGE, add_case, with_role
 
 
 async def _member_id(h: TelegramHarness, user_id: int) -> int:
@@ -24,8 +24,8 @@ async def _member_id(h: TelegramHarness, user_id: int) -> int:
 async def test_one_case_is_one_case_in_english_and_chinese(bot_harness: TelegramHarness) -> None:
     h = bot_harness
     manager = h.user("Manager", "en")
-    await _member(h, manager, Role.MANAGER, WUXING, "en")
-    await _case(h, "HZ-W-1", WUXING_VILLAGE, "garbage", state=CaseState.ACCEPTED,
+    await with_role(h, manager, Role.MANAGER, WUXING, "en")
+    await add_case(h, "HZ-W-1", WUXING_VILLAGE, "garbage", state=CaseState.ACCEPTED,
                 due_at=utcnow() - timedelta(days=1, hours=1), escalation_level=1)
     await h.send_text(manager, "/ledger")
     caption = h.last_message(manager)["caption"]
@@ -42,14 +42,14 @@ async def test_a_finished_case_in_mine_says_when_it_ended_not_zero_hours(
 ) -> None:
     h = bot_harness
     li, ann = h.user("李雷", "zh-hans"), h.user("Ann", "en")
-    await _member(h, li, Role.VOLUNTEER, None, "zh_CN")
-    await _member(h, ann, Role.VOLUNTEER, None, "en")
+    await with_role(h, li, Role.VOLUNTEER, None, "zh_CN")
+    await with_role(h, ann, Role.VOLUNTEER, None, "en")
     li_id, ann_id = await _member_id(h, li.id), await _member_id(h, ann.id)
     now = utcnow()
     for number, reporter in (("HZ-W-2", li_id), ("HZ-W-3", ann_id)):
-        await _case(h, number, WUXING_VILLAGE, "垃圾", state=CaseState.CLOSED,
+        await add_case(h, number, WUXING_VILLAGE, "垃圾", state=CaseState.CLOSED,
                     reporter_id=reporter, closed_at=now - timedelta(minutes=5))
-    await _case(h, "HZ-W-4", WUXING_VILLAGE, "new", state=CaseState.SUBMITTED,
+    await add_case(h, "HZ-W-4", WUXING_VILLAGE, "new", state=CaseState.SUBMITTED,
                 reporter_id=ann_id)
 
     await h.send_text(li, "/mine")
@@ -60,7 +60,7 @@ async def test_a_finished_case_in_mine_says_when_it_ended_not_zero_hours(
     closed = next(x for x in lines if "HZ-W-3" in x)
     assert "ended " in closed and "0 h" not in closed, closed
     opened = next(x for x in lines if "HZ-W-4" in x)
-    assert "2 days" in opened, opened  # created two days ago (tests.test_ledger_e2e._case)
+    assert "2 days" in opened, opened  # created two days ago (tests.support.ledger.add_case)
 
 
 def test_the_pixel_bound_reads_as_people_say_it() -> None:

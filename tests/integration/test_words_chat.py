@@ -12,9 +12,9 @@ from handlers import help_book
 from handlers.wiring import MODULES
 from models import Case
 from services.demo import DEMO_PERSONAS, seed_demo_personas
-from tests.harness import SimUser, TelegramHarness
-from tests.test_ledger_e2e import WUXING, _member
-from tests.test_start_keyboard import keyboard_labels
+from tests.support.harness import SimUser, TelegramHarness
+from tests.support.ledger import WUXING, with_role
+from tests.support.report_world import keyboard_labels
 
 VOLUNTEER, VILLAGE_MANAGER = DEMO_PERSONAS[0], DEMO_PERSONAS[1]
 
@@ -92,8 +92,8 @@ async def test_help_lists_every_command_the_role_has_as_registered(
 ) -> None:
     h = bot_harness
     manager, volunteer = h.user("Manager", "en"), h.user("Volunteer", "en")
-    await _member(h, manager, "manager", WUXING, "en")  # type: ignore[arg-type]
-    await _member(h, volunteer, "volunteer", None, "en")  # type: ignore[arg-type]
+    await with_role(h, manager, "manager", WUXING, "en")  # type: ignore[arg-type]
+    await with_role(h, volunteer, "volunteer", None, "en")  # type: ignore[arg-type]
     registered = help_book.private_commands(
         h.app.handlers, [c for m in MODULES for c, _ in getattr(m, "COMMANDS", ())])
     assert {"report", "ledger", "bulletin", "case", "open", "mine"} <= set(registered)
@@ -117,15 +117,15 @@ async def test_what_a_chinese_reporter_and_manager_read_is_polite_and_full_width
     bot_harness: TelegramHarness,
 ) -> None:
     """Not only the catalogues: the lines the code puts together (history, place, lists)."""
-    from tests import images
-    from tests.report_world import press
-    from tests.test_case_actions import send_outbox
-    from tests.test_catalogues import HALF_WIDTH_BESIDE_CJK, unbalanced
+    from tests.support import images
+    from tests.support.cases import send_outbox
+    from tests.support.catalogues import HALF_WIDTH_BESIDE_CJK, unbalanced
+    from tests.support.report_world import press
 
     h = bot_harness
     li, wang = h.user("李雷"), h.user("王芳")
-    await _member(h, li, "volunteer", None, "zh_CN")  # type: ignore[arg-type]
-    await _member(h, wang, "manager", "330502100004", "zh_CN")  # type: ignore[arg-type]
+    await with_role(h, li, "volunteer", None, "zh_CN")  # type: ignore[arg-type]
+    await with_role(h, wang, "manager", "330502100004", "zh_CN")  # type: ignore[arg-type]
     await h.send_text(li, "你好")
     await h.send_text(li, "/report")
     await press(h, li, "垃圾堆放")

@@ -16,52 +16,21 @@ from services.i18n import translator
 from services.settings import Settings, Severity, Stage
 from services.workflow import Plan, WorkflowRefused
 from services.workflow_rules import Refusal
-from tests.test_workflow_world import (
+from tests.support.workflow_world import (
     FAR_POINT,
     NOW,
     World,
+    a_plan,
     add_after_photo,
-    build_world,
     events,
+    load,
     new_case,
     notices,
+    walk_to_rectified,
+    world,
 )
 
-
-@pytest.fixture
-async def world(session_factory: SessionFactory) -> World:
-    async with session_factory() as session:
-        return await build_world(session)
-
-
-def a_plan(days: int = 7) -> Plan:
-    return Plan(
-        task="Clear the rubbish",
-        steps="1. haul away 2. put up a sign",
-        owner="Zhang San",
-        due=NOW + timedelta(days=days),
-    )
-
-
-async def load(sf: SessionFactory, case_id: int) -> Case:
-    async with sf() as session:
-        case = await session.get(Case, case_id)
-        assert case is not None
-        return case
-
-
-async def walk_to_rectified(
-    sf: SessionFactory, settings: Settings, world: World, case_id: int
-) -> None:
-    async with sf() as s:
-        await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
-    async with sf() as s:
-        await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, a_plan())
-    async with sf() as s:
-        photo = await add_after_photo(s, case_id, world.manager_a)
-        await workflow.claim_fix(
-            s, settings, case_id, world.manager_a.id, NOW, photo_ids=[photo]
-        )
+__all__ = ["world"]  # the fixture, used by name
 
 
 async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(

@@ -12,8 +12,17 @@ from services import workflow
 from services.settings import Settings
 from services.workflow import WorkflowRefused
 from services.workflow_rules import Refusal
-from tests.test_workflow import a_plan, load, walk_to_rectified, world
-from tests.test_workflow_world import NOW, World, events, new_case, notices
+from tests.support.workflow_world import (
+    NOW,
+    World,
+    a_plan,
+    events,
+    load,
+    new_case,
+    notices,
+    walk_to_rectified,
+    world,
+)
 
 __all__ = ["world"]
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.render import RENDERERS, Rendered, renderer
 from models import Member, Outbox
 from services.settings import Settings
-from tests.images import jpeg
+from tests.support.images import jpeg
 
 KIND = "test_outbox_gated"
 GATES: dict[str, asyncio.Event] = {}

@@ -1,7 +1,7 @@
 """Test images made in code (no binary fixtures in git), for every test that needs a photo.
 
-Import as `from tests.images import ...`. Every maker is deterministic (same arguments, same
-bytes), so tests can compare hashes across runs.
+Import as `from tests.support.images import ...`. Every maker is deterministic (same
+arguments, same bytes), so tests can compare hashes across runs.
 """
 
 from __future__ import annotations
@@ -262,3 +262,16 @@ def fake_heic() -> bytes:
     """
     ftyp = b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic"
     return struct.pack(">I", len(ftyp) + 4) + ftyp + b"\x00" * 64
+
+
+def sized_jpeg(width: int, height: int, *, gps: bool = False) -> bytes:
+    """A flat blue JPEG of exactly this size; with `gps`, EXIF carrying a GPS position and a
+    camera model."""
+    image = Image.new("RGB", (width, height), (40, 110, 170))
+    exif = Image.Exif()
+    if gps:
+        exif[0x0110] = "SandboxCam"  # Model
+        exif[0x8825] = {1: "N", 2: (30.0, 52.0, 12.0), 3: "E", 4: (119.0, 57.0, 3.0)}
+    buffer = BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes() if gps else b"", quality=95)
+    return buffer.getvalue()

@@ -1,29 +1,44 @@
 """A small world for report tests: the demo Huzhou grid, its index, and people in it.
 
-Shared by tests/test_drafts.py, tests/test_intake.py and tests/test_report_*.py.
+Shared by the draft, intake, place, report and case tests; the harness helpers at the end
+read what the bot showed through `tests.support.harness`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GridCell, Member, Role, WaterSource
+from handlers.context import Deps
+from models import Draft, GridCell, Member, Role, WaterSource
+from services import drafts
+from services.drafts import PlaceSource
 from services.grid_import import import_grid
 from services.photos import PhotoFacts
 from services.routing import GridIndex, load_grid_index
+from services.settings import Settings
+from tests.support.harness import SimUser, TelegramHarness
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "huzhou.geojson"
 
 # Points of the demo grid (lat, lon).
 IN_GRADE1 = (30.79, 119.96)  # 老虎潭水库 grade I zone, village 妙西东北村
 PLAIN_VILLAGE = (30.74, 120.17)  # 东林东南村, no protection zone
 OUTSIDE = (31.6, 121.3)  # beyond Huzhou: outside every cell
+NEAR = (IN_GRADE1[0] + 0.0005, IN_GRADE1[1])  # ~55 m from IN_GRADE1
+
+# Cells of the demo grid.
+VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
+OTHER_VILLAGE = "330502100001"
+TOWNSHIP = "330502100"  # 妙西镇
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # when a draft of `finished_draft` is made
 
 
 @dataclass
@@ -99,7 +114,31 @@ def facts(
     )
 
 
+async def finished_draft(
+    s: AsyncSession, world: World, settings: Settings, category: str, place: tuple[float, float],
+    *, photos: int = 2, when: datetime = NOW,
+) -> Draft:
+    """A draft with a category, photos, an accepted place and words: ready to confirm."""
+    draft = (await drafts.start_draft(s, world.reporter, "1001", when, settings.cases,
+                                      restart=True)).draft
+    cat = settings.category(category)
+    assert cat is not None
+    await drafts.set_category(s, draft, cat, when)
+    for n in range(photos):
+        await drafts.add_photo(s, draft, facts(n + 1), f"p{n}.jpg", when, settings.cases)
+    draft.lat, draft.lon, draft.place_source = *place, PlaceSource.LOCATION  # as if accepted
+    await drafts.set_description(s, draft, "pipe <b>discharging</b>", when, settings.cases)
+    return draft
+
+
 # ----- end to end, through the bot harness -----
+
+def deps(h: TelegramHarness) -> Deps:
+    """The running bot's settings, sessions and grid."""
+    value = h.app.bot_data["deps"]
+    assert isinstance(value, Deps)
+    return value
+
 
 async def add_manager(sessions: Any, user_id: int, name: str, cell_code: str,
                       role: Role = Role.MANAGER) -> int:
@@ -133,3 +172,14 @@ async def press(h: Any, user: Any, label: str) -> str:
 
 def texts(h: Any, chat: Any, since: int = 0) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in h.messages_to(chat)[since:]]
+
+
+def shown(h: TelegramHarness, user: SimUser) -> dict[str, Any]:
+    """The reply keyboard the user's chat shows under the text field now."""
+    keyboard: dict[str, Any] | None = h.emulator.users.private_chat(user.id).keyboard
+    return keyboard or {}
+
+
+def keyboard_labels(h: TelegramHarness, user: SimUser) -> list[str]:
+    return [b if isinstance(b, str) else b["text"]
+            for row in shown(h, user).get("keyboard", []) for b in row]

@@ -1,12 +1,13 @@
 """A small grid for workflow tests: a city, a county, a township with villages A and B, a water
-source with a linked leader, and people at every level. Imported by the workflow, cases and
-case-action tests (it holds no tests itself)."""
+source with a linked leader, and people at every level, with the `world` fixture and the steps
+of a case up to its fix. Imported by the workflow, cases and case-action tests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,10 @@ from models import (
     Role,
     WaterSource,
 )
+from models.db import SessionFactory
+from services import workflow
+from services.settings import Settings
+from services.workflow import Plan
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Huzhou
 CASE_POINT = (30.87, 120.09)  # in village A
@@ -199,3 +204,39 @@ async def events(session: AsyncSession, case_id: int) -> list[CaseEvent]:
             select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
         )
     )
+
+
+@pytest.fixture
+async def world(session_factory: SessionFactory) -> World:
+    async with session_factory() as session:
+        return await build_world(session)
+
+
+def a_plan(days: int = 7) -> Plan:
+    return Plan(
+        task="Clear the rubbish",
+        steps="1. haul away 2. put up a sign",
+        owner="Zhang San",
+        due=NOW + timedelta(days=days),
+    )
+
+
+async def load(sf: SessionFactory, case_id: int) -> Case:
+    async with sf() as session:
+        case = await session.get(Case, case_id)
+        assert case is not None
+        return case
+
+
+async def walk_to_rectified(
+    sf: SessionFactory, settings: Settings, world: World, case_id: int
+) -> None:
+    async with sf() as s:
+        await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+    async with sf() as s:
+        await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, a_plan())
+    async with sf() as s:
+        photo = await add_after_photo(s, case_id, world.manager_a)
+        await workflow.claim_fix(
+            s, settings, case_id, world.manager_a.id, NOW, photo_ids=[photo]
+        )

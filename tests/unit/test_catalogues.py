@@ -10,12 +10,11 @@ from pathlib import Path
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+from tests.support.catalogues import HALF_WIDTH_BESIDE_CJK, unbalanced
+
+LOCALES = Path(__file__).resolve().parents[2] / "locales"
 LANGUAGES = ("zh_CN", "en")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
-HALF_WIDTH_BESIDE_CJK = re.compile(rf"(?<=[{CJK}])[?!,:;()]|[?!,:;()](?=[{CJK}])")
-PAIRS = {"）": "（", ")": "(", "】": "【", "》": "《", "”": "“", "」": "「", "〕": "〔", "}": "{"}
 # 你 may appear only inside these words (none today; the polite address is 您).
 NOT_AN_ADDRESS: tuple[str, ...] = ()
 
@@ -42,17 +41,6 @@ def _chinese() -> list[tuple[str, str, str]]:
     """(file, msgid, one translated form) for every zh_CN entry."""
     return [(path.name, _key(m), form) for path in _files("zh_CN")
             for m in _messages(path, "zh_CN") for form in _forms(m)]
-
-
-def unbalanced(text: str) -> str | None:
-    """The first bracket or quote that has no partner (or the wrong one), else None."""
-    stack: list[str] = []
-    for ch in text:
-        if ch in PAIRS.values():
-            stack.append(ch)
-        elif ch in PAIRS and (not stack or stack.pop() != PAIRS[ch]):
-            return ch
-    return stack[-1] if stack else None
 
 
 def test_chinese_addresses_the_user_as_nin() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = (ROOT / "config.toml").read_text(encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 
 from services.i18n import read_catalogue, translator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS: dict[str, tuple[int, ...] | None] = {"t": None, "N_": None, "n": (1, 2)}  # t.n()
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

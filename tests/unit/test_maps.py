@@ -12,7 +12,7 @@ from bot.config import ConfigError, load_settings
 from services.maps import map_url, out_of_china, provider_for, wgs84_to_gcj02
 from services.settings import MapProvider
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # The test points of googollee/eviltransform (python/test.py, also go/transform_test.go):
 # (WGS-84 lat, lon) -> (GCJ-02 lat, lon), which its implementations match to 1e-6 degrees.

@@ -15,7 +15,7 @@ from models.db import make_engine, make_session_factory
 from services.card_refresh import REPLY_KIND
 from services.notice_rules import RULES, Uncertain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORDS = {"taken as sent": Uncertain.ASSUME, "done again": Uncertain.REDO,
          "sent again": Uncertain.REPEAT}
 
@@ -29,7 +29,7 @@ def kinds_in_use() -> set[str]:
     settings = load_settings(ROOT / "config.toml", overrides=edit)
     build_application(settings, make_session_factory(make_engine("sqlite+aiosqlite://")))
     return {kind for kind, fn in RENDERERS.items()
-            if Path(inspect.getfile(fn)).resolve().parent != ROOT / "tests"} | {REPLY_KIND}
+            if ROOT / "tests" not in Path(inspect.getfile(fn)).resolve().parents} | {REPLY_KIND}
 
 
 def readme_rules() -> dict[str, Uncertain]:

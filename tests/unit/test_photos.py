@@ -42,7 +42,7 @@ from services.photos import (
     store_original,
 )
 from services.settings import PhotoLimits
-from tests import images
+from tests.support import images
 
 LIMITS = PhotoLimits()
 STAMP = ["HZ-2026-000123", "2026-05-01 09:30 (UTC+8)", "30.87083, 120.09028",
