@@ -99,34 +99,6 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return make_session_factory(engine)
 
 
-# --- the deadlines world (tests/support/deadlines_world.py), every stage allowed 100 s ----------
-# Shared by the deadline, supervision and group tests; a module with its own `sessions` or
-# `world` fixture overrides these.
-
-
-@pytest.fixture
-def fast(db_url: str, tmp_path: Path) -> Settings:
-    """Settings where every stage of every severity is allowed 100 s, reminders at 50% and 90%."""
-    from tests.support.deadlines_world import seconds_settings
-
-    return seconds_settings(db_url, tmp_path, seconds=100)
-
-
-@pytest.fixture
-def sessions(session_factory: SessionFactory) -> SessionFactory:
-    """The test database's sessions (`session_factory`; `fast` points at the same database)."""
-    return session_factory
-
-
-@pytest.fixture
-async def world(sessions: SessionFactory) -> Any:
-    """The five-level grid of `build_world` with its members, committed (a `World`)."""
-    from tests.support.deadlines_world import build_world
-
-    async with sessions() as session:
-        return await build_world(session)
-
-
 # --- the real bot on the in-process Telegram emulator (core bot) ---------------------------
 
 DEMO_GRID_FILE = ROOT / "data" / "demo" / "huzhou.geojson"

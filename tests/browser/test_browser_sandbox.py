@@ -4,7 +4,6 @@ presses buttons and sees the bot's edits, shares a place from the picker."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -23,9 +22,6 @@ from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path("/tmp")  # sandbox.png (the real bot), sandbox-echo.png
 WAIT_MS = 15_000  # how long the page may take to show what the bot sent (not a speed test)
 
@@ -34,27 +30,6 @@ def jpeg(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (60, 140, 90)).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's chromium, or a skip (a failure when GRIDPATROL_REQUIRE_BROWSER=1)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("GRIDPATROL_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is required (GRIDPATROL_REQUIRE_BROWSER=1): make browser-deps")
-        pytest.skip(f"{CHROMIUM} is not installed (make browser-deps installs it)")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium),
-                                                   args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def _echo_bot(settings: Settings) -> Any:

@@ -13,7 +13,13 @@ from models import Case, CaseState, GroupBinding, Invite, Outbox, OutboxState
 from services.members import create_invite
 from tests.support import images
 from tests.support.cases import person, report_a_case, send_outbox
-from tests.support.groups import binding, body, group_invite, township_group
+from tests.support.groups import (
+    binding,
+    body,
+    group_invite,
+    settings,  # noqa: F401  (the fixture: groups read English)
+    township_group,
+)
 from tests.support.harness import TelegramHarness
 from tests.support.report_world import (
     IN_GRADE1,
