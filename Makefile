@@ -32,6 +32,10 @@ browser-deps:
 			chromium fonts-wqy-microhei fonts-noto-color-emoji) >/dev/null; \
 	fi
 
+## Only the unit tests (tests/unit: no database, no bot process, no network), in seconds.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers services models sandbox tests bench
 

@@ -27,7 +27,7 @@ from PIL import Image
 
 from bench.common import Figure, best_of
 from services.photos import inspect_photo
-from tests.images import large_jpeg
+from tests.support.images import large_jpeg
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = ("HZ-2026-000123", "2026-05-01 09:30 (UTC+8)", "30.87083, 120.09028",

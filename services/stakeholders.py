@@ -3,7 +3,8 @@ claimed the fix) when the check passes and when the case is struck off; whoever 
 that was taken over, rerouted, merged, escalated or raised by the reporter's "not fixed", and
 where it went; the reporters, in plain words, when it is dispatched or escalated.
 
-README.md's table "Who is told" lists every event; tests/test_who_is_told.py holds it true.
+README.md's table "Who is told" lists every event; tests/integration/test_who_is_told.py
+holds it true.
 """
 
 from __future__ import annotations

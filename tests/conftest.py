@@ -16,33 +16,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import load_settings
 from models import Base
 from models.db import SessionFactory, make_engine, make_session_factory
 from services.database import upgrade
 from services.demo import DEMO_GRID as DEMO_GRID_FILE
 from services.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("GRIDPATROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_PG = os.environ.get("GRIDPATROL_REQUIRE_POSTGRES") == "1"
-
-
-def _pg_reachable() -> str | None:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"))
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # any failure to connect means "no PostgreSQL here"
-        return str(exc).splitlines()[0]
+from tests.support.databases import PG_ADMIN_URL, REQUIRE_PG, pg_reachable
+from tests.support.settings import make_settings
 
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     """A database of our own on the PostgreSQL server, migrated once per test session."""
-    problem = _pg_reachable()
+    problem = pg_reachable()
     if problem:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (GRIDPATROL_REQUIRE_POSTGRES=1) but: {problem}")
@@ -97,19 +83,6 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_settings(db: str, tmp_path: Path, **sections: dict[str, Any]) -> Settings:
-    """config.toml as shipped, pointed at a test database and photo folder, with overrides."""
-
-    def edit(data: dict[str, Any]) -> None:
-        data.setdefault("database", {})["url"] = db
-        data.setdefault("storage", {})["photos_dir"] = str(tmp_path / "photos")
-        data.setdefault("telegram", {})["token"] = "123456:TEST"
-        for name, values in sections.items():
-            data.setdefault(name, {}).update(values)
-
-    return load_settings(ROOT / "config.toml", overrides=edit)
-
-
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return make_settings(db_url, tmp_path)
@@ -125,34 +98,6 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return make_session_factory(engine)
-
-
-# --- the deadlines world (tests/test_deadlines_world.py), every stage allowed 100 s ----------
-# Shared by the deadline, supervision and group tests; a module with its own `sessions` or
-# `world` fixture overrides these.
-
-
-@pytest.fixture
-def fast(db_url: str, tmp_path: Path) -> Settings:
-    """Settings where every stage of every severity is allowed 100 s, reminders at 50% and 90%."""
-    from tests.test_deadlines_world import seconds_settings
-
-    return seconds_settings(db_url, tmp_path, seconds=100)
-
-
-@pytest.fixture
-def sessions(session_factory: SessionFactory) -> SessionFactory:
-    """The test database's sessions (`session_factory`; `fast` points at the same database)."""
-    return session_factory
-
-
-@pytest.fixture
-async def world(sessions: SessionFactory) -> Any:
-    """The five-level grid of `build_world` with its members, committed (a `World`)."""
-    from tests.test_deadlines_world import build_world
-
-    async with sessions() as session:
-        return await build_world(session)
 
 
 # --- the real bot on the in-process Telegram emulator (core bot) ---------------------------
@@ -190,7 +135,7 @@ async def bot_harness(
     from sandbox.telegram.emulator import BotApiEmulator
     from sandbox.telegram.flood import FloodConfig
     from services.grid_import import import_grid
-    from tests.harness import EmulatorRequest, TelegramHarness
+    from tests.support.harness import EmulatorRequest, TelegramHarness
 
     async with session_factory() as session:
         await import_grid(session, demo_grid_collection)
