@@ -32,7 +32,7 @@ from drill.facts import Outage
 from models import GridCell, Member, Role
 from models.db import make_engine, make_session_factory
 from services.database import upgrade
-from services.grid_import import import_grid
+from services.grid import import_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_GRID = ROOT / "data" / "demo" / "huzhou.geojson"

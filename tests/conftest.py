@@ -190,7 +190,7 @@ async def bot_harness(
     from bot.app import build_application
     from bot.sandbox.emulator import BotApiEmulator
     from bot.sandbox.flood import FloodConfig
-    from services.grid_import import import_grid
+    from services.grid import import_grid
     from tests.harness import EmulatorRequest, TelegramHarness
 
     async with session_factory() as session:

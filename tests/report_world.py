@@ -14,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GridCell, Member, Role, WaterSource
-from services.grid_import import import_grid
+from services.grid import GridIndex, import_grid, load_grid_index
 from services.photos import PhotoFacts
-from services.routing import GridIndex, load_grid_index
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 

@@ -22,8 +22,8 @@ from models import (
     utcnow,
 )
 from services import workflow
+from services.cases import Action
 from services.notices import queue_notice
-from services.workflow_rules import Action
 from tests import images
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button

@@ -14,10 +14,9 @@ from handlers.cards import EVENT_LABELS, render_card
 from models import Case, CaseEvent, Member, OrderState, Role, SupervisionOrder
 from models.db import SessionFactory
 from services import workflow
-from services.deadlines import sweep
+from services.deadlines import issue_order, sweep
 from services.i18n import translator
 from services.settings import Settings
-from services.supervision import issue_order
 from tests.harness import TelegramHarness
 from tests.report_world import buttons, press, texts, with_button
 from tests.test_case_actions import VILLAGE, deps, person, report_a_case

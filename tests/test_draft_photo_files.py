@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.deadline_jobs import run_sweep
+from bot.jobs import run_sweep
 from models import Draft, Photo, utcnow
 from models.db import is_sqlite
-from services import drafts
 from services.members import find_member
-from services.photo_files import keep_file_at_commit
-from services.photos import base_path, ingest
+from services.photos import base_path, ingest, keep_file_at_commit
+from services.reports import drafts
 from tests import images
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import IN_GRADE1, press, texts

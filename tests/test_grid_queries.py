@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import GridCell
 from models.db import SessionFactory
 from services import grid
-from services.grid_import import import_grid
+from services.grid import import_grid
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 

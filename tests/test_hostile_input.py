@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from bot.sandbox.errors import ApiError
 from handlers.cards import callback_data
 from models import Case, CaseEvent, Draft, Photo
+from services.cases import Action
 from services.settings import Settings
-from services.workflow_rules import Action
 from tests import images
 from tests.conftest import make_settings
 from tests.harness import SimUser, TelegramHarness

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role
 from models.db import SessionFactory
-from services import drafts, duplicates, intake, place
-from services.drafts import DraftError, PlaceSource
+from services.reports import DraftError, PlaceSource, drafts, duplicates, place
 from services.settings import Settings, Severity, Stage
+from services.workflow import intake
 from tests.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -112,7 +112,7 @@ async def test_a_kept_point_the_grid_no_longer_holds_is_refused_and_the_list_dec
         assert await s.scalar(select(func.count(Case.id))) == 0
         await s.refresh(world.reporter)
         draft = await _draft(s, world, settings, "garbage", OUTSIDE)
-        await drafts.go_to(s, draft, drafts.Step.PLACE_VILLAGE, NOW, source_id=world.source)
+        await drafts.go_to(s, draft, drafts.ReportStep.PLACE_VILLAGE, NOW, source_id=world.source)
         await place.choose_village(s, draft, world.village, NOW)
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
         await s.commit()

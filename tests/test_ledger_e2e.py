@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from models import Case, CaseState, GridCell, Member, Role, utcnow
 from models.db import SessionFactory
-from services.ledger_book import XLSX_MIME
+from services.ledger import XLSX_MIME
 from tests.harness import SimUser, TelegramHarness
 
 WUXING, WUXING_VILLAGE, NANXUN = "330502", "330502100004", "330503"

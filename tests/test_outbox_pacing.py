@@ -15,7 +15,7 @@ from bot.outbox import Sender
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.flood import FloodConfig
 from models.db import SessionFactory
-from services.grid_import import import_grid
+from services.grid import import_grid
 from services.notices import queue_notice
 from services.settings import Settings
 from tests.harness import EmulatorRequest, TelegramHarness

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_application
-from bot.deadline_jobs import run_sweep
+from bot.jobs import run_sweep
 from models import Case, ExtensionRequest, GridCell, PendingAction, utcnow
 from services.deadlines import start_stage
 from services.settings import Settings, Stage

@@ -14,8 +14,14 @@ from shapely.geometry import Point, Polygon, box
 from models import GridCell
 from models.db import SessionFactory
 from services import grid
-from services.grid_import import import_grid
-from services.routing import GridIndex, GridIndexHolder, Place, distance_m, load_grid_index
+from services.grid import (
+    GridIndex,
+    GridIndexHolder,
+    Place,
+    distance_m,
+    import_grid,
+    load_grid_index,
+)
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo" / "huzhou.geojson"
 LEVELS = ["city", "county", "township", "village"]

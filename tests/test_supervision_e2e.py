@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.deadline_jobs import run_sweep
+from bot.jobs import run_sweep
 from models import Case, CaseEvent, GridCell, Member, OrderState, Role, SupervisionOrder, utcnow
 from models.db import SessionFactory
 from services.deadlines import start_stage

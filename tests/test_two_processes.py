@@ -20,7 +20,7 @@ from bot.sandbox.server import SandboxServer
 from bot.sandbox.webhook import WebhookDelivery
 from models import Case, Outbox, OutboxState, utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
-from services.grid_import import import_grid
+from services.grid import import_grid
 from tests import images
 from tests.report_world import IN_GRADE1, add_manager
 from tests.test_webhook import PUBLIC_URL, BotProcess, get_json, healthy, until

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.health import health
+from bot.runtime import health
 from bot.sandbox import BotApiEmulator, FloodConfig
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.webhook import SECRET_HEADER, WebhookDelivery

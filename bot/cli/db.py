@@ -1,22 +1,17 @@
 """What every `gridpatrol` command needs before it touches the database: the one-line
-`CliError`, a reachable database with a current schema, and a session factory for one piece of
-async work (the engine disposed after)."""
+`CliError` and a reachable database with a current schema. (A session factory for one piece of
+async work is `bot.runtime.with_sessions`, shared with the outbox's commands.)"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from models.db import SessionFactory, is_sqlite, make_engine, make_session_factory, make_sync_engine
+from models.db import is_sqlite, make_sync_engine
 from services.settings import Settings
-
-T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -72,16 +67,3 @@ def upgrade_database(settings: Settings) -> None:
 
     check_database(settings)
     upgrade(settings.database.url)
-
-
-def with_sessions(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
-    """Run one async piece of work with a session factory, disposing the engine after."""
-
-    async def runner() -> T:
-        engine = make_engine(settings.database.url)
-        try:
-            return await work(make_session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(runner())

@@ -8,13 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.cli_db import CliError, check_database, with_sessions
+from bot.cli.db import CliError, check_database
+from bot.runtime import with_sessions
 from models import utcnow
 from models.db import SessionFactory
 from services.grid import cell_by_code
 from services.i18n import SUPPORTED, counted, translator
-from services.ledger import EXCEL_MAX_ROWS, Ledger, LedgerMode, load_ledger
-from services.ledger_book import build_workbook, file_name
+from services.ledger import (
+    EXCEL_MAX_ROWS,
+    Ledger,
+    LedgerMode,
+    build_workbook,
+    file_name,
+    load_ledger,
+)
 from services.settings import Settings
 
 

@@ -18,24 +18,24 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from bot.cli_db import (
+from bot.cli.db import (
     CliError,
     check_database,
     safe_url,
     schema_is_current,
     upgrade_database,
-    with_sessions,
 )
+from bot.cli.ledger import add_commands as add_ledger_commands
+from bot.cli.members import add_commands as add_member_commands
+from bot.cli.schedule import add_commands as add_schedule_commands
 from bot.config import ConfigError, load_settings
-from bot.deadline_jobs import add_commands as add_deadline_commands
-from bot.ledger_cli import add_commands as add_ledger_commands
-from bot.members_cli import add_commands as add_member_commands
 from bot.outbox_cli import add_commands as add_outbox_commands
+from bot.runtime import with_sessions
 from models import GridCell
 from models.db import SessionFactory
 from services.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: bot/cli/main.py
 DEMO_GRID = ROOT / "data" / "demo" / "huzhou.geojson"
 T = TypeVar("T")
 
@@ -91,7 +91,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def import_grid_file(settings: Settings, path: Path) -> list[str]:
-    from services.grid_import import import_grid
+    from services.grid import import_grid
 
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
@@ -112,7 +112,7 @@ def import_grid_file(settings: Settings, path: Path) -> list[str]:
 
 
 def cmd_grid_import(settings: Settings, args: argparse.Namespace) -> int:
-    from services.grid_import import GridImportError
+    from services.grid import GridImportError
 
     check_database(settings)
     try:
@@ -197,7 +197,7 @@ def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
     if runner is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 1
-    from bot.logs import setup_logging
+    from bot.runtime import setup_logging
 
     setup_logging(settings.logging)
     result = runner(settings)
@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what `make run` does: upgrade the database, load the demo grid if the grid is empty, "
         "then run on Telegram with a token or in the sandbox without one",
     )
-    add_deadline_commands(add)
+    add_schedule_commands(add)
     add_outbox_commands(add)
     add_ledger_commands(add)
     return parser
@@ -307,6 +307,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

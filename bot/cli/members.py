@@ -10,8 +10,9 @@ import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.cli_db import CliError, check_database, with_sessions
+from bot.cli.db import CliError, check_database
 from bot.config import parse_duration
+from bot.runtime import with_sessions
 from models.db import SessionFactory
 from services.settings import Settings
 

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select, text
 
-from bot.lease import Lease
+from bot.runtime.lease import Lease
 from models import Outbox, OutboxState
 from models.db import SessionFactory
 

@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import Application
 
-from bot.lease import Lease, holds_lease, instance_key, lease_of
+from bot.runtime.lease import Lease, holds_lease, instance_key, lease_of
 from handlers.context import Ctx, GridApp
 from models import Inbox as Row
 from models import InboxState, utcnow
@@ -31,7 +31,7 @@ from models.db import SessionFactory
 log = logging.getLogger(__name__)
 
 FORGET_AFTER = timedelta(days=1)  # handled rows kept this long; Telegram keeps updates a day
-SWEEP_JOB = "inbox-sweep"
+INBOX_SWEEP_JOB = "inbox-sweep"
 SWEEP_SECONDS = 30.0
 SWEEP_GRACE_SECONDS = 60
 
@@ -41,7 +41,7 @@ def channel_of(token: str) -> str:
     return f"telegram:{token.split(':', 1)[0]}"
 
 
-class Inbox:
+class InboxStore:
     """The `inbox` table as this process uses it: store, mark done, take over, forget."""
 
     def __init__(self, sessions: SessionFactory, channel: str, lease: Lease | None) -> None:
@@ -165,7 +165,7 @@ class InboxQueue(asyncio.Queue[object]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.inbox: Inbox | None = None
+        self.inbox: InboxStore | None = None
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update) and self.inbox is not None \
@@ -201,14 +201,14 @@ def attach_inbox(app: GridApp, sessions: SessionFactory, token: str) -> None:
     queue = app.update_queue
     if not isinstance(queue, InboxQueue):
         raise TypeError("build the application with .update_queue(InboxQueue())")
-    queue.inbox = Inbox(sessions, channel_of(token), lease_of(app.bot_data))
+    queue.inbox = InboxStore(sessions, channel_of(token), lease_of(app.bot_data))
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name=SWEEP_JOB,
+            inbox_sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name=INBOX_SWEEP_JOB,
             job_kwargs={"misfire_grace_time": SWEEP_GRACE_SECONDS, "coalesce": True})
 
 
-async def recover(app: Application[Any, Any, Any, Any, Any, Any], *, at_start: bool) -> int:
+async def recover_inbox(app: Application[Any, Any, Any, Any, Any, Any], *, at_start: bool) -> int:
     """Queue the updates a dead process stored but did not handle; how many."""
     queue = app.update_queue
     if not isinstance(queue, InboxQueue) or queue.inbox is None:
@@ -226,11 +226,11 @@ async def recover(app: Application[Any, Any, Any, Any, Any, Any], *, at_start: b
     return len(taken)
 
 
-async def sweep_job(ctx: Ctx) -> None:
+async def inbox_sweep_job(ctx: Ctx) -> None:
     """The lease holder takes over dead processes' updates and forgets old handled ones."""
     if not await holds_lease(ctx.bot_data):
         return
-    await recover(ctx.application, at_start=False)
+    await recover_inbox(ctx.application, at_start=False)
     queue = ctx.application.update_queue
     if isinstance(queue, InboxQueue) and queue.inbox is not None:
         forgotten = await queue.inbox.forget()

@@ -21,12 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Photo, PhotoKind
 from models.db import SessionFactory
+from services.cases.stamp import PhotoTime, case_stamp
 from services.i18n import translator
-from services.photo_open import PhotoRejected
-from services.photo_render import render_display_copy
-from services.photos import _write_atomically, display_source
+from services.photos import PhotoRejected, display_source, render_display_copy
+from services.photos.evidence import _write_atomically
 from services.settings import Settings
-from services.stamp import PhotoTime, case_stamp
 
 log = logging.getLogger(__name__)
 

@@ -25,17 +25,17 @@ from models import (
     Role,
     WaterSource,
 )
-from services.grid import cell_chain
-from services.place import CasePlace, case_place
-from services.workflow_rules import (
-    STAFF,
+from services.cases.rules import (
+    CASE_STAFF,
     Action,
-    Refusal,
+    RefusalReason,
     Scope,
     legal_actions,
     refusal_for,
     visible,
 )
+from services.grid import cell_chain
+from services.reports import CasePlace, case_place
 
 
 async def cell_path(session: AsyncSession, cell_id: int | None) -> str | None:
@@ -324,7 +324,7 @@ async def open_cases(session: AsyncSession, member: Member, limit: int = 20) -> 
         .join(GridCell, GridCell.id == Case.cell_id)
         .where(Case.state.in_([s.value for s in OPEN_STATES]))
     )
-    if member.role in STAFF or member.role == Role.PATROLLER:
+    if member.role in CASE_STAFF or member.role == Role.PATROLLER:
         own_path = await cell_path(session, member.cell_id)
         led = select(WaterSource.id).where(WaterSource.leader_id == member.id)
         if own_path is not None:
@@ -355,11 +355,11 @@ async def my_cases(session: AsyncSession, member: Member, limit: int = 20) -> li
 
 async def refusal_of(
     session: AsyncSession, case_id: int, member: Member, action: Action
-) -> tuple[Case | None, Refusal | None]:
+) -> tuple[Case | None, RefusalReason | None]:
     """Whether `member` may start `action` now (checked again when it is carried out)."""
     case = await session.get(Case, case_id, populate_existing=True)
     if case is None:
-        return None, Refusal.NOT_FOUND
+        return None, RefusalReason.NOT_FOUND
     return case, refusal_for(action, case, member, await load_scope(session, case, member))
 
 

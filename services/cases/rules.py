@@ -68,7 +68,7 @@ BUTTON_ORDER: tuple[Action, ...] = (
     Action.NOT_FIXED,
 )
 
-STAFF = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
+CASE_STAFF = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 REPORTER_ACTIONS = frozenset({Action.CONFIRM, Action.NOT_FIXED})
 ASSIGNEE_ACTIONS = frozenset({Action.PLAN, Action.CLAIM_FIX})
 CHECKER_ACTIONS = frozenset({Action.CHECK, Action.SEND_BACK})  # patrollers check on site too
@@ -121,7 +121,7 @@ def state_label(state: str, t: Translator) -> str:
     return t(STATE_LABELS.get(state, state))
 
 
-class Refusal(StrEnum):
+class RefusalReason(StrEnum):
     NOT_FOUND = "not_found"
     NOT_MEMBER = "not_member"
     MOVED_ON = "moved_on"
@@ -144,38 +144,39 @@ class Refusal(StrEnum):
     ANSWERED = "answered"
 
 
-REFUSAL_TEXTS: dict[Refusal, str] = {
-    Refusal.NOT_FOUND: N_("There is no case {number}."),
-    Refusal.NOT_MEMBER: N_("Please send /start first, so I know who you are."),
-    Refusal.MOVED_ON: N_("Case {number} has moved on: it is now {state} (last change by {by})."),
-    Refusal.MERGED: N_("Case {number} was merged into case {target}."),
-    Refusal.NOT_YOUR_GRID: N_("Case {number} is not in your part of the grid."),
-    Refusal.ROLE: N_("Your role cannot do this to case {number}."),
-    Refusal.NOT_REPORTER: N_("Only the reporter of case {number} can answer this."),
-    Refusal.REASON_REQUIRED: N_("A reason is required."),
-    Refusal.PLAN_INCOMPLETE: N_(
+REFUSAL_TEXTS: dict[RefusalReason, str] = {
+    RefusalReason.NOT_FOUND: N_("There is no case {number}."),
+    RefusalReason.NOT_MEMBER: N_("Please send /start first, so I know who you are."),
+    RefusalReason.MOVED_ON: N_(
+        "Case {number} has moved on: it is now {state} (last change by {by})."),
+    RefusalReason.MERGED: N_("Case {number} was merged into case {target}."),
+    RefusalReason.NOT_YOUR_GRID: N_("Case {number} is not in your part of the grid."),
+    RefusalReason.ROLE: N_("Your role cannot do this to case {number}."),
+    RefusalReason.NOT_REPORTER: N_("Only the reporter of case {number} can answer this."),
+    RefusalReason.REASON_REQUIRED: N_("A reason is required."),
+    RefusalReason.PLAN_INCOMPLETE: N_(
         "A plan needs a task, steps, a responsible person and a deadline."
     ),
-    Refusal.DEADLINE_PAST: N_("The deadline must be in the future."),
-    Refusal.PHOTO_REQUIRED: N_("A fix needs an after-photo."),
-    Refusal.SAME_CHECKER: N_(
+    RefusalReason.DEADLINE_PAST: N_("The deadline must be in the future."),
+    RefusalReason.PHOTO_REQUIRED: N_("A fix needs an after-photo."),
+    RefusalReason.SAME_CHECKER: N_(
         "The fix must be checked by someone other than the person who claimed it."
     ),
-    Refusal.UNKNOWN_CELL: N_("There is no grid cell with the code {code}."),
-    Refusal.CELL_NOT_BELOW: N_("{code} is not a grid cell below the case's cell."),
-    Refusal.UNKNOWN_MEMBER: N_("There is no member named {name} in this part of the grid."),
-    Refusal.SAME_CELL: N_("The case is already in {code}."),
-    Refusal.UNKNOWN_TARGET: N_("There is no open case {target} to merge into."),
-    Refusal.MERGE_SELF: N_("A case cannot be merged into itself."),
-    Refusal.TARGET_CLOSED: N_("Case {target} is not open; merge into an open case."),
-    Refusal.ANSWERED: N_("You have already answered about case {number}. Thank you."),
+    RefusalReason.UNKNOWN_CELL: N_("There is no grid cell with the code {code}."),
+    RefusalReason.CELL_NOT_BELOW: N_("{code} is not a grid cell below the case's cell."),
+    RefusalReason.UNKNOWN_MEMBER: N_("There is no member named {name} in this part of the grid."),
+    RefusalReason.SAME_CELL: N_("The case is already in {code}."),
+    RefusalReason.UNKNOWN_TARGET: N_("There is no open case {target} to merge into."),
+    RefusalReason.MERGE_SELF: N_("A case cannot be merged into itself."),
+    RefusalReason.TARGET_CLOSED: N_("Case {target} is not open; merge into an open case."),
+    RefusalReason.ANSWERED: N_("You have already answered about case {number}. Thank you."),
 }
 
 
 class WorkflowRefused(Exception):
     """A transition refused for a reason the actor is told; nothing was changed."""
 
-    def __init__(self, reason: Refusal, **details: str) -> None:
+    def __init__(self, reason: RefusalReason, **details: str) -> None:
         super().__init__(f"{reason}: {details}")
         self.reason = reason
         self.details = details
@@ -184,7 +185,7 @@ class WorkflowRefused(Exception):
         values = dict(self.details)
         if "state" in values:
             values["state"] = state_label(values["state"], t)
-        if self.reason is Refusal.MOVED_ON and not values.get("by"):
+        if self.reason is RefusalReason.MOVED_ON and not values.get("by"):
             values["by"] = t("no one yet")
         text = REFUSAL_TEXTS[self.reason]
         needed = {"number", "state", "by", "target", "code", "name"}
@@ -215,32 +216,32 @@ def visible(member: Member, case: Case, scope: Scope) -> bool:
     """Members see their subtree (and their source); volunteers see their own cases only."""
     if member.id in scope.reporter_ids or member.id == case.assignee_id:
         return True
-    return member.role in STAFF | {Role.PATROLLER} and in_grid(member, scope)
+    return member.role in CASE_STAFF | {Role.PATROLLER} and in_grid(member, scope)
 
 
-def refusal_for(action: Action, case: Case, member: Member, scope: Scope) -> Refusal | None:
+def refusal_for(action: Action, case: Case, member: Member, scope: Scope) -> RefusalReason | None:
     """Why `member` may not do `action` to `case` now, or None when they may.
 
     After visibility, the state is checked first so that a stale button says where the case
     went, not who may press it.
     """
     if not visible(member, case, scope):
-        return Refusal.NOT_YOUR_GRID
+        return RefusalReason.NOT_YOUR_GRID
     if case.state == CaseState.MERGED:
-        return Refusal.MERGED
+        return RefusalReason.MERGED
     if case.state not in FROM_STATES[action]:
-        return Refusal.MOVED_ON
+        return RefusalReason.MOVED_ON
     if action in REPORTER_ACTIONS:
-        return None if member.id in scope.reporter_ids else Refusal.NOT_REPORTER
+        return None if member.id in scope.reporter_ids else RefusalReason.NOT_REPORTER
     if action in ASSIGNEE_ACTIONS and member.id == case.assignee_id:
         return None
-    allowed = STAFF | {Role.PATROLLER} if action in CHECKER_ACTIONS else STAFF
+    allowed = CASE_STAFF | {Role.PATROLLER} if action in CHECKER_ACTIONS else CASE_STAFF
     if member.role not in allowed:
-        return Refusal.ROLE
+        return RefusalReason.ROLE
     if not in_grid(member, scope):
-        return Refusal.NOT_YOUR_GRID
+        return RefusalReason.NOT_YOUR_GRID
     if action in CHECKER_ACTIONS and scope.fixer_id is not None and member.id == scope.fixer_id:
-        return Refusal.SAME_CHECKER
+        return RefusalReason.SAME_CHECKER
     return None
 
 

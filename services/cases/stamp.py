@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, GridCell, Photo
 from services.i18n import Translator, translator
-from services.photo_render import has_cjk_font
-from services.place import CasePlace, case_place
+from services.photos import has_cjk_font
+from services.reports import CasePlace, case_place
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ DUE_COLUMNS = (
 )
 
 
-class Step(NamedTuple):
+class SweepStep(NamedTuple):
     """What the sweep does with one due row: remind (reminder `passed`), escalate, or only move
     the alarm (and clear it for a case that is no longer chased)."""
 
@@ -48,14 +48,14 @@ async def due_rows(session: AsyncSession, now: datetime, limit: int) -> list[Any
     return [row for row in (await session.execute(stmt)).all()]
 
 
-def plan(row: Any, fractions: tuple[float, ...], now: datetime) -> Step:
+def plan_batch(row: Any, fractions: tuple[float, ...], now: datetime) -> SweepStep:
     """Decide from the row alone (the same rules as `deadlines.process_case`); `fractions` are
     the reminder fractions in ascending order, as `Deadlines.reminders_at` keeps them."""
     _id, state, stage, started, due, sent, *_ = row
     if due is None or stage is None or state not in OPEN_STATES:
-        return Step(row, "move", sent, None)
+        return SweepStep(row, "move", sent, None)
     if now >= due:
-        return Step(row, "escalate", sent, None)
+        return SweepStep(row, "escalate", sent, None)
     start = started or due
     span = due - start
     passed = sent
@@ -64,10 +64,10 @@ def plan(row: Any, fractions: tuple[float, ...], now: datetime) -> Step:
     alarm = start + span * fractions[passed] if passed < len(fractions) else due
     if alarm <= now:
         alarm = now + timedelta(seconds=1)
-    return Step(row, "remind" if passed > sent else "move", passed, alarm)
+    return SweepStep(row, "remind" if passed > sent else "move", passed, alarm)
 
 
-async def _recipients(session: AsyncSession, steps: list[Step]) -> dict[int, list[Any]]:
+async def _recipients(session: AsyncSession, steps: list[SweepStep]) -> dict[int, list[Any]]:
     """case id -> members to remind: the active assignee, else the managers of the cell (or of
     the nearest cell above that has any), fetched for the whole batch at once."""
     cols = (Member.id, Member.platform, Member.chat_id, Member.cell_id)
@@ -114,7 +114,7 @@ async def insert_notices(session: AsyncSession, rows: list[dict[str, Any]]) -> N
         await session.execute(_insert(session, OUTBOX).on_conflict_do_nothing(), rows)
 
 
-async def apply_steps(session: AsyncSession, steps: list[Step], now: datetime) -> int:
+async def apply_steps(session: AsyncSession, steps: list[SweepStep], now: datetime) -> int:
     """Write the reminders and alarm moves of a batch; returns the notices queued.
 
     A notice whose dedupe key exists is skipped by the database (ON CONFLICT DO NOTHING), so a

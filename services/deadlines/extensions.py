@@ -21,9 +21,9 @@ from models import (
     Member,
     Role,
 )
-from services.cases import fixer_id
-from services.deadlines import (
-    Outcome,
+from services.cases import chased, fixer_id
+from services.deadlines.sweep import (
+    ActionResult,
     contains,
     reminder_times,
     schedule_alarm,
@@ -35,7 +35,6 @@ from services.i18n import N_
 from services.notices import queue_notice
 from services.settings import Settings, Stage
 from services.stakeholders import NEWS_KIND, holders, others, tell
-from services.workflow_rules import chased
 
 DECIDERS = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 HOLDERS = frozenset({Role.MANAGER, Role.LEADER, Role.ADMIN})
@@ -85,22 +84,22 @@ async def request_extension(
     reason: str,
     requested_due: datetime,
     now: datetime,
-) -> Outcome:
+) -> ActionResult:
     """Ask the level above for a later deadline on the current stage; they are notified."""
     case = await session.get(Case, case_id)
     if case is None:
-        return Outcome(False, N_("This case no longer exists."))
+        return ActionResult(False, N_("This case no longer exists."))
     if not case.is_open or case.due_at is None or not chased(case.state, case.stage):
-        return Outcome(False, N_("This case has no deadline to extend."), case)
+        return ActionResult(False, N_("This case has no deadline to extend."), case)
     if not await is_responsible(session, member, case):
-        return Outcome(
+        return ActionResult(
             False, N_("Only the member responsible for the case can ask for more time."), case
         )
     reason = reason.strip()[:MAX_REASON]
     if not reason:
-        return Outcome(False, N_("An extension needs a reason."), case)
+        return ActionResult(False, N_("An extension needs a reason."), case)
     if requested_due <= case.due_at:
-        return Outcome(
+        return ActionResult(
             False, N_("The new deadline must be later than the current one."), case
         )
     pending = await session.scalar(
@@ -109,7 +108,7 @@ async def request_extension(
         )
     )
     if pending is not None:
-        return Outcome(
+        return ActionResult(
             False, N_("An extension for this case is already waiting for a decision."), case
         )
     request = ExtensionRequest(
@@ -134,7 +133,7 @@ async def request_extension(
             session, kind="extension_requested", recipient=approver, case_id=case.id,
             payload={"request_id": request.id}, dedupe_key=f"extreq:{request.id}:{approver.id}",
         )
-    return Outcome(True, case=case)
+    return ActionResult(True, case=case)
 
 
 async def decide_extension(
@@ -144,21 +143,21 @@ async def decide_extension(
     member: Member,
     approve: bool,
     now: datetime,
-) -> Outcome:
+) -> ActionResult:
     """Approve (the deadline moves, reminders re-planned) or refuse; the requester hears."""
     request = await session.get(ExtensionRequest, request_id)
     if request is None:
-        return Outcome(False, N_("This request no longer exists."))
+        return ActionResult(False, N_("This request no longer exists."))
     case = await session.get(Case, request.case_id)
     assert case is not None
     if request.state != ExtensionState.PENDING:
-        return Outcome(False, N_("This request was already decided."), case)
+        return ActionResult(False, N_("This request was already decided."), case)
     if not await is_above(session, member, case):
-        return Outcome(
+        return ActionResult(
             False, N_("Only the level above the case can decide on more time."), case
         )
     if approve and (not case.is_open or case.stage != request.stage):
-        return Outcome(False, N_("The case has moved on since the request."), case)
+        return ActionResult(False, N_("The case has moved on since the request."), case)
     request.state = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
     request.decided_by_id = member.id
     request.decided_at = now
@@ -181,7 +180,7 @@ async def decide_extension(
             session, kind="extension_decided", recipient=requester, case_id=case.id,
             payload={"request_id": request.id}, dedupe_key=f"extdec:{request.id}",
         )
-    return Outcome(True, case=case)
+    return ActionResult(True, case=case)
 
 
 async def may_hold(session: AsyncSession, member: Member, case: Case) -> bool:
@@ -205,31 +204,31 @@ async def hand_down_target(session: AsyncSession, case: Case) -> int | None:
 
 async def _held_by(
     session: AsyncSession, case_id: int, member: Member, not_holder: str
-) -> tuple[Case, GridCell] | Outcome:
+) -> tuple[Case, GridCell] | ActionResult:
     """The open case and the member's cell, when that cell (or one above it) holds the case and
     the member may act for it; else the refusal, `not_holder` when the cell is the wrong one."""
     case = await session.get(Case, case_id)
     if case is None:
-        return Outcome(False, N_("This case no longer exists."))
+        return ActionResult(False, N_("This case no longer exists."))
     if not case.is_open:
-        return Outcome(False, N_("This case is no longer open."), case)
+        return ActionResult(False, N_("This case is no longer open."), case)
     mine, theirs = await _cells(session, member, case)
     if member.role_enum not in HOLDERS or mine is None or not contains(mine, theirs):
-        return Outcome(False, not_holder, case)
+        return ActionResult(False, not_holder, case)
     return case, mine
 
 
 async def take_over(
     session: AsyncSession, settings: Settings, case_id: int, member: Member, now: datetime
-) -> Outcome:
+) -> ActionResult:
     """A member whose cell holds the case makes it theirs: the case moves to their cell."""
     held = await _held_by(session, case_id, member,
                           N_("Only a member of this cell or a cell above can take the case over."))
-    if isinstance(held, Outcome):
+    if isinstance(held, ActionResult):
         return held
     case, mine = held
     if case.assignee_id == member.id and case.cell_id == mine.id:
-        return Outcome(False, N_("You already hold this case."), case)
+        return ActionResult(False, N_("You already hold this case."), case)
     session.add(CaseEvent(
         case_id=case.id, actor_id=member.id, kind="taken_over", at=now,
         payload={"from_cell": case.cell_id, "to_cell": mine.id},
@@ -239,7 +238,7 @@ async def take_over(
     case.assignee_id = member.id
     await tell(session, NEWS_KIND, before, case, "taken_over",
                f"tko:{case.id}:{int(now.timestamp())}", by=member.id, cell_id=mine.id)
-    return Outcome(True, case=case)
+    return ActionResult(True, case=case)
 
 
 async def hand_down(
@@ -249,16 +248,16 @@ async def hand_down(
     member: Member,
     now: datetime,
     due: datetime | None = None,
-) -> Outcome:
+) -> ActionResult:
     """Send an escalated case one level back towards where it came from, with a new deadline."""
     held = await _held_by(session, case_id, member,
                           N_("Only a member of this cell or a cell above can hand the case down."))
-    if isinstance(held, Outcome):
+    if isinstance(held, ActionResult):
         return held
     case, _ = held
     target_id = await hand_down_target(session, case)
     if target_id is None:
-        return Outcome(False, N_("This case is already at the level it came from."), case)
+        return ActionResult(False, N_("This case is already at the level it came from."), case)
     session.add(CaseEvent(
         case_id=case.id, actor_id=member.id, kind="handed_down", at=now,
         payload={"from_cell": case.cell_id, "to_cell": target_id},
@@ -272,4 +271,4 @@ async def hand_down(
             payload={"case_id": case.id, "by": member.id},
             dedupe_key=f"handdown:{case.id}:{int(now.timestamp())}:{manager.id}",
         )
-    return Outcome(True, case=case)
+    return ActionResult(True, case=case)

@@ -27,16 +27,16 @@ from models import (
     Role,
     SupervisionOrder,
 )
-from services.deadlines import (
+from services.deadlines.sweep import (
     LEADER_LEVELS,
-    Outcome,
+    ActionResult,
     SweepReport,
     contains,
     source_leader,
 )
 from services.grid import nearest_managers
-from services.groups import queue_copies as group_copies
 from services.i18n import N_
+from services.members import queue_copies as group_copies
 from services.notices import queue_notice
 from services.settings import Settings, Severity, Stage
 
@@ -143,31 +143,31 @@ async def may_issue(session: AsyncSession, member: Member, case: Case) -> bool:
 async def issue_order_by(
     session: AsyncSession, settings: Settings, case_id: int, member: Member, now: datetime,
     demand: str = "",
-) -> Outcome:
+) -> ActionResult:
     """A supervisor's or leader's order from the case card, after checking their right to it."""
     case = await session.get(Case, case_id)
     if case is None:
-        return Outcome(False, N_("This case no longer exists."))
+        return ActionResult(False, N_("This case no longer exists."))
     if not case.is_open:
-        return Outcome(False, N_("This case is no longer open."), case)
+        return ActionResult(False, N_("This case is no longer open."), case)
     if not await may_issue(session, member, case):
-        return Outcome(
+        return ActionResult(
             False, N_("You may not issue a supervision order on this case."), case
         )
     await issue_order(session, settings, case, issuer=member, now=now, demand=demand)
-    return Outcome(True, case=case)
+    return ActionResult(True, case=case)
 
 
 async def acknowledge_order(
     session: AsyncSession, order_id: int, member: Member, now: datetime
-) -> Outcome:
+) -> ActionResult:
     """The target cell (a member there or above, or the case's assignee) acknowledges an order."""
     order = await session.get(SupervisionOrder, order_id)
     if order is None:
-        return Outcome(False, N_("This supervision order no longer exists."))
+        return ActionResult(False, N_("This supervision order no longer exists."))
     case = await session.get(Case, order.case_id)
     if order.state != OrderState.ISSUED:
-        return Outcome(False, N_("This supervision order was already acknowledged."), case)
+        return ActionResult(False, N_("This supervision order was already acknowledged."), case)
     target = await session.get(GridCell, order.target_cell_id)
     mine = await session.get(GridCell, member.cell_id) if member.cell_id is not None else None
     allowed = (case is not None and case.assignee_id == member.id) or (
@@ -177,7 +177,7 @@ async def acknowledge_order(
         and contains(mine, target)
     )
     if not allowed:
-        return Outcome(
+        return ActionResult(
             False, N_("Only the cell the order is addressed to can acknowledge it."), case
         )
     order.state = OrderState.ACKNOWLEDGED
@@ -192,7 +192,7 @@ async def acknowledge_order(
             payload={"order_id": order.id, "number": order.number},
         )
     )
-    return Outcome(True, case=case)
+    return ActionResult(True, case=case)
 
 
 async def resolve_orders_for_case(session: AsyncSession, case: Case, now: datetime) -> int:

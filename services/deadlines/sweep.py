@@ -18,9 +18,9 @@ from models import Case, CaseEvent, GridCell, Level, Member, WaterSource
 from services.card_refresh import queue_card_refresh
 from services.cases import reporters
 from services.grid import nearest_managers
-from services.groups import bindings_for_cells, private_recipients
-from services.groups import queue_copies as group_copies
 from services.i18n import N_
+from services.members import bindings_for_cells, private_recipients
+from services.members import queue_copies as group_copies
 from services.notices import queue_notice
 from services.settings import Settings, Severity, Stage
 from services.stakeholders import NEWS_KIND, REPORT_KIND, holders, others, tell
@@ -94,7 +94,7 @@ class SweepReport:
     orders_escalated: int = 0
     orders_resolved: int = 0
     conflicts: int = 0
-    drafts_expired: int = 0  # reports in progress dropped after cases.draft_ttl (bot.deadline_jobs)
+    drafts_expired: int = 0  # reports in progress dropped after cases.draft_ttl (bot.jobs)
 
 
 async def responsible_members(session: AsyncSession, case: Case) -> list[Member]:
@@ -146,7 +146,7 @@ async def escalate(
     session: AsyncSession, settings: Settings, case: Case, now: datetime, report: SweepReport
 ) -> None:
     """A missed deadline: lift the case one level, colour it, alert above, renew the deadline."""
-    from services.supervision import issue_order  # supervision builds on these helpers
+    from services.deadlines.supervision import issue_order  # supervision builds on these helpers
 
     cell = await session.get(GridCell, case.cell_id)
     assert cell is not None
@@ -246,8 +246,8 @@ async def sweep(
     are skipped by the other, and a committed case has its alarm moved past `now`, so each case
     is acted on once.
     """
-    from services.deadline_batch import apply_steps, due_rows, plan
-    from services.supervision import sweep_orders
+    from services.deadlines.batch import apply_steps, due_rows, plan_batch
+    from services.deadlines.supervision import sweep_orders
 
     report = SweepReport()
     fractions = tuple(sorted(settings.deadlines.reminders_at))
@@ -255,7 +255,7 @@ async def sweep(
         rows = await due_rows(session, now, batch_size)
         if not rows:
             break
-        steps = [plan(row, fractions, now) for row in rows]
+        steps = [plan_batch(row, fractions, now) for row in rows]
         try:
             report.reminders += await apply_steps(session, steps, now)
             report.examined += sum(1 for step in steps if step.action != "escalate")
@@ -277,7 +277,7 @@ async def sweep(
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ActionResult:
     """The answer of an action on a case: done, or refused with a reason (an untranslated msgid)."""
 
     ok: bool

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GroupBinding, Member, OutboxState, Role
-from services.deadline_batch import insert_notices
-from services.digest import Digest, digest_for, split_message
-from services.groups import covered_cells
+from services.deadlines import insert_notices
+from services.digests.rounds import Digest, digest_for, split_message
 from services.i18n import translator
+from services.members import covered_cells
 from services.settings import Settings
 
 
@@ -34,7 +34,7 @@ async def drop_group_read(
 async def queue_group_digests(session: AsyncSession, settings: Settings, now: datetime) -> int:
     """Each bound group's daily digest: its cell's figures, as its manager would read them,
     once per group and local day."""
-    from services.digest_text import digest_text  # it queues through this module
+    from services.digests.text import digest_text  # it queues through this module
 
     tz = ZoneInfo(settings.locale.timezone)
     t = translator(settings.locale.default)

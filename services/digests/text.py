@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, utcnow
-from services.deadline_batch import insert_notices, notice_row
-from services.digest import Digest, digest_for, digest_round, split_message, summaries_due
+from services.cases import state_label
+from services.deadlines import insert_notices, notice_row
+from services.digests.groups import drop_group_read, queue_group_digests
+from services.digests.rounds import Digest, digest_for, digest_round, split_message, summaries_due
 from services.figures import Figures
-from services.group_digest import drop_group_read, queue_group_digests
 from services.i18n import Translator, translator
 from services.settings import Settings
-from services.workflow_rules import state_label
 
 
 def _signed(value: int) -> str:

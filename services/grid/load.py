@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import GridCell, Level, ProtectionZone, WaterSource
-from services.grid_check import KINDS, ParsedGrid, check_grid, parse_grid
+from services.grid.check import KINDS, ParsedGrid, check_grid, parse_grid
 from services.i18n import counted
 
 KIND_WORDS = {"cell": "cells", "water_source": "water sources", "zone": "protection zones"}

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models import Case, GridCell, Member, Role
-from services.grid import subtree_filter
+from services.grid.queries import subtree_filter
 
 SEARCH_LIMIT = 24  # buttons in one answer (Telegram allows 100; a phone shows far fewer)
 CHILD_LIMIT = 40

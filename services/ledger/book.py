@@ -26,12 +26,12 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.worksheet.cell_range import CellRange  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
+from services.cases import state_label
 from services.deadlines import COLOUR_LABELS, colour_of
 from services.figures import Figures
 from services.i18n import N_, Translator
-from services.ledger import OWN_ROW, Ledger, LedgerMode, LedgerRow
+from services.ledger.load import OWN_ROW, Ledger, LedgerMode, LedgerRow
 from services.settings import Settings
-from services.workflow_rules import state_label
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"

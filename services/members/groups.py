@@ -27,10 +27,9 @@ from models import (
     Role,
     utcnow,
 )
-from services.card_refresh import queue_card_refresh as queue_card_refresh  # (its old home)
 from services.grid import cell_chain, nearest_managers
+from services.members.rights import manages
 from services.notices import queue_notice
-from services.rights import manages
 from services.settings import GroupAlerts, Settings
 
 PLATFORM = "telegram"

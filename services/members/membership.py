@@ -28,8 +28,8 @@ from models import (
     WaterSource,
     utcnow,
 )
+from services.card_refresh import queue_card_refresh
 from services.grid import cell_chain, managers_by_cell
-from services.groups import queue_card_refresh
 from services.i18n import SUPPORTED, normalize
 from services.notices import queue_notice
 

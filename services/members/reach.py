@@ -15,7 +15,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, Member, MemberEvent, Outbox, OutboxState, utcnow
-from services.members import HandOver, hand_over_open_cases
+from services.members.membership import HandOver, hand_over_open_cases
 
 UNREACHABLE = "unreachable"  # member_event kinds, and the hand-over's reason
 REACHABLE = "reachable"

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GridCell, Invite, Member, MemberEvent, Role, WaterSource
 from services.grid import children
-from services.members import HandOver, create_invite, hand_over_open_cases
+from services.members.membership import HandOver, create_invite, hand_over_open_cases
+from services.members.rights import manages
 from services.notices import queue_notice
-from services.rights import manages
 
 DEACTIVATED = "member_deactivated"  # the notice a deactivated member gets
 INVITE_EXPIRY = timedelta(days=7)

@@ -36,16 +36,10 @@ from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image
 
-from services.photo_open import (
-    ACCEPTED,
+from services.photos.opening import (
     DEFAULT_LIMITS,
     EXTENSION,
     MIME,
-    REJECT_MESSAGES,
-    UNSUPPORTED_ANIMATION,
-    UNSUPPORTED_HEIF,
-    PhotoRejected,
-    RejectReason,
     apply_orientation,
     load_checked,
     open_checked,
@@ -54,43 +48,11 @@ from services.photo_open import (
     read_exif,
     sniff,
 )
-from services.photo_render import (
-    LABEL_AFTER,
-    LABEL_BEFORE,
-    before_after,
-    before_after_async,
+from services.photos.render import (
     decode_opened,
-    render_display_copy,
-    render_display_copy_async,
     upright_copy,
 )
 from services.settings import PhotoLimits
-
-__all__ = [
-    "ACCEPTED",
-    "LABEL_AFTER",
-    "LABEL_BEFORE",
-    "REJECT_MESSAGES",
-    "UNSUPPORTED_ANIMATION",
-    "UNSUPPORTED_HEIF",
-    "PhotoFacts",
-    "PhotoRejected",
-    "RejectReason",
-    "before_after",
-    "before_after_async",
-    "display_source",
-    "display_source_async",
-    "hamming",
-    "ingest",
-    "inspect_photo",
-    "inspect_photo_async",
-    "phash",
-    "prepare_photo",
-    "render_display_copy",
-    "render_display_copy_async",
-    "store_base",
-    "store_original",
-]
 
 DEFAULT_TZ: Final = "Asia/Shanghai"
 _HASH_SIDE: Final = 32

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from models import Photo
-from services.photos import base_path, store_original
+from services.photos.evidence import base_path, store_original
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Final
 from PIL import Image, ImageDraw, ImageFont
 
 from services.i18n import N_
-from services.photo_open import (
+from services.photos.opening import (
     DEFAULT_LIMITS,
     apply_orientation,
     load_checked,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from models import Photo, PhotoKind
-from services.photos import PhotoFacts
+from services.photos.evidence import PhotoFacts
 
 
 def photo_row(

@@ -22,13 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Draft, Member, Photo, PhotoKind
 from services.notices import queue_notice
-from services.photo_files import remove_files_at_commit
-from services.photo_rows import photo_row
-from services.photos import PhotoFacts
+from services.photos import PhotoFacts, photo_row, remove_files_at_commit
 from services.settings import CaseRules, Category, Severity
 
 
-class Step(StrEnum):
+class ReportStep(StrEnum):
     """The questions of the report conversation, in the order they are asked."""
 
     CATEGORY = "category"
@@ -43,18 +41,18 @@ class Step(StrEnum):
 
 
 MAIN_STEPS = (
-    Step.CATEGORY,
-    Step.PHOTOS,
-    Step.PLACE,
-    Step.DESCRIPTION,
-    Step.SEVERITY,
-    Step.SUMMARY,
+    ReportStep.CATEGORY,
+    ReportStep.PHOTOS,
+    ReportStep.PLACE,
+    ReportStep.DESCRIPTION,
+    ReportStep.SEVERITY,
+    ReportStep.SUMMARY,
 )
 # Sub-steps go back to the main step they belong to.
 _BELONGS_TO = {
-    Step.PLACE_SOURCE: Step.PLACE,
-    Step.PLACE_VILLAGE: Step.PLACE,
-    Step.DUPLICATE: Step.SUMMARY,
+    ReportStep.PLACE_SOURCE: ReportStep.PLACE,
+    ReportStep.PLACE_VILLAGE: ReportStep.PLACE,
+    ReportStep.DUPLICATE: ReportStep.SUMMARY,
 }
 
 
@@ -94,11 +92,11 @@ def draft_token(draft: Draft) -> str:
     return str(draft.extra.get("token", ""))
 
 
-def main_step(step: Step) -> Step:
+def main_step(step: ReportStep) -> ReportStep:
     return _BELONGS_TO.get(step, step)
 
 
-def previous_step(step: Step) -> Step | None:
+def previous_step(step: ReportStep) -> ReportStep | None:
     """Where "Back" leads from `step`; None on the first question."""
     main = main_step(step)
     if main is not step:
@@ -107,15 +105,15 @@ def previous_step(step: Step) -> Step | None:
     return MAIN_STEPS[index - 1] if index > 0 else None
 
 
-def following_step(draft: Draft, done: Step) -> Step:
+def following_step(draft: Draft, done: ReportStep) -> ReportStep:
     """The next question after answering `done`; while editing from the summary, the summary."""
     if draft.extra.get("editing"):
-        return Step.SUMMARY
+        return ReportStep.SUMMARY
     index = MAIN_STEPS.index(main_step(done))
     following = MAIN_STEPS[min(index + 1, len(MAIN_STEPS) - 1)]
-    if following == Step.PLACE and draft.extra.get("poster") and draft.lat is None \
+    if following == ReportStep.PLACE and draft.extra.get("poster") and draft.lat is None \
             and draft.extra.get("source_id"):
-        return Step.PLACE_VILLAGE  # a report from a source's poster: that source's villages
+        return ReportStep.PLACE_VILLAGE  # a report from a source's poster: that source's villages
     return following
 
 
@@ -187,7 +185,7 @@ async def start_draft(
     draft = Draft(
         member_id=member.id,
         chat_id=chat_id,
-        step=Step.CATEGORY,
+        step=ReportStep.CATEGORY,
         extra={**(prefill or {}), "token": secrets.token_hex(3)},
         created_at=now,
         updated_at=now,
@@ -198,7 +196,7 @@ async def start_draft(
 
 
 async def go_to(
-    session: AsyncSession, draft: Draft, step: Step, now: datetime, **extra: Any
+    session: AsyncSession, draft: Draft, step: ReportStep, now: datetime, **extra: Any
 ) -> None:
     """Record which question is being asked (and any small facts for it in `extra`)."""
     draft.step = step
@@ -323,15 +321,15 @@ def has_place(draft: Draft) -> bool:
     return draft.lat is not None and draft.lon is not None
 
 
-def missing_answers(draft: Draft, photos: int) -> list[Step]:
+def missing_answers(draft: Draft, photos: int) -> list[ReportStep]:
     """What must still be answered before the draft can become a case."""
-    missing: list[Step] = []
+    missing: list[ReportStep] = []
     if draft.category is None:
-        missing.append(Step.CATEGORY)
+        missing.append(ReportStep.CATEGORY)
     if photos == 0:
-        missing.append(Step.PHOTOS)
+        missing.append(ReportStep.PHOTOS)
     if not has_place(draft):
-        missing.append(Step.PLACE)
+        missing.append(ReportStep.PLACE)
     return missing
 
 

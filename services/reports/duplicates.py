@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OPEN_STATES, Case, GridCell, Photo
-from services.routing import distance_m
+from services.grid import distance_m
 from services.settings import CaseRules
 
 

@@ -18,20 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Draft, GridCell, WaterSource
-from services.drafts import DraftError, PlaceSource, touch
-
-__all__ = [
-    "CasePlace",
-    "Locator",
-    "PlaceLike",
-    "PlaceSource",
-    "accept_point",
-    "approximate_point",
-    "case_place",
-    "check_point",
-    "choose_village",
-    "forget_point",
-]
+from services.reports.drafts import DraftError, PlaceSource, touch
 
 
 class PlaceLike(Protocol):

@@ -11,19 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, CaseEvent, CaseState, GridCell, PhotoKind
 from services.card_refresh import queue_card_refresh
 from services.cases import (
+    Action,
+    RefusalReason,
+    WorkflowRefused,
     find_case_id,
     reporter_ids,
     reporters,
 )
+from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, nearest_managers
-from services.groups import alert_new_groups
-from services.photo_rows import photo_row
-from services.photos import PhotoFacts
+from services.members import alert_new_groups
+from services.photos import PhotoFacts, photo_row
 from services.settings import Settings, Stage
 from services.stakeholders import NEWS_KIND, holders, others, owners
-from services.supervision import resolve_orders_for_case
-from services.workflow_rules import Action, Refusal, WorkflowRefused
-from services.workflow_step import Outcome, Step, commit, refuse, required, run, transition
+from services.workflow.step import Outcome, TransitionRun, commit, refuse, required, run, transition
 
 
 @transition
@@ -68,9 +69,9 @@ async def reroute(
     why = await required(session, reason)
     cell = await session.scalar(select(GridCell).where(GridCell.code == cell_code.strip()))
     if cell is None:
-        raise await refuse(session, Refusal.UNKNOWN_CELL, code=cell_code)
+        raise await refuse(session, RefusalReason.UNKNOWN_CELL, code=cell_code)
     if cell.id == case.cell_id:
-        raise await refuse(session, Refusal.SAME_CELL, code=cell_code)
+        raise await refuse(session, RefusalReason.SAME_CELL, code=cell_code)
     old = case.cell_id
     held = await holders(session, case)
     case.cell_id = cell.id
@@ -103,16 +104,16 @@ async def merge(
     case = step.case
     target_id = await find_case_id(session, into)
     if target_id is None:
-        raise await refuse(session, Refusal.UNKNOWN_TARGET, target=into)
+        raise await refuse(session, RefusalReason.UNKNOWN_TARGET, target=into)
     target = await session.get(Case, target_id)
     while target is not None and target.merged_into_id is not None:
         target = await session.get(Case, target.merged_into_id)
     if target is None:
-        raise await refuse(session, Refusal.UNKNOWN_TARGET, target=into)
+        raise await refuse(session, RefusalReason.UNKNOWN_TARGET, target=into)
     if target.id == case.id:
-        raise await refuse(session, Refusal.MERGE_SELF)
+        raise await refuse(session, RefusalReason.MERGE_SELF)
     if not target.is_open:
-        raise await refuse(session, Refusal.TARGET_CLOSED, target=target.number)
+        raise await refuse(session, RefusalReason.TARGET_CLOSED, target=target.number)
     to_tell = await reporters(session, case.id)
     held = await holders(session, case)
     case.state = CaseState.MERGED
@@ -160,7 +161,7 @@ async def reopen(
     return step.outcome("reopened")
 
 
-def _reopen(step: Step) -> None:
+def _reopen(step: TransitionRun) -> None:
     case = step.case
     case.state = CaseState.ACCEPTED
     case.closed_at = None
@@ -199,7 +200,7 @@ async def answer_fixed(
         )
     )
     if answered is not None:
-        raise await refuse(session, Refusal.ANSWERED, number=case.number)
+        raise await refuse(session, RefusalReason.ANSWERED, number=case.number)
     if fixed:
         step.event("reporter_confirmed", note=note.strip())
         await commit(step)
@@ -240,7 +241,8 @@ async def add_evidence(
     """A reporter's photo of how it looks now (after "not fixed"): kept on the case; commits."""
     if member_id not in await reporter_ids(session, case_id):
         case = await session.get(Case, case_id)
-        raise WorkflowRefused(Refusal.NOT_REPORTER, number=case.number if case else str(case_id))
+        raise WorkflowRefused(RefusalReason.NOT_REPORTER,
+                              number=case.number if case else str(case_id))
     photo = photo_row(
         facts, stored_path, now, kind=PhotoKind.EVIDENCE, uploaded_by_id=member_id,
         case_id=case_id, file_id=file_id, file_unique_id=file_unique_id,

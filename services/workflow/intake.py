@@ -28,23 +28,24 @@ from models import (
     WaterSource,
     Zone,
 )
-from services import groups
 from services.deadlines import start_stage
-from services.drafts import (
+from services.grid import cell_chain, managers_by_cell
+from services.members import groups
+from services.notices import queue_notice
+from services.reports import (
     DraftError,
+    Duplicate,
+    Locator,
     PlaceSource,
     check_rate,
     discard_draft,
     draft_photos,
+    find_duplicates,
     has_place,
     missing_answers,
 )
-from services.duplicates import Duplicate, find_duplicates
-from services.emergency import Reached, everyone_up_the_chain, reached
-from services.grid import cell_chain, managers_by_cell
-from services.notices import queue_notice
-from services.place import Locator
 from services.settings import CaseRules, Settings, Severity, Stage
+from services.workflow.emergency import Reached, everyone_up_the_chain, reached
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, CaseState, Member
 from services.card_refresh import queue_card_refresh
-from services.cases import load_scope
+from services.cases import Action, RefusalReason, Scope, WorkflowRefused, load_scope, refusal_for
 from services.deadlines import start_stage
 from services.notices import queue_notice
 from services.settings import Settings, Stage
-from services.workflow_rules import Action, Refusal, Scope, WorkflowRefused, refusal_for
 
 P = ParamSpec("P")
 
@@ -50,7 +49,7 @@ class Plan:
 
 
 @dataclass
-class Step:
+class TransitionRun:
     """One transition in progress: the loaded rows plus what it queued."""
 
     session: AsyncSession
@@ -118,11 +117,11 @@ async def moved_on(session: AsyncSession, case_id: int) -> WorkflowRefused:
     moved it last."""
     case = await session.get(Case, case_id, populate_existing=True)
     if case is None:
-        return WorkflowRefused(Refusal.NOT_FOUND, number=str(case_id))
+        return WorkflowRefused(RefusalReason.NOT_FOUND, number=str(case_id))
     if case.state == CaseState.MERGED and case.merged_into_id is not None:
         target = await session.get(Case, case.merged_into_id)
         return WorkflowRefused(
-            Refusal.MERGED, number=case.number, target=target.number if target else ""
+            RefusalReason.MERGED, number=case.number, target=target.number if target else ""
         )
     name = await session.scalar(
         select(Member.display_name)
@@ -131,10 +130,11 @@ async def moved_on(session: AsyncSession, case_id: int) -> WorkflowRefused:
         .order_by(CaseEvent.id.desc())
         .limit(1)
     )
-    return WorkflowRefused(Refusal.MOVED_ON, number=case.number, state=case.state, by=name or "")
+    return WorkflowRefused(
+        RefusalReason.MOVED_ON, number=case.number, state=case.state, by=name or "")
 
 
-async def commit(step: Step) -> None:
+async def commit(step: TransitionRun) -> None:
     """The one commit point of a transition (lost races surface here or at an earlier flush)."""
     await queue_card_refresh(step.session, step.case.id)  # no copy of its cards goes stale
     await step.session.flush()
@@ -183,22 +183,22 @@ async def run(
     case_id: int,
     actor_id: int,
     now: datetime,
-) -> Step:
+) -> TransitionRun:
     """Load and check; on a refusal the session is rolled back before the refusal propagates."""
     try:
         case = await session.get(Case, case_id, populate_existing=True)
         if case is None:
-            raise WorkflowRefused(Refusal.NOT_FOUND, number=str(case_id))
+            raise WorkflowRefused(RefusalReason.NOT_FOUND, number=str(case_id))
         actor = await session.get(Member, actor_id)
         if actor is None or not actor.active:
-            raise WorkflowRefused(Refusal.NOT_MEMBER)
+            raise WorkflowRefused(RefusalReason.NOT_MEMBER)
         scope = await load_scope(session, case, actor)
         refusal = refusal_for(action, case, actor, scope)
-        if refusal in (Refusal.MOVED_ON, Refusal.MERGED):
+        if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
             raise await moved_on(session, case.id)
         if refusal is not None:
             raise WorkflowRefused(refusal, number=case.number)
-        return Step(session, settings, case, actor, scope, now)
+        return TransitionRun(session, settings, case, actor, scope, now)
     except WorkflowRefused:
         await session.rollback()
         raise
@@ -208,10 +208,10 @@ async def required(session: AsyncSession, text: str | None) -> str:
     """A reason, stripped; none at all is refused (and the transaction rolled back)."""
     value = (text or "").strip()
     if not value:
-        raise await refuse(session, Refusal.REASON_REQUIRED)
+        raise await refuse(session, RefusalReason.REASON_REQUIRED)
     return value
 
 
-async def refuse(session: AsyncSession, refusal: Refusal, **details: str) -> WorkflowRefused:
+async def refuse(session: AsyncSession, refusal: RefusalReason, **details: str) -> WorkflowRefused:
     await session.rollback()
     return WorkflowRefused(refusal, **details)

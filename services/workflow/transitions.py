@@ -18,50 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
-from services.cases import reporters
-from services.grid import cell_chain, managers_of, nearest_managers
-from services.groups import alert_new_groups
-from services.photo_rows import photo_row
-from services.photos import PhotoFacts
-from services.routing import distance_m
+from services.cases import Action, RefusalReason, reporters
+from services.deadlines import resolve_orders_for_case
+from services.grid import cell_chain, distance_m, managers_of, nearest_managers
+from services.members import alert_new_groups
+from services.photos import PhotoFacts, photo_row
 from services.settings import Settings, Stage
 from services.stakeholders import NEWS_KIND, REPORT_KIND, others, owners
-from services.supervision import resolve_orders_for_case
-from services.workflow_exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
-from services.workflow_rules import Action, Refusal, WorkflowRefused
-from services.workflow_step import (
+from services.workflow.step import (
     Outcome,
     Plan,
     commit,
-    moved_on,
     refuse,
     required,
     run,
     transition,
 )
-
-__all__ = [
-    "Outcome",
-    "Plan",
-    "Refusal",
-    "WorkflowRefused",
-    "accept",
-    "add_evidence",
-    "answer_fixed",
-    "check",
-    "checkers",
-    "claim_fix",
-    "close",
-    "dispatch",
-    "merge",
-    "moved_on",
-    "plan",
-    "record_after_photo",
-    "reject",
-    "reopen",
-    "reroute",
-    "send_back",
-]
 
 
 @transition
@@ -97,9 +69,9 @@ async def dispatch(
     if cell_code:
         cell = await session.scalar(select(GridCell).where(GridCell.code == cell_code.strip()))
         if cell is None:
-            raise await refuse(session, Refusal.UNKNOWN_CELL, code=cell_code)
+            raise await refuse(session, RefusalReason.UNKNOWN_CELL, code=cell_code)
         if cell.id == case.cell_id or not cell.path.startswith(step.scope.case_cell_path):
-            raise await refuse(session, Refusal.CELL_NOT_BELOW, code=cell_code)
+            raise await refuse(session, RefusalReason.CELL_NOT_BELOW, code=cell_code)
         case.cell_id = cell.id
         case.assignee_id = None
         targets = await nearest_managers(session, cell.id)
@@ -118,7 +90,7 @@ async def dispatch(
             .limit(1)
         )
         if member is None:
-            raise await refuse(session, Refusal.UNKNOWN_MEMBER, name=name)
+            raise await refuse(session, RefusalReason.UNKNOWN_MEMBER, name=name)
         case.assignee_id = member.id
         targets = [member]
         details = {"assignee_id": member.id, "assignee": member.display_name}
@@ -147,9 +119,9 @@ async def plan(
     step = await run(session, settings, Action.PLAN, case_id, actor_id, now)
     fields = (plan.task.strip(), plan.steps.strip(), plan.owner.strip())
     if not all(fields):
-        raise await refuse(session, Refusal.PLAN_INCOMPLETE)
+        raise await refuse(session, RefusalReason.PLAN_INCOMPLETE)
     if plan.due <= now:
-        raise await refuse(session, Refusal.DEADLINE_PAST)
+        raise await refuse(session, RefusalReason.DEADLINE_PAST)
     case = step.case
     case.plan_task, case.plan_steps, case.plan_owner = fields
     case.plan_due = plan.due
@@ -185,7 +157,7 @@ async def claim_fix(
     ) if photo_ids else []
     photos = [p for p in photos if p.case_id in (None, case.id)]
     if not photos:
-        raise await refuse(session, Refusal.PHOTO_REQUIRED)
+        raise await refuse(session, RefusalReason.PHOTO_REQUIRED)
     points = [(p.exif_lat, p.exif_lon) for p in photos]
     if location is not None:
         points.append(location)
