@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""A case as it is read and what may be done to it: cards, lists and scopes (`reading`), the
+rules of who may move it from which state (`rules`), and its photos as managers see them
+(`display`, `stamp`). Below `deadlines` and `workflow`, which change cases."""
 
 from services.cases.display import make_display_copies, remember_sent_ids, stamped_copy_job
 from services.cases.reading import (

@@ -1,6 +1,18 @@
-"""TODO docstring."""
+"""Deadlines that climb the grid: the clock of a stage (`clock`), the sweep that reminds and
+escalates (`sweep`) with its set-wise reminders (`batch`), more time and hand-overs decided
+above (`extensions`), and supervision orders and bulletins (`supervision`)."""
 
 from services.deadlines.batch import DUE_COLUMNS, insert_notices, notice_row, plan_batch
+from services.deadlines.clock import (
+    COLOUR_LABELS,
+    STAGE_LABELS,
+    ActionResult,
+    SweepReport,
+    colour_of,
+    contains,
+    schedule_alarm,
+    start_stage,
+)
 from services.deadlines.extensions import (
     decide_extension,
     hand_down,
@@ -20,18 +32,7 @@ from services.deadlines.supervision import (
     order_card_png,
     resolve_orders_for_case,
 )
-from services.deadlines.sweep import (
-    BATCH_SIZE,
-    COLOUR_LABELS,
-    STAGE_LABELS,
-    ActionResult,
-    SweepReport,
-    colour_of,
-    contains,
-    schedule_alarm,
-    start_stage,
-    sweep,
-)
+from services.deadlines.sweep import BATCH_SIZE, sweep
 
 __all__ = [
     "BATCH_SIZE",

@@ -22,7 +22,7 @@ from models import (
     Role,
 )
 from services.cases import chased, fixer_id
-from services.deadlines.sweep import (
+from services.deadlines.clock import (
     ActionResult,
     contains,
     reminder_times,

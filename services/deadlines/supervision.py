@@ -27,7 +27,7 @@ from models import (
     Role,
     SupervisionOrder,
 )
-from services.deadlines.sweep import (
+from services.deadlines.clock import (
     LEADER_LEVELS,
     ActionResult,
     SweepReport,

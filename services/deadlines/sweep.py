@@ -7,110 +7,36 @@ case again, so there is no job per case and a restart loses nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Case, CaseEvent, GridCell, Level, Member, WaterSource
+from models import Case, CaseEvent, GridCell
 from services.card_refresh import queue_card_refresh
 from services.cases import reporters
+from services.deadlines.batch import apply_steps, due_rows, plan_batch
+from services.deadlines.clock import (
+    LEADER_LEVELS,
+    SweepReport,
+    colour_of,
+    reminder_times,
+    responsible_members,
+    schedule_alarm,
+    source_leader,
+    start_stage,
+)
+from services.deadlines.supervision import issue_order, sweep_orders
 from services.grid import nearest_managers
-from services.i18n import N_
 from services.members import bindings_for_cells, private_recipients
 from services.members import queue_copies as group_copies
 from services.notices import queue_notice
-from services.settings import Settings, Severity, Stage
-from services.stakeholders import NEWS_KIND, REPORT_KIND, holders, others, tell
+from services.settings import Settings, Stage
+from services.stakeholders import NEWS_KIND, REPORT_KIND, others, tell
 
 log = logging.getLogger(__name__)
 
-# Escalation colours by escalation level (1 yellow, 2 orange, 3 and more red).
-COLOURS: dict[int, str] = {0: "", 1: "yellow", 2: "orange", 3: "red"}
-COLOUR_LABELS: dict[str, str] = {
-    "": N_("no colour"),
-    "yellow": N_("yellow"),
-    "orange": N_("orange"),
-    "red": N_("red"),
-}
-STAGE_LABELS: dict[str, str] = {
-    Stage.ACCEPT: N_("acceptance"),
-    Stage.PLAN: N_("rectification plan"),
-    Stage.RECTIFY: N_("rectification"),
-    Stage.CHECK: N_("check"),
-}
-LEADER_LEVELS = frozenset({Level.COUNTY, Level.CITY})
 BATCH_SIZE = 1000
-
-
-def colour_of(level: int) -> str:
-    """The colour code of an escalation level: "", "yellow", "orange" or "red"."""
-    return COLOURS[min(max(level, 0), 3)]
-
-
-def reminder_times(case: Case, settings: Settings) -> list[datetime]:
-    """When the reminders of the current stage fall, in order (empty without a deadline)."""
-    if case.due_at is None:
-        return []
-    start = case.stage_started_at or case.due_at
-    span = case.due_at - start
-    return [start + span * f for f in sorted(settings.deadlines.reminders_at)]
-
-
-def schedule_alarm(case: Case, settings: Settings) -> datetime | None:
-    """The next moment the sweep must look at the case: the next unsent reminder, else the due.
-
-    The workflow calls this after it changes a deadline; None when nothing is being chased.
-    """
-    if case.stage is None or case.due_at is None or not case.is_open:
-        return None
-    times = reminder_times(case, settings)
-    if case.reminders_sent < len(times):
-        return times[case.reminders_sent]
-    return case.due_at
-
-
-def start_stage(
-    case: Case, stage: Stage, settings: Settings, now: datetime, due: datetime | None = None
-) -> None:
-    """Start chasing `stage`: due after the configured time (or at `due`), reminders reset."""
-    case.stage = stage
-    case.stage_started_at = now
-    case.due_at = due or now + settings.deadlines.allowed(stage, Severity(case.severity))
-    case.reminders_sent = 0
-    case.next_alarm_at = schedule_alarm(case, settings)
-
-
-@dataclass
-class SweepReport:
-    """What one sweep did; the CLI prints it and the tests read it."""
-
-    examined: int = 0
-    reminders: int = 0
-    escalations: int = 0
-    orders_issued: int = 0
-    orders_escalated: int = 0
-    orders_resolved: int = 0
-    conflicts: int = 0
-    drafts_expired: int = 0  # reports in progress dropped after cases.draft_ttl (bot.jobs)
-
-
-async def responsible_members(session: AsyncSession, case: Case) -> list[Member]:
-    """Who is chased for a case: its assignee, else the managers of its cell (or above)."""
-    return await holders(session, case)
-
-
-async def source_leader(session: AsyncSession, case: Case) -> Member | None:
-    """The leader linked to the case's water source, if any and active."""
-    if case.water_source_id is None:
-        return None
-    leader_id = await session.scalar(
-        select(WaterSource.leader_id).where(WaterSource.id == case.water_source_id)
-    )
-    leader = await session.get(Member, leader_id) if leader_id is not None else None
-    return leader if leader is not None and leader.active else None
 
 
 def _stamp(moment: datetime) -> int:
@@ -146,8 +72,6 @@ async def escalate(
     session: AsyncSession, settings: Settings, case: Case, now: datetime, report: SweepReport
 ) -> None:
     """A missed deadline: lift the case one level, colour it, alert above, renew the deadline."""
-    from services.deadlines.supervision import issue_order  # supervision builds on these helpers
-
     cell = await session.get(GridCell, case.cell_id)
     assert cell is not None
     parent = await session.get(GridCell, cell.parent_id) if cell.parent_id is not None else None
@@ -241,14 +165,11 @@ async def sweep(
 ) -> SweepReport:
     """Remind, escalate and issue orders for everything due at `now`; commits per batch.
 
-    Reminders of a batch are written set-based (`services.deadline_batch`); escalations go
+    Reminders of a batch are written set-based (`services.deadlines.batch`); escalations go
     case by case through the ORM. On PostgreSQL two sweeps may run at once: rows locked by one
     are skipped by the other, and a committed case has its alarm moved past `now`, so each case
     is acted on once.
     """
-    from services.deadlines.batch import apply_steps, due_rows, plan_batch
-    from services.deadlines.supervision import sweep_orders
-
     report = SweepReport()
     fractions = tuple(sorted(settings.deadlines.reminders_at))
     while True:
@@ -274,17 +195,3 @@ async def sweep(
     await sweep_orders(session, settings, now, report)
     await session.commit()
     return report
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """The answer of an action on a case: done, or refused with a reason (an untranslated msgid)."""
-
-    ok: bool
-    reason: str = ""
-    case: Case | None = None
-
-
-def contains(outer: GridCell, inner: GridCell) -> bool:
-    """Whether `outer` is `inner` or one of the cells above it (materialised paths)."""
-    return inner.path.startswith(outer.path)

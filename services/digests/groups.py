@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GroupBinding, Member, OutboxState, Role
 from services.deadlines import insert_notices
+from services.digests.render import digest_text
 from services.digests.rounds import Digest, digest_for, split_message
 from services.i18n import translator
 from services.members import covered_cells
@@ -34,8 +35,6 @@ async def drop_group_read(
 async def queue_group_digests(session: AsyncSession, settings: Settings, now: datetime) -> int:
     """Each bound group's daily digest: its cell's figures, as its manager would read them,
     once per group and local day."""
-    from services.digests.text import digest_text  # it queues through this module
-
     tz = ZoneInfo(settings.locale.timezone)
     t = translator(settings.locale.default)
     bindings = list(await session.scalars(

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The four-level grid: questions about cells, sources and who manages them (`queries`), the
+STRtree that routes a point (`routing`), where a case may be sent (`targets`), and a GeoJSON grid
+checked (`check`) then loaded (`load`)."""
 
 from services.grid.load import GridImportError, ImportReport, import_grid
 from services.grid.queries import (

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The ledger (台账): every case of a part of the grid loaded as plain rows with its summary
+figures (`load`), then written as an .xlsx workbook with no session open (`book`)."""
 
 from services.ledger.book import XLSX_MIME, build_workbook, file_name
 from services.ledger.load import (

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The people and chats of the grid: members and invites (`membership`), administration from the
+chat (`staff`), who may administer a cell (`rights`), members the bot cannot reach (`reach`),
+and group chats bound to cells (`groups`)."""
 
 from services.members.groups import (
     ALERT_KIND,

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Photos as evidence, with no case in sight: untrusted bytes opened safely (`opening`), checked,
+read and stored unaltered (`evidence`), pictures made from them (`render`), their rows (`rows`)
+and files that outlive rows (`files`)."""
 
 from services.photos.evidence import (
     PhotoFacts,

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""A report being written: the draft that is the conversation's state (`drafts`), its place
+(`place`), and the open cases it may repeat (`duplicates`). Below `cases`, which reads a case's
+place from here."""
 
 from services.reports.drafts import (
     DraftError,

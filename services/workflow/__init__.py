@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""What changes a case: a finished draft filed as a case (`intake`, reaching everyone at once for
+an emergency: `emergency`) and the state machine's transitions (`transitions`, the ways out in
+`exits`, the machinery every transition shares in `step`)."""
 
 from services.workflow.emergency import Reached, reached_for
 from services.workflow.exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
