@@ -25,11 +25,10 @@ from handlers import report_views as views
 from handlers.common import PLATFORM, tell_deactivated, tell_to_start
 from handlers.context import Ctx, GridApp
 from handlers.report_turn import Turn, open_turn
-from models import Draft
+from models import Draft, Severity
 from services.cases import make_display_copies
 from services.i18n import N_
 from services.reports import DraftError, PlaceSource, ReportStep, drafts
-from services.settings import Severity
 from services.workflow import intake
 
 COMMANDS = (("report", N_("report a problem at a water source")),)

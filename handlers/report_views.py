@@ -18,11 +18,11 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from models import Draft
+from models import Draft, Severity
 from services import grid
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.reports import DraftError, Duplicate, ReportStep, drafts, place
-from services.settings import Category, Settings, Severity
+from services.settings import Category, Settings
 from services.workflow import intake
 
 PREFIX = "r"

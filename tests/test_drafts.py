@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import Case, Draft, Outbox, Photo
+from models import Case, Draft, Outbox, Photo, Severity
 from models.db import SessionFactory
 from services.reports import DraftError, PlaceSource, ReportStep, drafts, place
-from services.settings import Settings, Severity
+from services.settings import Settings
 from tests.report_world import IN_GRADE1, build_world, facts
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

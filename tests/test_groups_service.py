@@ -15,7 +15,7 @@ from handlers import (
     group_notices,  # noqa: F401  (registers the group renderers)
 )
 from handlers.render import RENDERERS
-from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role
+from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role, Stage
 from models.db import SessionFactory
 from services.card_refresh import queue_card_refresh
 from services.deadlines import sweep
@@ -32,7 +32,7 @@ from services.members import (
     queue_case_alert,
     unbind_group,
 )
-from services.settings import GroupAlerts, Settings, Stage
+from services.settings import GroupAlerts, Settings
 from tests.test_deadlines_world import (
     NOW,
     World,

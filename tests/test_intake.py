@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role
+from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role, Severity, Stage
 from models.db import SessionFactory
 from services.reports import DraftError, PlaceSource, drafts, duplicates, place
-from services.settings import Settings, Severity, Stage
+from services.settings import Settings
 from services.workflow import intake
 from tests.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from bot.jobs import run_sweep
-from models import Case, ExtensionRequest, GridCell, PendingAction, utcnow
+from models import Case, ExtensionRequest, GridCell, PendingAction, Stage, utcnow
 from services.deadlines import start_stage
-from services.settings import Settings, Stage
+from services.settings import Settings
 from tests.harness import EmulatorRequest, TelegramHarness
 from tests.report_world import press, texts, with_button
 from tests.test_case_actions import VILLAGE, deps, person, report_a_case, send_outbox

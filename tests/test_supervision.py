@@ -16,6 +16,7 @@ from models import (
     Member,
     OrderState,
     Outbox,
+    Stage,
     SupervisionOrder,
 )
 from models.db import SessionFactory
@@ -30,7 +31,7 @@ from services.deadlines import (
     sweep,
     take_over,
 )
-from services.settings import Settings, Stage
+from services.settings import Settings
 from tests.test_deadlines_world import World, at, new_case
 
 

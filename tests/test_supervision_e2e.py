@@ -12,10 +12,20 @@ import pytest
 from sqlalchemy import select
 
 from bot.jobs import run_sweep
-from models import Case, CaseEvent, GridCell, Member, OrderState, Role, SupervisionOrder, utcnow
+from models import (
+    Case,
+    CaseEvent,
+    GridCell,
+    Member,
+    OrderState,
+    Role,
+    Stage,
+    SupervisionOrder,
+    utcnow,
+)
 from models.db import SessionFactory
 from services.deadlines import start_stage
-from services.settings import Settings, Stage
+from services.settings import Settings
 from tests.harness import SimUser, TelegramHarness
 from tests.test_deadlines_world import seconds_settings
 

@@ -15,12 +15,22 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, ExtensionRequest, GroupBinding, Member, Outbox, Photo, Role
+from models import (
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    GroupBinding,
+    Member,
+    Outbox,
+    Photo,
+    Role,
+    Stage,
+)
 from models.db import SessionFactory
 from services import workflow
 from services.deadlines import extensions, issue_order_by, start_stage, sweep
 from services.members import KICKED, mark_unreachable
-from services.settings import Settings, Stage
+from services.settings import Settings
 from services.workflow import intake
 from tests.report_world import IN_GRADE1, World, build_world
 from tests.test_deadlines_world import seconds_settings

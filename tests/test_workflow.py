@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
-from models import Case, CaseState
+from models import Case, CaseState, Severity, Stage
 from models.db import SessionFactory, make_sync_engine
 from services import workflow
 from services.cases import RefusalReason, WorkflowRefused
 from services.i18n import translator
-from services.settings import Settings, Severity, Stage
+from services.settings import Settings
 from services.workflow import Plan
 from tests.test_workflow_world import (
     FAR_POINT,

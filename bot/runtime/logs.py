@@ -35,10 +35,6 @@ def case_logged(case: str | int | None) -> Iterator[None]:
         _CASE.reset(token)
 
 
-def current_case() -> str | None:
-    return _CASE.get()
-
-
 class CaseFilter(logging.Filter):
     """Puts the bound case (or None) on every record as `record.case`."""
 

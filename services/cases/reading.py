@@ -218,7 +218,6 @@ class CaseCard:
     photo_file_ids: tuple[str, ...]
     # Report photos with no id to send them by (files, which keep EXIF): sent as display copies.
     upload_photo_ids: tuple[int, ...]
-    after_photo_ids: tuple[int, ...]
     history: tuple[HistoryEntry, ...]
 
 
@@ -289,7 +288,6 @@ async def case_card(session: AsyncSession, case_id: int) -> CaseCard | None:
         upload_photo_ids=tuple(
             p.id for p in photos if not p.platform_file_id and p.kind != PhotoKind.AFTER
         ),
-        after_photo_ids=tuple(p.id for p in photos if p.kind == PhotoKind.AFTER),
         history=tuple(history),
     )
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, GridCell, Level, Member, WaterSource
+from models import Case, GridCell, Level, Member, Severity, Stage, WaterSource
 from services.i18n import N_
-from services.settings import Settings, Severity, Stage
+from services.settings import Settings
 from services.stakeholders import holders
 
 # Escalation colours by escalation level (1 yellow, 2 orange, 3 and more red).

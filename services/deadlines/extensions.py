@@ -20,6 +20,7 @@ from models import (
     GridCell,
     Member,
     Role,
+    Stage,
 )
 from services.cases import chased, fixer_id
 from services.deadlines.clock import (
@@ -33,7 +34,7 @@ from services.deadlines.clock import (
 from services.grid import nearest_managers, path_ids
 from services.i18n import N_
 from services.notices import queue_notice
-from services.settings import Settings, Stage
+from services.settings import Settings
 from services.stakeholders import NEWS_KIND, holders, others, tell
 
 DECIDERS = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})

@@ -25,6 +25,8 @@ from models import (
     Member,
     OrderState,
     Role,
+    Severity,
+    Stage,
     SupervisionOrder,
 )
 from services.deadlines.clock import (
@@ -38,7 +40,7 @@ from services.grid import nearest_managers
 from services.i18n import N_
 from services.members import queue_copies as group_copies
 from services.notices import queue_notice
-from services.settings import Settings, Severity, Stage
+from services.settings import Settings
 
 ISSUERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 OPEN_ORDER_STATES = (OrderState.ISSUED, OrderState.ACKNOWLEDGED)

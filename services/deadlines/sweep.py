@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Case, CaseEvent, GridCell
+from models import Case, CaseEvent, GridCell, Stage
 from services.card_refresh import queue_card_refresh
 from services.cases import reporters
 from services.deadlines.batch import apply_steps, due_rows, plan_batch
@@ -31,7 +31,7 @@ from services.grid import nearest_managers
 from services.members import bindings_for_cells, private_recipients
 from services.members import queue_copies as group_copies
 from services.notices import queue_notice
-from services.settings import Settings, Stage
+from services.settings import Settings
 from services.stakeholders import NEWS_KIND, REPORT_KIND, others, tell
 
 log = logging.getLogger(__name__)

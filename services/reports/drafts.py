@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, Draft, Member, Photo, PhotoKind
+from models import Case, Draft, Member, Photo, PhotoKind, Severity
 from services.notices import queue_notice
 from services.photos import PhotoFacts, photo_row, remove_files_at_commit
-from services.settings import CaseRules, Category, Severity
+from services.settings import CaseRules, Category
 
 
 class ReportStep(StrEnum):

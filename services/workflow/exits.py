@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, CaseState, GridCell, PhotoKind
+from models import Case, CaseEvent, CaseState, GridCell, PhotoKind, Stage
 from services.card_refresh import queue_card_refresh
 from services.cases import (
     Action,
@@ -22,7 +22,7 @@ from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, nearest_managers
 from services.members import alert_new_groups
 from services.photos import PhotoFacts, photo_row
-from services.settings import Settings, Stage
+from services.settings import Settings
 from services.stakeholders import NEWS_KIND, holders, others, owners
 from services.workflow.step import Outcome, TransitionRun, commit, refuse, required, run, transition
 

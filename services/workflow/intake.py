@@ -25,6 +25,8 @@ from models import (
     Photo,
     PhotoKind,
     Role,
+    Severity,
+    Stage,
     WaterSource,
     Zone,
 )
@@ -44,7 +46,7 @@ from services.reports import (
     has_place,
     missing_answers,
 )
-from services.settings import CaseRules, Settings, Severity, Stage
+from services.settings import CaseRules, Settings
 from services.workflow.emergency import Reached, everyone_up_the_chain, reached
 
 

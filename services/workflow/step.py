@@ -14,12 +14,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Case, CaseEvent, CaseState, Member
+from models import Case, CaseEvent, CaseState, Member, Stage
 from services.card_refresh import queue_card_refresh
 from services.cases import Action, RefusalReason, Scope, WorkflowRefused, load_scope, refusal_for
 from services.deadlines import start_stage
 from services.notices import queue_notice
-from services.settings import Settings, Stage
+from services.settings import Settings
 
 P = ParamSpec("P")
 

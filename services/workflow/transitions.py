@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
+from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role, Stage
 from services.cases import Action, RefusalReason, reporters
 from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, distance_m, managers_of, nearest_managers
 from services.members import alert_new_groups
 from services.photos import PhotoFacts, photo_row
-from services.settings import Settings, Stage
+from services.settings import Settings
 from services.stakeholders import NEWS_KIND, REPORT_KIND, others, owners
 from services.workflow.step import (
     Outcome,
