@@ -32,7 +32,7 @@ from models import (
 )
 from services.deadlines import start_stage
 from services.grid import cell_chain, managers_by_cell
-from services.members import groups
+from services.members import bindings_for_cells, private_recipients, queue_case_alert
 from services.notices import queue_notice
 from services.reports import (
     DraftError,
@@ -213,8 +213,8 @@ async def submit_draft(
     chain = await cell_chain(session, cell_id)
     source = await session.get(WaterSource, source_id) if source_id else None
     notified_cell, members = await recipients(session, chain, category.emergency, source)
-    group_chats = await groups.bindings_for_cells(session, [c.id for c in chain])
-    alerted = groups.private_recipients(members, group_chats, settings)
+    group_chats = await bindings_for_cells(session, [c.id for c in chain])
+    alerted = private_recipients(members, group_chats, settings)
     for member in alerted:
         await queue_notice(
             session,
@@ -224,7 +224,7 @@ async def submit_draft(
             payload={"case_id": case.id},
             dedupe_key=f"case_new:{case.id}:{member.id}",
         )
-    await groups.queue_case_alert(session, case.id, group_chats)
+    await queue_case_alert(session, case.id, group_chats)
     await discard_draft(session, draft)
     await session.flush()
     return IntakeResult(
