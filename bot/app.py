@@ -16,8 +16,8 @@ from telegram.request import BaseRequest
 
 from bot.jobs import add_jobs
 from bot.outbox import close_sender, recover_interrupted, settle_uncertain
-from bot.runtime import BOT_DATA_KEY as LEASE_KEY
 from bot.runtime import (
+    LEASE_KEY,
     InboxApplication,
     InboxQueue,
     Lease,

@@ -12,7 +12,7 @@ from bot.runtime.inbox import (
     recover_inbox,
 )
 from bot.runtime.lease import (
-    BOT_DATA_KEY,
+    LEASE_KEY,
     Lease,
     holds_lease,
     instance_key,
@@ -30,7 +30,7 @@ from bot.runtime.logs import (
 from bot.runtime.sessions import with_sessions
 
 __all__ = [
-    "BOT_DATA_KEY",
+    "LEASE_KEY",
     "CaseFilter",
     "HealthServer",
     "InboxApplication",

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = 0x67726964  # "grid": the first key of every advisory lock of ours
 LEASE_ID = 0  # (NAMESPACE, 0) is the scheduler lease; (NAMESPACE, n > 0) is instance n alive
-BOT_DATA_KEY = "lease"
+LEASE_KEY = "lease"
 _INSTANCE = secrets.randbelow(2**31 - 2) + 1
 KEEPALIVES = ("tcp_keepalives_idle = 30", "tcp_keepalives_interval = 10",
               "tcp_keepalives_count = 3")
@@ -153,7 +153,7 @@ class Lease:
 
 def lease_of(bot_data: Mapping[str, Any]) -> Lease | None:
     """The process's lease, when the bot runs as a service (tests without one get None)."""
-    lease = bot_data.get(BOT_DATA_KEY)
+    lease = bot_data.get(LEASE_KEY)
     return lease if isinstance(lease, Lease) else None
 
 
