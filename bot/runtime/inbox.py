@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 FORGET_AFTER = timedelta(days=1)  # handled rows kept this long; Telegram keeps updates a day
 INBOX_SWEEP_JOB = "inbox-sweep"
 SWEEP_SECONDS = 30.0
-SWEEP_GRACE_SECONDS = 60
+INBOX_SWEEP_GRACE_SECONDS = 60
 
 
 def channel_of(token: str) -> str:
@@ -205,7 +205,7 @@ def attach_inbox(app: GridApp, sessions: SessionFactory, token: str) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             inbox_sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name=INBOX_SWEEP_JOB,
-            job_kwargs={"misfire_grace_time": SWEEP_GRACE_SECONDS, "coalesce": True})
+            job_kwargs={"misfire_grace_time": INBOX_SWEEP_GRACE_SECONDS, "coalesce": True})
 
 
 async def recover_inbox(app: Application[Any, Any, Any, Any, Any, Any], *, at_start: bool) -> int:

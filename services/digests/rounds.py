@@ -17,16 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, GridCell, Level, Member, Role, SummaryRecord
 from services.figures import (
-    OPEN,
+    OPEN_STATE_VALUES,
     Agg,
     Figures,
     Window,
     cell_groups,
     cells_under,
     children_of,
-    counted,
     figure_sums,
     figures_of,
+    in_window,
     roll_up,
     window,
 )
@@ -87,7 +87,7 @@ async def _own_groups(
 ) -> list[tuple[int, str, str, Figures]]:
     stmt = (
         select(Case.reporter_id, Case.state, Case.category, *figure_sums(w))
-        .where(counted(w), Case.reporter_id.in_(reporter_ids))
+        .where(in_window(w), Case.reporter_id.in_(reporter_ids))
         .group_by(Case.reporter_id, Case.state, Case.category)
     )
     rows = await session.execute(stmt)
@@ -102,7 +102,7 @@ async def _overdue(
     stmt = (
         select(Case.number, Case.cell_id, Case.due_at, Member.display_name)
         .outerjoin(Member, Member.id == Case.assignee_id)
-        .where(Case.state.in_(OPEN), Case.due_at < w.now)
+        .where(Case.state.in_(OPEN_STATE_VALUES), Case.due_at < w.now)
         .order_by(Case.due_at, Case.id)
     )
     if path is not None:

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models import (
-    OPEN_STATES,
     Case,
     CaseEvent,
     CaseSource,
@@ -30,14 +29,15 @@ from models import (
 )
 from services.figures import (
     FIGURES,
+    OPEN_STATE_VALUES,
     Figures,
     Window,
     cell_groups,
     cells_under,
     children_of,
-    counted,
     figure_sums,
     figures_of,
+    in_window,
     roll_up,
     window,
 )
@@ -46,7 +46,6 @@ from services.grid import path_ids
 LEDGER_ROLES = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
 BOT_ROW_LIMIT = 20_000  # what the bot builds (~7 s in a thread); the CLI goes to Excel's limit
-OPEN = [s.value for s in OPEN_STATES]
 OWN_ROW = ""  # the name in `Ledger.by_cell` of the scope cell's own cases (the book labels it)
 
 
@@ -96,7 +95,7 @@ class LedgerRow:
 
     @property
     def is_open(self) -> bool:
-        return self.state in OPEN
+        return self.state in OPEN_STATE_VALUES
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ def _row_query(path: str | None, mode: LedgerMode, limit: int) -> Select[*tuple[
     if path is not None:
         stmt = stmt.where(GridCell.path.like(f"{path}%"))
     if mode is LedgerMode.OPEN:
-        stmt = stmt.where(Case.state.in_(OPEN))
+        stmt = stmt.where(Case.state.in_(OPEN_STATE_VALUES))
     return stmt
 
 
@@ -234,7 +233,7 @@ async def _rows(session: AsyncSession, scope: GridCell | None, now: datetime, mo
     for (number, created, source, category, severity, emergency, description, origin, lat, lon,
          water, zone, state, cell_name, assignee, task, steps, owner, plan_due, due_at, level,
          closed_at, case_id, anonymous, reporter) in found[:limit]:
-        late = state in OPEN and due_at is not None and due_at < now
+        late = state in OPEN_STATE_VALUES and due_at is not None and due_at < now
         m = marks.get(case_id) or _Milestones()
         rows.append(LedgerRow(
             number=number, reported_at=created, source=source, category=category,
@@ -289,7 +288,7 @@ async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window
     """The same figures by where cases came from (自查上报, 交办, the public): the digest's sums
     grouped by source, since the office reports its counts that way."""
     stmt: Select[*tuple[Any, ...]] = (
-        select(Case.source, *figure_sums(w)).where(counted(w)).group_by(Case.source))
+        select(Case.source, *figure_sums(w)).where(in_window(w)).group_by(Case.source))
     if scope is not None:
         inside = select(GridCell.id).where(GridCell.path.like(f"{scope.path}%"))
         stmt = stmt.where(Case.cell_id.in_(inside))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OPEN_STATES, Case, GridCell, Photo
 from services.grid import distance_m
+from services.photos import hamming
 from services.settings import CaseRules
 
 
@@ -26,10 +27,6 @@ class Duplicate:
     distance_m: float | None  # None when no two measured points were compared
     photo_match: bool
     village: str | None = None  # matched as the same village, one place chosen from the list
-
-
-def hamming(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def _apart(lat: float | None, lon: float | None, case: Case) -> float | None:
