@@ -33,11 +33,10 @@ from bot.app import build_application
 from bot.config import load_settings
 from models import Draft, Member
 from models.db import make_engine, make_session_factory
-from services import drafts
 from services.database import upgrade
 from services.demo import DEMO_GRID
-from services.drafts import PlaceSource, Step
-from services.grid_import import import_grid
+from services.grid import import_grid
+from services.reports import PlaceSource, ReportStep, drafts
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH"
@@ -121,7 +120,7 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
     for n in range(WARMUP + ROUNDS):
         async with sessions() as s:  # put the draft back at the description question, untimed
             await s.execute(update(Draft).where(Draft.id == draft_id)
-                            .values(step=Step.DESCRIPTION))
+                            .values(step=ReportStep.DESCRIPTION))
             await s.commit()
         raw = _message(n + 1, f"pipe discharging into the reservoir, round {n}")
         start = time.perf_counter()
@@ -131,7 +130,7 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
             timings.append(elapsed)
     async with sessions() as s:
         saved = await s.get(Draft, draft_id)
-        assert saved is not None and saved.step == Step.SEVERITY, "the step did not run"
+        assert saved is not None and saved.step == ReportStep.SEVERITY, "the step did not run"
     floor: list[float] = []
     for n in range(WARMUP + ROUNDS):  # the same database work, bare: one select, one update
         start = time.perf_counter()
@@ -140,7 +139,7 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
                 Draft, Draft.member_id == Member.id).where(
                 Member.platform == "telegram", Member.platform_user_id == str(USER_ID)))
             await s.execute(update(Draft).where(Draft.id == draft_id).values(
-                step=Step.SEVERITY, description=f"round {n}"))
+                step=ReportStep.SEVERITY, description=f"round {n}"))
             await s.commit()
         elapsed = time.perf_counter() - start
         if n >= WARMUP:

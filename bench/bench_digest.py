@@ -16,8 +16,7 @@ from bench.deadline_world import NOW, working_copy
 from bot.config import load_settings
 from models import Member
 from models.db import make_engine, make_session_factory
-from services.digest import digest_round, split_message
-from services.digest_text import digest_text, queue_digests
+from services.digests import digest_round, digest_text, queue_digests, split_message
 from services.i18n import translator
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ from bench.common import Figure, best_of
 from bot.config import load_settings
 from services.figures import Figures
 from services.i18n import translator
-from services.ledger import Ledger, LedgerMode, LedgerRow
-from services.ledger_book import _Labels, _ledger_values, _overdue_values, build_workbook
+from services.ledger import Ledger, LedgerMode, LedgerRow, build_workbook
+from services.ledger.book import _Labels, _ledger_values, _overdue_values
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 10_000

@@ -11,7 +11,7 @@ import random
 import shapely
 
 from bench.common import Figure, best_of
-from services.routing import GridIndex
+from services.grid import GridIndex
 
 WEST, SOUTH, EAST, NORTH = 119.2, 30.4, 120.5, 31.2
 SPLITS = [("city", 1), ("county", 9), ("township", 7), ("village", 5)]

@@ -14,8 +14,7 @@ from bench.deadline_world import NOW, _ts, working_copy
 from bot.config import load_settings
 from models import Case
 from models.db import make_engine, make_session_factory
-from services.deadline_batch import DUE_COLUMNS, plan
-from services.deadlines import BATCH_SIZE, sweep
+from services.deadlines import BATCH_SIZE, DUE_COLUMNS, plan_batch, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = 1_000_000
@@ -58,7 +57,7 @@ async def _measure(path: Path) -> tuple[float, float, float, int, int]:
                     stmt.order_by(Case.next_alarm_at).limit(BATCH_SIZE))).all()
                 if not batch:
                     return found
-                steps = [plan(row, fractions, now) for row in batch]
+                steps = [plan_batch(row, fractions, now) for row in batch]
                 found += len(steps)
                 after = batch[-1].next_alarm_at
 

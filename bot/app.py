@@ -14,19 +14,26 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
-from bot.inbox import InboxApplication, InboxQueue, attach_inbox, recover
 from bot.jobs import add_jobs
-from bot.lease import BOT_DATA_KEY as LEASE_KEY
-from bot.lease import Lease, lease_of, settle_dead_claims
-from bot.logs import bind_case
 from bot.outbox import close_sender, recover_interrupted, settle_uncertain
+from bot.runtime import (
+    LEASE_KEY,
+    InboxApplication,
+    InboxQueue,
+    Lease,
+    attach_inbox,
+    bind_case,
+    lease_of,
+    recover_inbox,
+    settle_dead_claims,
+)
 from handlers.cards import parse_callback
 from handlers.context import Ctx, Deps, GridApp
 from handlers.wiring import add_handlers, menu_commands
 from models import Case
 from models.db import SessionFactory
+from services.grid import GridIndexHolder
 from services.i18n import N_, normalize, translator
-from services.routing import GridIndexHolder
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,7 +107,7 @@ async def _post_init(app: GridApp) -> None:
     if interrupted:
         log.warning("%d notices were interrupted while sending; marked uncertain", interrupted)
     await settle_uncertain(deps)  # each by its kind's rule, before the first drain
-    await recover(app, at_start=True)  # presses a killed process had taken in: handled now
+    await recover_inbox(app, at_start=True)  # presses a killed process had taken in: handled now
     await set_commands(app, deps.settings)
 
 

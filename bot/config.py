@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models import Severity, Stage
 from services.settings import (
     CaseRules,
     Category,
@@ -28,8 +29,6 @@ from services.settings import (
     SandboxSettings,
     ScheduleSettings,
     Settings,
-    Severity,
-    Stage,
     TelegramSettings,
     WebhookSettings,
 )

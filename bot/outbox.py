@@ -25,11 +25,11 @@ from sqlalchemy.orm import aliased
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.lease import Lease, instance_key, lease_of
 from bot.outbox_calls import backoff, retry_seconds, visible_length
 from bot.outbox_recover import recover_interrupted, recover_stale, settle_uncertain
 from bot.outbox_send import Claimed, Job, deliver, prepare
 from bot.pacing import Clock, Pacer, Sleep
+from bot.runtime import Lease, instance_key, lease_of
 from handlers.context import Deps
 from models import Outbox, OutboxState, utcnow
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from bot.cli_db import with_sessions
+from bot.runtime import with_sessions
 from models import Outbox, OutboxState, utcnow
 from models.db import SessionFactory
 from services.settings import Settings

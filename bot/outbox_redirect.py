@@ -18,9 +18,8 @@ from telegram.error import BadRequest
 from models import CaseEvent, Member, Outbox, OutboxState, Role
 from services.card_refresh import REFRESH_KINDS
 from services.grid import nearest_managers
-from services.groups import UnbindReason, group_lost
+from services.members import UnbindReason, group_lost, mark_unreachable
 from services.notices import queue_notice
-from services.reach import mark_unreachable
 
 log = logging.getLogger("bot.outbox")
 

@@ -28,11 +28,11 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.lease import instance_key
 from bot.outbox_calls import backoff, maybe_delivered, retry_seconds, steps, visible_length
 from bot.outbox_record import recorded
 from bot.outbox_redirect import chat_gone, gave_up_on, redirect_notice, refused
 from bot.pacing import Pacer
+from bot.runtime import instance_key
 from handlers.card_refresh import sent_card
 from handlers.context import Deps
 from handlers.render import (
@@ -43,10 +43,9 @@ from handlers.render import (
     notice_translator,
 )
 from models import Member, Outbox, OutboxState, utcnow
-from services.groups import follow_migration
 from services.i18n import Translator
+from services.members import BLOCKED, CHAT_GONE, follow_migration
 from services.notice_rules import MAYBE_DUPLICATE, UNCERTAIN_REASON, marked_as_repeat
-from services.reach import BLOCKED, CHAT_GONE
 
 log = logging.getLogger("bot.outbox")
 

@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.app import build_application
-from bot.health import HealthServer
-from bot.lease import Lease
-from bot.logs import setup_logging
+from bot.runtime import HealthServer, Lease, setup_logging
 from handlers.context import GridApp
 from models.db import make_engine, make_session_factory
 from services.settings import Settings

@@ -33,7 +33,7 @@ from sandbox.telegram.emulator import DEFAULT_TOKEN, BotApiEmulator
 from sandbox.telegram.flood import FloodConfig
 from services.database import upgrade
 from services.demo import DEMO_GRID
-from services.grid_import import import_grid
+from services.grid import import_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("GRIDPATROL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

@@ -30,13 +30,11 @@ from handlers.context import Ctx, GridApp
 from handlers.report_turn import open_turn
 from handlers.report_views import refusal
 from models import GridCell, Member, Role, WaterSource, utcnow
-from services import drafts, staff
-from services.drafts import DraftError
 from services.grid import source_by_code
 from services.i18n import N_, Translator
-from services.members import cases_held, register_member
+from services.members import StaffRefused, cases_held, register_member, staff
 from services.posters import Line, invite_card, source_poster
-from services.staff import StaffRefused
+from services.reports import DraftError, drafts
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("invite", N_("Invite someone to a role, or a group chat (managers)")),

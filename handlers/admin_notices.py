@@ -10,9 +10,8 @@ from handlers.common import escape, role_name
 from handlers.render import Rendered, notice_translator, renderer
 from models import Case, Member, Outbox
 from services.i18n import N_
-from services.members import HANDED_OVER
+from services.members import DEACTIVATED, HANDED_OVER
 from services.settings import Settings
-from services.staff import DEACTIVATED
 
 REASONS = {
     "deactivated": N_("{name} was deactivated by {actor}"),

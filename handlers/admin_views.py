@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.common import escape, level_name, role_name
 from models import GridCell, Member, Role, WaterSource
 from services.i18n import N_, Translator
-from services.staff import CellView, MemberPage, StaffProblem
+from services.members import CellView, MemberPage, StaffProblem
 
 PREFIX = "ad:"
 GROUP = "group"  # the "role" of a group invite in the buttons

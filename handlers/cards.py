@@ -17,16 +17,24 @@ from handlers.deadline_notices import extension_button, order_button
 from handlers.emergency_text import emergency_line
 from handlers.render import Rendered, UploadJob
 from models import Case, Member, Photo
-from services.cases import CaseCard, HistoryEntry, actions_for, case_card
-from services.display import stamped_copy_job
-from services.emergency import reached_for
-from services.extensions import is_responsible
+from services.cases import (
+    ACTION_LABELS,
+    Action,
+    CaseCard,
+    HistoryEntry,
+    actions_for,
+    case_card,
+    chased,
+    staff_actions,
+    stamped_copy_job,
+    state_label,
+)
+from services.deadlines import is_responsible, may_issue
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
-from services.place import CasePlace
+from services.reports import CasePlace
 from services.settings import Settings
-from services.supervision import may_issue
-from services.workflow_rules import ACTION_LABELS, Action, chased, staff_actions, state_label
+from services.workflow import reached_for
 
 CALLBACK_PREFIX = "c"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the card's map link is not the point

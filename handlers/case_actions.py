@@ -28,8 +28,8 @@ from handlers.common import load_member
 from handlers.context import Ctx, GridApp
 from models import Member, utcnow
 from services import cases, workflow
+from services.cases import Action, RefusalReason, WorkflowRefused
 from services.i18n import translator
-from services.workflow_rules import Action, Refusal, WorkflowRefused
 
 COMMANDS = case_commands.COMMANDS
 BUTTON_PATTERN = r"^c:"
@@ -97,7 +97,9 @@ async def on_button(update: Update, ctx: Ctx) -> None:
                 )
         except WorkflowRefused as said_no:
             await query.answer(said_no.message(t)[:200], show_alert=True)
-            if said_no.reason in (Refusal.MOVED_ON, Refusal.MERGED, Refusal.ANSWERED):
+            if said_no.reason in (
+                RefusalReason.MOVED_ON, RefusalReason.MERGED, RefusalReason.ANSWERED
+            ):
                 await refresh(ctx, message, member, case_id, reporter=reporter)
             return
         await query.answer(t("Done."))
@@ -107,14 +109,14 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     async with ctx.deps.sessions() as session:
         _case, refusal = await cases.refusal_of(session, case_id, member, action)
         refused: WorkflowRefused | None = None
-        if refusal in (Refusal.MOVED_ON, Refusal.MERGED):
+        if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
             refused = await workflow.moved_on(session, case_id)
         elif refusal is not None:
             number = _case.number if _case is not None else str(case_id)
             refused = WorkflowRefused(refusal, number=number)
     if refused is not None:
         await query.answer(refused.message(t)[:200], show_alert=True)
-        if refused.reason in (Refusal.MOVED_ON, Refusal.MERGED):
+        if refused.reason in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
             await refresh(ctx, message, member, case_id, reporter=False)
         return
     await query.answer()

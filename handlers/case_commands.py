@@ -14,10 +14,9 @@ from handlers.common import escape, reply, require_member
 from handlers.context import Ctx
 from models import OPEN_STATES, utcnow
 from services import cases
-from services.cases import CaseLine
+from services.cases import CaseLine, RefusalReason, WorkflowRefused, state_label
 from services.i18n import N_, Translator, translator
 from services.settings import Settings
-from services.workflow_rules import Refusal, WorkflowRefused, state_label
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("case", N_("Show a case and its history: /case number")),
@@ -73,9 +72,9 @@ async def case_command(update: Update, ctx: Ctx) -> None:
         case_id = await cases.find_case_id(session, ref)
         case = await cases.get_case(session, case_id) if case_id is not None else None
         if case is None:
-            refused = WorkflowRefused(Refusal.NOT_FOUND, number=ref[:64])
+            refused = WorkflowRefused(RefusalReason.NOT_FOUND, number=ref[:64])
         elif not cases.can_see(member, case, await cases.load_scope(session, case, member)):
-            refused = WorkflowRefused(Refusal.NOT_YOUR_GRID, number=case.number)
+            refused = WorkflowRefused(RefusalReason.NOT_YOUR_GRID, number=case.number)
         else:
             refused = None
             card = await render_card(session, case.id, member, ctx.deps.settings)

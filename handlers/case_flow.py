@@ -25,10 +25,9 @@ from handlers.common import escape, load_member
 from handlers.context import Ctx
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
+from services.cases import Action, RefusalReason, WorkflowRefused, parse_deadline
 from services.i18n import Translator, translator
-from services.photo_files import keep_file_at_commit
-from services.photos import PhotoRejected, ingest
-from services.workflow_rules import Action, Refusal, WorkflowRefused, parse_deadline
+from services.photos import PhotoRejected, ingest, keep_file_at_commit
 
 KIND = "case_flow"
 FLOW_TTL = timedelta(hours=1)
@@ -50,15 +49,15 @@ PRESSED = frozenset({"confirm", "review"})  # answered by a button only
 # Refusals about what was typed: ask the same question again instead of ending.
 RETRY = frozenset(
     {
-        Refusal.UNKNOWN_CELL,
-        Refusal.CELL_NOT_BELOW,
-        Refusal.UNKNOWN_MEMBER,
-        Refusal.SAME_CELL,
-        Refusal.UNKNOWN_TARGET,
-        Refusal.MERGE_SELF,
-        Refusal.TARGET_CLOSED,
-        Refusal.DEADLINE_PAST,
-        Refusal.REASON_REQUIRED,
+        RefusalReason.UNKNOWN_CELL,
+        RefusalReason.CELL_NOT_BELOW,
+        RefusalReason.UNKNOWN_MEMBER,
+        RefusalReason.SAME_CELL,
+        RefusalReason.UNKNOWN_TARGET,
+        RefusalReason.MERGE_SELF,
+        RefusalReason.TARGET_CLOSED,
+        RefusalReason.DEADLINE_PAST,
+        RefusalReason.REASON_REQUIRED,
     }
 )
 
@@ -324,7 +323,7 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
     except WorkflowRefused as refused:
         await _send(ctx, member, escape(refused.message(t)))
         if refused.reason in RETRY:
-            key = {Refusal.REASON_REQUIRED: "reason", Refusal.DEADLINE_PAST: "due"}.get(
+            key = {RefusalReason.REASON_REQUIRED: "reason", RefusalReason.DEADLINE_PAST: "due"}.get(
                 refused.reason, STEPS[flow.action][0]
             )
             flow.answers.pop(key, None)

@@ -16,9 +16,9 @@ from handlers import case_flow
 from handlers import case_flow_views as views
 from handlers.common import load_member
 from handlers.context import Ctx
-from services import targets
+from services.cases import Action
+from services.grid import targets
 from services.i18n import Translator, translator
-from services.workflow_rules import Action
 
 OPS_BY_STEP: dict[str, frozenset[str]] = {
     "reason": frozenset({"p"}),

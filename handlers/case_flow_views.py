@@ -15,11 +15,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.cards import local_time
 from handlers.common import escape
-from services import cases, targets
+from services import cases
+from services.cases import Action, parse_deadline
+from services.grid import Choice, Relation, targets
 from services.i18n import N_, Translator
 from services.settings import Settings
-from services.targets import Choice, Relation
-from services.workflow_rules import Action, parse_deadline
 
 PREFIX = "f"
 CALLBACK_LIMIT = 64  # bytes, Telegram's bound on callback_data

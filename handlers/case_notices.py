@@ -14,12 +14,10 @@ from handlers.cards import keyboard, render_card
 from handlers.common import escape
 from handlers.render import Picture, Rendered, Renderer, notice_translator, renderer
 from models import Case, GridCell, Member, Outbox, Photo, PhotoKind
-from services.cases import case_photos
+from services.cases import Action, PhotoTime, case_photos, case_stamp
 from services.i18n import Translator
 from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after
 from services.settings import PhotoLimits, Settings
-from services.stamp import PhotoTime, case_stamp
-from services.workflow_rules import Action
 
 log = logging.getLogger(__name__)
 

@@ -25,14 +25,21 @@ from models import (
     Outbox,
     SupervisionOrder,
 )
-from services.deadlines import COLOUR_LABELS, STAGE_LABELS, colour_of, contains
-from services.digest import Digest, split_message
-from services.digest_text import digest_text
-from services.extensions import hand_down_target, is_responsible, may_hold
+from services.cases import chased
+from services.deadlines import (
+    COLOUR_LABELS,
+    STAGE_LABELS,
+    colour_of,
+    contains,
+    hand_down_target,
+    is_responsible,
+    may_hold,
+    may_issue,
+    order_card_png,
+)
+from services.digests import Digest, digest_text, split_message
 from services.i18n import Translator
 from services.settings import Settings
-from services.supervision import may_issue, order_card_png
-from services.workflow_rules import chased
 
 PREFIX = "sv:"
 

@@ -4,8 +4,8 @@ whose managers have it, supervisors, the linked leader, group chats), never a fi
 from __future__ import annotations
 
 from handlers.common import escape
-from services.emergency import Reached
 from services.i18n import Translator
+from services.workflow import Reached
 
 
 def _join(items: list[str], t: Translator, *, parts: bool = False) -> str:

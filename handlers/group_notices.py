@@ -12,10 +12,9 @@ from handlers.cards import render_card
 from handlers.common import escape, level_name
 from handlers.render import Picture, Rendered, notice_translator, renderer
 from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
-from services.cases import case_photos
-from services.display import stamped_copy_job
-from services.groups import ALERT_KIND, UNBOUND_KIND
+from services.cases import case_photos, stamped_copy_job
 from services.i18n import N_, translator
+from services.members import ALERT_KIND, UNBOUND_KIND
 from services.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from handlers.common import PLATFORM, display_name, escape, level_name, load_mem
 from handlers.context import Ctx, GridApp
 from handlers.report_turn import open_turn
 from models import GridCell
-from services import drafts
-from services.groups import (
+from services.i18n import N_, Translator, translator
+from services.members import (
     BindError,
     BindProblem,
     UnbindReason,
@@ -23,10 +23,10 @@ from services.groups import (
     follow_migration,
     group_lost,
     mode_of,
+    register_member,
     unbind_group,
 )
-from services.i18n import N_, Translator, translator
-from services.members import register_member
+from services.reports import drafts
 from services.settings import GroupAlerts
 
 REPORT_PAYLOAD = "report"  # https://t.me/<bot>?start=report opens the report in private

@@ -15,8 +15,15 @@ from handlers.common import load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
 from models import Role, utcnow
 from services.i18n import N_
-from services.ledger import LEDGER_ROLES, LedgerMode, load_ledger, may_export, scope_of
-from services.ledger_book import build_workbook, file_name
+from services.ledger import (
+    LEDGER_ROLES,
+    LedgerMode,
+    build_workbook,
+    file_name,
+    load_ledger,
+    may_export,
+    scope_of,
+)
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ledger", N_("The ledger (台账) of your part of the grid as a spreadsheet")),

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup, Message
 
 from models import Member, Outbox
 from models.db import SessionFactory
-from services.display import remember_sent_ids
+from services.cases import remember_sent_ids
 from services.i18n import Translator, translator
 from services.settings import Settings
 

@@ -25,12 +25,11 @@ from handlers import report_views as views
 from handlers.common import PLATFORM, tell_deactivated, tell_to_start
 from handlers.context import Ctx, GridApp
 from handlers.report_turn import Turn, open_turn
-from models import Draft
-from services import drafts, intake
-from services.display import make_display_copies
-from services.drafts import DraftError, PlaceSource, Step
+from models import Draft, Severity
+from services.cases import make_display_copies
 from services.i18n import N_
-from services.settings import Severity
+from services.reports import DraftError, PlaceSource, ReportStep, drafts
+from services.workflow import intake
 
 COMMANDS = (("report", N_("report a problem at a water source")),)
 CACHE_KEY = "report_open_drafts"
@@ -39,16 +38,16 @@ REPORT_LABELS = views.labels(views.REPORT_BUTTON)
 CANCEL_LABELS = views.labels(views.CANCEL_BUTTON)
 
 # Which buttons each step takes ("b" back and "x" cancel work everywhere).
-STEP_ACTIONS: dict[Step, frozenset[str]] = {
-    Step.CATEGORY: frozenset({"c"}),
-    Step.PHOTOS: frozenset({"pd"}),
-    Step.PLACE: frozenset({"xy"}),
-    Step.PLACE_SOURCE: frozenset({"s", "xy"}),
-    Step.PLACE_VILLAGE: frozenset({"v"}),
-    Step.DESCRIPTION: frozenset({"ds"}),
-    Step.SEVERITY: frozenset({"sv"}),
-    Step.SUMMARY: frozenset({"ok", "ed", "an", "e"}),
-    Step.DUPLICATE: frozenset({"dup", "new", "ok"}),
+STEP_ACTIONS: dict[ReportStep, frozenset[str]] = {
+    ReportStep.CATEGORY: frozenset({"c"}),
+    ReportStep.PHOTOS: frozenset({"pd"}),
+    ReportStep.PLACE: frozenset({"xy"}),
+    ReportStep.PLACE_SOURCE: frozenset({"s", "xy"}),
+    ReportStep.PLACE_VILLAGE: frozenset({"v"}),
+    ReportStep.DESCRIPTION: frozenset({"ds"}),
+    ReportStep.SEVERITY: frozenset({"sv"}),
+    ReportStep.SUMMARY: frozenset({"ok", "ed", "an", "e"}),
+    ReportStep.DUPLICATE: frozenset({"dup", "new", "ok"}),
 }
 ANY_STEP = frozenset({"b", "x", "rs", "rn"})
 
@@ -182,7 +181,7 @@ async def on_button(turn: Turn) -> None:
                            "cancelled. Send /report to start a new one."), alert=True)
         return
     _token, action, arg = parsed
-    step = Step(draft.step)
+    step = ReportStep(draft.step)
     if action not in ANY_STEP and action not in STEP_ACTIONS.get(step, frozenset()):
         turn.answer(turn.t("That button is from an earlier question. Please use the latest "
                            "message."), alert=True)
@@ -195,7 +194,7 @@ async def on_button(turn: Turn) -> None:
 
 
 async def _back(turn: Turn, draft: Draft, _arg: str) -> None:
-    previous = drafts.previous_step(Step(draft.step))
+    previous = drafts.previous_step(ReportStep(draft.step))
     if previous is None:
         await turn.ask()
         return
@@ -232,7 +231,7 @@ async def _category(turn: Turn, draft: Draft, arg: str) -> None:
     await drafts.set_category(turn.session, draft, category, turn.now)
     turn.say(turn.t("Category: {name}", name=views.escape(
         views.category_label(category, turn.t.language))))
-    await turn.advance(Step.CATEGORY)
+    await turn.advance(ReportStep.CATEGORY)
 
 
 async def _photos_done(turn: Turn, draft: Draft, _arg: str) -> None:
@@ -240,7 +239,7 @@ async def _photos_done(turn: Turn, draft: Draft, _arg: str) -> None:
         turn.say(turn.t("Please send at least one photo first."))
         await turn.ask()
         return
-    await turn.advance(Step.PHOTOS)
+    await turn.advance(ReportStep.PHOTOS)
 
 
 async def _use_exif(turn: Turn, draft: Draft, _arg: str) -> None:
@@ -252,7 +251,7 @@ async def _use_exif(turn: Turn, draft: Draft, _arg: str) -> None:
 
 
 async def _source(turn: Turn, draft: Draft, arg: str) -> None:
-    await drafts.go_to(turn.session, draft, Step.PLACE_VILLAGE, turn.now, source_id=int(arg))
+    await drafts.go_to(turn.session, draft, ReportStep.PLACE_VILLAGE, turn.now, source_id=int(arg))
     await turn.ask()
 
 
@@ -261,12 +260,12 @@ async def _village(turn: Turn, draft: Draft, arg: str) -> None:
 
 
 async def _skip_description(turn: Turn, draft: Draft, _arg: str) -> None:
-    await turn.advance(Step.DESCRIPTION)
+    await turn.advance(ReportStep.DESCRIPTION)
 
 
 async def _severity(turn: Turn, draft: Draft, arg: str) -> None:
     await drafts.set_severity(turn.session, draft, Severity(arg), turn.now)
-    await turn.advance(Step.SEVERITY)
+    await turn.advance(ReportStep.SEVERITY)
 
 
 async def _anonymous(turn: Turn, draft: Draft, _arg: str) -> None:
@@ -279,9 +278,9 @@ async def _edit_menu(turn: Turn, draft: Draft, _arg: str) -> None:
 
 
 async def _edit(turn: Turn, draft: Draft, arg: str) -> None:
-    step = Step(arg)
+    step = ReportStep(arg)
     await drafts.go_to(turn.session, draft, step, turn.now,
-                       editing=True if step != Step.SUMMARY else None)
+                       editing=True if step != ReportStep.SUMMARY else None)
     await turn.ask()
 
 
@@ -295,7 +294,7 @@ async def _confirm(turn: Turn, draft: Draft, _arg: str) -> None:
     found = await intake.duplicates_of(turn.session, draft, turn.locator, turn.now,
                                        turn.settings.cases)
     if found:
-        await drafts.go_to(turn.session, draft, Step.DUPLICATE, turn.now)
+        await drafts.go_to(turn.session, draft, ReportStep.DUPLICATE, turn.now)
         turn.show(views.duplicates_view(draft, found, turn.t))
         return
     await inp.submit(turn, draft)

@@ -32,10 +32,10 @@ from handlers.report_views import (
     refusal,
 )
 from models import Draft, Member, Outbox
-from services import drafts, intake, place
-from services.drafts import DraftError, PlaceSource, Step
 from services.i18n import translator
+from services.reports import DraftError, PlaceSource, ReportStep, drafts, place
 from services.settings import Settings
+from services.workflow import intake
 
 BACK_LABELS = labels(BACK_BUTTON)
 MENU_LABELS = labels(MENU_BUTTON)
@@ -59,9 +59,9 @@ async def take_place(turn: Turn, draft: Draft, lat: float, lon: float,
     except DraftError as refused:
         turn.say(point_refusal(refused, turn.t), main_keyboard(turn.t))
         if refused.reason == "outside_grid":
-            await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now)
+            await drafts.go_to(turn.session, draft, ReportStep.PLACE_SOURCE, turn.now)
         else:
-            await drafts.go_to(turn.session, draft, Step.PLACE, turn.now)
+            await drafts.go_to(turn.session, draft, ReportStep.PLACE, turn.now)
         await turn.ask()
         return
     await _place_saved(turn, draft)
@@ -81,7 +81,7 @@ async def _place_saved(turn: Turn, draft: Draft) -> None:
     preview = await intake.preview_place(turn.session, draft, turn.locator)
     turn.say(turn.t("📍 Place: {place}", place=place_line(preview, turn.t)),
              main_keyboard(turn.t))
-    await turn.advance(Step.PLACE)
+    await turn.advance(ReportStep.PLACE)
 
 
 async def _place_step(turn: Turn, message: Message) -> None:
@@ -93,7 +93,7 @@ async def _place_step(turn: Turn, message: Message) -> None:
         return
     text = (message.text or "").strip()
     if text in MENU_LABELS:
-        await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now)
+        await drafts.go_to(turn.session, draft, ReportStep.PLACE_SOURCE, turn.now)
         await turn.ask()
         return
     if not text:
@@ -122,7 +122,7 @@ async def _description_step(turn: Turn, message: Message) -> None:
     except DraftError as refused:
         turn.say(refusal(refused, t))
         return
-    await turn.advance(Step.DESCRIPTION)
+    await turn.advance(ReportStep.DESCRIPTION)
 
 
 async def _buttons_only(turn: Turn, message: Message) -> None:
@@ -134,16 +134,16 @@ async def _buttons_only(turn: Turn, message: Message) -> None:
     await turn.ask()
 
 
-MESSAGE_STEPS: dict[Step, Callable[[Turn, Message], Awaitable[None]]] = {
-    Step.CATEGORY: _early_photo,
-    Step.PHOTOS: photos_step,
-    Step.PLACE: _place_step,
-    Step.PLACE_SOURCE: _place_step,
-    Step.PLACE_VILLAGE: _place_step,
-    Step.DESCRIPTION: _description_step,
-    Step.SEVERITY: _buttons_only,
-    Step.SUMMARY: _buttons_only,
-    Step.DUPLICATE: _buttons_only,
+MESSAGE_STEPS: dict[ReportStep, Callable[[Turn, Message], Awaitable[None]]] = {
+    ReportStep.CATEGORY: _early_photo,
+    ReportStep.PHOTOS: photos_step,
+    ReportStep.PLACE: _place_step,
+    ReportStep.PLACE_SOURCE: _place_step,
+    ReportStep.PLACE_VILLAGE: _place_step,
+    ReportStep.DESCRIPTION: _description_step,
+    ReportStep.SEVERITY: _buttons_only,
+    ReportStep.SUMMARY: _buttons_only,
+    ReportStep.DUPLICATE: _buttons_only,
 }
 
 
@@ -151,14 +151,14 @@ async def answer_message(turn: Turn, message: Message) -> None:
     draft = turn.draft
     assert draft is not None
     if (message.text or "").strip() in BACK_LABELS:
-        previous = drafts.previous_step(Step(draft.step))
+        previous = drafts.previous_step(ReportStep(draft.step))
         if previous is not None:
             await drafts.go_to(turn.session, draft, previous, turn.now)
-        if previous == Step.PHOTOS:
+        if previous == ReportStep.PHOTOS:
             turn.say(turn.t("Back to the photos."), main_keyboard(turn.t))
         await turn.ask()
         return
-    await MESSAGE_STEPS[Step(draft.step)](turn, message)
+    await MESSAGE_STEPS[ReportStep(draft.step)](turn, message)
 
 
 async def start_from_forward(turn: Turn, message: Message) -> None:
@@ -196,7 +196,7 @@ async def submit(turn: Turn, draft: Draft) -> None:
     except DraftError as refused:
         if refused.reason == "outside_grid":
             place.forget_point(draft, turn.now)  # the grid changed under it
-            await drafts.go_to(turn.session, draft, Step.PLACE_SOURCE, turn.now, editing=True)
+            await drafts.go_to(turn.session, draft, ReportStep.PLACE_SOURCE, turn.now, editing=True)
             turn.say(t("The place is outside every grid cell I know. Please choose the water "
                        "source and the village from the list."))
             await turn.ask()
@@ -225,7 +225,7 @@ async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
     try:
         case = await intake.attach_to_case(turn.session, draft, case_id, turn.now)
     except DraftError as refused:
-        await drafts.go_to(turn.session, draft, Step.SUMMARY, turn.now)
+        await drafts.go_to(turn.session, draft, ReportStep.SUMMARY, turn.now)
         turn.say(refusal(refused, turn.t))
         await turn.ask()
         return

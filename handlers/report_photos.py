@@ -14,11 +14,10 @@ from handlers.context import Ctx
 from handlers.report_turn import Turn
 from handlers.report_views import Out, photos_prompt, prompt, refusal
 from models import Draft, Member
-from services import drafts, photos, place
-from services.drafts import DraftError, Step
+from services import photos
 from services.i18n import Translator, translator
-from services.photo_files import keep_file_at_commit
-from services.photos import PhotoRejected, RejectReason
+from services.photos import PhotoRejected, RejectReason, keep_file_at_commit
+from services.reports import DraftError, ReportStep, drafts, place
 from services.settings import Settings
 
 ALBUM_ACK_DELAY = 1.5  # seconds after the last photo of an album before one acknowledgement
@@ -165,7 +164,7 @@ async def photos_received(session: AsyncSession, draft: Draft, settings: Setting
     """The answer to new photos: the count and Done at the photo step; before it (photos sent
     right after /report) the count and the question still open."""
     count = await drafts.photo_count(session, draft.id)
-    if draft.step == Step.PHOTOS:
+    if draft.step == ReportStep.PHOTOS:
         return [photos_prompt(draft, count, settings.cases.max_photos, t)]
     note = Out(t("Photos so far: {count} of {limit}.", count=count,
                  limit=settings.cases.max_photos))

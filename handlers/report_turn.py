@@ -15,10 +15,8 @@ from telegram.error import BadRequest, TelegramError
 from handlers.context import Ctx
 from handlers.report_views import Markup, Out, prompt
 from models import Draft, Member, utcnow
-from services import drafts
-from services.drafts import Step
 from services.i18n import Translator, translator
-from services.place import Locator
+from services.reports import Locator, ReportStep, drafts
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,11 +81,11 @@ class Turn:
         self.outs.extend(await prompt(self.session, self.draft, self.settings, self.locator,
                                       self.t))
 
-    async def advance(self, done: Step) -> None:
+    async def advance(self, done: ReportStep) -> None:
         """`done` is answered: go to the next question (the summary while editing)."""
         assert self.draft is not None
         following = drafts.following_step(self.draft, done)
-        extra = {"editing": None} if following == Step.SUMMARY else {}
+        extra = {"editing": None} if following == ReportStep.SUMMARY else {}
         await drafts.go_to(self.session, self.draft, following, self.now, **extra)
         await self.ask()
 

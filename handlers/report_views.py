@@ -18,12 +18,12 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from models import Draft
-from services import drafts, grid, intake, place
-from services.drafts import DraftError, Step
-from services.duplicates import Duplicate
+from models import Draft, Severity
+from services import grid
 from services.i18n import N_, SUPPORTED, Translator, translator
-from services.settings import Category, Settings, Severity
+from services.reports import DraftError, Duplicate, ReportStep, drafts, place
+from services.settings import Category, Settings
+from services.workflow import intake
 
 PREFIX = "r"
 CALLBACK_LIMIT = 64  # bytes, Telegram's bound on callback_data
@@ -58,15 +58,15 @@ ZONE_NAMES = {
     "quasi": N_("quasi-protection zone"),
 }
 STEP_NAMES = {
-    Step.CATEGORY: N_("category"),
-    Step.PHOTOS: N_("photos"),
-    Step.PLACE: N_("place"),
-    Step.PLACE_SOURCE: N_("place"),
-    Step.PLACE_VILLAGE: N_("place"),
-    Step.DESCRIPTION: N_("description"),
-    Step.SEVERITY: N_("severity"),
-    Step.SUMMARY: N_("summary"),
-    Step.DUPLICATE: N_("summary"),
+    ReportStep.CATEGORY: N_("category"),
+    ReportStep.PHOTOS: N_("photos"),
+    ReportStep.PLACE: N_("place"),
+    ReportStep.PLACE_SOURCE: N_("place"),
+    ReportStep.PLACE_VILLAGE: N_("place"),
+    ReportStep.DESCRIPTION: N_("description"),
+    ReportStep.SEVERITY: N_("severity"),
+    ReportStep.SUMMARY: N_("summary"),
+    ReportStep.DUPLICATE: N_("summary"),
 }
 
 
@@ -146,9 +146,9 @@ async def prompt(
     t: Translator,
 ) -> list[Out]:
     """The question of the draft's current step."""
-    step = Step(draft.step)
+    step = ReportStep(draft.step)
     rules = settings.cases
-    if step == Step.CATEGORY:
+    if step == ReportStep.CATEGORY:
         rows: list[list[InlineKeyboardButton]] = []
         for index, category in enumerate(settings.categories):
             if index % 2 == 0:
@@ -158,10 +158,10 @@ async def prompt(
         rows.append(nav_row(draft, t, back=False))
         text = t("What is the problem? Choose one (🚨 alerts everyone up to the city at once).")
         return [Out(text, InlineKeyboardMarkup(rows))]
-    if step == Step.PHOTOS:
+    if step == ReportStep.PHOTOS:
         return [photos_prompt(draft, await drafts.photo_count(session, draft.id), rules.max_photos,
                               t)]
-    if step == Step.PLACE:
+    if step == ReportStep.PLACE:
         outs = [Out(t("Where is it? Share your location with the button below, type coordinates "
                       "like <code>30.87, 120.09</code>, or choose from a list."),
                     place_keyboard(t))]
@@ -169,12 +169,12 @@ async def prompt(
         if exif is not None:
             outs.append(await _exif_offer(session, draft, exif, locator, t))
         return outs
-    if step == Step.PLACE_SOURCE:
+    if step == ReportStep.PLACE_SOURCE:
         sources = await grid.list_sources(session)
         rows = [[button(s.name, draft, "s", s.id)] for s in sources[:90]]
         rows.append(nav_row(draft, t))
         return [Out(t("Which water source is it at?"), InlineKeyboardMarkup(rows))]
-    if step == Step.PLACE_VILLAGE:
+    if step == ReportStep.PLACE_VILLAGE:
         source_id = int(draft.extra.get("source_id") or 0)
         villages = await grid.villages_of_source(session, source_id)
         rows = [[button(v.name, draft, "v", v.id)] for v in villages[:90]]
@@ -184,7 +184,7 @@ async def prompt(
             outs.insert(0, Out(t("Where is it? Choose the village below, or share your location "
                                  "with the button under the text field."), place_keyboard(t)))
         return outs
-    if step == Step.DESCRIPTION:
+    if step == ReportStep.DESCRIPTION:
         text = t.n("Describe what you see in a few words (optional, up to {count} character), "
                    "or press Skip.",
                    "Describe what you see in a few words (optional, up to {count} characters), "
@@ -193,7 +193,7 @@ async def prompt(
             text += "\n\n" + t("So far: {text}", text=escape(draft.description))
         return [Out(text, InlineKeyboardMarkup([[button(t("Skip"), draft, "ds")],
                                                 nav_row(draft, t)]))]
-    if step == Step.SEVERITY:
+    if step == ReportStep.SEVERITY:
         usual = settings.category(draft.category or "")
         buttons = [
             button(("✓ " if draft.severity == s else "") + t(SEVERITY_NAMES[s]), draft, "sv", s)
@@ -289,9 +289,10 @@ async def summary(
 
 
 def edit_menu(draft: Draft, t: Translator) -> Out:
-    steps = (Step.CATEGORY, Step.PHOTOS, Step.PLACE, Step.DESCRIPTION, Step.SEVERITY)
+    steps = (ReportStep.CATEGORY, ReportStep.PHOTOS, ReportStep.PLACE, ReportStep.DESCRIPTION,
+             ReportStep.SEVERITY)
     rows = [[button(t(STEP_NAMES[s]), draft, "e", s.value)] for s in steps]
-    rows.append([button(t("Back to the summary"), draft, "e", Step.SUMMARY.value)])
+    rows.append([button(t("Back to the summary"), draft, "e", ReportStep.SUMMARY.value)])
     return Out(t("What do you want to change?"), InlineKeyboardMarkup(rows))
 
 
@@ -316,7 +317,7 @@ def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Out:
 
 
 def resume_view(draft: Draft, photos: int, t: Translator) -> Out:
-    step = t(STEP_NAMES[Step(draft.step)])
+    step = t(STEP_NAMES[ReportStep(draft.step)])
     return Out(
         t.n("You have a report in progress (at the {step} step, {count} photo). Continue it "
             "or start over?",

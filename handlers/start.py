@@ -24,17 +24,20 @@ from handlers.report_views import main_keyboard
 from models import GridCell, Member, Role
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.members import (
+    KICKED,
+    Absence,
     InviteError,
     InviteProblem,
+    come_back,
     find_member,
     led_sources,
+    mark_unreachable,
     member_cell,
     redeem_invite,
     register_member,
     set_language,
     welcome,
 )
-from services.reach import KICKED, Absence, come_back, mark_unreachable
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or use an invite")),

@@ -27,13 +27,21 @@ from handlers.common import escape, load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
 from models import Case, GridCell, Member, Role, utcnow
 from services.card_refresh import queue_card_refresh
-from services.deadlines import Outcome
-from services.digest import split_message
-from services.extensions import decide_extension, hand_down, request_extension, take_over
+from services.deadlines import (
+    ActionResult,
+    Bulletin,
+    acknowledge_order,
+    bulletin,
+    decide_extension,
+    hand_down,
+    issue_order_by,
+    request_extension,
+    take_over,
+)
+from services.digests import split_message
 from services.grid import cell_names
 from services.i18n import N_, Translator
 from services.settings import Settings
-from services.supervision import Bulletin, acknowledge_order, bulletin, issue_order_by
 
 PREFIX = deadline_notices.PREFIX
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -46,18 +54,18 @@ REASON_GROUP = -1  # before the report conversation, which sees the text only if
 BULLETIN_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.MANAGER})
 COMMAND_ROLES = {"bulletin": BULLETIN_ROLES}
 
-Action = Callable[[AsyncSession, Settings, int, Member, Any], Awaitable[Outcome]]
+Action = Callable[[AsyncSession, Settings, int, Member, Any], Awaitable[ActionResult]]
 
 
-async def _ack(s: AsyncSession, _: Settings, oid: int, m: Member, now: Any) -> Outcome:
+async def _ack(s: AsyncSession, _: Settings, oid: int, m: Member, now: Any) -> ActionResult:
     return await acknowledge_order(s, oid, m, now)
 
 
-async def _approve(s: AsyncSession, cfg: Settings, rid: int, m: Member, now: Any) -> Outcome:
+async def _approve(s: AsyncSession, cfg: Settings, rid: int, m: Member, now: Any) -> ActionResult:
     return await decide_extension(s, cfg, rid, m, True, now)
 
 
-async def _refuse(s: AsyncSession, cfg: Settings, rid: int, m: Member, now: Any) -> Outcome:
+async def _refuse(s: AsyncSession, cfg: Settings, rid: int, m: Member, now: Any) -> ActionResult:
     return await decide_extension(s, cfg, rid, m, False, now)
 
 
@@ -158,7 +166,7 @@ async def on_reason(update: Update, ctx: Ctx) -> None:
     async with ctx.deps.sessions() as session:
         case = await session.get(Case, case_id)
         actor = await session.get(Member, member.id)
-        outcome = Outcome(False, N_("This case has no deadline to extend."))
+        outcome = ActionResult(False, N_("This case has no deadline to extend."))
         if case is not None and case.due_at is not None and actor is not None:
             outcome = await request_extension(
                 session, ctx.deps.settings, case_id, actor, message.text,

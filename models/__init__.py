@@ -10,6 +10,8 @@ from models.case import (
     Draft,
     Photo,
     PhotoKind,
+    Severity,
+    Stage,
 )
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
@@ -51,6 +53,8 @@ __all__ = [
     "PhotoKind",
     "ProtectionZone",
     "Role",
+    "Severity",
+    "Stage",
     "SummaryRecord",
     "SupervisionOrder",
     "WaterSource",

@@ -42,6 +42,31 @@ class CaseSource(StrEnum):
     ASSIGNED = "assigned"  # assigned from above (交办)
 
 
+class Severity(StrEnum):
+    """How serious a report is; it sets the deadlines of every stage."""
+
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    def raised(self) -> Severity:
+        """One step more serious; urgent stays urgent."""
+        order = list(Severity)
+        return order[min(order.index(self) + 1, len(order) - 1)]
+
+
+class Stage(StrEnum):
+    """The deadline a case is chased by (`Case.stage`)."""
+
+
+    ACCEPT = "accept"
+    PLAN = "plan"
+    RECTIFY = "rectify"
+    CHECK = "check"
+
+
 class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
@@ -91,10 +116,6 @@ class Case(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-    @property
-    def state_enum(self) -> CaseState:
-        return CaseState(self.state)
 
     @property
     def is_open(self) -> bool:

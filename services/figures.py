@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import OPEN_STATES, Case, CaseState, GridCell
 from services.grid import path_ids
 
-OPEN = [s.value for s in OPEN_STATES]
+OPEN_STATE_VALUES = [s.value for s in OPEN_STATES]
 FIGURES = ("new", "open", "due_today", "overdue", "closed")
 
 
@@ -82,7 +82,7 @@ def window(now: datetime, tz: ZoneInfo, span: timedelta = timedelta(hours=24)) -
 
 def figure_sums(w: Window) -> list[ColumnElement[Any]]:
     """The five SUMs of `Figures`, in its field order, for a SELECT grouped any way."""
-    is_open = Case.state.in_(OPEN)
+    is_open = Case.state.in_(OPEN_STATE_VALUES)
     return [
         func.sum(when((Case.created_at >= w.since, 1), else_=0)),
         func.sum(when((is_open, 1), else_=0)),
@@ -93,9 +93,10 @@ def figure_sums(w: Window) -> list[ColumnElement[Any]]:
     ]
 
 
-def counted(w: Window) -> ColumnElement[bool]:
+def in_window(w: Window) -> ColumnElement[bool]:
     """Only cases with something to count: open, or new or closed in the window."""
-    return or_(Case.state.in_(OPEN), Case.created_at >= w.since, Case.closed_at >= w.since)
+    return or_(Case.state.in_(OPEN_STATE_VALUES), Case.created_at >= w.since,
+               Case.closed_at >= w.since)
 
 
 async def cell_groups(
@@ -104,7 +105,7 @@ async def cell_groups(
     """(cell id, state, category, figures): the one aggregate a digest round needs."""
     stmt: Select[Any] = (
         select(Case.cell_id, Case.state, Case.category, *figure_sums(w))
-        .where(counted(w))
+        .where(in_window(w))
         .group_by(Case.cell_id, Case.state, Case.category)
     )
     if path is not None:

@@ -15,7 +15,7 @@ from functools import cache
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from services.photo_render import CJK_FONTS
+from services.photos import CJK_FONTS
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 INK = (20, 20, 20)

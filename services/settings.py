@@ -7,24 +7,7 @@ from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
-
-class Severity(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    URGENT = "urgent"
-
-    def raised(self) -> Severity:
-        """One step more serious; urgent stays urgent."""
-        order = list(Severity)
-        return order[min(order.index(self) + 1, len(order) - 1)]
-
-
-class Stage(StrEnum):
-    ACCEPT = "accept"
-    PLAN = "plan"
-    RECTIFY = "rectify"
-    CHECK = "check"
+from models.case import Severity, Stage
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ async def bot_harness(
     from bot.app import build_application
     from sandbox.telegram.emulator import BotApiEmulator
     from sandbox.telegram.flood import FloodConfig
-    from services.grid_import import import_grid
+    from services.grid import import_grid
     from tests.support.harness import EmulatorRequest, TelegramHarness
 
     async with session_factory() as session:

@@ -132,7 +132,7 @@ async def real_sandbox(
     settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
     tmp_path: Path,
 ) -> AsyncIterator[RunningSandbox]:
-    from services.grid_import import import_grid
+    from services.grid import import_grid
 
     async with session_factory() as session:
         await import_grid(session, demo_grid_collection)

@@ -21,7 +21,7 @@ from sandbox.server import SandboxServer
 from sandbox.telegram import BotApiEmulator, FloodConfig
 from sandbox.telegram.webhook import WebhookDelivery
 from services.demo import DEMO_GRID
-from services.grid_import import import_grid
+from services.grid import import_grid
 from tests.support import images
 from tests.support.processes import PUBLIC_URL, BotProcess, get_json, healthy, until
 from tests.support.report_world import IN_GRADE1, add_manager

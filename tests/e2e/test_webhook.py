@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.health import health
+from bot.runtime import health
 from models.db import make_engine, make_session_factory
 from sandbox.server import SandboxServer
 from sandbox.telegram import BotApiEmulator, FloodConfig

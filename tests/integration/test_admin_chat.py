@@ -268,7 +268,7 @@ def test_the_cell_picker_pages_a_long_list_with_short_buttons() -> None:
     from handlers.admin_views import cell_view
     from handlers.cards import CALLBACK_DATA_LIMIT
     from services.i18n import translator
-    from services.staff import CellView
+    from services.members import CellView
 
     township = GridCell(id=10**12, code="T", name="大镇", level="township", path="/1/")
     villages = [GridCell(id=10**12 + i, code=f"V{i}", name=f"第{i}村", level="village",

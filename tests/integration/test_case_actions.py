@@ -18,8 +18,8 @@ from models import (
     utcnow,
 )
 from services import workflow
+from services.cases import Action
 from services.notices import queue_notice
-from services.workflow_rules import Action
 from tests.support import images
 from tests.support.cases import member_id, person, report_a_case, send_outbox
 from tests.support.harness import TelegramHarness

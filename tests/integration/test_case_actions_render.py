@@ -17,9 +17,9 @@ from handlers.render import RENDERERS, Rendered, draw_pictures
 from models import Case, Member, Outbox, Photo, PhotoKind
 from models.db import SessionFactory
 from services import workflow
+from services.cases import Action
 from services.photos import ingest
 from services.settings import Settings
-from services.workflow_rules import Action
 from tests.support import images
 from tests.support.workflow_world import FAR_POINT, NOW, World, build_world, new_case
 

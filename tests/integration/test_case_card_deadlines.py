@@ -14,10 +14,9 @@ from handlers.cards import EVENT_LABELS, render_card
 from models import Case, CaseEvent, Member, OrderState, Role, SupervisionOrder
 from models.db import SessionFactory
 from services import workflow
-from services.deadlines import sweep
+from services.deadlines import issue_order, sweep
 from services.i18n import translator
 from services.settings import Settings
-from services.supervision import issue_order
 from tests.support.cases import person, report_a_case
 from tests.support.harness import TelegramHarness
 from tests.support.report_world import VILLAGE, buttons, deps, press, texts, with_button

@@ -12,10 +12,10 @@ from handlers.cards import card_text, visible_length
 from models import Case, CaseEvent
 from models.db import SessionFactory
 from services import cases, workflow
+from services.cases import Action, parse_deadline
 from services.i18n import translator
 from services.settings import Settings
 from services.workflow import Plan
-from services.workflow_rules import Action, parse_deadline
 from tests.support.workflow_world import NOW, World, build_world, new_case
 
 

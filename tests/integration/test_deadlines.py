@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from models import Case, CaseEvent, Outbox, SupervisionOrder
+from models import Case, CaseEvent, Outbox, Stage, SupervisionOrder
 from models.db import SessionFactory
 from services.deadlines import schedule_alarm, sweep
-from services.settings import Settings, Stage
+from services.settings import Settings
 from tests.support.deadlines_world import World, at, new_case
 
 

@@ -12,8 +12,15 @@ from sqlalchemy import select
 
 from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role
 from models.db import SessionFactory
-from services.digest import Digest, digest_for, digest_round, split_message, summaries_due
-from services.digest_text import digest_text, queue_digests
+from services.digests import (
+    Digest,
+    digest_for,
+    digest_round,
+    digest_text,
+    queue_digests,
+    split_message,
+    summaries_due,
+)
 from services.figures import Figures
 from services.i18n import translator
 from services.settings import Settings

@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.deadline_jobs import SWEEP_JOB, cmd_sweep
+from bot.cli import cmd_sweep
+from bot.jobs import SWEEP_JOB
 from models import Draft, Photo, utcnow
 from models.db import make_engine, make_session_factory
-from services import drafts
+from services.reports import drafts
 from services.settings import Settings
 from tests.support import images
 from tests.support.harness import TelegramHarness

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.deadline_jobs import run_sweep
+from bot.jobs import run_sweep
 from models import Draft, Photo, utcnow
 from models.db import is_sqlite
-from services import drafts
 from services.members import find_member
-from services.photo_files import keep_file_at_commit
-from services.photos import base_path, ingest
+from services.photos import base_path, ingest, keep_file_at_commit
+from services.reports import drafts
 from tests.support import images
 from tests.support.harness import SimUser, TelegramHarness
 from tests.support.report import finish_from_place, volunteer

@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import Case, Draft, Outbox, Photo
+from models import Case, Draft, Outbox, Photo, Severity
 from models.db import SessionFactory
-from services import drafts, place
-from services.drafts import DraftError, PlaceSource, Step
-from services.settings import Settings, Severity
+from services.reports import DraftError, PlaceSource, ReportStep, drafts, place
+from services.settings import Settings
 from tests.support.report_world import IN_GRADE1, build_world, facts
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -24,7 +23,7 @@ async def test_answers_survive_a_new_session_and_reopening_resumes_the_same_draf
     async with session_factory() as s:
         world = await build_world(s)
         started = await drafts.start_draft(s, world.reporter, "1001", NOW, settings.cases)
-        assert not started.resumed and started.draft.step == Step.CATEGORY
+        assert not started.resumed and started.draft.step == ReportStep.CATEGORY
         category = settings.category("outfall")
         assert category is not None
         await drafts.set_category(s, started.draft, category, NOW)
@@ -32,7 +31,7 @@ async def test_answers_survive_a_new_session_and_reopening_resumes_the_same_draf
                                file_id="F1")
         await place.accept_point(s, started.draft, *IN_GRADE1, PlaceSource.LOCATION, world.grid,
                                  NOW)
-        await drafts.go_to(s, started.draft, Step.DESCRIPTION, NOW)
+        await drafts.go_to(s, started.draft, ReportStep.DESCRIPTION, NOW)
         await s.commit()
     async with session_factory() as s:
         again = await drafts.start_draft(s, world.reporter, "1001", NOW, settings.cases)
@@ -177,11 +176,11 @@ def test_typed_coordinates_parse_only_when_they_are_a_place(
 
 
 def test_back_leads_to_the_previous_question_and_edits_return_to_the_summary() -> None:
-    assert drafts.previous_step(Step.CATEGORY) is None
-    assert drafts.previous_step(Step.PLACE) == Step.PHOTOS
-    assert drafts.previous_step(Step.PLACE_VILLAGE) == Step.PLACE
-    assert drafts.previous_step(Step.SUMMARY) == Step.SEVERITY
-    draft = Draft(step=Step.PLACE, extra={})
-    assert drafts.following_step(draft, Step.PLACE_VILLAGE) == Step.DESCRIPTION
+    assert drafts.previous_step(ReportStep.CATEGORY) is None
+    assert drafts.previous_step(ReportStep.PLACE) == ReportStep.PHOTOS
+    assert drafts.previous_step(ReportStep.PLACE_VILLAGE) == ReportStep.PLACE
+    assert drafts.previous_step(ReportStep.SUMMARY) == ReportStep.SEVERITY
+    draft = Draft(step=ReportStep.PLACE, extra={})
+    assert drafts.following_step(draft, ReportStep.PLACE_VILLAGE) == ReportStep.DESCRIPTION
     draft.extra = {"editing": True}
-    assert drafts.following_step(draft, Step.PLACE_VILLAGE) == Step.SUMMARY
+    assert drafts.following_step(draft, ReportStep.PLACE_VILLAGE) == ReportStep.SUMMARY

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import GridCell, ProtectionZone, WaterSource
 from models.db import SessionFactory
 from services.demo import DEMO_GRID as DEMO
-from services.grid_import import GridImportError, ImportReport, import_grid
+from services.grid import GridImportError, ImportReport, import_grid
 
 
 @pytest.fixture

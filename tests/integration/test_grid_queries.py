@@ -11,7 +11,7 @@ from models import GridCell
 from models.db import SessionFactory
 from services import grid
 from services.demo import DEMO_GRID as DEMO
-from services.grid_import import import_grid
+from services.grid import import_grid
 
 
 @pytest.fixture

@@ -15,24 +15,24 @@ from handlers import (
     group_notices,  # noqa: F401  (registers the group renderers)
 )
 from handlers.render import RENDERERS
-from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role
+from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role, Stage
 from models.db import SessionFactory
 from services.card_refresh import queue_card_refresh
 from services.deadlines import sweep
-from services.digest_text import queue_digests
-from services.groups import (
+from services.digests import queue_digests
+from services.members import (
     BindError,
     BindProblem,
     UnbindReason,
     bind_group,
+    create_invite,
     follow_migration,
     group_lost,
     private_recipients,
     queue_case_alert,
     unbind_group,
 )
-from services.members import create_invite
-from services.settings import GroupAlerts, Settings, Stage
+from services.settings import GroupAlerts, Settings
 from tests.support.deadlines_world import NOW, World, at, member, new_case
 from tests.support.outbox import (
     Paced,

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, Draft, Member, Photo
-from services.drafts import Step
+from services.reports import ReportStep
 from services.settings import Settings
 from tests.support.harness import TelegramHarness
 from tests.support.settings import make_settings
@@ -102,7 +102,7 @@ async def assert_nothing_half_written(session: AsyncSession) -> None:
     drafts = list(await session.scalars(select(Draft)))
     owners = [d.member_id for d in drafts]
     assert len(owners) == len(set(owners)), "a member with two drafts"
-    assert {d.step for d in drafts} <= {s.value for s in Step}
+    assert {d.step for d in drafts} <= {s.value for s in ReportStep}
     for draft in drafts:
         assert await session.get(Member, draft.member_id) is not None
     orphans = await session.scalar(select(func.count()).select_from(Photo).where(

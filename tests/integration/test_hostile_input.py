@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from handlers.cards import callback_data
 from models import Case, CaseEvent, Draft, Photo
 from sandbox.telegram.errors import ApiError
+from services.cases import Action
 from services.settings import Settings
-from services.workflow_rules import Action
 from tests.support import images
 from tests.support.harness import SimUser, TelegramHarness
 from tests.support.report_world import IN_GRADE1, add_manager, buttons, press, texts, with_button

@@ -10,10 +10,9 @@ from sqlalchemy import select, update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.inbox import Inbox, channel_of
-from bot.lease import Lease
+from bot.runtime import Lease, channel_of
+from models import Inbox, utcnow
 from models import Inbox as InboxRow
-from models import utcnow
 from models.db import SessionFactory
 from tests.support.harness import TelegramHarness
 

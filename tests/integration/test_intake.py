@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role
+from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role, Severity, Stage
 from models.db import SessionFactory
-from services import drafts, duplicates, intake, place
-from services.drafts import DraftError
-from services.settings import Settings, Severity, Stage
+from services.reports import DraftError, drafts, duplicates, place
+from services.settings import Settings
+from services.workflow import intake
 from tests.support.report_world import (
     IN_GRADE1,
     NOW,

@@ -10,8 +10,14 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from bot.lease import Lease, settle_dead_claims
-from bot.logs import CaseFilter, JsonFormatter, TextFormatter, case_logged
+from bot.runtime import (
+    CaseFilter,
+    JsonFormatter,
+    Lease,
+    TextFormatter,
+    case_logged,
+    settle_dead_claims,
+)
 from models import Outbox, OutboxState
 from models.db import SessionFactory, is_sqlite
 
@@ -86,7 +92,7 @@ async def test_a_killed_holder_frees_the_lease(db_url: str) -> None:
         await lease.start()
         assert lease.held and await lease.check()  # one process on SQLite: always held
         return
-    script = ("import asyncio, sys\nfrom bot.lease import Lease\n"
+    script = ("import asyncio, sys\nfrom bot.runtime import Lease\n"
               "async def main():\n    lease = Lease(sys.argv[1], instance=1_000_005)\n"
               "    await lease.start()\n    print(lease.held, flush=True)\n"
               "    await asyncio.sleep(3600)\nasyncio.run(main())\n")

@@ -15,18 +15,19 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from models import Case, CaseEvent, CaseSource, CaseState, Role
 from models.db import SessionFactory
+from services.cases import state_label
 from services.i18n import translator
 from services.ledger import (
     Ledger,
     LedgerMode,
+    build_workbook,
+    file_name,
     load_ledger,
     may_export,
     scope_of,
     week_start,
 )
-from services.ledger_book import build_workbook, file_name
 from services.settings import Settings
-from services.workflow_rules import state_label
 from tests.support.deadlines_world import NOW, World, build_world, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")

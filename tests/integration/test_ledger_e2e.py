@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from models import CaseState, Role, utcnow
-from services.ledger_book import XLSX_MIME
+from services.ledger import XLSX_MIME
 from tests.support.harness import TelegramHarness
 from tests.support.ledger import NANXUN, WUXING, WUXING_VILLAGE, add_case, with_role
 

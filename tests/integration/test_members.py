@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from models import Invite, Member, Role, WaterSource, utcnow
 from models.db import SessionFactory
 from services.demo import DEMO_PERSONAS, seed_demo_personas
-from services.grid_import import import_grid
+from services.grid import import_grid
 from services.members import (
     InviteError,
     InviteProblem,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models import Outbox, OutboxState, utcnow
-from services.digest_text import queue_digests
+from services.digests import queue_digests
 from services.i18n import translator
 from services.notice_rules import REPEAT_LINE
 from tests.support.cases import person, report_a_case, send_outbox

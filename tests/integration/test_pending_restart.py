@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_application
-from bot.deadline_jobs import run_sweep
-from models import Case, ExtensionRequest, GridCell, PendingAction, utcnow
+from bot.jobs import run_sweep
+from models import Case, ExtensionRequest, GridCell, PendingAction, Stage, utcnow
 from services.deadlines import start_stage
-from services.settings import Settings, Stage
+from services.settings import Settings
 from tests.support.cases import person, report_a_case, send_outbox
 from tests.support.deadlines_world import seconds_settings
 from tests.support.harness import EmulatorRequest, TelegramHarness

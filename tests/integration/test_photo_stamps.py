@@ -1,4 +1,4 @@
-"""Every picture made of a case's photos carries one stamp (services.stamp): the case number,
+"""Every picture made of a case's photos carries one stamp (services.cases.stamp): the case number,
 the capture time from EXIF ("拍摄") or else the time the bot received the photo ("接收"), in
 local time, the place as accepted and the cell. Seen on the display copies of a report with
 a photo file that kept its time and a compressed photo that did not, on the group's copy and
@@ -16,15 +16,14 @@ from PIL import Image, ImageChops, ImageStat
 from sqlalchemy import select
 
 import handlers.case_notices
-import services.display
-import services.stamp
+import services.cases.display
+import services.cases.stamp
 from handlers.case_notices import before_after_picture
 from handlers.group_notices import group_photos
 from models import Case, Photo, PhotoKind
-from services import photo_render
 from services.i18n import translator
-from services.photo_rows import photo_row
-from services.photos import ingest
+from services.photos import ingest, photo_row
+from services.photos import render as photo_render
 from tests.support import images
 from tests.support.harness import TelegramHarness
 from tests.support.report import finish_from_place, volunteer
@@ -55,7 +54,7 @@ def received_local(photo: Photo) -> str:
 
 
 def band_lines(copy: Image.Image, count: int) -> list[Image.Image]:
-    """The stamp's text lines of a display copy, cut out as services.photo_render lays them."""
+    """The stamp's text lines of a display copy, cut out as services.photos.render lays them."""
     font_size = max(12, 1280 // 50)
     font, _ = photo_render._font(font_size)
     pad = max(6, font_size // 2)
@@ -74,8 +73,8 @@ async def test_display_copies_say_taken_from_exif_or_received_and_share_the_stam
     bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = bot_harness
-    monkeypatch.setattr(services.stamp, "has_cjk_font", lambda: True)  # whatever fonts are here
-    stamps = recorder(monkeypatch, services.display, "render_display_copy")
+    monkeypatch.setattr(services.cases.stamp, "has_cjk_font", lambda: True)  # any fonts here
+    stamps = recorder(monkeypatch, services.cases.display, "render_display_copy")
     user = await volunteer(h)
     await h.send_text(user, "/report")
     await press(h, user, "Dumped garbage")
@@ -123,7 +122,7 @@ async def test_without_a_chinese_font_the_stamp_still_says_taken_in_english(
 ) -> None:
     h = bot_harness
     monkeypatch.setattr(photo_render, "CJK_FONTS", ())  # a machine without fonts-wqy-microhei
-    stamps = recorder(monkeypatch, services.display, "render_display_copy")
+    stamps = recorder(monkeypatch, services.cases.display, "render_display_copy")
     user = await volunteer(h)
     await h.send_text(user, "/report")
     await press(h, user, "Dumped garbage")
@@ -142,7 +141,7 @@ async def test_the_before_after_picture_is_stamped_like_a_display_copy(
     bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = bot_harness
-    monkeypatch.setattr(services.stamp, "has_cjk_font", lambda: True)  # whatever fonts are here
+    monkeypatch.setattr(services.cases.stamp, "has_cjk_font", lambda: True)  # any fonts here
     drawn = recorder(monkeypatch, handlers.case_notices, "before_after")
     user = await volunteer(h)
     await h.send_text(user, "/report")

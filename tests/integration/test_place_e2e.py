@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-import services.display
-import services.stamp
+import services.cases.display
+import services.cases.stamp
 from models import Case, GridCell, Member, Photo
 from tests.support import images
 from tests.support.cases import send_outbox
@@ -56,13 +56,13 @@ async def manager(h: TelegramHarness, uid: int, name: str, language: str) -> Sim
 def record_stamps(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The stamp lines every display copy is drawn with (the drawing itself still runs)."""
     drawn: list[list[str]] = []
-    real = services.display.render_display_copy
+    real = services.cases.display.render_display_copy
 
     def recording(data: bytes, lines: Sequence[str], *args: Any, **kwargs: Any) -> bytes:
         drawn.append(list(lines))
         return real(data, lines, *args, **kwargs)
 
-    monkeypatch.setattr(services.display, "render_display_copy", recording)
+    monkeypatch.setattr(services.cases.display, "render_display_copy", recording)
     return drawn
 
 
@@ -80,7 +80,7 @@ async def test_a_refused_photo_gps_then_a_list_choice_leaves_no_trace_of_beijing
     bot_harness: TelegramHarness, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = bot_harness
-    monkeypatch.setattr(services.stamp, "has_cjk_font", lambda: True)  # whatever fonts are here
+    monkeypatch.setattr(services.cases.stamp, "has_cjk_font", lambda: True)  # any fonts here
     stamps = record_stamps(monkeypatch)
     chinese = await manager(h, 5001, "村网格员", "zh_CN")
     english = await manager(h, 5002, "Village manager", "en")

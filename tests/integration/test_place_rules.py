@@ -15,12 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Draft, GridCell
 from models.db import SessionFactory
-from services import drafts, duplicates, intake, place
-from services.drafts import DraftError, PlaceSource, Step
 from services.i18n import translator
-from services.ledger import LedgerMode, load_ledger
-from services.ledger_book import build_workbook
+from services.ledger import LedgerMode, build_workbook, load_ledger
+from services.reports import DraftError, PlaceSource, ReportStep, drafts, duplicates, place
 from services.settings import Settings
+from services.workflow import intake
 from tests.support.report_world import IN_GRADE1, OUTSIDE, PLAIN_VILLAGE, World, build_world, facts
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
@@ -37,7 +36,7 @@ async def _draft(s: AsyncSession, world: World, settings: Settings, seed: int = 
 
 
 async def _chosen(s: AsyncSession, world: World, draft: Draft) -> None:
-    await drafts.go_to(s, draft, Step.PLACE_VILLAGE, NOW, source_id=world.source)
+    await drafts.go_to(s, draft, ReportStep.PLACE_VILLAGE, NOW, source_id=world.source)
     await place.choose_village(s, draft, world.village, NOW)
 
 
@@ -51,7 +50,7 @@ async def test_a_point_outside_every_cell_is_refused_and_nothing_of_it_kept(
             await place.accept_point(s, draft, *OUTSIDE, PlaceSource.EXIF, world.grid, NOW)
         assert refused.value.reason == "outside_grid"
         assert (draft.lat, draft.lon, draft.place_source) == (None, None, None)
-        assert drafts.missing_answers(draft, 1) == [Step.PLACE]
+        assert drafts.missing_answers(draft, 1) == [ReportStep.PLACE]
 
 
 async def test_a_point_must_lie_in_the_village_chosen_from_the_list(

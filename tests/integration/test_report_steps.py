@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from handlers.render import RENDERERS
 from handlers.report_views import CALLBACK_LIMIT, data
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo
-from services import drafts
+from services.reports import drafts
 from services.settings import Settings
 from tests.support import images
 from tests.support.harness import SimUser, TelegramHarness

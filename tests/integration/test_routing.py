@@ -14,8 +14,14 @@ from models import GridCell
 from models.db import SessionFactory
 from services import grid
 from services.demo import DEMO_GRID as DEMO
-from services.grid_import import import_grid
-from services.routing import GridIndex, GridIndexHolder, Place, distance_m, load_grid_index
+from services.grid import (
+    GridIndex,
+    GridIndexHolder,
+    Place,
+    distance_m,
+    import_grid,
+    load_grid_index,
+)
 
 LEVELS = ["city", "county", "township", "village"]
 

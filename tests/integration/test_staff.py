@@ -9,13 +9,15 @@ from sqlalchemy import select
 
 from models import CaseEvent, Invite, Member, MemberEvent, Outbox, Role
 from models.db import SessionFactory
-from services.members import HANDED_OVER, hand_over_open_cases, register_member
-from services.staff import (
+from services.members import (
     DEACTIVATED,
+    HANDED_OVER,
     StaffProblem,
     StaffRefused,
     deactivate_member,
+    hand_over_open_cases,
     issue_invite,
+    register_member,
     subtree_members,
 )
 from tests.support.deadlines_world import NOW, World, member, new_case

@@ -16,18 +16,22 @@ from models import (
     Member,
     OrderState,
     Outbox,
+    Stage,
     SupervisionOrder,
 )
 from models.db import SessionFactory
-from services.deadlines import sweep
-from services.extensions import decide_extension, hand_down, request_extension, take_over
-from services.settings import Settings, Stage
-from services.supervision import (
+from services.deadlines import (
     acknowledge_order,
     bulletin,
+    decide_extension,
+    hand_down,
     issue_order_by,
     order_card_png,
+    request_extension,
+    sweep,
+    take_over,
 )
+from services.settings import Settings
 from tests.support.deadlines_world import World, at, new_case
 
 

@@ -11,11 +11,21 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.deadline_jobs import run_sweep
-from models import Case, CaseEvent, GridCell, Member, OrderState, Role, SupervisionOrder, utcnow
+from bot.jobs import run_sweep
+from models import (
+    Case,
+    CaseEvent,
+    GridCell,
+    Member,
+    OrderState,
+    Role,
+    Stage,
+    SupervisionOrder,
+    utcnow,
+)
 from models.db import SessionFactory
 from services.deadlines import start_stage
-from services.settings import Settings, Stage
+from services.settings import Settings
 from tests.support.deadlines_world import seconds_settings
 from tests.support.harness import SimUser, TelegramHarness
 

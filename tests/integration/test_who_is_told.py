@@ -15,13 +15,23 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseEvent, ExtensionRequest, GroupBinding, Member, Outbox, Photo, Role
+from models import (
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    GroupBinding,
+    Member,
+    Outbox,
+    Photo,
+    Role,
+    Stage,
+)
 from models.db import SessionFactory
-from services import extensions, intake, workflow
-from services.deadlines import start_stage, sweep
-from services.reach import KICKED, mark_unreachable
-from services.settings import Settings, Stage
-from services.supervision import issue_order_by
+from services import workflow
+from services.deadlines import extensions, issue_order_by, start_stage, sweep
+from services.members import KICKED, mark_unreachable
+from services.settings import Settings
+from services.workflow import intake
 from tests.support.deadlines_world import seconds_settings
 from tests.support.report_world import IN_GRADE1, World, build_world, finished_draft
 
@@ -293,7 +303,7 @@ EVENTS: dict[str, tuple[Event, set[tuple[str, str]]]] = {
 async def acknowledge_first(s: AsyncSession, settings: Settings, case_id: int, member: Member,
                             now: datetime) -> Any:
     """An order issued on the case (its notices left out), then acknowledged by `member`."""
-    from services.supervision import acknowledge_order, issue_order
+    from services.deadlines import acknowledge_order, issue_order
 
     case = await s.get(Case, case_id)
     assert case is not None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models import CaseState, Member, Role, utcnow
 from services.i18n import translator
-from services.photo_open import PhotoRejected, RejectReason
+from services.photos import PhotoRejected, RejectReason
 from tests.support.harness import TelegramHarness
 from tests.support.ledger import WUXING, WUXING_VILLAGE, add_case, with_role
 
@@ -71,7 +71,7 @@ def test_the_pixel_bound_reads_as_people_say_it() -> None:
 
 
 def test_the_command_line_counts_in_plain_english() -> None:
-    from services.grid_import import GridImportError
+    from services.grid import GridImportError
     from services.i18n import counted
 
     assert str(GridImportError(["cell X: no name"])).startswith("grid file refused, 1 problem:")
@@ -82,7 +82,7 @@ def test_the_command_line_counts_in_plain_english() -> None:
 def test_a_possible_duplicate_is_listed_with_chinese_punctuation() -> None:
     from handlers.report_views import duplicates_view
     from models import Draft
-    from services.intake import Duplicate
+    from services.reports import Duplicate
 
     draft = Draft(id=7, member_id=1, chat_id="1", step="duplicate", extra={})
     found = [Duplicate(3, "HZ-2026-000003", 12.0, False)]

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
-from models import Case, CaseState
+from models import Case, CaseState, Severity, Stage
 from models.db import SessionFactory, make_sync_engine
 from services import workflow
+from services.cases import RefusalReason, WorkflowRefused
 from services.i18n import translator
-from services.settings import Settings, Severity, Stage
-from services.workflow import Plan, WorkflowRefused
-from services.workflow_rules import Refusal
+from services.settings import Settings
+from services.workflow import Plan
 from tests.support.workflow_world import (
     FAR_POINT,
     NOW,
@@ -104,11 +104,11 @@ async def test_a_manager_of_another_village_is_refused_and_nothing_changes(
         async with session_factory() as s:
             with pytest.raises(WorkflowRefused) as refused:
                 await action(s, settings, case_id, world.manager_b.id, NOW)
-        assert refused.value.reason is Refusal.NOT_YOUR_GRID
+        assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.reject(s, settings, case_id, world.manager_b.id, NOW, "not ours")
-        assert refused.value.reason is Refusal.NOT_YOUR_GRID
+        assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
         assert [e.kind for e in await events(s, case_id)] == ["reported"]
         assert await notices(s) == []
     assert (await load(session_factory, case_id)).state == "submitted"
@@ -124,11 +124,11 @@ async def test_a_volunteer_cannot_act_as_a_manager_even_on_their_own_case(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.reporter.id, NOW)
-    assert refused.value.reason is Refusal.ROLE
+    assert refused.value.reason is RefusalReason.ROLE
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.other_reporter.id, NOW)
-    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
 
 
 async def test_the_township_the_linked_leader_and_the_admin_may_act_in_the_village(
@@ -152,7 +152,7 @@ async def test_the_same_button_twice_tells_the_second_press_who_moved_the_case(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
-    assert refused.value.reason is Refusal.MOVED_ON
+    assert refused.value.reason is RefusalReason.MOVED_ON
     assert refused.value.details["by"] == "Manager A"
     assert refused.value.message(translator("en")) == (
         "Case HZ-2026-000001 has moved on: it is now accepted (last change by Manager A)."
@@ -179,7 +179,7 @@ async def test_two_managers_accepting_at_once_exactly_one_succeeds(
     won = [r for r in results if isinstance(r, workflow.Outcome)]
     lost = [r for r in results if isinstance(r, WorkflowRefused)]
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].reason is Refusal.MOVED_ON
+    assert lost[0].reason is RefusalReason.MOVED_ON
     async with session_factory() as s:
         accepted = [e for e in await events(s, case_id) if e.kind == "accepted"]
         assert len(accepted) == 1
@@ -197,7 +197,7 @@ async def test_the_fixer_cannot_check_their_own_fix(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.check(s, settings, case_id, world.manager_a.id, NOW)
-    assert refused.value.reason is Refusal.SAME_CHECKER
+    assert refused.value.reason is RefusalReason.SAME_CHECKER
     async with session_factory() as s:
         await workflow.send_back(
             s, settings, case_id, world.township_manager.id, NOW, "Rubbish still visible"
@@ -215,12 +215,12 @@ async def test_a_patroller_of_the_cell_may_check_a_fix_on_site_but_not_accept(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.patroller_a.id, NOW)
-    assert refused.value.reason is Refusal.ROLE
+    assert refused.value.reason is RefusalReason.ROLE
     await walk_to_rectified(session_factory, settings, world, case_id)
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.close(s, settings, case_id, world.patroller_a.id, NOW)
-    assert refused.value.reason is Refusal.MOVED_ON
+    assert refused.value.reason is RefusalReason.MOVED_ON
     async with session_factory() as s:
         out = await workflow.check(s, settings, case_id, world.patroller_a.id, NOW)
     assert out.state == "checked"
@@ -238,7 +238,7 @@ async def test_a_fix_needs_an_after_photo_and_a_far_photo_warns_the_checker(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.claim_fix(s, settings, case_id, world.manager_a.id, NOW, photo_ids=[])
-    assert refused.value.reason is Refusal.PHOTO_REQUIRED
+    assert refused.value.reason is RefusalReason.PHOTO_REQUIRED
     async with session_factory() as s:
         photo = await add_after_photo(s, case_id, world.manager_a, gps=FAR_POINT)
         out = await workflow.claim_fix(
@@ -258,8 +258,8 @@ async def test_a_plan_needs_every_field_and_a_future_deadline(
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
     bad = [
-        (Plan("", "steps", "owner", NOW + timedelta(days=1)), Refusal.PLAN_INCOMPLETE),
-        (Plan("task", "steps", "owner", NOW - timedelta(days=1)), Refusal.DEADLINE_PAST),
+        (Plan("", "steps", "owner", NOW + timedelta(days=1)), RefusalReason.PLAN_INCOMPLETE),
+        (Plan("task", "steps", "owner", NOW - timedelta(days=1)), RefusalReason.DEADLINE_PAST),
     ]
     for plan, reason in bad:
         async with session_factory() as s:
@@ -281,7 +281,7 @@ async def test_the_township_dispatches_to_a_village_or_to_a_named_member(
             await workflow.dispatch(
                 s, settings, case_id, world.township_manager.id, NOW, cell_code="C1"
             )
-    assert refused.value.reason is Refusal.CELL_NOT_BELOW
+    assert refused.value.reason is RefusalReason.CELL_NOT_BELOW
     async with session_factory() as s:
         await workflow.dispatch(
             s, settings, case_id, world.township_manager.id, NOW, cell_code="VB"

@@ -9,9 +9,8 @@ import pytest
 
 from models.db import SessionFactory
 from services import workflow
+from services.cases import RefusalReason, WorkflowRefused
 from services.settings import Settings
-from services.workflow import WorkflowRefused
-from services.workflow_rules import Refusal
 from tests.support.workflow_world import (
     NOW,
     World,
@@ -35,7 +34,7 @@ async def test_a_rejection_needs_a_reason_and_tells_the_reporter(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.reject(s, settings, case_id, world.manager_a.id, NOW, "  ")
-    assert refused.value.reason is Refusal.REASON_REQUIRED
+    assert refused.value.reason is RefusalReason.REASON_REQUIRED
     assert (await load(session_factory, case_id)).state == "submitted"
     async with session_factory() as s:
         await workflow.reject(
@@ -64,7 +63,7 @@ async def test_not_ours_reroutes_to_the_cell_named_by_code_as_a_new_case(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
-    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.manager_b.id, NOW)
 
@@ -80,7 +79,7 @@ async def test_a_merged_case_refuses_its_buttons_and_its_reporter_hears_the_outc
             await workflow.merge(
                 s, settings, second, world.manager_a.id, NOW, into="HZ-2026-000002"
             )
-    assert refused.value.reason is Refusal.MERGE_SELF
+    assert refused.value.reason is RefusalReason.MERGE_SELF
     async with session_factory() as s:
         await workflow.merge(s, settings, second, world.manager_a.id, NOW, into="HZ-2026-000001")
         [merged] = await notices(s, "case_merged")
@@ -88,7 +87,7 @@ async def test_a_merged_case_refuses_its_buttons_and_its_reporter_hears_the_outc
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, second, world.manager_a.id, NOW)
-    assert refused.value.reason is Refusal.MERGED
+    assert refused.value.reason is RefusalReason.MERGED
     assert refused.value.details["target"] == "HZ-2026-000001"
     await walk_to_rectified(session_factory, settings, world, first)
     async with session_factory() as s:
@@ -117,7 +116,7 @@ async def test_no_not_fixed_reopens_the_case_and_escalates_it_to_the_township(
             await workflow.answer_fixed(
                 s, settings, case_id, world.other_reporter.id, NOW, fixed=False
             )
-    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
     later = NOW + timedelta(days=1)
     async with session_factory() as s:
         out = await workflow.answer_fixed(
@@ -136,12 +135,12 @@ async def test_no_not_fixed_reopens_the_case_and_escalates_it_to_the_township(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.answer_fixed(s, settings, case_id, world.reporter.id, later, fixed=False)
-    assert refused.value.reason is Refusal.MOVED_ON
+    assert refused.value.reason is RefusalReason.MOVED_ON
     # The village manager no longer holds it; the township does.
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.plan(s, settings, case_id, world.manager_a.id, later, a_plan(9))
-    assert refused.value.reason is Refusal.NOT_YOUR_GRID
+    assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
 
 
 async def test_yes_twice_is_answered_once(
@@ -158,7 +157,7 @@ async def test_yes_twice_is_answered_once(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.answer_fixed(s, settings, case_id, world.reporter.id, NOW, fixed=True)
-    assert refused.value.reason is Refusal.ANSWERED
+    assert refused.value.reason is RefusalReason.ANSWERED
 
 
 async def test_a_manager_reopens_a_closed_case_with_a_reason(
@@ -171,7 +170,7 @@ async def test_a_manager_reopens_a_closed_case_with_a_reason(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.reopen(s, settings, case_id, world.township_manager.id, NOW, "")
-    assert refused.value.reason is Refusal.REASON_REQUIRED
+    assert refused.value.reason is RefusalReason.REASON_REQUIRED
     async with session_factory() as s:
         await workflow.reopen(
             s, settings, case_id, world.township_manager.id, NOW, "It is a problem"

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, CaseState, GridCell, Member, Role, WaterSource
-from services.settings import Settings, Stage
+from models import Case, CaseState, GridCell, Member, Role, Stage, WaterSource
+from services.settings import Settings
 from tests.support.settings import make_settings
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai

@@ -23,7 +23,7 @@ from models import Member, Outbox, utcnow
 from models.db import SessionFactory
 from sandbox.telegram.emulator import BotApiEmulator
 from sandbox.telegram.flood import FloodConfig
-from services.grid_import import import_grid
+from services.grid import import_grid
 from services.notices import queue_notice
 from services.settings import Settings
 from tests.support.harness import EmulatorRequest, SimUser, TelegramHarness

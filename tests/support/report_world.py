@@ -16,12 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Deps
 from models import Draft, GridCell, Member, Role, WaterSource
-from services import drafts
 from services.demo import DEMO_GRID as DEMO
-from services.drafts import PlaceSource
-from services.grid_import import import_grid
+from services.grid import GridIndex, import_grid, load_grid_index
 from services.photos import PhotoFacts
-from services.routing import GridIndex, load_grid_index
+from services.reports import PlaceSource, drafts
 from services.settings import Settings
 from tests.support.harness import SimUser, TelegramHarness
 

@@ -17,7 +17,6 @@ import pytest
 from babel.messages.pofile import read_po
 from PIL import ExifTags, Image
 
-from services import photo_render
 from services.i18n import LOCALES_DIR, translator
 from services.photos import (
     LABEL_AFTER,
@@ -41,6 +40,7 @@ from services.photos import (
     store_base,
     store_original,
 )
+from services.photos import render as photo_render
 from services.settings import PhotoLimits
 from tests.support import images
 

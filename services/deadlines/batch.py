@@ -1,0 +1,155 @@
+"""The sweep's fast path: a batch of due cases read as plain rows, and every reminder of the batch
+written with three set-based statements (notices, events, case updates) instead of per-case ORM.
+
+Escalations stay on the ORM path (`services.deadlines.process_case`): they are rarer and touch
+more (the cell above, its managers, the leader, perhaps a supervision order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import OPEN_STATES, Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
+from services.grid import nearest_managers
+
+CASES: Table = Case.__table__  # type: ignore[assignment]
+OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
+EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
+DUE_COLUMNS = (
+    Case.id, Case.state, Case.stage, Case.stage_started_at, Case.due_at, Case.reminders_sent,
+    Case.assignee_id, Case.cell_id, Case.version,
+)
+
+
+class SweepStep(NamedTuple):
+    """What the sweep does with one due row: remind (reminder `passed`), escalate, or only move
+    the alarm (and clear it for a case that is no longer chased)."""
+
+    row: Any
+    action: str  # "remind" | "escalate" | "move"
+    passed: int
+    alarm: datetime | None
+
+
+async def due_rows(session: AsyncSession, now: datetime, limit: int) -> list[Any]:
+    """The next due rows by the indexed alarm; locked, skipping locked rows, on PostgreSQL."""
+    stmt = (
+        select(*DUE_COLUMNS).where(Case.next_alarm_at <= now)
+        .order_by(Case.next_alarm_at).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [row for row in (await session.execute(stmt)).all()]
+
+
+def plan_batch(row: Any, fractions: tuple[float, ...], now: datetime) -> SweepStep:
+    """Decide from the row alone (the same rules as `deadlines.process_case`); `fractions` are
+    the reminder fractions in ascending order, as `Deadlines.reminders_at` keeps them."""
+    _id, state, stage, started, due, sent, *_ = row
+    if due is None or stage is None or state not in OPEN_STATES:
+        return SweepStep(row, "move", sent, None)
+    if now >= due:
+        return SweepStep(row, "escalate", sent, None)
+    start = started or due
+    span = due - start
+    passed = sent
+    while passed < len(fractions) and start + span * fractions[passed] <= now:
+        passed += 1
+    alarm = start + span * fractions[passed] if passed < len(fractions) else due
+    if alarm <= now:
+        alarm = now + timedelta(seconds=1)
+    return SweepStep(row, "remind" if passed > sent else "move", passed, alarm)
+
+
+async def _recipients(session: AsyncSession, steps: list[SweepStep]) -> dict[int, list[Any]]:
+    """case id -> members to remind: the active assignee, else the managers of the cell (or of
+    the nearest cell above that has any), fetched for the whole batch at once."""
+    cols = (Member.id, Member.platform, Member.chat_id, Member.cell_id)
+    assignee_ids = {s.row.assignee_id for s in steps if s.row.assignee_id is not None}
+    assignees = {m.id: m for m in await session.execute(
+        select(*cols).where(Member.id.in_(assignee_ids), Member.active.is_(True)))
+    } if assignee_ids else {}
+    cells = {s.row.cell_id for s in steps if s.row.assignee_id not in assignees}
+    managers: dict[int, list[Any]] = {}
+    if cells:
+        for m in await session.execute(
+            select(*cols).where(Member.cell_id.in_(cells), Member.role == Role.MANAGER,
+                                Member.active.is_(True)).order_by(Member.id)
+        ):
+            managers.setdefault(m.cell_id, []).append(m)
+        for cell_id in cells - managers.keys():  # rare: a cell without managers
+            managers[cell_id] = list(await nearest_managers(session, cell_id))
+    return {
+        s.row.id: [assignees[s.row.assignee_id]] if s.row.assignee_id in assignees
+        else managers.get(s.row.cell_id, [])
+        for s in steps
+    }
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+
+
+def notice_row(kind: str, member: Any, case_id: int | None, payload: dict[str, Any],
+               dedupe_key: str, queued_at: datetime) -> dict[str, Any]:
+    """One outbox row as `queue_notice` would write it, for `insert_notices`."""
+    return {
+        "kind": kind, "platform": member.platform, "chat_id": member.chat_id,
+        "recipient_id": member.id, "case_id": case_id, "payload": payload,
+        "dedupe_key": dedupe_key, "state": OutboxState.PENDING.value, "attempts": 0,
+        "next_attempt_at": queued_at, "result": {}, "created_at": queued_at,
+    }
+
+
+async def insert_notices(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Many notices in one statement; a row whose dedupe key exists is skipped by the database."""
+    if rows:
+        await session.execute(_insert(session, OUTBOX).on_conflict_do_nothing(), rows)
+
+
+async def apply_steps(session: AsyncSession, steps: list[SweepStep], now: datetime) -> int:
+    """Write the reminders and alarm moves of a batch; returns the notices queued.
+
+    A notice whose dedupe key exists is skipped by the database (ON CONFLICT DO NOTHING), so a
+    reminder is never queued twice; a case changed under us raises StaleDataError.
+    """
+    reminding = [s for s in steps if s.action == "remind"]
+    who = await _recipients(session, reminding) if reminding else {}
+    queued_at = utcnow()  # the sender's clock, not the sweep's `now` (which may be a trial time)
+    notices: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for s in reminding:
+        row = s.row
+        stamp = int(row.due_at.timestamp())
+        for m in who[row.id]:
+            notices.append(notice_row(
+                "reminder", m, row.id, {"case_id": row.id, "stage": row.stage, "n": s.passed},
+                f"reminder:{row.id}:{row.stage}:{s.passed}:{stamp}:{m.id}", queued_at))
+        events.append({
+            "case_id": row.id, "actor_id": None, "kind": "reminded", "at": now,
+            "payload": {"stage": row.stage, "n": s.passed, "due_at": row.due_at.isoformat()},
+        })
+    await insert_notices(session, notices)
+    if events:
+        await session.execute(EVENTS.insert(), events)
+    moves = [{"b_id": s.row.id, "b_version": s.row.version, "b_sent": s.passed,
+              "b_alarm": s.alarm} for s in steps if s.action != "escalate"]
+    if moves:
+        result: Any = await session.execute(
+            CASES.update()
+            .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
+            .values(reminders_sent=bindparam("b_sent"), next_alarm_at=bindparam("b_alarm"),
+                    version=CASES.c.version + 1, updated_at=now),
+            moves,
+        )
+        if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(
+                moves):
+            raise StaleDataError("a due case changed during the sweep")
+    return len(notices)

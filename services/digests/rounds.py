@@ -1,0 +1,257 @@
+"""The daily digest and the fortnightly summary: SQL aggregates per cell, rolled up the grid
+(`services.figures`), so a member's digest is the figures of their cell plus those of its
+children; volunteers and patrollers hear of their own cases.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, GridCell, Level, Member, Role, SummaryRecord
+from services.figures import (
+    OPEN_STATE_VALUES,
+    Agg,
+    Figures,
+    Window,
+    cell_groups,
+    cells_under,
+    children_of,
+    figure_sums,
+    figures_of,
+    in_window,
+    roll_up,
+    window,
+)
+from services.grid import path_ids
+
+OWN_CASES_ROLES = frozenset({Role.VOLUNTEER, Role.PATROLLER})
+SUMMARY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR})
+TABLE_LEVELS = frozenset({Level.CITY, Level.COUNTY})
+SUMMARY_PERIOD = timedelta(days=15)
+OVERDUE_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    number: str
+    cell: str
+    owner: str | None
+    days_late: int
+
+
+@dataclass
+class Digest:
+    """What one member hears; plain data, so it travels in an outbox payload as JSON."""
+
+    member_id: int
+    kind: str  # "daily" or "summary"
+    scope: str  # a cell name, or "" for a volunteer's own cases
+    local_date: str
+    totals: Figures
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, Figures] = field(default_factory=dict)
+    rows: list[tuple[str, Figures]] = field(default_factory=list)  # by county or township
+    rows_level: str = ""  # the level of the cells in `rows`
+    overdue: list[OverdueLine] = field(default_factory=list)
+    previous: Figures | None = None  # the last summary's figures (summaries only)
+
+    def to_payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rows"] = [[name, asdict(f)] for name, f in self.rows]
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Digest:
+        return cls(
+            member_id=data["member_id"], kind=data["kind"], scope=data["scope"],
+            local_date=data["local_date"], totals=Figures(**data["totals"]),
+            by_state=dict(data["by_state"]),
+            by_category={k: Figures(**v) for k, v in data["by_category"].items()},
+            rows=[(name, Figures(**f)) for name, f in data["rows"]],
+            rows_level=data.get("rows_level", ""),
+            overdue=[OverdueLine(**line) for line in data["overdue"]],
+            previous=Figures(**data["previous"]) if data.get("previous") else None,
+        )
+
+
+async def _own_groups(
+    session: AsyncSession, w: Window, reporter_ids: Sequence[int]
+) -> list[tuple[int, str, str, Figures]]:
+    stmt = (
+        select(Case.reporter_id, Case.state, Case.category, *figure_sums(w))
+        .where(in_window(w), Case.reporter_id.in_(reporter_ids))
+        .group_by(Case.reporter_id, Case.state, Case.category)
+    )
+    rows = await session.execute(stmt)
+    return [(r[0], r[1], r[2], figures_of(r[3:])) for r in rows]
+
+
+async def _overdue(
+    session: AsyncSession, w: Window, cells: dict[int, GridCell], path: str | None = None,
+    limit: int | None = None,
+) -> dict[int, list[OverdueLine]]:
+    """The most overdue cases of each cell's subtree, oldest deadline first, at most 30 each."""
+    stmt = (
+        select(Case.number, Case.cell_id, Case.due_at, Member.display_name)
+        .outerjoin(Member, Member.id == Case.assignee_id)
+        .where(Case.state.in_(OPEN_STATE_VALUES), Case.due_at < w.now)
+        .order_by(Case.due_at, Case.id)
+    )
+    if path is not None:
+        inside = select(GridCell.id).where(GridCell.path.like(f"{path}%"))
+        stmt = stmt.where(Case.cell_id.in_(inside))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    found: dict[int, list[OverdueLine]] = defaultdict(list)
+    for number, cell_id, due_at, owner in await session.execute(stmt):
+        assert due_at is not None
+        cell = cells.get(cell_id)
+        line = OverdueLine(number, cell.name if cell else "?", owner, (w.now - due_at).days)
+        for above in path_ids(cell.path) if cell else []:
+            if len(found[above]) < OVERDUE_SHOWN:
+                found[above].append(line)
+    return found
+
+
+def _digest(member: Member, kind: str, scope: str, w: Window, agg: Agg | None,
+            rows: list[tuple[str, Figures]], overdue: list[OverdueLine]) -> Digest | None:
+    if agg is None or agg.figures.empty():
+        return None
+    return Digest(
+        member_id=member.id, kind=kind, scope=scope, local_date=w.local_date,
+        totals=agg.figures, by_state=dict(sorted(agg.by_state.items())),
+        by_category={k: v for k, v in sorted(agg.by_category.items()) if not v.empty()},
+        rows=rows, overdue=overdue,
+    )
+
+
+def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCell],
+                   kids: dict[int, list[GridCell]], aggs: dict[int, Agg],
+                   own: dict[int, Agg], overdue: dict[int, list[OverdueLine]]) -> Digest | None:
+    if member.role_enum in OWN_CASES_ROLES:
+        return _digest(member, kind, "", w, own.get(member.id), [], [])
+    cell = cells.get(member.cell_id) if member.cell_id is not None else None
+    if cell is None:
+        return None
+    rows: list[tuple[str, Figures]] = []
+    if cell.level_enum in TABLE_LEVELS:
+        rows = [(k.name, aggs[k.id].figures if k.id in aggs else Figures())
+                for k in kids.get(cell.id, [])]
+    found = _digest(member, kind, cell.name, w, aggs.get(cell.id), rows, overdue.get(cell.id, []))
+    if found is not None and rows:
+        found.rows_level = kids[cell.id][0].level
+    return found
+
+
+async def digest_for(
+    session: AsyncSession, member: Member, now: datetime, tz: ZoneInfo
+) -> Digest | None:
+    """One member's daily digest (their subtree, or their own cases); None: nothing to say."""
+    w = window(now, tz)
+    if member.role_enum in OWN_CASES_ROLES:
+        own = _roll_own(await _own_groups(session, w, [member.id]))
+        return _member_digest(member, "daily", w, {}, {}, {}, own, {})
+    if member.cell_id is None:
+        return None
+    cell = await session.get(GridCell, member.cell_id)
+    if cell is None:
+        return None
+    cells = await cells_under(session, cell.path)
+    aggs = roll_up(cells, await cell_groups(session, w, cell.path))
+    overdue = await _overdue(session, w, cells, cell.path, OVERDUE_SHOWN)
+    return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue)
+
+
+def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, Agg]:
+    own: dict[int, Agg] = defaultdict(Agg)
+    for reporter_id, state, category, figures in groups:
+        own[reporter_id].add(state, category, figures)
+    return own
+
+
+async def digest_round(
+    session: AsyncSession, members: Sequence[Member], now: datetime, tz: ZoneInfo,
+    *, kind: str = "daily", span: timedelta = timedelta(hours=24),
+) -> list[Digest]:
+    """Digests for many members from one aggregate over all cases (and one over reporters)."""
+    w = window(now, tz, span)
+    cells = await cells_under(session)
+    aggs = roll_up(cells, await cell_groups(session, w))
+    reporters = [m.id for m in members if m.role_enum in OWN_CASES_ROLES]
+    own: dict[int, Agg] = {}
+    for start in range(0, len(reporters), 5000):  # keep under the bound-parameter limits
+        own.update(_roll_own(await _own_groups(session, w, reporters[start:start + 5000])))
+    overdue = await _overdue(session, w, cells) if kind == "daily" else {}
+    kids = children_of(cells)
+    found = (_member_digest(m, kind, w, cells, kids, aggs, own, overdue) for m in members)
+    return [d for d in found if d is not None]
+
+
+async def summaries_due(
+    session: AsyncSession, members: Sequence[Member], now: datetime, tz: ZoneInfo
+) -> list[Digest]:
+    """Fortnightly summaries (每半月例会) for leaders whose last one is 15 days old or missing.
+
+    Each carries the figures of the previous summary, and is recorded for the next one.
+    """
+    leaders = [m for m in members if m.role_enum in SUMMARY_ROLES and m.cell_id is not None]
+    if not leaders:
+        return []
+    latest = select(SummaryRecord.member_id, func.max(SummaryRecord.period_end)).where(
+        SummaryRecord.member_id.in_([m.id for m in leaders])).group_by(SummaryRecord.member_id)
+    last_end = {mid: end for mid, end in await session.execute(latest)}
+    slack = timedelta(hours=1)  # a job that runs a little early still counts
+    cutoff = now - SUMMARY_PERIOD + slack
+    due = [m for m in leaders if m.id not in last_end or last_end[m.id] <= cutoff]
+    if not due:
+        return []
+    summaries = await digest_round(session, due, now, tz, kind="summary", span=SUMMARY_PERIOD)
+    for summary in summaries:
+        previous = await session.scalar(
+            select(SummaryRecord.figures).where(SummaryRecord.member_id == summary.member_id)
+            .order_by(SummaryRecord.period_end.desc()).limit(1))
+        summary.previous = Figures(**previous) if previous else None
+        session.add(SummaryRecord(member_id=summary.member_id, period_start=now - SUMMARY_PERIOD,
+                                  period_end=now, figures=asdict(summary.totals)))
+    return summaries
+
+
+def utf16_len(text: str) -> int:
+    """Telegram measures text in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(text: str, limit: int = 4096) -> list[str]:
+    """Split at line boundaries into parts of at most `limit` UTF-16 units (a line longer than
+    the limit on its own is cut inside)."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        while utf16_len(line) > limit:
+            if current:
+                parts.append("\n".join(current))
+                current, size = [], 0
+            cut = limit
+            while utf16_len(line[:cut]) > limit:
+                cut -= 1
+            parts.append(line[:cut])
+            line = line[cut:]
+        extra = utf16_len(line) + (1 if current else 0)
+        if current and size + extra > limit:
+            parts.append("\n".join(current))
+            current, size = [], 0
+            extra = utf16_len(line)
+        current.append(line)
+        size += extra
+    if current and (any(current) or not parts):
+        parts.append("\n".join(current))
+    return parts

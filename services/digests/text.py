@@ -1,0 +1,55 @@
+"""Every member's digest (and any fortnightly summary due) queued in the outbox, split for
+Telegram, once per member and local day; then the bound groups' copies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Member, utcnow
+from services.deadlines import insert_notices, notice_row
+from services.digests.groups import drop_group_read, queue_group_digests
+from services.digests.render import digest_text
+from services.digests.rounds import digest_for, digest_round, split_message, summaries_due
+from services.i18n import translator
+from services.settings import Settings
+
+
+async def queue_digests(
+    session: AsyncSession, settings: Settings, now: datetime, member_id: int | None = None
+) -> tuple[int, int]:
+    """Queue today's digests (and any fortnightly summaries due); (digests, summaries) queued.
+
+    A digest goes out at most once per member and local day: the dedupe key holds the date.
+    """
+    tz = ZoneInfo(settings.locale.timezone)
+    query = select(Member).where(Member.active.is_(True)).order_by(Member.id)
+    if member_id is not None:
+        query = query.where(Member.id == member_id)
+    members = list(await session.scalars(query))
+    if member_id is not None:
+        one = await digest_for(session, members[0], now, tz) if members else None
+        digests = [one] if one is not None else []
+    else:
+        digests = await digest_round(session, members, now, tz)
+        digests = await drop_group_read(session, settings, digests, members)
+    summaries = await summaries_due(session, members, now, tz)
+    by_id = {m.id: m for m in members}
+    rows = []
+    queued_at = utcnow()
+    for d in (*digests, *summaries):
+        member = by_id[d.member_id]
+        parts = split_message(digest_text(d, translator(member.language), settings))
+        payload = d.to_payload()
+        kind = "digest" if d.kind == "daily" else "summary"
+        rows += [notice_row(kind, member, None, {"digest": payload, "part": k, "parts": len(parts)},
+                            f"{d.kind}:{member.id}:{d.local_date}:{k}", queued_at)
+                 for k in range(len(parts))]
+    for start in range(0, len(rows), 1000):
+        await insert_notices(session, rows[start:start + 1000])
+    if member_id is None:
+        await queue_group_digests(session, settings, now)
+    return len(digests), len(summaries)

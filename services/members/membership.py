@@ -1,0 +1,359 @@
+"""Members and invites: who may do what, and in which grid cell; and the hand-over of a
+member's open cases when they can no longer act.
+
+Registering and redeeming never commit: the caller owns the transaction, so a refused invite
+(an `InviteError`) rolled back by the caller leaves nothing registered.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    GridCell,
+    Invite,
+    Member,
+    MemberEvent,
+    Role,
+    WaterSource,
+    utcnow,
+)
+from services.card_refresh import queue_card_refresh
+from services.grid import cell_chain, managers_by_cell
+from services.i18n import SUPPORTED, normalize
+from services.notices import queue_notice
+
+INVITE_CODE_BYTES = 16  # 22 url-safe characters: fits Invite.code (32) and a /start payload (64)
+CELL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER})
+
+
+class InviteProblem(StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    WRONG_CHAT = "wrong_chat"  # a group invite opened in a private chat, or the other way round
+
+
+class InviteError(Exception):
+    """An invite that cannot be redeemed; `problem` says why (each has its own message)."""
+
+    def __init__(self, problem: InviteProblem) -> None:
+        super().__init__(f"invite refused: {problem.value}")
+        self.problem = problem
+
+
+class InviteSpecError(ValueError):
+    """An invite that cannot be created as asked (unknown role, cell or water source)."""
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """What an invite gave: the member, and the cell and water source it now answers for."""
+
+    member: Member
+    cell: GridCell | None
+    source: WaterSource | None
+
+
+async def find_member(session: AsyncSession, platform: str, user_id: str | int) -> Member | None:
+    return await session.scalar(
+        select(Member).where(Member.platform == platform, Member.platform_user_id == str(user_id))
+    )
+
+
+async def register_member(
+    session: AsyncSession,
+    *,
+    platform: str,
+    user_id: str | int,
+    chat_id: str | int,
+    display_name: str,
+    language_code: str | None,
+    default_language: str = "zh_CN",
+) -> tuple[Member, bool]:
+    """The member for this user, created as a volunteer on first contact; (member, created).
+
+    A returning member gets their name and chat refreshed and is active again (they came back
+    after blocking the bot), unless a manager deactivated them; their language is kept.
+    """
+    member = await find_member(session, platform, user_id)
+    if member is not None:
+        member.display_name = display_name[:128]
+        member.chat_id = str(chat_id)
+        if member.deactivated_at is None:
+            member.active = True
+        await session.flush()
+        return member, False
+    member = Member(
+        platform=platform,
+        platform_user_id=str(user_id),
+        chat_id=str(chat_id),
+        display_name=display_name[:128],
+        role=Role.VOLUNTEER,
+        language=normalize(language_code, default_language),
+        active=True,
+    )
+    session.add(member)
+    await session.flush()
+    return member, True
+
+
+async def is_invite(session: AsyncSession, code: str) -> bool:
+    """Whether `code` names an invite (used or not)."""
+    found = await session.scalar(select(Invite.id).where(Invite.code == code.strip()))
+    return found is not None
+
+
+async def create_invite(
+    session: AsyncSession,
+    role: str,
+    cell_code: str | None,
+    source_code: str | None = None,
+    expires: timedelta = timedelta(days=7),
+    for_group: bool = False,
+    *,
+    now: datetime | None = None,
+    created_by: Member | None = None,
+) -> Invite:
+    """A single-use invite giving `role` in a cell (and, for a leader, a water source).
+    Rights are the caller's business (services.staff checks them for the chat)."""
+    try:
+        role_enum = Role(role)
+    except ValueError:
+        raise InviteSpecError(
+            f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}"
+        ) from None
+    if expires <= timedelta(0):
+        raise InviteSpecError("an invite must expire in the future")
+    cell: GridCell | None = None
+    source: WaterSource | None = None
+    if source_code:
+        source = await session.scalar(select(WaterSource).where(WaterSource.code == source_code))
+        if source is None:
+            raise InviteSpecError(f"no water source with code {source_code!r}")
+    if cell_code:
+        cell = await session.scalar(select(GridCell).where(GridCell.code == cell_code))
+        if cell is None:
+            raise InviteSpecError(f"no grid cell with code {cell_code!r}")
+    cell_id = cell.id if cell else (source.cell_id if source else None)
+    if role_enum in CELL_ROLES and cell_id is None:
+        raise InviteSpecError(f"a {role_enum.value} invite needs a cell (--cell CODE)")
+    if role_enum is Role.LEADER and cell_id is None and source is None:
+        raise InviteSpecError("a leader invite needs a cell or a water source")
+    invite = Invite(
+        code=secrets.token_urlsafe(INVITE_CODE_BYTES),
+        role=role_enum.value,
+        cell_id=cell_id,
+        water_source_id=source.id if source else None,
+        for_group=for_group,
+        expires_at=(now or utcnow()) + expires,
+        created_by_id=created_by.id if created_by else None,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    code: str,
+    *,
+    platform: str,
+    user_id: str | int,
+    chat_id: str | int,
+    display_name: str,
+    language_code: str | None,
+    default_language: str = "zh_CN",
+    in_group: bool = False,
+    now: datetime | None = None,
+) -> Redeemed:
+    """Bind the invite's role, cell and source to this user; one winner per invite.
+
+    Raises InviteError (unknown, expired, used, wrong chat) before anything is written, except
+    when another redeemer wins the race at the last step: then the caller must roll back.
+    """
+    moment = now or utcnow()
+    invite = await session.scalar(select(Invite).where(Invite.code == code.strip()))
+    if invite is None:
+        raise InviteError(InviteProblem.UNKNOWN)
+    if invite.used_by_id is not None:
+        raise InviteError(InviteProblem.USED)
+    if invite.expires_at <= moment:
+        raise InviteError(InviteProblem.EXPIRED)
+    if invite.for_group != in_group:
+        raise InviteError(InviteProblem.WRONG_CHAT)
+    member, _ = await register_member(
+        session,
+        platform=platform,
+        user_id=user_id,
+        chat_id=chat_id,
+        display_name=display_name,
+        language_code=language_code,
+        default_language=default_language,
+    )
+    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_by_id.is_(None))
+        .values(used_by_id=member.id, used_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InviteError(InviteProblem.USED)
+    if member.deactivated_at is not None:  # a new invite is how a deactivated member returns
+        member.deactivated_at, member.active = None, True
+        session.add(MemberEvent(member_id=member.id, actor_id=invite.created_by_id,
+                                kind="reactivated", at=moment, payload={"invite_id": invite.id}))
+    member.role = invite.role
+    member.cell_id = invite.cell_id
+    source: WaterSource | None = None
+    if invite.water_source_id is not None:
+        source = await session.get(WaterSource, invite.water_source_id)
+        if source is not None and invite.role == Role.LEADER:
+            source.leader_id = member.id
+    cell = await session.get(GridCell, invite.cell_id) if invite.cell_id is not None else None
+    await session.flush()
+    await session.refresh(invite)
+    return Redeemed(member=member, cell=cell, source=source)
+
+
+def welcome(member: Member, now: datetime | None = None) -> bool:
+    """Note that the bot greets this member now; True the first time (greet them as new,
+    even if an invite or a group's button registered them before they ever wrote)."""
+    first = member.welcomed_at is None
+    if first:
+        member.welcomed_at = now or utcnow()
+    return first
+
+
+async def set_language(session: AsyncSession, member: Member, language: str) -> Member:
+    """Change the language a member reads the bot in (one of services.i18n.SUPPORTED)."""
+    if language not in SUPPORTED:
+        raise ValueError(f"unsupported language {language!r}")
+    member.language = language
+    await session.flush()
+    return member
+
+
+async def set_active(session: AsyncSession, member_id: int, active: bool) -> None:
+    """Mark a member unreachable (they blocked the bot) or reachable again."""
+    await session.execute(
+        update(Member)
+        .where(Member.id == member_id)
+        .values(active=active, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def list_members(session: AsyncSession) -> list[tuple[Member, GridCell | None]]:
+    """Every member with the cell they answer for, in registration order."""
+    rows = await session.execute(
+        select(Member, GridCell)
+        .outerjoin(GridCell, Member.cell_id == GridCell.id)
+        .order_by(Member.id)
+    )
+    return [(member, cell) for member, cell in rows]
+
+
+async def member_cell(session: AsyncSession, member: Member) -> GridCell | None:
+    return await session.get(GridCell, member.cell_id) if member.cell_id is not None else None
+
+
+async def led_sources(session: AsyncSession, member: Member) -> list[WaterSource]:
+    """The water sources this member is the linked leader of."""
+    rows = await session.scalars(
+        select(WaterSource).where(WaterSource.leader_id == member.id).order_by(WaterSource.code)
+    )
+    return list(rows)
+
+
+# ----- handing a member's work to others -----
+
+HANDED_OVER = "case_handed_over"  # the notice the new holder of a case gets
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """One case that changed hands; `to` is None when nobody active is left up to the city."""
+
+    case_id: int
+    number: str
+    to: Member | None
+
+
+async def _open_loads(session: AsyncSession, member_ids: list[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(Case.assignee_id, func.count(Case.id))
+        .where(Case.assignee_id.in_(member_ids), Case.state.in_([s.value for s in OPEN_STATES]))
+        .group_by(Case.assignee_id)
+    )
+    return {int(member_id): int(count) for member_id, count in rows if member_id is not None}
+
+
+async def _next_holder(session: AsyncSession, cell_id: int, leaving_id: int) -> Member | None:
+    """The other active managers of the cell, else of the nearest cell above that has some:
+    of them, the one holding the fewest open cases (the oldest on a tie)."""
+    chain = await cell_chain(session, cell_id)
+    by_cell = await managers_by_cell(session, [c.id for c in chain])
+    for cell in reversed(chain):
+        others = [m for m in by_cell.get(cell.id, []) if m.id != leaving_id]
+        if others:
+            loads = await _open_loads(session, [m.id for m in others])
+            return min(others, key=lambda m: (loads.get(m.id, 0), m.id))
+    return None
+
+
+async def cases_held(session: AsyncSession, member: Member) -> list[Case]:
+    """The open cases a member holds: those assigned to them and, when they are the last active
+    manager of their cell, its open cases that nobody holds by name."""
+    open_states = [s.value for s in OPEN_STATES]
+    mine: ColumnElement[bool] = Case.assignee_id == member.id
+    if member.role == Role.MANAGER and member.cell_id is not None:
+        others = [m for m in (await managers_by_cell(session, [member.cell_id])).get(
+            member.cell_id, []) if m.id != member.id]
+        if not others:
+            mine = or_(mine, (Case.cell_id == member.cell_id) & Case.assignee_id.is_(None))
+    rows = await session.scalars(
+        select(Case).where(mine, Case.state.in_(open_states)).order_by(Case.id))
+    return list(rows)
+
+
+async def hand_over_open_cases(
+    session: AsyncSession, member: Member, now: datetime, *, actor_id: int | None, reason: str
+) -> list[HandOver]:
+    """Give a member's open cases to whoever stands in for them: the other active managers of
+    each case's cell (the least busy), else the level above. Each case records who has it now
+    (a `handed_over` event by `actor_id`, None for the system), its new holder is told and its
+    group cards are refreshed. `reason` says why ("deactivated", "blocked", ...). Works for
+    any member who can no longer act (deactivated, or unreachable); the caller commits."""
+    handed: list[HandOver] = []
+    for case in await cases_held(session, member):
+        holder = await _next_holder(session, case.cell_id, member.id)
+        case.assignee_id = holder.id if holder else None
+        case.updated_at = now
+        session.add(CaseEvent(
+            case_id=case.id, actor_id=actor_id, kind="handed_over", at=now,
+            payload={"from_member_id": member.id, "from": member.display_name, "reason": reason,
+                     "to_member_id": holder.id if holder else None,
+                     "assignee": holder.display_name if holder else None},
+        ))
+        if holder is not None:
+            await queue_notice(
+                session, kind=HANDED_OVER, recipient=holder, case_id=case.id,
+                payload={"case_id": case.id, "from_member_id": member.id, "actor_id": actor_id,
+                         "reason": reason},
+                dedupe_key=f"{HANDED_OVER}:{case.id}:{member.id}:{int(now.timestamp())}",
+            )
+        await queue_card_refresh(session, case.id)
+        await session.flush()
+        handed.append(HandOver(case.id, case.number, holder))
+    return handed

@@ -1,0 +1,39 @@
+"""What changes a case: a finished draft filed as a case (`intake`, reaching everyone at once for
+an emergency: `emergency`) and the state machine's transitions (`transitions`, the ways out in
+`exits`, the machinery every transition shares in `step`)."""
+
+from services.workflow.emergency import Reached, reached_for
+from services.workflow.exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
+from services.workflow.step import Outcome, Plan, moved_on
+from services.workflow.transitions import (
+    accept,
+    check,
+    claim_fix,
+    close,
+    dispatch,
+    plan,
+    record_after_photo,
+    send_back,
+)
+
+__all__ = [
+    "Outcome",
+    "Plan",
+    "Reached",
+    "accept",
+    "add_evidence",
+    "answer_fixed",
+    "check",
+    "claim_fix",
+    "close",
+    "dispatch",
+    "merge",
+    "moved_on",
+    "plan",
+    "reached_for",
+    "record_after_photo",
+    "reject",
+    "reopen",
+    "reroute",
+    "send_back",
+]

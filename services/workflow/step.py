@@ -1,0 +1,217 @@
+"""The machinery every transition shares: load and check, record, notify, start a clock, and
+commit with lost races turned into refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Case, CaseEvent, CaseState, Member, Stage
+from services.card_refresh import queue_card_refresh
+from services.cases import Action, RefusalReason, Scope, WorkflowRefused, load_scope, refusal_for
+from services.deadlines import start_stage
+from services.notices import queue_notice
+from services.settings import Settings
+
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a transition did, for the handler's answer."""
+
+    case_id: int
+    number: str
+    state: str
+    version: int
+    event: str
+    notices: int = 0
+    fix_distance_m: float | None = None
+    far_from_case: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A rectification plan, "one point, one policy" (一点一策)."""
+
+    task: str
+    steps: str
+    owner: str
+    due: datetime
+
+
+@dataclass
+class TransitionRun:
+    """One transition in progress: the loaded rows plus what it queued."""
+
+    session: AsyncSession
+    settings: Settings
+    case: Case
+    actor: Member
+    scope: Scope
+    now: datetime
+    notices: int = 0
+
+    def event(self, kind: str, **payload: Any) -> CaseEvent:
+        event = CaseEvent(
+            case_id=self.case.id, actor_id=self.actor.id, kind=kind, at=self.now, payload=payload
+        )
+        self.session.add(event)
+        self.case.updated_at = self.now
+        return event
+
+    async def notify(
+        self, kind: str, members: Sequence[Member], exclude_actor: bool = True, **payload: Any
+    ) -> None:
+        seen: set[int] = set()
+        for member in members:
+            if member.id in seen or (exclude_actor and member.id == self.actor.id):
+                continue
+            seen.add(member.id)
+            await queue_notice(
+                self.session,
+                kind=kind,
+                recipient=member,
+                case_id=self.case.id,
+                payload={"case_id": self.case.id, **payload},
+            )
+            self.notices += 1
+
+    def enter_stage(self, stage: Stage | None, due: datetime | None = None) -> None:
+        """Start the clock of a stage (`services.deadlines.start_stage`: due from settings
+        unless given); None stops the clock. Call it after setting the case's new state."""
+        case = self.case
+        if stage is None:
+            case.reminders_sent = 0
+            case.stage = case.stage_started_at = case.due_at = case.next_alarm_at = None
+            return
+        start_stage(case, stage, self.settings, self.now, due)
+
+    def outcome(self, event: str, **extra: Any) -> Outcome:
+        return Outcome(
+            case_id=self.case.id,
+            number=self.case.number,
+            state=self.case.state,
+            version=self.case.version,
+            event=event,
+            notices=self.notices,
+            **extra,
+        )
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "could not serialize" in text or "deadlock" in text
+
+
+async def moved_on(session: AsyncSession, case_id: int) -> WorkflowRefused:
+    """The refusal for a case that is no longer where the button thought: its state and who
+    moved it last."""
+    case = await session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        return WorkflowRefused(RefusalReason.NOT_FOUND, number=str(case_id))
+    if case.state == CaseState.MERGED and case.merged_into_id is not None:
+        target = await session.get(Case, case.merged_into_id)
+        return WorkflowRefused(
+            RefusalReason.MERGED, number=case.number, target=target.number if target else ""
+        )
+    name = await session.scalar(
+        select(Member.display_name)
+        .join(CaseEvent, CaseEvent.actor_id == Member.id)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    )
+    return WorkflowRefused(
+        RefusalReason.MOVED_ON, number=case.number, state=case.state, by=name or "")
+
+
+async def commit(step: TransitionRun) -> None:
+    """The one commit point of a transition (lost races surface here or at an earlier flush)."""
+    await queue_card_refresh(step.session, step.case.id)  # no copy of its cards goes stale
+    await step.session.flush()
+    await step.session.commit()
+
+
+Transition = Callable[Concatenate[AsyncSession, Settings, int, P], Awaitable["Outcome"]]
+
+
+ATTEMPTS = 3
+
+
+def transition(fn: Transition[P]) -> Transition[P]:
+    """Wrap a transition so a lost race (the optimistic lock on Case.version, or SQLite's write
+    lock) anywhere in it rolls back and runs it again on the fresh row: if someone else moved
+    the case, the re-check refuses with where it went; if only a background write (a reminder)
+    touched it, the action goes through."""
+
+    @wraps(fn)
+    async def guarded(
+        session: AsyncSession,
+        settings: Settings,
+        case_id: int,
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Outcome:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await fn(session, settings, case_id, *args, **kwargs)
+            except (StaleDataError, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
+                    raise
+                await session.rollback()
+                if attempt == ATTEMPTS:
+                    raise await moved_on(session, case_id) from exc
+        raise AssertionError("unreachable")
+
+    return guarded
+
+
+async def run(
+    session: AsyncSession,
+    settings: Settings,
+    action: Action,
+    case_id: int,
+    actor_id: int,
+    now: datetime,
+) -> TransitionRun:
+    """Load and check; on a refusal the session is rolled back before the refusal propagates."""
+    try:
+        case = await session.get(Case, case_id, populate_existing=True)
+        if case is None:
+            raise WorkflowRefused(RefusalReason.NOT_FOUND, number=str(case_id))
+        actor = await session.get(Member, actor_id)
+        if actor is None or not actor.active:
+            raise WorkflowRefused(RefusalReason.NOT_MEMBER)
+        scope = await load_scope(session, case, actor)
+        refusal = refusal_for(action, case, actor, scope)
+        if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
+            raise await moved_on(session, case.id)
+        if refusal is not None:
+            raise WorkflowRefused(refusal, number=case.number)
+        return TransitionRun(session, settings, case, actor, scope, now)
+    except WorkflowRefused:
+        await session.rollback()
+        raise
+
+
+async def required(session: AsyncSession, text: str | None) -> str:
+    """A reason, stripped; none at all is refused (and the transaction rolled back)."""
+    value = (text or "").strip()
+    if not value:
+        raise await refuse(session, RefusalReason.REASON_REQUIRED)
+    return value
+
+
+async def refuse(session: AsyncSession, refusal: RefusalReason, **details: str) -> WorkflowRefused:
+    await session.rollback()
+    return WorkflowRefused(refusal, **details)
