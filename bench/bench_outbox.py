@@ -42,7 +42,7 @@ from handlers.render import RENDERERS, Rendered, renderer
 from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
 from services.database import upgrade
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

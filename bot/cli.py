@@ -30,7 +30,7 @@ from bot.config import ConfigError, load_settings
 from bot.deadline_jobs import add_commands as add_deadline_commands
 from bot.ledger_cli import add_commands as add_ledger_commands
 from bot.members_cli import add_commands as add_member_commands
-from bot.outbox_cli import add_commands as add_outbox_commands
+from bot.outbox.cli import add_commands as add_outbox_commands
 from models import GridCell
 from models.db import SessionFactory
 from services.settings import Settings

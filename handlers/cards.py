@@ -15,7 +15,7 @@ from telegram.constants import MessageLimit
 from handlers.common import escape
 from handlers.deadline_notices import extension_button, order_button
 from handlers.emergency_text import emergency_line
-from handlers.render import Rendered, UploadJob
+from handlers.render import Rendered
 from models import Case, Member, Photo
 from services.cases import CaseCard, HistoryEntry, actions_for, case_card
 from services.display import stamped_copy_job
@@ -23,6 +23,7 @@ from services.emergency import reached_for
 from services.extensions import is_responsible
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
+from services.notices.card import UploadJob
 from services.place import CasePlace
 from services.settings import Settings
 from services.supervision import may_issue

@@ -25,13 +25,14 @@ from handlers import deadline_notices, pending
 from handlers.card_refresh import redraw
 from handlers.common import escape, load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
+from handlers.notice_table import RENDERERS
 from models import Case, GridCell, Member, Role, utcnow
-from services.card_refresh import queue_card_refresh
 from services.deadlines import Outcome
 from services.digest import split_message
 from services.extensions import decide_extension, hand_down, request_extension, take_over
 from services.grid import cell_names
 from services.i18n import N_, Translator
+from services.notices.card_refresh import queue_card_refresh
 from services.settings import Settings
 from services.supervision import Bulletin, acknowledge_order, bulletin, issue_order_by
 
@@ -108,7 +109,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         await query.answer(t(done) if outcome.ok else t(outcome.reason), show_alert=not outcome.ok)
         if outcome.ok and isinstance(query.message, Message):
             if outcome.case is not None:  # the pressed card shows the case as it is now
-                await redraw(ctx.deps, query.message, member, outcome.case.id,
+                await redraw(ctx.deps, query.message, member, outcome.case.id, RENDERERS,
                              as_card=_is_case_card(query.message))
             else:
                 await query.edit_message_reply_markup(None)

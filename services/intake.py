@@ -42,7 +42,8 @@ from services.drafts import (
 from services.duplicates import Duplicate, find_duplicates
 from services.emergency import Reached, everyone_up_the_chain, reached
 from services.grid import cell_chain, managers_by_cell
-from services.notices import queue_notice
+from services.notices.kinds import CaseNew
+from services.notices.queue import queue
 from services.place import Locator
 from services.settings import CaseRules, Settings, Severity, Stage
 
@@ -213,12 +214,10 @@ async def submit_draft(
     group_chats = await groups.bindings_for_cells(session, [c.id for c in chain])
     alerted = groups.private_recipients(members, group_chats, settings)
     for member in alerted:
-        await queue_notice(
+        await queue(
             session,
-            kind="case_new",
+            CaseNew(case.id),
             recipient=member,
-            case_id=case.id,
-            payload={"case_id": case.id},
             dedupe_key=f"case_new:{case.id}:{member.id}",
         )
     await groups.queue_case_alert(session, case.id, group_chats)

@@ -21,11 +21,21 @@ from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role
 from services.cases import reporters
 from services.grid import cell_chain, managers_of, nearest_managers
 from services.groups import alert_new_groups
+from services.notices.kinds import (
+    CaseAccepted,
+    CaseCheck,
+    CaseClosed,
+    CaseDispatched,
+    CaseNews,
+    CaseRectified,
+    CaseSentBack,
+    ReportNews,
+)
+from services.notices.stakeholders import others, owners
 from services.photo_rows import photo_row
 from services.photos import PhotoFacts
 from services.routing import distance_m
 from services.settings import Settings, Stage
-from services.stakeholders import NEWS_KIND, REPORT_KIND, others, owners
 from services.supervision import resolve_orders_for_case
 from services.workflow_exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
 from services.workflow_rules import Action, Refusal, WorkflowRefused
@@ -73,7 +83,7 @@ async def accept(
     step.case.state = CaseState.ACCEPTED
     step.enter_stage(Stage.PLAN)
     step.event("accepted")
-    await step.notify("case_accepted", await reporters(session, case_id))
+    await step.notify(CaseAccepted(case_id), await reporters(session, case_id))
     await commit(step)
     return step.outcome("accepted")
 
@@ -125,10 +135,10 @@ async def dispatch(
     case.state = CaseState.DISPATCHED
     step.enter_stage(Stage.PLAN)
     step.event("dispatched", **details)
-    await step.notify("case_dispatched", targets)
+    await step.notify(CaseDispatched(case.id), targets)
     to_cell = case.cell_id if cell_code else targets[0].cell_id
-    await step.notify(REPORT_KIND, others(await reporters(session, case.id), targets),
-                      event="dispatched", cell_id=to_cell)
+    await step.notify(ReportNews(case.id, "dispatched", cell_id=to_cell),
+                      others(await reporters(session, case.id), targets))
     await alert_new_groups(session, case, "dispatched")
     await commit(step)
     return step.outcome("dispatched")
@@ -217,8 +227,8 @@ async def claim_fix(
         "distance_m": round(farthest, 1) if farthest is not None else None,
         "far": far,
     }
-    await step.notify("case_rectified", await reporters(session, case.id), **payload)
-    await step.notify("case_check", await checkers(session, case, step.actor.id), **payload)
+    await step.notify(CaseRectified(case.id, **payload), await reporters(session, case.id))
+    await step.notify(CaseCheck(case.id, **payload), await checkers(session, case, step.actor.id))
     await commit(step)
     return step.outcome("fix_claimed", fix_distance_m=farthest, far_from_case=far)
 
@@ -251,8 +261,8 @@ async def check(
     step.case.state = CaseState.CHECKED
     step.enter_stage(None)  # the check is done: nothing is chased until it is struck off
     step.event("checked", note=note.strip())
-    await step.notify(NEWS_KIND, await owners(session, step.case, step.scope.fixer_id),
-                      event="checked", by=step.actor.id)
+    await step.notify(CaseNews(step.case.id, "checked", by=step.actor.id),
+                      await owners(session, step.case, step.scope.fixer_id))
     await commit(step)
     return step.outcome("checked")
 
@@ -283,7 +293,7 @@ async def send_back(
         ]
         if m is not None
     ]
-    await step.notify("case_sent_back", owners, reason=why)
+    await step.notify(CaseSentBack(step.case.id, reason=why), owners)
     await commit(step)
     return step.outcome("sent_back")
 
@@ -300,9 +310,9 @@ async def close(
     step.event("closed")
     await resolve_orders_for_case(session, step.case, now)  # a closed case is chased no more
     told = await reporters(session, case_id)
-    await step.notify("case_closed", told)
-    await step.notify(NEWS_KIND, others(await owners(session, step.case, step.scope.fixer_id),
-                                        told), event="closed", by=step.actor.id)
+    await step.notify(CaseClosed(step.case.id), told)
+    await step.notify(CaseNews(step.case.id, "closed", by=step.actor.id),
+                      others(await owners(session, step.case, step.scope.fixer_id), told))
     await commit(step)
     return step.outcome("closed")
 

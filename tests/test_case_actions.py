@@ -22,7 +22,7 @@ from models import (
     utcnow,
 )
 from services import workflow
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from services.workflow_rules import Action
 from tests import images
 from tests.harness import SimUser, TelegramHarness

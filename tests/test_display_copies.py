@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from models import Case, Member, Photo
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from tests import images
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import IN_GRADE1, add_manager, press

@@ -23,8 +23,8 @@ from bot.sandbox.server import SandboxServer
 from models import Outbox, OutboxState
 from models.db import SessionFactory, is_sqlite
 from services.i18n import translator
-from services.notice_rules import REPEAT_LINE
-from services.notices import queue_notice
+from services.notices.rules import REPEAT_LINE
+from services.notices.queue import queue_notice
 from tests.busy import busy_cores
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from handlers import (
 from handlers.render import RENDERERS
 from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role
 from models.db import SessionFactory
-from services.card_refresh import queue_card_refresh
+from services.notices.card_refresh import queue_card_refresh
 from services.deadlines import sweep
 from services.digest_text import queue_digests
 from services.groups import (

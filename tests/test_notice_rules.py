@@ -12,8 +12,8 @@ from bot.app import build_application
 from bot.config import load_settings
 from handlers.render import RENDERERS
 from models.db import make_engine, make_session_factory
-from services.card_refresh import REPLY_KIND
-from services.notice_rules import RULES, Uncertain
+from services.notices.card_refresh import REPLY_KIND
+from services.notices.rules import RULES, Uncertain
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = {"taken as sent": Uncertain.ASSUME, "done again": Uncertain.REDO,

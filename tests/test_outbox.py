@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
-import bot.outbox_send as outbox_send
+import bot.outbox.deliver as outbox_send
 from bot.outbox import Sender, drain_once
-from bot.outbox_send import maybe_delivered
+from bot.outbox.deliver import maybe_delivered
 from handlers.context import Deps
 from handlers.render import RENDERERS, Rendered, renderer
 from models import Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
 from services.grid import cell_by_code
 from services.members import find_member
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from services.settings import Settings
 from tests import gated_notices
 from tests.harness import SimUser, TelegramHarness

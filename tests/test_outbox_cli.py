@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from models import Outbox, OutboxState
 from models.db import SessionFactory
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from tests.test_cli import config, gridpatrol
 
 

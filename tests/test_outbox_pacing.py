@@ -16,7 +16,7 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.flood import FloodConfig
 from models.db import SessionFactory
 from services.grid_import import import_grid
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from services.settings import Settings
 from tests.harness import EmulatorRequest, TelegramHarness
 from tests.test_outbox import FakeClock, texts

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import Outbox, OutboxState, utcnow
 from services.digest_text import queue_digests
 from services.i18n import translator
-from services.notice_rules import REPEAT_LINE
+from services.notices.rules import REPEAT_LINE
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import buttons, with_button
 from tests.test_case_actions import VILLAGE, deps, person, report_a_case, send_outbox

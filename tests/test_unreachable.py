@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.outbox import drain_once
 from models import Case, CaseEvent, Member, MemberEvent, Outbox, OutboxState, Role
 from services.grid import cell_by_code
-from services.notices import queue_notice
+from services.notices.queue import queue_notice
 from tests.harness import SimUser, TelegramHarness
 from tests.report_world import add_manager
 from tests.test_outbox import TOWNSHIP, VILLAGE, deps, make_due, texts

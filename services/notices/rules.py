@@ -21,36 +21,13 @@ class Uncertain(StrEnum):
     REPEAT = "repeat"
 
 
-RULES: dict[str, Uncertain] = {
-    # a member's daily digest or period summary, and a bound group's digest
-    "digest": Uncertain.ASSUME,
-    "summary": Uncertain.ASSUME,
-    # edits of cards already posted (services.card_refresh)
-    "card_refresh": Uncertain.REDO,
-    "group_card": Uncertain.REDO,
-    # a reply card is recorded as sent by the handler that sent it; the outbox never sends one
-    "case_card": Uncertain.ASSUME,
-    # alerts and news about a case, and what a member must hear about themselves
-    **{kind: Uncertain.REPEAT for kind in (
-        "case_new", "case_dispatched", "case_check", "case_sent_back", "case_reopened",
-        "case_accepted", "case_rectified", "case_closed", "case_rejected", "case_merged",
-        "group_case", "case_news", "report_news", "reminder", "escalated", "handed_down",
-        "supervision_order", "extension_requested", "extension_decided", "case_handed_over",
-        "member_deactivated", "group_unbound", "draft_expired",
-    )},
-}
-# A kind missing from the table (a new one, before it was added here) is repeated: a possible
-# duplicate is the lesser harm for a notice nobody has thought about.
+# A kind without a rule of its own (a new one, before anyone thought about it) is repeated: a
+# possible duplicate is the lesser harm. Each kind's rule is its UNCERTAIN (services/notices/
+# kinds.py).
 DEFAULT = Uncertain.REPEAT
 
 REPEAT_LINE = N_("🔁 Sent again: the previous message may not have arrived.")
-MAYBE_DUPLICATE = "maybe_duplicate"  # in Outbox.payload (and result once sent): a repeat
-UNCERTAIN_REASON = "uncertain"  # in Outbox.payload of a repeat: how the first send ended
-
-
-def rule_for(kind: str) -> Uncertain:
-    """The rule for an uncertain send of this kind of notice."""
-    return RULES.get(kind, DEFAULT)
+MAYBE_DUPLICATE = "maybe_duplicate"  # in Outbox.result once a repeat is sent
 
 
 def marked_as_repeat(text: str, t: Translator) -> str:
