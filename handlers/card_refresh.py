@@ -24,7 +24,15 @@ from models import Member, Outbox
 from models.db import SessionFactory
 from services.cases import last_move
 from services.i18n import Translator, translator
-from services.notices.card import Card, Render, Renderers, fit_caption, shown
+from services.notices.card import (
+    Card,
+    Render,
+    Renderers,
+    fit_caption,
+    render_row,
+    renderer_for,
+    shown,
+)
 from services.notices.card_refresh import (
     CAPTION,
     CARD_KINDS,
@@ -36,7 +44,7 @@ from services.notices.card_refresh import (
     note_shown,
     record_reply_card,
 )
-from services.notices.kinds import CardRefresh, load_as
+from services.notices.kinds import CardRefresh
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,15 +90,12 @@ async def reader_view(
     renderers: Renderers,
 ) -> Card | None:
     """What the reader of a posted card should see now; None when its notice no longer applies."""
-    case_id = card.case_id or (card.payload or {}).get("case_id")
-    if card.kind in CARD_KINDS and case_id is not None:
-        now = await current_card(session, int(case_id), member, settings)
+    if card.kind in CARD_KINDS and card.case_id is not None:
+        now = await current_card(session, card.case_id, member, settings)
         return to_card(now) if now is not None else None
-    for kind, draw in renderers.items():
-        if card.kind == kind.KIND:
-            notice = load_as(kind, card.payload, card.case_id)
-            return await draw(session, notice, card, member, settings)
-    return None
+    if renderer_for(renderers, card.kind) is None:
+        return None
+    return await render_row(renderers, session, card, member, settings)
 
 
 def refresher(renderers: Renderers) -> Render:

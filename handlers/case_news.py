@@ -1,7 +1,7 @@
 """Renderers of what a stakeholder hears when a case moves (services/notices/stakeholders.py):
-the owner that the check passed or that it was struck off, a former holder where the case went, and the
-reporter, in plain words, that it was dispatched or escalated. Names are staff's; a reporter
-is never named."""
+the owner that the check passed or that it was struck off, a former holder where the case went,
+and the reporter, in plain words, that it was dispatched or escalated. Names are staff's; a
+reporter is never named."""
 
 from __future__ import annotations
 

@@ -191,6 +191,7 @@ async def bot_harness(
     from bot.sandbox.emulator import BotApiEmulator
     from bot.sandbox.flood import FloodConfig
     from services.grid_import import import_grid
+    from tests.gated_notices import TEST_RENDERERS
     from tests.harness import EmulatorRequest, TelegramHarness
 
     async with session_factory() as session:
@@ -202,6 +203,7 @@ async def bot_harness(
         session_factory,
         request=EmulatorRequest(emulator),
         get_updates_request=EmulatorRequest(emulator),
+        renderers=TEST_RENDERERS,
     )
     async with TelegramHarness(emulator, app) as harness:
         yield harness

@@ -40,8 +40,8 @@ from bot.outbox.telegram import keep_upload_ids, sent_card, steps
 from models import Member, Outbox, OutboxState, utcnow
 from services.groups import follow_migration
 from services.i18n import Translator, translator
-from services.notices.card import Card, Renderers, draw_pictures
-from services.notices.kinds import envelope, load_as
+from services.notices.card import Card, Renderers, draw_pictures, render_row, renderer_for
+from services.notices.kinds import envelope
 from services.notices.rules import MAYBE_DUPLICATE, marked_as_repeat
 from services.reach import BLOCKED, CHAT_GONE
 
@@ -93,8 +93,7 @@ async def prepare(deps: Deps, row_id: int, claim: Claim, renderers: Renderers) -
             return False
         member = await session.get(Member, row.recipient_id) if row.recipient_id else None
         kind = row.kind
-        found = [(k, fn) for k, fn in renderers.items() if kind == k.KIND]
-        kind_class, renderer = found[0] if found else (None, None)
+        renderer = renderer_for(renderers, kind)
         problem: str | None = None
         rendered: Card | None = None
         marks = envelope(row.payload)
@@ -109,10 +108,8 @@ async def prepare(deps: Deps, row_id: int, claim: Claim, renderers: Renderers) -
             await session.commit()  # claimed, redirected and failed at once
             return True
         else:
-            assert kind_class is not None
             try:
-                notice = load_as(kind_class, row.payload, row.case_id)
-                rendered = await renderer(session, notice, row, member, deps.settings)
+                rendered = await render_row(renderers, session, row, member, deps.settings)
                 if rendered is not None and marks.maybe_duplicate:
                     language = member.language if member else deps.settings.locale.default
                     rendered = _as_repeat(rendered, translator(language))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, Outbox
-from services.notices.kinds import Notice
+from services.notices.kinds import Notice, load_as
 from services.settings import Settings
 
 _TAG = re.compile(r"<[^>]+>")
@@ -85,6 +85,24 @@ class Card:
 Render = Callable[[AsyncSession, Any, Outbox, Member | None, Settings], Awaitable[Card | None]]
 # Which renderer draws which kind (handlers/notice_table.py builds the program's).
 Renderers = Mapping[type[Notice], Render]
+
+
+def renderer_for(renderers: Renderers, kind: str) -> tuple[type[Notice], Render] | None:
+    """The kind of that name and its renderer, if the table has them."""
+    for cls, render in renderers.items():
+        if kind == cls.KIND:
+            return cls, render
+    return None
+
+
+async def render_row(renderers: Renderers, session: AsyncSession, row: Outbox,
+                     member: Member | None, settings: Settings) -> Card | None:
+    """A queued row drawn by its kind's renderer (LookupError: the table has no such kind)."""
+    found = renderer_for(renderers, row.kind)
+    if found is None:
+        raise LookupError(f"no renderer registered for notice kind {row.kind!r}")
+    cls, render = found
+    return await render(session, load_as(cls, row.payload, row.case_id), row, member, settings)
 
 
 async def draw_pictures(card: Card) -> Card:
