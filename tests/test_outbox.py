@@ -10,18 +10,16 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import NetworkError, TimedOut
 
 import bot.outbox.deliver as outbox_send
 from bot.outbox import Sender, drain_once
 from bot.outbox.deliver import maybe_delivered
 from handlers.context import Deps
-from models import Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
+from models import Case, CaseEvent, Outbox, OutboxState, Role, utcnow
 from services.grid import cell_by_code
 from services.members import find_member
 from services.notices.queue import queue as queue_notice
-from services.settings import Settings
 from tests import gated_notices
 from tests.gated_notices import TEST_RENDERERS, Note
 from tests.harness import SimUser, TelegramHarness
@@ -44,7 +42,8 @@ class FakeClock:
 
 def fake_sender(h: TelegramHarness, clock: FakeClock) -> Sender:
     """A sender of its own on a fake clock: pacing waits cost no real time."""
-    return Sender(h.app.bot, deps(h), TEST_RENDERERS, clock=clock, sleep=clock.sleep, real_time=False)
+    return Sender(h.app.bot, deps(h), TEST_RENDERERS, clock=clock, sleep=clock.sleep,
+                  real_time=False)
 
 
 def deps(h: TelegramHarness) -> Deps:
@@ -342,7 +341,8 @@ async def test_a_sender_slow_to_render_continues_where_another_left_off(
     gate = gated_notices.GATES.setdefault(f"race-{id(h)}", asyncio.Event())
     row_id = await queue(h, ann, kind=gated_notices.KIND, text="two steps", photo=True,
                          first_only=True, gate=f"race-{id(h)}")
-    slow, quick = Sender(h.app.bot, deps(h), TEST_RENDERERS), Sender(h.app.bot, deps(h), TEST_RENDERERS)
+    slow = Sender(h.app.bot, deps(h), TEST_RENDERERS)
+    quick = Sender(h.app.bot, deps(h), TEST_RENDERERS)
     await slow.round()  # it starts rendering and waits at the gate
     await asyncio.sleep(0.2)
     h.emulator.faults.add("server_error", method="sendMessage")

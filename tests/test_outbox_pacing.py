@@ -16,8 +16,9 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.flood import FloodConfig
 from models.db import SessionFactory
 from services.grid_import import import_grid
-from services.notices.queue import queue_notice
+from services.notices.queue import queue
 from services.settings import Settings
+from tests.gated_notices import TEST_RENDERERS, Note
 from tests.harness import EmulatorRequest, TelegramHarness
 from tests.test_outbox import FakeClock, texts
 
@@ -45,8 +46,8 @@ class TimedRequest(EmulatorRequest):
 class Paced:
     def __init__(self, h: TelegramHarness, request: TimedRequest, clock: FakeClock) -> None:
         self.h, self.request, self.clock = h, request, clock
-        self.sender = Sender(h.app.bot, h.app.bot_data["deps"], clock=clock, sleep=clock.sleep,
-                             real_time=False)
+        self.sender = Sender(h.app.bot, h.app.bot_data["deps"], TEST_RENDERERS, clock=clock,
+                             sleep=clock.sleep, real_time=False)
 
     def times(self, chat_id: int) -> list[float]:
         return [at for at, chat, _ in self.request.sent if chat == str(chat_id)]
@@ -57,8 +58,7 @@ class Paced:
     async def queue(self, chat_id: int, count: int) -> None:
         async with self.h.app.bot_data["deps"].sessions() as session:
             for index in range(count):
-                await queue_notice(session, kind="test_outbox_note", chat_id=str(chat_id),
-                                   payload={"text": f"n{index}"})
+                await queue(session, Note(text=f"n{index}"), chat_id=str(chat_id))
             await session.commit()
 
 
@@ -74,7 +74,8 @@ async def paced(
     emulator = BotApiEmulator(token=settings.telegram.token, flood=FloodConfig(), clock=clock)
     request = TimedRequest(emulator, clock)
     app = build_application(settings, session_factory, request=request,
-                            get_updates_request=EmulatorRequest(emulator))
+                            get_updates_request=EmulatorRequest(emulator),
+                            renderers=TEST_RENDERERS)
     async with TelegramHarness(emulator, app) as h:
         yield Paced(h, request, clock)
 
