@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bench.common import Figure
-from handlers.render import RENDERERS, Rendered, renderer
+from handlers.notice_table import DRAWN, with_edits
 from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
 from sandbox.server import SandboxServer
@@ -42,7 +43,9 @@ from sandbox.telegram.emulator import BotApiEmulator, FileArg
 from sandbox.telegram.flood import FloodConfig
 from sandbox.telegram.state import JSON
 from services.database import upgrade
-from services.notices import queue_notice
+from services.notices.card import Card
+from services.notices.kinds import Notice
+from services.notices.queue import queue
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,17 +54,21 @@ CHATS = 1000
 PER_CHAT = 3
 BOUND = 30.0  # Telegram's global bound, messages a second
 RAW_SENDS = 600
-KIND = "bench_outbox_note"
 NOTICE = re.compile(r"^notice (\d+)$")
 
 
-async def _render(session: AsyncSession, row: Outbox, member: Member | None,
-                  settings: Settings) -> Rendered | None:
-    return Rendered(text=f"notice {row.payload['n']}")
+@dataclass(frozen=True)
+class BenchNote(Notice):
+    KIND = "bench_outbox_note"
+    n: int = 0
 
 
-if KIND not in RENDERERS:
-    renderer(KIND)(_render)
+async def _render(session: AsyncSession, notice: BenchNote, row: Outbox, member: Member | None,
+                  settings: Settings) -> Card | None:
+    return Card(text=f"notice {notice.n}")
+
+
+BENCH_RENDERERS = with_edits({**DRAWN, BenchNote: _render})
 
 
 class _TimedEmulator(BotApiEmulator):
@@ -94,7 +101,7 @@ import logging, os, sys
 sys.path.insert(0, os.environ["ROOT"])
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 from pathlib import Path
-import bench.bench_outbox  # noqa: F401  registers the bench's notice kind
+from bench.bench_outbox import BENCH_RENDERERS
 from telegram import Update
 from bot.app import build_application
 from bot.config import load_settings
@@ -108,7 +115,8 @@ def edit(data):
 
 settings = load_settings(Path(os.environ["ROOT"]) / "config.toml", overrides=edit)
 logging.basicConfig(level=logging.WARNING)
-app = build_application(settings, make_session_factory(make_engine(settings.database.url)))
+app = build_application(settings, make_session_factory(make_engine(settings.database.url)),
+                        renderers=BENCH_RENDERERS)
 app.run_polling(allowed_updates=Update.ALL_TYPES)
 """
 
@@ -139,8 +147,7 @@ async def _paced_rate(workdir: Path) -> tuple[float, int, int, int]:
             total = emulator.expected = CHATS * PER_CHAT
             async with sessions() as session:
                 for n in range(total):
-                    await queue_notice(session, kind=KIND, chat_id=str(chats[n % CHATS]),
-                                       payload={"n": n})
+                    await queue(session, BenchNote(n=n), chat_id=str(chats[n % CHATS]))
                 await session.commit()
             worker = _start_worker(db_url, server, workdir)
             try:

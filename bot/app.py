@@ -15,7 +15,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.jobs import add_jobs
-from bot.outbox import close_sender, recover_interrupted, settle_uncertain
+from bot.outbox import RENDERERS_KEY, close_sender, recover_interrupted, settle_uncertain
 from bot.runtime import (
     LEASE_KEY,
     InboxApplication,
@@ -29,11 +29,13 @@ from bot.runtime import (
 )
 from handlers.cards import parse_callback
 from handlers.context import Ctx, Deps, GridApp
+from handlers.notice_table import RENDERERS
 from handlers.wiring import add_handlers, menu_commands
 from models import Case
 from models.db import SessionFactory
 from services.grid import GridIndexHolder
 from services.i18n import N_, normalize, translator
+from services.notices.card import Renderers
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,12 +54,15 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     lease: Lease | None = None,
+    renderers: Renderers = RENDERERS,
 ) -> GridApp:
     """The bot, wired: Deps in bot_data, every handler, the outbox job, one error handler.
 
     `request`/`get_updates_request` let tests and the sandbox put a Bot API stand-in under it.
     `lease` (the service's, from `bot.webhook.run_bot`) makes it one of several processes: only
     the lease holder sweeps and sends digests, and only dead processes' sends are settled.
+    `renderers` is the outbox's table of which renderer draws which notice kind (tests add
+    kinds of their own).
     """
     if not settings.telegram.token:
         raise ValueError(
@@ -81,6 +86,7 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app: GridApp = builder.build()
     app.bot_data["deps"] = Deps(settings=settings, sessions=sessions, grid=GridIndexHolder())
+    app.bot_data[RENDERERS_KEY] = renderers  # the outbox sender draws notices with these
     if lease is not None:
         app.bot_data[LEASE_KEY] = lease
     app.add_handler(TypeHandler(Update, _bind_case), group=CASE_LOG_GROUP)

@@ -18,7 +18,7 @@ from typing import Any
 
 from drill.facts import Silence
 from drill.world import PLACE, DrillEmulator
-from tests import images
+from tests.support import images
 
 JSON = dict[str, Any]
 NUMBER = re.compile(r"[A-Z]+-\d{4}-\d+")

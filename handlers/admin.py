@@ -292,8 +292,6 @@ async def on_staff_in_group(update: Update, ctx: Ctx) -> None:
 
 
 def register(app: GridApp) -> None:
-    from handlers import admin_notices  # noqa: F401  (registers the notice renderers)
-
     private = filters.ChatType.PRIVATE
     poster = private & filters.Regex(r"^/start(@\w+)?\s+wsi?d?-[A-Za-z0-9_-]+\s*$")
     app.add_handler(CommandHandler("start", on_start_poster, filters=poster))

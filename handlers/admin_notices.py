@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import render_card
 from handlers.common import escape, role_name
-from handlers.render import Rendered, notice_translator, renderer
+from handlers.render import Rendered, notice_translator
 from models import Case, Member, Outbox
 from services.i18n import N_
-from services.members import DEACTIVATED, HANDED_OVER
+from services.notices.kinds import CaseHandedOver, MemberDeactivated
 from services.settings import Settings
 
 REASONS = {
@@ -21,13 +21,13 @@ REASONS = {
 }
 
 
-@renderer(DEACTIVATED)
 async def render_deactivated(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: MemberDeactivated, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    """Queued by chat (the member is inactive by now): the member is loaded from the payload."""
-    who = await session.get(Member, int(row.payload["member_id"]))
-    actor = await session.get(Member, int(row.payload["actor_id"]))
+    """Queued by chat (the member is inactive by now): the member is loaded from the notice."""
+    who = await session.get(Member, notice.member_id)
+    actor = await session.get(Member, notice.actor_id) if notice.actor_id else None
     if who is None:
         return None
     t = notice_translator(who, settings)
@@ -35,7 +35,7 @@ async def render_deactivated(
              "alerts and can no longer act on cases. If that is a mistake, ask a grid manager "
              "for a new invite.", actor=escape(actor.display_name) if actor else "?",
              role=role_name(actor.role, t) if actor else "?")
-    numbers = [str(n) for n in row.payload.get("cases") or []]
+    numbers = [str(n) for n in notice.cases]
     if numbers:
         text += "\n" + t.n("Your open case went to another grid manager: {numbers}",
                            "Your {count} open cases went to other grid managers: {numbers}",
@@ -43,19 +43,18 @@ async def render_deactivated(
     return Rendered(text=text)
 
 
-@renderer(HANDED_OVER)
 async def render_handed_over(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: CaseHandedOver, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The case's card, for its new holder, with why it came to them."""
-    case = await session.get(Case, int(row.payload["case_id"]))
+    case = await session.get(Case, notice.case_id)
     if case is None or not case.is_open:
         return None
     t = notice_translator(member, settings)
-    before = await session.get(Member, int(row.payload["from_member_id"]))
-    actor_id = row.payload.get("actor_id")
-    actor = await session.get(Member, int(actor_id)) if actor_id else None
-    reason = REASONS.get(str(row.payload.get("reason")))
+    before = await session.get(Member, notice.from_member_id)
+    actor = await session.get(Member, notice.actor_id) if notice.actor_id else None
+    reason = REASONS.get(str(notice.reason))
     name = escape(before.display_name) if before else "?"
     why = t(reason, name=name, actor=escape(actor.display_name) if actor else t("system")) \
         if reason else name

@@ -15,7 +15,7 @@ from telegram.constants import MessageLimit
 from handlers.common import escape
 from handlers.deadline_notices import extension_button, order_button
 from handlers.emergency_text import emergency_line
-from handlers.render import Rendered, UploadJob
+from handlers.render import Rendered
 from models import Case, Member, Photo
 from services.cases import (
     ACTION_LABELS,
@@ -32,6 +32,7 @@ from services.cases import (
 from services.deadlines import is_responsible, may_issue
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
+from services.notices.card import UploadJob
 from services.reports import CasePlace
 from services.settings import Settings
 from services.workflow import reached_for

@@ -26,6 +26,7 @@ from handlers.card_refresh import redraw
 from handlers.cards import parse_callback
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
+from handlers.notice_table import RENDERERS
 from models import Member, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused
@@ -62,7 +63,7 @@ async def refresh(
     if message is None:
         return
     if not reporter:
-        await redraw(ctx.deps, message, member, case_id)
+        await redraw(ctx.deps, message, member, case_id, RENDERERS)
         return
     markup = message.reply_markup
     if markup is not None and markup.inline_keyboard:
@@ -149,8 +150,6 @@ class FlowHandler(BaseHandler[Update, Ctx, None]):
 
 
 def register(app: GridApp) -> None:
-    from handlers import case_news, case_notices  # noqa: F401  (registers the renderers)
-
     private = filters.ChatType.PRIVATE
     pending.ensure_warm(app)
     app.add_handler(FlowHandler(case_flow.on_message, app.bot_data))

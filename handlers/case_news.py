@@ -1,7 +1,7 @@
-"""Renderers of what a stakeholder hears when a case moves (services.stakeholders): the owner
-that the check passed or that it was struck off, a former holder where the case went, and the
-reporter, in plain words, that it was dispatched or escalated. Names are staff's; a reporter
-is never named."""
+"""Renderers of what a stakeholder hears when a case moves (services/notices/stakeholders.py):
+the owner that the check passed or that it was struck off, a former holder where the case went,
+and the reporter, in plain words, that it was dispatched or escalated. Names are staff's; a
+reporter is never named."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import escape
 from handlers.deadline_notices import stage_name
-from handlers.render import Rendered, notice_translator, renderer
+from handlers.render import Rendered, notice_translator
 from models import Case, GridCell, Member, Outbox
 from services.i18n import N_, Translator
+from services.notices.kinds import CaseNews, ReportNews, Stakeholder
 from services.settings import Settings
-from services.stakeholders import NEWS_KIND, REPORT_KIND
 
 NEWS = {
     "checked": N_("✅ Case {number}: the fix was checked and accepted by {who}. It can now be "
@@ -40,46 +40,43 @@ REPORT = {
 }
 
 
-async def _values(session: AsyncSession, row: Outbox, case: Case, t: Translator,
+async def _values(session: AsyncSession, notice: Stakeholder, case: Case, t: Translator,
                   settings: Settings) -> dict[str, str]:
-    payload = row.payload
-    by = await session.get(Member, int(payload["by"])) if payload.get("by") else None
-    cell = await session.get(GridCell, int(payload["cell_id"])) if payload.get("cell_id") \
-        else None
-    target = await session.get(Case, int(payload["into_id"])) if payload.get("into_id") \
-        else None
+    by = await session.get(Member, notice.by) if notice.by else None
+    cell = await session.get(GridCell, notice.cell_id) if notice.cell_id else None
+    target = await session.get(Case, notice.into_id) if notice.into_id else None
     return {
         "number": escape(case.number),
         "who": escape(by.display_name) if by is not None else t("system"),
         "cell": escape(cell.name) if cell is not None else "?",
         "target": escape(target.number) if target is not None else "?",
-        "reason": escape(str(payload.get("reason") or "")),
-        "stage": stage_name(payload.get("stage"), t),
+        "reason": escape(notice.reason or ""),
+        "stage": stage_name(notice.stage, t),
     }
 
 
-async def _render(session: AsyncSession, row: Outbox, member: Member | None, settings: Settings,
-                  texts: dict[str, str]) -> Rendered | None:
-    case = await session.get(Case, int(row.payload["case_id"]))
-    text = texts.get(str(row.payload.get("event")))
+async def _render(session: AsyncSession, notice: Stakeholder, member: Member | None,
+                  settings: Settings, texts: dict[str, str]) -> Rendered | None:
+    case = await session.get(Case, notice.case_id)
+    text = texts.get(notice.event)
     if case is None or text is None:
         return None
     t = notice_translator(member, settings)
-    values = await _values(session, row, case, t, settings)
+    values = await _values(session, notice, case, t, settings)
     return Rendered(t(text, **{k: v for k, v in values.items() if "{" + k + "}" in text}))
 
 
-@renderer(NEWS_KIND)
 async def render_news(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: CaseNews, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """What became of a case the reader owns or held."""
-    return await _render(session, row, member, settings, NEWS)
+    return await _render(session, notice, member, settings, NEWS)
 
 
-@renderer(REPORT_KIND)
 async def render_report_news(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: ReportNews, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The reporter hears, in plain words, who deals with their report now."""
-    return await _render(session, row, member, settings, REPORT)
+    return await _render(session, notice, member, settings, REPORT)

@@ -7,95 +7,108 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import keyboard, render_card
 from handlers.common import escape
-from handlers.render import Picture, Rendered, Renderer, notice_translator, renderer
+from handlers.render import Rendered, Renderer, notice_translator
 from models import Case, GridCell, Member, Outbox, Photo, PhotoKind
 from services.cases import Action, PhotoTime, case_photos, case_stamp
 from services.i18n import Translator
+from services.notices.card import Picture
+from services.notices.kinds import (
+    CaseAccepted,
+    CaseCheck,
+    CaseClosed,
+    CaseDispatched,
+    CaseMerged,
+    CaseNew,
+    CaseNotice,
+    CaseRectified,
+    CaseRejected,
+    CaseReopened,
+    CaseSentBack,
+    FixClaimed,
+)
 from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after
 from services.settings import PhotoLimits, Settings
 
 log = logging.getLogger(__name__)
 
 
+K = TypeVar("K", bound=CaseNotice)
 CaseRenderer = Callable[
-    [AsyncSession, Outbox, Case, Translator, Member | None, Settings], Awaitable[Rendered | None]
+    [AsyncSession, K, Case, Translator, Member | None, Settings], Awaitable[Rendered | None]
 ]
 
 
-def case_renderer(kind: str) -> Callable[[CaseRenderer], Renderer]:
-    """Register the renderer of a notice about one case: it gets the case (the notice is dropped
-    when the case is gone) and a translator in the recipient's language."""
+def for_case(fn: CaseRenderer[K]) -> Renderer:
+    """The renderer of a notice about one case: it gets the case (the notice is dropped when
+    the case is gone) and a translator in the recipient's language."""
 
-    def register(fn: CaseRenderer) -> Renderer:
-        async def render(
-            session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
-        ) -> Rendered | None:
-            case_id = row.payload.get("case_id", row.case_id)
-            case = await session.get(Case, int(case_id)) if case_id is not None else None
-            if case is None:
-                return None
-            return await fn(session, row, case, notice_translator(member, settings), member,
-                            settings)
+    async def render(session: AsyncSession, notice: Any, row: Outbox, member: Member | None,
+                     settings: Settings) -> Rendered | None:
+        case = await session.get(Case, notice.case_id)
+        if case is None:
+            return None
+        return await fn(session, notice, case, notice_translator(member, settings), member,
+                        settings)
 
-        render.__doc__ = fn.__doc__
-        return renderer(kind)(render)
-
-    return register
+    render.__doc__ = fn.__doc__
+    render.__wrapped__ = fn  # type: ignore[attr-defined]
+    return render
 
 
-def _reason(row: Outbox) -> str:
-    return escape(str(row.payload.get("reason") or ""))
+def _reason(reason: str | None) -> str:
+    return escape(reason or "")
 
 
-@case_renderer("case_new")
+@for_case
 async def render_case_new(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseNew, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
     """The manager's alert: the report's photos, the card, and the buttons of what they may do."""
     banner = None
-    if row.payload.get("rerouted"):
-        banner = t("↪️ Rerouted to your cell: {reason}", reason=_reason(row))
+    if notice.rerouted:
+        banner = t("↪️ Rerouted to your cell: {reason}", reason=_reason(notice.reason))
     return await render_card(
         session, case.id, member, settings, banner=banner, history=False, photos=True
     )
 
 
-@case_renderer("case_dispatched")
+@for_case
 async def render_dispatched(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseDispatched, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
     banner = t("📌 A case was dispatched to you.")
     return await render_card(session, case.id, member, settings, banner=banner)
 
 
-@case_renderer("case_sent_back")
+@for_case
 async def render_sent_back(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseSentBack, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
-    banner = t("↩️ The fix was not accepted: {reason}", reason=_reason(row))
+    banner = t("↩️ The fix was not accepted: {reason}", reason=_reason(notice.reason))
     return await render_card(session, case.id, member, settings, banner=banner)
 
 
-@case_renderer("case_reopened")
+@for_case
 async def render_reopened(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseReopened, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
-    if row.payload.get("by_reporter"):
+    if notice.by_reporter:
         banner = t(
             "🔁 Reopened and escalated to your cell: the reporter says it is not fixed. {note}",
-            note=_reason(row),
+            note=_reason(notice.reason),
         )
     else:
-        banner = t("🔁 Reopened: {reason}", reason=_reason(row))
+        banner = t("🔁 Reopened: {reason}", reason=_reason(notice.reason))
     return await render_card(session, case.id, member, settings, banner=banner)
 
 
@@ -140,44 +153,42 @@ async def before_after_picture(
 
 
 async def _fix_picture(
-    session: AsyncSession, row: Outbox, case: Case, settings: Settings, t: Translator
+    session: AsyncSession, notice: FixClaimed, case: Case, settings: Settings, t: Translator
 ) -> tuple[Picture | None, tuple[str, ...]]:
     """The before/after picture, else the after-photo by file id, else nothing."""
-    after_id = row.payload.get("after_photo_id")
-    after = await session.get(Photo, int(after_id)) if after_id else None
+    after_id = notice.after_photo_id
+    after = await session.get(Photo, after_id) if after_id else None
     file_ids = (after.platform_file_id,) if after is not None and after.platform_file_id else ()
-    picture = await before_after_picture(
-        session, case, int(after_id) if after_id else None, settings, t, file_ids
-    )
+    picture = await before_after_picture(session, case, after_id or None, settings, t, file_ids)
     if picture is not None:
         return picture, ()
     return None, file_ids
 
 
-def _far_warning(row: Outbox, t: Translator) -> str | None:
-    if not row.payload.get("far"):
+def _far_warning(notice: FixClaimed, t: Translator) -> str | None:
+    if not notice.far:
         return None
-    distance = round(float(row.payload.get("distance_m") or 0))
+    distance = round(float(notice.distance_m or 0))
     return t(
         "⚠️ The after-photo was taken {distance} m from the reported place. Check on site.",
         distance=distance,
     )
 
 
-@case_renderer("case_check")
+@for_case
 async def render_check(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseCheck, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
     """The checker's notice: before/after, a distance warning, the card and check buttons."""
     banner = t("🔍 A fix was claimed: please check it (核查).")
-    warning = _far_warning(row, t)
+    warning = _far_warning(notice, t)
     if warning:
         banner = f"{banner}\n{warning}"
     card = await render_card(session, case.id, member, settings, banner=banner, history=False)
     if card is None:
         return None
-    picture, file_ids = await _fix_picture(session, row, case, settings, t)
+    picture, file_ids = await _fix_picture(session, notice, case, settings, t)
     return Rendered(
         text=card.text, picture=picture, photo_file_ids=file_ids, keyboard=card.keyboard
     )
@@ -188,9 +199,9 @@ async def _cell_name(session: AsyncSession, cell_id: int) -> str:
     return cell.name if cell else ""
 
 
-@case_renderer("case_accepted")
+@for_case
 async def render_accepted(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseAccepted, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
     return Rendered(
@@ -202,12 +213,12 @@ async def render_accepted(
     )
 
 
-@case_renderer("case_rectified")
+@for_case
 async def render_rectified(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseRectified, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
-    picture, file_ids = await _fix_picture(session, row, case, settings, t)
+    picture, file_ids = await _fix_picture(session, notice, case, settings, t)
     return Rendered(
         text=t(
             "🛠 A fix was claimed for your report {number}: before and after. It will be "
@@ -219,9 +230,9 @@ async def render_rectified(
     )
 
 
-@case_renderer("case_closed")
+@for_case
 async def render_closed(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseClosed, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
     """The reporter hears the case is closed and is asked whether it is really fixed."""
@@ -234,27 +245,26 @@ async def render_closed(
     )
 
 
-@case_renderer("case_rejected")
+@for_case
 async def render_rejected(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseRejected, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
     return Rendered(
         text=t(
             "Your report {number} was not taken up: {reason}",
             number=escape(case.number),
-            reason=_reason(row),
+            reason=_reason(notice.reason),
         )
     )
 
 
-@case_renderer("case_merged")
+@for_case
 async def render_merged(
-    session: AsyncSession, row: Outbox, case: Case, t: Translator, member: Member | None,
+    session: AsyncSession, notice: CaseMerged, case: Case, t: Translator, member: Member | None,
     settings: Settings,
 ) -> Rendered | None:
-    into_id = row.payload.get("into_id")
-    into = await session.get(Case, int(into_id)) if into_id else None
+    into = await session.get(Case, notice.into_id) if notice.into_id else None
     if into is None:
         return None
     return Rendered(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.common import escape
-from handlers.render import Picture, Rendered, notice_translator, renderer
+from handlers.render import Rendered, notice_translator
 from models import (
     Case,
     ExtensionRequest,
@@ -39,6 +39,16 @@ from services.deadlines import (
 )
 from services.digests import Digest, digest_text, split_message
 from services.i18n import Translator
+from services.notices.card import Picture
+from services.notices.kinds import (
+    DigestPart,
+    Escalated,
+    ExtensionDecided,
+    ExtensionRequested,
+    HandedDown,
+    OrderNotice,
+    Reminder,
+)
 from services.settings import Settings
 
 PREFIX = "sv:"
@@ -109,12 +119,12 @@ async def more_time(
     return InlineKeyboardMarkup([[extension_button(case.id, t)]])
 
 
-@renderer("reminder")
 async def render_reminder(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: Reminder, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    case = await session.get(Case, row.payload["case_id"])
-    if case is None or not case.is_open or case.stage != row.payload["stage"]:
+    case = await session.get(Case, notice.case_id)
+    if case is None or not case.is_open or case.stage != notice.stage:
         return None
     t = notice_translator(member, settings)
     text = t("⏰ Reminder: case {number}, the {stage} is due by {due}.",
@@ -123,33 +133,33 @@ async def render_reminder(
     return Rendered(text, keyboard=await more_time(session, case, member, t))
 
 
-@renderer("escalated")
 async def render_escalated(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: Escalated, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    case = await session.get(Case, row.payload["case_id"])
+    case = await session.get(Case, notice.case_id)
     if case is None:
         return None
     t = notice_translator(member, settings)
-    values = {"number": escape(case.number), "stage": stage_name(row.payload["stage"], t),
-              "to_cell": await _cell_name(session, row.payload["to_cell"]),
-              "colour": colour_name(row.payload["level"], t), "due": when(case.due_at, settings)}
-    if row.payload["from_cell"] == row.payload["to_cell"]:  # already at the top of the grid
+    values = {"number": escape(case.number), "stage": stage_name(notice.stage, t),
+              "to_cell": await _cell_name(session, notice.to_cell),
+              "colour": colour_name(notice.level, t), "due": when(case.due_at, settings)}
+    if notice.from_cell == notice.to_cell:  # already at the top of the grid
         text = t("🚨 Case {number} missed its {stage} deadline again at {to_cell}, the top of "
                  "the grid. Level: {colour}. New deadline: {due}.", **values)
     else:
         text = t("🚨 Case {number} missed its {stage} deadline and was raised from {from_cell} "
                  "to {to_cell}. Level: {colour}. New deadline: {due}.",
-                 from_cell=await _cell_name(session, row.payload["from_cell"]), **values)
-    buttons = await holder_buttons(session, case, t, member, row.payload["to_cell"])
+                 from_cell=await _cell_name(session, notice.from_cell), **values)
+    buttons = await holder_buttons(session, case, t, member, notice.to_cell)
     return Rendered(text, keyboard=InlineKeyboardMarkup([buttons]) if buttons else None)
 
 
-@renderer("handed_down")
 async def render_handed_down(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: HandedDown, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    case = await session.get(Case, row.payload["case_id"])
+    case = await session.get(Case, notice.case_id)
     if case is None or not case.is_open:
         return None
     t = notice_translator(member, settings)
@@ -174,11 +184,11 @@ def order_rows(order: SupervisionOrder, case: Case, cell: str, issuer: str,
     ]
 
 
-@renderer("supervision_order")
 async def render_order(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: OrderNotice, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    order = await session.get(SupervisionOrder, row.payload["order_id"])
+    order = await session.get(SupervisionOrder, notice.order_id)
     if order is None or order.state == OrderState.RESOLVED:
         return None
     case = await session.get(Case, order.case_id)
@@ -199,11 +209,11 @@ async def render_order(
     return Rendered(text, picture=card, keyboard=keyboard)
 
 
-@renderer("extension_requested")
 async def render_extension_requested(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: ExtensionRequested, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    request = await session.get(ExtensionRequest, row.payload["request_id"])
+    request = await session.get(ExtensionRequest, notice.request_id)
     if request is None or request.state != ExtensionState.PENDING:
         return None
     case = await session.get(Case, request.case_id)
@@ -221,11 +231,11 @@ async def render_extension_requested(
     return Rendered(text, keyboard=keyboard)
 
 
-@renderer("extension_decided")
 async def render_extension_decided(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: ExtensionDecided, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    request = await session.get(ExtensionRequest, row.payload["request_id"])
+    request = await session.get(ExtensionRequest, notice.request_id)
     if request is None:
         return None
     case = await session.get(Case, request.case_id)
@@ -240,26 +250,20 @@ async def render_extension_decided(
     return Rendered(text)
 
 
-async def _render_digest(row: Outbox, member: Member | None, settings: Settings
+async def _render_digest(notice: DigestPart, member: Member | None, settings: Settings
                          ) -> Rendered | None:
-    digest = Digest.from_payload(row.payload["digest"])
+    digest = Digest.from_payload(notice.digest)
     parts = split_message(digest_text(digest, notice_translator(member, settings), settings))
-    part = int(row.payload["part"])
+    part = notice.part
     # Parts were counted in the member's language when queued; a language changed since may
     # give a different count, and a part beyond the new count is dropped.
     return Rendered(parts[part]) if part < len(parts) else None
 
 
-@renderer("digest")
 async def render_digest(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: DigestPart, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    return await _render_digest(row, member, settings)
-
-
-@renderer("summary")
-async def render_summary(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
-) -> Rendered | None:
-    return await _render_digest(row, member, settings)
+    """One message of a digest or summary, in the reader's language."""
+    return await _render_digest(notice, member, settings)
 

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import render_card
 from handlers.common import escape, level_name
-from handlers.render import Picture, Rendered, notice_translator, renderer
+from handlers.render import Rendered, notice_translator
 from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
 from services.cases import case_photos, stamped_copy_job
 from services.i18n import N_, translator
-from services.members import ALERT_KIND, UNBOUND_KIND
+from services.notices.card import Picture
+from services.notices.kinds import GroupCase, GroupUnbound
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,17 +50,17 @@ async def group_photos(session: AsyncSession, case: Case, settings: Settings
     return clean[:9], Picture(draw, fallback=clean[9:10])  # the tenth when no copy is drawn
 
 
-@renderer(ALERT_KIND)
 async def render_group_case(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: GroupCase, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The case card in a group: every member sees it, a press acts as the presser."""
-    case = await session.get(Case, int(row.payload["case_id"]))
+    case = await session.get(Case, notice.case_id)
     if case is None:
         return None
     t = translator(settings.locale.default)
     banner = t("📣 New case in your part of the grid.")
-    if row.payload.get("tag") == "rerouted":
+    if notice.tag == "rerouted":
         banner = t("↪️ A case was rerouted to your part of the grid.")
     card = await render_card(session, case.id, None, settings, banner=banner, history=False,
                              language=settings.locale.default)
@@ -70,16 +71,16 @@ async def render_group_case(
                     keyboard=card.keyboard)
 
 
-@renderer(UNBOUND_KIND)
 async def render_unbound(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
+    session: AsyncSession, notice: GroupUnbound, row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
-    binding = await session.get(GroupBinding, int(row.payload["binding_id"]))
+    binding = await session.get(GroupBinding, notice.binding_id)
     if binding is None:
         return None
     t = notice_translator(member, settings)
     cell = await session.get(GridCell, binding.cell_id)
     where = t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t)) \
         if cell else "?"
-    text = UNBOUND_TEXT.get(str(row.payload.get("reason")), UNBOUND_TEXT["removed"])
+    text = UNBOUND_TEXT.get(str(notice.reason), UNBOUND_TEXT["removed"])
     return Rendered(text=t(text, title=escape(binding.title or binding.chat_id), cell=where))

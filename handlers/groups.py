@@ -214,8 +214,6 @@ async def on_migrate(update: Update, ctx: Ctx) -> None:
 
 
 def register(app: GridApp) -> None:
-    from handlers import group_notices  # noqa: F401  (registers the group notice renderers)
-
     groups = filters.ChatType.GROUPS
     start_report = filters.ChatType.PRIVATE & filters.Regex(
         rf"^/start(@\w+)?\s+{REPORT_PAYLOAD}\s*$")

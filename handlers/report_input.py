@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
 
 from handlers.emergency_text import emergency_line
-from handlers.render import Rendered, renderer
+from handlers.render import Rendered
 from handlers.report_photos import (
     photos_step,
     picture_of,
@@ -33,6 +33,7 @@ from handlers.report_views import (
 )
 from models import Draft, Member, Outbox
 from services.i18n import translator
+from services.notices.kinds import DraftExpired
 from services.reports import DraftError, PlaceSource, ReportStep, drafts, place
 from services.settings import Settings
 from services.workflow import intake
@@ -235,13 +236,14 @@ async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
                     number=case.number), main_keyboard(turn.t))
 
 
-@renderer("draft_expired")
 async def render_draft_expired(
-    _session: AsyncSession, notice: Outbox, member: Member | None, settings: Settings
+    _session: AsyncSession, notice: DraftExpired, _row: Outbox, member: Member | None,
+    settings: Settings,
 ) -> Rendered | None:
     """The reporter hears that an unfinished report was dropped."""
     t = translator(member.language if member else settings.locale.default)
-    hours = notice.payload.get("hours", round(settings.cases.draft_ttl.total_seconds() / 3600))
+    hours = notice.hours if notice.hours is not None \
+        else round(settings.cases.draft_ttl.total_seconds() / 3600)
     return Rendered(t.n("Your unfinished report was dropped after {count} hour without "
                         "changes. Send /report to start again.",
                         "Your unfinished report was dropped after {count} hours without "

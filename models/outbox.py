@@ -16,7 +16,7 @@ class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed by a sender; if it stays here the send is uncertain
     SENT = "sent"
-    UNCERTAIN = "uncertain"  # it may have arrived; settled by its kind (services.notice_rules)
+    UNCERTAIN = "uncertain"  # it may have arrived; settled by its kind (services.notices.rules)
     FAILED = "failed"  # gave up after max attempts, or refused for good
 
 

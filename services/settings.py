@@ -86,7 +86,7 @@ class OutboxSettings:
     private_per_second: float = 1.0
     group_per_minute: float = 20.0
     max_attempts: int = 8
-    # an uncertain send of a kind that is repeated (services.notice_rules) waits this long
+    # an uncertain send of a kind that is repeated (services.notices.rules) waits this long
     repeat_after: timedelta = timedelta(seconds=30)
 
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-
-# PTB 22 warns on every RetryAfter unless it may use timedeltas (NOTES.md); the bot sets the same.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +19,11 @@ from services.demo import DEMO_GRID as DEMO_GRID_FILE
 from services.settings import Settings
 from tests.support.databases import PG_ADMIN_URL, REQUIRE_PG, pg_reachable
 from tests.support.settings import make_settings
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +136,7 @@ async def bot_harness(
     from sandbox.telegram.emulator import BotApiEmulator
     from sandbox.telegram.flood import FloodConfig
     from services.grid import import_grid
+    from tests.support.gated_notices import TEST_RENDERERS
     from tests.support.harness import EmulatorRequest, TelegramHarness
 
     async with session_factory() as session:
@@ -146,6 +148,7 @@ async def bot_harness(
         session_factory,
         request=EmulatorRequest(emulator),
         get_updates_request=EmulatorRequest(emulator),
+        renderers=TEST_RENDERERS,
     )
     async with TelegramHarness(emulator, app) as harness:
         yield harness

@@ -30,7 +30,7 @@ from bot.cli.ledger import add_commands as add_ledger_commands
 from bot.cli.members import add_commands as add_member_commands
 from bot.cli.schedule import add_commands as add_schedule_commands
 from bot.config import ConfigError, load_settings
-from bot.outbox_cli import add_commands as add_outbox_commands
+from bot.outbox.cli import add_commands as add_outbox_commands
 from bot.runtime import with_sessions
 from models import GridCell
 from models.db import SessionFactory

@@ -2,7 +2,7 @@
 escalates (`sweep`) with its set-wise reminders (`batch`), more time and hand-overs decided
 above (`extensions`), and supervision orders and bulletins (`supervision`)."""
 
-from services.deadlines.batch import DUE_COLUMNS, insert_notices, notice_row, plan_batch
+from services.deadlines.batch import DUE_COLUMNS, plan_batch
 from services.deadlines.clock import (
     COLOUR_LABELS,
     STAGE_LABELS,
@@ -49,13 +49,11 @@ __all__ = [
     "decide_extension",
     "hand_down",
     "hand_down_target",
-    "insert_notices",
     "is_responsible",
     "issue_order",
     "issue_order_by",
     "may_hold",
     "may_issue",
-    "notice_row",
     "order_card_png",
     "plan_batch",
     "request_extension",

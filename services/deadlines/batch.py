@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import OPEN_STATES, Case, CaseEvent, Member, Outbox, OutboxState, Role, utcnow
+from models import OPEN_STATES, Case, CaseEvent, Member, Role, utcnow
 from services.grid import nearest_managers
+from services.notices.kinds import Reminder
+from services.notices.queue import Target, outbox_row, queue_many
 
 CASES: Table = Case.__table__  # type: ignore[assignment]
-OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
 EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 DUE_COLUMNS = (
     Case.id, Case.state, Case.stage, Case.stage_started_at, Case.due_at, Case.reminders_sent,
@@ -92,28 +92,6 @@ async def _recipients(session: AsyncSession, steps: list[SweepStep]) -> dict[int
     }
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-
-
-def notice_row(kind: str, member: Any, case_id: int | None, payload: dict[str, Any],
-               dedupe_key: str, queued_at: datetime) -> dict[str, Any]:
-    """One outbox row as `queue_notice` would write it, for `insert_notices`."""
-    return {
-        "kind": kind, "platform": member.platform, "chat_id": member.chat_id,
-        "recipient_id": member.id, "case_id": case_id, "payload": payload,
-        "dedupe_key": dedupe_key, "state": OutboxState.PENDING.value, "attempts": 0,
-        "next_attempt_at": queued_at, "result": {}, "created_at": queued_at,
-    }
-
-
-async def insert_notices(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Many notices in one statement; a row whose dedupe key exists is skipped by the database."""
-    if rows:
-        await session.execute(_insert(session, OUTBOX).on_conflict_do_nothing(), rows)
-
-
 async def apply_steps(session: AsyncSession, steps: list[SweepStep], now: datetime) -> int:
     """Write the reminders and alarm moves of a batch; returns the notices queued.
 
@@ -129,14 +107,14 @@ async def apply_steps(session: AsyncSession, steps: list[SweepStep], now: dateti
         row = s.row
         stamp = int(row.due_at.timestamp())
         for m in who[row.id]:
-            notices.append(notice_row(
-                "reminder", m, row.id, {"case_id": row.id, "stage": row.stage, "n": s.passed},
+            notices.append(outbox_row(
+                Reminder(row.id, stage=row.stage, n=s.passed), Target(m.platform, m.chat_id, m.id),
                 f"reminder:{row.id}:{row.stage}:{s.passed}:{stamp}:{m.id}", queued_at))
         events.append({
             "case_id": row.id, "actor_id": None, "kind": "reminded", "at": now,
             "payload": {"stage": row.stage, "n": s.passed, "due_at": row.due_at.isoformat()},
         })
-    await insert_notices(session, notices)
+    await queue_many(session, notices)
     if events:
         await session.execute(EVENTS.insert(), events)
     moves = [{"b_id": s.row.id, "b_version": s.row.version, "b_sent": s.passed,

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, GridCell, Level, Member, Severity, Stage, WaterSource
 from services.i18n import N_
+from services.notices.stakeholders import holders
 from services.settings import Settings
-from services.stakeholders import holders
 
 # Escalation colours by escalation level (1 yellow, 2 orange, 3 and more red).
 COLOURS: dict[int, str] = {0: "", 1: "yellow", 2: "orange", 3: "red"}

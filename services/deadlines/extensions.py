@@ -33,9 +33,10 @@ from services.deadlines.clock import (
 )
 from services.grid import nearest_managers, path_ids
 from services.i18n import N_
-from services.notices import queue_notice
+from services.notices.kinds import CaseNews, ExtensionDecided, ExtensionRequested, HandedDown
+from services.notices.queue import queue
+from services.notices.stakeholders import holders, others, tell
 from services.settings import Settings
-from services.stakeholders import NEWS_KIND, holders, others, tell
 
 DECIDERS = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 HOLDERS = frozenset({Role.MANAGER, Role.LEADER, Role.ADMIN})
@@ -130,9 +131,9 @@ async def request_extension(
     if leader is not None and leader not in approvers:
         approvers.append(leader)
     for approver in approvers:
-        await queue_notice(
-            session, kind="extension_requested", recipient=approver, case_id=case.id,
-            payload={"request_id": request.id}, dedupe_key=f"extreq:{request.id}:{approver.id}",
+        await queue(
+            session, ExtensionRequested(request.id), recipient=approver, case_id=case.id,
+            dedupe_key=f"extreq:{request.id}:{approver.id}",
         )
     return ActionResult(True, case=case)
 
@@ -177,9 +178,9 @@ async def decide_extension(
     ))
     requester = await session.get(Member, request.requester_id)
     if requester is not None and requester.active:
-        await queue_notice(
-            session, kind="extension_decided", recipient=requester, case_id=case.id,
-            payload={"request_id": request.id}, dedupe_key=f"extdec:{request.id}",
+        await queue(
+            session, ExtensionDecided(request.id), recipient=requester, case_id=case.id,
+            dedupe_key=f"extdec:{request.id}",
         )
     return ActionResult(True, case=case)
 
@@ -237,8 +238,8 @@ async def take_over(
     before = others(await holders(session, case), [member])  # they hear who has it now
     case.cell_id = mine.id
     case.assignee_id = member.id
-    await tell(session, NEWS_KIND, before, case, "taken_over",
-               f"tko:{case.id}:{int(now.timestamp())}", by=member.id, cell_id=mine.id)
+    await tell(session, CaseNews(case.id, "taken_over", by=member.id, cell_id=mine.id), before,
+               f"tko:{case.id}:{int(now.timestamp())}")
     return ActionResult(True, case=case)
 
 
@@ -267,9 +268,8 @@ async def hand_down(
     case.assignee_id = None
     start_stage(case, Stage(case.stage or Stage.ACCEPT), settings, now, due)
     for manager in await nearest_managers(session, target_id):
-        await queue_notice(
-            session, kind="handed_down", recipient=manager, case_id=case.id,
-            payload={"case_id": case.id, "by": member.id},
+        await queue(
+            session, HandedDown(case.id, by=member.id), recipient=manager,
             dedupe_key=f"handdown:{case.id}:{int(now.timestamp())}:{manager.id}",
         )
     return ActionResult(True, case=case)

@@ -39,7 +39,8 @@ from services.deadlines.clock import (
 from services.grid import nearest_managers
 from services.i18n import N_
 from services.members import queue_copies as group_copies
-from services.notices import queue_notice
+from services.notices.kinds import OrderNotice
+from services.notices.queue import queue
 from services.settings import Settings
 
 ISSUERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
@@ -66,17 +67,15 @@ async def _notify_order(
         if leader is not None and leader not in recipients:
             recipients.append(leader)
     for member in recipients:
-        await queue_notice(
+        await queue(
             session,
-            kind="supervision_order",
+            OrderNotice(order.id, level=order.escalation_level),
             recipient=member,
             case_id=case.id,
-            payload={"order_id": order.id, "level": order.escalation_level},
             dedupe_key=f"order:{order.id}:{order.escalation_level}:{member.id}",
         )
-    await group_copies(session, "supervision_order", [target.id], case_id=case.id,
-                       payload={"order_id": order.id, "level": order.escalation_level},
-                       dedupe=f"order:{order.id}:{order.escalation_level}")
+    await group_copies(session, OrderNotice(order.id, level=order.escalation_level), [target.id],
+                       case_id=case.id, dedupe=f"order:{order.id}:{order.escalation_level}")
 
 
 async def issue_order(

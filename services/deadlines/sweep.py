@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, GridCell, Stage
-from services.card_refresh import queue_card_refresh
 from services.cases import reporters
 from services.deadlines.batch import apply_steps, due_rows, plan_batch
 from services.deadlines.clock import (
@@ -30,9 +29,11 @@ from services.deadlines.supervision import issue_order, sweep_orders
 from services.grid import nearest_managers
 from services.members import bindings_for_cells, private_recipients
 from services.members import queue_copies as group_copies
-from services.notices import queue_notice
+from services.notices.card_refresh import queue_card_refresh
+from services.notices.kinds import CaseNews, Escalated, Reminder, ReportNews
+from services.notices.queue import queue
+from services.notices.stakeholders import others, tell
 from services.settings import Settings
-from services.stakeholders import NEWS_KIND, REPORT_KIND, others, tell
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,10 @@ async def send_reminder(session: AsyncSession, case: Case, number: int, now: dat
     assert case.due_at is not None
     sent = 0
     for member in await responsible_members(session, case):
-        await queue_notice(
+        await queue(
             session,
-            kind="reminder",
+            Reminder(case.id, stage=case.stage, n=number),
             recipient=member,
-            case_id=case.id,
-            payload={"case_id": case.id, "stage": case.stage, "n": number},
             dedupe_key=f"reminder:{case.id}:{case.stage}:{number}:{_stamp(case.due_at)}:{member.id}",
         )
         sent += 1
@@ -106,32 +105,24 @@ async def escalate(
         if leader is not None and all(m.id != leader.id for m in recipients):
             recipients.append(leader)
     group_chats = await bindings_for_cells(session, [target.id])
+    escalated = Escalated(case.id, stage=missed_stage, from_cell=cell.id, to_cell=target.id,
+                          level=case.escalation_level)
     for member in private_recipients(recipients, group_chats, settings):
-        await queue_notice(
+        await queue(
             session,
-            kind="escalated",
+            escalated,
             recipient=member,
-            case_id=case.id,
-            payload={
-                "case_id": case.id,
-                "stage": missed_stage,
-                "from_cell": cell.id,
-                "to_cell": target.id,
-                "level": case.escalation_level,
-            },
             dedupe_key=f"escalated:{case.id}:{case.missed_deadlines}:{member.id}",
         )
-    await group_copies(session, "escalated", [target.id], case_id=case.id,
-                       payload={"case_id": case.id, "stage": missed_stage, "from_cell": cell.id,
-                                "to_cell": target.id, "level": case.escalation_level},
+    await group_copies(session, escalated, [target.id],
                        dedupe=f"escalated:{case.id}:{case.missed_deadlines}")
     if parent is not None:  # whoever held it, and the reporters, hear where it went
-        moved = {"stage": missed_stage, "cell_id": target.id}
         dedupe = f"escalated:{case.id}:{case.missed_deadlines}"
-        await tell(session, NEWS_KIND, others(held, recipients), case, "escalated", dedupe,
-                   **moved)
-        await tell(session, REPORT_KIND, await reporters(session, case.id), case, "escalated",
-                   dedupe, **moved)
+        await tell(session, CaseNews(case.id, "escalated", stage=missed_stage,
+                                     cell_id=target.id), others(held, recipients), dedupe)
+        await tell(session, ReportNews(case.id, "escalated", stage=missed_stage,
+                                       cell_id=target.id),
+                   await reporters(session, case.id), dedupe)
     await queue_card_refresh(session, case.id)
     report.escalations += 1
     if case.missed_deadlines == 2:

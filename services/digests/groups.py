@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GroupBinding, Member, OutboxState, Role
-from services.deadlines import insert_notices
+from models import GroupBinding, Member, Role
 from services.digests.render import digest_text
 from services.digests.rounds import Digest, digest_for, split_message
 from services.i18n import translator
 from services.members import covered_cells
+from services.notices.kinds import DigestNotice
+from services.notices.queue import Target, outbox_row, queue_many
 from services.settings import Settings
 
 
@@ -48,13 +49,9 @@ async def queue_group_digests(session: AsyncSession, settings: Settings, now: da
         if digest is None:
             continue
         parts = split_message(digest_text(digest, t, settings))
-        rows += [{"kind": "digest", "platform": binding.platform, "chat_id": binding.chat_id,
-                  "recipient_id": None, "case_id": None,
-                  "payload": {"digest": digest.to_payload(), "part": k, "parts": len(parts)},
-                  "dedupe_key": f"daily:group:{binding.id}:{digest.local_date}:{k}",
-                  "state": OutboxState.PENDING, "attempts": 0, "next_attempt_at": now,
-                  "result": {}, "created_at": now}
+        to = Target(binding.platform, binding.chat_id)
+        rows += [outbox_row(DigestNotice(digest.to_payload(), part=k, parts=len(parts)), to,
+                            f"daily:group:{binding.id}:{digest.local_date}:{k}", now)
                  for k in range(len(parts))]
-    if rows:
-        await insert_notices(session, rows)
+    await queue_many(session, rows)
     return len(rows)

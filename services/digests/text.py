@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, utcnow
-from services.deadlines import insert_notices, notice_row
 from services.digests.groups import drop_group_read, queue_group_digests
 from services.digests.render import digest_text
 from services.digests.rounds import digest_for, digest_round, split_message, summaries_due
 from services.i18n import translator
+from services.notices.kinds import DigestNotice, SummaryNotice
+from services.notices.queue import Target, outbox_row, queue_many
 from services.settings import Settings
 
 
@@ -44,12 +45,12 @@ async def queue_digests(
         member = by_id[d.member_id]
         parts = split_message(digest_text(d, translator(member.language), settings))
         payload = d.to_payload()
-        kind = "digest" if d.kind == "daily" else "summary"
-        rows += [notice_row(kind, member, None, {"digest": payload, "part": k, "parts": len(parts)},
+        kind = DigestNotice if d.kind == "daily" else SummaryNotice
+        to = Target(member.platform, member.chat_id, member.id)
+        rows += [outbox_row(kind(payload, part=k, parts=len(parts)), to,
                             f"{d.kind}:{member.id}:{d.local_date}:{k}", queued_at)
                  for k in range(len(parts))]
-    for start in range(0, len(rows), 1000):
-        await insert_notices(session, rows[start:start + 1000])
+    await queue_many(session, rows)
     if member_id is None:
         await queue_group_digests(session, settings, now)
     return len(digests), len(summaries)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
@@ -29,12 +28,14 @@ from models import (
 )
 from services.grid import cell_chain, nearest_managers
 from services.members.rights import manages
-from services.notices import queue_notice
+from services.notices.card_refresh import queue_card_refresh as queue_card_refresh  # (its old home)
+from services.notices.kinds import CaseNew, GroupCase, GroupUnbound, Notice
+from services.notices.queue import queue
 from services.settings import GroupAlerts, Settings
 
 PLATFORM = "telegram"
-ALERT_KIND = "group_case"  # the case card posted in a group, with a manager's buttons
-UNBOUND_KIND = "group_unbound"  # the cell's managers hear privately that their group is gone
+ALERT_KIND = GroupCase.KIND  # the case card posted in a group, with a manager's buttons
+UNBOUND_KIND = GroupUnbound.KIND  # the cell's managers hear privately that their group is gone
 
 
 class BindProblem(StrEnum):
@@ -182,11 +183,10 @@ async def _end(
     for manager in await nearest_managers(session, binding.cell_id):
         if by is not None and manager.id == by.id:
             continue
-        await queue_notice(
+        await queue(
             session,
-            kind=UNBOUND_KIND,
+            GroupUnbound(binding.id, reason=reason.value),
             recipient=manager,
-            payload={"binding_id": binding.id, "reason": reason.value},
             dedupe_key=f"{UNBOUND_KIND}:{binding.id}:{int(now.timestamp())}:{manager.id}",
         )
         told += 1
@@ -214,9 +214,8 @@ async def _settle_waiting(session: AsyncSession, binding: GroupBinding, now: dat
         if case is None or not case.is_open:
             continue
         for manager in await nearest_managers(session, case.cell_id):
-            await queue_notice(session, kind="case_new", recipient=manager, case_id=case.id,
-                               payload={"case_id": case.id},
-                               dedupe_key=f"case_new:{case.id}:{manager.id}")
+            await queue(session, CaseNew(case.id), recipient=manager,
+                        dedupe_key=f"case_new:{case.id}:{manager.id}")
 
 
 async def unbind_group(
@@ -292,17 +291,15 @@ def private_recipients(
 
 
 async def queue_case_alert(
-    session: AsyncSession, case_id: int, bindings: list[GroupBinding], **payload: Any
+    session: AsyncSession, case_id: int, bindings: list[GroupBinding], tag: str | None = None
 ) -> int:
     """The case card, with a manager's buttons, in each of these groups (once per group)."""
     for binding in bindings:
-        await queue_notice(
+        await queue(
             session,
-            kind=ALERT_KIND,
+            GroupCase(case_id, cell_id=binding.cell_id, tag=tag),
             chat_id=binding.chat_id,
-            case_id=case_id,
-            payload={"case_id": case_id, "cell_id": binding.cell_id, **payload},
-            dedupe_key=f"{ALERT_KIND}:{case_id}:{binding.id}:{payload.get('tag', 'new')}",
+            dedupe_key=f"{ALERT_KIND}:{case_id}:{binding.id}:{tag or 'new'}",
         )
     return len(bindings)
 
@@ -318,22 +315,20 @@ async def alert_new_groups(session: AsyncSession, case: Case, tag: str) -> int:
 
 async def queue_copies(
     session: AsyncSession,
-    kind: str,
+    notice: Notice,
     cell_ids: list[int],
     *,
-    case_id: int | None,
-    payload: dict[str, Any],
     dedupe: str,
+    case_id: int | None = None,
 ) -> list[GroupBinding]:
-    """A copy of one notice (`kind`, rendered without a recipient) to the groups of `cell_ids`."""
+    """A copy of one notice (rendered without a recipient) to the groups of `cell_ids`."""
     bindings = await bindings_for_cells(session, cell_ids)
     for binding in bindings:
-        await queue_notice(
+        await queue(
             session,
-            kind=kind,
+            notice,
             chat_id=binding.chat_id,
             case_id=case_id,
-            payload=payload,
             dedupe_key=f"group:{dedupe}:{binding.id}"[:128],
         )
     return bindings

@@ -28,10 +28,11 @@ from models import (
     WaterSource,
     utcnow,
 )
-from services.card_refresh import queue_card_refresh
 from services.grid import cell_chain, managers_by_cell
 from services.i18n import SUPPORTED, normalize
-from services.notices import queue_notice
+from services.notices.card_refresh import queue_card_refresh
+from services.notices.kinds import CaseHandedOver
+from services.notices.queue import queue
 
 INVITE_CODE_BYTES = 16  # 22 url-safe characters: fits Invite.code (32) and a /start payload (64)
 CELL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER})
@@ -278,7 +279,7 @@ async def led_sources(session: AsyncSession, member: Member) -> list[WaterSource
 
 # ----- handing a member's work to others -----
 
-HANDED_OVER = "case_handed_over"  # the notice the new holder of a case gets
+HANDED_OVER = CaseHandedOver.KIND  # the notice the new holder of a case gets
 
 
 @dataclass(frozen=True)
@@ -347,10 +348,9 @@ async def hand_over_open_cases(
                      "assignee": holder.display_name if holder else None},
         ))
         if holder is not None:
-            await queue_notice(
-                session, kind=HANDED_OVER, recipient=holder, case_id=case.id,
-                payload={"case_id": case.id, "from_member_id": member.id, "actor_id": actor_id,
-                         "reason": reason},
+            await queue(
+                session, CaseHandedOver(case.id, from_member_id=member.id, actor_id=actor_id,
+                                        reason=reason), recipient=holder,
                 dedupe_key=f"{HANDED_OVER}:{case.id}:{member.id}:{int(now.timestamp())}",
             )
         await queue_card_refresh(session, case.id)

@@ -20,9 +20,10 @@ from models import GridCell, Invite, Member, MemberEvent, Role, WaterSource
 from services.grid import children
 from services.members.membership import HandOver, create_invite, hand_over_open_cases
 from services.members.rights import manages
-from services.notices import queue_notice
+from services.notices.kinds import MemberDeactivated
+from services.notices.queue import queue
 
-DEACTIVATED = "member_deactivated"  # the notice a deactivated member gets
+DEACTIVATED = MemberDeactivated.KIND  # the notice a deactivated member gets
 INVITE_EXPIRY = timedelta(days=7)
 # The roles one may invite to, in menu order (volunteers need no invite: /start makes one).
 INVITABLE = (Role.PATROLLER, Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
@@ -237,10 +238,10 @@ async def deactivate_member(session: AsyncSession, actor: Member, member_id: int
                  "cases": [h.case_id for h in handed]},
     ))
     # Queued by chat, not by recipient: the outbox holds back notices for inactive members.
-    await queue_notice(
-        session, kind=DEACTIVATED, chat_id=member.chat_id,
-        payload={"member_id": member.id, "actor_id": actor.id,
-                 "cases": [h.number for h in handed]},
+    await queue(
+        session, MemberDeactivated(member.id, actor_id=actor.id,
+                                   cases=tuple(h.number for h in handed)),
+        chat_id=member.chat_id,
         dedupe_key=f"{DEACTIVATED}:{member.id}:{int(now.timestamp())}",
     )
     await session.flush()

@@ -21,7 +21,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Draft, Member, Photo, PhotoKind, Severity
-from services.notices import queue_notice
+from services.notices.kinds import DraftExpired
+from services.notices.queue import queue
 from services.photos import PhotoFacts, photo_row, remove_files_at_commit
 from services.settings import CaseRules, Category
 
@@ -369,11 +370,10 @@ async def expire_drafts(
         photos = await photo_count(session, draft.id)
         expired.append(ExpiredDraft(draft.id, draft.member_id, draft.chat_id, photos))
         await discard_draft(session, draft, photos_dir)
-        await queue_notice(
+        await queue(
             session,
-            kind="draft_expired",
+            DraftExpired(photos=photos, hours=round(ttl.total_seconds() / 3600)),
             recipient=member,
             chat_id=None if member is not None else draft.chat_id,
-            payload={"photos": photos, "hours": round(ttl.total_seconds() / 3600)},
         )
     return expired

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, CaseState, GridCell, PhotoKind, Stage
-from services.card_refresh import queue_card_refresh
 from services.cases import (
     Action,
     RefusalReason,
@@ -21,9 +20,11 @@ from services.cases import (
 from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, nearest_managers
 from services.members import alert_new_groups
+from services.notices.card_refresh import queue_card_refresh
+from services.notices.kinds import CaseMerged, CaseNew, CaseNews, CaseRejected, CaseReopened
+from services.notices.stakeholders import holders, others, owners
 from services.photos import PhotoFacts, photo_row
 from services.settings import Settings
-from services.stakeholders import NEWS_KIND, holders, others, owners
 from services.workflow.step import Outcome, TransitionRun, commit, refuse, required, run, transition
 
 
@@ -45,9 +46,9 @@ async def reject(
     step.event("rejected", reason=why)
     await resolve_orders_for_case(session, step.case, now)
     told = await reporters(session, case_id)
-    await step.notify("case_rejected", told, reason=why)
-    await step.notify(NEWS_KIND, others(await owners(session, step.case, step.scope.fixer_id),
-                                        told), event="rejected", by=step.actor.id, reason=why)
+    await step.notify(CaseRejected(step.case.id, reason=why), told)
+    await step.notify(CaseNews(step.case.id, "rejected", by=step.actor.id, reason=why),
+                      others(await owners(session, step.case, step.scope.fixer_id), told))
     await commit(step)
     return step.outcome("rejected")
 
@@ -80,9 +81,9 @@ async def reroute(
     step.enter_stage(Stage.ACCEPT)
     step.event("rerouted", from_cell_id=old, to_cell_id=cell.id, to_cell=cell.name, reason=why)
     targets = await nearest_managers(session, cell.id)
-    await step.notify("case_new", targets, rerouted=True, reason=why)
-    await step.notify(NEWS_KIND, others(held, targets), event="rerouted", by=step.actor.id,
-                      cell_id=cell.id, reason=why)
+    await step.notify(CaseNew(case.id, rerouted=True, reason=why), targets)
+    await step.notify(CaseNews(case.id, "rerouted", by=step.actor.id, cell_id=cell.id,
+                               reason=why), others(held, targets))
     await alert_new_groups(session, case, "rerouted")
     await commit(step)
     return step.outcome("rerouted")
@@ -133,9 +134,9 @@ async def merge(
     )
     target.updated_at = now
     await queue_card_refresh(session, target.id)  # its cards now list the duplicate
-    await step.notify("case_merged", to_tell, into_id=target.id)
-    await step.notify(NEWS_KIND, others(held, to_tell), event="merged", by=step.actor.id,
-                      into_id=target.id)
+    await step.notify(CaseMerged(step.case.id, into_id=target.id), to_tell)
+    await step.notify(CaseNews(step.case.id, "merged", by=step.actor.id, into_id=target.id),
+                      others(held, to_tell))
     await commit(step)
     return step.outcome("merged")
 
@@ -156,7 +157,7 @@ async def reopen(
     _reopen(step)
     step.event("reopened", reason=why)
     managers = await nearest_managers(session, step.case.cell_id)
-    await step.notify("case_reopened", [*managers, *former], reason=why)
+    await step.notify(CaseReopened(step.case.id, reason=why), [*managers, *former])
     await commit(step)
     return step.outcome("reopened")
 
@@ -221,8 +222,8 @@ async def answer_fixed(
         escalation_level=case.escalation_level,
     )
     raised_to = await nearest_managers(session, case.cell_id)
-    await step.notify("case_reopened", raised_to, by_reporter=True, reason=note)
-    await step.notify(NEWS_KIND, others(held, raised_to), event="raised", cell_id=case.cell_id)
+    await step.notify(CaseReopened(case.id, by_reporter=True, reason=note), raised_to)
+    await step.notify(CaseNews(case.id, "raised", cell_id=case.cell_id), others(held, raised_to))
     await commit(step)
     return step.outcome("reopened")
 

@@ -33,7 +33,8 @@ from models import (
 from services.deadlines import start_stage
 from services.grid import cell_chain, managers_by_cell
 from services.members import bindings_for_cells, private_recipients, queue_case_alert
-from services.notices import queue_notice
+from services.notices.kinds import CaseNew
+from services.notices.queue import queue
 from services.reports import (
     DraftError,
     Duplicate,
@@ -216,12 +217,10 @@ async def submit_draft(
     group_chats = await bindings_for_cells(session, [c.id for c in chain])
     alerted = private_recipients(members, group_chats, settings)
     for member in alerted:
-        await queue_notice(
+        await queue(
             session,
-            kind="case_new",
+            CaseNew(case.id),
             recipient=member,
-            case_id=case.id,
-            payload={"case_id": case.id},
             dedupe_key=f"case_new:{case.id}:{member.id}",
         )
     await queue_case_alert(session, case.id, group_chats)

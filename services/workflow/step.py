@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, CaseState, Member, Stage
-from services.card_refresh import queue_card_refresh
 from services.cases import Action, RefusalReason, Scope, WorkflowRefused, load_scope, refusal_for
 from services.deadlines import start_stage
-from services.notices import queue_notice
+from services.notices.card_refresh import queue_card_refresh
+from services.notices.kinds import Notice
+from services.notices.queue import queue
 from services.settings import Settings
 
 P = ParamSpec("P")
@@ -69,20 +70,14 @@ class TransitionRun:
         return event
 
     async def notify(
-        self, kind: str, members: Sequence[Member], exclude_actor: bool = True, **payload: Any
+        self, notice: Notice, members: Sequence[Member], exclude_actor: bool = True
     ) -> None:
         seen: set[int] = set()
         for member in members:
             if member.id in seen or (exclude_actor and member.id == self.actor.id):
                 continue
             seen.add(member.id)
-            await queue_notice(
-                self.session,
-                kind=kind,
-                recipient=member,
-                case_id=self.case.id,
-                payload={"case_id": self.case.id, **payload},
-            )
+            await queue(self.session, notice, recipient=member, case_id=self.case.id)
             self.notices += 1
 
     def enter_stage(self, stage: Stage | None, due: datetime | None = None) -> None:

@@ -22,9 +22,19 @@ from services.cases import Action, RefusalReason, reporters
 from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, distance_m, managers_of, nearest_managers
 from services.members import alert_new_groups
+from services.notices.kinds import (
+    CaseAccepted,
+    CaseCheck,
+    CaseClosed,
+    CaseDispatched,
+    CaseNews,
+    CaseRectified,
+    CaseSentBack,
+    ReportNews,
+)
+from services.notices.stakeholders import others, owners
 from services.photos import PhotoFacts, photo_row
 from services.settings import Settings
-from services.stakeholders import NEWS_KIND, REPORT_KIND, others, owners
 from services.workflow.step import (
     Outcome,
     Plan,
@@ -45,7 +55,7 @@ async def accept(
     step.case.state = CaseState.ACCEPTED
     step.enter_stage(Stage.PLAN)
     step.event("accepted")
-    await step.notify("case_accepted", await reporters(session, case_id))
+    await step.notify(CaseAccepted(case_id), await reporters(session, case_id))
     await commit(step)
     return step.outcome("accepted")
 
@@ -97,10 +107,10 @@ async def dispatch(
     case.state = CaseState.DISPATCHED
     step.enter_stage(Stage.PLAN)
     step.event("dispatched", **details)
-    await step.notify("case_dispatched", targets)
+    await step.notify(CaseDispatched(case.id), targets)
     to_cell = case.cell_id if cell_code else targets[0].cell_id
-    await step.notify(REPORT_KIND, others(await reporters(session, case.id), targets),
-                      event="dispatched", cell_id=to_cell)
+    await step.notify(ReportNews(case.id, "dispatched", cell_id=to_cell),
+                      others(await reporters(session, case.id), targets))
     await alert_new_groups(session, case, "dispatched")
     await commit(step)
     return step.outcome("dispatched")
@@ -189,8 +199,8 @@ async def claim_fix(
         "distance_m": round(farthest, 1) if farthest is not None else None,
         "far": far,
     }
-    await step.notify("case_rectified", await reporters(session, case.id), **payload)
-    await step.notify("case_check", await checkers(session, case, step.actor.id), **payload)
+    await step.notify(CaseRectified(case.id, **payload), await reporters(session, case.id))
+    await step.notify(CaseCheck(case.id, **payload), await checkers(session, case, step.actor.id))
     await commit(step)
     return step.outcome("fix_claimed", fix_distance_m=farthest, far_from_case=far)
 
@@ -223,8 +233,8 @@ async def check(
     step.case.state = CaseState.CHECKED
     step.enter_stage(None)  # the check is done: nothing is chased until it is struck off
     step.event("checked", note=note.strip())
-    await step.notify(NEWS_KIND, await owners(session, step.case, step.scope.fixer_id),
-                      event="checked", by=step.actor.id)
+    await step.notify(CaseNews(step.case.id, "checked", by=step.actor.id),
+                      await owners(session, step.case, step.scope.fixer_id))
     await commit(step)
     return step.outcome("checked")
 
@@ -255,7 +265,7 @@ async def send_back(
         ]
         if m is not None
     ]
-    await step.notify("case_sent_back", owners, reason=why)
+    await step.notify(CaseSentBack(step.case.id, reason=why), owners)
     await commit(step)
     return step.outcome("sent_back")
 
@@ -272,9 +282,9 @@ async def close(
     step.event("closed")
     await resolve_orders_for_case(session, step.case, now)  # a closed case is chased no more
     told = await reporters(session, case_id)
-    await step.notify("case_closed", told)
-    await step.notify(NEWS_KIND, others(await owners(session, step.case, step.scope.fixer_id),
-                                        told), event="closed", by=step.actor.id)
+    await step.notify(CaseClosed(step.case.id), told)
+    await step.notify(CaseNews(step.case.id, "closed", by=step.actor.id),
+                      others(await owners(session, step.case, step.scope.fixer_id), told))
     await commit(step)
     return step.outcome("closed")
 

@@ -23,9 +23,10 @@ from models.db import SessionFactory, is_sqlite
 from sandbox.server import SandboxServer
 from sandbox.telegram.emulator import BotApiEmulator, FileArg
 from services.i18n import translator
-from services.notice_rules import REPEAT_LINE
-from services.notices import queue_notice
+from services.notices.queue import queue
+from services.notices.rules import REPEAT_LINE
 from tests.support.busy import busy_cores
+from tests.support.gated_notices import Note
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000000001:SANDBOX-exactly-once"
@@ -40,7 +41,7 @@ import logging, os, sys
 from pathlib import Path
 sys.path.insert(0, os.environ["ROOT"])
 os.environ.setdefault("PTB_TIMEDELTA", "1")
-import tests.support.outbox  # noqa: F401  registers the "test_outbox_note" renderer
+from tests.support.gated_notices import TEST_RENDERERS
 from telegram import Update
 from bot.app import build_application
 from bot.config import load_settings
@@ -62,7 +63,7 @@ if os.environ.get("LEASE"):  # one of several processes, as `gridpatrol run` on 
     from bot.lease import Lease
     lease = Lease(settings.database.url)
 app = build_application(settings, make_session_factory(make_engine(settings.database.url)),
-                        lease=lease)
+                        lease=lease, renderers=TEST_RENDERERS)
 app.run_polling(allowed_updates=Update.ALL_TYPES)
 """
 
@@ -110,9 +111,8 @@ async def queue_burst(sessions: SessionFactory, chats: list[int], per_chat: int)
     ids = []
     async with sessions() as session:
         for k in range(len(chats) * per_chat):
-            notice = await queue_notice(session, kind="test_outbox_note",
-                                        chat_id=str(chats[k % len(chats)]),
-                                        payload={"text": f"notice {k}"})
+            notice = await queue(session, Note(text=f"notice {k}"),
+                                 chat_id=str(chats[k % len(chats)]))
             ids.append(notice.id)
         await session.commit()
     return ids

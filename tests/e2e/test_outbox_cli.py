@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 
 from models import Outbox, OutboxState
 from models.db import SessionFactory
-from services.notices import queue_notice
+from services.notices.kinds import DraftExpired
+from services.notices.queue import queue
 from tests.support.cli import config, gridpatrol
 
 
@@ -20,7 +21,7 @@ async def test_status_lists_uncertain_notices_and_retry_queues_one_again(
         for index, state in enumerate(
             (OutboxState.SENT, OutboxState.SENT, OutboxState.UNCERTAIN, OutboxState.PENDING)
         ):
-            notice = await queue_notice(session, kind="case_new", chat_id=str(100 + index))
+            notice = await queue(session, DraftExpired(), chat_id=str(100 + index))
             notice.state = state
             notice.last_error = "timed out: Timed out" if state == OutboxState.UNCERTAIN else None
             ids.append(notice.id)
@@ -33,7 +34,7 @@ async def test_status_lists_uncertain_notices_and_retry_queues_one_again(
     lines = status.stdout.splitlines()
     assert "pending    1" in lines and "sent       2" in lines and "uncertain  1" in lines
     listed = [line for line in lines if line.strip().startswith(str(uncertain))]
-    assert len(listed) == 1 and "case_new" in listed[0] and "timed out" in listed[0]
+    assert len(listed) == 1 and "draft_expired" in listed[0] and "timed out" in listed[0]
 
     refused = gridpatrol("outbox", "retry", str(ids[0]), cfg=cfg, db=db_url)
     assert refused.returncode == 1 and "only uncertain or failed" in refused.stdout

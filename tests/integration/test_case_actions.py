@@ -19,7 +19,8 @@ from models import (
 )
 from services import workflow
 from services.cases import Action
-from services.notices import queue_notice
+from services.notices.kinds import CaseNew
+from services.notices.queue import queue
 from tests.support import images
 from tests.support.cases import member_id, person, report_a_case, send_outbox
 from tests.support.harness import TelegramHarness
@@ -255,8 +256,7 @@ async def test_the_township_dispatches_by_picking_and_a_search_finds_nothing_har
                     origin_cell_id=cell.id, cell_id=cell.id)
         s.add(case)
         await s.flush()
-        await queue_notice(s, kind="case_new", recipient=manager, case_id=case.id,
-                           payload={"case_id": case.id})
+        await queue(s, CaseNew(case.id), recipient=manager)
         await s.commit()
     await send_outbox(h)
     await press(h, township, "Accept")
@@ -356,8 +356,7 @@ async def test_an_alert_in_a_group_serves_every_manager_and_asks_in_private(
                     lat=IN_GRADE1[0], lon=IN_GRADE1[1], origin_cell_id=cell.id, cell_id=cell.id)
         s.add(case)
         await s.flush()
-        await queue_notice(s, kind="case_new", chat_id=str(group.id), case_id=case.id,
-                           payload={"case_id": case.id})
+        await queue(s, CaseNew(case.id), chat_id=str(group.id))
         await s.commit()
     await send_outbox(h)
     alert = with_button(h, group, "受理")  # a group gets the default language

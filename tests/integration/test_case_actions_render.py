@@ -13,11 +13,12 @@ from sqlalchemy import select
 import handlers.case_news
 import handlers.case_notices  # noqa: F401  (these register the renderers)
 from handlers.cards import parse_callback, visible_length
-from handlers.render import RENDERERS, Rendered, draw_pictures
+from handlers.notice_table import RENDERERS
 from models import Case, Member, Outbox, Photo, PhotoKind
 from models.db import SessionFactory
 from services import workflow
 from services.cases import Action
+from services.notices.card import Card, draw_pictures, render_row
 from services.photos import ingest
 from services.settings import Settings
 from tests.support import images
@@ -42,10 +43,10 @@ async def stored_photo(
     )
 
 
-async def render(session_factory: SessionFactory, settings: Settings, row: Outbox) -> Rendered:
+async def render(session_factory: SessionFactory, settings: Settings, row: Outbox) -> Card:
     async with session_factory() as s:
         member = await s.get(Member, row.recipient_id) if row.recipient_id else None
-        rendered = await RENDERERS[row.kind](s, row, member, settings)
+        rendered = await render_row(RENDERERS, s, row, member, settings)
     assert rendered is not None, row.kind
     # DESIGN: no session across Pillow: pictures are drawn, and files read, only after it.
     assert rendered.photo_bytes is None and not rendered.photo_uploads, row.kind
@@ -100,9 +101,8 @@ async def test_every_notice_of_a_full_walk_renders_and_the_fix_comes_with_before
     assert "m from the reported place" in check.text  # the after-photo's GPS is ~1.1 km off
     closed_row = next(r for r in rows if r.kind == "case_closed")
     closed = await render(session_factory, settings, closed_row)
-    assert closed.keyboard is not None
-    pressed = [parse_callback(b.callback_data if isinstance(b.callback_data, str) else None)
-               for row in closed.keyboard.inline_keyboard for b in row]
+    assert closed.buttons
+    pressed = [parse_callback(b.data) for row in closed.buttons for b in row]
     assert [p[1] for p in pressed if p] == [Action.CONFIRM, Action.NOT_FIXED]
 
 
@@ -121,8 +121,8 @@ async def test_an_alert_to_a_group_chat_has_a_managers_buttons_and_the_emergency
     rendered = await render(session_factory, settings, row)
     assert rendered.text.startswith("🚨")  # zh_CN default: the banner comes first
     assert rendered.photo_file_ids == (f"file-report-{case_id}",)
-    assert rendered.keyboard is not None
-    labels = [b.text for line in rendered.keyboard.inline_keyboard for b in line]
+    assert rendered.buttons
+    labels = [b.label for line in rendered.buttons for b in line]
     assert labels[0] == "受理" and len(labels) == 4
 
 

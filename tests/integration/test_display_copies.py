@@ -13,7 +13,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from models import Case, Member, Photo
-from services.notices import queue_notice
+from services.notices.kinds import CaseNew
+from services.notices.queue import queue
 from tests.support import images
 from tests.support.cases import send_outbox
 from tests.support.harness import SimUser, TelegramHarness
@@ -105,8 +106,7 @@ async def test_a_file_reaches_the_manager_as_the_stamped_copy_without_exif(
                           if f.file_path.startswith("photos/")])
     async with deps(h).sessions() as s:
         member = await s.scalar(select(Member).where(Member.platform_user_id == "5002"))
-        await queue_notice(s, kind="case_new", recipient=member, case_id=case.id,
-                           payload={"case_id": case.id})
+        await queue(s, CaseNew(case.id), recipient=member)
         await s.commit()
     await send_outbox(h)
     assert sent_photo(h, second)["file_id"] == largest["file_id"]

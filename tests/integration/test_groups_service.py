@@ -14,10 +14,9 @@ from handlers import (
     deadline_notices,  # noqa: F401
     group_notices,  # noqa: F401  (registers the group renderers)
 )
-from handlers.render import RENDERERS
+from handlers.notice_table import RENDERERS
 from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role, Stage
 from models.db import SessionFactory
-from services.card_refresh import queue_card_refresh
 from services.deadlines import sweep
 from services.digests import queue_digests
 from services.members import (
@@ -32,6 +31,8 @@ from services.members import (
     queue_case_alert,
     unbind_group,
 )
+from services.notices.card import render_row
+from services.notices.card_refresh import queue_card_refresh
 from services.settings import GroupAlerts, Settings
 from tests.support.deadlines_world import NOW, World, at, member, new_case
 from tests.support.outbox import (
@@ -64,7 +65,7 @@ async def render(sessions: SessionFactory, settings: Settings, row: Outbox) -> s
     async with sessions() as session:
         loaded = await session.get(Outbox, row.id)
         assert loaded is not None
-        rendered = await RENDERERS[loaded.kind](session, loaded, None, settings)
+        rendered = await render_row(RENDERERS, session, loaded, None, settings)
     assert rendered is not None
     return rendered.text
 
@@ -168,7 +169,7 @@ async def test_a_lost_group_tells_the_managers_and_can_be_bound_again(
         manager = await session.get(Member, world.township_manager.id)
         row = await session.get(Outbox, told[0].id)
         assert row is not None
-        rendered = await RENDERERS[row.kind](session, row, manager, fast)
+        rendered = await render_row(RENDERERS, session, row, manager, fast)
     assert rendered is not None and "may no longer post" in rendered.text
     assert "Miaoxi" in rendered.text
     # The same chat bound again, to another cell: the old row makes way.
@@ -245,7 +246,7 @@ async def test_a_case_that_moves_queues_one_edit_per_group_that_shows_it(
     async with sessions() as session:
         row = await session.get(Outbox, edits[0].id)
         assert row is not None
-        rendered = await RENDERERS[row.kind](session, row, None, fast)
+        rendered = await render_row(RENDERERS, session, row, None, fast)
         assert (await session.get(Case, case_id)) is not None
     # Recorded before the sender kept the form of what it sent: the edit finds out by trying.
     assert rendered is not None and rendered.edit_message_id == 42 and rendered.edit_form == ""

@@ -11,14 +11,15 @@ import pytest
 from sqlalchemy import select, update
 from telegram.error import NetworkError, TimedOut
 
-import bot.outbox_send as outbox_send
+import bot.outbox.deliver as outbox_send
 from bot.outbox import Sender, drain_once
-from bot.outbox_send import maybe_delivered
+from bot.outbox.deliver import maybe_delivered
 from models import Case, CaseEvent, Outbox, OutboxState, Role, utcnow
 from services.grid import cell_by_code
 from services.members import find_member
-from services.notices import queue_notice
+from services.notices.queue import queue as queue_notice
 from tests.support import gated_notices
+from tests.support.gated_notices import TEST_RENDERERS, Note
 from tests.support.harness import SimUser, TelegramHarness
 from tests.support.images import jpeg
 from tests.support.outbox import FakeClock, make_due, texts
@@ -27,7 +28,8 @@ from tests.support.report_world import TOWNSHIP, VILLAGE, add_manager, deps
 
 def fake_sender(h: TelegramHarness, clock: FakeClock) -> Sender:
     """A sender of its own on a fake clock: pacing waits cost no real time."""
-    return Sender(h.app.bot, deps(h), clock=clock, sleep=clock.sleep, real_time=False)
+    return Sender(h.app.bot, deps(h), TEST_RENDERERS, clock=clock, sleep=clock.sleep,
+                  real_time=False)
 
 
 async def registered(h: TelegramHarness, name: str = "王芳", language: str = "zh") -> SimUser:
@@ -36,12 +38,21 @@ async def registered(h: TelegramHarness, name: str = "王芳", language: str = "
     return user
 
 
-async def queue(h: TelegramHarness, user: SimUser, kind: str = "test_outbox_note",
-                **payload: Any) -> int:
+TEST_KINDS = {k.KIND: k for k in TEST_RENDERERS}
+
+
+async def queue(h: TelegramHarness, user: SimUser, kind: str = Note.KIND, **payload: Any) -> int:
+    """A test notice for `user` (a kind nobody renders is written as a bare row)."""
     async with deps(h).sessions() as session:
         member = await find_member(session, "telegram", user.id)
         assert member is not None
-        notice = await queue_notice(session, kind=kind, recipient=member, payload=payload)
+        if kind in TEST_KINDS:
+            notice = await queue_notice(session, TEST_KINDS[kind](**payload), recipient=member)
+        else:
+            notice = Outbox(kind=kind, platform=member.platform, chat_id=member.chat_id,
+                            recipient_id=member.id, payload=payload)
+            session.add(notice)
+            await session.flush()
         await session.commit()
         return notice.id
 
@@ -299,7 +310,8 @@ async def test_a_sender_slow_to_render_continues_where_another_left_off(
     gate = gated_notices.GATES.setdefault(f"race-{id(h)}", asyncio.Event())
     row_id = await queue(h, ann, kind=gated_notices.KIND, text="two steps", photo=True,
                          first_only=True, gate=f"race-{id(h)}")
-    slow, quick = Sender(h.app.bot, deps(h)), Sender(h.app.bot, deps(h))
+    slow = Sender(h.app.bot, deps(h), TEST_RENDERERS)
+    quick = Sender(h.app.bot, deps(h), TEST_RENDERERS)
     await slow.round()  # it starts rendering and waits at the gate
     await asyncio.sleep(0.2)
     h.emulator.faults.add("server_error", method="sendMessage")
@@ -337,7 +349,7 @@ async def test_a_notice_that_hits_a_bug_is_put_off_not_retried_in_a_loop(
         raise RuntimeError("a bug in the redirect")
 
     monkeypatch.setattr(outbox_send, "redirect_notice", broken_redirect)
-    await Sender(h.app.bot, deps(h)).drain(budget=1.0, settle_within=1.2)
+    await Sender(h.app.bot, deps(h), TEST_RENDERERS).drain(budget=1.0, settle_within=1.2)
     assert tries == 1
     put_off = await row(h, row_id)
     assert put_off.state == OutboxState.PENDING and put_off.attempts == 1
@@ -391,8 +403,8 @@ async def test_a_notice_to_a_manager_who_blocked_the_bot_goes_to_the_other_manag
     async with deps(h).sessions() as session:
         member = await find_member(session, "telegram", li.id)
         assert member is not None
-        notice = await queue_notice(session, kind="test_outbox_note", recipient=member,
-                                    case_id=case_id, payload={"text": "new case"})
+        notice = await queue_notice(session, Note(text="new case"), recipient=member,
+                                    case_id=case_id)
         await session.commit()
     h.emulator.users.block_bot(li.id)
     await drain_once(h.app, deps(h))
@@ -412,8 +424,7 @@ async def test_a_notice_to_a_manager_who_blocked_the_bot_goes_to_the_other_manag
     async with deps(h).sessions() as session:
         member = await find_member(session, "telegram", zhao.id)
         assert member is not None
-        await queue_notice(session, kind="test_outbox_note", recipient=member, case_id=case_id,
-                           payload={"text": "second case"})
+        await queue_notice(session, Note(text="second case"), recipient=member, case_id=case_id)
         await session.commit()
     for _ in range(3):
         await drain_once(h.app, deps(h))
@@ -444,8 +455,8 @@ async def test_a_manager_who_already_has_the_notice_is_not_sent_a_second_copy(
         for user in (wu, xu):
             member = await find_member(session, "telegram", user.id)
             assert member is not None
-            await queue_notice(session, kind="test_outbox_note", recipient=member,
-                               case_id=case_id, payload={"text": "new case"})
+            await queue_notice(session, Note(text="new case"), recipient=member,
+                               case_id=case_id)
         await session.commit()
     h.emulator.users.block_bot(wu.id)
     for _ in range(3):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import Outbox, OutboxState, utcnow
 from services.digests import queue_digests
 from services.i18n import translator
-from services.notice_rules import REPEAT_LINE
+from services.notices.rules import REPEAT_LINE
 from tests.support.cases import person, report_a_case, send_outbox
 from tests.support.groups import body
 from tests.support.harness import SimUser, TelegramHarness

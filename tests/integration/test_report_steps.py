@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers.render import RENDERERS
+from handlers.notice_table import RENDERERS
 from handlers.report_views import CALLBACK_LIMIT, data
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo
+from services.notices.card import render_row
 from services.reports import drafts
 from services.settings import Settings
 from tests.support import images
@@ -195,7 +196,7 @@ async def test_an_expired_draft_is_dropped_and_the_reporter_hears_it(
         await s.commit()
         notice = (await s.scalars(select(Outbox))).one()
         member = await s.get(Member, notice.recipient_id)
-        rendered = await RENDERERS["draft_expired"](s, notice, member, settings)
+        rendered = await render_row(RENDERERS, s, notice, member, settings)
     assert rendered is not None and "24 hours" in rendered.text
     await h.send_text(user, "a pipe")  # the bot still thinks a draft is open: it says it is gone
     assert "no longer open" in texts(h, user)[-1]

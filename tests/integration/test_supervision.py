@@ -8,6 +8,7 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select
 
+from handlers.notice_table import RENDERERS
 from models import (
     Case,
     CaseEvent,
@@ -31,6 +32,7 @@ from services.deadlines import (
     sweep,
     take_over,
 )
+from services.notices.card import render_row
 from services.settings import Settings
 from tests.support.deadlines_world import World, at, new_case
 
@@ -227,10 +229,6 @@ def test_the_order_card_is_an_image_with_the_title_and_wrapped_rows() -> None:
 async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
     sessions: SessionFactory, world: World, fast: Settings
 ) -> None:
-    import handlers.case_news
-    import handlers.supervision  # noqa: F401  (these register the renderers)
-    from handlers.render import RENDERERS
-
     case_id = await _case(sessions, world, fast)
     async with sessions() as s:
         await sweep(s, fast, at(60))
@@ -240,9 +238,9 @@ async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
         request = await s.scalar(select(ExtensionRequest))
         asked = await s.scalar(select(Outbox).where(Outbox.kind == "extension_requested"))
         assert request is not None and asked is not None
-        shown = await RENDERERS["extension_requested"](s, asked, world.township_manager, fast)
+        shown = await render_row(RENDERERS, s, asked, world.township_manager, fast)
         assert shown is not None and "rain &lt;b&gt;" in shown.text  # typed text is escaped
-        assert shown.keyboard is not None
+        assert shown.buttons
         assert (await decide_extension(s, fast, request.id, world.township_manager, False,
                                        at(62))).ok
         await s.commit()
@@ -262,12 +260,12 @@ async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
             for language in ("en", "zh_CN"):
                 member = Member(id=recipient.id, role=recipient.role, language=language,
                                 display_name=recipient.display_name)  # not added: a reader
-                rendered = await RENDERERS[row.kind](s, row, member, fast)
+                rendered = await render_row(RENDERERS, s, row, member, fast)
                 if row.kind in {"reminder", "extension_requested"}:
                     continue  # the moment passed (stage moved on / decided): may be dropped
                 assert rendered is not None, row.kind
                 assert "HZ-T-" in rendered.text or "DB-" in rendered.text
         top = [r for r in rows if r.kind == "escalated" and r.payload["level"] == 4]
         assert top
-        text = (await RENDERERS["escalated"](s, top[0], world.city_manager, fast))
+        text = (await render_row(RENDERERS, s, top[0], world.city_manager, fast))
         assert text is not None and "top of the grid" in text.text

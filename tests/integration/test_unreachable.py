@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from bot.outbox import drain_once
 from models import Case, CaseEvent, Member, MemberEvent, Outbox, OutboxState, Role
 from services.grid import cell_by_code
-from services.notices import queue_notice
+from services.notices.kinds import CaseNew
+from services.notices.queue import queue
 from tests.support.harness import SimUser, TelegramHarness
 from tests.support.outbox import make_due, texts
 from tests.support.report_world import TOWNSHIP, VILLAGE, add_manager, deps
@@ -60,9 +61,8 @@ async def alert(h: TelegramHarness, case_id: int, *uids: int) -> list[int]:
     ids = []
     async with deps(h).sessions() as s:
         for uid in uids:
-            notice = await queue_notice(s, kind="case_new", recipient=await member(h, uid),
-                                        case_id=case_id, payload={"case_id": case_id},
-                                        dedupe_key=f"case_new:{case_id}:{uid}")
+            notice = await queue(s, CaseNew(case_id), recipient=await member(h, uid),
+                                 dedupe_key=f"case_new:{case_id}:{uid}")
             ids.append(notice.id)
         await s.commit()
     return ids

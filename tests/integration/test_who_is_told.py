@@ -41,7 +41,7 @@ GROUP = "-100500"  # the township's group chat
 V1, V2, PATROLLER = "Village manager", "Village manager 2", "Patroller"
 TOWNSHIP, COUNTY, CITY = "Township manager", "County manager", "City manager"
 REPORTER, LEADER, SUPERVISOR = "Reporter <b>", "Leader", "Supervisor"
-REFRESH_KIND = "card_refresh"  # services.card_refresh: a posted card brought up to date
+REFRESH_KIND = "card_refresh"  # services.notices.card_refresh: a posted card brought up to date
 
 
 @pytest.fixture

@@ -1,8 +1,5 @@
-"""The outbox under test: a plain notice kind (`test_outbox_note`) and its renderer, a fake clock,
-and the real bot on an emulator with Telegram's flood limits on that clock (the `paced` fixture).
-
-Payload of `test_outbox_note`: `text`; `drop` (render nothing), `file_ids`, `with_bytes` (a
-photo)."""
+"""The outbox under test: a fake clock, and the real bot on an emulator with Telegram's flood
+limits on that clock (the `paced` fixture), sending the tests' own kinds (`gated_notices`)."""
 
 from __future__ import annotations
 
@@ -12,43 +9,20 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request import RequestData
 
 from bot.app import build_application
 from bot.outbox import Sender
-from handlers.render import RENDERERS, Rendered, renderer
-from models import Member, Outbox, utcnow
+from models import Outbox, utcnow
 from models.db import SessionFactory
 from sandbox.telegram.emulator import BotApiEmulator
 from sandbox.telegram.flood import FloodConfig
 from services.grid import import_grid
-from services.notices import queue_notice
+from services.notices.queue import queue
 from services.settings import Settings
+from tests.support.gated_notices import TEST_RENDERERS, Note
 from tests.support.harness import EmulatorRequest, SimUser, TelegramHarness
-from tests.support.images import jpeg
 from tests.support.report_world import deps
-
-
-async def render_note(
-    session: AsyncSession, row: Outbox, member: Member | None, settings: Settings
-) -> Rendered | None:
-    """Text in the recipient's language, optional photos and one button."""
-    payload: dict[str, Any] = row.payload
-    if payload.get("drop"):
-        return None
-    language = member.language if member else "zh_CN"
-    return Rendered(
-        text=f"[{language}] {payload['text']}",
-        photo_file_ids=tuple(payload.get("file_ids", ())),
-        photo_bytes=jpeg() if payload.get("with_bytes") else None,
-        keyboard=InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="x:1")]]),
-    )
-
-
-if "test_outbox_note" not in RENDERERS:
-    renderer("test_outbox_note")(render_note)
 
 
 @dataclass
@@ -99,8 +73,8 @@ class TimedRequest(EmulatorRequest):
 class Paced:
     def __init__(self, h: TelegramHarness, request: TimedRequest, clock: FakeClock) -> None:
         self.h, self.request, self.clock = h, request, clock
-        self.sender = Sender(h.app.bot, h.app.bot_data["deps"], clock=clock, sleep=clock.sleep,
-                             real_time=False)
+        self.sender = Sender(h.app.bot, h.app.bot_data["deps"], TEST_RENDERERS, clock=clock,
+                             sleep=clock.sleep, real_time=False)
 
     def times(self, chat_id: int) -> list[float]:
         return [at for at, chat, _ in self.request.sent if chat == str(chat_id)]
@@ -111,8 +85,7 @@ class Paced:
     async def queue(self, chat_id: int, count: int) -> None:
         async with self.h.app.bot_data["deps"].sessions() as session:
             for index in range(count):
-                await queue_notice(session, kind="test_outbox_note", chat_id=str(chat_id),
-                                   payload={"text": f"n{index}"})
+                await queue(session, Note(text=f"n{index}"), chat_id=str(chat_id))
             await session.commit()
 
 
@@ -128,6 +101,7 @@ async def paced(
     emulator = BotApiEmulator(token=settings.telegram.token, flood=FloodConfig(), clock=clock)
     request = TimedRequest(emulator, clock)
     app = build_application(settings, session_factory, request=request,
-                            get_updates_request=EmulatorRequest(emulator))
+                            get_updates_request=EmulatorRequest(emulator),
+                            renderers=TEST_RENDERERS)
     async with TelegramHarness(emulator, app) as h:
         yield Paced(h, request, clock)

@@ -1,19 +1,17 @@
 """The edit of a posted card uses the call that fits the message it edits, and a card edited
-many times or deleted in its chat is no failure (handlers.card_refresh.edit_card)."""
+many times or deleted in its chat is no failure (bot/outbox/telegram.py edit_card)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from handlers.card_refresh import edit_card, fit_caption
-from handlers.cards import visible_length
-from handlers.render import Rendered
+from bot.outbox.telegram import CAPTION_LIMIT, edit_card
+from services.notices.card import Button, Card, fit_caption, visible_length
 
-BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Accept", callback_data="c:1:acc:2")]])
+BUTTONS = ((Button("Accept", "c:1:acc:2"),),)
 
 
 class PhotoChat:
@@ -45,8 +43,8 @@ class PhotoChat:
         self._call("edit_message_reply_markup")
 
 
-def card(form: str, text: str = "<b>Case HZ-1</b> · accepted") -> Rendered:
-    return Rendered(text=text, keyboard=BUTTONS, edit_message_id=7, edit_form=form)
+def card(form: str, text: str = "<b>Case HZ-1</b> · accepted") -> Card:
+    return Card(text=text, buttons=BUTTONS, edit_message_id=7, edit_form=form)
 
 
 async def test_a_photo_card_is_edited_by_its_caption_whether_or_not_that_was_recorded() -> None:
@@ -63,7 +61,7 @@ async def test_a_text_card_is_edited_as_text_and_a_card_that_no_longer_applies_l
     assert await edit_card(text, "5001", card("text")) == [7]  # type: ignore[arg-type]
     assert text.calls == ["edit_message_text"]
     stripped = PhotoChat()
-    final = Rendered(text="", edit_message_id=7, edit_form="markup")
+    final = Card(text="", edit_message_id=7, edit_form="markup")
     assert await edit_card(stripped, "5001", final) == []  # type: ignore[arg-type]
     assert stripped.calls == ["edit_message_reply_markup"]  # and nothing more to do there
 
@@ -84,7 +82,7 @@ async def test_a_card_too_long_for_a_caption_keeps_its_first_lines() -> None:
              "⏰ Deadline to plan: 2026-12-03 10:00"]
     text = "\n".join(lines)
     assert visible_length(text) > 1024
-    caption = fit_caption(text)
+    caption = fit_caption(text, CAPTION_LIMIT)
     assert caption == "\n".join(lines[:2]) + "\n…"
     chat = PhotoChat()
     assert await edit_card(chat, "-100", card("caption", text)) == [7]  # type: ignore[arg-type]

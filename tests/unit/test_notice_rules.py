@@ -3,17 +3,12 @@ README.md's table "When a send is uncertain" says the same."""
 
 from __future__ import annotations
 
-import inspect
 import re
 from pathlib import Path
-from typing import Any
 
-from bot.app import build_application
-from bot.config import load_settings
-from handlers.render import RENDERERS
-from models.db import make_engine, make_session_factory
-from services.card_refresh import REPLY_KIND
-from services.notice_rules import RULES, Uncertain
+from handlers.notice_table import RENDERERS, UNSENT
+from services.notices.kinds import KINDS, RULES
+from services.notices.rules import Uncertain
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = {"taken as sent": Uncertain.ASSUME, "done again": Uncertain.REDO,
@@ -21,15 +16,8 @@ WORDS = {"taken as sent": Uncertain.ASSUME, "done again": Uncertain.REDO,
 
 
 def kinds_in_use() -> set[str]:
-    """The kinds the bot renders (not those registered by tests), and the recorded reply card."""
-
-    def edit(data: dict[str, Any]) -> None:
-        data.setdefault("telegram", {})["token"] = "1:rules"
-
-    settings = load_settings(ROOT / "config.toml", overrides=edit)
-    build_application(settings, make_session_factory(make_engine("sqlite+aiosqlite://")))
-    return {kind for kind, fn in RENDERERS.items()
-            if ROOT / "tests" not in Path(inspect.getfile(fn)).resolve().parents} | {REPLY_KIND}
+    """The kinds the bot renders, and the recorded reply card."""
+    return {kind.KIND for kind in RENDERERS} | {kind.KIND for kind in UNSENT}
 
 
 def readme_rules() -> dict[str, Uncertain]:
@@ -50,6 +38,13 @@ def readme_rules() -> dict[str, Uncertain]:
 def test_every_kind_in_use_has_its_own_rule_and_no_rule_is_left_over() -> None:
     assert sorted(kinds_in_use() - RULES.keys()) == []
     assert sorted(RULES.keys() - kinds_in_use()) == []
+
+
+def test_the_renderer_table_covers_every_kind_and_nothing_else() -> None:
+    """Every kind has its renderer in the one table (a reply card is never sent by the
+    outbox), and every renderer in it draws a kind that exists."""
+    assert set(RENDERERS) | UNSENT == set(KINDS.values())
+    assert not set(RENDERERS) & UNSENT
 
 
 def test_digests_are_never_sent_twice_edits_are_redone_and_case_alerts_repeated() -> None:

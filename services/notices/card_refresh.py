@@ -19,25 +19,42 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, Outbox, OutboxState, utcnow
+from services.notices.kinds import (
+    CardRefresh,
+    CaseCheck,
+    CaseDispatched,
+    CaseNew,
+    CaseReopened,
+    CaseSentBack,
+    Escalated,
+    ExtensionRequested,
+    GroupCard,
+    GroupCase,
+    HandedDown,
+    OrderNotice,
+    Reminder,
+    ReplyCard,
+    load_as,
+)
+from services.notices.queue import Target, queue, record_sent
 
-REFRESH_KIND = "card_refresh"
-LEGACY_REFRESH_KIND = "group_card"  # the group-only edit of earlier versions, still drawn
+REFRESH_KIND = CardRefresh.KIND
+LEGACY_REFRESH_KIND = GroupCard.KIND  # the group-only edit of earlier versions, still drawn
 REFRESH_KINDS = frozenset({REFRESH_KIND, LEGACY_REFRESH_KIND})
-REPLY_KIND = "case_card"  # a card sent as a reply (a flow's last card, /case), kept as sent
+REPLY_KIND = ReplyCard.KIND  # a card sent as a reply (a flow's last card, /case), kept as sent
 
 # Messages that show the case itself, with the reader's buttons: redrawn as the case is now.
-CARD_KINDS = frozenset({
-    "case_new", "case_dispatched", "case_check", "case_sent_back", "case_reopened",
-    "group_case", REPLY_KIND,
-})
+CARD_KINDS = frozenset(k.KIND for k in (
+    CaseNew, CaseDispatched, CaseCheck, CaseSentBack, CaseReopened, GroupCase, ReplyCard))
 # Messages of a moment (an escalation, a hand-down, a reminder, an order, a request for more
 # time): their words stay, their buttons follow the case (gone when they no longer apply).
-MOMENT_KINDS = frozenset({
-    "escalated", "handed_down", "reminder", "supervision_order", "extension_requested",
-})
+MOMENT_KINDS = frozenset(k.KIND for k in (
+    Escalated, HandedDown, Reminder, OrderNotice, ExtensionRequested))
 LIVE_KINDS = CARD_KINDS | MOMENT_KINDS
 
-TEXT, CAPTION = "text", "caption"
+# How a posted card's words are edited: its text, the caption of its photo, or (MARKUP) only its
+# buttons; "" when not recorded (the edit finds out).
+TEXT, CAPTION, MARKUP = "text", "caption", "markup"
 
 
 @dataclass(frozen=True)
@@ -70,16 +87,13 @@ async def record_reply_card(
     now: datetime | None = None,
 ) -> Outbox:
     """A card the bot sent as a reply, kept as a sent notice so later moves edit it too."""
-    moment = now or utcnow()
-    row = Outbox(
-        kind=REPLY_KIND, platform=member.platform, chat_id=member.chat_id,
-        recipient_id=member.id, case_id=case_id, payload={"case_id": case_id},
-        state=OutboxState.SENT, attempts=1, created_at=moment, next_attempt_at=moment,
-        sent_at=moment, result=sent_result(message_id, form),
-    )
-    session.add(row)
-    await session.flush()
-    return row
+    return await record_sent(session, ReplyCard(case_id), Target(
+        member.platform, member.chat_id, member.id), sent_result(message_id, form), now=now)
+
+
+def card_row(payload: dict[str, Any] | None) -> int:
+    """The card (its row) that an edit, a row of REFRESH_KINDS with this payload, is for."""
+    return load_as(CardRefresh, payload).card_row
 
 
 async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
@@ -98,11 +112,11 @@ async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
     for row in rows:
         if row.kind not in REFRESH_KINDS:
             continue
-        card_row = int((row.payload or {}).get("card_row", 0))
+        card = card_row(row.payload)
         if row.state == OutboxState.PENDING:
-            waiting.add(card_row)
+            waiting.add(card)
         elif row.state == OutboxState.SENT and not (row.result or {}).get("message_ids"):
-            final.add(card_row)
+            final.add(card)
     queued = 0
     for row in rows:
         if row.kind in REFRESH_KINDS or row.id in waiting or row.id in final:
@@ -111,14 +125,9 @@ async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
             continue  # drawn when it is sent, as the case is then
         if row.state == OutboxState.SENT and card_message(row.result) is None:
             continue  # dropped when it was due: nothing in the chat
-        session.add(Outbox(
-            kind=REFRESH_KIND, platform=row.platform, chat_id=row.chat_id,
-            recipient_id=row.recipient_id, case_id=case_id,
-            payload={"case_id": case_id, "card_row": row.id},
-        ))
+        await queue(session, CardRefresh(case_id, card_row=row.id),
+                    to=Target(row.platform, row.chat_id, row.recipient_id))
         queued += 1
-    if queued:
-        await session.flush()
     return queued
 
 
@@ -130,7 +139,7 @@ async def _refreshes(
         select(Outbox).where(Outbox.case_id == card.case_id, Outbox.chat_id == card.chat_id,
                              Outbox.kind.in_(sorted(REFRESH_KINDS)), Outbox.state.in_(states))
         .order_by(Outbox.id.desc()))
-    return [r for r in rows if int((r.payload or {}).get("card_row", 0)) == card.id]
+    return [r for r in rows if card_row(r.payload) == card.id]
 
 
 async def find_card(
@@ -169,11 +178,10 @@ async def note_shown(
     waiting = await _refreshes(session, card, [OutboxState.PENDING])
     for row in waiting:
         row.state, row.result, row.sent_at = OutboxState.SENT, result, utcnow()
-    if not waiting:
-        session.add(Outbox(
-            kind=REFRESH_KIND, platform=card.platform, chat_id=card.chat_id,
-            recipient_id=card.recipient_id, case_id=card.case_id,
-            payload={"case_id": card.case_id, "card_row": card.id},
-            state=OutboxState.SENT, sent_at=utcnow(), result=result,
-        ))
-    await session.flush()
+    if waiting:
+        await session.flush()
+    else:
+        assert card.case_id is not None
+        await record_sent(session, CardRefresh(card.case_id, card_row=card.id),
+                          Target(card.platform, card.chat_id, card.recipient_id), result,
+                          attempts=0)

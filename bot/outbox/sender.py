@@ -2,12 +2,15 @@
 
 A drain runs in rounds. Each round asks the database for the oldest due notice of every chat
 (a chat's later notices wait until the one before is settled, so a chat keeps its order), keeps
-those whose chat is free now by our own pacing (bot/pacing.py), and sends them concurrently
+those whose chat is free now by our own pacing (bot/outbox/pacing.py), and sends them concurrently
 across chats. Each notice is claimed (committed as `sending`, one claimer per row, so several
 senders share the work) only when its paced slot has come, just before its first network call:
 a crash can leave `sending` only what was on the wire. A send that may have arrived but was not
 confirmed becomes `uncertain`; every drain settles those by their kind's rule (taken as sent,
-done again, or sent once more marked as a repeat: bot/outbox_recover.py).
+done again, or sent once more marked as a repeat: bot/outbox/recover.py).
+
+The program gives the sender its renderers (handlers/notice_table.py, through the wiring in
+bot/app.py, kept in bot_data under RENDERERS_KEY); nothing here imports the handlers.
 """
 
 from __future__ import annotations
@@ -25,26 +28,16 @@ from sqlalchemy.orm import aliased
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.outbox_calls import backoff, retry_seconds, visible_length
-from bot.outbox_recover import recover_interrupted, recover_stale, settle_uncertain
-from bot.outbox_send import Claimed, Job, deliver, prepare
-from bot.pacing import Clock, Pacer, Sleep
+from bot.outbox.calls import backoff
+from bot.outbox.deliver import Claimed, Job, deliver, prepare
+from bot.outbox.deps import Deps
+from bot.outbox.pacing import Clock, Pacer, Sleep
+from bot.outbox.recover import recover_stale, settle_uncertain
 from bot.runtime import Lease, instance_key, lease_of
-from handlers.context import Deps
 from models import Outbox, OutboxState, utcnow
+from services.notices.card import Renderers
 
-__all__ = [
-    "Sender",
-    "backoff",
-    "close_sender",
-    "drain_once",
-    "recover_interrupted",
-    "recover_stale",
-    "retry_seconds",
-    "sender_for",
-    "settle_uncertain",
-    "visible_length",
-]
+RENDERERS_KEY = "notice_renderers"  # bot_data: the renderers the wiring gave the sender
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +64,7 @@ class Sender:
         self,
         bot: Bot,
         deps: Deps,
+        renderers: Renderers,
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
@@ -79,6 +73,7 @@ class Sender:
     ) -> None:
         self._bot = weakref.ref(bot)  # the registry below must not keep a finished app alive
         self.deps = deps
+        self.renderers = renderers
         self.clock = clock
         self.sleep = sleep
         self.real_time = real_time  # False: a fake clock; wait for sends, never for time
@@ -226,7 +221,7 @@ class Sender:
 
     async def _send(self, row_id: int) -> None:
         try:
-            job = await prepare(self.deps, row_id, claim_row)
+            job = await prepare(self.deps, row_id, claim_row, self.renderers)
             settled = job if isinstance(job, bool) else False  # False: another sender has it
             if isinstance(job, Job):
                 wait = max(self.pacer.chat_ready_at(job.chat_id), self.pacer.global_ready_at())
@@ -249,13 +244,14 @@ class Sender:
 _senders: dict[tuple[int, int], Sender] = {}
 
 
-def sender_for(bot: Bot, deps: Deps) -> Sender:
+def sender_for(bot: Bot, deps: Deps, renderers: Renderers) -> Sender:
     """The process's sender for this bot (its pacer must outlive one job run)."""
     key = (id(bot), id(deps))
     sender = _senders.get(key)
     if sender is None:
-        sender = _senders[key] = Sender(bot, deps)
+        sender = _senders[key] = Sender(bot, deps, renderers)
         weakref.finalize(bot, _senders.pop, key, None)
+    sender.renderers = renderers
     return sender
 
 
@@ -268,12 +264,17 @@ async def close_sender(app: Application[Any, Any, Any, Any, Any, Any], deps: Dep
 
 
 async def drain_once(
-    app_or_bot: Bot | Application[Any, Any, Any, Any, Any, Any], deps: Deps
+    app_or_bot: Bot | Application[Any, Any, Any, Any, Any, Any], deps: Deps,
+    renderers: Renderers | None = None,
 ) -> int:
     """One run of the outbox job: send for most of the job's interval, or until nothing due
-    can go; over before the next run is due. Returns how many notices were settled."""
+    can go; over before the next run is due. Returns how many notices were settled. The
+    renderers are the app's (bot_data[RENDERERS_KEY]) unless given."""
     bot = app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
-    sender = sender_for(bot, deps)
+    if renderers is None:
+        assert isinstance(app_or_bot, Application), "a bare bot needs its renderers"
+        renderers = app_or_bot.bot_data[RENDERERS_KEY]
+    sender = sender_for(bot, deps, renderers)
     if isinstance(app_or_bot, Application):
         sender.watch(app_or_bot)
         sender.lease = lease_of(app_or_bot.bot_data)

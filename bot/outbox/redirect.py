@@ -16,17 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import BadRequest
 
 from models import CaseEvent, Member, Outbox, OutboxState, Role
-from services.card_refresh import REFRESH_KINDS
 from services.grid import nearest_managers
 from services.members import UnbindReason, group_lost, mark_unreachable
-from services.notices import queue_notice
+from services.notices.kinds import (
+    CardRefresh,
+    DigestNotice,
+    DraftExpired,
+    ExtensionDecided,
+    GroupCard,
+    SummaryNotice,
+)
+from services.notices.queue import requeue
 
 log = logging.getLogger("bot.outbox")
 
 STAFF = frozenset({Role.MANAGER, Role.PATROLLER, Role.LEADER})
 # A card's edit is for the chat that has the card: a stand-in got (or gets) a card of their own.
-PERSONAL_KINDS = frozenset({"digest", "summary", "draft_expired", "extension_decided",
-                            *REFRESH_KINDS})
+PERSONAL_KINDS = frozenset(k.KIND for k in (
+    DigestNotice, SummaryNotice, DraftExpired, ExtensionDecided, CardRefresh, GroupCard))
 
 
 async def _already_told(session: AsyncSession, row: Outbox) -> set[int]:
@@ -66,14 +73,7 @@ async def redirect_notice(
     stand_ins = [m for m in await nearest_managers(session, member.cell_id) if m.id != member.id]
     fresh = [m for m in stand_ins if m.id not in already and m.id not in held]
     for stand_in in fresh:
-        await queue_notice(
-            session,
-            kind=row.kind,
-            recipient=stand_in,
-            case_id=row.case_id,
-            payload={**row.payload, "redirected_from": row.id},
-            dedupe_key=redirect_key(row.id, stand_in.id),
-        )
+        await requeue(session, row, stand_in, redirect_key(row.id, stand_in.id))
     now_with = list({m.id: m for m in [*holders, *stand_ins]}.values())
     if now_with and row.case_id is not None:
         session.add(

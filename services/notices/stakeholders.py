@@ -10,18 +10,16 @@ holds it true.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Member
 from services.grid import nearest_managers
-from services.notices import queue_notice
+from services.notices.kinds import Stakeholder
+from services.notices.queue import queue
 
-NEWS_KIND = "case_news"  # to staff: what became of a case they own or held
-REPORT_KIND = "report_news"  # to reporters: dispatched, escalated
-
-# The events of each kind (the renderer has a text for each).
+# The events of each kind (the renderer has a text for each): CaseNews to staff, what became of
+# a case they own or held; ReportNews to reporters, dispatched or escalated.
 NEWS_EVENTS = ("checked", "closed", "rejected", "taken_over", "rerouted", "merged", "escalated",
                "raised")
 REPORT_EVENTS = ("dispatched", "escalated")
@@ -55,17 +53,16 @@ def others(members: Sequence[Member], *skip: Iterable[Member | int | None]) -> l
 
 
 async def tell(
-    session: AsyncSession, kind: str, members: Sequence[Member], case: Case, event: str,
-    dedupe: str | None = None, **payload: Any,
+    session: AsyncSession, notice: Stakeholder, members: Sequence[Member],
+    dedupe: str | None = None,
 ) -> int:
-    """Queue `kind` about `event` to each member once (a `dedupe` stem makes it once ever);
-    how many were queued."""
+    """Queue `notice` to each member once (a `dedupe` stem makes it once ever); how many were
+    queued."""
     told = 0
     for member in dict((m.id, m) for m in members).values():
-        await queue_notice(
-            session, kind=kind, recipient=member, case_id=case.id,
-            payload={"case_id": case.id, "event": event, **payload},
-            dedupe_key=f"{kind}:{dedupe}:{member.id}"[:128] if dedupe else None,
+        await queue(
+            session, notice, recipient=member,
+            dedupe_key=f"{notice.KIND}:{dedupe}:{member.id}"[:128] if dedupe else None,
         )
         told += 1
     return told

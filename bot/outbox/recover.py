@@ -1,6 +1,6 @@
 """Notices whose send may have arrived but was not confirmed: found (rows a dead sender left
 `sending` become `uncertain`) and settled without a person, each by its kind's rule
-(services.notice_rules): taken as sent, done again, or sent once more marked as a repeat."""
+(services.notices.rules): taken as sent, done again, or sent once more marked as a repeat."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.engine import CursorResult
 
-from bot.outbox_send import Job, retry_or_fail
-from handlers.context import Deps
-from handlers.render import Rendered
+from bot.outbox.deliver import Job, retry_or_fail
+from bot.outbox.deps import Deps
 from models import Outbox, OutboxState, utcnow
-from services.notice_rules import MAYBE_DUPLICATE, UNCERTAIN_REASON, Uncertain, rule_for
+from services.notices.card import Card
+from services.notices.kinds import as_repeat, envelope, rule_for
+from services.notices.rules import Uncertain
 
 log = logging.getLogger("bot.outbox")
 
@@ -93,12 +94,11 @@ async def _settle(deps: Deps, row: Outbox) -> str | None:
         values = {"state": OutboxState.PENDING, "next_attempt_at": utcnow(),
                   "last_error": f"uncertain, done again: {reason}"}
     elif rule is Uncertain.REPEAT and not out_of_attempts \
-            and not (row.payload or {}).get(MAYBE_DUPLICATE):
+            and not envelope(row.payload).maybe_duplicate:
         outcome = "sent again"
         values = {"state": OutboxState.PENDING,
                   "next_attempt_at": utcnow() + deps.settings.outbox.repeat_after,
-                  "payload": {**(row.payload or {}), MAYBE_DUPLICATE: True,
-                              UNCERTAIN_REASON: reason},
+                  "payload": as_repeat(row.payload, reason),
                   "last_error": f"uncertain, to be sent again: {reason}"}
     else:
         outcome = "failed"
@@ -125,6 +125,6 @@ async def _give_up(deps: Deps, row: Outbox, error: str) -> None:
     result = row.result or {}
     job = Job(row_id=row.id, chat_id=row.chat_id, recipient_id=row.recipient_id,
               attempts=max(row.attempts, deps.settings.outbox.max_attempts),
-              rendered=Rendered(text=""), done=int(result.get("done", 0)),
+              rendered=Card(text=""), done=int(result.get("done", 0)),
               message_ids=list(result.get("message_ids", [])))
     await retry_or_fail(deps, job, error)

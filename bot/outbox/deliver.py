@@ -4,7 +4,9 @@ record the outcome.
 The claim and every outcome are written in their own short transactions right before the first
 call and right after each answer, so a crash leaves `sending` only a notice that was on the wire
 (it becomes `uncertain` at restart); one that was still being drawn or waiting stays pending.
-An uncertain notice is settled by its kind's rule (bot/outbox_recover.py).
+An uncertain notice is settled by its kind's rule (bot/outbox/recover.py). Which renderer
+draws which kind is given by the program (`renderers`, handlers/notice_table.py); the Card it
+draws goes out through the Telegram transport (bot/outbox/telegram.py).
 """
 
 from __future__ import annotations
@@ -28,29 +30,21 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.outbox_calls import backoff, maybe_delivered, retry_seconds, steps, visible_length
-from bot.outbox_record import recorded
-from bot.outbox_redirect import chat_gone, gave_up_on, redirect_notice, refused
-from bot.pacing import Pacer
+from bot.outbox.calls import backoff, maybe_delivered, retry_seconds
+from bot.outbox.deps import Deps
+from bot.outbox.pacing import Pacer
+from bot.outbox.record import recorded
+from bot.outbox.redirect import chat_gone, gave_up_on, redirect_notice, refused
+from bot.outbox.telegram import keep_upload_ids, sent_card, steps
 from bot.runtime import instance_key
-from handlers.card_refresh import sent_card
-from handlers.context import Deps
-from handlers.render import (
-    RENDERERS,
-    Rendered,
-    draw_pictures,
-    keep_upload_ids,
-    notice_translator,
-)
 from models import Member, Outbox, OutboxState, utcnow
-from services.i18n import Translator
+from services.i18n import Translator, translator
 from services.members import BLOCKED, CHAT_GONE, follow_migration
-from services.notice_rules import MAYBE_DUPLICATE, UNCERTAIN_REASON, marked_as_repeat
+from services.notices.card import Card, Renderers, draw_pictures, render_row, renderer_for
+from services.notices.kinds import envelope
+from services.notices.rules import MAYBE_DUPLICATE, marked_as_repeat
 
 log = logging.getLogger("bot.outbox")
-
-__all__ = ["Claim", "Claimed", "Job", "backoff", "deliver", "maybe_delivered", "prepare",
-           "retry_seconds", "steps", "visible_length"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ class Job:
     chat_id: str
     recipient_id: int | None
     attempts: int
-    rendered: Rendered
+    rendered: Card
     done: int = 0
     message_ids: list[int] = field(default_factory=list)
     repeat_of: str | None = None  # a repeat after an uncertain send: why (kept when it is sent)
@@ -87,7 +81,7 @@ class Job:
         self.message_ids = list(claimed.result.get("message_ids", []))
 
 
-async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
+async def prepare(deps: Deps, row_id: int, claim: Claim, renderers: Renderers) -> Job | bool:
     """Load and render in one short session, then draw the picture with it closed. Instead of a
     job: False when the row is not ours (no longer pending, or another sender claimed it), True
     when it was claimed and settled here (no renderer, a renderer that failed, nothing to send,
@@ -98,9 +92,10 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
             return False
         member = await session.get(Member, row.recipient_id) if row.recipient_id else None
         kind = row.kind
-        renderer = RENDERERS.get(kind)
+        renderer = renderer_for(renderers, kind)
         problem: str | None = None
-        rendered: Rendered | None = None
+        rendered: Card | None = None
+        marks = envelope(row.payload)
         if renderer is None:
             problem = f"no renderer registered for notice kind {row.kind!r}"
         elif member is not None and not member.active:
@@ -113,17 +108,17 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
             return True
         else:
             try:
-                rendered = await renderer(session, row, member, deps.settings)
-                if rendered is not None and (row.payload or {}).get(MAYBE_DUPLICATE):
-                    rendered = _as_repeat(rendered, notice_translator(member, deps.settings))
+                rendered = await render_row(renderers, session, row, member, deps.settings)
+                if rendered is not None and marks.maybe_duplicate:
+                    language = member.language if member else deps.settings.locale.default
+                    rendered = _as_repeat(rendered, translator(language))
             except Exception as exc:  # a renderer bug must not stop the other notices
                 log.exception("outbox %s: renderer for %r failed", row_id, row.kind)
                 problem = f"renderer failed: {exc!r}"
         progress = dict(row.result or {})
         chat_id, recipient_id, attempts = row.chat_id, row.recipient_id, row.attempts
-        payload = row.payload or {}
-        repeat_of = (f"sent again: {payload.get(UNCERTAIN_REASON) or 'uncertain'}"
-                     if payload.get(MAYBE_DUPLICATE) else None)
+        repeat_of = (f"sent again: {marks.uncertain or 'uncertain'}"
+                     if marks.maybe_duplicate else None)
     if rendered is not None:  # its picture is drawn now, with the session closed
         try:
             rendered = await draw_pictures(rendered)
@@ -154,7 +149,7 @@ async def prepare(deps: Deps, row_id: int, claim: Claim) -> Job | bool:
     )
 
 
-def _as_repeat(rendered: Rendered, t: Translator) -> Rendered:
+def _as_repeat(rendered: Card, t: Translator) -> Card:
     """A notice sent again after an uncertain send says so on top (an edit is not a copy)."""
     if rendered.edit_message_id is not None:
         return rendered
@@ -287,7 +282,7 @@ async def forbidden(deps: Deps, job: Job, error: str, why: str = BLOCKED) -> Non
     """403 (or a chat that is gone): the member cannot be reached (fail the notice, mark them
     unreachable and hand their open cases over, queue the notice for their stand-ins), or the
     bot may no longer post in a bound group (unbind it, tell its managers); all in one
-    transaction (bot.outbox_redirect)."""
+    transaction (bot.outbox.redirect)."""
 
     async def write() -> None:
         async with deps.sessions() as session:

@@ -1,0 +1,56 @@
+"""Which renderer draws which kind of notice: the one table, built here from the renderer
+functions (nothing registers itself on import), handed to the sender by the wiring in
+bot/app.py. Every kind of services/notices/kinds.py has its renderer (a test holds it), but a
+reply card, which the outbox never sends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from handlers import admin_notices, case_news, case_notices, deadline_notices, group_notices
+from handlers.card_refresh import refresher
+from handlers.render import Renderer, as_card
+from handlers.report_input import render_draft_expired
+from services.notices import kinds as k
+from services.notices.card import Render, Renderers
+
+_FUNCTIONS: dict[type[k.Notice], Renderer] = {
+    k.CaseNew: case_notices.render_case_new,
+    k.CaseDispatched: case_notices.render_dispatched,
+    k.CaseCheck: case_notices.render_check,
+    k.CaseRectified: case_notices.render_rectified,
+    k.CaseSentBack: case_notices.render_sent_back,
+    k.CaseReopened: case_notices.render_reopened,
+    k.CaseAccepted: case_notices.render_accepted,
+    k.CaseClosed: case_notices.render_closed,
+    k.CaseRejected: case_notices.render_rejected,
+    k.CaseMerged: case_notices.render_merged,
+    k.CaseNews: case_news.render_news,
+    k.ReportNews: case_news.render_report_news,
+    k.GroupCase: group_notices.render_group_case,
+    k.GroupUnbound: group_notices.render_unbound,
+    k.Reminder: deadline_notices.render_reminder,
+    k.Escalated: deadline_notices.render_escalated,
+    k.HandedDown: deadline_notices.render_handed_down,
+    k.OrderNotice: deadline_notices.render_order,
+    k.ExtensionRequested: deadline_notices.render_extension_requested,
+    k.ExtensionDecided: deadline_notices.render_extension_decided,
+    k.DigestNotice: deadline_notices.render_digest,
+    k.SummaryNotice: deadline_notices.render_digest,
+    k.CaseHandedOver: admin_notices.render_handed_over,
+    k.MemberDeactivated: admin_notices.render_deactivated,
+    k.DraftExpired: render_draft_expired,
+}
+DRAWN: dict[type[k.Notice], Render] = {kind: as_card(fn) for kind, fn in _FUNCTIONS.items()}
+UNSENT = frozenset({k.ReplyCard})  # recorded as sent by the handler that sent it
+
+
+def with_edits(drawn: Mapping[type[k.Notice], Render]) -> Renderers:
+    """`drawn` and the edits of posted cards, which redraw a card with the same table (a test
+    adds its own kinds to `drawn` this way)."""
+    table: dict[type[k.Notice], Render] = dict(drawn)
+    table[k.CardRefresh] = table[k.GroupCard] = refresher(table)
+    return table
+
+
+RENDERERS: Renderers = with_edits(DRAWN)
