@@ -2,7 +2,7 @@
 to print), /members (the subtree, page by page; deactivate), /poster (a water source's QR
 poster), and the poster's deep link, which opens a report with that source chosen.
 
-Every press reloads the presser and re-checks their rights (services.staff)."""
+Every press reloads the presser and re-checks their rights (services.members.staff)."""
 
 from __future__ import annotations
 

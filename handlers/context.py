@@ -17,7 +17,8 @@ class Deps:
 
     settings: Settings
     sessions: SessionFactory
-    # services.routing.GridIndexHolder; typed loosely here until routing lands.
+    # services.grid.GridIndexHolder; typed loosely here, as handlers do not
+    # import the grid's internals.
     grid: Any = None
 
 

@@ -8,7 +8,7 @@ one handler (`ReportHandler`) claims a private update when it is a report comman
 button press, a forward, or comes from someone with an open draft; it then acts on the step it
 reads from the database. Which users have a draft is cached per process in `bot_data` and
 filled from the database by a cheap pre-handler (`_warm`), because `check_update` cannot await.
-The states are `services.drafts.Step`; the whole map of which answer each step takes is
+The states are `services.reports.ReportStep`; the whole map of which answer each step takes is
 `MESSAGE_STEPS` (report_input) and `BUTTON_ACTIONS` (here).
 """
 

@@ -68,7 +68,7 @@ async def take_picture(turn: Turn, message: Message) -> bool:
         return False
     try:
         # A file keeps its EXIF (GPS): it is never sent on by its own id, only as the
-        # stamped display copy (services.display), whose photo id is kept once sent.
+        # stamped display copy (services.cases.display), whose photo id is kept once sent.
         await drafts.add_photo(turn.session, current, facts, stored, turn.now, settings.cases,
                                file_id=file_id if message.photo else None,
                                file_unique_id=unique_id)

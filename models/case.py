@@ -87,7 +87,7 @@ class Case(Base):
     # chosen from the list, which names a village, not a point.
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    # How the place was given: services.place.PlaceSource; None on cases filed before it was kept.
+    # How the place was given: services.reports.PlaceSource; None on cases filed before it was kept.
     place_source: Mapped[str | None] = mapped_column(String(16))
     origin_cell_id: Mapped[int] = mapped_column(ForeignKey("grid_cell.id"))
     cell_id: Mapped[int] = mapped_column(ForeignKey("grid_cell.id"))

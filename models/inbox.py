@@ -34,7 +34,8 @@ class Inbox(Base):
     update_id: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column()  # the update's JSON
     state: Mapped[str] = mapped_column(String(16), default=InboxState.PENDING)
-    # The instance key (bot.lease) of the process handling it: a dead one's rows are taken over.
+    # The instance key (bot.runtime.lease) of the process handling it: a dead one's rows are
+    # taken over.
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]

@@ -48,7 +48,8 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # The instance key (bot.lease) of the process that claimed the row while it is `sending`.
+    # The instance key (bot.runtime.lease) of the process that claimed the row while it is
+    # `sending`.
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

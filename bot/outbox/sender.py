@@ -186,7 +186,7 @@ class Sender:
         return max(min(waiting), self.pacer.global_ready_at())
 
     async def _share_global_bound(self) -> None:
-        """With several bot processes on one database (bot.lease), each paces an even share
+        """With several bot processes on one database (bot.runtime.lease), each paces an even share
         of the global bound, so together they keep it; recounted every SHARE_EVERY seconds."""
         if self.lease is None or self.clock() - self._shared_at < SHARE_EVERY:
             return
@@ -332,7 +332,7 @@ async def claim_row(session: AsyncSession, row_id: int) -> Claimed | None:
     unsettled again. Returns the row as claimed: another sender may have sent part of it.
 
     The claim time is kept in next_attempt_at, so a sender that died can be told from one that
-    is still sending, and `claimed_by` names this process (bot.lease settles the rows of
+    is still sending, and `claimed_by` names this process (bot.runtime.lease settles the rows of
     processes that are gone). On PostgreSQL a second claimer waits for the first to commit and
     then finds the row no longer pending.
     """

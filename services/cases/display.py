@@ -1,6 +1,6 @@
 """Display copies: what managers see of a report's photo once the case has its number.
 
-At most `photos.display_max_side` px, upright, a footer stamp (services.stamp: case number,
+At most `photos.display_max_side` px, upright, a footer stamp (services.cases.stamp: case number,
 when it was taken or received, the place as accepted, cell) and no metadata at all, written
 under photos_dir as `display/ab/cd/<sha256>-<case id>.jpg` (content and case only: no user
 text in the path). Made after intake's commit, with no session open across Pillow, in a thread.
@@ -42,7 +42,7 @@ def display_path(sha256: str, case_id: int) -> str:
 
 async def display_stamp(session: AsyncSession, case: Case, photo: Photo,
                         settings: Settings) -> list[str]:
-    """The stamp of one photo's display copy (services.stamp), in the default language: the
+    """The stamp of one photo's display copy (services.cases.stamp), in the default language: the
     copy is made once and sent to everyone."""
     return await case_stamp(session, case, [PhotoTime.of(photo)], settings.locale.timezone,
                             translator(settings.locale.default))

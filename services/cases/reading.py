@@ -1,6 +1,6 @@
 """Reading cases: the card with its history, lists for `/open` and `/mine`, and who may see what.
 
-The rights that decide buttons live in `services.workflow_rules`; this module loads what they
+The rights that decide buttons live in `services.cases.rules`; this module loads what they
 need (`load_scope`) so commands, cards and transitions all ask the same question.
 """
 

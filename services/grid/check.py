@@ -1,6 +1,6 @@
 """Reading and checking a grid file before anything is written: each feature parsed (a cell,
 a water source, a protection zone), the bad ones refused with why, the odd ones warned about
-(cells of a level that overlap, a zone outside its larger zone). `services.grid_import` writes
+(cells of a level that overlap, a zone outside its larger zone). `services.grid.load` writes
 what passed."""
 
 from __future__ import annotations

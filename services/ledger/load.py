@@ -1,7 +1,7 @@
 """The ledger (台账): every case of a part of the grid with its plan, owner, deadline and state,
 loaded as plain rows, plus the figures of its summary sheet (`services.figures`, one aggregate).
 
-Loading is separate from building the workbook (`services.ledger_book`), so no session is held
+Loading is separate from building the workbook (`services.ledger.book`), so no session is held
 while the spreadsheet is written or sent.
 """
 

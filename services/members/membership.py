@@ -127,7 +127,7 @@ async def create_invite(
     created_by: Member | None = None,
 ) -> Invite:
     """A single-use invite giving `role` in a cell (and, for a leader, a water source).
-    Rights are the caller's business (services.staff checks them for the chat)."""
+    Rights are the caller's business (services.members.staff checks them for the chat)."""
     try:
         role_enum = Role(role)
     except ValueError:

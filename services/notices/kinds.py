@@ -197,7 +197,7 @@ class ExtensionDecided(Notice):
 
 @dataclass(frozen=True)
 class DigestPart(Notice):
-    """One message of a digest: the digest's figures (services.digest.Digest.to_payload) and
+    """One message of a digest: the digest's figures (services.digests.Digest.to_payload) and
     which of the `parts` messages it is. Taken as sent when uncertain: a digest twice is noise,
     a missed one is replaced by tomorrow's."""
 

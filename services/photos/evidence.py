@@ -2,7 +2,7 @@
 
 Pillow work is `bytes -> bytes`/facts, pure and synchronous; callers on the event loop use the
 `*_async` wrappers or `ingest`, which run it in a thread. Display copies and the before/after
-picture live in `services.photo_render` and are re-exported here.
+picture live in `services.photos.render` and are re-exported here.
 
 Storage under photos_dir: the original, byte for byte, at `ab/cd/<sha256>.<ext>`; beside it a
 derived display base (upright, <= display_max_side px, no metadata) at `base/ab/cd/<sha256>.jpg`,

@@ -1,6 +1,6 @@
 """Opening untrusted picture bytes safely: what we refuse, why, and how the reporter is told.
 
-Shared by `services.photos` (inspection) and `services.photo_render` (display copies); import
+Shared by `services.photos` (inspection) and `services.photos.render` (display copies); import
 the public names from `services.photos`.
 """
 

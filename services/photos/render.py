@@ -185,7 +185,7 @@ def render_display_copy(
 ) -> bytes:
     """The copy managers see: upright, at most max_side px, a footer band with the stamp.
 
-    The stamp (services.stamp: case number, time, place, cell) sits below the photo, never on
+    The stamp (services.cases.stamp: case number, time, place, cell) sits below the photo, never on
     it.
     """
     img, seen, orient = _decode(data, max_side, limits)

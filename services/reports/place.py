@@ -22,7 +22,7 @@ from services.reports.drafts import DraftError, PlaceSource, touch
 
 
 class PlaceLike(Protocol):
-    """What `services.routing` answers for a point (structural, so tests may pass a fake)."""
+    """What `services.grid.routing` answers for a point (structural, so tests may pass a fake)."""
 
     @property
     def cell_id(self) -> int | None: ...

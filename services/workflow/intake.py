@@ -1,5 +1,5 @@
 """Turn a finished draft into a case in one transaction: route it, set its first deadline,
-write its first event and queue the managers' alerts; and ask services.duplicates, before
+write its first event and queue the managers' alerts; and ask services.reports.duplicates, before
 that, what it may repeat.
 
 Nothing here commits: the handler's unit of work commits once, so a failure leaves no half case.
@@ -76,7 +76,7 @@ async def recipients(
 ) -> tuple[int | None, list[Member]]:
     """Who hears of a new case: the cell's managers (or the nearest ancestor's that has some);
     for an emergency, also every level up to the city, its supervisors and the source's
-    linked leader (services.emergency)."""
+    linked leader (services.workflow.emergency)."""
     by_cell = await managers_by_cell(session, [c.id for c in chain])
     chosen: list[Member] = []
     notified_cell: int | None = None
@@ -137,7 +137,7 @@ async def preview_place(session: AsyncSession, draft: Draft, grid: Locator) -> P
 async def duplicates_of(
     session: AsyncSession, draft: Draft, grid: Locator, now: datetime, rules: CaseRules
 ) -> list[Duplicate]:
-    """Open cases the draft may repeat (services.duplicates), by its place and its photos."""
+    """Open cases the draft may repeat (services.reports.duplicates), by place and photos."""
     assert draft.category is not None
     try:
         cell_id: int | None = _route(draft, grid)[0]

@@ -1,9 +1,9 @@
 """The case state machine: accept -> dispatch -> plan -> claim fix -> check -> close (受理 ->
 派遣 -> 整改 -> 核查 -> 销号); reject, reroute, merge, reopen and the reporter's answer are in
-`services.workflow_exits` and re-exported here.
+`services.workflow.exits` and re-exported here.
 
 Each transition is one unit of work: it loads the case, checks the actor's rights and the
-state (`services.workflow_rules`), changes the case, writes a CaseEvent, queues the notices it
+state (`services.cases.rules`), changes the case, writes a CaseEvent, queues the notices it
 causes and commits. A lost race (the optimistic lock on Case.version) or a refused action
 rolls back and raises `WorkflowRefused`, so the caller only has to tell the actor.
 """

@@ -60,7 +60,7 @@ settings = load_settings(Path(os.environ["ROOT"]) / "config.toml", overrides=edi
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
 lease = None
 if os.environ.get("LEASE"):  # one of several processes, as `gridpatrol run` on PostgreSQL
-    from bot.lease import Lease
+    from bot.runtime.lease import Lease
     lease = Lease(settings.database.url)
 app = build_application(settings, make_session_factory(make_engine(settings.database.url)),
                         lease=lease, renderers=TEST_RENDERERS)
@@ -228,7 +228,7 @@ async def test_two_senders_on_postgresql_share_a_burst_without_a_double_or_a_429
     emulator = sandbox.emulator
     chats = people(emulator, 250)
     ids = await queue_burst(session_factory, chats, 2)
-    # Both configured for the whole 30/s; seeing each other (bot.lease), each takes half.
+    # Both configured for the whole 30/s; seeing each other (bot.runtime.lease), each takes half.
     workers = [start_worker(sandbox, db_url, tmp_path, f"w{n}", lease=True) for n in (1, 2)]
     try:
         await wait_for(lambda: settled(session_factory), "every notice settled")

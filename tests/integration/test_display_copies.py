@@ -21,7 +21,7 @@ from tests.support.harness import SimUser, TelegramHarness
 from tests.support.report import finish_from_place, volunteer
 from tests.support.report_world import IN_GRADE1, VILLAGE, add_manager, deps, press
 
-BAND = (32, 32, 32)  # services.photo_render's footer colour
+BAND = (32, 32, 32)  # services.photos.render's footer colour
 
 
 def sent_photo(h: TelegramHarness, chat: SimUser) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""The rules of a report's place (services.place): a refused point is kept nowhere, a point must
-lie in the village chosen from the list, and a village chosen from the list is no point, for
-the case, the duplicate search and the ledger alike (SQLite and PostgreSQL)."""
+"""The rules of a report's place (services.reports.place): a refused point is kept nowhere, a
+point must lie in the village chosen from the list, and a village chosen from the list is no
+point, for the case, the duplicate search and the ledger alike (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 

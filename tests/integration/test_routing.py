@@ -1,4 +1,4 @@
-"""Routing a point to the smallest cell and the most serious zone (services/routing.py)."""
+"""Routing a point to the smallest cell and the most serious zone (services/grid/routing.py)."""
 
 from __future__ import annotations
 
