@@ -85,7 +85,8 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app: GridApp = builder.build()
-    app.bot_data["deps"] = Deps(settings=settings, sessions=sessions, grid=GridIndexHolder())
+    app.bot_data["deps"] = Deps(settings=settings, sessions=sessions, grid=GridIndexHolder(),
+                                renderers=renderers)
     app.bot_data[RENDERERS_KEY] = renderers  # the outbox sender draws notices with these
     if lease is not None:
         app.bot_data[LEASE_KEY] = lease

@@ -27,8 +27,8 @@ from handlers.common import (
     tr,
 )
 from handlers.context import Ctx, GridApp
-from handlers.report_turn import open_turn
-from handlers.report_views import refusal
+from handlers.report.turn import open_turn
+from handlers.report.views import refusal
 from models import GridCell, Member, Role, WaterSource, utcnow
 from services.grid import source_by_code
 from services.i18n import N_, Translator

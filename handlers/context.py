@@ -1,13 +1,15 @@
-"""The typed context every handler gets: settings, the session factory and the grid index."""
+"""The typed context every handler gets: settings, the session factory, the grid index and the
+renderers of the notice kinds (the table the wiring built the app with)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.db import SessionFactory
+from services.notices.card import Renderers
 from services.settings import Settings
 
 
@@ -17,9 +19,9 @@ class Deps:
 
     settings: Settings
     sessions: SessionFactory
-    # services.grid.GridIndexHolder; typed loosely here, as handlers do not
-    # import the grid's internals.
-    grid: Any = None
+    grid: Any = None  # services.grid.GridIndexHolder
+    # Kind -> renderer: a pressed card is redrawn with the table the sender draws notices with.
+    renderers: Renderers = field(default_factory=dict)
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

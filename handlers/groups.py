@@ -11,7 +11,7 @@ from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filt
 from handlers import report
 from handlers.common import PLATFORM, display_name, escape, level_name, load_member, reply
 from handlers.context import Ctx, GridApp
-from handlers.report_turn import open_turn
+from handlers.report.turn import open_turn
 from models import GridCell
 from services.i18n import N_, Translator, translator
 from services.members import (

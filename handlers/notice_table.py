@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from handlers import admin_notices, case_news, case_notices, deadline_notices, group_notices
+from handlers import admin_notices, deadline_notices, group_notices
 from handlers.card_refresh import refresher
+from handlers.cases import news as case_news
+from handlers.cases import notices as case_notices
 from handlers.render import Renderer, as_card
-from handlers.report_input import render_draft_expired
+from handlers.report.inputs import render_draft_expired
 from services.notices import kinds as k
 from services.notices.card import Render, Renderers
 

@@ -20,7 +20,7 @@ from handlers.common import (
     role_name,
 )
 from handlers.context import Ctx, GridApp
-from handlers.report_views import main_keyboard
+from handlers.report.views import main_keyboard
 from models import GridCell, Member, Role
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.members import (

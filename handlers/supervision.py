@@ -25,7 +25,6 @@ from handlers import deadline_notices, pending
 from handlers.card_refresh import redraw
 from handlers.common import escape, load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
-from handlers.notice_table import RENDERERS
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
     ActionResult,
@@ -117,7 +116,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         await query.answer(t(done) if outcome.ok else t(outcome.reason), show_alert=not outcome.ok)
         if outcome.ok and isinstance(query.message, Message):
             if outcome.case is not None:  # the pressed card shows the case as it is now
-                await redraw(ctx.deps, query.message, member, outcome.case.id, RENDERERS,
+                await redraw(ctx.deps, query.message, member, outcome.case.id, ctx.deps.renderers,
                              as_card=_is_case_card(query.message))
             else:
                 await query.edit_message_reply_markup(None)

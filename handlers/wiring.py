@@ -10,17 +10,7 @@ from types import ModuleType
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers import (
-    admin,
-    case_actions,
-    groups,
-    help_book,
-    ledger,
-    report,
-    start,
-    supervision,
-    throttle,
-)
+from handlers import admin, cases, groups, help_book, ledger, report, start, supervision, throttle
 from handlers.common import answer_unclaimed_press, registration_gate
 from handlers.context import GridApp
 
@@ -30,7 +20,7 @@ MODULES: list[ModuleType] = [
     admin,  # /invite /members /poster, their buttons (ad:...); /start ws-CODE (before start)
     start,
     supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (group -1)
-    case_actions,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations
+    cases,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations
     ledger,  # /ledger: the 台账 spreadsheet
     report,  # broad: claims private messages of people with an open draft; keep late
 ]

@@ -15,18 +15,15 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from handlers import (
-    case_commands,
-    case_flow,
-    case_flow_buttons,
-    case_flow_views,
-    pending,
-)
+from handlers import pending
 from handlers.card_refresh import redraw
 from handlers.cards import parse_callback
+from handlers.cases import commands as case_commands
+from handlers.cases import flow as case_flow
+from handlers.cases import flow_buttons as case_flow_buttons
+from handlers.cases import flow_views as case_flow_views
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
-from handlers.notice_table import RENDERERS
 from models import Member, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused
@@ -63,7 +60,7 @@ async def refresh(
     if message is None:
         return
     if not reporter:
-        await redraw(ctx.deps, message, member, case_id, RENDERERS)
+        await redraw(ctx.deps, message, member, case_id, ctx.deps.renderers)
         return
     markup = message.reply_markup
     if markup is not None and markup.inline_keyboard:

@@ -4,8 +4,8 @@ case number, the after-photo (then an optional location), and a photo after "not
 
 The conversation is a PendingAction row (handlers.pending), saved after every answer, so a
 restart between two answers loses nothing; the workflow re-checks rights and state when the
-last answer arrives. What each step shows is `handlers.case_flow_views`; its buttons are
-answered in `handlers.case_flow_buttons`.
+last answer arrives. What each step shows is `handlers.cases.flow_views`; its buttons are
+answered in `handlers.cases.flow_buttons`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from handlers import case_flow_views as views
 from handlers import pending
 from handlers.card_refresh import remember_reply
 from handlers.cards import NO_PREVIEW, render_card
+from handlers.cases import flow_views as views
 from handlers.common import escape, load_member
 from handlers.context import Ctx
 from models import Member, PendingAction, utcnow

@@ -1,5 +1,5 @@
 """The buttons of a case action's conversation ('f:<case id>:<op>:<arg>', drawn by
-`handlers.case_flow_views`): a preset reason, yes to a confirmation, a plan saved or a field to
+`handlers.cases.flow_views`): a preset reason, yes to a confirmation, a plan saved or a field to
 change, a cell or member picked, cancel.
 
 A press counts only for the member's open conversation about that case and at a step that
@@ -12,8 +12,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from handlers import case_flow
-from handlers import case_flow_views as views
+from handlers.cases import flow as case_flow
+from handlers.cases import flow_views as views
 from handlers.common import load_member
 from handlers.context import Ctx
 from services.cases import Action

@@ -1,7 +1,7 @@
 """What a case action's conversation shows at each step: the question, and the buttons that
 answer it (preset reasons, a confirmation, a plan to review, cells and people to pick).
 
-Every button carries 'f:<case id>:<op>:<arg>'; `handlers.case_flow_buttons` checks it against
+Every button carries 'f:<case id>:<op>:<arg>'; `handlers.cases.flow_buttons` checks it against
 the member's open conversation before acting.
 """
 

@@ -9,7 +9,7 @@ button press, a forward, or comes from someone with an open draft; it then acts 
 reads from the database. Which users have a draft is cached per process in `bot_data` and
 filled from the database by a cheap pre-handler (`_warm`), because `check_update` cannot await.
 The states are `services.reports.ReportStep`; the whole map of which answer each step takes is
-`MESSAGE_STEPS` (report_input) and `BUTTON_ACTIONS` (here).
+`MESSAGE_STEPS` (inputs) and `BUTTON_ACTIONS` (here).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, TypeHandler
 
-from handlers import report_input as inp
-from handlers import report_views as views
 from handlers.common import PLATFORM, tell_deactivated, tell_to_start
 from handlers.context import Ctx, GridApp
-from handlers.report_turn import Turn, open_turn
+from handlers.report import inputs as inp
+from handlers.report import views as views
+from handlers.report.turn import Turn, open_turn
 from models import Draft, Severity
 from services.cases import make_display_copies
 from services.i18n import N_

@@ -1,5 +1,5 @@
 """Answers typed, sent or shared in the report conversation: places, words, forwards, and
-the end of the conversation (photos are in report_photos).
+the end of the conversation (photos are in `photos`).
 
 `MESSAGE_STEPS` maps each step to what it takes from a message; everything else gets a reply
 saying what to send instead, and nothing is saved.
@@ -14,14 +14,14 @@ from telegram import Message
 
 from handlers.emergency_text import emergency_line
 from handlers.render import Rendered
-from handlers.report_photos import (
+from handlers.report.photos import (
     photos_step,
     picture_of,
     receive_picture,
     take_picture,
 )
-from handlers.report_turn import Turn
-from handlers.report_views import (
+from handlers.report.turn import Turn
+from handlers.report.views import (
     BACK_BUTTON,
     MENU_BUTTON,
     escape,

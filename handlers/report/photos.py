@@ -11,8 +11,8 @@ from telegram.constants import ParseMode
 from telegram.ext import JobQueue
 
 from handlers.context import Ctx
-from handlers.report_turn import Turn
-from handlers.report_views import Out, photos_prompt, prompt, refusal
+from handlers.report.turn import Turn
+from handlers.report.views import Out, photos_prompt, prompt, refusal
 from models import Draft, Member
 from services import photos
 from services.i18n import Translator, translator

@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from handlers.context import Ctx
-from handlers.report_views import Markup, Out, prompt
+from handlers.report.views import Markup, Out, prompt
 from models import Draft, Member, utcnow
 from services.i18n import Translator, translator
 from services.reports import Locator, ReportStep, drafts

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-import handlers.case_news
-import handlers.case_notices  # noqa: F401  (these register the renderers)
+import handlers.cases.news
+import handlers.cases.notices  # noqa: F401  (these register the renderers)
 from handlers.cards import parse_callback, visible_length
 from handlers.notice_table import RENDERERS
 from models import Case, Member, Outbox, Photo, PhotoKind

@@ -9,11 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers import (
-    card_refresh,  # noqa: F401  (registers the edit of a posted card)
-    deadline_notices,  # noqa: F401
-    group_notices,  # noqa: F401  (registers the group renderers)
-)
 from handlers.notice_table import RENDERERS
 from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role, Stage
 from models.db import SessionFactory

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.notice_table import RENDERERS
-from handlers.report_views import CALLBACK_LIMIT, data
+from handlers.report.views import CALLBACK_LIMIT, data
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo
 from services.notices.card import render_row
 from services.reports import drafts

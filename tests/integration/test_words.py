@@ -80,7 +80,7 @@ def test_the_command_line_counts_in_plain_english() -> None:
 
 
 def test_a_possible_duplicate_is_listed_with_chinese_punctuation() -> None:
-    from handlers.report_views import duplicates_view
+    from handlers.report.views import duplicates_view
     from models import Draft
     from services.reports import Duplicate
 
