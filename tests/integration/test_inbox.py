@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.runtime import Lease, channel_of
-from models import Inbox, utcnow
+from bot.runtime import InboxStore, Lease, channel_of
 from models import Inbox as InboxRow
+from models import utcnow
 from models.db import SessionFactory
 from tests.support.harness import TelegramHarness
 
@@ -25,14 +25,14 @@ async def test_updates_of_a_dead_process_are_taken_over_once_and_old_ones_forgot
     await dead_lease.start()
     await live_lease.start()
     try:
-        dead = Inbox(session_factory, channel, dead_lease)
+        dead = InboxStore(session_factory, channel, dead_lease)
         updates = [Update(update_id=n) for n in (501, 502, 503)]
         assert [await dead.store(u) for u in updates] == [True, True, True]
         assert not await dead.store(updates[0])  # Telegram sending it again: in hand already
         await dead.done(updates[0])
         await dead_lease.close()  # the process dies with 502 and 503 taken in, not handled
 
-        live = Inbox(session_factory, channel, live_lease)
+        live = InboxStore(session_factory, channel, live_lease)
         assert await live.take_over(at_start=True) == [502, 503]
         assert await live.take_over(at_start=True) == []  # now this process's own
         assert not await live.store(updates[0])  # handled: a re-delivery is dropped

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo, Role, Severity, Stage
 from models.db import SessionFactory
-from services.reports import DraftError, drafts, duplicates, place
+from services.notices import load
+from services.notices.kinds import CaseNew
+from services.reports import DraftError, ReportStep, drafts, duplicates, place
 from services.settings import Settings
 from services.workflow import intake
 from tests.support.report_world import (
@@ -27,7 +29,7 @@ from tests.support.report_world import (
 async def _notified(s: AsyncSession, case_id: int) -> set[int]:
     rows = await s.scalars(select(Outbox).where(Outbox.case_id == case_id))
     notices = list(rows)
-    assert all(n.kind == "case_new" and n.payload == {"case_id": case_id} for n in notices)
+    assert all(load(n.kind, n.payload) == CaseNew(case_id=case_id) for n in notices)
     return {n.recipient_id for n in notices if n.recipient_id is not None}
 
 
@@ -103,7 +105,7 @@ async def test_a_kept_point_the_grid_no_longer_holds_is_refused_and_the_list_dec
         assert await s.scalar(select(func.count(Case.id))) == 0
         await s.refresh(world.reporter)
         draft = await finished_draft(s, world, settings, "garbage", OUTSIDE)
-        await drafts.go_to(s, draft, drafts.Step.PLACE_VILLAGE, NOW, source_id=world.source)
+        await drafts.go_to(s, draft, ReportStep.PLACE_VILLAGE, NOW, source_id=world.source)
         await place.choose_village(s, draft, world.village, NOW)
         result = await intake.submit_draft(s, draft, settings, world.grid, NOW)
         await s.commit()
