@@ -19,7 +19,6 @@ from handlers import report, start
 from handlers.common import (
     PLATFORM,
     display_name,
-    escape,
     load_member,
     reply,
     require_member,
@@ -29,6 +28,7 @@ from handlers.common import (
 from handlers.context import Ctx, GridApp
 from handlers.report.turn import open_turn
 from handlers.report.views import refusal
+from handlers.words import escape
 from models import GridCell, Member, Role, WaterSource, utcnow
 from services.grid import source_by_code
 from services.i18n import N_, Translator

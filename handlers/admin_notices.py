@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import render_card
-from handlers.common import escape, role_name
-from handlers.render import Rendered, notice_translator
+from handlers.render import notice_translator
+from handlers.words import escape, role_name
 from models import Case, Member, Outbox
 from services.i18n import N_
+from services.notices.card import Card
 from services.notices.kinds import CaseHandedOver, MemberDeactivated
 from services.settings import Settings
 
@@ -24,7 +25,7 @@ REASONS = {
 async def render_deactivated(
     session: AsyncSession, notice: MemberDeactivated, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """Queued by chat (the member is inactive by now): the member is loaded from the notice."""
     who = await session.get(Member, notice.member_id)
     actor = await session.get(Member, notice.actor_id) if notice.actor_id else None
@@ -40,13 +41,13 @@ async def render_deactivated(
         text += "\n" + t.n("Your open case went to another grid manager: {numbers}",
                            "Your {count} open cases went to other grid managers: {numbers}",
                            len(numbers), numbers=escape("、".join(numbers)))
-    return Rendered(text=text)
+    return Card(text=text)
 
 
 async def render_handed_over(
     session: AsyncSession, notice: CaseHandedOver, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """The case's card, for its new holder, with why it came to them."""
     case = await session.get(Case, notice.case_id)
     if case is None or not case.is_open:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.common import escape, level_name, role_name
+from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role, WaterSource
 from services.i18n import N_, Translator
 from services.members import CellView, MemberPage, StaffProblem

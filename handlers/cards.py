@@ -3,19 +3,14 @@ actions, in one language. Used by the commands, the buttons and the notice rende
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import MessageLimit
 
-from handlers.common import escape
 from handlers.deadline_notices import extension_button, order_button
 from handlers.emergency_text import emergency_line
-from handlers.render import Rendered
+from handlers.words import escape
 from models import Case, Member, Photo
 from services.cases import (
     ACTION_LABELS,
@@ -32,16 +27,16 @@ from services.cases import (
 from services.deadlines import is_responsible, may_issue
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
-from services.notices.card import UploadJob
+from services.notices.card import Button, Buttons, Card, UploadJob, visible_length
 from services.reports import CasePlace
 from services.settings import Settings
 from services.workflow import reached_for
 
 CALLBACK_PREFIX = "c"
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the card's map link is not the point
 BUTTONS_PER_ROW = 2
 HISTORY_LINES = 12
-CALLBACK_DATA_LIMIT = 64  # bytes, Bot API
+CALLBACK_DATA_LIMIT = 64  # bytes a button may send back: Telegram's, the tightest chat's
+TEXT_LIMIT = 4096  # visible characters of a card: one Telegram message
 MAX_PHOTOS = 10  # one album
 
 SEVERITY_LABELS = {
@@ -94,14 +89,7 @@ EVENT_LABELS = {
 
 
 NOW_WITH = frozenset({"handed_over", "notice_redirected"})  # history lines naming the holder
-_TAG = re.compile(r"<[^>]+>")
 FIELD_LIMIT = 500  # characters of a typed plan field shown on the card
-
-
-def visible_length(text: str) -> int:
-    """Length as Telegram counts it: after HTML parsing, in UTF-16 code units."""
-    plain = html.unescape(_TAG.sub("", text))
-    return len(plain.encode("utf-16-le")) // 2
 
 
 def _short(text: str | None, limit: int = FIELD_LIMIT) -> str:
@@ -130,22 +118,18 @@ def parse_callback(data: str | None) -> tuple[int, Action, int] | None:
     return int(case_id), action, int(version)
 
 
-def keyboard(
+def action_buttons(
     case_id: int,
     version: int,
     actions: list[Action],
     t: Translator,
-    extra: list[InlineKeyboardButton] | None = None,
-) -> InlineKeyboardMarkup | None:
+    extra: list[Button] | None = None,
+) -> Buttons:
     """The buttons of the next legal actions, then `extra` (the deadline buttons)."""
-    buttons = [
-        InlineKeyboardButton(t(ACTION_LABELS[a]), callback_data=callback_data(case_id, a, version))
-        for a in actions
-    ] + list(extra or [])
-    if not buttons:
-        return None
-    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
-    return InlineKeyboardMarkup(rows)
+    buttons = [Button(t(ACTION_LABELS[a]), callback_data(case_id, a, version))
+               for a in actions] + list(extra or [])
+    return tuple(tuple(buttons[i : i + BUTTONS_PER_ROW])
+                 for i in range(0, len(buttons), BUTTONS_PER_ROW))
 
 
 def local_time(when: datetime, settings: Settings) -> str:
@@ -285,7 +269,7 @@ def card_text(
     entries = entries[-HISTORY_LINES:]
     while entries:
         full = text + "\n\n" + t("<b>History</b>") + "\n" + "\n".join(entries)
-        if visible_length(full) <= MessageLimit.MAX_TEXT_LENGTH:
+        if visible_length(full) <= TEXT_LIMIT:
             return full
         entries = entries[1:]
     return text
@@ -301,7 +285,7 @@ async def render_card(
     history: bool = True,
     photos: bool = False,
     language: str | None = None,
-) -> Rendered | None:
+) -> Card | None:
     """The card for `member` (their buttons) or, for a group chat, a manager's buttons."""
     card = await case_card(session, case_id)
     case = await session.get(Case, case_id)
@@ -319,22 +303,22 @@ async def render_card(
             uploads.append(UploadJob(photo_id, load))
     reach = emergency_line(await reached_for(session, case), t, card=True) \
         if case.emergency else None
-    return Rendered(
+    return Card(
         text=card_text(card, t, settings, banner=banner, history=history, emergency=reach),
         photo_file_ids=file_ids,
         upload_jobs=tuple(uploads),
-        keyboard=keyboard(card.id, card.version, actions, t, extra),
+        buttons=action_buttons(card.id, card.version, actions, t, extra),
     )
 
 
 async def deadline_buttons(
     session: AsyncSession, case: Case, member: Member, t: Translator
-) -> list[InlineKeyboardButton]:
+) -> list[Button]:
     """On an open case: "more time" for the member responsible for the current deadline, and
     "supervision order" for a supervisor or leader who may issue one (handlers.supervision)."""
     if not case.is_open:
         return []
-    found: list[InlineKeyboardButton] = []
+    found: list[Button] = []
     if case.due_at is not None and chased(case.state, case.stage) and await is_responsible(
         session, member, case
     ):

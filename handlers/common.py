@@ -1,52 +1,31 @@
-"""Helpers every handler module shares: who is talking, in which language, and safe HTML."""
+"""What every handler module that talks to Telegram shares: who is talking, in which language,
+answering in the chat, and the gate before every command."""
 
 from __future__ import annotations
 
-import html
-
-from telegram import InlineKeyboardMarkup, Update, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import Ctx
-from models import Member, Role
+from models import Member
 from services.i18n import N_, Translator, normalize, translator
 from services.members import find_member, is_invite
+from services.notices.card import Buttons
 
 PLATFORM = "telegram"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a card's map link is not the point
 
-ROLE_NAMES: dict[str, str] = {
-    Role.VOLUNTEER: N_("volunteer"),
-    Role.PATROLLER: N_("patroller"),
-    Role.MANAGER: N_("grid manager"),
-    Role.LEADER: N_("linked leader"),
-    Role.SUPERVISOR: N_("supervisor"),
-    Role.ADMIN: N_("administrator"),
-}
-
-LEVEL_NAMES: dict[str, str] = {
-    "city": N_("city"),
-    "county": N_("county"),
-    "township": N_("township"),
-    "village": N_("village"),
-}
-
-
-def escape(text: str) -> str:
-    """User-typed text inside an HTML message."""
-    return html.escape(text, quote=False)
+def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """A Card's buttons as Telegram's, for a handler that answers in the chat itself."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                  for b in row] for row in buttons])
 
 
 def display_name(user: User) -> str:
     return user.full_name or user.username or str(user.id)
-
-
-def role_name(role: str, t: Translator) -> str:
-    return t(ROLE_NAMES.get(role, role))
-
-
-def level_name(level: str, t: Translator) -> str:
-    return t(LEVEL_NAMES.get(level, level))
 
 
 def language_of(update: Update, ctx: Ctx, member: Member | None = None) -> str:

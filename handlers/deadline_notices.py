@@ -11,10 +11,9 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.common import escape
-from handlers.render import Rendered, notice_translator
+from handlers.render import notice_translator
+from handlers.words import escape
 from models import (
     Case,
     ExtensionRequest,
@@ -39,7 +38,7 @@ from services.deadlines import (
 )
 from services.digests import Digest, digest_text, split_message
 from services.i18n import Translator
-from services.notices.card import Picture
+from services.notices.card import Button, Buttons, Card, Picture
 from services.notices.kinds import (
     DigestPart,
     Escalated,
@@ -75,7 +74,7 @@ async def _cell_name(session: AsyncSession, cell_id: int) -> str:
 
 async def holder_buttons(
     session: AsyncSession, case: Case, t: Translator, member: Member | None, to_cell: int
-) -> list[InlineKeyboardButton]:
+) -> list[Button]:
     """What the reader may still do with an escalated case: take it over and hand it down while
     their cell holds it (a group's copy: while the cell it was posted to does), and issue an
     order if they may."""
@@ -89,40 +88,39 @@ async def holder_buttons(
     else:
         holds = await may_hold(session, member, case)
         holds_it_already = case.assignee_id == member.id and member.cell_id == case.cell_id
-    row: list[InlineKeyboardButton] = []
+    row: list[Button] = []
     if holds and not holds_it_already:
-        row.append(InlineKeyboardButton(t("Take over"), callback_data=f"{PREFIX}tko:{case.id}"))
+        row.append(Button(t("Take over"), f"{PREFIX}tko:{case.id}"))
     if holds and await hand_down_target(session, case) is not None:
-        row.append(InlineKeyboardButton(t("Hand back down"),
-                                        callback_data=f"{PREFIX}hdn:{case.id}"))
+        row.append(Button(t("Hand back down"), f"{PREFIX}hdn:{case.id}"))
     if member is not None and await may_issue(session, member, case):
         row.append(order_button(case.id, t))
     return row
 
 
-def order_button(case_id: int, t: Translator) -> InlineKeyboardButton:
+def order_button(case_id: int, t: Translator) -> Button:
     """The "issue a supervision order" button for the case card of a supervisor or leader."""
-    return InlineKeyboardButton(t("Supervision order"), callback_data=f"{PREFIX}iss:{case_id}")
+    return Button(t("Supervision order"), f"{PREFIX}iss:{case_id}")
 
 
-def extension_button(case_id: int, t: Translator) -> InlineKeyboardButton:
-    return InlineKeyboardButton(t("Ask for more time"), callback_data=f"{PREFIX}ext:{case_id}")
+def extension_button(case_id: int, t: Translator) -> Button:
+    return Button(t("Ask for more time"), f"{PREFIX}ext:{case_id}")
 
 
 async def more_time(
     session: AsyncSession, case: Case, member: Member | None, t: Translator
-) -> InlineKeyboardMarkup | None:
+) -> Buttons:
     """"Ask for more time", for the member responsible for the deadline being chased."""
     if case.due_at is None or not chased(case.state, case.stage) or (
             member is not None and not await is_responsible(session, member, case)):
-        return None
-    return InlineKeyboardMarkup([[extension_button(case.id, t)]])
+        return ()
+    return ((extension_button(case.id, t),),)
 
 
 async def render_reminder(
     session: AsyncSession, notice: Reminder, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     case = await session.get(Case, notice.case_id)
     if case is None or not case.is_open or case.stage != notice.stage:
         return None
@@ -130,13 +128,13 @@ async def render_reminder(
     text = t("⏰ Reminder: case {number}, the {stage} is due by {due}.",
              number=escape(case.number), stage=stage_name(case.stage, t),
              due=when(case.due_at, settings))
-    return Rendered(text, keyboard=await more_time(session, case, member, t))
+    return Card(text, buttons=await more_time(session, case, member, t))
 
 
 async def render_escalated(
     session: AsyncSession, notice: Escalated, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     case = await session.get(Case, notice.case_id)
     if case is None:
         return None
@@ -152,13 +150,13 @@ async def render_escalated(
                  "to {to_cell}. Level: {colour}. New deadline: {due}.",
                  from_cell=await _cell_name(session, notice.from_cell), **values)
     buttons = await holder_buttons(session, case, t, member, notice.to_cell)
-    return Rendered(text, keyboard=InlineKeyboardMarkup([buttons]) if buttons else None)
+    return Card(text, buttons=(tuple(buttons),) if buttons else ())
 
 
 async def render_handed_down(
     session: AsyncSession, notice: HandedDown, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     case = await session.get(Case, notice.case_id)
     if case is None or not case.is_open:
         return None
@@ -166,7 +164,7 @@ async def render_handed_down(
     text = t("Case {number} was handed back down to {cell}. New deadline for the {stage}: {due}.",
              number=escape(case.number), cell=await _cell_name(session, case.cell_id),
              stage=stage_name(case.stage, t), due=when(case.due_at, settings))
-    return Rendered(text, keyboard=await more_time(session, case, member, t))
+    return Card(text, buttons=await more_time(session, case, member, t))
 
 
 def order_rows(order: SupervisionOrder, case: Case, cell: str, issuer: str,
@@ -187,7 +185,7 @@ def order_rows(order: SupervisionOrder, case: Case, cell: str, issuer: str,
 async def render_order(
     session: AsyncSession, notice: OrderNotice, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     order = await session.get(SupervisionOrder, notice.order_id)
     if order is None or order.state == OrderState.RESOLVED:
         return None
@@ -202,17 +200,16 @@ async def render_order(
                            colour_of(case.escalation_level)))
     text = "\n".join([f"<b>{escape(t('Supervision order'))} {escape(order.number)}</b>"]
                      + [f"{escape(label)}: {escape(value)}" for label, value in rows[1:]])
-    keyboard = None
+    buttons: Buttons = ()
     if order.state == OrderState.ISSUED:
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
-            t("Acknowledge"), callback_data=f"{PREFIX}ack:{order.id}")]])
-    return Rendered(text, picture=card, keyboard=keyboard)
+        buttons = ((Button(t("Acknowledge"), f"{PREFIX}ack:{order.id}"),),)
+    return Card(text, picture=card, buttons=buttons)
 
 
 async def render_extension_requested(
     session: AsyncSession, notice: ExtensionRequested, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     request = await session.get(ExtensionRequest, notice.request_id)
     if request is None or request.state != ExtensionState.PENDING:
         return None
@@ -224,17 +221,14 @@ async def render_extension_requested(
              "Reason: {reason}", who=escape(requester.display_name), number=escape(case.number),
              stage=stage_name(request.stage, t), old=when(request.current_due, settings),
              new=when(request.requested_due, settings), reason=escape(request.reason))
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("Approve"), callback_data=f"{PREFIX}exy:{request.id}"),
-        InlineKeyboardButton(t("Refuse"), callback_data=f"{PREFIX}exn:{request.id}"),
-    ]])
-    return Rendered(text, keyboard=keyboard)
+    return Card(text, buttons=((Button(t("Approve"), f"{PREFIX}exy:{request.id}"),
+                                Button(t("Refuse"), f"{PREFIX}exn:{request.id}")),))
 
 
 async def render_extension_decided(
     session: AsyncSession, notice: ExtensionDecided, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     request = await session.get(ExtensionRequest, notice.request_id)
     if request is None:
         return None
@@ -247,23 +241,23 @@ async def render_extension_decided(
     else:
         text = t("More time on case {number} was refused: the deadline stays {due}.",
                  number=escape(case.number), due=when(request.current_due, settings))
-    return Rendered(text)
+    return Card(text)
 
 
 async def _render_digest(notice: DigestPart, member: Member | None, settings: Settings
-                         ) -> Rendered | None:
+                         ) -> Card | None:
     digest = Digest.from_payload(notice.digest)
     parts = split_message(digest_text(digest, notice_translator(member, settings), settings))
     part = notice.part
     # Parts were counted in the member's language when queued; a language changed since may
     # give a different count, and a part beyond the new count is dropped.
-    return Rendered(parts[part]) if part < len(parts) else None
+    return Card(parts[part]) if part < len(parts) else None
 
 
 async def render_digest(
     session: AsyncSession, notice: DigestPart, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """One message of a digest or summary, in the reader's language."""
     return await _render_digest(notice, member, settings)
 

@@ -3,7 +3,7 @@ whose managers have it, supervisors, the linked leader, group chats), never a fi
 
 from __future__ import annotations
 
-from handlers.common import escape
+from handlers.words import escape
 from services.i18n import Translator
 from services.workflow import Reached
 

@@ -9,12 +9,12 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.cards import render_card
-from handlers.common import escape, level_name
-from handlers.render import Rendered, notice_translator
+from handlers.render import notice_translator
+from handlers.words import escape, level_name
 from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
 from services.cases import case_photos, stamped_copy_job
 from services.i18n import N_, translator
-from services.notices.card import Picture
+from services.notices.card import Card, Picture
 from services.notices.kinds import GroupCase, GroupUnbound
 from services.settings import Settings
 
@@ -53,7 +53,7 @@ async def group_photos(session: AsyncSession, case: Case, settings: Settings
 async def render_group_case(
     session: AsyncSession, notice: GroupCase, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """The case card in a group: every member sees it, a press acts as the presser."""
     case = await session.get(Case, notice.case_id)
     if case is None:
@@ -67,14 +67,14 @@ async def render_group_case(
     if card is None:
         return None
     file_ids, picture = await group_photos(session, case, settings)
-    return Rendered(text=card.text, photo_file_ids=file_ids, picture=picture,
-                    keyboard=card.keyboard)
+    return Card(text=card.text, photo_file_ids=file_ids, picture=picture,
+                    buttons=card.buttons)
 
 
 async def render_unbound(
     session: AsyncSession, notice: GroupUnbound, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     binding = await session.get(GroupBinding, notice.binding_id)
     if binding is None:
         return None
@@ -83,4 +83,4 @@ async def render_unbound(
     where = t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t)) \
         if cell else "?"
     text = UNBOUND_TEXT.get(str(notice.reason), UNBOUND_TEXT["removed"])
-    return Rendered(text=t(text, title=escape(binding.title or binding.chat_id), cell=where))
+    return Card(text=t(text, title=escape(binding.title or binding.chat_id), cell=where))

@@ -9,9 +9,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from handlers import report
-from handlers.common import PLATFORM, display_name, escape, level_name, load_member, reply
+from handlers.common import PLATFORM, display_name, load_member, reply
 from handlers.context import Ctx, GridApp
 from handlers.report.turn import open_turn
+from handlers.words import escape, level_name
 from models import GridCell
 from services.i18n import N_, Translator, translator
 from services.members import (

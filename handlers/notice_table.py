@@ -11,12 +11,11 @@ from handlers import admin_notices, deadline_notices, group_notices
 from handlers.card_refresh import refresher
 from handlers.cases import news as case_news
 from handlers.cases import notices as case_notices
-from handlers.render import Renderer, as_card
-from handlers.report.inputs import render_draft_expired
+from handlers.report.notices import render_draft_expired
 from services.notices import kinds as k
 from services.notices.card import Render, Renderers
 
-_FUNCTIONS: dict[type[k.Notice], Renderer] = {
+DRAWN: dict[type[k.Notice], Render] = {
     k.CaseNew: case_notices.render_case_new,
     k.CaseDispatched: case_notices.render_dispatched,
     k.CaseCheck: case_notices.render_check,
@@ -43,7 +42,6 @@ _FUNCTIONS: dict[type[k.Notice], Renderer] = {
     k.MemberDeactivated: admin_notices.render_deactivated,
     k.DraftExpired: render_draft_expired,
 }
-DRAWN: dict[type[k.Notice], Render] = {kind: as_card(fn) for kind, fn in _FUNCTIONS.items()}
 UNSENT = frozenset({k.ReplyCard})  # recorded as sent by the handler that sent it
 
 

@@ -8,19 +8,10 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from handlers import help_book
 from handlers.cards import local_time
-from handlers.common import (
-    PLATFORM,
-    display_name,
-    escape,
-    language_of,
-    level_name,
-    load_member,
-    reply,
-    require_member,
-    role_name,
-)
+from handlers.common import PLATFORM, display_name, language_of, load_member, reply, require_member
 from handlers.context import Ctx, GridApp
 from handlers.report.views import main_keyboard
+from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.members import (

@@ -22,9 +22,10 @@ from telegram.ext import (
 )
 
 from handlers import deadline_notices, pending
-from handlers.card_refresh import redraw
-from handlers.common import escape, load_member, reply, require_member, tr
+from handlers.card_edit import redraw
+from handlers.common import load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
+from handlers.words import escape
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
     ActionResult,

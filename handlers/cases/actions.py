@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import pending
-from handlers.card_refresh import redraw
+from handlers.card_edit import redraw
 from handlers.cards import parse_callback
 from handlers.cases import commands as case_commands
 from handlers.cases import flow as case_flow

@@ -8,10 +8,11 @@ from datetime import datetime
 from telegram import Update
 from telegram.constants import ParseMode
 
-from handlers.card_refresh import remember_reply
-from handlers.cards import NO_PREVIEW, local_time, render_card
-from handlers.common import escape, reply, require_member
+from handlers.card_edit import remember_reply
+from handlers.cards import local_time, render_card
+from handlers.common import NO_PREVIEW, markup, reply, require_member
 from handlers.context import Ctx
+from handlers.words import escape
 from models import OPEN_STATES, utcnow
 from services import cases
 from services.cases import CaseLine, RefusalReason, WorkflowRefused, state_label
@@ -86,7 +87,7 @@ async def case_command(update: Update, ctx: Ctx) -> None:
         sent = await chat.send_message(
             card.text,
             parse_mode=ParseMode.HTML,
-            reply_markup=card.keyboard,
+            reply_markup=markup(card.buttons),
             link_preview_options=NO_PREVIEW,
         )
         await remember_reply(ctx.deps.sessions, member, case.id, sent)  # later moves edit it

@@ -18,11 +18,12 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from handlers import pending
-from handlers.card_refresh import remember_reply
-from handlers.cards import NO_PREVIEW, render_card
+from handlers.card_edit import remember_reply
+from handlers.cards import render_card
 from handlers.cases import flow_views as views
-from handlers.common import escape, load_member
+from handlers.common import NO_PREVIEW, load_member, markup
 from handlers.context import Ctx
+from handlers.words import escape
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused, parse_deadline
@@ -340,7 +341,7 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
             member.chat_id,
             card.text,
             parse_mode=ParseMode.HTML,
-            reply_markup=card.keyboard,
+            reply_markup=markup(card.buttons),
             link_preview_options=NO_PREVIEW,
         )
         await remember_reply(ctx.deps.sessions, member, flow.case_id, sent)  # kept true

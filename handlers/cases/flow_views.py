@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.cards import local_time
-from handlers.common import escape
+from handlers.words import escape
 from services import cases
 from services.cases import Action, parse_deadline
 from services.grid import Choice, Relation, targets

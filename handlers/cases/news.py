@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.common import escape
 from handlers.deadline_notices import stage_name
-from handlers.render import Rendered, notice_translator
+from handlers.render import notice_translator
+from handlers.words import escape
 from models import Case, GridCell, Member, Outbox
 from services.i18n import N_, Translator
+from services.notices.card import Card
 from services.notices.kinds import CaseNews, ReportNews, Stakeholder
 from services.settings import Settings
 
@@ -56,20 +57,20 @@ async def _values(session: AsyncSession, notice: Stakeholder, case: Case, t: Tra
 
 
 async def _render(session: AsyncSession, notice: Stakeholder, member: Member | None,
-                  settings: Settings, texts: dict[str, str]) -> Rendered | None:
+                  settings: Settings, texts: dict[str, str]) -> Card | None:
     case = await session.get(Case, notice.case_id)
     text = texts.get(notice.event)
     if case is None or text is None:
         return None
     t = notice_translator(member, settings)
     values = await _values(session, notice, case, t, settings)
-    return Rendered(t(text, **{k: v for k, v in values.items() if "{" + k + "}" in text}))
+    return Card(t(text, **{k: v for k, v in values.items() if "{" + k + "}" in text}))
 
 
 async def render_news(
     session: AsyncSession, notice: CaseNews, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """What became of a case the reader owns or held."""
     return await _render(session, notice, member, settings, NEWS)
 
@@ -77,6 +78,6 @@ async def render_news(
 async def render_report_news(
     session: AsyncSession, notice: ReportNews, row: Outbox, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """The reporter hears, in plain words, who deals with their report now."""
     return await _render(session, notice, member, settings, REPORT)

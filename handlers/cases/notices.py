@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.cards import keyboard, render_card
-from handlers.common import escape
-from handlers.render import Rendered, Renderer, notice_translator
+from handlers.cards import action_buttons, render_card
+from handlers.render import notice_translator
+from handlers.words import escape
 from models import Case, GridCell, Member, Outbox, Photo, PhotoKind
 from services.cases import Action, PhotoTime, case_photos, case_stamp
 from services.i18n import Translator
-from services.notices.card import Picture
+from services.notices.card import Card, Picture, Render
 from services.notices.kinds import (
     CaseAccepted,
     CaseCheck,
@@ -40,16 +40,16 @@ log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=CaseNotice)
 CaseRenderer = Callable[
-    [AsyncSession, K, Case, Translator, Member | None, Settings], Awaitable[Rendered | None]
+    [AsyncSession, K, Case, Translator, Member | None, Settings], Awaitable[Card | None]
 ]
 
 
-def for_case(fn: CaseRenderer[K]) -> Renderer:
+def for_case(fn: CaseRenderer[K]) -> Render:
     """The renderer of a notice about one case: it gets the case (the notice is dropped when
     the case is gone) and a translator in the recipient's language."""
 
     async def render(session: AsyncSession, notice: Any, row: Outbox, member: Member | None,
-                     settings: Settings) -> Rendered | None:
+                     settings: Settings) -> Card | None:
         case = await session.get(Case, notice.case_id)
         if case is None:
             return None
@@ -69,7 +69,7 @@ def _reason(reason: str | None) -> str:
 async def render_case_new(
     session: AsyncSession, notice: CaseNew, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """The manager's alert: the report's photos, the card, and the buttons of what they may do."""
     banner = None
     if notice.rerouted:
@@ -83,7 +83,7 @@ async def render_case_new(
 async def render_dispatched(
     session: AsyncSession, notice: CaseDispatched, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     banner = t("📌 A case was dispatched to you.")
     return await render_card(session, case.id, member, settings, banner=banner)
 
@@ -92,7 +92,7 @@ async def render_dispatched(
 async def render_sent_back(
     session: AsyncSession, notice: CaseSentBack, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     banner = t("↩️ The fix was not accepted: {reason}", reason=_reason(notice.reason))
     return await render_card(session, case.id, member, settings, banner=banner)
 
@@ -101,7 +101,7 @@ async def render_sent_back(
 async def render_reopened(
     session: AsyncSession, notice: CaseReopened, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     if notice.by_reporter:
         banner = t(
             "🔁 Reopened and escalated to your cell: the reporter says it is not fixed. {note}",
@@ -179,7 +179,7 @@ def _far_warning(notice: FixClaimed, t: Translator) -> str | None:
 async def render_check(
     session: AsyncSession, notice: CaseCheck, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """The checker's notice: before/after, a distance warning, the card and check buttons."""
     banner = t("🔍 A fix was claimed: please check it (核查).")
     warning = _far_warning(notice, t)
@@ -189,8 +189,8 @@ async def render_check(
     if card is None:
         return None
     picture, file_ids = await _fix_picture(session, notice, case, settings, t)
-    return Rendered(
-        text=card.text, picture=picture, photo_file_ids=file_ids, keyboard=card.keyboard
+    return Card(
+        text=card.text, picture=picture, photo_file_ids=file_ids, buttons=card.buttons
     )
 
 
@@ -203,8 +203,8 @@ async def _cell_name(session: AsyncSession, cell_id: int) -> str:
 async def render_accepted(
     session: AsyncSession, notice: CaseAccepted, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
-    return Rendered(
+) -> Card | None:
+    return Card(
         text=t(
             "✅ Your report {number} was accepted by {cell}. You will hear when it is fixed.",
             number=escape(case.number),
@@ -217,9 +217,9 @@ async def render_accepted(
 async def render_rectified(
     session: AsyncSession, notice: CaseRectified, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     picture, file_ids = await _fix_picture(session, notice, case, settings, t)
-    return Rendered(
+    return Card(
         text=t(
             "🛠 A fix was claimed for your report {number}: before and after. It will be "
             "checked before the case is closed.",
@@ -234,14 +234,14 @@ async def render_rectified(
 async def render_closed(
     session: AsyncSession, notice: CaseClosed, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     """The reporter hears the case is closed and is asked whether it is really fixed."""
-    return Rendered(
+    return Card(
         text=t(
             "🏁 Your report {number} was closed (销号). Is it really fixed?",
             number=escape(case.number),
         ),
-        keyboard=keyboard(case.id, case.version, [Action.CONFIRM, Action.NOT_FIXED], t),
+        buttons=action_buttons(case.id, case.version, [Action.CONFIRM, Action.NOT_FIXED], t),
     )
 
 
@@ -249,8 +249,8 @@ async def render_closed(
 async def render_rejected(
     session: AsyncSession, notice: CaseRejected, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
-    return Rendered(
+) -> Card | None:
+    return Card(
         text=t(
             "Your report {number} was not taken up: {reason}",
             number=escape(case.number),
@@ -263,11 +263,11 @@ async def render_rejected(
 async def render_merged(
     session: AsyncSession, notice: CaseMerged, case: Case, t: Translator, member: Member | None,
     settings: Settings,
-) -> Rendered | None:
+) -> Card | None:
     into = await session.get(Case, notice.into_id) if notice.into_id else None
     if into is None:
         return None
-    return Rendered(
+    return Card(
         text=t(
             "Your report {number} is about the same problem as case {target}; they were "
             "merged, your photos are kept, and you will hear how {target} ends.",

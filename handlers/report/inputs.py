@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message
 
 from handlers.emergency_text import emergency_line
-from handlers.render import Rendered
 from handlers.report.photos import (
     photos_step,
     picture_of,
@@ -31,11 +29,8 @@ from handlers.report.views import (
     point_refusal,
     refusal,
 )
-from models import Draft, Member, Outbox
-from services.i18n import translator
-from services.notices.kinds import DraftExpired
+from models import Draft
 from services.reports import DraftError, PlaceSource, ReportStep, drafts, place
-from services.settings import Settings
 from services.workflow import intake
 
 BACK_LABELS = labels(BACK_BUTTON)
@@ -234,17 +229,3 @@ async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
     turn.filed_case_id = case.id
     turn.say(turn.t("✅ Thank you! Your photos were added to report <b>{number}</b>.",
                     number=case.number), main_keyboard(turn.t))
-
-
-async def render_draft_expired(
-    _session: AsyncSession, notice: DraftExpired, _row: Outbox, member: Member | None,
-    settings: Settings,
-) -> Rendered | None:
-    """The reporter hears that an unfinished report was dropped."""
-    t = translator(member.language if member else settings.locale.default)
-    hours = notice.hours if notice.hours is not None \
-        else round(settings.cases.draft_ttl.total_seconds() / 3600)
-    return Rendered(t.n("Your unfinished report was dropped after {count} hour without "
-                        "changes. Send /report to start again.",
-                        "Your unfinished report was dropped after {count} hours without "
-                        "changes. Send /report to start again.", int(hours)))

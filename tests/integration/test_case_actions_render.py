@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 import handlers.cases.news
 import handlers.cases.notices  # noqa: F401  (these register the renderers)
-from handlers.cards import parse_callback, visible_length
+from handlers.cards import parse_callback
 from handlers.notice_table import RENDERERS
 from models import Case, Member, Outbox, Photo, PhotoKind
 from models.db import SessionFactory
 from services import workflow
 from services.cases import Action
-from services.notices.card import Card, draw_pictures, render_row
+from services.notices.card import Card, draw_pictures, render_row, visible_length
 from services.photos import ingest
 from services.settings import Settings
 from tests.support import images

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.cards import card_text, visible_length
+from handlers.cards import card_text
 from models import Case, CaseEvent
 from models.db import SessionFactory
 from services import cases, workflow
 from services.cases import Action, parse_deadline
 from services.i18n import translator
+from services.notices.card import visible_length
 from services.settings import Settings
 from services.workflow import Plan
 from tests.support.workflow_world import NOW, World, build_world, new_case

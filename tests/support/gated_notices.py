@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notice_table import DRAWN, with_edits
-from handlers.render import Rendered, as_card
 from models import Member, Outbox
 from services.notices.card import Button, Card
 from services.notices.kinds import Notice
@@ -65,7 +64,7 @@ async def render_note(
 
 async def render_gated(
     session: AsyncSession, notice: Gated, row: Outbox, member: Member | None, settings: Settings
-) -> Rendered | None:
+) -> Card | None:
     key = (notice.gate, row.id)
     RENDERED[key] += 1
     if RENDERED[key] == 1 or not notice.first_only:
@@ -73,8 +72,8 @@ async def render_gated(
     language = member.language if member else "zh_CN"
     text = f"[{language}] {notice.text}"
     if notice.photo:
-        return Rendered(text=text + " " + "·" * 1100, photo_bytes=jpeg())  # too long to caption
-    return Rendered(text=text)
+        return Card(text=text + " " + "·" * 1100, photo_bytes=jpeg())  # too long to caption
+    return Card(text=text)
 
 
-TEST_RENDERERS = with_edits({**DRAWN, Note: render_note, Gated: as_card(render_gated)})
+TEST_RENDERERS = with_edits({**DRAWN, Note: render_note, Gated: render_gated})
