@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
 from bench.common import Figure
-from handlers.notice_table import DRAWN, with_edits
+from handlers.notices import DRAWN, with_edits
 from models import Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
 from sandbox.server import SandboxServer

@@ -27,9 +27,9 @@ from bot.runtime import (
     recover_inbox,
     settle_dead_claims,
 )
-from handlers.cards import parse_callback
 from handlers.context import Ctx, Deps, GridApp
-from handlers.notice_table import RENDERERS
+from handlers.notices import RENDERERS
+from handlers.notices.cards import parse_callback
 from handlers.wiring import add_handlers, menu_commands
 from models import Case
 from models.db import SessionFactory

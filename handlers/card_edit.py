@@ -1,5 +1,6 @@
 """A card the bot posted, edited in the chat at once when it is pressed (as the outbox would
-edit it, handlers/card_refresh.py), and a card sent as a reply kept so later moves edit it too."""
+edit it, handlers/notices/refresh.py), and a card sent as a reply kept so later moves edit it
+too."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from telegram import Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
-from handlers.card_refresh import current_card, reader_view
 from handlers.common import NO_PREVIEW, markup
 from handlers.context import Deps
+from handlers.notices.refresh import current_card, reader_view
 from models import Member, Outbox
 from models.db import SessionFactory
 from services.notices.card import Card, Renderers, fit_caption, shown

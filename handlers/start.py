@@ -7,9 +7,9 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from handlers import help_book
-from handlers.cards import local_time
 from handlers.common import PLATFORM, display_name, language_of, load_member, reply, require_member
 from handlers.context import Ctx, GridApp
+from handlers.notices.cards import local_time
 from handlers.report.views import main_keyboard
 from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role

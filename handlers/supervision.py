@@ -21,10 +21,11 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import deadline_notices, pending
+from handlers import pending
 from handlers.card_edit import redraw
 from handlers.common import load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
+from handlers.notices import deadlines as deadline_notices
 from handlers.words import escape
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
@@ -126,7 +127,8 @@ async def on_button(update: Update, ctx: Ctx) -> None:
 
 
 def _is_case_card(message: Message) -> bool:
-    """A case card (handlers.cards) rather than a deadline notice: it has the workflow's buttons."""
+    """A case card (handlers.notices.cards) rather than a deadline notice: it has the
+    workflow's buttons."""
     markup = message.reply_markup
     data = [str(b.callback_data or "") for row in (markup.inline_keyboard if markup else ())
             for b in row]

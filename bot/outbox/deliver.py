@@ -5,7 +5,7 @@ The claim and every outcome are written in their own short transactions right be
 call and right after each answer, so a crash leaves `sending` only a notice that was on the wire
 (it becomes `uncertain` at restart); one that was still being drawn or waiting stays pending.
 An uncertain notice is settled by its kind's rule (bot/outbox/recover.py). Which renderer
-draws which kind is given by the program (`renderers`, handlers/notice_table.py); the Card it
+draws which kind is given by the program (`renderers`, handlers/notices/table.py); the Card it
 draws goes out through the Telegram transport (bot/outbox/telegram.py).
 """
 

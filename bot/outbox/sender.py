@@ -9,7 +9,7 @@ a crash can leave `sending` only what was on the wire. A send that may have arri
 confirmed becomes `uncertain`; every drain settles those by their kind's rule (taken as sent,
 done again, or sent once more marked as a repeat: bot/outbox/recover.py).
 
-The program gives the sender its renderers (handlers/notice_table.py, through the wiring in
+The program gives the sender its renderers (handlers/notices/table.py, through the wiring in
 bot/app.py, kept in bot_data under RENDERERS_KEY); nothing here imports the handlers.
 """
 

@@ -1,6 +1,6 @@
 """A case in the chat: the buttons on its cards (`actions`), /case /open /mine (`commands`),
-the short conversations some actions need (`flow`, its buttons and views), and the notices that
-tell of a case (`notices`, `news`)."""
+and the short conversations some actions need (`flow`, its buttons and views). What a notice
+of a case shows is handlers.notices."""
 
 from handlers.cases.actions import COMMANDS, register
 

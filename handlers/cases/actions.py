@@ -17,13 +17,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from handlers import pending
 from handlers.card_edit import redraw
-from handlers.cards import parse_callback
 from handlers.cases import commands as case_commands
 from handlers.cases import flow as case_flow
 from handlers.cases import flow_buttons as case_flow_buttons
 from handlers.cases import flow_views as case_flow_views
 from handlers.common import load_member
 from handlers.context import Ctx, GridApp
+from handlers.notices.cards import parse_callback
 from models import Member, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused

@@ -9,9 +9,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from handlers.card_edit import remember_reply
-from handlers.cards import local_time, render_card
 from handlers.common import NO_PREVIEW, markup, reply, require_member
 from handlers.context import Ctx
+from handlers.notices.cards import local_time, render_card
 from handlers.words import escape
 from models import OPEN_STATES, utcnow
 from services import cases

@@ -19,10 +19,10 @@ from telegram.constants import ParseMode
 
 from handlers import pending
 from handlers.card_edit import remember_reply
-from handlers.cards import render_card
 from handlers.cases import flow_views as views
 from handlers.common import NO_PREVIEW, load_member, markup
 from handlers.context import Ctx
+from handlers.notices.cards import render_card
 from handlers.words import escape
 from models import Member, PendingAction, utcnow
 from services import cases, workflow

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.cards import local_time
+from handlers.notices.cards import local_time
 from handlers.words import escape
 from services import cases
 from services.cases import Action, parse_deadline

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Message
 
-from handlers.emergency_text import emergency_line
+from handlers.notices.emergency import emergency_line
 from handlers.report.photos import (
     photos_step,
     picture_of,

@@ -83,7 +83,7 @@ class Card:
 # A renderer: the session, the notice read back into its kind, its row (ids, what was sent),
 # the recipient (None: a group, or a chat alone) and the settings; None drops the notice.
 Render = Callable[[AsyncSession, Any, Outbox, Member | None, Settings], Awaitable[Card | None]]
-# Which renderer draws which kind (handlers/notice_table.py builds the program's).
+# Which renderer draws which kind (handlers/notices/table.py builds the program's).
 Renderers = Mapping[type[Notice], Render]
 
 

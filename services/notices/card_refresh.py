@@ -3,7 +3,7 @@ one waiting edit per such message after the case moved.
 
 A card is a sent notice of one of `LIVE_KINDS` (its message ids and the form of its last
 message are in `Outbox.result`), or a card sent as a direct reply and recorded with
-`record_reply_card`. The edit (`REFRESH_KIND`) is drawn at send time by handlers.card_refresh,
+`record_reply_card`. The edit (`REFRESH_KIND`) is drawn at send time by handlers.notices.refresh,
 as its reader should see the case then, so one waiting edit per message is enough; what a
 message shows (a digest, noted by the sender or by a handler that redrew a pressed card) spares
 an edit that would change nothing.

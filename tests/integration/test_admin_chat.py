@@ -266,7 +266,7 @@ def test_the_cell_picker_pages_a_long_list_with_short_buttons() -> None:
     """A township with 23 villages: ten a page, ◀ ▶ between pages, every button's data far
     under Telegram's 64 bytes."""
     from handlers.admin_views import cell_view
-    from handlers.cards import CALLBACK_DATA_LIMIT
+    from handlers.notices.cards import CALLBACK_DATA_LIMIT
     from services.i18n import translator
     from services.members import CellView
 

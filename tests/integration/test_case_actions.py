@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.cards import CALLBACK_DATA_LIMIT, callback_data, parse_callback
+from handlers.notices.cards import CALLBACK_DATA_LIMIT, callback_data, parse_callback
 from models import (
     Case,
     CaseEvent,

@@ -10,10 +10,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-import handlers.cases.news
-import handlers.cases.notices  # noqa: F401  (these register the renderers)
-from handlers.cards import parse_callback
-from handlers.notice_table import RENDERERS
+from handlers.notices import RENDERERS
+from handlers.notices.cards import parse_callback
 from models import Case, Member, Outbox, Photo, PhotoKind
 from models.db import SessionFactory
 from services import workflow

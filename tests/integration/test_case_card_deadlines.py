@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.cards import EVENT_LABELS, render_card
+from handlers.notices.cards import EVENT_LABELS, render_card
 from models import Case, CaseEvent, Member, OrderState, Role, SupervisionOrder
 from models.db import SessionFactory
 from services import workflow

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.cards import card_text
+from handlers.notices.cards import card_text
 from models import Case, CaseEvent
 from models.db import SessionFactory
 from services import cases, workflow

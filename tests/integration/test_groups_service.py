@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.notice_table import RENDERERS
+from handlers.notices import RENDERERS
 from models import Case, GridCell, GroupBinding, Member, Outbox, OutboxState, Role, Stage
 from models.db import SessionFactory
 from services.deadlines import sweep

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers.cards import callback_data
+from handlers.notices.cards import callback_data
 from models import Case, CaseEvent, Draft, Photo
 from sandbox.telegram.errors import ApiError
 from services.cases import Action

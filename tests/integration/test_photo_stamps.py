@@ -15,11 +15,11 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from sqlalchemy import select
 
-import handlers.cases.notices
+import handlers.notices.cases
 import services.cases.display
 import services.cases.stamp
-from handlers.cases.notices import before_after_picture
-from handlers.group_notices import group_photos
+from handlers.notices.cases import before_after_picture
+from handlers.notices.groups import group_photos
 from models import Case, Photo, PhotoKind
 from services.i18n import translator
 from services.photos import ingest, photo_row
@@ -142,7 +142,7 @@ async def test_the_before_after_picture_is_stamped_like_a_display_copy(
 ) -> None:
     h = bot_harness
     monkeypatch.setattr(services.cases.stamp, "has_cjk_font", lambda: True)  # any fonts here
-    drawn = recorder(monkeypatch, handlers.cases.notices, "before_after")
+    drawn = recorder(monkeypatch, handlers.notices.cases, "before_after")
     user = await volunteer(h)
     await h.send_text(user, "/report")
     await press(h, user, "Dumped garbage")

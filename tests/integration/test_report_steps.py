@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers.notice_table import RENDERERS
+from handlers.notices import RENDERERS
 from handlers.report.views import CALLBACK_LIMIT, data
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo
 from services.notices.card import render_row

@@ -8,7 +8,7 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from handlers.notice_table import RENDERERS
+from handlers.notices import RENDERERS
 from models import (
     Case,
     CaseEvent,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notice_table import DRAWN, with_edits
+from handlers.notices import DRAWN, with_edits
 from models import Member, Outbox
 from services.notices.card import Button, Card
 from services.notices.kinds import Notice

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from handlers.notice_table import RENDERERS, UNSENT
+from handlers.notices import RENDERERS, UNSENT
 from services.notices.kinds import KINDS, RULES
 from services.notices.rules import Uncertain
 

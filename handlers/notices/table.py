@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from handlers import admin_notices, deadline_notices, group_notices
-from handlers.card_refresh import refresher
-from handlers.cases import news as case_news
-from handlers.cases import notices as case_notices
-from handlers.report.notices import render_draft_expired
+from handlers.notices import cases as case_notices
+from handlers.notices import deadlines as deadline_notices
+from handlers.notices import groups as group_notices
+from handlers.notices import members as admin_notices
+from handlers.notices import news as case_news
+from handlers.notices.drafts import render_draft_expired
+from handlers.notices.refresh import refresher
 from services.notices import kinds as k
 from services.notices.card import Render, Renderers
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.deadline_notices import stage_name
-from handlers.render import notice_translator
+from handlers.notices.deadlines import stage_name
+from handlers.notices.render import notice_translator
 from handlers.words import escape
 from models import Case, GridCell, Member, Outbox
 from services.i18n import N_, Translator

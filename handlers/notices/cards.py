@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.deadline_notices import extension_button, order_button
-from handlers.emergency_text import emergency_line
+from handlers.notices.deadlines import extension_button, order_button
+from handlers.notices.emergency import emergency_line
 from handlers.words import escape
 from models import Case, Member, Photo
 from services.cases import (

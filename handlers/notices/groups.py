@@ -1,6 +1,6 @@
 """What a bound group is sent: the case card with a manager's buttons (photos without EXIF),
 and the managers' private word that their group is gone (the card's later edits are
-handlers.card_refresh's). Group text is in the configured default language."""
+handlers.notices.refresh's). Group text is in the configured default language."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.cards import render_card
-from handlers.render import notice_translator
+from handlers.notices.cards import render_card
+from handlers.notices.render import notice_translator
 from handlers.words import escape, level_name
 from models import Case, GridCell, GroupBinding, Member, Outbox, PhotoKind
 from services.cases import case_photos, stamped_copy_job

@@ -1,6 +1,6 @@
 """Notice renderers' common ground: a notice (a kind of services/notices/kinds.py) and its row
 in, a channel-neutral Card (services/notices/card.py) out; the table of which renderer draws
-which kind is handlers/notice_table.py. No renderer knows which chat carries its Card.
+which kind is handlers/notices/table.py. No renderer knows which chat carries its Card.
 
 Renderers render in the recipient's language at send time, so a notice queued in one language
 is never stale; a None result drops the notice.

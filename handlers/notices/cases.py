@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.cards import action_buttons, render_card
-from handlers.render import notice_translator
+from handlers.notices.cards import action_buttons, render_card
+from handlers.notices.render import notice_translator
 from handlers.words import escape
 from models import Case, GridCell, Member, Outbox, Photo, PhotoKind
 from services.cases import Action, PhotoTime, case_photos, case_stamp

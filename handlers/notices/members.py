@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.cards import render_card
-from handlers.render import notice_translator
+from handlers.notices.cards import render_card
+from handlers.notices.render import notice_translator
 from handlers.words import escape, role_name
 from models import Case, Member, Outbox
 from services.i18n import N_

@@ -14,7 +14,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.cards import EVENT_LABELS, render_card
+from handlers.notices.cards import EVENT_LABELS, render_card
 from handlers.words import escape
 from models import Member, Outbox
 from services.cases import last_move

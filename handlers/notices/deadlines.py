@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.render import notice_translator
+from handlers.notices.render import notice_translator
 from handlers.words import escape
 from models import (
     Case,
