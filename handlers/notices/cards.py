@@ -27,7 +27,14 @@ from services.cases import (
 from services.deadlines import is_responsible, may_issue
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
-from services.notices.card import Button, Buttons, Card, UploadJob, visible_length
+from services.notices.card import (
+    BUTTON_DATA_LIMIT,
+    Button,
+    Buttons,
+    Card,
+    UploadJob,
+    visible_length,
+)
 from services.reports import CasePlace
 from services.settings import Settings
 from services.workflow import reached_for
@@ -35,7 +42,6 @@ from services.workflow import reached_for
 CALLBACK_PREFIX = "c"
 BUTTONS_PER_ROW = 2
 HISTORY_LINES = 12
-CALLBACK_DATA_LIMIT = 64  # bytes a button may send back: Telegram's, the tightest chat's
 TEXT_LIMIT = 4096  # visible characters of a card: one Telegram message
 MAX_PHOTOS = 10  # one album
 
@@ -99,7 +105,7 @@ def _short(text: str | None, limit: int = FIELD_LIMIT) -> str:
 
 def callback_data(case_id: int, action: Action, version: int) -> str:
     data = f"{CALLBACK_PREFIX}:{case_id}:{action.value}:{version}"
-    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert len(data.encode()) <= BUTTON_DATA_LIMIT
     return data
 
 

@@ -23,7 +23,7 @@ from telegram.ext import BaseHandler, TypeHandler
 from handlers.common import PLATFORM, tell_deactivated, tell_to_start
 from handlers.context import Ctx, GridApp
 from handlers.report import inputs as inp
-from handlers.report import views as views
+from handlers.report import views
 from handlers.report.turn import Turn, open_turn
 from models import Draft, Severity
 from services.cases import make_display_copies

@@ -28,7 +28,6 @@ from models import (
 )
 from services.grid import cell_chain, nearest_managers
 from services.members.rights import manages
-from services.notices.card_refresh import queue_card_refresh as queue_card_refresh  # (its old home)
 from services.notices.kinds import CaseNew, GroupCase, GroupUnbound, Notice
 from services.notices.queue import queue
 from services.settings import GroupAlerts, Settings

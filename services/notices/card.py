@@ -61,6 +61,8 @@ class Button:
 
 
 Buttons = tuple[tuple[Button, ...], ...]  # rows of buttons; () for none
+# Bytes a Button's data may take: what every transport carries (Telegram's callback data: 64).
+BUTTON_DATA_LIMIT = 64
 
 
 @dataclass(frozen=True)

@@ -266,9 +266,9 @@ def test_the_cell_picker_pages_a_long_list_with_short_buttons() -> None:
     """A township with 23 villages: ten a page, ◀ ▶ between pages, every button's data far
     under Telegram's 64 bytes."""
     from handlers.admin_views import cell_view
-    from handlers.notices.cards import CALLBACK_DATA_LIMIT
     from services.i18n import translator
     from services.members import CellView
+    from services.notices.card import BUTTON_DATA_LIMIT
 
     township = GridCell(id=10**12, code="T", name="大镇", level="township", path="/1/")
     villages = [GridCell(id=10**12 + i, code=f"V{i}", name=f"第{i}村", level="village",
@@ -279,7 +279,7 @@ def test_the_cell_picker_pages_a_long_list_with_short_buttons() -> None:
         _, markup = cell_view("patroller", CellView(township, villages, None), page, t)
         labels = [b.text for row in markup.inline_keyboard for b in row]
         pages.append(labels)
-        assert all(len((b.callback_data or "").encode()) <= CALLBACK_DATA_LIMIT
+        assert all(len((b.callback_data or "").encode()) <= BUTTON_DATA_LIMIT
                    for row in markup.inline_keyboard for b in row)
     assert pages[0][1:11] == [f"第{i}村 ›" for i in range(1, 11)] and "◀" not in pages[0]
     assert pages[1][-2:] == ["◀", "▶"] and pages[1][1] == "第11村 ›"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.notices.cards import CALLBACK_DATA_LIMIT, callback_data, parse_callback
+from handlers.notices.cards import callback_data, parse_callback
 from models import (
     Case,
     CaseEvent,
@@ -19,6 +19,7 @@ from models import (
 )
 from services import workflow
 from services.cases import Action
+from services.notices.card import BUTTON_DATA_LIMIT
 from services.notices.kinds import CaseNew
 from services.notices.queue import queue
 from tests.support import images
@@ -232,7 +233,7 @@ async def test_forged_and_stale_buttons_change_nothing(bot_harness: TelegramHarn
 def test_callback_data_fits_telegram_and_round_trips() -> None:
     for action in Action:
         data = callback_data(10**15, action, 10**9)
-        assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+        assert len(data.encode()) <= BUTTON_DATA_LIMIT
         assert parse_callback(data) == (10**15, action, 10**9)
     assert parse_callback("c:1:acc") is None
     assert parse_callback("c:x:acc:1") is None

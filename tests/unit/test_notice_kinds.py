@@ -12,7 +12,7 @@ from bot.outbox import telegram
 from models import Member, Outbox, Role
 from models.db import SessionFactory
 from services.notices import kinds as k
-from services.notices.card import Button, Card, buttons_dict, shown
+from services.notices.card import BUTTON_DATA_LIMIT, Button, Card, buttons_dict, shown
 from services.notices.queue import Target, outbox_row, queue, queue_many
 from services.settings import OutboxSettings
 
@@ -89,7 +89,7 @@ async def test_one_row_and_many_rows_are_written_alike(session_factory: SessionF
 def test_telegrams_limits_are_constants_the_sender_keeps() -> None:
     assert telegram.TEXT_LIMIT == 4096
     assert telegram.CAPTION_LIMIT == 1024
-    assert telegram.CALLBACK_DATA_LIMIT == 64
+    assert telegram.CALLBACK_DATA_LIMIT == 64 >= BUTTON_DATA_LIMIT  # a Card's buttons fit
     assert telegram.ALBUM_LIMIT == 10
     assert telegram.PRIVATE_PER_SECOND == 1.0 and telegram.GROUP_PER_MINUTE == 20
     paced = OutboxSettings()
