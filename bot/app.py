@@ -27,6 +27,7 @@ from bot.runtime import (
     recover_inbox,
     settle_dead_claims,
 )
+from handlers import order
 from handlers.context import Ctx, Deps, GridApp
 from handlers.notices import RENDERERS
 from handlers.notices.cards import parse_callback
@@ -44,7 +45,6 @@ MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
 SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 SORRY_PRESS = N_("Sorry, something went wrong on my side with that button. Press it again in "
                  "a moment, or send /help to see what you can do.")
-CASE_LOG_GROUP = -1000  # before every other group: the case an update is about, for the logs
 
 
 def build_application(
@@ -90,7 +90,7 @@ def build_application(
     app.bot_data[RENDERERS_KEY] = renderers  # the outbox sender draws notices with these
     if lease is not None:
         app.bot_data[LEASE_KEY] = lease
-    app.add_handler(TypeHandler(Update, _bind_case), group=CASE_LOG_GROUP)
+    app.add_handler(TypeHandler(Update, _bind_case), group=order.CASE_LOG)
     add_handlers(app)
     app.add_error_handler(on_error)
     add_jobs(app)

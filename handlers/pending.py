@@ -13,13 +13,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from handlers import order
 from handlers.common import PLATFORM
 from handlers.context import Ctx, GridApp
 from models import Member, PendingAction, utcnow
 from services import pending
 
 CACHE_KEY = "pending_actions"
-WARM_GROUP = -6  # after the registration gate (-10), before the extension reason (-1) and 0
 
 Cache = dict[str, tuple[str, datetime] | None]
 
@@ -89,5 +89,6 @@ async def end(ctx: Ctx, member: Member) -> None:
 
 def ensure_warm(app: GridApp) -> None:
     """Register `warm` once, whichever module asks first."""
-    if not any(getattr(h, "callback", None) is warm for h in app.handlers.get(WARM_GROUP, [])):
-        app.add_handler(TypeHandler(Update, warm), group=WARM_GROUP)
+    registered = app.handlers.get(order.PENDING_WARM, [])
+    if not any(getattr(h, "callback", None) is warm for h in registered):
+        app.add_handler(TypeHandler(Update, warm), group=order.PENDING_WARM)

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
-from handlers import help_book
+from handlers import help_book, order
 from handlers.common import PLATFORM, display_name, language_of, load_member, reply, require_member
 from handlers.context import Ctx, GridApp
 from handlers.notices.cards import local_time
@@ -38,7 +38,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 LANG_CALLBACK = "lang:"
-PRIVATE_STATUS_GROUP = 1  # after group 0, where handlers.groups sees the group chats' status
 LANGUAGE_BUTTONS = (("zh_CN", "中文"), ("en", "English"))
 
 INVITE_PROBLEMS: dict[InviteProblem, str] = {
@@ -337,4 +336,4 @@ def register(app: GridApp) -> None:
     app.add_handler(CallbackQueryHandler(lang_chosen, pattern=f"^{LANG_CALLBACK}"))
     # A group of its own: handlers.groups takes every my_chat_member update in group 0.
     app.add_handler(ChatMemberHandler(on_private_status, ChatMemberHandler.MY_CHAT_MEMBER),
-                    group=PRIVATE_STATUS_GROUP)
+                    group=order.PRIVATE_STATUS)

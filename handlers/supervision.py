@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import pending
+from handlers import order, pending
 from handlers.card_edit import redraw
 from handlers.common import load_member, reply, require_member, tr
 from handlers.context import Ctx, GridApp
@@ -52,7 +52,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 EXTENSION_CHOICES_HOURS = (24, 72, 168)
 PENDING_KIND = "extension"  # a PendingAction row: the reason is asked for next
 PENDING_TTL = timedelta(minutes=15)
-REASON_GROUP = -1  # before the report conversation, which sees the text only if we pass it
 BULLETIN_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.MANAGER})
 COMMAND_ROLES = {"bulletin": BULLETIN_ROLES}
 
@@ -241,5 +240,5 @@ def register(app: GridApp) -> None:
     app.add_handler(CommandHandler("bulletin", on_bulletin))
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_reason),
-        group=REASON_GROUP,
+        group=order.REASON,
     )

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from handlers import order
 from handlers.common import tr
 from handlers.context import Ctx, GridApp
 
-THROTTLE_GROUP = -100  # before the registration gate (-10) and everything else
 STATE_KEY = "throttle"
 PRUNE_AT = 10_000  # windows kept before the stale ones are dropped
 
@@ -94,4 +94,4 @@ async def throttle(update: Update, ctx: Ctx) -> None:
 
 
 def register(app: GridApp) -> None:
-    app.add_handler(TypeHandler(Update, throttle), group=THROTTLE_GROUP)
+    app.add_handler(TypeHandler(Update, throttle), group=order.THROTTLE)

@@ -10,7 +10,18 @@ from types import ModuleType
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers import admin, cases, groups, help_book, ledger, report, start, supervision, throttle
+from handlers import (
+    admin,
+    cases,
+    groups,
+    help_book,
+    ledger,
+    order,
+    report,
+    start,
+    supervision,
+    throttle,
+)
 from handlers.common import answer_unclaimed_press, registration_gate
 from handlers.context import GridApp
 
@@ -19,21 +30,20 @@ MODULES: list[ModuleType] = [
     groups,  # group chats: /bind /unbind, bot added/removed, migration; /start report (first)
     admin,  # /invite /members /poster, their buttons (ad:...); /start ws-CODE (before start)
     start,
-    supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (group -1)
+    supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (order.REASON)
     cases,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations
     ledger,  # /ledger: the 台账 spreadsheet
     report,  # broad: claims private messages of people with an open draft; keep late
 ]
 
-GATE_GROUP = -10  # runs before every other group
 
 
 def add_handlers(app: GridApp) -> None:
     """Register the flood guard, the registration gate, then every module's handlers."""
-    throttle.register(app)  # group -100: before everything, so a flood costs nobody else
+    throttle.register(app)  # order.THROTTLE: before everything, so a flood costs nobody else
     app.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, registration_gate),
-        group=GATE_GROUP,
+        group=order.GATE,
     )
     for module in MODULES:
         module.register(app)

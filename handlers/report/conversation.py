@@ -20,6 +20,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, TypeHandler
 
+from handlers import order
 from handlers.common import PLATFORM, tell_deactivated, tell_to_start
 from handlers.context import Ctx, GridApp
 from handlers.report import inputs as inp
@@ -33,7 +34,6 @@ from services.workflow import intake
 
 COMMANDS = (("report", N_("report a problem at a water source")),)
 CACHE_KEY = "report_open_drafts"
-WARM_GROUP = -5  # after the registration gate (-10), before the handlers (0)
 REPORT_LABELS = views.labels(views.REPORT_BUTTON)
 CANCEL_LABELS = views.labels(views.CANCEL_BUTTON)
 
@@ -331,5 +331,5 @@ BUTTON_ACTIONS: dict[str, Callable[[Turn, Draft, str], Awaitable[None]]] = {
 
 def register(app: GridApp) -> None:
     """One pre-handler that learns who has a draft, and the one handler of the conversation."""
-    app.add_handler(TypeHandler(Update, _warm), group=WARM_GROUP)
+    app.add_handler(TypeHandler(Update, _warm), group=order.REPORT_WARM)
     app.add_handler(ReportHandler(on_update, app.bot_data))
