@@ -52,7 +52,7 @@ def side(data):
 """
 OURS = """
 from services.photos import prepare_photo, render_display_copy
-from services.settings import PhotoLimits
+from services.photos import PhotoLimits
 
 def side(data):
     facts, base = prepare_photo(data, PhotoLimits())
@@ -60,7 +60,7 @@ def side(data):
 """.replace("STAMP", repr(STAMP))
 TWICE = """
 from services.photos import inspect_photo, render_display_copy
-from services.settings import PhotoLimits
+from services.photos import PhotoLimits
 
 def side(data):
     inspect_photo(data, PhotoLimits())

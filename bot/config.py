@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models import Severity, Stage
+from services.photos import PhotoLimits
 from services.settings import (
     CaseRules,
     Category,
@@ -25,7 +26,6 @@ from services.settings import (
     MapProvider,
     MapSettings,
     OutboxSettings,
-    PhotoLimits,
     SandboxSettings,
     ScheduleSettings,
     Settings,

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from models.case import Severity, Stage
+from services.photos.limits import PhotoLimits
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,6 @@ class CaseRules:
     duplicate_window: timedelta = timedelta(days=7)
     duplicate_phash_distance: int = 6
     fix_distance_warning_m: float = 200.0
-
-
-@dataclass(frozen=True)
-class PhotoLimits:
-    max_file_bytes: int = 20_000_000
-    max_pixels: int = 40_000_000
-    display_max_side: int = 1280
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from models import Member, PendingAction, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused, parse_deadline
 from services.i18n import Translator, translator
-from services.photos import PhotoRejected, ingest, keep_file_at_commit
+from services.photos import PhotoRejected, ingest
+from services.photos.files import keep_file_at_commit
 
 KIND = "case_flow"
 FLOW_TTL = timedelta(hours=1)

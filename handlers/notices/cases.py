@@ -32,8 +32,8 @@ from services.notices.kinds import (
     CaseSentBack,
     FixClaimed,
 )
-from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoRejected, before_after
-from services.settings import PhotoLimits, Settings
+from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoLimits, PhotoRejected, before_after
+from services.settings import Settings
 
 log = logging.getLogger(__name__)
 

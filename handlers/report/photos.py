@@ -16,7 +16,8 @@ from handlers.report.views import Out, photos_prompt, prompt, refusal
 from models import Draft, Member
 from services import photos
 from services.i18n import Translator, translator
-from services.photos import PhotoRejected, RejectReason, keep_file_at_commit
+from services.photos import PhotoRejected, RejectReason
+from services.photos.files import keep_file_at_commit
 from services.reports import DraftError, ReportStep, drafts, place
 from services.settings import Settings
 

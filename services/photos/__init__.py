@@ -1,6 +1,8 @@
-"""Photos as evidence, with no case in sight: untrusted bytes opened safely (`opening`), checked,
-read and stored unaltered (`evidence`), pictures made from them (`render`), their rows (`rows`)
-and files that outlive rows (`files`)."""
+"""Photos as evidence, with no case in sight: untrusted bytes opened safely (`opening`) within
+the limits (`limits`), checked, read and stored unaltered (`evidence`), and pictures made from
+them (`render`). This API imports no database, so a process that only decodes photos loads
+Pillow and nothing of SQLAlchemy; the database side, a photo's row (`rows`) and the files that
+outlive rows (`files`), is imported from those modules by name."""
 
 from services.photos.evidence import (
     PhotoFacts,
@@ -15,7 +17,7 @@ from services.photos.evidence import (
     store_base,
     store_original,
 )
-from services.photos.files import keep_file_at_commit, remove_files_at_commit
+from services.photos.limits import PhotoLimits
 from services.photos.opening import (
     REJECT_MESSAGES,
     UNSUPPORTED_ANIMATION,
@@ -33,7 +35,6 @@ from services.photos.render import (
     render_display_copy,
     render_display_copy_async,
 )
-from services.photos.rows import photo_row
 
 __all__ = [
     "CJK_FONTS",
@@ -43,6 +44,7 @@ __all__ = [
     "UNSUPPORTED_ANIMATION",
     "UNSUPPORTED_HEIF",
     "PhotoFacts",
+    "PhotoLimits",
     "PhotoRejected",
     "RejectReason",
     "base_path",
@@ -55,10 +57,7 @@ __all__ = [
     "ingest",
     "inspect_photo",
     "inspect_photo_async",
-    "keep_file_at_commit",
-    "photo_row",
     "prepare_photo",
-    "remove_files_at_commit",
     "render_display_copy",
     "render_display_copy_async",
     "store_base",

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image
 
+from services.photos.limits import PhotoLimits
 from services.photos.opening import (
     DEFAULT_LIMITS,
     EXTENSION,
@@ -52,7 +53,6 @@ from services.photos.render import (
     decode_opened,
     upright_copy,
 )
-from services.settings import PhotoLimits
 
 DEFAULT_TZ: Final = "Asia/Shanghai"
 _HASH_SIDE: Final = 32

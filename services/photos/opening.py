@@ -15,7 +15,7 @@ from typing import Final
 from PIL import ExifTags, Image
 
 from services.i18n import N_, Translator, compact_number
-from services.settings import PhotoLimits
+from services.photos.limits import PhotoLimits
 
 # Pillow warns past MAX_IMAGE_PIXELS and raises only past twice that; a bomb must never be
 # decoded, so the warning is an error everywhere in the process.

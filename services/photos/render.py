@@ -17,6 +17,7 @@ from typing import Final
 from PIL import Image, ImageDraw, ImageFont
 
 from services.i18n import N_
+from services.photos.limits import PhotoLimits
 from services.photos.opening import (
     DEFAULT_LIMITS,
     apply_orientation,
@@ -26,7 +27,6 @@ from services.photos.opening import (
     oriented_size,
     read_exif,
 )
-from services.settings import PhotoLimits
 
 LABEL_BEFORE: Final = N_("Before")
 LABEL_AFTER: Final = N_("After")

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, Draft, Member, Photo, PhotoKind, Severity
 from services.notices.kinds import DraftExpired
 from services.notices.queue import queue
-from services.photos import PhotoFacts, photo_row, remove_files_at_commit
+from services.photos import PhotoFacts
+from services.photos.files import remove_files_at_commit
+from services.photos.rows import photo_row
 from services.settings import CaseRules, Category
 
 

@@ -23,7 +23,8 @@ from services.members import alert_new_groups
 from services.notices.card_refresh import queue_card_refresh
 from services.notices.kinds import CaseMerged, CaseNew, CaseNews, CaseRejected, CaseReopened
 from services.notices.stakeholders import holders, others, owners
-from services.photos import PhotoFacts, photo_row
+from services.photos import PhotoFacts
+from services.photos.rows import photo_row
 from services.settings import Settings
 from services.workflow.step import Outcome, TransitionRun, commit, refuse, required, run, transition
 

@@ -33,7 +33,8 @@ from services.notices.kinds import (
     ReportNews,
 )
 from services.notices.stakeholders import others, owners
-from services.photos import PhotoFacts, photo_row
+from services.photos import PhotoFacts
+from services.photos.rows import photo_row
 from services.settings import Settings
 from services.workflow.step import (
     Outcome,

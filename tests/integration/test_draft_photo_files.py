@@ -14,7 +14,8 @@ from bot.jobs import run_sweep
 from models import Draft, Photo, utcnow
 from models.db import is_sqlite
 from services.members import find_member
-from services.photos import base_path, ingest, keep_file_at_commit
+from services.photos import base_path, ingest
+from services.photos.files import keep_file_at_commit
 from services.reports import drafts
 from tests.support import images
 from tests.support.harness import SimUser, TelegramHarness

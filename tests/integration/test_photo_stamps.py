@@ -22,8 +22,9 @@ from handlers.notices.cases import before_after_picture
 from handlers.notices.groups import group_photos
 from models import Case, Photo, PhotoKind
 from services.i18n import translator
-from services.photos import ingest, photo_row
+from services.photos import ingest
 from services.photos import render as photo_render
+from services.photos.rows import photo_row
 from tests.support import images
 from tests.support.harness import TelegramHarness
 from tests.support.report import finish_from_place, volunteer

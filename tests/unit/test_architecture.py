@@ -14,6 +14,8 @@ import each other, however long the way round.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,3 +193,14 @@ def test_the_checks_see_hidden_cycles_and_a_core_module_importing_the_bot(
                                           "handlers.notices.groups:2 imports handlers",
                                           "services.intake:1 imports telegram",
                                           "services.intake:2 imports bot.app"]
+
+
+def test_the_photo_pipeline_loads_no_database() -> None:
+    """A process that only decodes photos (the photo benchmark's, a worker's) loads Pillow and
+    services.photos, not SQLAlchemy nor the settings: their import alone costs ~25 MB."""
+    probe = ("import sys; import services.photos; "
+             "print(sorted(m for m in ('sqlalchemy', 'models', 'services.settings') "
+             "if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=ROOT, check=True).stdout.strip()
+    assert found == "[]"

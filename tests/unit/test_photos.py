@@ -24,6 +24,7 @@ from services.photos import (
     REJECT_MESSAGES,
     UNSUPPORTED_ANIMATION,
     UNSUPPORTED_HEIF,
+    PhotoLimits,
     PhotoRejected,
     RejectReason,
     before_after,
@@ -41,7 +42,6 @@ from services.photos import (
     store_original,
 )
 from services.photos import render as photo_render
-from services.settings import PhotoLimits
 from tests.support import images
 
 LIMITS = PhotoLimits()
