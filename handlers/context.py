@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.db import SessionFactory
+from services.grid import GridIndexHolder
 from services.notices.card import Renderers
 from services.settings import Settings
 
@@ -19,7 +20,7 @@ class Deps:
 
     settings: Settings
     sessions: SessionFactory
-    grid: Any = None  # services.grid.GridIndexHolder
+    grid: GridIndexHolder = field(default_factory=GridIndexHolder)
     # Kind -> renderer: a pressed card is redrawn with the table the sender draws notices with.
     renderers: Renderers = field(default_factory=dict)
 
