@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message
 from telegram.error import (
@@ -112,6 +113,8 @@ async def prepare(deps: Deps, row_id: int, claim: Claim, renderers: Renderers) -
                 if rendered is not None and marks.maybe_duplicate:
                     language = member.language if member else deps.settings.locale.default
                     rendered = _as_repeat(rendered, translator(language))
+            except DBAPIError:  # the database, not the renderer: the sender puts the row off
+                raise
             except Exception as exc:  # a renderer bug must not stop the other notices
                 log.exception("outbox %s: renderer for %r failed", row_id, row.kind)
                 problem = f"renderer failed: {exc!r}"
