@@ -27,11 +27,12 @@ from bot.runtime import (
     recover_inbox,
     settle_dead_claims,
 )
+from bot.telegram import add_handlers, menu_commands
 from handlers import order
-from handlers.context import Ctx, Deps, GridApp
+from handlers.context import Ctx, GridApp
+from handlers.deps import Deps
 from handlers.notices import RENDERERS
 from handlers.notices.cards import parse_callback
-from handlers.wiring import add_handlers, menu_commands
 from models import Case
 from models.db import SessionFactory
 from services.grid import GridIndexHolder

@@ -15,26 +15,18 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers import admin_views as views
-from handlers import report, start
 from handlers.common import (
-    PLATFORM,
-    display_name,
     load_member,
     reply,
     require_member,
-    tell_deactivated,
     tr,
 )
 from handlers.context import Ctx, GridApp
-from handlers.report.turn import open_turn
-from handlers.report.views import refusal
 from handlers.words import escape
 from models import GridCell, Member, Role, WaterSource, utcnow
-from services.grid import source_by_code
 from services.i18n import N_, Translator
-from services.members import StaffRefused, cases_held, register_member, staff
+from services.members import StaffRefused, cases_held, staff
 from services.posters import Line, invite_card, source_poster
-from services.reports import DraftError, drafts
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("invite", N_("Invite someone to a role, or a group chat (managers)")),
@@ -233,57 +225,6 @@ async def _poster(update: Update, ctx: Ctx, member: Member, t: Translator,
             "place at once.\n{link}", source=escape(source.name), link=link))
 
 
-async def on_start_poster(update: Update, ctx: Ctx) -> None:
-    """/start ws-CODE (a poster's QR code): register if new, then a report at that source.
-    Not a known source: the payload is an invite code after all (start handles it)."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    match = views.POSTER_PAYLOAD.match(ctx.args[0] if ctx.args else "")
-    settings = ctx.deps.settings
-    async with ctx.deps.sessions() as session:
-        source = None
-        if match is not None:
-            key = match.group(2)
-            if match.group(1):
-                source = await session.get(WaterSource, int(key)) if key.isdigit() else None
-            else:
-                source = await source_by_code(session, key)
-        if source is None:
-            await session.close()
-            await start.start(update, ctx)  # the invite path
-            return
-        member, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
-        if member is None:
-            member, _ = await register_member(
-                session, platform=PLATFORM, user_id=user.id, chat_id=chat.id,
-                display_name=display_name(user), language_code=user.language_code,
-                default_language=settings.locale.default)
-        if member.deactivated_at is not None:
-            await session.close()
-            await tell_deactivated(update, ctx, member)
-            return
-        turn = open_turn(update, ctx, session, member, draft)
-        if draft is not None:
-            await report.start(turn)  # the open report first: continue it or start anew
-        else:
-            try:
-                started = await drafts.start_draft(
-                    session, member, str(chat.id), turn.now, settings.cases,
-                    prefill={"source_id": source.id, "poster": True})
-            except DraftError as refused:
-                turn.say(refusal(refused, turn.t))
-            else:
-                turn.draft = started.draft
-                turn.say(turn.t("💧 Reporting a problem at {source}. Thank you for looking "
-                                "after it.", source=escape(source.name)))
-                await turn.ask()
-        await session.commit()
-        has_draft = turn.draft is not None and not turn.draft_closed
-    ctx.bot_data.setdefault(report.CACHE_KEY, {})[user.id] = has_draft
-    await turn.flush()
-
-
 async def on_staff_in_group(update: Update, ctx: Ctx) -> None:
     """Invites and member lists name people: only in a private chat."""
     t = tr(update, ctx, await load_member(update, ctx))
@@ -293,8 +234,6 @@ async def on_staff_in_group(update: Update, ctx: Ctx) -> None:
 
 def register(app: GridApp) -> None:
     private = filters.ChatType.PRIVATE
-    poster = private & filters.Regex(r"^/start(@\w+)?\s+wsi?d?-[A-Za-z0-9_-]+\s*$")
-    app.add_handler(CommandHandler("start", on_start_poster, filters=poster))
     app.add_handler(CommandHandler("invite", on_invite, filters=private))
     app.add_handler(CommandHandler("members", on_members, filters=private))
     app.add_handler(CommandHandler("poster", on_poster, filters=private))

@@ -18,7 +18,6 @@ from services.members import CellView, MemberPage, StaffProblem
 PREFIX = "ad:"
 GROUP = "group"  # the "role" of a group invite in the buttons
 PER_PAGE = 10  # cells below, per page of the picker
-POSTER_PAYLOAD = re.compile(r"^ws(id)?-([A-Za-z0-9_-]{1,61})$")
 _CODE_FITS = re.compile(r"^[A-Za-z0-9_-]{1,61}$")
 
 NOT_STAFF = N_("Only grid managers and administrators can do this. Send /help to see what you "

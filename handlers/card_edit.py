@@ -9,7 +9,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
 from handlers.common import NO_PREVIEW, markup
-from handlers.context import Deps
+from handlers.deps import Deps
 from handlers.notices.refresh import current_card, reader_view
 from models import Member, Outbox
 from models.db import SessionFactory

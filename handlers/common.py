@@ -3,13 +3,24 @@ answering in the chat, and the gate before every command."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update, User
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+    User,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
+from handlers.chat import Keyboard, Reply
 from handlers.context import Ctx
+from handlers.words import DEACTIVATED, START_FIRST
 from models import Member
-from services.i18n import N_, Translator, normalize, translator
+from services.i18n import Translator, normalize, translator
 from services.members import find_member, is_invite
 from services.notices.card import Buttons
 
@@ -22,6 +33,26 @@ def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
                                   for b in row] for row in buttons])
+
+
+TelegramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def keyboard_markup(keyboard: Keyboard) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """A keyboard under the text field as Telegram's (no rows: remove it)."""
+    if not keyboard.rows:
+        return ReplyKeyboardRemove()
+    rows = [[KeyboardButton(key.label, request_location=key.location or None) for key in row]
+            for row in keyboard.rows]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=keyboard.once or None,
+                               is_persistent=keyboard.persistent or None)
+
+
+def reply_markup(reply: Reply) -> TelegramMarkup | None:
+    """A reply's buttons or keyboard as Telegram's reply_markup."""
+    if reply.keyboard is not None:
+        return keyboard_markup(reply.keyboard)
+    return markup(reply.buttons)
 
 
 def display_name(user: User) -> str:
@@ -58,7 +89,7 @@ async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 async def tell_to_start(update: Update, ctx: Ctx) -> None:
     t = tr(update, ctx)
-    await reply(update, t("Please send /start first, so I know who you are."))
+    await reply(update, t(START_FIRST))
 
 
 async def require_member(update: Update, ctx: Ctx) -> Member | None:
@@ -67,10 +98,6 @@ async def require_member(update: Update, ctx: Ctx) -> Member | None:
     if member is None:
         await tell_to_start(update, ctx)
     return member
-
-
-DEACTIVATED = N_("Your access to the bot was ended by your grid office. If that is a mistake, "
-                 "ask a grid manager for a new invite.")
 
 
 async def tell_deactivated(update: Update, ctx: Ctx, member: Member) -> None:

@@ -8,10 +8,9 @@ from telegram import ChatMemberRestricted, InlineKeyboardButton, InlineKeyboardM
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from handlers import report
-from handlers.common import PLATFORM, display_name, load_member, reply
+from handlers.common import load_member, reply
 from handlers.context import Ctx, GridApp
-from handlers.report.turn import open_turn
+from handlers.report import REPORT_PAYLOAD
 from handlers.words import escape, level_name
 from models import GridCell
 from services.i18n import N_, Translator, translator
@@ -24,13 +23,10 @@ from services.members import (
     follow_migration,
     group_lost,
     mode_of,
-    register_member,
     unbind_group,
 )
-from services.reports import drafts
 from services.settings import GroupAlerts
 
-REPORT_PAYLOAD = "report"  # https://t.me/<bot>?start=report opens the report in private
 GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 
 BIND_PROBLEMS: dict[BindProblem, str] = {
@@ -156,27 +152,6 @@ async def on_group_report(update: Update, ctx: Ctx) -> None:
                           "group is not flooded with the steps."), keyboard)
 
 
-async def on_start_report(update: Update, ctx: Ctx) -> None:
-    """/start report in private (from a group's button): register if new, then /report."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    settings = ctx.deps.settings
-    async with ctx.deps.sessions() as session:
-        member, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
-        if member is None:
-            member, _ = await register_member(
-                session, platform=PLATFORM, user_id=user.id, chat_id=chat.id,
-                display_name=display_name(user), language_code=user.language_code,
-                default_language=settings.locale.default)
-        turn = open_turn(update, ctx, session, member, draft)
-        await report.start(turn)
-        await session.commit()
-        has_draft = turn.draft is not None and not turn.draft_closed
-    ctx.bot_data.setdefault(report.CACHE_KEY, {})[user.id] = has_draft
-    await turn.flush()
-
-
 async def on_my_status(update: Update, ctx: Ctx) -> None:
     """The bot added to a group (say how to bind, if unbound) or removed (unbind, tell the
     cell's managers privately); a bot muted in its group counts as removed."""
@@ -216,9 +191,6 @@ async def on_migrate(update: Update, ctx: Ctx) -> None:
 
 def register(app: GridApp) -> None:
     groups = filters.ChatType.GROUPS
-    start_report = filters.ChatType.PRIVATE & filters.Regex(
-        rf"^/start(@\w+)?\s+{REPORT_PAYLOAD}\s*$")
-    app.add_handler(CommandHandler("start", on_start_report, filters=start_report))
     app.add_handler(CommandHandler(("bind", "start"), on_bind, filters=groups))
     app.add_handler(CommandHandler("unbind", on_unbind, filters=groups))
     app.add_handler(CommandHandler("report", on_group_report, filters=groups))

@@ -7,10 +7,18 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from handlers import help_book, order
-from handlers.common import PLATFORM, display_name, language_of, load_member, reply, require_member
+from handlers.common import (
+    PLATFORM,
+    display_name,
+    keyboard_markup,
+    language_of,
+    load_member,
+    reply,
+    require_member,
+)
 from handlers.context import Ctx, GridApp
 from handlers.notices.cards import local_time
-from handlers.report.views import main_keyboard
+from handlers.report import main_keyboard
 from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role
 from services.i18n import N_, SUPPORTED, Translator, translator
@@ -209,7 +217,8 @@ async def _welcome(update: Update, text: str, t: Translator) -> None:
     """The welcome, with the persistent report button under the text field from now on."""
     chat = update.effective_chat
     if chat is not None:
-        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=main_keyboard(t))
+        await chat.send_message(text, parse_mode=ParseMode.HTML,
+                                reply_markup=keyboard_markup(main_keyboard(t)))
 
 
 async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:

@@ -17,6 +17,10 @@ ROLE_NAMES: dict[str, str] = {
     Role.ADMIN: N_("administrator"),
 }
 
+START_FIRST = N_("Please send /start first, so I know who you are.")
+DEACTIVATED = N_("Your access to the bot was ended by your grid office. If that is a mistake, "
+                 "ask a grid manager for a new invite.")
+
 LEVEL_NAMES: dict[str, str] = {
     "city": N_("city"),
     "county": N_("county"),

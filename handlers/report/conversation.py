@@ -1,39 +1,32 @@
 """The report conversation: /report (or the keyboard button) -> category -> photos -> place ->
 description -> severity -> summary -> a case.
 
-Why not PTB's ConversationHandler: its state lives in memory (or in a persistence file loaded
-once at start) and its timeout jobs are lost on restart, while a reporter on a weak signal must
-be able to continue after the bot restarts. So the state is `Draft.step` in our own table, and
-one handler (`ReportHandler`) claims a private update when it is a report command, a report
-button press, a forward, or comes from someone with an open draft; it then acts on the step it
-reads from the database. Which users have a draft is cached per process in `bot_data` and
-filled from the database by a cheap pre-handler (`_warm`), because `check_update` cannot await.
-The states are `services.reports.ReportStep`; the whole map of which answer each step takes is
-`MESSAGE_STEPS` (inputs) and `BUTTON_ACTIONS` (here).
+Why not a conversation kept in memory (PTB's ConversationHandler): a reporter on a weak signal
+must be able to continue after the bot restarts, so the state is `Draft.step` in our own table.
+`claims` says which of a person's messages and presses belong to the conversation (a report
+command, a report button press, a forward, or anything from someone with an open draft);
+`converse` reads the draft and acts on its step, in one unit of work, and gives the answer for
+the channel to send after the commit. The states are `services.reports.ReportStep`; the whole
+map of which answer each step takes is `MESSAGE_STEPS` (inputs) and `BUTTON_ACTIONS` (here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
-from telegram.ext import BaseHandler, TypeHandler
-
-from handlers import order
-from handlers.common import PLATFORM, tell_deactivated, tell_to_start
-from handlers.context import Ctx, GridApp
+from handlers.chat import Answer, Inbound, Reply
+from handlers.deps import Deps
 from handlers.report import inputs as inp
 from handlers.report import views
 from handlers.report.turn import Turn, open_turn
+from handlers.words import DEACTIVATED, START_FIRST
 from models import Draft, Severity
 from services.cases import make_display_copies
-from services.i18n import N_
+from services.i18n import N_, normalize, translator
 from services.reports import DraftError, PlaceSource, ReportStep, drafts
 from services.workflow import intake
 
 COMMANDS = (("report", N_("report a problem at a water source")),)
-CACHE_KEY = "report_open_drafts"
 REPORT_LABELS = views.labels(views.REPORT_BUTTON)
 CANCEL_LABELS = views.labels(views.CANCEL_BUTTON)
 
@@ -52,97 +45,82 @@ STEP_ACTIONS: dict[ReportStep, frozenset[str]] = {
 ANY_STEP = frozenset({"b", "x", "rs", "rn"})
 
 
-def _cache(bot_data: dict[Any, Any]) -> dict[int, bool]:
-    cache: dict[int, bool] = bot_data.setdefault(CACHE_KEY, {})
-    return cache
+def _is_start(inbound: Inbound) -> bool:
+    return inbound.command == "/report" or inbound.words in REPORT_LABELS
 
 
-def _is_start(message: Message) -> bool:
-    text = (message.text or "").strip()
-    first = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text else ""
-    return first == "/report" or text in REPORT_LABELS
+def claims(inbound: Inbound, has_draft: bool) -> bool:
+    """Whether this belongs to the report conversation (`has_draft`: the person has an open
+    draft; a channel's adapter keeps that at hand, as it cannot wait for the database here)."""
+    if inbound.press is not None:
+        return inbound.press.startswith(views.PREFIX + "|")
+    if not inbound.who.private:
+        return False
+    if _is_start(inbound) or inbound.forwarded:
+        return True
+    if inbound.command or inbound.words.startswith("/"):
+        # other commands pass through mid-report; /cancel is ours unless a handler
+        # registered earlier (another conversation) took it first
+        return inbound.command == "/cancel"
+    return has_draft
 
 
-class ReportHandler(BaseHandler[Update, Ctx, None]):
-    """Claims the updates that belong to the report conversation (see the module docstring)."""
-
-    def __init__(self, callback: Callable[[Update, Ctx], Coroutine[Any, Any, None]],
-                 bot_data: dict[Any, Any]) -> None:
-        super().__init__(callback)
-        self.bot_data = bot_data
-
-    def check_update(self, update: object) -> bool:
-        if not isinstance(update, Update) or update.effective_user is None:
-            return False
-        query = update.callback_query
-        if query is not None:
-            return (query.data or "").startswith(views.PREFIX + "|")
-        message = update.message
-        if message is None or message.chat.type != "private":
-            return False
-        if _is_start(message) or message.forward_origin is not None:
-            return True
-        if message.text and message.text.startswith("/"):
-            # other commands pass through mid-report; /cancel is ours unless a handler
-            # registered earlier (another conversation) took it first
-            return message.text.split(maxsplit=1)[0].split("@", 1)[0].lower() == "/cancel"
-        return _cache(self.bot_data).get(update.effective_user.id, False)
+def finish(turn: Turn) -> Answer:
+    """The turn's answer, with the display copies of a filed case made after it is given."""
+    answer = turn.answer_out
+    case_id, deps = turn.filed_case_id, turn.deps
+    if case_id is not None:
+        async def copies() -> None:
+            await make_display_copies(deps.sessions, deps.settings, case_id)
+        answer.then = copies
+    return answer
 
 
-async def _warm(update: Update, ctx: Ctx) -> None:
-    """Learn once per process whether this user has an open draft (so a restart loses nothing)."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != "private":
-        return
-    cache = _cache(ctx.bot_data)
-    if user.id in cache:
-        return
-    async with ctx.deps.sessions() as session:
-        _, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
-    cache[user.id] = draft is not None
+def stranger_answer(inbound: Inbound, deps: Deps) -> Answer:
+    """Someone the bot does not know yet: /start first (in the chat, even for a press)."""
+    t = translator(normalize(inbound.who.language_code, deps.settings.locale.default))
+    return Answer(replies=[Reply(t(START_FIRST))])
 
 
-async def on_update(update: Update, ctx: Ctx) -> None:
-    """One update of the conversation: one session, one commit, then the replies."""
-    user = update.effective_user
-    assert user is not None
-    async with ctx.deps.sessions() as session:
-        member, draft = await drafts.member_and_draft(session, PLATFORM, user.id)
+def told(inbound: Inbound, text: str) -> Answer:
+    if inbound.press is not None:
+        return Answer(toast=text, alert=True)
+    return Answer(replies=[Reply(text)])
+
+
+async def converse(inbound: Inbound, deps: Deps) -> tuple[Answer, bool]:
+    """One message or press of the conversation: one unit of work, committed once, and the
+    answer to give after it; with whether the person has an open draft afterwards."""
+    who = inbound.who
+    async with deps.sessions() as session:
+        member, draft = await drafts.member_and_draft(session, who.channel, who.user_id)
         if member is None:
-            await session.close()
-            await tell_to_start(update, ctx)
-            return
+            return stranger_answer(inbound, deps), False
         if member.deactivated_at is not None:  # a deactivated member files nothing more
-            await session.close()
-            await tell_deactivated(update, ctx, member)
-            return
-        turn = open_turn(update, ctx, session, member, draft)
-        if update.callback_query is not None:
+            return told(inbound, translator(member.language)(DEACTIVATED)), False
+        turn = open_turn(inbound, deps, session, member, draft)
+        if inbound.press is not None:
             await on_button(turn)
-        elif update.message is not None:
-            await on_message(turn, update.message)
+        else:
+            await on_message(turn)
         await session.commit()
-        has_draft = turn.draft is not None and not turn.draft_closed
-    _cache(ctx.bot_data)[user.id] = has_draft
-    await turn.flush()
-    if turn.filed_case_id is not None:  # after the commit and the reply, off the event loop
-        await make_display_copies(ctx.deps.sessions, ctx.deps.settings, turn.filed_case_id)
+    return finish(turn), turn.has_draft
 
 
-async def on_message(turn: Turn, message: Message) -> None:
-    text = (message.text or "").strip()
-    command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text else ""
-    if _is_start(message):
+async def on_message(turn: Turn) -> None:
+    inbound = turn.inbound
+    if _is_start(inbound):
         await start(turn)
-    elif command == "/cancel" or (turn.draft is not None and text in CANCEL_LABELS):
+    elif inbound.command == "/cancel" or (turn.draft is not None
+                                          and inbound.words in CANCEL_LABELS):
         await cancel(turn)
-    elif turn.draft is None and message.forward_origin is not None:
-        await inp.start_from_forward(turn, message)
+    elif turn.draft is None and inbound.forwarded:
+        await inp.start_from_forward(turn)
     elif turn.draft is None:
         turn.say(turn.t("That report is no longer open (sent, cancelled or expired). "
                         "Send /report to start a new one."), views.main_keyboard(turn.t))
     else:
-        await inp.answer_message(turn, message)
+        await inp.answer_message(turn)
 
 
 async def start(turn: Turn) -> None:
@@ -152,7 +130,7 @@ async def start(turn: Turn) -> None:
         turn.show(views.resume_view(turn.draft, photos, turn.t))
         return
     try:
-        started = await drafts.start_draft(turn.session, turn.member, str(turn.chat_id), turn.now,
+        started = await drafts.start_draft(turn.session, turn.member, turn.chat_id, turn.now,
                                            turn.settings.cases)
     except DraftError as refused:
         turn.say(views.refusal(refused, turn.t))
@@ -172,9 +150,7 @@ async def cancel(turn: Turn) -> None:
 
 async def on_button(turn: Turn) -> None:
     """A press on one of our buttons: check it belongs to the open draft and its step."""
-    query = turn.update.callback_query
-    assert query is not None
-    parsed = views.parse(query.data or "")
+    parsed = views.parse(turn.inbound.press or "")
     draft = turn.draft
     if parsed is None or draft is None or parsed[0] != drafts.draft_token(draft):
         turn.answer(turn.t("That button belongs to a report that is already sent or "
@@ -212,7 +188,7 @@ async def _resume(turn: Turn, _draft: Draft, _arg: str) -> None:
 
 async def _restart(turn: Turn, _draft: Draft, _arg: str) -> None:
     try:
-        started = await drafts.start_draft(turn.session, turn.member, str(turn.chat_id), turn.now,
+        started = await drafts.start_draft(turn.session, turn.member, turn.chat_id, turn.now,
                                            turn.settings.cases, restart=True,
                                            photos_dir=turn.settings.photos_dir)
     except DraftError as refused:
@@ -328,8 +304,3 @@ BUTTON_ACTIONS: dict[str, Callable[[Turn, Draft, str], Awaitable[None]]] = {
     "dup": _attach,
 }
 
-
-def register(app: GridApp) -> None:
-    """One pre-handler that learns who has a draft, and the one handler of the conversation."""
-    app.add_handler(TypeHandler(Update, _warm), group=order.REPORT_WARM)
-    app.add_handler(ReportHandler(on_update, app.bot_data))

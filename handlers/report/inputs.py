@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Message
-
 from handlers.notices.emergency import emergency_line
-from handlers.report.photos import (
-    photos_step,
-    picture_of,
-    receive_picture,
-    take_picture,
-)
+from handlers.report.photos import photos_step, receive_picture, take_picture
 from handlers.report.turn import Turn
 from handlers.report.views import (
     BACK_BUTTON,
@@ -37,12 +30,12 @@ BACK_LABELS = labels(BACK_BUTTON)
 MENU_LABELS = labels(MENU_BUTTON)
 
 
-async def _early_photo(turn: Turn, message: Message) -> None:
+async def _early_photo(turn: Turn) -> None:
     """A photo before the category is chosen (people send the picture first): keep it."""
-    if picture_of(message) is None:
-        await _buttons_only(turn, message)
+    if turn.inbound.picture is None:
+        await _buttons_only(turn)
         return
-    await receive_picture(turn, message)
+    await receive_picture(turn)
 
 
 # ----- places -----
@@ -80,14 +73,14 @@ async def _place_saved(turn: Turn, draft: Draft) -> None:
     await turn.advance(ReportStep.PLACE)
 
 
-async def _place_step(turn: Turn, message: Message) -> None:
+async def _place_step(turn: Turn) -> None:
     draft, t = turn.draft, turn.t
     assert draft is not None
-    if message.location is not None:
-        loc = message.location
-        await take_place(turn, draft, loc.latitude, loc.longitude, PlaceSource.LOCATION)
+    if turn.inbound.location is not None:
+        lat, lon = turn.inbound.location
+        await take_place(turn, draft, lat, lon, PlaceSource.LOCATION)
         return
-    text = (message.text or "").strip()
+    text = turn.inbound.words
     if text in MENU_LABELS:
         await drafts.go_to(turn.session, draft, ReportStep.PLACE_SOURCE, turn.now)
         await turn.ask()
@@ -106,14 +99,14 @@ async def _place_step(turn: Turn, message: Message) -> None:
 
 
 # ----- words -----
-async def _description_step(turn: Turn, message: Message) -> None:
+async def _description_step(turn: Turn) -> None:
     draft, t = turn.draft, turn.t
     assert draft is not None
-    if not message.text:
+    if not turn.inbound.text:
         turn.say(t("Please type a few words about the problem, or press Skip."))
         return
     try:
-        await drafts.set_description(turn.session, draft, message.text, turn.now,
+        await drafts.set_description(turn.session, draft, turn.inbound.text, turn.now,
                                      turn.settings.cases)
     except DraftError as refused:
         turn.say(refusal(refused, t))
@@ -121,8 +114,8 @@ async def _description_step(turn: Turn, message: Message) -> None:
     await turn.advance(ReportStep.DESCRIPTION)
 
 
-async def _buttons_only(turn: Turn, message: Message) -> None:
-    if picture_of(message) is not None:
+async def _buttons_only(turn: Turn) -> None:
+    if turn.inbound.picture is not None:
         turn.say(turn.t("Photos are added at the photo step. To add more, go back with the "
                         "Back button."))
         return
@@ -130,7 +123,7 @@ async def _buttons_only(turn: Turn, message: Message) -> None:
     await turn.ask()
 
 
-MESSAGE_STEPS: dict[ReportStep, Callable[[Turn, Message], Awaitable[None]]] = {
+MESSAGE_STEPS: dict[ReportStep, Callable[[Turn], Awaitable[None]]] = {
     ReportStep.CATEGORY: _early_photo,
     ReportStep.PHOTOS: photos_step,
     ReportStep.PLACE: _place_step,
@@ -143,10 +136,10 @@ MESSAGE_STEPS: dict[ReportStep, Callable[[Turn, Message], Awaitable[None]]] = {
 }
 
 
-async def answer_message(turn: Turn, message: Message) -> None:
+async def answer_message(turn: Turn) -> None:
     draft = turn.draft
     assert draft is not None
-    if (message.text or "").strip() in BACK_LABELS:
+    if turn.inbound.words in BACK_LABELS:
         previous = drafts.previous_step(ReportStep(draft.step))
         if previous is not None:
             await drafts.go_to(turn.session, draft, previous, turn.now)
@@ -154,10 +147,10 @@ async def answer_message(turn: Turn, message: Message) -> None:
             turn.say(turn.t("Back to the photos."), main_keyboard(turn.t))
         await turn.ask()
         return
-    await MESSAGE_STEPS[ReportStep(draft.step)](turn, message)
+    await MESSAGE_STEPS[ReportStep(draft.step)](turn)
 
 
-async def start_from_forward(turn: Turn, message: Message) -> None:
+async def start_from_forward(turn: Turn) -> None:
     """A message forwarded to the bot starts a report prefilled with its photo and words."""
     t = turn.t
     try:
@@ -167,12 +160,12 @@ async def start_from_forward(turn: Turn, message: Message) -> None:
         turn.say(refusal(refused, t))
         return
     turn.draft = started.draft
-    words = (message.text or message.caption or "").strip()
+    words = (turn.inbound.text or turn.inbound.caption).strip()
     if words and len(words) <= turn.settings.cases.max_description:
         await drafts.set_description(turn.session, started.draft, words, turn.now,
                                      turn.settings.cases)
-    if picture_of(message) is not None:
-        await take_picture(turn, message)
+    if turn.inbound.picture is not None:
+        await take_picture(turn)
     if turn.draft is None:
         return
     count = await drafts.photo_count(turn.session, turn.draft.id)

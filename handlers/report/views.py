@@ -1,43 +1,25 @@
 """What the report conversation shows: one prompt per step, the summary, and the keyboards.
 
-Every button carries `r|<draft token>|<action>|<arg>` (well under Telegram's 64 bytes): the
-token ties it to one draft, and the handler checks the action against the draft's step.
+Every button carries `r|<draft token>|<action>|<arg>` (well under BUTTON_DATA_LIMIT): the token
+ties it to one draft, and the handler checks the action against the draft's step.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
 
+from handlers.chat import Key, Keyboard, Reply
 from models import Draft, Severity
 from services import grid
 from services.i18n import N_, SUPPORTED, Translator, translator
+from services.notices.card import BUTTON_DATA_LIMIT, Button, Buttons
 from services.reports import DraftError, Duplicate, ReportStep, drafts, place
 from services.settings import Category, Settings
 from services.workflow import intake
 
 PREFIX = "r"
-CALLBACK_LIMIT = 64  # bytes, Telegram's bound on callback_data
-
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-
-
-@dataclass(frozen=True)
-class Out:
-    """One message to send: HTML text and its keyboard."""
-
-    text: str
-    markup: Markup | None = None
-
 
 # Reply-keyboard labels; incoming text is matched against them in every language.
 REPORT_BUTTON = N_("📝 Report a problem")
@@ -77,8 +59,8 @@ def labels(msgid: str) -> frozenset[str]:
 
 def data(draft: Draft, action: str, arg: str | int = "") -> str:
     packed = f"{PREFIX}|{drafts.draft_token(draft)}|{action}|{arg}"
-    if len(packed.encode()) > CALLBACK_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {packed!r}")
+    if len(packed.encode()) > BUTTON_DATA_LIMIT:
+        raise ValueError(f"button data over {BUTTON_DATA_LIMIT} bytes: {packed!r}")
     return packed
 
 
@@ -90,30 +72,28 @@ def parse(raw: str) -> tuple[str, str, str] | None:
     return parts[1], parts[2], parts[3]
 
 
-def button(text: str, draft: Draft, action: str, arg: str | int = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data(draft, action, arg))
+def button(text: str, draft: Draft, action: str, arg: str | int = "") -> Button:
+    return Button(text, data(draft, action, arg))
 
 
-def nav_row(draft: Draft, t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [button(t(BACK_BUTTON), draft, "b")] if back else []
-    return [*row, button(t(CANCEL_BUTTON), draft, "x")]
+def nav_row(draft: Draft, t: Translator, *, back: bool = True) -> tuple[Button, ...]:
+    row = (button(t(BACK_BUTTON), draft, "b"),) if back else ()
+    return (*row, button(t(CANCEL_BUTTON), draft, "x"))
 
 
-def main_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+def main_keyboard(t: Translator) -> Keyboard:
     """The persistent keyboard with the report button, shown whenever no question is open."""
-    return ReplyKeyboardMarkup([[KeyboardButton(t(REPORT_BUTTON))]], resize_keyboard=True,
-                               is_persistent=True)
+    return Keyboard(((Key(t(REPORT_BUTTON)),),), persistent=True)
 
 
-def place_keyboard(t: Translator) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(t(LOCATION_BUTTON), request_location=True)],
-            [KeyboardButton(t(MENU_BUTTON))],
-            [KeyboardButton(t(BACK_BUTTON)), KeyboardButton(t(CANCEL_BUTTON))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
+def place_keyboard(t: Translator) -> Keyboard:
+    return Keyboard(
+        (
+            (Key(t(LOCATION_BUTTON), location=True),),
+            (Key(t(MENU_BUTTON)),),
+            (Key(t(BACK_BUTTON)), Key(t(CANCEL_BUTTON))),
+        ),
+        once=True,
     )
 
 
@@ -144,45 +124,40 @@ def place_line(preview: intake.PlacePreview, t: Translator) -> str:
 async def prompt(
     session: AsyncSession, draft: Draft, settings: Settings, locator: place.Locator,
     t: Translator,
-) -> list[Out]:
+) -> list[Reply]:
     """The question of the draft's current step."""
     step = ReportStep(draft.step)
     rules = settings.cases
     if step == ReportStep.CATEGORY:
-        rows: list[list[InlineKeyboardButton]] = []
-        for index, category in enumerate(settings.categories):
-            if index % 2 == 0:
-                rows.append([])
-            rows[-1].append(button(category_label(category, t.language), draft, "c",
-                                   category.code))
-        rows.append(nav_row(draft, t, back=False))
+        keys = [button(category_label(category, t.language), draft, "c", category.code)
+                for category in settings.categories]
+        rows = tuple(tuple(keys[i:i + 2]) for i in range(0, len(keys), 2))
         text = t("What is the problem? Choose one (🚨 alerts everyone up to the city at once).")
-        return [Out(text, InlineKeyboardMarkup(rows))]
+        return [Reply(text, (*rows, nav_row(draft, t, back=False)))]
     if step == ReportStep.PHOTOS:
         return [photos_prompt(draft, await drafts.photo_count(session, draft.id), rules.max_photos,
                               t)]
     if step == ReportStep.PLACE:
-        outs = [Out(t("Where is it? Share your location with the button below, type coordinates "
-                      "like <code>30.87, 120.09</code>, or choose from a list."),
-                    place_keyboard(t))]
+        outs = [Reply(t("Where is it? Share your location with the button below, type "
+                        "coordinates like <code>30.87, 120.09</code>, or choose from a list."),
+                      keyboard=place_keyboard(t))]
         exif = await drafts.exif_place(session, draft.id)
         if exif is not None:
             outs.append(await _exif_offer(session, draft, exif, locator, t))
         return outs
     if step == ReportStep.PLACE_SOURCE:
         sources = await grid.list_sources(session)
-        rows = [[button(s.name, draft, "s", s.id)] for s in sources[:90]]
-        rows.append(nav_row(draft, t))
-        return [Out(t("Which water source is it at?"), InlineKeyboardMarkup(rows))]
+        rows = tuple((button(s.name, draft, "s", s.id),) for s in sources[:90])
+        return [Reply(t("Which water source is it at?"), (*rows, nav_row(draft, t)))]
     if step == ReportStep.PLACE_VILLAGE:
         source_id = int(draft.extra.get("source_id") or 0)
         villages = await grid.villages_of_source(session, source_id)
-        rows = [[button(v.name, draft, "v", v.id)] for v in villages[:90]]
-        rows.append(nav_row(draft, t))
-        outs = [Out(t("Which village or community is it in?"), InlineKeyboardMarkup(rows))]
+        rows = tuple((button(v.name, draft, "v", v.id),) for v in villages[:90])
+        outs = [Reply(t("Which village or community is it in?"), (*rows, nav_row(draft, t)))]
         if draft.extra.get("poster"):  # from a source's poster: a shared location works too
-            outs.insert(0, Out(t("Where is it? Choose the village below, or share your location "
-                                 "with the button under the text field."), place_keyboard(t)))
+            outs.insert(0, Reply(t("Where is it? Choose the village below, or share your "
+                                   "location with the button under the text field."),
+                                 keyboard=place_keyboard(t)))
         return outs
     if step == ReportStep.DESCRIPTION:
         text = t.n("Describe what you see in a few words (optional, up to {count} character), "
@@ -191,8 +166,7 @@ async def prompt(
                    "or press Skip.", rules.max_description)
         if draft.description:
             text += "\n\n" + t("So far: {text}", text=escape(draft.description))
-        return [Out(text, InlineKeyboardMarkup([[button(t("Skip"), draft, "ds")],
-                                                nav_row(draft, t)]))]
+        return [Reply(text, ((button(t("Skip"), draft, "ds"),), nav_row(draft, t)))]
     if step == ReportStep.SEVERITY:
         usual = settings.category(draft.category or "")
         buttons = [
@@ -201,23 +175,23 @@ async def prompt(
         ]
         text = t("How serious is it? The usual for this kind of problem is {severity}.",
                  severity=severity_name(usual.severity if usual else draft.severity, t))
-        return [Out(text, InlineKeyboardMarkup([buttons[:2], buttons[2:], nav_row(draft, t)]))]
+        return [Reply(text, (tuple(buttons[:2]), tuple(buttons[2:]), nav_row(draft, t)))]
     # DUPLICATE asked "add to #N instead?"; coming back to it, the summary is shown again and
     # sending re-runs the duplicate check (matches may have closed meanwhile).
     return [await summary(session, draft, settings, locator, t)]
 
 
 async def _exif_offer(session: AsyncSession, draft: Draft, exif: tuple[float, float],
-                      locator: place.Locator, t: Translator) -> Out:
+                      locator: place.Locator, t: Translator) -> Reply:
     """The photo's GPS offered as the place, unless it would be refused (then say why)."""
     try:
         await place.check_point(session, draft, exif[0], exif[1], locator)
     except DraftError as refused:
-        return Out(point_refusal(refused, t, photo=True))
-    return Out(
+        return Reply(point_refusal(refused, t, photo=True))
+    return Reply(
         t("Your photo file says where it was taken: {lat}, {lon}. Use this place?",
           lat=format(exif[0], ".5f"), lon=format(exif[1], ".5f")),
-        InlineKeyboardMarkup([[button(t("✅ Use the photo's place"), draft, "xy")]]),
+        ((button(t("✅ Use the photo's place"), draft, "xy"),),),
     )
 
 
@@ -246,23 +220,22 @@ def point_refusal(refused: DraftError, t: Translator, *, photo: bool = False) ->
              **where)
 
 
-def photos_prompt(draft: Draft, count: int, limit: int, t: Translator) -> Out:
+def photos_prompt(draft: Draft, count: int, limit: int, t: Translator) -> Reply:
     text = t.n("Send 1 photo of the problem: a photo or a file (a file keeps the place where "
                "it was taken). Then press Done.",
                "Send 1 to {count} photos of the problem: photos, an album, or files (a file "
                "keeps the place where it was taken). Then press Done.", limit)
-    rows = []
+    rows: Buttons = ()
     if count:
         text += "\n\n" + t("Photos so far: {count} of {limit}.", count=count, limit=limit)
-        rows.append([button(t("✅ Done"), draft, "pd")])
-    rows.append(nav_row(draft, t))
-    return Out(text, InlineKeyboardMarkup(rows))
+        rows = ((button(t("✅ Done"), draft, "pd"),),)
+    return Reply(text, (*rows, nav_row(draft, t)))
 
 
 async def summary(
     session: AsyncSession, draft: Draft, settings: Settings, locator: place.Locator,
     t: Translator,
-) -> Out:
+) -> Reply:
     category = settings.category(draft.category or "")
     preview = await intake.preview_place(session, draft, locator)
     count = await drafts.photo_count(session, draft.id)
@@ -278,27 +251,27 @@ async def summary(
     ]
     if preview.zone == "grade1":
         lines.append(t("Inside a grade I zone, the report is treated one level more serious."))
-    keyboard = InlineKeyboardMarkup([
-        [button(t("✅ Send the report"), draft, "ok")],
-        [button(t("✏️ Edit"), draft, "ed"),
+    keyboard = (
+        (button(t("✅ Send the report"), draft, "ok"),),
+        (button(t("✏️ Edit"), draft, "ed"),
          button(t("🙈 Anonymous: {answer}", answer=t("yes") if draft.anonymous else t("no")),
-                draft, "an")],
+                draft, "an")),
         nav_row(draft, t),
-    ])
-    return Out("\n".join(lines), keyboard)
+    )
+    return Reply("\n".join(lines), keyboard)
 
 
-def edit_menu(draft: Draft, t: Translator) -> Out:
+def edit_menu(draft: Draft, t: Translator) -> Reply:
     steps = (ReportStep.CATEGORY, ReportStep.PHOTOS, ReportStep.PLACE, ReportStep.DESCRIPTION,
              ReportStep.SEVERITY)
-    rows = [[button(t(STEP_NAMES[s]), draft, "e", s.value)] for s in steps]
-    rows.append([button(t("Back to the summary"), draft, "e", ReportStep.SUMMARY.value)])
-    return Out(t("What do you want to change?"), InlineKeyboardMarkup(rows))
+    rows = tuple((button(t(STEP_NAMES[s]), draft, "e", s.value),) for s in steps)
+    back = (button(t("Back to the summary"), draft, "e", ReportStep.SUMMARY.value),)
+    return Reply(t("What do you want to change?"), (*rows, back))
 
 
-def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Out:
+def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Reply:
     lines = [t("This may already be reported, and the report is still open:")]
-    rows = []
+    rows: list[tuple[Button, ...]] = []
     for dup in found[:3]:
         if dup.photo_match:
             why = t("a very similar photo")
@@ -308,23 +281,22 @@ def duplicates_view(draft: Draft, found: list[Duplicate], t: Translator) -> Out:
         else:
             why = t("the same kind of problem {metres} m away", metres=round(dup.distance_m or 0))
         lines.append(t("• {number}: {why}", number=escape(dup.number), why=why))
-        rows.append([button(t("➕ Add my photos to {number}", number=dup.number), draft, "dup",
-                            dup.case_id)])
+        rows.append((button(t("➕ Add my photos to {number}", number=dup.number), draft, "dup",
+                            dup.case_id),))
     lines.append(t("Add your photos to it instead, or send a new report?"))
-    rows.append([button(t("📨 Send a new report"), draft, "new")])
-    rows.append([button(t(BACK_BUTTON), draft, "b")])
-    return Out("\n".join(lines), InlineKeyboardMarkup(rows))
+    rows.append((button(t("📨 Send a new report"), draft, "new"),))
+    rows.append((button(t(BACK_BUTTON), draft, "b"),))
+    return Reply("\n".join(lines), tuple(rows))
 
 
-def resume_view(draft: Draft, photos: int, t: Translator) -> Out:
+def resume_view(draft: Draft, photos: int, t: Translator) -> Reply:
     step = t(STEP_NAMES[ReportStep(draft.step)])
-    return Out(
+    return Reply(
         t.n("You have a report in progress (at the {step} step, {count} photo). Continue it "
             "or start over?",
             "You have a report in progress (at the {step} step, {count} photos). Continue it "
             "or start over?", photos, step=step),
-        InlineKeyboardMarkup([[button(t("▶️ Continue"), draft, "rs"),
-                               button(t("🔄 Start over"), draft, "rn")]]),
+        ((button(t("▶️ Continue"), draft, "rs"), button(t("🔄 Start over"), draft, "rn")),),
     )
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.notices import RENDERERS
-from handlers.report.views import CALLBACK_LIMIT, data
+from handlers.report.views import data
 from models import Case, CaseEvent, Draft, Member, Outbox, Photo
-from services.notices.card import render_row
+from services.notices.card import BUTTON_DATA_LIMIT, render_row
 from services.reports import drafts
 from services.settings import Settings
 from tests.support import images
@@ -205,8 +205,8 @@ async def test_an_expired_draft_is_dropped_and_the_reporter_hears_it(
 def test_every_button_of_the_report_fits_telegrams_64_bytes(settings: Settings) -> None:
     draft = Draft(extra={"token": "abcdef"})
     longest = max((c.code for c in settings.categories), key=len)
-    assert len(data(draft, "c", longest).encode()) <= CALLBACK_LIMIT
-    assert len(data(draft, "dup", 2**53).encode()) <= CALLBACK_LIMIT
+    assert len(data(draft, "c", longest).encode()) <= BUTTON_DATA_LIMIT
+    assert len(data(draft, "dup", 2**53).encode()) <= BUTTON_DATA_LIMIT
     with pytest.raises(ValueError):  # an over-long callback is never built
         data(draft, "c", "x" * 60)
 

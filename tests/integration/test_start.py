@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import CommandHandler
 
-from handlers.context import Deps
+from handlers.deps import Deps
 from models import Member, WaterSource, utcnow
 from services.members import create_invite, find_member
 from tests.support.harness import SimUser, TelegramHarness

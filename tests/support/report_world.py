@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.context import Deps
+from handlers.deps import Deps
 from models import Draft, GridCell, Member, Role, WaterSource
 from services.demo import DEMO_GRID as DEMO
 from services.grid import GridIndex, import_grid, load_grid_index

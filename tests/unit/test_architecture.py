@@ -4,7 +4,9 @@ top of a module and inside functions alike (a function-level import is how a cyc
 The rules (README "Architecture"): `models` and `services` are the core and import neither the
 program (`handlers`, `bot`), the sandbox nor a chat library; `handlers` import neither `bot` nor
 the sandbox; the notice renderers (`handlers.notices`, with `handlers.words`) import no chat
-library and no other handler, so every notice is drawn in no chat's terms; the sender
+library and no other handler, so every notice is drawn in no chat's terms, and so do the
+conversation's own types (`handlers.chat`, `handlers.deps`) and the report conversation
+(`handlers.report`), which bot/telegram/ adapts to Telegram; the sender
 (`bot.outbox`) imports no handler, it is given its renderers; the bot reaches the sandbox only
 through `sandbox.run_sandbox`, looked up by name, and the emulators (`sandbox.telegram`,
 `sandbox.web`) know nothing of the bot (only the sandbox's runner starts it); no two modules
@@ -125,10 +127,13 @@ RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("bot.outbox",), ("handlers",)),
     (("bot",), ("sandbox",)),
     (("sandbox.telegram", "sandbox.web"), ("bot", "handlers", "services", "models")),
-    (("handlers.notices", "handlers.words"), CHAT_LIBRARIES),
+    (("handlers.notices", "handlers.words", "handlers.chat", "handlers.deps",
+      "handlers.report"), CHAT_LIBRARIES),
 )
-# The renderers draw Cards in no chat's terms: of the handlers, they use only each other.
-NEUTRAL = ("handlers.notices", "handlers.words")
+# The renderers draw Cards and the report conversation answers an Inbound in no chat's terms:
+# of the handlers, they use only each other (the Telegram adapter is bot/telegram/).
+NEUTRAL = ("handlers.notices", "handlers.words", "handlers.chat", "handlers.deps",
+           "handlers.report")
 
 
 def breaches(root: Path = ROOT) -> list[str]:

@@ -1,4 +1,4 @@
-"""The one place where every handler module registers (add one line to MODULES for yours).
+"""The one place where every Telegram handler module registers (add one line to MODULES).
 
 A module in MODULES has `register(app: GridApp) -> None` and may have
 `COMMANDS: tuple[tuple[str, str], ...]` of (command, N_("description")) for the command menu.
@@ -10,6 +10,7 @@ from types import ModuleType
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.telegram import report
 from handlers import (
     admin,
     cases,
@@ -17,7 +18,6 @@ from handlers import (
     help_book,
     ledger,
     order,
-    report,
     start,
     supervision,
     throttle,
@@ -27,8 +27,8 @@ from handlers.context import GridApp
 
 # Registration order is dispatch order within a group: put broad handlers last.
 MODULES: list[ModuleType] = [
-    groups,  # group chats: /bind /unbind, bot added/removed, migration; /start report (first)
-    admin,  # /invite /members /poster, their buttons (ad:...); /start ws-CODE (before start)
+    groups,  # group chats: /bind /unbind, bot added/removed, migration
+    admin,  # /invite /members /poster, their buttons (ad:...)
     start,
     supervision,  # deadline buttons (sv:...), /bulletin, the extension reason (order.REASON)
     cases,  # case buttons (c:...), /case /open /mine, plan/reason/photo conversations
@@ -45,6 +45,7 @@ def add_handlers(app: GridApp) -> None:
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, registration_gate),
         group=order.GATE,
     )
+    report.register_entries(app)  # /start report, /start ws-CODE: before the start command
     for module in MODULES:
         module.register(app)
     app.add_handler(CallbackQueryHandler(answer_unclaimed_press))  # last in group 0: leftovers

@@ -1,0 +1,74 @@
+"""A Telegram update as the conversations see it (handlers.chat.Inbound): cheap and without the
+network, so a handler's check can call it; the picture is fetched only when asked."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from telegram import Message, Update
+
+from handlers.chat import Inbound, Picture, Who
+
+CHANNEL = "telegram"
+_OTHER = ("sticker", "voice", "audio", "video", "video_note", "animation")
+
+
+def who_of(update: Update) -> Who | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return Who(CHANNEL, str(user.id), str(chat.id), private=chat.type == "private",
+               name=user.full_name or user.username or str(user.id),
+               language_code=user.language_code)
+
+
+def _picture(message: Message) -> Picture | None:
+    if message.photo:
+        largest = message.photo[-1]
+        return Picture(largest.file_id, largest.file_unique_id, largest.file_size,
+                       resend=largest.file_id)
+    if message.document is not None:
+        doc = message.document
+        return Picture(doc.file_id, doc.file_unique_id, doc.file_size)  # a file keeps its EXIF
+    return None
+
+
+def _other(message: Message) -> str | None:
+    for kind in _OTHER:
+        if getattr(message, kind, None):
+            return kind
+    return None
+
+
+def inbound_of(update: Update, memo: MutableMapping[str, Any] | None = None) -> Inbound | None:
+    """The person's message or press, or None for anything else (a status change, a channel
+    post, an edit)."""
+    who = who_of(update)
+    if who is None:
+        return None
+    memo = memo if memo is not None else {}
+
+    async def fetch(file_id: str) -> bytes:
+        tg_file = await update.get_bot().get_file(file_id)
+        return bytes(await tg_file.download_as_bytearray())
+
+    query = update.callback_query
+    if query is not None:
+        return Inbound(who, press=query.data or "", fetch=fetch, memo=memo)
+    message = update.message
+    if message is None:
+        return None
+    location = message.location
+    return Inbound(
+        who,
+        text=message.text or "",
+        caption=message.caption or "",
+        picture=_picture(message),
+        location=(location.latitude, location.longitude) if location is not None else None,
+        forwarded=message.forward_origin is not None,
+        album=message.media_group_id,
+        other=_other(message),
+        fetch=fetch,
+        memo=memo,
+    )
