@@ -29,8 +29,8 @@ from telegram.ext import ApplicationBuilder, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
 from bench.common import Figure
-from bot.app import build_application
 from bot.config import load_settings
+from bot.telegram.app import build_application
 from models import Draft, Member
 from models.db import make_engine, make_session_factory
 from services.database import upgrade

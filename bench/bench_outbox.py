@@ -103,7 +103,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from pathlib import Path
 from bench.bench_outbox import BENCH_RENDERERS
 from telegram import Update
-from bot.app import build_application
+from bot.telegram.app import build_application
 from bot.config import load_settings
 from models.db import make_engine, make_session_factory
 

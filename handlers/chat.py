@@ -28,6 +28,16 @@ class Picture:
 
 
 @dataclass(frozen=True)
+class Pressed:
+    """The message a pressed button is on: its id in the chat, whether its words are a photo's
+    or file's caption (else text), and the data of every button on it."""
+
+    message_id: str
+    with_media: bool = False
+    buttons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Who:
     """The person and the chat: ids as the channel gives them, and what it tells of the person."""
 
@@ -54,6 +64,7 @@ class Inbound:
     picture: Picture | None = None
     location: tuple[float, float] | None = None  # (lat, lon) in WGS-84: the adapter converts
     press: str | None = None
+    pressed: Pressed | None = None  # the message the press was on, when the channel says
     forwarded: bool = False
     album: str | None = None  # the id that groups pictures sent together
     other: str | None = None
@@ -97,12 +108,29 @@ REMOVE_KEYBOARD = Keyboard()
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (the reply's text is its caption); `image` sends it as a photo."""
+
+    data: bytes
+    name: str
+    image: bool = False
+
+
+Sent = Callable[[str], Awaitable[None]]  # told the id of the message the channel sent
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message: HTML text with either buttons on it or a keyboard under the field."""
+    """One message: HTML text with either buttons on it or a keyboard under the field, maybe a
+    file; `preview` lets the channel show a preview of its first link; `sent` is told the new
+    message's id (to keep a card the bot can edit later)."""
 
     text: str
     buttons: Buttons = ()
     keyboard: Keyboard | None = None
+    file: Attachment | None = None
+    preview: bool = True
+    sent: Sent | None = None
 
     def __post_init__(self) -> None:
         if self.buttons and self.keyboard is not None:
@@ -124,9 +152,10 @@ class Answer:
     """What the channel does after the unit of work is committed."""
 
     replies: list[Reply] = field(default_factory=list)
+    direct: list[Reply] = field(default_factory=list)  # in the person's private chat, after
     toast: str | None = None  # the press's answer (None: just stop the spinner)
     alert: bool = False  # the toast as an alert to close
-    edit: Reply | None = None  # the pressed message redrawn
+    edit: Reply | None = None  # the pressed message redrawn (its words, in its form)
     strip_buttons: bool = False  # the pressed message's buttons taken off
     later: Later | None = None
     then: Callable[[], Awaitable[None]] | None = None  # work after the answer is given

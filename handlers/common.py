@@ -14,14 +14,13 @@ from telegram import (
     User,
 )
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationHandlerStop
 
 from handlers.chat import Keyboard, Reply
 from handlers.context import Ctx
 from handlers.words import DEACTIVATED, START_FIRST
 from models import Member
 from services.i18n import Translator, normalize, translator
-from services.members import find_member, is_invite
+from services.members import find_member
 from services.notices.card import Buttons
 
 PLATFORM = "telegram"
@@ -106,36 +105,3 @@ async def tell_deactivated(update: Update, ctx: Ctx, member: Member) -> None:
         await update.callback_query.answer(text, show_alert=True)
     else:
         await reply(update, text)
-
-
-async def registration_gate(update: Update, ctx: Ctx) -> None:
-    """Runs before every private command: someone not registered is told to /start, someone
-    deactivated that they no longer have access (only a new invite brings them back)."""
-    message = update.effective_message
-    if message is None or not message.text:
-        return
-    words = message.text.split()
-    command = words[0].split("@", 1)[0].lower()
-    member = await load_member(update, ctx)
-    if member is None:
-        if command != "/start":
-            await tell_to_start(update, ctx)
-            raise ApplicationHandlerStop
-        return
-    if member.deactivated_at is not None:
-        if command == "/start" and len(words) > 1:
-            async with ctx.deps.sessions() as session:
-                if await is_invite(session, words[1]):
-                    return  # a new invite is the way back
-        await tell_deactivated(update, ctx, member)
-        raise ApplicationHandlerStop
-
-
-async def answer_unclaimed_press(update: Update, ctx: Ctx) -> None:
-    """A press no handler claimed (an old or forged button): answer it, or the client spins."""
-    query = update.callback_query
-    if query is None:
-        return
-    t = tr(update, ctx)
-    await query.answer(t("This button no longer works. Send /help to see what you can do."),
-                       show_alert=True)

@@ -1,15 +1,14 @@
-"""The bot in group chats: /bind (or /start@bot CODE) with a group invite, /unbind, /report
-sent on to a private chat, and the group's own events (the bot added or removed, the group
-turned into a supergroup). An unbound group hears how to bind once, then nothing."""
+"""The bot in group chats, in any channel: /bind (or /start@bot CODE) with a group invite,
+/unbind, /report sent on to a private chat, and the group's own events (the bot added or
+removed, the group's id changed). An unbound group hears how to bind once, then nothing. Which
+updates are which is the channel's business (bot/telegram/groups.py on Telegram)."""
 
 from __future__ import annotations
 
-from telegram import ChatMemberRestricted, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
-from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
+from dataclasses import dataclass
 
-from handlers.common import load_member, reply
-from handlers.context import Ctx, GridApp
+from handlers.chat import Answer, Inbound, Reply
+from handlers.deps import Deps
 from handlers.report import REPORT_PAYLOAD
 from handlers.words import escape, level_name
 from models import GridCell
@@ -20,14 +19,13 @@ from services.members import (
     UnbindReason,
     bind_group,
     binding_for_chat,
+    find_member,
     follow_migration,
     group_lost,
     mode_of,
     unbind_group,
 )
 from services.settings import GroupAlerts
-
-GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 
 BIND_PROBLEMS: dict[BindProblem, str] = {
     BindProblem.UNKNOWN: N_("This group invite is not valid. Check that you sent the whole code, "
@@ -59,9 +57,9 @@ HOW_TO_BIND = N_(
 )
 
 
-def group_t(ctx: Ctx) -> Translator:
+def group_t(deps: Deps) -> Translator:
     """Groups read the bot in the configured default language (many people, one chat)."""
-    return translator(ctx.deps.settings.locale.default)
+    return translator(deps.settings.locale.default)
 
 
 def cell_name(cell: GridCell | None, t: Translator) -> str:
@@ -90,109 +88,86 @@ def bound_text(cell: GridCell, mode: GroupAlerts, t: Translator) -> str:
     return text
 
 
-async def on_bind(update: Update, ctx: Ctx) -> None:
-    """/bind CODE or /start@bot CODE in a group; without a code, say what this group is."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return
-    t = group_t(ctx)
-    settings = ctx.deps.settings
-    if not ctx.args:
-        async with ctx.deps.sessions() as session:
-            binding = await binding_for_chat(session, chat.id)
+async def on_bind(inbound: Inbound, deps: Deps, *, title: str = "") -> Answer:
+    """/bind CODE or /start@bot CODE in a group (`title`: the group's name, as the channel
+    tells it); without a code, say what this group is."""
+    t = group_t(deps)
+    settings = deps.settings
+    chat_id = inbound.who.chat_id
+    async with deps.sessions() as session:
+        if not inbound.args:
+            binding = await binding_for_chat(session, chat_id)
             cell = await session.get(GridCell, binding.cell_id) if binding else None
-        if binding is None or cell is None:
-            await reply(update, t(HOW_TO_BIND))
-        else:
-            await reply(update, bound_text(cell, mode_of(binding, settings), t))
-        return
-    member = await load_member(update, ctx)
-    async with ctx.deps.sessions() as session:
+            if binding is None or cell is None:
+                return Answer([Reply(t(HOW_TO_BIND))])
+            return Answer([Reply(bound_text(cell, mode_of(binding, settings), t))])
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
         try:
-            bound = await bind_group(session, ctx.args[0], chat_id=chat.id,
-                                     title=chat.title or "", by=member)
+            bound = await bind_group(session, inbound.args[0], chat_id=chat_id, title=title,
+                                     by=member)
             await session.commit()
             said = bound_text(bound.cell, mode_of(bound.binding, settings), t)
         except BindError as refused:
             said = t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t))
             await session.rollback()
-    await reply(update, said)
+    return Answer([Reply(said)])
 
 
-async def on_unbind(update: Update, ctx: Ctx) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    t = group_t(ctx)
-    member = await load_member(update, ctx)
-    async with ctx.deps.sessions() as session:
+async def on_unbind(inbound: Inbound, deps: Deps) -> Answer:
+    t = group_t(deps)
+    async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
         try:
-            cell = await unbind_group(session, chat.id, member)
+            cell = await unbind_group(session, inbound.who.chat_id, member)
             await session.commit()
             said = t("This group no longer serves {cell}. I will post nothing more here.",
                      cell=cell_name(cell, t))
         except BindError as refused:
             said = t(BIND_PROBLEMS[refused.problem], cell=cell_name(refused.cell, t))
             await session.rollback()
-    await reply(update, said)
+    return Answer([Reply(said)])
 
 
-async def on_group_report(update: Update, ctx: Ctx) -> None:
-    """/report in a bound group: the steps go to the reporter's private chat (a deep link)."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    async with ctx.deps.sessions() as session:
-        if await binding_for_chat(session, chat.id) is None:
-            return  # an unbound group: quiet
-    t = group_t(ctx)
-    link = f"https://t.me/{ctx.bot.username}?start={REPORT_PAYLOAD}"
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t("📷 Report in private"), url=link)]])
-    await reply(update, t("To report a problem, continue in a private chat with me, so this "
-                          "group is not flooded with the steps."), keyboard)
+@dataclass(frozen=True)
+class GoPrivate:
+    """A text with one button that opens the private chat with the bot at `payload`: the
+    channel makes the link (only it knows how to reach its bot)."""
+
+    text: str
+    label: str
+    payload: str
 
 
-async def on_my_status(update: Update, ctx: Ctx) -> None:
-    """The bot added to a group (say how to bind, if unbound) or removed (unbind, tell the
-    cell's managers privately); a bot muted in its group counts as removed."""
-    changed = update.my_chat_member
-    if changed is None or changed.chat.type not in ("group", "supergroup"):
-        return
-    new, old = changed.new_chat_member, changed.old_chat_member
-    muted = isinstance(new, ChatMemberRestricted) and not new.can_send_messages
-    if new.status in GONE or muted:
-        reason = UnbindReason.FORBIDDEN if muted else UnbindReason.REMOVED
-        async with ctx.deps.sessions() as session:
-            await group_lost(session, changed.chat.id, reason)
-            await session.commit()
-        return
-    if old.status in GONE:
-        async with ctx.deps.sessions() as session:
-            binding = await binding_for_chat(session, changed.chat.id)
-        if binding is None:
-            await ctx.bot.send_message(changed.chat.id, group_t(ctx)(HOW_TO_BIND))
+async def on_group_report(inbound: Inbound, deps: Deps) -> GoPrivate | None:
+    """/report in a bound group: the steps go to the reporter's private chat (a deep link);
+    None in an unbound group, which stays quiet."""
+    async with deps.sessions() as session:
+        if await binding_for_chat(session, inbound.who.chat_id) is None:
+            return None
+    t = group_t(deps)
+    return GoPrivate(t("To report a problem, continue in a private chat with me, so this "
+                       "group is not flooded with the steps."),
+                     t("📷 Report in private"), REPORT_PAYLOAD)
 
 
-async def on_migrate(update: Update, ctx: Ctx) -> None:
-    """A group became a supergroup: both chats announce it; the binding follows either way."""
-    message = update.effective_message
-    if message is None:
-        return
-    if message.migrate_to_chat_id:
-        old, new = message.chat.id, message.migrate_to_chat_id
-    elif message.migrate_from_chat_id:
-        old, new = message.migrate_from_chat_id, message.chat.id
-    else:
-        return
-    async with ctx.deps.sessions() as session:
-        await follow_migration(session, old, new)
+async def bot_left(deps: Deps, chat_id: str, *, muted: bool = False) -> None:
+    """The bot was removed from the group (or muted in it, which counts as removed): the
+    group is unbound and the cell's managers are told privately."""
+    reason = UnbindReason.FORBIDDEN if muted else UnbindReason.REMOVED
+    async with deps.sessions() as session:
+        await group_lost(session, chat_id, reason)
         await session.commit()
 
 
-def register(app: GridApp) -> None:
-    groups = filters.ChatType.GROUPS
-    app.add_handler(CommandHandler(("bind", "start"), on_bind, filters=groups))
-    app.add_handler(CommandHandler("unbind", on_unbind, filters=groups))
-    app.add_handler(CommandHandler("report", on_group_report, filters=groups))
-    app.add_handler(ChatMemberHandler(on_my_status, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
+async def bot_joined(deps: Deps, chat_id: str) -> Reply | None:
+    """The bot was added to a group: how to bind it, if it serves no cell yet."""
+    async with deps.sessions() as session:
+        binding = await binding_for_chat(session, chat_id)
+    return Reply(group_t(deps)(HOW_TO_BIND)) if binding is None else None
+
+
+async def migrated(deps: Deps, old_chat_id: str, new_chat_id: str) -> None:
+    """The group's id changed (a Telegram group became a supergroup): the binding follows."""
+    async with deps.sessions() as session:
+        await follow_migration(session, old_chat_id, new_chat_id)
+        await session.commit()

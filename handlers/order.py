@@ -2,7 +2,7 @@
 order, the first match of each group handles it, and a group may stop the rest
 (ApplicationHandlerStop). Group 0 holds the handlers of bot/telegram/wiring.py's MODULES."""
 
-CASE_LOG = -1000  # the case an update is about, bound for the logs (bot/app.py)
+CASE_LOG = -1000  # the case an update is about, bound for the logs (bot/telegram/app.py)
 THROTTLE = -100  # the flood guard: a flood costs nobody else (handlers/throttle.py)
 GATE = -10  # the registration gate before every private command (bot/telegram/wiring.py)
 PENDING_WARM = -6  # who has a pending case action, cached before it is asked (handlers/pending.py)

@@ -1,57 +1,51 @@
 """Which member is in the middle of a button's conversation (services.pending), as handlers see it.
 
-The rows live in the database so a restart loses nothing; a small per-process map of user id ->
-(kind, expires_at), learned once per user by `warm` and kept current by `begin` and `end`, lets
-a handler's synchronous `check_update` claim the next message without a query per update.
+The rows live in the database so a restart loses nothing; a small per-process map of
+(channel, user id) -> (kind, expires_at) in `Deps.pending`, learned once per person by `warm`
+and kept current by `begin` and `end`, lets a channel's synchronous check claim the next
+message without a query per update.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from telegram import Update
-from telegram.ext import TypeHandler
-
-from handlers import order
-from handlers.common import PLATFORM
-from handlers.context import Ctx, GridApp
+from handlers.chat import Who
+from handlers.deps import Deps
 from models import Member, PendingAction, utcnow
 from services import pending
 
-CACHE_KEY = "pending_actions"
 
-Cache = dict[str, tuple[str, datetime] | None]
-
-
-def _cache(bot_data: dict[Any, Any]) -> Cache:
-    cache: Cache = bot_data.setdefault(CACHE_KEY, {})
-    return cache
+def _key(channel: str, user_id: str) -> str:
+    return f"{channel}:{user_id}"
 
 
-def kind_for(bot_data: dict[Any, Any], user_id: int | str) -> str | None:
-    """The kind of the user's live conversation, if this process knows of one."""
-    entry = _cache(bot_data).get(str(user_id))
+def kind_for(deps: Deps, who: Who) -> str | None:
+    """The kind of the person's live conversation, if this process knows of one."""
+    entry = deps.pending.get(_key(who.channel, who.user_id))
     if entry is None or entry[1] <= utcnow():
         return None
     return entry[0]
 
 
-async def warm(update: Update, ctx: Ctx) -> None:
-    """Learn once per process whether this user is in a conversation (rows survive restarts)."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != "private":
+def known(deps: Deps, who: Who) -> bool:
+    """Whether this process has learned the person's state (a private chat's only)."""
+    return not who.private or _key(who.channel, who.user_id) in deps.pending
+
+
+async def warm(deps: Deps, who: Who) -> None:
+    """Learn once per process whether this person is in a conversation (rows survive restarts)."""
+    if known(deps, who):
         return
-    cache = _cache(ctx.bot_data)
-    if str(user.id) in cache:
-        return
-    async with ctx.deps.sessions() as session:
-        row = await pending.of_user(session, PLATFORM, user.id)
-    cache[str(user.id)] = (row.kind, row.expires_at) if row is not None else None
+    async with deps.sessions() as session:
+        row = await pending.of_user(session, who.channel, who.user_id)
+    deps.pending[_key(who.channel, who.user_id)] = (
+        (row.kind, row.expires_at) if row is not None else None)
 
 
 async def begin(
-    ctx: Ctx,
+    deps: Deps,
     member: Member,
     kind: str,
     *,
@@ -60,35 +54,28 @@ async def begin(
     step: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    async with ctx.deps.sessions() as session:
+    async with deps.sessions() as session:
         row = await pending.begin(session, member.id, kind, now=utcnow(), ttl=ttl,
                                   case_id=case_id, step=step, data=data)
         expires = row.expires_at
         await session.commit()
-    _cache(ctx.bot_data)[member.platform_user_id] = (kind, expires)
+    deps.pending[_key(member.platform, member.platform_user_id)] = (kind, expires)
 
 
-async def load(ctx: Ctx, member: Member) -> PendingAction | None:
-    async with ctx.deps.sessions() as session:
+async def load(deps: Deps, member: Member) -> PendingAction | None:
+    async with deps.sessions() as session:
         return await pending.current(session, member.id, utcnow())
 
 
-async def save(ctx: Ctx, member: Member, step: str | None, data: dict[str, Any]) -> bool:
-    async with ctx.deps.sessions() as session:
+async def save(deps: Deps, member: Member, step: str | None, data: dict[str, Any]) -> bool:
+    async with deps.sessions() as session:
         kept = await pending.save(session, member.id, step=step, data=data, now=utcnow())
         await session.commit()
     return kept
 
 
-async def end(ctx: Ctx, member: Member) -> None:
-    async with ctx.deps.sessions() as session:
+async def end(deps: Deps, member: Member) -> None:
+    async with deps.sessions() as session:
         await pending.end(session, member.id)
         await session.commit()
-    _cache(ctx.bot_data)[member.platform_user_id] = None
-
-
-def ensure_warm(app: GridApp) -> None:
-    """Register `warm` once, whichever module asks first."""
-    registered = app.handlers.get(order.PENDING_WARM, [])
-    if not any(getattr(h, "callback", None) is warm for h in registered):
-        app.add_handler(TypeHandler(Update, warm), group=order.PENDING_WARM)
+    deps.pending[_key(member.platform, member.platform_user_id)] = None

@@ -1,23 +1,14 @@
-"""Chat basics: /start (with or without an invite), /help per role, /lang and /whoami."""
+"""Chat basics in any channel: /start (with or without an invite), /help per role, /lang and
+its buttons, /whoami, a private chat the person blocked, and the answer to a stray message.
+The Telegram side (which handler takes what) is bot/telegram/start.py."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
-
-from handlers import help_book, order
-from handlers.common import (
-    PLATFORM,
-    display_name,
-    keyboard_markup,
-    language_of,
-    load_member,
-    reply,
-    require_member,
-)
-from handlers.context import Ctx, GridApp
+from handlers.chat import Answer, Inbound, Reply
+from handlers.deps import Deps
+from handlers.help_book import Entry, for_role
 from handlers.notices.cards import local_time
+from handlers.people import language_of, load_member, start_first
 from handlers.report import main_keyboard
 from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role
@@ -37,6 +28,8 @@ from services.members import (
     set_language,
     welcome,
 )
+from services.notices.card import Button, Buttons
+from services.settings import Settings
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or use an invite")),
@@ -98,55 +91,49 @@ def cell_label(cell: GridCell | None, t: Translator) -> str:
 HELP_FIRST = ("report", "mine", "open", "case", "ledger", "bulletin")  # then any other
 
 
-def _help_order(entry: help_book.Entry) -> tuple[int, int]:
+def _help_order(entry: Entry) -> tuple[int, int]:
     """What a member does most comes first; /start, /help, /lang, /whoami last."""
     if entry.command in HELP_FIRST:
         return 0, HELP_FIRST.index(entry.command)
     return (2 if entry.command in {c for c, _ in COMMANDS} else 1), 0
 
 
-def help_text(member: Member, t: Translator, ctx: Ctx) -> str:
-    """The commands this member's role may use, as registered (handlers.help_book), with what
-    the role does beyond commands."""
+def help_text(member: Member, t: Translator, book: list[Entry]) -> str:
+    """The commands this member's role may use, as the channel registered them (`Deps.book`),
+    with what the role does beyond commands."""
     role = member.role if member.role in HELP_INTRO else Role.VOLUNTEER
-    book = sorted(help_book.for_role(ctx.bot_data.get(help_book.BOOK_KEY, []), role),
-                  key=_help_order)
+    entries = sorted(for_role(book, role), key=_help_order)
     lines = [t(HELP_INTRO[role])]
     lines += [f"/{e.command} — {t(e.description)}" if e.description else f"/{e.command}"
-              for e in book]
+              for e in entries]
     return "\n".join(lines) + "\n\n" + t(HELP_NOTE[role])
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=LANG_CALLBACK + code)]
-            for code, label in LANGUAGE_BUTTONS
-        ]
-    )
+def language_buttons() -> Buttons:
+    return tuple((Button(label, LANG_CALLBACK + code),) for code, label in LANGUAGE_BUTTONS)
 
 
-async def start(update: Update, ctx: Ctx) -> None:
+def _welcome(text: str, t: Translator) -> Reply:
+    """The welcome, with the persistent report button under the text field from now on."""
+    return Reply(text, keyboard=main_keyboard(t))
+
+
+async def start(inbound: Inbound, deps: Deps) -> Answer:
     """`/start`: register a volunteer, or redeem the invite in the payload."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
-        return
-    if ctx.args:
-        await _start_with_invite(update, ctx, ctx.args[0])
-        return
-    settings = ctx.deps.settings
-    async with ctx.deps.sessions() as session:
-        known = await find_member(session, PLATFORM, user.id)
+    if inbound.args:
+        return await _start_with_invite(inbound, deps, inbound.args[0])
+    who = inbound.who
+    async with deps.sessions() as session:
+        known = await find_member(session, who.channel, who.user_id)
         away = await come_back(session, known) if known is not None else None
         member, _ = await register_member(
             session,
-            platform=PLATFORM,
-            user_id=user.id,
-            chat_id=chat.id,
-            display_name=display_name(user),
-            language_code=user.language_code,
-            default_language=settings.locale.default,
+            platform=who.channel,
+            user_id=who.user_id,
+            chat_id=who.chat_id,
+            display_name=who.name,
+            language_code=who.language_code,
+            default_language=deps.settings.locale.default,
         )
         first = welcome(member)
         cell = await member_cell(session, member)
@@ -156,7 +143,7 @@ async def start(update: Update, ctx: Ctx) -> None:
     if first and member.role != Role.VOLUNTEER:  # a role given before they ever wrote
         text = t("Welcome, {name}! You are now {role} for {cell}.", name=name,
                  role=role_name(member.role, t), cell=cell_label(cell, t))
-        text += "\n\n" + help_text(member, t, ctx)
+        text += "\n\n" + help_text(member, t, deps.book)
     elif first:
         text = t(
             "Welcome, {name}! I am the water-source patrol bot.\n\n"
@@ -174,14 +161,14 @@ async def start(update: Update, ctx: Ctx) -> None:
             cell=cell_label(cell, t),
         )
     if away is not None:
-        text = absence_text(away, t, ctx) + "\n\n" + text
-    await _welcome(update, text, t)
+        text = absence_text(away, t, deps.settings) + "\n\n" + text
+    return Answer([_welcome(text, t)])
 
 
-def absence_text(away: Absence, t: Translator, ctx: Ctx) -> str:
+def absence_text(away: Absence, t: Translator, settings: Settings) -> str:
     """What did not reach a member while the bot could not reach them, and where their cases
     went (they stay there: nothing is given back behind anyone's back)."""
-    since = local_time(away.since, ctx.deps.settings)
+    since = local_time(away.since, settings)
     lines = [t.n("While I could not reach you (since {since}), {count} notice did not reach "
                  "you.", "While I could not reach you (since {since}), {count} notices did "
                  "not reach you.", away.missed, since=since) if away.missed
@@ -197,59 +184,43 @@ def absence_text(away: Absence, t: Translator, ctx: Ctx) -> str:
     return "\n".join(lines)
 
 
-async def on_private_status(update: Update, ctx: Ctx) -> None:
-    """A member blocked the bot in their private chat (Telegram says "kicked"): unreachable at
-    once, their open cases handed over, without waiting for a send to fail. Unblocking comes
-    with a /start, which brings them back."""
-    changed = update.my_chat_member
-    if changed is None or changed.chat.type != "private":
-        return
-    if changed.new_chat_member.status != "kicked":
-        return
-    async with ctx.deps.sessions() as session:
-        member = await find_member(session, PLATFORM, changed.from_user.id)
+async def blocked(deps: Deps, channel: str, user_id: str) -> None:
+    """A member blocked the bot in their private chat: unreachable at once, their open cases
+    handed over, without waiting for a send to fail. Unblocking comes with a /start, which
+    brings them back."""
+    async with deps.sessions() as session:
+        member = await find_member(session, channel, user_id)
         if member is not None:
             await mark_unreachable(session, member, KICKED)
             await session.commit()
 
 
-async def _welcome(update: Update, text: str, t: Translator) -> None:
-    """The welcome, with the persistent report button under the text field from now on."""
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, parse_mode=ParseMode.HTML,
-                                reply_markup=keyboard_markup(main_keyboard(t)))
-
-
-async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    settings = ctx.deps.settings
-    async with ctx.deps.sessions() as session:
-        known = await find_member(session, PLATFORM, user.id)
+async def _start_with_invite(inbound: Inbound, deps: Deps, code: str) -> Answer:
+    who = inbound.who
+    async with deps.sessions() as session:
+        known = await find_member(session, who.channel, who.user_id)
         away = await come_back(session, known) if known is not None else None
         try:
             redeemed = await redeem_invite(
                 session,
                 code,
-                platform=PLATFORM,
-                user_id=user.id,
-                chat_id=chat.id,
-                display_name=display_name(user),
-                language_code=user.language_code,
-                default_language=settings.locale.default,
+                platform=who.channel,
+                user_id=who.user_id,
+                chat_id=who.chat_id,
+                display_name=who.name,
+                language_code=who.language_code,
+                default_language=deps.settings.locale.default,
             )
             welcome(redeemed.member)
             await session.commit()
         except InviteError as refused:
             await session.rollback()
-            known = await find_member(session, PLATFORM, user.id)
+            known = await find_member(session, who.channel, who.user_id)
             problem = refused.problem
             redeemed = None
     if redeemed is None:  # told after the session is closed
-        t = translator(language_of(update, ctx, known))
-        await reply(update, t(INVITE_PROBLEMS[problem]))
-        return
+        t = translator(language_of(inbound, deps, known))
+        return Answer([Reply(t(INVITE_PROBLEMS[problem]))])
     member = redeemed.member
     t = translator(member.language)
     text = t(
@@ -263,22 +234,22 @@ async def _start_with_invite(update: Update, ctx: Ctx, code: str) -> None:
             "You are the linked leader of {source}.", source=escape(redeemed.source.name)
         )
     if away is not None:
-        text = absence_text(away, t, ctx) + "\n\n" + text
-    await _welcome(update, text + "\n\n" + help_text(member, t, ctx), t)
+        text = absence_text(away, t, deps.settings) + "\n\n" + text
+    return Answer([_welcome(text + "\n\n" + help_text(member, t, deps.book), t)])
 
 
-async def help_command(update: Update, ctx: Ctx) -> None:
-    member = await require_member(update, ctx)
-    if member is not None:
-        await reply(update, help_text(member, translator(member.language), ctx))
-
-
-async def whoami(update: Update, ctx: Ctx) -> None:
-    member = await load_member(update, ctx)
+async def help_command(inbound: Inbound, deps: Deps) -> Answer:
+    member = await load_member(inbound, deps)
     if member is None:
-        await require_member(update, ctx)
-        return
-    async with ctx.deps.sessions() as session:
+        return start_first(inbound, deps)
+    return Answer([Reply(help_text(member, translator(member.language), deps.book))])
+
+
+async def whoami(inbound: Inbound, deps: Deps) -> Answer:
+    async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
         cell = await member_cell(session, member)
         sources = await led_sources(session, member)
     t = translator(member.language)
@@ -291,58 +262,41 @@ async def whoami(update: Update, ctx: Ctx) -> None:
     if sources:
         names = "、".join(escape(s.name) for s in sources)
         lines.append(t("Linked leader of: {sources}", sources=names))
-    await reply(update, "\n".join(lines))
+    return Answer([Reply("\n".join(lines))])
 
 
-async def lang(update: Update, ctx: Ctx) -> None:
-    member = await require_member(update, ctx)
-    if member is not None:
-        t = translator(member.language)
-        await reply(update, t("Choose your language:"), keyboard=language_keyboard())
+async def lang(inbound: Inbound, deps: Deps) -> Answer:
+    member = await load_member(inbound, deps)
+    if member is None:
+        return start_first(inbound, deps)
+    t = translator(member.language)
+    return Answer([Reply(t("Choose your language:"), language_buttons())])
 
 
-async def lang_chosen(update: Update, ctx: Ctx) -> None:
+async def lang_chosen(inbound: Inbound, deps: Deps) -> Answer:
     """A language button: save it and answer in the new language."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    language = query.data.removeprefix(LANG_CALLBACK)
+    language = (inbound.press or "").removeprefix(LANG_CALLBACK)
     if language not in SUPPORTED:
-        await query.answer()
-        return
-    async with ctx.deps.sessions() as session:
-        member = await find_member(session, PLATFORM, query.from_user.id)
+        return Answer()
+    async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
         if member is not None:
             await set_language(session, member, language)
             await session.commit()
     t = translator(language)
     if member is None:
-        await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
-        return
-    await query.answer()
-    await query.edit_message_text(t("Language set: English."))
-    # An edit cannot carry a reply keyboard: the help, sent anew, brings the report button in
-    # the new language at once.
-    await _welcome(update, help_text(member, t, ctx), t)
+        return Answer(toast=t("Please send /start first, so I know who you are."), alert=True)
+    # An edit cannot carry a keyboard under the text field: the help, sent anew, brings the
+    # report button in the new language at once.
+    return Answer([_welcome(help_text(member, t, deps.book), t)],
+                  edit=Reply(t("Language set: English.")))
 
 
-async def on_other_message(update: Update, ctx: Ctx) -> None:
+async def on_other_message(inbound: Inbound, deps: Deps) -> Answer:
     """A private message nothing else took ("你好", a stray photo, an unknown command): the
     menu of what this person can do, with the report button, instead of silence."""
-    member = await require_member(update, ctx)
+    member = await load_member(inbound, deps)
     if member is None:
-        return
+        return start_first(inbound, deps)
     t = translator(member.language)
-    await _welcome(update, t(MENU_HINT) + "\n\n" + help_text(member, t, ctx), t)
-
-
-def register(app: GridApp) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("start", start, filters=private))
-    app.add_handler(CommandHandler("help", help_command, filters=private))
-    app.add_handler(CommandHandler("lang", lang, filters=private))
-    app.add_handler(CommandHandler("whoami", whoami, filters=private))
-    app.add_handler(CallbackQueryHandler(lang_chosen, pattern=f"^{LANG_CALLBACK}"))
-    # A group of its own: handlers.groups takes every my_chat_member update in group 0.
-    app.add_handler(ChatMemberHandler(on_private_status, ChatMemberHandler.MY_CHAT_MEMBER),
-                    group=order.PRIVATE_STATUS)
+    return Answer([_welcome(t(MENU_HINT) + "\n\n" + help_text(member, t, deps.book), t)])

@@ -1,7 +1,8 @@
 """Buttons of the deadline notices (acknowledge an order, more time, take over, hand down,
-issue an order) and /bulletin. Every button reloads the case and re-checks rights in a service.
+issue an order) and /bulletin, in no chat's terms (bot/telegram/supervision.py is their
+Telegram side). Every button reloads the case and re-checks rights in a service.
 
-Callback data: "sv:<action>:<id>[:<hours>]"; the case card may add
+Button data: "sv:<action>:<id>[:<hours>]"; the case card may add
 `deadline_notices.order_button(case_id)`.
 """
 
@@ -12,20 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
 
-from handlers import order, pending
+from handlers import pending
 from handlers.card_edit import redraw
-from handlers.common import load_member, reply, require_member, tr
-from handlers.context import Ctx, GridApp
+from handlers.chat import Answer, Inbound, Pressed, Reply
+from handlers.deps import Deps
 from handlers.notices import deadlines as deadline_notices
+from handlers.people import load_member, start_first, tr
 from handlers.words import escape
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
@@ -42,6 +36,7 @@ from services.deadlines import (
 from services.digests import split_message
 from services.grid import cell_names
 from services.i18n import N_, Translator
+from services.notices.card import Button
 from services.notices.card_refresh import queue_card_refresh
 from services.settings import Settings
 
@@ -80,120 +75,110 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 }
 
 
-async def on_button(update: Update, ctx: Ctx) -> None:
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    member = await load_member(update, ctx)
-    t = tr(update, ctx, member)
+async def on_button(inbound: Inbound, deps: Deps) -> Answer:
+    member = await load_member(inbound, deps)
     if member is None:
-        await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
-        return
-    parts = query.data.split(":")
+        return start_first(inbound, deps)
+    t = tr(inbound, deps, member)
+    parts = (inbound.press or "").split(":")
     try:
         action, target = parts[1], int(parts[2])
         hours = int(parts[3]) if len(parts) > 3 else 0
     except (IndexError, ValueError):
-        await query.answer()
-        return
+        return Answer()
     if action == "ext":
-        await query.answer()
-        await _ask_how_long(update, ctx, target, t)
-    elif action == "exl" and hours in EXTENSION_CHOICES_HOURS:
-        await pending.begin(ctx, member, PENDING_KIND, ttl=PENDING_TTL, case_id=target,
+        return Answer([await _ask_how_long(deps, target, t)])
+    if action == "exl" and hours in EXTENSION_CHOICES_HOURS:
+        await pending.begin(deps, member, PENDING_KIND, ttl=PENDING_TTL, case_id=target,
                             step="reason", data={"hours": hours})
-        await query.answer()
-        await reply(update, t("Why do you need more time? Send the reason in one message."))
-    elif action in ACTIONS:
-        work, done = ACTIONS[action]
-        async with ctx.deps.sessions() as session:
-            actor = await session.get(Member, member.id)
-            assert actor is not None
-            outcome = await work(session, ctx.deps.settings, target, actor, utcnow())
-            if outcome.ok:
-                if outcome.case is not None:  # every copy of its cards follows
-                    await queue_card_refresh(session, outcome.case.id)
-                await session.commit()
-        await query.answer(t(done) if outcome.ok else t(outcome.reason), show_alert=not outcome.ok)
-        if outcome.ok and isinstance(query.message, Message):
-            if outcome.case is not None:  # the pressed card shows the case as it is now
-                await redraw(ctx.deps, query.message, member, outcome.case.id, ctx.deps.renderers,
-                             as_card=_is_case_card(query.message))
-            else:
-                await query.edit_message_reply_markup(None)
-    else:
-        await query.answer()
+        return Answer([Reply(t("Why do you need more time? Send the reason in one message."))])
+    if action not in ACTIONS:
+        return Answer()
+    work, done = ACTIONS[action]
+    async with deps.sessions() as session:
+        actor = await session.get(Member, member.id)
+        assert actor is not None
+        outcome = await work(session, deps.settings, target, actor, utcnow())
+        if outcome.ok:
+            if outcome.case is not None:  # every copy of its cards follows
+                await queue_card_refresh(session, outcome.case.id)
+            await session.commit()
+    if not outcome.ok:
+        return Answer(toast=t(outcome.reason), alert=True)
+    answer = Answer()
+    if inbound.pressed is not None:
+        if outcome.case is not None:  # the pressed card shows the case as it is now
+            answer = await redraw(deps, inbound, member, outcome.case.id,
+                                  as_card=_is_case_card(inbound.pressed))
+        else:
+            answer.strip_buttons = True
+    answer.toast = t(done)
+    return answer
 
 
-def _is_case_card(message: Message) -> bool:
+def _is_case_card(pressed: Pressed) -> bool:
     """A case card (handlers.notices.cards) rather than a deadline notice: it has the
     workflow's buttons."""
-    markup = message.reply_markup
-    data = [str(b.callback_data or "") for row in (markup.inline_keyboard if markup else ())
-            for b in row]
+    data = pressed.buttons
     return any(d.startswith("c:") for d in data) or (
         f"{PREFIX}iss:" in " ".join(data) and not any(d.startswith(f"{PREFIX}tko:") for d in data)
     )
 
 
-async def _ask_how_long(update: Update, ctx: Ctx, case_id: int, t: Translator) -> None:
-    async with ctx.deps.sessions() as session:
+async def _ask_how_long(deps: Deps, case_id: int, t: Translator) -> Reply:
+    async with deps.sessions() as session:
         case = await session.get(Case, case_id)
     if case is None:
-        await reply(update, t("This case no longer exists."))
-        return
+        return Reply(t("This case no longer exists."))
     labels = {24: t("1 more day"), 72: t("3 more days"), 168: t("7 more days")}
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(labels[h], callback_data=f"{PREFIX}exl:{case_id}:{h}")
-        for h in EXTENSION_CHOICES_HOURS
-    ]])
-    await reply(update, t("How much more time do you need for case {number}?",
-                          number=escape(case.number)), keyboard)
+    return Reply(t("How much more time do you need for case {number}?",
+                   number=escape(case.number)),
+                 ((*(Button(labels[h], f"{PREFIX}exl:{case_id}:{h}")
+                     for h in EXTENSION_CHOICES_HOURS),),))
 
 
-async def on_reason(update: Update, ctx: Ctx) -> None:
-    """The reason for an extension asked for just before; other text passes on untouched."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or not message.text or user is None:
-        return
-    if pending.kind_for(ctx.bot_data, user.id) != PENDING_KIND:
-        return
-    asker = await load_member(update, ctx)
-    row = await pending.load(ctx, asker) if asker is not None else None
+def claims(inbound: Inbound, deps: Deps) -> bool:
+    """Whether this private text is the reason for an extension asked for just before."""
+    return (inbound.who.private and inbound.press is None and bool(inbound.words)
+            and not inbound.command and pending.kind_for(deps, inbound.who) == PENDING_KIND)
+
+
+async def on_reason(inbound: Inbound, deps: Deps) -> Answer | None:
+    """The reason for an extension (None when the question has gone: the text passes on)."""
+    asker = await load_member(inbound, deps)
+    row = await pending.load(deps, asker) if asker is not None else None
     if asker is None or row is None or row.kind != PENDING_KIND or row.case_id is None:
-        return
-    await pending.end(ctx, asker)
+        return None
+    await pending.end(deps, asker)
     case_id, hours, member = row.case_id, int(row.data.get("hours", 0)), asker
-    t = tr(update, ctx, member)
-    async with ctx.deps.sessions() as session:
+    t = tr(inbound, deps, member)
+    async with deps.sessions() as session:
         case = await session.get(Case, case_id)
         actor = await session.get(Member, member.id)
         outcome = ActionResult(False, N_("This case has no deadline to extend."))
         if case is not None and case.due_at is not None and actor is not None:
             outcome = await request_extension(
-                session, ctx.deps.settings, case_id, actor, message.text,
+                session, deps.settings, case_id, actor, inbound.text,
                 case.due_at + timedelta(hours=hours), utcnow())
             if outcome.ok:
                 await session.commit()
-    await reply(update, t("Your request was sent to the level above.") if outcome.ok
-                else t(outcome.reason))
-    raise ApplicationHandlerStop
+    return Answer([Reply(t("Your request was sent to the level above.") if outcome.ok
+                         else t(outcome.reason))])
 
 
-async def on_bulletin(update: Update, ctx: Ctx) -> None:
+async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
     """/bulletin [days]: overdue cases and the orders of the last days (15 by default)."""
-    member = await require_member(update, ctx)
+    member = await load_member(inbound, deps)
     if member is None:
-        return
-    t = tr(update, ctx, member)
+        return start_first(inbound, deps)
+    t = tr(inbound, deps, member)
     if member.role_enum not in BULLETIN_ROLES:
-        await reply(update, t("Only managers, leaders and supervisors can see the bulletin."))
-        return
+        return Answer([Reply(t("Only managers, leaders and supervisors can see the bulletin."))])
     days = 15
-    if ctx.args and ctx.args[0].isdigit():
-        days = max(1, min(int(ctx.args[0]), 366))
+    if inbound.args and inbound.args[0].isdigit():
+        days = max(1, min(int(inbound.args[0]), 366))
     now = utcnow()
-    async with ctx.deps.sessions() as session:
+    async with deps.sessions() as session:
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
         found, names = None, dict[int, str]()
         if scope is not None or member.role_enum == Role.ADMIN:
@@ -201,10 +186,9 @@ async def on_bulletin(update: Update, ctx: Ctx) -> None:
             names = await cell_names(
                 session, [x.cell_id for x in found.overdue] + [x.cell_id for x in found.orders])
     if found is None:
-        await reply(update, t("You have no grid cell, so there is no bulletin for you."))
-        return
-    for part in split_message(bulletin_text(found, names, t, ctx.deps.settings)):
-        await reply(update, part)
+        return Answer([Reply(t("You have no grid cell, so there is no bulletin for you."))])
+    return Answer([Reply(part) for part in
+                   split_message(bulletin_text(found, names, t, deps.settings))])
 
 
 def bulletin_text(b: Bulletin, names: dict[int, str], t: Translator, settings: Settings) -> str:
@@ -232,13 +216,3 @@ ORDER_STATES = {
     "acknowledged": N_("acknowledged"),
     "resolved": N_("resolved"),
 }
-
-
-def register(app: GridApp) -> None:
-    pending.ensure_warm(app)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}"))
-    app.add_handler(CommandHandler("bulletin", on_bulletin))
-    app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_reason),
-        group=order.REASON,
-    )

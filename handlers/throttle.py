@@ -1,9 +1,10 @@
-"""The per-user flood guard, ahead of every other handler.
+"""The per-person flood guard, ahead of every other handler, in any channel.
 
 One person (or a script with their account) sending hundreds of updates must not queue work
 for everyone else: past `[limits] user_updates` updates within `user_window`, the bot answers
 once, politely, and drops the rest until the window passes. The check is a dict lookup, so the
-people who are not flooding pay nothing.
+people who are not flooding pay nothing. The channel's adapter asks before every update
+(bot/telegram/throttle.py on Telegram).
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, TypeHandler
+from handlers.chat import Answer, Reply, Who
+from services.i18n import normalize, translator
+from services.settings import Settings
 
-from handlers import order
-from handlers.common import tr
-from handlers.context import Ctx, GridApp
-
-STATE_KEY = "throttle"
 PRUNE_AT = 10_000  # windows kept before the stale ones are dropped
 
 
@@ -32,25 +29,43 @@ class Window:
     warned: bool = False
 
 
-class FloodGuard:
-    """Fixed windows per user id; `clock` is monotonic seconds (tests may pass their own)."""
+@dataclass(frozen=True)
+class Verdict:
+    """Whether to let the update on, and what to tell the person when it is dropped (once)."""
 
-    def __init__(self, limit: int, window: float,
+    admit: bool
+    answer: Answer | None = None
+
+
+ADMIT = Verdict(True)
+
+
+class FloodGuard:
+    """Fixed windows per person; `clock` is monotonic seconds (tests may pass their own)."""
+
+    def __init__(self, limit: int, window: float, default_language: str = "zh_CN",
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = window
+        self.default_language = default_language
         self.clock = clock
-        self.windows: dict[int, Window] = {}
+        self.windows: dict[str, Window] = {}
         self.dropped = 0
 
-    def admit(self, user_id: int) -> tuple[bool, bool]:
+    @classmethod
+    def of(cls, settings: Settings) -> FloodGuard:
+        limits = settings.limits
+        return cls(limits.user_updates, limits.user_window.total_seconds(),
+                   settings.locale.default)
+
+    def admit(self, key: str) -> tuple[bool, bool]:
         """(let the update through, tell the person once that they are being ignored)."""
         now = self.clock()
-        current = self.windows.get(user_id)
+        current = self.windows.get(key)
         if current is None or now - current.started >= self.window:
             if current is None and len(self.windows) >= PRUNE_AT:
                 self._prune(now)
-            current = self.windows[user_id] = Window(now)
+            current = self.windows[key] = Window(now)
         current.count += 1
         if current.count <= self.limit:
             return True, False
@@ -59,39 +74,23 @@ class FloodGuard:
         current.warned = True
         return False, warn
 
-    def _prune(self, now: float) -> None:
-        stale = [uid for uid, w in self.windows.items() if now - w.started >= self.window]
-        for uid in stale:
-            del self.windows[uid]
-
-
-def guard_of(ctx: Ctx) -> FloodGuard:
-    guard = ctx.bot_data.get(STATE_KEY)
-    if not isinstance(guard, FloodGuard):
-        limits = ctx.deps.settings.limits
-        guard = FloodGuard(limits.user_updates, limits.user_window.total_seconds())
-        ctx.bot_data[STATE_KEY] = guard
-    return guard
-
-
-async def throttle(update: Update, ctx: Ctx) -> None:
-    """Let the update on, or drop it (telling the person the first time)."""
-    user = update.effective_user
-    if user is None or user.is_bot:
-        return
-    allowed, warn = guard_of(ctx).admit(user.id)
-    if allowed:
-        return
-    if warn:
-        t = tr(update, ctx)  # Telegram's language: no database work for a flood
+    def judge(self, who: Who, *, press: bool = False) -> Verdict:
+        """Let `who`'s update on, or drop it: the first dropped one is answered (a press with
+        an alert, a private message with a reply; a group hears nothing)."""
+        allowed, warn = self.admit(f"{who.channel}:{who.user_id}")
+        if allowed:
+            return ADMIT
+        if not warn:
+            return Verdict(False)
+        # The chat's language for the person: no database work for a flood.
+        t = translator(normalize(who.language_code, self.default_language))
         text = t("You are sending messages faster than I can read them. I will ignore new ones "
                  "for a moment; please wait a little, then go on.")
-        if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        elif update.effective_chat is not None and update.effective_chat.type == "private":
-            await ctx.bot.send_message(update.effective_chat.id, text)  # groups: stay quiet
-    raise ApplicationHandlerStop
+        if press:
+            return Verdict(False, Answer(toast=text, alert=True))
+        return Verdict(False, Answer([Reply(text)]) if who.private else None)
 
-
-def register(app: GridApp) -> None:
-    app.add_handler(TypeHandler(Update, throttle), group=order.THROTTLE)
+    def _prune(self, now: float) -> None:
+        stale = [key for key, w in self.windows.items() if now - w.started >= self.window]
+        for key in stale:
+            del self.windows[key]

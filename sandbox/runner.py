@@ -56,7 +56,7 @@ def persona_role(role: str, cell_code: str | None) -> str:
 async def _real_bot(settings: Settings, emulator: BotApiEmulator) -> tuple[AnyApp, Any]:
     """build_application on a fresh engine, after putting the demo personas in the database
     and giving them Telegram accounts in the emulator."""
-    from bot.app import build_application
+    from bot.telegram.app import build_application
     from models.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database.url, echo=settings.database.echo)

@@ -132,7 +132,7 @@ async def bot_harness(
     `bot_harness.app.bot_data["deps"]` the Deps (settings, sessions, grid). Leaving the test
     fails it if Telegram would have refused a call or a handler raised.
     """
-    from bot.app import build_application
+    from bot.telegram.app import build_application
     from sandbox.telegram.emulator import BotApiEmulator
     from sandbox.telegram.flood import FloodConfig
     from services.grid import import_grid

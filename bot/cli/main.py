@@ -147,7 +147,7 @@ def cmd_grid_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.webhook import run_bot, webhook_problem
+    from bot.telegram.webhook import BotRefused, run_or_refuse, webhook_problem
 
     problem = webhook_problem(settings) if args.webhook else None
     if problem:
@@ -161,21 +161,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     check_database(settings)
     if not schema_is_current(settings):
         raise CliError("database: the schema is not up to date; run `gridpatrol db upgrade`")
-    from telegram.error import InvalidToken, TelegramError
-
     try:
-        run_bot(settings, webhook=args.webhook)
-    except InvalidToken:  # one line, without repeating the token as PTB's message does
-        raise CliError("telegram: the bot token was refused (check GRIDPATROL_TELEGRAM_TOKEN)") \
-            from None
-    except TelegramError as exc:  # at start: Telegram refusing the webhook, say
-        raise CliError(f"telegram: {exc}") from None
+        run_or_refuse(settings, webhook=args.webhook)
+    except BotRefused as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 
 def run_polling(settings: Settings) -> None:
     """Start the bot with long polling until SIGTERM or Ctrl-C (PTB owns the event loop)."""
-    from bot.webhook import run_bot
+    from bot.telegram.webhook import run_bot
 
     run_bot(settings, webhook=False)
 

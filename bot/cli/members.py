@@ -26,29 +26,6 @@ def parse_expiry(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-async def bot_username(settings: Settings) -> str | None:
-    """From config; else ask Telegram (getMe) when a token is set; else None."""
-    if settings.telegram.bot_username:
-        return settings.telegram.bot_username.lstrip("@")
-    if not settings.telegram.token:
-        return None
-    from telegram import Bot
-    from telegram.error import TelegramError
-    from telegram.request import HTTPXRequest
-
-    bot = Bot(
-        settings.telegram.token,
-        base_url=settings.telegram.api_base_url,
-        base_file_url=settings.telegram.file_base_url,
-        request=HTTPXRequest(connect_timeout=5, read_timeout=5),
-    )
-    try:
-        async with bot:
-            return bot.username
-    except TelegramError:
-        return None
-
-
 def invite_link(username: str, code: str, for_group: bool) -> str:
     return f"https://t.me/{username}?{'startgroup' if for_group else 'start'}={code}"
 
@@ -74,6 +51,8 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
                 raise CliError(f"invite: {exc}") from None
             await session.commit()
         return invite.code, invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+
+    from bot.telegram.webhook import bot_username  # loads PTB: only for this command
 
     code, expires = with_sessions(settings, work)
     username = asyncio.run(bot_username(settings))

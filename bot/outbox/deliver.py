@@ -6,7 +6,8 @@ call and right after each answer, so a crash leaves `sending` only a notice that
 (it becomes `uncertain` at restart); one that was still being drawn or waiting stays pending.
 An uncertain notice is settled by its kind's rule (bot/outbox/recover.py). Which renderer
 draws which kind is given by the program (`renderers`, handlers/notices/table.py); the Card it
-draws goes out through the Telegram transport (bot/outbox/telegram.py).
+draws goes out through the channel's transport (bot.outbox.transport; Telegram's is
+bot/telegram/transport.py), which tells its failures in the terms used here.
 """
 
 from __future__ import annotations
@@ -20,27 +21,25 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, Message
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
 
-from bot.outbox.calls import backoff, maybe_delivered, retry_seconds
+from bot.outbox.calls import backoff
 from bot.outbox.deps import Deps
 from bot.outbox.pacing import Pacer
 from bot.outbox.record import recorded
-from bot.outbox.redirect import chat_gone, gave_up_on, redirect_notice, refused
-from bot.outbox.telegram import keep_upload_ids, sent_card, steps
+from bot.outbox.redirect import gave_up_on, redirect_notice, refused
+from bot.outbox.transport import (
+    ChatMoved,
+    FloodWait,
+    Lost,
+    Rejected,
+    SendFailed,
+    Transport,
+    Unreachable,
+)
 from bot.runtime import instance_key
 from models import Member, Outbox, OutboxState, utcnow
 from services.i18n import Translator, translator
-from services.members import BLOCKED, CHAT_GONE, follow_migration
+from services.members import BLOCKED, follow_migration
 from services.notices.card import Card, Renderers, draw_pictures, render_row, renderer_for
 from services.notices.kinds import envelope
 from services.notices.rules import MAYBE_DUPLICATE, marked_as_repeat
@@ -181,7 +180,7 @@ async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
 
 
 async def deliver(
-    bot: Bot, deps: Deps, pacer: Pacer, job: Job, claim: Claim,
+    transport: Transport, deps: Deps, pacer: Pacer, job: Job, claim: Claim,
     on_slot: Callable[[], None] | None = None, stopping: Callable[[], bool] = lambda: False,
 ) -> bool:
     """Claim the notice, send what is left of it, each call on a paced slot (`on_slot` is told
@@ -197,8 +196,8 @@ async def deliver(
     if claimed is None:
         return False
     job.take_over(claimed)
-    sent: list[Message] = []
-    calls = steps(bot, job.chat_id, job.rendered, sent)
+    sending = transport.sending(job.chat_id, job.rendered)
+    calls = sending.steps
     try:
         for index, step in enumerate(calls[job.done :], start=job.done):
             await pacer.acquire(job.chat_id, on_slot)
@@ -213,20 +212,19 @@ async def deliver(
         await finish(deps, job.row_id, job=job, state=OutboxState.PENDING,
                      attempts=Outbox.attempts - 1, next_attempt_at=utcnow())
         return False
-    except RetryAfter as exc:
-        wait = retry_seconds(exc)
-        pacer.hold(wait)  # Telegram's flood wait is for the whole bot
-        log.warning("outbox %s: flood control, retry in %.0f s", job.row_id, wait)
+    except FloodWait as exc:
+        pacer.hold(exc.seconds)  # the channel's flood wait is for the whole bot
+        log.warning("outbox %s: flood control, retry in %.0f s", job.row_id, exc.seconds)
         await finish(
             deps,
             job.row_id,
             job=job,
             state=OutboxState.PENDING,
             attempts=Outbox.attempts - 1,  # our pacing's miss, not the notice's
-            next_attempt_at=utcnow() + timedelta(seconds=wait),
+            next_attempt_at=utcnow() + timedelta(seconds=exc.seconds),
             last_error=str(exc),
         )
-    except ChatMigrated as exc:
+    except ChatMoved as exc:
         async with deps.sessions() as session:  # a group became a supergroup: follow it
             await follow_migration(session, job.chat_id, exc.new_chat_id)
             await session.commit()
@@ -236,34 +234,28 @@ async def deliver(
             job=job,
             state=OutboxState.PENDING,
             attempts=Outbox.attempts - 1,
-            chat_id=str(exc.new_chat_id),
+            chat_id=exc.new_chat_id,
             last_error=str(exc),
         )
-    except BadRequest as exc:
-        if chat_gone(exc):  # the member's account or chat is gone: as good as a 403
-            log.info("outbox %s: the chat is gone: %s", job.row_id, exc)
-            await forbidden(deps, job, str(exc), why=CHAT_GONE)
-            return True
+    except Unreachable as exc:
+        log.info("outbox %s: recipient not reachable (%s): %s", job.row_id, exc.why, exc)
+        await forbidden(deps, job, str(exc), why=exc.why)
+    except Rejected as exc:
         log.error(
-            "outbox %s: Telegram refused the notice (a bug in its renderer): %s", job.row_id, exc
+            "outbox %s: the channel refused the notice (a bug in its renderer): %s",
+            job.row_id, exc,
         )
         await finish(
             deps, job.row_id, job=job, state=OutboxState.FAILED, last_error=f"bad request: {exc}"
         )
-    except Forbidden as exc:
-        log.info("outbox %s: recipient blocked the bot: %s", job.row_id, exc)
-        await forbidden(deps, job, str(exc))
-    except NetworkError as exc:  # TimedOut included
-        if maybe_delivered(exc):
-            log.warning("outbox %s: %s; it may have arrived: uncertain, settled by its kind",
-                        job.row_id, exc)
-            await finish(
-                deps, job.row_id, job=job, state=OutboxState.UNCERTAIN,
-                last_error=f"timed out: {exc}" if isinstance(exc, TimedOut) else f"lost: {exc}",
-            )
-        else:
-            await retry_or_fail(deps, job, str(exc))
-    except TelegramError as exc:
+    except Lost as exc:
+        log.warning("outbox %s: %s; it may have arrived: uncertain, settled by its kind",
+                    job.row_id, exc)
+        await finish(
+            deps, job.row_id, job=job, state=OutboxState.UNCERTAIN,
+            last_error=f"timed out: {exc}" if exc.timed_out else f"lost: {exc}",
+        )
+    except SendFailed as exc:
         await retry_or_fail(deps, job, str(exc))
     else:
         await finish(
@@ -271,9 +263,9 @@ async def deliver(
             last_error=job.repeat_of,  # a repeat keeps why it was sent again
             result={"done": job.done, "message_ids": job.message_ids,
                     **({MAYBE_DUPLICATE: True} if job.repeat_of is not None else {}),
-                    **sent_card(sent, job.rendered)},
+                    **sending.record()},
         )
-        await keep_upload_ids(deps.sessions, job.rendered, sent)  # display copies' ids
+        await sending.after(deps.sessions)  # e.g. the ids of uploaded display copies
     return True
 
 

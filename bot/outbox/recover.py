@@ -63,7 +63,9 @@ async def settle_uncertain(deps: Deps) -> Counter[str]:
     ASSUME: sent, marked unconfirmed. REDO: pending again now. REPEAT: pending again after
     `outbox.repeat_after`, flagged maybe_duplicate (the sender puts the repeat line on top).
     A repeat that is uncertain too, or a notice out of attempts, fails for good, through the
-    same path as any notice that gave up (whoever else should hear it is told there).
+    same path as any notice that gave up (whoever else should hear it is told there); but a
+    repeat our own process died in the middle of is sent again while attempts last: the
+    network did not fail it, and it already says it may be a second copy.
     """
     async with deps.sessions() as session:
         rows = list(await session.scalars(
@@ -94,7 +96,7 @@ async def _settle(deps: Deps, row: Outbox) -> str | None:
         values = {"state": OutboxState.PENDING, "next_attempt_at": utcnow(),
                   "last_error": f"uncertain, done again: {reason}"}
     elif rule is Uncertain.REPEAT and not out_of_attempts \
-            and not envelope(row.payload).maybe_duplicate:
+            and (not envelope(row.payload).maybe_duplicate or reason == INTERRUPTED):
         outcome = "sent again"
         values = {"state": OutboxState.PENDING,
                   "next_attempt_at": utcnow() + deps.settings.outbox.repeat_after,

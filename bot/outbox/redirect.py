@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.error import BadRequest
 
 from models import CaseEvent, Member, Outbox, OutboxState, Role
 from services.grid import nearest_managers
@@ -99,12 +98,6 @@ async def redirect_notice(
         [m.id for m in now_with] or "nobody", [m.id for m in fresh] or "nobody",
     )
     return fresh
-
-
-def chat_gone(exc: BadRequest) -> bool:
-    """Telegram's 400 for a chat that does not exist (any more): a deleted account, a user who
-    never started the bot under this id. As good as a 403."""
-    return "chat not found" in str(exc).lower()
 
 
 async def _failed(session: AsyncSession, row_id: int, **values: Any) -> Outbox | None:

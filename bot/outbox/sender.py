@@ -10,7 +10,8 @@ confirmed becomes `uncertain`; every drain settles those by their kind's rule (t
 done again, or sent once more marked as a repeat: bot/outbox/recover.py).
 
 The program gives the sender its renderers (handlers/notices/table.py, through the wiring in
-bot/app.py, kept in bot_data under RENDERERS_KEY); nothing here imports the handlers.
+bot/telegram/app.py) and the channel's transport (bot.outbox.transport; Telegram's and the
+outbox job are in bot/telegram/); nothing here imports the handlers or a chat library.
 """
 
 from __future__ import annotations
@@ -18,26 +19,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from telegram import Bot
-from telegram.ext import Application
 
 from bot.outbox.calls import backoff
 from bot.outbox.deliver import Claimed, Job, deliver, prepare
 from bot.outbox.deps import Deps
 from bot.outbox.pacing import Clock, Pacer, Sleep
 from bot.outbox.recover import recover_stale, settle_uncertain
-from bot.runtime import Lease, instance_key, lease_of
+from bot.outbox.transport import Transport
+from bot.runtime import Lease, instance_key
 from models import Outbox, OutboxState, utcnow
 from services.notices.card import Renderers
-
-RENDERERS_KEY = "notice_renderers"  # bot_data: the renderers the wiring gave the sender
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ class Sender:
 
     def __init__(
         self,
-        bot: Bot,
+        transport: Transport,
         deps: Deps,
         renderers: Renderers,
         *,
@@ -71,7 +69,7 @@ class Sender:
         real_time: bool = True,
         max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
-        self._bot = weakref.ref(bot)  # the registry below must not keep a finished app alive
+        self.transport = transport
         self.deps = deps
         self.renderers = renderers
         self.clock = clock
@@ -84,7 +82,7 @@ class Sender:
         self._in_hand: set[int] = set()  # rows a task of ours is preparing or sending
         self._unreserved: set[int] = set()  # ... of which no slot is taken yet
         self._all_started = False  # the last round started every due chat's notice
-        self.app: weakref.ref[Application[Any, Any, Any, Any, Any, Any]] | None = None
+        self._running: Callable[[], bool] | None = None
         self.lease: Lease | None = None  # several processes: each paces its share
         self._shared_at = float("-inf")
         self._closing = False  # close() was called: start nothing more
@@ -96,13 +94,13 @@ class Sender:
         for the jobs), or close() was called: no new send starts, none is claimed."""
         if self._closing:
             return True
-        app = self.app() if self.app is not None else None
-        return self._watching and (app is None or not app.running)
+        return self._watching and (self._running is None or not self._running())
 
-    def watch(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Stop starting sends once `app` stops (only once it has been seen running)."""
-        self.app = weakref.ref(app)
-        self._watching = self._watching or app.running
+    def watch(self, running: Callable[[], bool]) -> None:
+        """Stop starting sends once the application stops (`running()` false, once it has been
+        seen true)."""
+        self._running = running
+        self._watching = self._watching or running()
 
     async def close(self, within: float = STOP_WITHIN) -> None:
         """At a graceful stop: start nothing more, let the sends on the wire finish (for at
@@ -119,12 +117,11 @@ class Sender:
                         len(self._tasks), within)
             await asyncio.gather(*set(self._tasks), return_exceptions=True)
 
-    @property
-    def bot(self) -> Bot:
-        bot = self._bot()
-        if bot is None:
-            raise RuntimeError("the bot of this sender is gone")
-        return bot
+    async def one_run(self) -> int:
+        """One run of the outbox job: send for most of the job's interval, or until nothing
+        due can go; over before the next run is due. Returns how many notices were settled."""
+        interval = self.deps.settings.schedule.outbox_interval.total_seconds()
+        return await self.drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
 
     async def drain(self, budget: float | None = None, settle_within: float | None = None) -> int:
         """Send until nothing due can go, or `budget` seconds (of `clock`) have passed; then
@@ -228,7 +225,7 @@ class Sender:
                 if wait - self.clock() > RELEASE_AFTER:
                     await _defer(self.deps, row_id, wait - self.clock())
                     return
-                settled = await deliver(self.bot, self.deps, self.pacer, job, claim_row,
+                settled = await deliver(self.transport, self.deps, self.pacer, job, claim_row,
                                         on_slot=lambda: self._unreserved.discard(row_id),
                                         stopping=lambda: self.stopping)
             if settled:
@@ -239,47 +236,6 @@ class Sender:
         finally:
             self._in_hand.discard(row_id)
             self._unreserved.discard(row_id)
-
-
-_senders: dict[tuple[int, int], Sender] = {}
-
-
-def sender_for(bot: Bot, deps: Deps, renderers: Renderers) -> Sender:
-    """The process's sender for this bot (its pacer must outlive one job run)."""
-    key = (id(bot), id(deps))
-    sender = _senders.get(key)
-    if sender is None:
-        sender = _senders[key] = Sender(bot, deps, renderers)
-        weakref.finalize(bot, _senders.pop, key, None)
-    sender.renderers = renderers
-    return sender
-
-
-async def close_sender(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps) -> None:
-    """The graceful stop of the app's sender (its post_stop): the sends in flight finish, the
-    rest go back to pending, none starts."""
-    sender = _senders.get((id(app.bot), id(deps)))
-    if sender is not None:
-        await sender.close()
-
-
-async def drain_once(
-    app_or_bot: Bot | Application[Any, Any, Any, Any, Any, Any], deps: Deps,
-    renderers: Renderers | None = None,
-) -> int:
-    """One run of the outbox job: send for most of the job's interval, or until nothing due
-    can go; over before the next run is due. Returns how many notices were settled. The
-    renderers are the app's (bot_data[RENDERERS_KEY]) unless given."""
-    bot = app_or_bot if isinstance(app_or_bot, Bot) else app_or_bot.bot
-    if renderers is None:
-        assert isinstance(app_or_bot, Application), "a bare bot needs its renderers"
-        renderers = app_or_bot.bot_data[RENDERERS_KEY]
-    sender = sender_for(bot, deps, renderers)
-    if isinstance(app_or_bot, Application):
-        sender.watch(app_or_bot)
-        sender.lease = lease_of(app_or_bot.bot_data)
-    interval = deps.settings.schedule.outbox_interval.total_seconds()
-    return await sender.drain(interval * BUDGET_SHARE, interval * SETTLE_SHARE)
 
 
 # One alias and fixed parameter names for every query: a new alias or name per call would make

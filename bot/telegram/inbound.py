@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from telegram import Message, Update
+from telegram import MaybeInaccessibleMessage, Message, Update
 
-from handlers.chat import Inbound, Picture, Who
+from handlers.chat import Inbound, Picture, Pressed, Who
 
 CHANNEL = "telegram"
 _OTHER = ("sticker", "voice", "audio", "video", "video_note", "animation")
@@ -34,6 +34,18 @@ def _picture(message: Message) -> Picture | None:
     return None
 
 
+def pressed_of(message: MaybeInaccessibleMessage | None) -> Pressed | None:
+    """The message a button was on, as far as Telegram still shows it."""
+    if message is None:
+        return None
+    if not isinstance(message, Message):  # too old: Telegram gives only its id
+        return Pressed(str(message.message_id))
+    keyboard = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    data = tuple(str(b.callback_data) for row in keyboard for b in row if b.callback_data)
+    return Pressed(str(message.message_id), with_media=bool(message.photo or message.document),
+                   buttons=data)
+
+
 def _other(message: Message) -> str | None:
     for kind in _OTHER:
         if getattr(message, kind, None):
@@ -55,7 +67,8 @@ def inbound_of(update: Update, memo: MutableMapping[str, Any] | None = None) -> 
 
     query = update.callback_query
     if query is not None:
-        return Inbound(who, press=query.data or "", fetch=fetch, memo=memo)
+        return Inbound(who, press=query.data or "", pressed=pressed_of(query.message),
+                       fetch=fetch, memo=memo)
     message = update.message
     if message is None:
         return None

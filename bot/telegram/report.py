@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, TypeHandler, filters
 
@@ -47,17 +48,19 @@ class ReportHandler(BaseHandler[Update, Ctx, None]):
         return report.claims(inbound, _cache(self.bot_data).get(inbound.who.user_id, False))
 
 
+async def _draft_open(session: AsyncSession, user_id: int) -> bool:
+    _, draft = await drafts.member_and_draft(session, CHANNEL, user_id)
+    return draft is not None
+
+
 async def _warm(update: Update, ctx: Ctx) -> None:
     """Learn once per process whether this user has an open draft (so a restart loses nothing)."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != "private":
-        return
     cache = _cache(ctx.bot_data)
-    if str(user.id) in cache:
+    if user is None or chat is None or chat.type != "private" or str(user.id) in cache:
         return
     async with ctx.deps.sessions() as session:
-        _, draft = await drafts.member_and_draft(session, CHANNEL, user.id)
-    cache[str(user.id)] = draft is not None
+        cache[str(user.id)] = await _draft_open(session, user.id)
 
 
 def _inbound(update: Update, ctx: Ctx) -> Inbound:
@@ -84,7 +87,7 @@ async def on_poster(update: Update, ctx: Ctx) -> None:
     inbound = _inbound(update, ctx)
     done = await report.from_poster(inbound, ctx.deps)
     if done is None:
-        await start.start(update, ctx)  # not a source: the invite path
+        await give(update, ctx, await start.start(inbound, ctx.deps))  # not a source: an invite
         return
     answer, has_draft = done
     _cache(ctx.bot_data)[inbound.who.user_id] = has_draft

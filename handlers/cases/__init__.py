@@ -1,7 +1,13 @@
 """A case in the chat: the buttons on its cards (`actions`), /case /open /mine (`commands`),
-and the short conversations some actions need (`flow`, its buttons and views). What a notice
-of a case shows is handlers.notices."""
+and the short conversations some actions need (`flow`, its buttons and views), in no chat's
+terms (bot/telegram/cases.py is their Telegram side). What a notice of a case shows is
+handlers.notices."""
 
-from handlers.cases.actions import COMMANDS, register
+from handlers.cases.actions import BUTTON_PATTERN, COMMANDS, on_button
+from handlers.cases.commands import case_command, mine_command, open_command
+from handlers.cases.flow import claims, on_message
+from handlers.cases.flow_buttons import on_press
+from handlers.cases.flow_views import PREFIX as FLOW_PREFIX
 
-__all__ = ["COMMANDS", "register"]
+__all__ = ["BUTTON_PATTERN", "COMMANDS", "FLOW_PREFIX", "case_command", "claims",
+           "mine_command", "on_button", "on_message", "on_press", "open_command"]

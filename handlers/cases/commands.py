@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import Update
-from telegram.constants import ParseMode
-
 from handlers.card_edit import remember_reply
-from handlers.common import NO_PREVIEW, markup, reply, require_member
-from handlers.context import Ctx
+from handlers.chat import Answer, Inbound, Reply
+from handlers.deps import Deps
 from handlers.notices.cards import local_time, render_card
+from handlers.people import load_member, start_first
 from handlers.words import escape
 from models import OPEN_STATES, utcnow
 from services import cases
@@ -60,16 +58,17 @@ def case_lines(lines: list[CaseLine], t: Translator, settings: Settings) -> str:
     return "\n".join(out)
 
 
-async def case_command(update: Update, ctx: Ctx) -> None:
-    member = await require_member(update, ctx)
+async def case_command(inbound: Inbound, deps: Deps) -> Answer:
+    member = await load_member(inbound, deps)
     if member is None:
-        return
+        return start_first(inbound, deps)
     t = translator(member.language)
-    ref = " ".join(ctx.args or [])
+    ref = " ".join(inbound.args)
     if not ref:
-        await reply(update, t("Send /case and the case number, for example /case HZ-2026-000012."))
-        return
-    async with ctx.deps.sessions() as session:
+        return Answer([Reply(t(
+            "Send /case and the case number, for example /case HZ-2026-000012."))])
+    card = None
+    async with deps.sessions() as session:
         case_id = await cases.find_case_id(session, ref)
         case = await cases.get_case(session, case_id) if case_id is not None else None
         if case is None:
@@ -78,27 +77,25 @@ async def case_command(update: Update, ctx: Ctx) -> None:
             refused = WorkflowRefused(RefusalReason.NOT_YOUR_GRID, number=case.number)
         else:
             refused = None
-            card = await render_card(session, case.id, member, ctx.deps.settings)
+            card = await render_card(session, case.id, member, deps.settings)
     if refused is not None:
-        await reply(update, escape(refused.message(t)))
-        return
-    chat = update.effective_chat
-    if card is not None and chat is not None and case is not None:
-        sent = await chat.send_message(
-            card.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup(card.buttons),
-            link_preview_options=NO_PREVIEW,
-        )
-        await remember_reply(ctx.deps.sessions, member, case.id, sent)  # later moves edit it
+        return Answer([Reply(escape(refused.message(t)))])
+    if card is None or case is None:
+        return Answer()
+    shown_id = case.id
+
+    async def kept(message_id: str) -> None:  # later moves of the case edit this card too
+        await remember_reply(deps.sessions, member, shown_id, message_id, with_media=False)
+
+    return Answer([Reply(card.text, card.buttons, preview=False, sent=kept)])
 
 
-async def _list(update: Update, ctx: Ctx, *, mine: bool) -> None:
-    member = await require_member(update, ctx)
+async def _list(inbound: Inbound, deps: Deps, *, mine: bool) -> Answer:
+    member = await load_member(inbound, deps)
     if member is None:
-        return
+        return start_first(inbound, deps)
     t = translator(member.language)
-    async with ctx.deps.sessions() as session:
+    async with deps.sessions() as session:
         if mine:
             lines = await cases.my_cases(session, member)
         else:
@@ -109,17 +106,16 @@ async def _list(update: Update, ctx: Ctx, *, mine: bool) -> None:
             if mine
             else t("No open cases in your part of the grid.")
         )
-        await reply(update, empty)
-        return
+        return Answer([Reply(empty)])
     title = t("<b>Your cases</b>") if mine else t("<b>Open cases</b>, oldest first")
-    body = case_lines(lines, t, ctx.deps.settings)
+    body = case_lines(lines, t, deps.settings)
     hint = t("Send /case and a number to see one.")
-    await reply(update, f"{title}\n{body}\n\n{hint}")
+    return Answer([Reply(f"{title}\n{body}\n\n{hint}")])
 
 
-async def open_command(update: Update, ctx: Ctx) -> None:
-    await _list(update, ctx, mine=False)
+async def open_command(inbound: Inbound, deps: Deps) -> Answer:
+    return await _list(inbound, deps, mine=False)
 
 
-async def mine_command(update: Update, ctx: Ctx) -> None:
-    await _list(update, ctx, mine=True)
+async def mine_command(inbound: Inbound, deps: Deps) -> Answer:
+    return await _list(inbound, deps, mine=True)

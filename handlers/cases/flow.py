@@ -14,21 +14,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-
 from handlers import pending
 from handlers.card_edit import remember_reply
 from handlers.cases import flow_views as views
-from handlers.common import NO_PREVIEW, load_member, markup
-from handlers.context import Ctx
+from handlers.chat import Answer, Inbound, Reply
+from handlers.deps import Deps
 from handlers.notices.cards import render_card
+from handlers.people import load_member
 from handlers.words import escape
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused, parse_deadline
 from services.i18n import Translator, translator
-from services.photos import PhotoRejected, ingest
+from services.photos import PhotoRejected, RejectReason, ingest
 from services.photos.files import keep_file_at_commit
 
 KIND = "case_flow"
@@ -108,191 +106,162 @@ class Flow:
         )
 
 
-async def load(ctx: Ctx, member: Member) -> Flow | None:
-    row = await pending.load(ctx, member)
+async def load(deps: Deps, member: Member) -> Flow | None:
+    row = await pending.load(deps, member)
     return Flow.of(row) if row is not None else None
 
 
-async def _begin(ctx: Ctx, member: Member, flow: Flow) -> None:
-    await pending.begin(ctx, member, KIND, ttl=FLOW_TTL, case_id=flow.case_id, step=flow.step,
+async def _begin(deps: Deps, member: Member, flow: Flow) -> None:
+    await pending.begin(deps, member, KIND, ttl=FLOW_TTL, case_id=flow.case_id, step=flow.step,
                         data=flow.data())
 
 
-async def _save(ctx: Ctx, member: Member, flow: Flow) -> None:
-    await pending.save(ctx, member, flow.step, flow.data())
+def claims(inbound: Inbound, deps: Deps) -> bool:
+    """Whether this private message answers the person's open case conversation (of the
+    commands, only /cancel and /skip do)."""
+    if inbound.press is not None or not inbound.who.private:
+        return False
+    if pending.kind_for(deps, inbound.who) != KIND:
+        return False
+    return not inbound.command or inbound.command in ("/cancel", "/skip")
 
 
-async def _end(ctx: Ctx, member: Member) -> None:
-    await pending.end(ctx, member)
-
-
-async def _send(ctx: Ctx, member: Member, text: str,
-                keyboard: InlineKeyboardMarkup | None = None) -> None:
-    await ctx.bot.send_message(member.chat_id, text, parse_mode=ParseMode.HTML,
-                               reply_markup=keyboard)
-
-
-async def _prompt(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
+async def _prompt(deps: Deps, flow: Flow, t: Translator) -> list[Reply]:
     step = flow.step
     if step is None:
-        return
-    async with ctx.deps.sessions() as session:
+        return []
+    async with deps.sessions() as session:
         view = await views.prompt_view(session, flow.case_id, flow.number, flow.action, step,
-                                       flow.answers, t, ctx.deps.settings, utcnow())
-    await _send(ctx, member, view.text, view.keyboard)
+                                       flow.answers, t, deps.settings, utcnow())
+    return [Reply(view.text, view.buttons)]
 
 
-async def answer(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
+async def answer(deps: Deps, member: Member, flow: Flow, t: Translator) -> list[Reply]:
     """After an answer: ask the next question, or carry the action out when none is left."""
     if flow.step is not None:
-        await _save(ctx, member, flow)
-        await _prompt(ctx, member, flow, t)
-        return
-    await _finish(ctx, member, flow, t)
+        await pending.save(deps, member, flow.step, flow.data())
+        return await _prompt(deps, flow, t)
+    return await _finish(deps, member, flow, t)
 
 
-async def stop(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
-    await _end(ctx, member)
-    await _send(ctx, member, t("Stopped. Case {number} is unchanged.",
-                               number=escape(flow.number)))
+async def stop(deps: Deps, member: Member, flow: Flow, t: Translator) -> list[Reply]:
+    await pending.end(deps, member)
+    return [Reply(t("Stopped. Case {number} is unchanged.", number=escape(flow.number)))]
 
 
-async def start(update: Update, ctx: Ctx, member: Member, case_id: int, action: Action) -> None:
-    """Begin the conversation of a multi-step action in the presser's private chat."""
-    async with ctx.deps.sessions() as session:
+async def start(deps: Deps, member: Member, case_id: int, action: Action) -> list[Reply]:
+    """Begin the conversation of a multi-step action (asked in the presser's private chat)."""
+    async with deps.sessions() as session:
         case = await cases.get_case(session, case_id)
     if case is None:
-        return
+        return []
     flow = Flow(case_id, case.number, action)
-    await _begin(ctx, member, flow)
-    await _prompt(ctx, member, flow, translator(member.language))
+    await _begin(deps, member, flow)
+    return await _prompt(deps, flow, translator(member.language))
 
 
-async def after_immediate(
-    update: Update, ctx: Ctx, member: Member, action: Action, outcome: workflow.Outcome
-) -> None:
+async def after_immediate(deps: Deps, member: Member, action: Action,
+                          outcome: workflow.Outcome) -> list[Reply]:
     """What a one-tap action says next: thanks to the reporter, and an offer of a photo on "no"."""
     t = translator(member.language)
     if action is Action.CONFIRM:
-        await _send(ctx, member, t("Thank you for confirming that case {number} is fixed.",
-                                   number=escape(outcome.number)))
-    elif action is Action.NOT_FIXED:
-        await _send(ctx, member, t(
-            "Case {number} is reopened and handed up one level of the grid.",
-            number=escape(outcome.number)))
+        return [Reply(t("Thank you for confirming that case {number} is fixed.",
+                        number=escape(outcome.number)))]
+    if action is Action.NOT_FIXED:
+        said = Reply(t("Case {number} is reopened and handed up one level of the grid.",
+                       number=escape(outcome.number)))
         flow = Flow(outcome.case_id, outcome.number, Action.NOT_FIXED)
-        await _begin(ctx, member, flow)
-        await _prompt(ctx, member, flow, t)
+        await _begin(deps, member, flow)
+        return [said, *await _prompt(deps, flow, t)]
+    return []
 
 
-async def _download(message: Message, ctx: Ctx) -> tuple[bytes, str | None, str] | None:
-    """The picture of a message (largest photo size, or an image file): its bytes, the file id
-    it may be sent on by (none for a file: it keeps its EXIF), and the unique id."""
-    if message.photo:
-        size = message.photo[-1]
-        file_id, unique = size.file_id, size.file_unique_id
-    elif message.document and (message.document.mime_type or "").startswith("image/"):
-        file_id, unique = message.document.file_id, message.document.file_unique_id
-    else:
-        return None
-    file = await ctx.bot.get_file(file_id)
-    sendable = file_id if message.photo else None
-    return bytes(await file.download_as_bytearray()), sendable, unique
-
-
-async def _take_photo(
-    message: Message, ctx: Ctx, member: Member, flow: Flow, t: Translator
-) -> bool:
-    """Store the picture of this message for the flow; False (after saying why) if none."""
-    got = await _download(message, ctx)
-    if got is None:
-        await _send(ctx, member, t("Please send a photo."))
-        return False
-    data, file_id, unique = got
-    settings = ctx.deps.settings
+async def _take_photo(inbound: Inbound, deps: Deps, member: Member, flow: Flow,
+                      t: Translator) -> str | None:
+    """Store the picture of this message for the flow; what went wrong if it could not."""
+    picture = inbound.picture
+    if picture is None:
+        return t("Please send a photo.")
+    settings = deps.settings
+    limits = settings.photos
+    if picture.size is not None and picture.size > limits.max_file_bytes:
+        return PhotoRejected(RejectReason.TOO_LARGE,
+                             limit_mb=limits.max_file_bytes // 1_000_000).render(t)
+    data = await inbound.fetch(picture.ref)
     try:
-        facts, path = await ingest(
-            data, settings.photos, settings.photos_dir, settings.locale.timezone
-        )
+        facts, path = await ingest(data, limits, settings.photos_dir, settings.locale.timezone)
     except PhotoRejected as rejected:
-        await _send(ctx, member, escape(rejected.render(t)))
-        return False
-    async with ctx.deps.sessions() as session:
+        return escape(rejected.render(t))
+    async with deps.sessions() as session:
         await keep_file_at_commit(session, settings.photos_dir, data, facts.sha256)
         if flow.action is Action.NOT_FIXED:
             await workflow.add_evidence(
                 session, flow.case_id, member.id, facts, path, utcnow(),
-                file_id=file_id, file_unique_id=unique,
+                file_id=picture.resend, file_unique_id=picture.unique,
             )
         else:
             flow.photo_id = await workflow.record_after_photo(
-                session, member.id, facts, path, utcnow(), file_id=file_id, file_unique_id=unique
-            )
-    return True
+                session, member.id, facts, path, utcnow(), file_id=picture.resend,
+                file_unique_id=picture.unique)
+    return None
 
 
-async def on_message(update: Update, ctx: Ctx) -> None:
+async def on_message(inbound: Inbound, deps: Deps) -> Answer:
     """One answer in a case conversation; the last one carries out the action."""
-    message = update.message
-    member = await load_member(update, ctx)
-    if message is None or member is None:
-        return
-    flow = await load(ctx, member)
+    member = await load_member(inbound, deps)
+    if member is None:
+        return Answer()
+    return Answer(await _on_message(inbound, deps, member))
+
+
+async def _on_message(inbound: Inbound, deps: Deps, member: Member) -> list[Reply]:
+    flow = await load(deps, member)
     if flow is None or flow.step is None:
-        await _end(ctx, member)
-        return
+        await pending.end(deps, member)
+        return []
     t = translator(member.language)
-    text = (message.text or "").strip()
-    command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
+    text, command = inbound.words, inbound.command
     if command == "/cancel":
-        await stop(ctx, member, flow, t)
-        return
+        return await stop(deps, member, flow, t)
     step = flow.step
     if step in ("photo", "evidence"):
         if command == "/skip" and step == "evidence":
-            await _end(ctx, member)
-            await _send(ctx, member, t("Thank you."))
-            return
-        if not await _take_photo(message, ctx, member, flow, t):
-            return
+            await pending.end(deps, member)
+            return [Reply(t("Thank you."))]
+        refused = await _take_photo(inbound, deps, member, flow, t)
+        if refused is not None:
+            return [Reply(refused)]
         flow.answers[step] = "ok"
         if step == "evidence":
-            await _end(ctx, member)
-            await _send(ctx, member, t("Thank you, the photo was added to case {number}.",
-                                       number=escape(flow.number)))
-            return
+            await pending.end(deps, member)
+            return [Reply(t("Thank you, the photo was added to case {number}.",
+                            number=escape(flow.number)))]
     elif step == "location":
-        if message.location is not None:
-            flow.location = (message.location.latitude, message.location.longitude)
+        if inbound.location is not None:
+            flow.location = inbound.location
         elif command != "/skip":
-            await _prompt(ctx, member, flow, t)
-            return
+            return await _prompt(deps, flow, t)
         flow.answers[step] = "ok"
     elif step in PICKED and text and not command:
-        async with ctx.deps.sessions() as session:
+        async with deps.sessions() as session:
             found = await views.search_view(session, flow.case_id, flow.action, text, t)
-        await _send(ctx, member, found.text, found.keyboard)
-        return
+        return [Reply(found.text, found.buttons)]
     else:
         if not text or command or step in PRESSED | PICKED:
-            await _prompt(ctx, member, flow, t)
-            return
-        if step == "due" and parse_deadline(
-            text, utcnow(), ctx.deps.settings.locale.timezone
-        ) is None:
-            await _send(ctx, member, t(
-                "I could not read that deadline. Send a date like 2026-12-31, or days like 14d."))
-            return
+            return await _prompt(deps, flow, t)
+        if step == "due" and parse_deadline(text, utcnow(), deps.settings.locale.timezone) is None:
+            return [Reply(t(
+                "I could not read that deadline. Send a date like 2026-12-31, or days like 14d."))]
         flow.answers[step] = text
-    await answer(ctx, member, flow, t)
+    return await answer(deps, member, flow, t)
 
 
-async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
-    settings = ctx.deps.settings
+async def _finish(deps: Deps, member: Member, flow: Flow, t: Translator) -> list[Reply]:
+    settings = deps.settings
     now = utcnow()
     a = flow.answers
     try:
-        async with ctx.deps.sessions() as session:
+        async with deps.sessions() as session:
             args = (session, settings, flow.case_id, member.id, now)
             match flow.action:
                 case Action.PLAN:
@@ -323,26 +292,24 @@ async def _finish(ctx: Ctx, member: Member, flow: Flow, t: Translator) -> None:
                     raise AssertionError(flow.action)
             card = await render_card(session, flow.case_id, member, settings)
     except WorkflowRefused as refused:
-        await _send(ctx, member, escape(refused.message(t)))
-        if refused.reason in RETRY:
-            key = {RefusalReason.REASON_REQUIRED: "reason", RefusalReason.DEADLINE_PAST: "due"}.get(
-                refused.reason, STEPS[flow.action][0]
-            )
-            flow.answers.pop(key, None)
-            for asked_after in ("confirm", "review"):  # asked again after the new answer
-                flow.answers.pop(asked_after, None)
-            await _save(ctx, member, flow)
-            await _prompt(ctx, member, flow, t)
-        else:
-            await _end(ctx, member)
-        return
-    await _end(ctx, member)
-    if card is not None:
-        sent = await ctx.bot.send_message(
-            member.chat_id,
-            card.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup(card.buttons),
-            link_preview_options=NO_PREVIEW,
+        said = Reply(escape(refused.message(t)))
+        if refused.reason not in RETRY:
+            await pending.end(deps, member)
+            return [said]
+        key = {RefusalReason.REASON_REQUIRED: "reason", RefusalReason.DEADLINE_PAST: "due"}.get(
+            refused.reason, STEPS[flow.action][0]
         )
-        await remember_reply(ctx.deps.sessions, member, flow.case_id, sent)  # kept true
+        flow.answers.pop(key, None)
+        for asked_after in ("confirm", "review"):  # asked again after the new answer
+            flow.answers.pop(asked_after, None)
+        await pending.save(deps, member, flow.step, flow.data())
+        return [said, *await _prompt(deps, flow, t)]
+    await pending.end(deps, member)
+    if card is None:
+        return []
+    case_id = flow.case_id
+
+    async def kept(message_id: str) -> None:  # later moves of the case edit this card too
+        await remember_reply(deps.sessions, member, case_id, message_id, with_media=False)
+
+    return [Reply(card.text, card.buttons, preview=False, sent=kept)]

@@ -9,13 +9,11 @@ state when the action is carried out.
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
-
 from handlers.cases import flow as case_flow
 from handlers.cases import flow_views as views
-from handlers.common import load_member
-from handlers.context import Ctx
+from handlers.chat import Answer, Inbound
+from handlers.deps import Deps
+from handlers.people import load_member, start_first
 from services.cases import Action
 from services.grid import targets
 from services.i18n import Translator, translator
@@ -33,55 +31,34 @@ EDITABLE: dict[str, frozenset[str]] = {
 }
 
 
-async def _clear(query: CallbackQuery) -> None:
-    """The answered question keeps its words and loses its buttons."""
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # already without buttons, or too old to edit
-        if "not modified" not in str(exc).lower():
-            raise
-
-
-async def on_press(update: Update, ctx: Ctx) -> None:
-    query = update.callback_query
-    assert query is not None
-    member = await load_member(update, ctx)
+async def on_press(inbound: Inbound, deps: Deps) -> Answer:
+    member = await load_member(inbound, deps)
     if member is None:
-        t = translator(ctx.deps.settings.locale.default)
-        await query.answer(t("Please send /start first, so I know who you are."), show_alert=True)
-        return
+        return start_first(inbound, deps)
     t = translator(member.language)
-    parsed = views.parse(query.data)
-    flow = await case_flow.load(ctx, member)
+    parsed = views.parse(inbound.press)
+    flow = await case_flow.load(deps, member)
+    # The answered question keeps its words and loses its buttons.
     if parsed is None or flow is None or flow.case_id != parsed[0]:
-        await query.answer(t("That question is closed (done, cancelled or expired)."),
-                           show_alert=True)
-        await _clear(query)
-        return
+        return Answer(toast=t("That question is closed (done, cancelled or expired)."),
+                      alert=True, strip_buttons=True)
     _case_id, op, arg = parsed
     step = flow.step
     if op == "x":
-        await query.answer()
-        await _clear(query)
-        await case_flow.stop(ctx, member, flow, t)
-        return
+        return Answer(direct=await case_flow.stop(deps, member, flow, t), strip_buttons=True)
     if not _take(flow, step, op, arg, t):
-        await query.answer(t("That button is from an earlier question. Please use the latest "
-                             "message."), show_alert=True)
-        return
+        return Answer(toast=t("That button is from an earlier question. Please use the latest "
+                              "message."), alert=True)
     if op == "c":
-        async with ctx.deps.sessions() as session:
+        async with deps.sessions() as session:
             picked = await targets.cell_choice(session, int(arg))
         if picked is None:
-            await query.answer(t("That grid cell no longer exists."), show_alert=True)
-            return
+            return Answer(toast=t("That grid cell no longer exists."), alert=True)
         if step == "cell":
             flow.answers.update(cell=picked.code, cell_name=picked.name)
         else:
             flow.answers["target"] = f"cell:{picked.code}"
-    await query.answer()
-    await _clear(query)
-    await case_flow.answer(ctx, member, flow, t)
+    return Answer(direct=await case_flow.answer(deps, member, flow, t), strip_buttons=True)
 
 
 def _take(flow: case_flow.Flow, step: str | None, op: str, arg: str, t: Translator) -> bool:

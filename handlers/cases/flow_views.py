@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.notices.cards import local_time
 from handlers.words import escape
@@ -19,10 +18,10 @@ from services import cases
 from services.cases import Action, parse_deadline
 from services.grid import Choice, Relation, targets
 from services.i18n import N_, Translator
+from services.notices.card import BUTTON_DATA_LIMIT, Button, Buttons
 from services.settings import Settings
 
 PREFIX = "f"
-CALLBACK_LIMIT = 64  # bytes, Telegram's bound on callback_data
 PER_ROW = 2
 
 # Why a report is not taken up, as a grid office most often says it (or typed instead).
@@ -81,13 +80,13 @@ NOT_FOUND = N_("Nothing here is called “{text}”. Type another part of the na
 @dataclass(frozen=True)
 class View:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    buttons: Buttons = ()
 
 
 def data(case_id: int, op: str, arg: str | int = "") -> str:
     packed = f"{PREFIX}:{case_id}:{op}:{arg}"
-    if len(packed.encode()) > CALLBACK_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {packed!r}")
+    if len(packed.encode()) > BUTTON_DATA_LIMIT:
+        raise ValueError(f"callback data over {BUTTON_DATA_LIMIT} bytes: {packed!r}")
     return packed
 
 
@@ -99,12 +98,12 @@ def parse(raw: str | None) -> tuple[int, str, str] | None:
     return int(parts[1]), parts[2], parts[3]
 
 
-def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i:i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
+def _rows(buttons: list[Button]) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i:i + PER_ROW]) for i in range(0, len(buttons), PER_ROW)]
 
 
-def cancel_button(case_id: int, t: Translator) -> InlineKeyboardButton:
-    return InlineKeyboardButton(t("✖️ Cancel"), callback_data=data(case_id, "x"))
+def cancel_button(case_id: int, t: Translator) -> Button:
+    return Button(t("✖️ Cancel"), data(case_id, "x"))
 
 
 def choice_label(choice: Choice) -> str:
@@ -113,10 +112,10 @@ def choice_label(choice: Choice) -> str:
     return f"{MARKS[choice.relation]} {choice.name}{where}"[:64]
 
 
-def picker(case_id: int, choices: list[Choice], t: Translator) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(choice_label(c), callback_data=data(
+def picker(case_id: int, choices: list[Choice], t: Translator) -> Buttons:
+    buttons = [Button(choice_label(c), data(
         case_id, "m" if c.relation is Relation.MEMBER else "c", c.id)) for c in choices]
-    return InlineKeyboardMarkup([*_rows(buttons), [cancel_button(case_id, t)]])
+    return (*_rows(buttons), (cancel_button(case_id, t),))
 
 
 async def search_view(session: AsyncSession, case_id: int, action: Action, text: str,
@@ -150,26 +149,22 @@ async def prompt_view(session: AsyncSession, case_id: int, number: str, action: 
     """The question of `step`, with the buttons that answer it."""
     shown = escape(number)
     if step == "reason" and action is Action.REJECT:
-        buttons = [InlineKeyboardButton(t(p), callback_data=data(case_id, "p", i))
-                   for i, p in enumerate(REJECT_PRESETS)]
-        return View(t(REJECT_REASON, number=shown), InlineKeyboardMarkup(
-            [[b] for b in buttons] + [[cancel_button(case_id, t)]]))
+        presets = tuple((Button(t(p), data(case_id, "p", i)),)
+                        for i, p in enumerate(REJECT_PRESETS))
+        return View(t(REJECT_REASON, number=shown), (*presets, (cancel_button(case_id, t),)))
     if step == "reason" and action is Action.REROUTE:
         return View(t(REROUTE_REASON, number=shown, cell=escape(answers.get("cell_name", ""))))
     if step == "confirm":
         return View(t(REJECT_CONFIRM, number=shown, reason=escape(answers.get("reason", ""))),
-                    InlineKeyboardMarkup([
-                        [InlineKeyboardButton(t("✅ Yes, reject"),
-                                              callback_data=data(case_id, "ok"))],
-                        [InlineKeyboardButton(t("✏️ Change the reason"),
-                                              callback_data=data(case_id, "e", "reason"))],
-                        [cancel_button(case_id, t)]]))
+                    ((Button(t("✅ Yes, reject"), data(case_id, "ok")),),
+                     (Button(t("✏️ Change the reason"), data(case_id, "e", "reason")),),
+                     (cancel_button(case_id, t),)))
     if step == "review":
-        edits = [InlineKeyboardButton(t(label), callback_data=data(case_id, "e", field))
+        edits = [Button(t(label), data(case_id, "e", field))
                  for field, label in PLAN_FIELDS.items()]
-        return View(_plan_text(number, answers, t, settings, now), InlineKeyboardMarkup([
-            [InlineKeyboardButton(t("✅ Save the plan"), callback_data=data(case_id, "ok"))],
-            *_rows(edits), [cancel_button(case_id, t)]]))
+        return View(_plan_text(number, answers, t, settings, now), (
+            (Button(t("✅ Save the plan"), data(case_id, "ok")),),
+            *_rows(edits), (cancel_button(case_id, t),)))
     if step in ("cell", "target"):
         case = await cases.get_case(session, case_id)
         if case is None:

@@ -1,7 +1,7 @@
 """Which renderer draws which kind of notice: the one table, built here from the renderer
 functions (nothing registers itself on import), handed to the sender by the wiring in
-bot/app.py. Every kind of services/notices/kinds.py has its renderer (a test holds it), but a
-reply card, which the outbox never sends."""
+bot/telegram/app.py. Every kind of services/notices/kinds.py has its renderer (a test holds
+it), but a reply card, which the outbox never sends."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def claims(inbound: Inbound, has_draft: bool) -> bool:
         return False
     if _is_start(inbound) or inbound.forwarded:
         return True
-    if inbound.command or inbound.words.startswith("/"):
+    if inbound.command:
         # other commands pass through mid-report; /cancel is ours unless a handler
         # registered earlier (another conversation) took it first
         return inbound.command == "/cancel"

@@ -16,6 +16,7 @@ from handlers.report.views import refusal
 from handlers.words import DEACTIVATED, escape
 from models import Member, WaterSource
 from services.grid import source_by_code
+from services.i18n import translator
 from services.members import register_member
 from services.reports import DraftError, drafts
 
@@ -78,8 +79,7 @@ async def from_poster(inbound: Inbound, deps: Deps) -> tuple[Answer, bool] | Non
         if member is None:
             member = await _member(session, inbound, deps)
         if member.deactivated_at is not None:
-            return told(inbound, open_turn(inbound, deps, session, member, draft).t(
-                DEACTIVATED)), False
+            return told(inbound, translator(member.language)(DEACTIVATED)), False
         turn = open_turn(inbound, deps, session, member, draft)
         if draft is not None:
             await start(turn)  # the open report first: continue it or start anew

@@ -43,7 +43,7 @@ sys.path.insert(0, os.environ["ROOT"])
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 from tests.support.gated_notices import TEST_RENDERERS
 from telegram import Update
-from bot.app import build_application
+from bot.telegram.app import build_application
 from bot.config import load_settings
 from models.db import make_engine, make_session_factory
 

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.runtime import InboxStore, Lease, channel_of
+from bot.runtime import Lease
+from bot.telegram.inbox import InboxStore, channel_of
 from models import Inbox as InboxRow
 from models import utcnow
 from models.db import SessionFactory

@@ -1,13 +1,15 @@
 """A send that may have arrived but was not confirmed is settled by its kind, without a person:
 a case alert is sent once more, marked as a repeat; a digest is taken as sent; the edit of a
-card is simply done again; a repeat that is uncertain too fails for good."""
+card is simply done again; a repeat that is uncertain too fails for good, unless our own
+process died while sending it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.outbox.recover import recover_interrupted
 from models import Outbox, OutboxState, utcnow
 from services.digests import queue_digests
 from services.i18n import translator
@@ -79,6 +81,32 @@ async def test_a_repeat_that_is_uncertain_too_fails_for_good(
     assert alert.state == OutboxState.FAILED
     assert alert.last_error is not None and alert.last_error.startswith("uncertain again")
     assert await alerts(h, manager) == []  # neither send arrived, and no third was made
+
+
+async def test_a_repeat_cut_off_by_a_crash_is_sent_again_not_failed(
+    bot_harness: TelegramHarness,
+) -> None:
+    """Killed while sending the repeat (the SIGKILL drill found a reporter who never heard):
+    the next process sends it again, still marked, instead of failing it for good."""
+    h = bot_harness
+    manager = await person(h, 5001, "Village manager", VILLAGE)
+    volunteer = await person(h, 6001, "Volunteer")
+    h.emulator.faults.add("timeout", chat_id=manager.id, delivered=False)
+    await report_a_case(h, volunteer)
+    await send_outbox(h)  # uncertain
+    await send_outbox(h)  # settled: to be sent again, marked
+    async with deps(h).sessions() as session:  # the process dies mid-send of the repeat
+        await session.execute(update(Outbox).where(Outbox.kind == "case_new")
+                              .values(state=OutboxState.SENDING))
+        await session.commit()
+    assert await recover_interrupted(deps(h)) == 1  # the next process starts
+    await send_outbox(h)  # settled again: to be sent again, not failed
+    await make_due(h)
+    await send_outbox(h)
+    (alert,) = await rows_of(h, "case_new")
+    assert alert.state == OutboxState.SENT
+    (only,) = await alerts(h, manager)
+    assert body(only).startswith(REPEAT_EN + "\n")
 
 
 async def test_a_timed_out_digest_is_taken_as_sent_and_never_sent_twice(

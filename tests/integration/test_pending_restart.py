@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_application
 from bot.jobs import run_sweep
+from bot.telegram.app import build_application
 from models import Case, ExtensionRequest, GridCell, PendingAction, Stage, utcnow
 from services.deadlines import start_stage
 from services.settings import Settings

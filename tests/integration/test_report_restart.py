@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.app import build_application
+from bot.telegram.app import build_application
 from models import Case, Photo
 from tests.support import images
 from tests.support.harness import EmulatorRequest, TelegramHarness

@@ -208,10 +208,10 @@ async def test_a_failing_handler_is_logged_with_its_update_and_the_user_gets_an_
     h.app.add_handler(CommandHandler("broken", broken))
     ann = h.user("Ann", language_code="en")
     await h.send_text(ann, "/start")
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.app"):
         await h.send_text(ann, "/broken")
     assert "something went wrong" in h.last_message(ann)["text"]
     assert [type(e) for e in h.errors] == [RuntimeError]
-    logged = [r for r in caplog.records if r.name == "bot.app"]
+    logged = [r for r in caplog.records if r.name == "bot.telegram.app"]
     assert logged and "/broken" in logged[0].getMessage()
     assert logged[0].exc_info is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.outbox import drain_once
+from bot.telegram.outbox import drain_once
 from models import Case, CaseEvent, Member, MemberEvent, Outbox, OutboxState, Role
 from services.grid import cell_by_code
 from services.notices.kinds import CaseNew

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.telegram import help_book
 from bot.telegram.wiring import MODULES
-from handlers import help_book
 from models import Case
 from services.demo import DEMO_PERSONAS, seed_demo_personas
 from tests.support.harness import SimUser, TelegramHarness

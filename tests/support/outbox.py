@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import update
 from telegram.request import RequestData
 
-from bot.app import build_application
 from bot.outbox import Sender
+from bot.telegram.app import build_application
+from bot.telegram.transport import TelegramTransport
 from models import Outbox, utcnow
 from models.db import SessionFactory
 from sandbox.telegram.emulator import BotApiEmulator
@@ -73,8 +74,8 @@ class TimedRequest(EmulatorRequest):
 class Paced:
     def __init__(self, h: TelegramHarness, request: TimedRequest, clock: FakeClock) -> None:
         self.h, self.request, self.clock = h, request, clock
-        self.sender = Sender(h.app.bot, h.app.bot_data["deps"], TEST_RENDERERS, clock=clock,
-                             sleep=clock.sleep, real_time=False)
+        self.sender = Sender(TelegramTransport(h.app.bot), h.app.bot_data["deps"],
+                             TEST_RENDERERS, clock=clock, sleep=clock.sleep, real_time=False)
 
     def times(self, chat_id: int) -> list[float]:
         return [at for at, chat, _ in self.request.sent if chat == str(chat_id)]

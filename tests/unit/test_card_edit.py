@@ -1,5 +1,5 @@
 """The edit of a posted card uses the call that fits the message it edits, and a card edited
-many times or deleted in its chat is no failure (bot/outbox/telegram.py edit_card)."""
+many times or deleted in its chat is no failure (bot/telegram/transport.py edit_card)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest
 
-from bot.outbox.telegram import CAPTION_LIMIT, edit_card
+from bot.telegram.transport import CAPTION_LIMIT, edit_card
 from services.notices.card import Button, Card, fit_caption, visible_length
 
 BUTTONS = ((Button("Accept", "c:1:acc:2"),),)

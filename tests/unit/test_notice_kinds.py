@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.outbox import telegram
+from bot.telegram import markup, transport
 from models import Member, Outbox, Role
 from models.db import SessionFactory
 from services.notices import kinds as k
@@ -87,21 +87,21 @@ async def test_one_row_and_many_rows_are_written_alike(session_factory: SessionF
 
 
 def test_telegrams_limits_are_constants_the_sender_keeps() -> None:
-    assert telegram.TEXT_LIMIT == 4096
-    assert telegram.CAPTION_LIMIT == 1024
-    assert telegram.CALLBACK_DATA_LIMIT == 64 >= BUTTON_DATA_LIMIT  # a Card's buttons fit
-    assert telegram.ALBUM_LIMIT == 10
-    assert telegram.PRIVATE_PER_SECOND == 1.0 and telegram.GROUP_PER_MINUTE == 20
+    assert transport.TEXT_LIMIT == 4096
+    assert transport.CAPTION_LIMIT == 1024
+    assert transport.CALLBACK_DATA_LIMIT == 64 >= BUTTON_DATA_LIMIT  # a Card's buttons fit
+    assert transport.ALBUM_LIMIT == 10
+    assert transport.PRIVATE_PER_SECOND == 1.0 and transport.GROUP_PER_MINUTE == 20
     paced = OutboxSettings()
-    assert paced.private_per_second <= telegram.PRIVATE_PER_SECOND
-    assert paced.group_per_minute <= telegram.GROUP_PER_MINUTE
+    assert paced.private_per_second <= transport.PRIVATE_PER_SECOND
+    assert paced.group_per_minute <= transport.GROUP_PER_MINUTE
 
 
 def test_a_cards_buttons_become_telegrams_and_its_digest_is_the_keyboards() -> None:
     buttons = ((Button("受理", "c:12:acc:3"), Button("Reroute", "c:12:rrt:3")),)
-    keyboard = telegram.markup(buttons)
+    keyboard = markup.markup(buttons)
     assert keyboard is not None and keyboard.to_dict() == buttons_dict(buttons)
-    assert telegram.markup(()) is None
+    assert markup.markup(()) is None
     assert shown(Card("x", buttons=buttons)) != shown(Card("x"))
     longest = "c:2147483647:rrt:2147483647"  # a case button: ids, never text
-    assert len(longest.encode()) <= telegram.CALLBACK_DATA_LIMIT
+    assert len(longest.encode()) <= transport.CALLBACK_DATA_LIMIT

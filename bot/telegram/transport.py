@@ -1,27 +1,45 @@
-"""The Telegram transport: a Card becomes the Bot API calls that send it (sendPhoto,
-sendMediaGroup, sendMessage) or put an edit of a posted card in place (editMessage*), each
-call one paced message; and what is kept of what was sent. Telegram's limits are here."""
+"""The Telegram transport of the outbox sender (bot.outbox.transport): a Card becomes the Bot
+API calls that send it (sendPhoto, sendMediaGroup, sendMessage) or put an edit of a posted card
+in place (editMessage*), each call one paced message; what is kept of what was sent; and
+Telegram's errors told in the sender's terms. Telegram's limits are here."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import warnings
+import weakref
+from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    LinkPreviewOptions,
-    Message,
-)
+import httpx
+from telegram import Bot, InputMediaPhoto, Message
 from telegram.constants import MediaGroupLimit, MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
 
+from bot.outbox.transport import (
+    ChatMoved,
+    FloodWait,
+    Lost,
+    Rejected,
+    SendFailed,
+    Step,
+    Unreachable,
+)
+from bot.telegram.markup import NO_PREVIEW, markup
 from models.db import SessionFactory
 from services.cases import remember_sent_ids
-from services.notices.card import Buttons, Card, fit_caption, shown, visible_length
+from services.members import BLOCKED, CHAT_GONE
+from services.notices.card import Card, fit_caption, shown, visible_length
 from services.notices.card_refresh import CAPTION, MARKUP, TEXT
 
 log = logging.getLogger("bot.outbox")
@@ -34,17 +52,90 @@ PRIVATE_PER_SECOND = 1.0  # messages a second to one chat
 GROUP_PER_MINUTE = 20  # messages a minute to one group
 # Telegram's words for a message that is no longer there to edit (deleted, or too old).
 GONE = ("not found", "can't be edited", "message_id_invalid")
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a card's map link is not the point
+# Failures that happen before the request leaves this machine: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
-Step = Callable[[], Awaitable[list[int]]]
+
+class TelegramTransport:
+    """The sender's calls on Telegram, through `bot` (held weakly: the process's sender
+    registry must not keep a finished application alive)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = weakref.ref(bot)
+
+    @property
+    def bot(self) -> Bot:
+        bot = self._bot()
+        if bot is None:
+            raise RuntimeError("the bot of this sender is gone")
+        return bot
+
+    def sending(self, chat_id: str, card: Card) -> TelegramSending:
+        return TelegramSending(self.bot, chat_id, card)
 
 
-def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    """A Card's buttons as an inline keyboard (None for none)."""
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
-                                  for b in row] for row in buttons])
+class TelegramSending:
+    """One notice's calls, with Telegram's errors told as the sender's (bot.outbox.transport)."""
+
+    def __init__(self, bot: Bot, chat_id: str, card: Card) -> None:
+        self.card = card
+        self.sent: list[Message] = []
+        self.steps = [_told(step) for step in steps(bot, chat_id, card, self.sent)]
+
+    def record(self) -> dict[str, Any]:
+        return sent_card(self.sent, self.card)
+
+    async def after(self, sessions: SessionFactory) -> None:
+        await keep_upload_ids(sessions, self.card, self.sent)
+
+
+def _told(step: Step) -> Step:
+    async def call() -> list[int]:
+        try:
+            return await step()
+        except RetryAfter as exc:
+            raise FloodWait(retry_seconds(exc), str(exc)) from exc
+        except ChatMigrated as exc:
+            raise ChatMoved(str(exc.new_chat_id), str(exc)) from exc
+        except BadRequest as exc:  # before NetworkError: PTB makes it one
+            if chat_gone(exc):
+                raise Unreachable(CHAT_GONE, str(exc)) from exc
+            raise Rejected(str(exc)) from exc
+        except Forbidden as exc:
+            raise Unreachable(BLOCKED, str(exc)) from exc
+        except NetworkError as exc:  # TimedOut included
+            if maybe_delivered(exc):
+                raise Lost(str(exc), timed_out=isinstance(exc, TimedOut)) from exc
+            raise SendFailed(str(exc)) from exc
+        except TelegramError as exc:
+            raise SendFailed(str(exc)) from exc
+
+    return call
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int in PTB 22 and a timedelta with PTB_TIMEDELTA=1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | timedelta = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def maybe_delivered(exc: NetworkError) -> bool:
+    """A timeout or a dropped connection after the request went out may have been delivered;
+    a refused connection, a pool timeout or an HTTP 5xx answer was not."""
+    cause: BaseException | None = exc.__cause__
+    if isinstance(cause, _NOT_SENT):
+        return False
+    if isinstance(exc, TimedOut):
+        return True
+    return cause is not None  # PTB raises NetworkError without a cause for 5xx answers
+
+
+def chat_gone(exc: BadRequest) -> bool:
+    """Telegram's 400 for a chat that does not exist (any more): a deleted account, a user who
+    never started the bot under this id. As good as a 403."""
+    return "chat not found" in str(exc).lower()
 
 
 def steps(bot: Bot, chat_id: str, card: Card, sent: list[Message] | None = None) -> list[Step]:

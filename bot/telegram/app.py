@@ -15,19 +15,11 @@ from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.jobs import add_jobs
-from bot.outbox import RENDERERS_KEY, close_sender, recover_interrupted, settle_uncertain
-from bot.runtime import (
-    LEASE_KEY,
-    InboxApplication,
-    InboxQueue,
-    Lease,
-    attach_inbox,
-    bind_case,
-    lease_of,
-    recover_inbox,
-    settle_dead_claims,
-)
+from bot.outbox import recover_interrupted, settle_uncertain
+from bot.runtime import LEASE_KEY, Lease, bind_case, lease_of, settle_dead_claims
 from bot.telegram import add_handlers, menu_commands
+from bot.telegram.inbox import InboxApplication, InboxQueue, attach_inbox, recover_inbox
+from bot.telegram.outbox import RENDERERS_KEY, close_sender
 from handlers import order
 from handlers.context import Ctx, GridApp
 from handlers.deps import Deps

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.request import HTTPXRequest
 
-from bot.app import build_application
 from bot.runtime import HealthServer, Lease, setup_logging
+from bot.telegram.app import build_application
 from handlers.context import GridApp
 from models.db import make_engine, make_session_factory
 from services.settings import Settings
@@ -89,3 +91,37 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
         allowed_updates=Update.ALL_TYPES,
         bootstrap_retries=BOOTSTRAP_RETRIES,
     )
+
+
+class BotRefused(Exception):
+    """Telegram would not run the bot (its token refused, its webhook refused): one line."""
+
+
+def run_or_refuse(settings: Settings, *, webhook: bool) -> None:
+    """`run_bot`, with Telegram's refusals told in one line (PTB's repeats the token)."""
+    try:
+        run_bot(settings, webhook=webhook)
+    except InvalidToken:
+        raise BotRefused(
+            "telegram: the bot token was refused (check GRIDPATROL_TELEGRAM_TOKEN)") from None
+    except TelegramError as exc:  # at start: Telegram refusing the webhook, say
+        raise BotRefused(f"telegram: {exc}") from None
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """From config; else ask Telegram (getMe) when a token is set; else None."""
+    if settings.telegram.bot_username:
+        return settings.telegram.bot_username.lstrip("@")
+    if not settings.telegram.token:
+        return None
+    bot = Bot(
+        settings.telegram.token,
+        base_url=settings.telegram.api_base_url,
+        base_file_url=settings.telegram.file_base_url,
+        request=HTTPXRequest(connect_timeout=5, read_timeout=5),
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None

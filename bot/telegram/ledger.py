@@ -1,0 +1,15 @@
+"""/ledger on Telegram (handlers.ledger): the file in a private chat, a refusal elsewhere."""
+
+from __future__ import annotations
+
+from telegram.ext import CommandHandler, filters
+
+from bot.telegram.adapt import on
+from handlers import ledger
+from handlers.context import GridApp
+
+
+def register(app: GridApp) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("ledger", on(ledger.on_ledger), filters=private))
+    app.add_handler(CommandHandler("ledger", on(ledger.on_ledger_in_group), filters=~private))

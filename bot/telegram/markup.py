@@ -1,0 +1,44 @@
+"""The neutral buttons and keyboards (services.notices.card, handlers.chat) as Telegram's
+reply markup."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from handlers.chat import Keyboard, Reply
+from services.notices.card import Buttons
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a card's map link is not the point
+TelegramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """A Card's buttons as an inline keyboard (None for none)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                  for b in row] for row in buttons])
+
+
+def keyboard_markup(keyboard: Keyboard) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """A keyboard under the text field as Telegram's (no rows: remove it)."""
+    if not keyboard.rows:
+        return ReplyKeyboardRemove()
+    rows = [[KeyboardButton(key.label, request_location=key.location or None) for key in row]
+            for row in keyboard.rows]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=keyboard.once or None,
+                               is_persistent=keyboard.persistent or None)
+
+
+def reply_markup(reply: Reply) -> TelegramMarkup | None:
+    """A reply's buttons or keyboard as Telegram's reply_markup."""
+    if reply.keyboard is not None:
+        return keyboard_markup(reply.keyboard)
+    return markup(reply.buttons)

@@ -1,0 +1,70 @@
+"""Who is talking, in any chat: the member behind an Inbound, the language to answer in, and
+the answers everyone gets the same way (send /start first; your access was removed; an old
+button)."""
+
+from __future__ import annotations
+
+from handlers.chat import Answer, Inbound, Reply
+from handlers.deps import Deps
+from handlers.words import DEACTIVATED, START_FIRST
+from models import Member
+from services.i18n import N_, Translator, normalize, translator
+from services.members import find_member, is_invite
+
+OLD_BUTTON = N_("This button no longer works. Send /help to see what you can do.")
+
+
+def language_of(inbound: Inbound, deps: Deps, member: Member | None = None) -> str:
+    """The member's chosen language, else the chat's language for the person, else the default."""
+    if member is not None:
+        return member.language
+    return normalize(inbound.who.language_code, deps.settings.locale.default)
+
+
+def tr(inbound: Inbound, deps: Deps, member: Member | None = None) -> Translator:
+    return translator(language_of(inbound, deps, member))
+
+
+async def load_member(inbound: Inbound, deps: Deps) -> Member | None:
+    """The registered member behind this message or press (detached; reload it to change it)."""
+    async with deps.sessions() as session:
+        return await find_member(session, inbound.who.channel, inbound.who.user_id)
+
+
+def say(inbound: Inbound, text: str, *, alert: bool = True) -> Answer:
+    """`text` as the press's alert, or as a reply to a message."""
+    if inbound.press is not None:
+        return Answer(toast=text, alert=alert)
+    return Answer([Reply(text)])
+
+
+def start_first(inbound: Inbound, deps: Deps) -> Answer:
+    return say(inbound, tr(inbound, deps)(START_FIRST))
+
+
+def deactivated(inbound: Inbound, member: Member) -> Answer:
+    return say(inbound, translator(member.language)(DEACTIVATED))
+
+
+async def gate(inbound: Inbound, deps: Deps) -> Answer | None:
+    """Before every private command: someone not registered is told to /start, someone
+    deactivated that they no longer have access (only a new invite brings them back); None
+    lets the command through."""
+    command = inbound.command
+    if not command:
+        return None
+    member = await load_member(inbound, deps)
+    if member is None:
+        return None if command == "/start" else start_first(inbound, deps)
+    if member.deactivated_at is None:
+        return None
+    if command == "/start" and inbound.args:
+        async with deps.sessions() as session:
+            if await is_invite(session, inbound.args[0]):
+                return None  # a new invite is the way back
+    return deactivated(inbound, member)
+
+
+async def old_button(inbound: Inbound, deps: Deps) -> Answer:
+    """A press no conversation claimed (an old or forged button): answered, or the client spins."""
+    return Answer(toast=tr(inbound, deps)(OLD_BUTTON), alert=True)
