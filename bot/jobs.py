@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import holds_lease, lease_of, settle_dead_claims
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.outbox import drain_once
-from handlers.context import Ctx, GridApp
 from models.base import utcnow
 from models.db import SessionFactory
 from services.deadlines import SweepReport, sweep

@@ -9,23 +9,15 @@ from __future__ import annotations
 import asyncio
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
-
 from handlers import admin_views as views
-from handlers.common import (
-    load_member,
-    reply,
-    require_member,
-    tr,
-)
-from handlers.context import Ctx, GridApp
+from handlers.chat import Answer, Attachment, Inbound, Reply
+from handlers.deps import Deps
+from handlers.people import load_member, start_first, tr
 from handlers.words import escape
 from models import GridCell, Member, Role, WaterSource, utcnow
 from services.i18n import N_, Translator
 from services.members import StaffRefused, cases_held, staff
+from services.notices.card import Buttons
 from services.posters import Line, invite_card, source_poster
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -34,122 +26,112 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("poster", N_("A QR poster for a water source's signs (managers)")),
 )
 COMMAND_ROLES = {c: frozenset({Role.MANAGER, Role.ADMIN}) for c, _ in COMMANDS}
+STAFF_COMMANDS = tuple(c for c, _ in COMMANDS)
 
 
-async def _staff(update: Update, ctx: Ctx) -> tuple[Member, Translator] | None:
-    """The member if they administer, else None after telling them."""
-    member = await require_member(update, ctx)
+async def _staff(inbound: Inbound, deps: Deps) -> tuple[Member, Translator] | Answer:
+    """The member if they administer, else the answer that tells them why not."""
+    member = await load_member(inbound, deps)
     if member is None:
-        return None
-    t = tr(update, ctx, member)
+        return start_first(inbound, deps)
+    t = tr(inbound, deps, member)
     if not staff.administers(member):
-        if update.callback_query is not None:
-            await update.callback_query.answer(t(views.NOT_STAFF), show_alert=True)
-        else:
-            await reply(update, t(views.NOT_STAFF))
-        return None
+        if inbound.press is not None:
+            return Answer(toast=t(views.NOT_STAFF), alert=True)
+        return Answer([Reply(t(views.NOT_STAFF))])
     return member, t
 
 
-async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Answer a press by editing its message (a text), a command with a new one."""
-    query = update.callback_query
-    pressed = query.message if query is not None else None
-    if query is not None:
-        await query.answer()
-    if query is None or not isinstance(pressed, Message) or not pressed.text:
-        await reply(update, text, markup)
-        return
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+def _say(inbound: Inbound, text: str, buttons: Buttons = ()) -> Answer:
+    """Answer a press by redrawing its message (a text), a command with a new one."""
+    pressed = inbound.pressed
+    # A message Telegram no longer shows in full comes without its buttons: answer anew.
+    if inbound.press is not None and pressed is not None and pressed.buttons \
+            and not pressed.with_media:
+        return Answer(edit=Reply(text, buttons))
+    return Answer([Reply(text, buttons)])
 
 
-async def on_invite(update: Update, ctx: Ctx) -> None:
-    found = await _staff(update, ctx)
-    if found is not None:
-        member, t = found
-        await _say(update, *views.roles_view(staff.invitable_roles(member), t))
-
-
-async def on_members(update: Update, ctx: Ctx) -> None:
-    await _members_page(update, ctx, 0)
-
-
-async def on_poster(update: Update, ctx: Ctx) -> None:
-    found = await _staff(update, ctx)
-    if found is None:
-        return
+async def on_invite(inbound: Inbound, deps: Deps) -> Answer:
+    found = await _staff(inbound, deps)
+    if isinstance(found, Answer):
+        return found
     member, t = found
-    async with ctx.deps.sessions() as session:
+    return _say(inbound, *views.roles_view(staff.invitable_roles(member), t))
+
+
+async def on_members(inbound: Inbound, deps: Deps) -> Answer:
+    return await _members_page(inbound, deps, 0)
+
+
+async def on_poster(inbound: Inbound, deps: Deps) -> Answer:
+    found = await _staff(inbound, deps)
+    if isinstance(found, Answer):
+        return found
+    member, t = found
+    async with deps.sessions() as session:
         sources = await staff.sources_in(session, member)
     if not sources:
-        await _say(update, t("There is no water source in your part of the grid."))
-        return
-    await _say(update, *views.sources_view(sources, t))
+        return _say(inbound, t("There is no water source in your part of the grid."))
+    return _say(inbound, *views.sources_view(sources, t))
 
 
-async def on_press(update: Update, ctx: Ctx) -> None:
+async def on_press(inbound: Inbound, deps: Deps) -> Answer:
     """A press on an administration button: `ad:<what>:<ids>`."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").removeprefix(views.PREFIX).split(":")
-    found = await _staff(update, ctx)
-    if found is None:
-        return
+    parts = (inbound.press or "").removeprefix(views.PREFIX).split(":")
+    found = await _staff(inbound, deps)
+    if isinstance(found, Answer):
+        return found
     member, t = found
     try:
-        await _pressed(update, ctx, member, t, parts[0], parts[1:])
+        return await _pressed(inbound, deps, member, t, parts[0], parts[1:])
     except StaffRefused as refused:
-        await query.answer(t(views.PROBLEMS[refused.problem]), show_alert=True)
+        return Answer(toast=t(views.PROBLEMS[refused.problem]), alert=True)
     except (IndexError, ValueError):
-        await query.answer(t(views.PROBLEMS[staff.StaffProblem.UNKNOWN]), show_alert=True)
+        return Answer(toast=t(views.PROBLEMS[staff.StaffProblem.UNKNOWN]), alert=True)
 
 
-async def _pressed(update: Update, ctx: Ctx, member: Member, t: Translator, op: str,
-                   args: list[str]) -> None:
+async def _pressed(inbound: Inbound, deps: Deps, member: Member, t: Translator, op: str,
+                   args: list[str]) -> Answer:
     if op == "r":
         what = args[0] if args[0] == views.GROUP else Role(args[0]).value
-        async with ctx.deps.sessions() as session:
+        async with deps.sessions() as session:
             tops = await staff.home_cells(session, member)
             view = await staff.cell_view(session, member, tops[0].id) if len(tops) == 1 else None
         if view is not None:
-            await _say(update, *views.cell_view(what, view, 0, t))
-        else:
-            await _say(update, *views.tops_view(what, tops, t))
-    elif op == "c":
-        async with ctx.deps.sessions() as session:
+            return _say(inbound, *views.cell_view(what, view, 0, t))
+        return _say(inbound, *views.tops_view(what, tops, t))
+    if op == "c":
+        async with deps.sessions() as session:
             view = await staff.cell_view(session, member, int(args[1]))
-        await _say(update, *views.cell_view(args[0], view, int(args[2]), t))
-    elif op == "i" and args[0] == Role.LEADER.value:
-        async with ctx.deps.sessions() as session:
+        return _say(inbound, *views.cell_view(args[0], view, int(args[2]), t))
+    if op == "i" and args[0] == Role.LEADER.value:
+        async with deps.sessions() as session:
             view = await staff.cell_view(session, member, int(args[1]))
             sources = await staff.sources_in(session, member, view.cell.id)
-        await _say(update, *views.sources_for_leader(view.cell, sources, t))
-    elif op in ("i", "l"):
+        return _say(inbound, *views.sources_for_leader(view.cell, sources, t))
+    if op in ("i", "l"):
         what = views.GROUP if op == "i" and args[0] == views.GROUP else (
             args[0] if op == "i" else Role.LEADER.value)
         cell_id = int(args[1] if op == "i" else args[0])
         source_id = int(args[1]) if op == "l" and int(args[1]) else None
-        await _issue(update, ctx, member, t, what, cell_id, source_id)
-    elif op == "m":
-        await _members_page(update, ctx, int(args[0]))
-    elif op in ("p", "d"):
-        await _member_card(update, ctx, member, t, int(args[0]), int(args[1]), confirm=op == "d")
-    elif op == "D":
-        await _deactivate(update, ctx, member, t, int(args[0]))
-    elif op == "w":
-        await _poster(update, ctx, member, t, int(args[0]))
-    else:
-        raise ValueError(op)
+        return await _issue(inbound, deps, member, t, what, cell_id, source_id)
+    if op == "m":
+        return await _members_page(inbound, deps, int(args[0]))
+    if op in ("p", "d"):
+        return await _member_card(inbound, deps, member, t, int(args[0]), int(args[1]),
+                                  confirm=op == "d")
+    if op == "D":
+        return await _deactivate(inbound, deps, member, t, int(args[0]))
+    if op == "w":
+        return await _poster(inbound, deps, member, t, int(args[0]))
+    raise ValueError(op)
 
 
-async def _issue(update: Update, ctx: Ctx, member: Member, t: Translator, what: str,
-                 cell_id: int, source_id: int | None) -> None:
+async def _issue(inbound: Inbound, deps: Deps, member: Member, t: Translator, what: str,
+                 cell_id: int, source_id: int | None) -> Answer:
     group = what == views.GROUP
-    async with ctx.deps.sessions() as session:
+    async with deps.sessions() as session:
         invite = await staff.issue_invite(session, member, utcnow(), role=Role(
             Role.VOLUNTEER if group else what), cell_id=cell_id, source_id=source_id,
             for_group=group)
@@ -157,46 +139,44 @@ async def _issue(update: Update, ctx: Ctx, member: Member, t: Translator, what: 
         cell = await session.get(GridCell, cell_id)
         source = await session.get(WaterSource, source_id) if source_id else None
     assert cell is not None
-    link = views.invite_link(ctx.bot.username, invite.code, group)
+    link = views.invite_link(deps.links[inbound.who.channel], invite.code, group)
     caption = views.invite_caption(what, cell, source, link, invite.code, invite.expires_at,
-                                   ZoneInfo(ctx.deps.settings.locale.timezone), t)
+                                   ZoneInfo(deps.settings.locale.timezone), t)
     title = f"{views.what_label(what, t)} · {cell.name}"
     png = await asyncio.to_thread(invite_card, link, [Line(title, cell.code, 40)])
-    await _say(update, t("Here is the invite:"))
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_photo(png, caption=caption, parse_mode=ParseMode.HTML)
+    answer = _say(inbound, t("Here is the invite:"))
+    answer.replies.append(Reply(caption, file=Attachment(png, "invite.png", image=True)))
+    return answer
 
 
-async def _members_page(update: Update, ctx: Ctx, page: int) -> None:
-    found = await _staff(update, ctx)
-    if found is None:
-        return
+async def _members_page(inbound: Inbound, deps: Deps, page: int) -> Answer:
+    found = await _staff(inbound, deps)
+    if isinstance(found, Answer):
+        return found
     member, t = found
-    async with ctx.deps.sessions() as session:
+    async with deps.sessions() as session:
         listed = await staff.subtree_members(session, member, page)
         top = await session.get(GridCell, member.cell_id) if member.role != Role.ADMIN and \
             member.cell_id is not None else None
-    await _say(update, *views.members_view(listed, views.cell_label(top, t), t))
+    return _say(inbound, *views.members_view(listed, views.cell_label(top, t), t))
 
 
-async def _member_card(update: Update, ctx: Ctx, actor: Member, t: Translator, member_id: int,
-                       back: int, *, confirm: bool) -> None:
-    async with ctx.deps.sessions() as session:
+async def _member_card(inbound: Inbound, deps: Deps, actor: Member, t: Translator,
+                       member_id: int, back: int, *, confirm: bool) -> Answer:
+    async with deps.sessions() as session:
         member, cell = await staff.member_in_reach(session, actor, member_id)
         held = len(await cases_held(session, member))
     problem = staff.deactivation_problem(actor, member, cell)
     if confirm:
         if problem is not None:
             raise StaffRefused(problem)
-        await _say(update, *views.confirm_view(member, held, back, t))
-    else:
-        await _say(update, *views.member_view(member, cell, held, problem is None, back, t))
+        return _say(inbound, *views.confirm_view(member, held, back, t))
+    return _say(inbound, *views.member_view(member, cell, held, problem is None, back, t))
 
 
-async def _deactivate(update: Update, ctx: Ctx, actor: Member, t: Translator,
-                      member_id: int) -> None:
-    async with ctx.deps.sessions() as session:
+async def _deactivate(inbound: Inbound, deps: Deps, actor: Member, t: Translator,
+                      member_id: int) -> Answer:
+    async with deps.sessions() as session:
         done = await staff.deactivate_member(session, actor, member_id, utcnow())
         await session.commit()
     lines = [t("🚫 {name} was deactivated.", name=escape(done.member.display_name))]
@@ -205,39 +185,28 @@ async def _deactivate(update: Update, ctx: Ctx, actor: Member, t: Translator,
                        holder=escape(handed.to.display_name) if handed.to else t("no one yet")))
     if not done.handed:
         lines.append(t("They held no open case."))
-    await _say(update, "\n".join(lines))
+    return _say(inbound, "\n".join(lines))
 
 
-async def _poster(update: Update, ctx: Ctx, member: Member, t: Translator,
-                  source_id: int) -> None:
-    async with ctx.deps.sessions() as session:
+async def _poster(inbound: Inbound, deps: Deps, member: Member, t: Translator,
+                  source_id: int) -> Answer:
+    async with deps.sessions() as session:
         source = await staff.source_for(session, member, source_id)
         cell = await session.get(GridCell, source.cell_id) if source.cell_id else None
-    link = views.poster_link(ctx.bot.username, source)
+    link = views.poster_link(deps.links[inbound.who.channel], source)
     png = await asyncio.to_thread(source_poster, link, source.name, source.code,
                                   cell.name if cell else "")
-    await _say(update, t("Here is the poster:"))
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_photo(png, parse_mode=ParseMode.HTML, caption=t(
-            "🪧 Poster for {source} (扫码上报): print it for the signs. Scanning it opens a "
-            "report with {source} chosen, so the reporter picks the village or shares the "
-            "place at once.\n{link}", source=escape(source.name), link=link))
+    answer = _say(inbound, t("Here is the poster:"))
+    answer.replies.append(Reply(t(
+        "🪧 Poster for {source} (扫码上报): print it for the signs. Scanning it opens a "
+        "report with {source} chosen, so the reporter picks the village or shares the "
+        "place at once.\n{link}", source=escape(source.name), link=link),
+        file=Attachment(png, "poster.png", image=True)))
+    return answer
 
 
-async def on_staff_in_group(update: Update, ctx: Ctx) -> None:
+async def on_staff_in_group(inbound: Inbound, deps: Deps) -> Answer:
     """Invites and member lists name people: only in a private chat."""
-    t = tr(update, ctx, await load_member(update, ctx))
-    await reply(update, t("I do that only in a private chat with a grid manager: send me the "
-                          "command there."))
-
-
-def register(app: GridApp) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("invite", on_invite, filters=private))
-    app.add_handler(CommandHandler("members", on_members, filters=private))
-    app.add_handler(CommandHandler("poster", on_poster, filters=private))
-    app.add_handler(CommandHandler(("invite", "members", "poster"), on_staff_in_group,
-                                   filters=filters.ChatType.GROUPS))
-    app.add_handler(CallbackQueryHandler(on_press, pattern=f"^{views.PREFIX}"))
-
+    t = tr(inbound, deps, await load_member(inbound, deps))
+    return Answer([Reply(t("I do that only in a private chat with a grid manager: send me the "
+                           "command there."))])

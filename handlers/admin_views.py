@@ -8,12 +8,12 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
+from handlers.chat import DeepLink
 from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role, WaterSource
 from services.i18n import N_, Translator
 from services.members import CellView, MemberPage, StaffProblem
+from services.notices.card import Button, Buttons
 
 PREFIX = "ad:"
 GROUP = "group"  # the "role" of a group invite in the buttons
@@ -38,8 +38,12 @@ def data(*parts: object) -> str:
     return PREFIX + ":".join(str(p) for p in parts)
 
 
-def button(text: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data(*parts))
+def button(text: str, *parts: object) -> Button:
+    return Button(text, data(*parts))
+
+
+def _keys(rows: list[list[Button]]) -> Buttons:
+    return tuple(tuple(row) for row in rows)
 
 
 def cell_label(cell: GridCell | None, t: Translator) -> str:
@@ -48,8 +52,8 @@ def cell_label(cell: GridCell | None, t: Translator) -> str:
     return t("{name} ({level})", name=escape(cell.name), level=level_name(cell.level, t))
 
 
-def invite_link(username: str, code: str, for_group: bool) -> str:
-    return f"https://t.me/{username}?{'startgroup' if for_group else 'start'}={code}"
+def invite_link(link: DeepLink, code: str, for_group: bool) -> str:
+    return link(code, for_group)
 
 
 def poster_payload(source: WaterSource) -> str:
@@ -58,29 +62,29 @@ def poster_payload(source: WaterSource) -> str:
     return f"ws-{source.code}" if _CODE_FITS.match(source.code) else f"wsid-{source.id}"
 
 
-def poster_link(username: str, source: WaterSource) -> str:
-    return f"https://t.me/{username}?start={poster_payload(source)}"
+def poster_link(link: DeepLink, source: WaterSource) -> str:
+    return link(poster_payload(source), False)
 
 
 def what_label(what: str, t: Translator) -> str:
     return t("a group chat") if what == GROUP else role_name(what, t)
 
 
-def roles_view(roles: list[Role], t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def roles_view(roles: list[Role], t: Translator) -> tuple[str, Buttons]:
     rows = [[button(role_name(r, t), "r", r.value)] for r in roles]
     rows.append([button(t("👥 Group chat"), "r", GROUP)])
     return (t("Whom is the invite for? Each invite works once, for 7 days."),
-              InlineKeyboardMarkup(rows))
+              _keys(rows))
 
 
-def tops_view(what: str, tops: list[GridCell], t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def tops_view(what: str, tops: list[GridCell], t: Translator) -> tuple[str, Buttons]:
     rows = [[button(c.name, "c", what, c.id, 0)] for c in tops]
     text = t("Invite {what}: choose the cell.", what=what_label(what, t))
-    return text, InlineKeyboardMarkup(rows)
+    return text, _keys(rows)
 
 
 def cell_view(what: str, view: CellView, page: int, t: Translator
-              ) -> tuple[str, InlineKeyboardMarkup]:
+              ) -> tuple[str, Buttons]:
     """The cell picker at one cell: invite here, or go to a cell below (or back up)."""
     cell = view.cell
     rows = [[button(t("✅ For {cell}", cell=cell.name), "i", what, cell.id)]]
@@ -104,15 +108,15 @@ def cell_view(what: str, view: CellView, page: int, t: Translator
                  cell=cell_label(cell, t))
     else:
         text = t("Invite {what} for {cell}?", what=what_label(what, t), cell=cell_label(cell, t))
-    return text, InlineKeyboardMarkup(rows)
+    return text, _keys(rows)
 
 
 def sources_for_leader(cell: GridCell, sources: list[WaterSource], t: Translator
-                       ) -> tuple[str, InlineKeyboardMarkup]:
+                       ) -> tuple[str, Buttons]:
     rows = [[button(s.name, "l", cell.id, s.id)] for s in sources[:90]]
     rows.append([button(t("No water source"), "l", cell.id, 0)])
     return (t("Is the leader the linked leader of a water source (一名领导联系一个水源地)?"),
-            InlineKeyboardMarkup(rows))
+            _keys(rows))
 
 
 def invite_caption(what: str, cell: GridCell, source: WaterSource | None, link: str, code: str,
@@ -139,7 +143,7 @@ def state_label(member: Member, t: Translator) -> str:
     return t("active") if member.active else t("unreachable (blocked the bot)")
 
 
-def members_view(page: MemberPage, top: str, t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def members_view(page: MemberPage, top: str, t: Translator) -> tuple[str, Buttons]:
     lines = [t("👥 Members of {scope}: {count} (page {page} of {pages})", scope=top,
                count=page.total, page=page.page + 1, pages=page.pages)]
     rows = []
@@ -155,11 +159,11 @@ def members_view(page: MemberPage, top: str, t: Translator) -> tuple[str, Inline
         nav.append(button("▶", "m", page.page + 1))
     if nav:
         rows.append(nav)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), _keys(rows)
 
 
 def member_view(member: Member, cell: GridCell | None, held: int, may_deactivate: bool,
-                back_page: int, t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+                back_page: int, t: Translator) -> tuple[str, Buttons]:
     text = "\n".join([
         escape(member.display_name),
         t("Role: {role}", role=role_name(member.role, t)),
@@ -171,21 +175,19 @@ def member_view(member: Member, cell: GridCell | None, held: int, may_deactivate
     if may_deactivate:
         rows.append([button(t("🚫 Deactivate"), "d", member.id, back_page)])
     rows.append([button(t("⬅ Back to the list"), "m", back_page)])
-    return text, InlineKeyboardMarkup(rows)
+    return text, _keys(rows)
 
 
 def confirm_view(member: Member, held: int, back_page: int, t: Translator
-                 ) -> tuple[str, InlineKeyboardMarkup]:
+                 ) -> tuple[str, Buttons]:
     text = t("Deactivate {name}? They can no longer use the bot until they get a new invite; "
              "the open cases they hold ({count}) go to the other grid managers of the cell, "
              "or the level above; they are told.", name=escape(member.display_name), count=held)
-    return text, InlineKeyboardMarkup([
-        [button(t("🚫 Yes, deactivate"), "D", member.id, back_page)],
-        [button(t("Cancel"), "p", member.id, back_page)],
-    ])
+    return text, ((button(t("🚫 Yes, deactivate"), "D", member.id, back_page),),
+                  (button(t("Cancel"), "p", member.id, back_page),))
 
 
-def sources_view(sources: list[WaterSource], t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def sources_view(sources: list[WaterSource], t: Translator) -> tuple[str, Buttons]:
     rows = [[button(s.name, "w", s.id)] for s in sources[:90]]
     return (t("Which water source is the poster for? Scanning it opens a report with that "
-              "source chosen."), InlineKeyboardMarkup(rows))
+              "source chosen."), _keys(rows))

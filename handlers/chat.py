@@ -13,6 +13,8 @@ from typing import Any
 from services.notices.card import Buttons
 
 Fetch = Callable[[str], Awaitable[bytes]]  # a picture's bytes by the channel's reference
+# (payload, for a group chat) -> the channel's link that opens the bot with that payload
+DeepLink = Callable[[str, bool], str]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from handlers.chat import DeepLink
 from handlers.help_book import Entry
 from models.db import SessionFactory
 from services.grid import GridIndexHolder
@@ -29,3 +30,5 @@ class Deps:
     # What /help lists (handlers.help_book): the channel's adapter fills it once its commands
     # are registered.
     book: list[Entry] = field(default_factory=list)
+    # Channel -> its deep link (an invite's, a poster's): set by the channel's adapter.
+    links: dict[str, DeepLink] = field(default_factory=dict)

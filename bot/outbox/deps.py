@@ -1,4 +1,4 @@
-"""What the sender needs of the program: its settings and its sessions (handlers.context.Deps
+"""What the sender needs of the program: its settings and its sessions (handlers.deps.Deps
 has both; the sender does not import the handlers)."""
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from typing import Any
 from telegram import Update
 
 from bot.telegram.answer import give
+from bot.telegram.context import Ctx
 from bot.telegram.inbound import inbound_of
 from handlers.chat import Answer, Inbound
-from handlers.context import Ctx
 from handlers.deps import Deps
 
 Conversation = Callable[[Inbound, Deps], Awaitable[Answer | None]]

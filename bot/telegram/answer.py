@@ -13,9 +13,9 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import JobQueue
 
+from bot.telegram.context import Ctx
 from bot.telegram.markup import NO_PREVIEW, markup, reply_markup
 from handlers.chat import Answer, Later, Reply
-from handlers.context import Ctx
 from services.notices.card import fit_caption
 
 log = logging.getLogger(__name__)

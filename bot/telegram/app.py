@@ -18,10 +18,10 @@ from bot.jobs import add_jobs
 from bot.outbox import recover_interrupted, settle_uncertain
 from bot.runtime import LEASE_KEY, Lease, bind_case, lease_of, settle_dead_claims
 from bot.telegram import add_handlers, menu_commands
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbox import InboxApplication, InboxQueue, attach_inbox, recover_inbox
 from bot.telegram.outbox import RENDERERS_KEY, close_sender
 from handlers import order
-from handlers.context import Ctx, GridApp
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
 from handlers.notices.cards import parse_callback

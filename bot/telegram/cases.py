@@ -8,12 +8,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.telegram.adapt import Callback, on
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import inbound_of
 from handlers import cases
-from handlers.context import Ctx, GridApp
 from handlers.deps import Deps
-
-COMMANDS = cases.COMMANDS
 
 
 class FlowHandler(BaseHandler[Update, Ctx, None]):

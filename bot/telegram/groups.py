@@ -10,10 +10,10 @@ from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filt
 
 from bot.telegram.adapt import on
 from bot.telegram.answer import give, send
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import inbound_of
 from handlers import groups
 from handlers.chat import Reply
-from handlers.context import Ctx, GridApp
 
 GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
 
@@ -36,7 +36,7 @@ async def on_group_report(update: Update, ctx: Ctx) -> None:
     go = await groups.on_group_report(inbound, ctx.deps)
     if go is None:
         return
-    link = f"https://t.me/{ctx.bot.username}?start={go.payload}"
+    link = ctx.deps.links[inbound.who.channel](go.payload, False)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(go.label, url=link)]])
     await chat.send_message(go.text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 

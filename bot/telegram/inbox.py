@@ -23,7 +23,7 @@ from telegram.error import NetworkError
 from telegram.ext import Application
 
 from bot.runtime.lease import Lease, holds_lease, instance_key, lease_of
-from handlers.context import Ctx, GridApp
+from bot.telegram.context import Ctx, GridApp
 from models import Inbox as Row
 from models import InboxState, utcnow
 from models.db import SessionFactory

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram.ext import CommandHandler, filters
 
 from bot.telegram.adapt import on
+from bot.telegram.context import GridApp
 from handlers import ledger
-from handlers.context import GridApp
 
 
 def register(app: GridApp) -> None:

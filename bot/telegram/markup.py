@@ -1,9 +1,10 @@
 """The neutral buttons and keyboards (services.notices.card, handlers.chat) as Telegram's
-reply markup."""
+reply markup, and Telegram's deep link (t.me/<bot>?start=…)."""
 
 from __future__ import annotations
 
 from telegram import (
+    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -12,7 +13,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from handlers.chat import Keyboard, Reply
+from handlers.chat import DeepLink, Keyboard, Reply
 from services.notices.card import Buttons
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a card's map link is not the point
@@ -42,3 +43,13 @@ def reply_markup(reply: Reply) -> TelegramMarkup | None:
     if reply.keyboard is not None:
         return keyboard_markup(reply.keyboard)
     return markup(reply.buttons)
+
+
+def deep_link(bot: Bot) -> DeepLink:
+    """Links that open a private chat with the bot (or add it to a group) at a payload; the
+    bot's name is read when a link is made, after the bot has introduced itself."""
+
+    def link(payload: str, for_group: bool) -> str:
+        return f"https://t.me/{bot.username}?{'startgroup' if for_group else 'start'}={payload}"
+
+    return link

@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import who_of
 from handlers import order, pending
-from handlers.context import Ctx, GridApp
 
 
 async def warm(update: Update, ctx: Ctx) -> None:

@@ -16,10 +16,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, TypeHandler, filters
 
 from bot.telegram.answer import give
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import CHANNEL, inbound_of
 from handlers import order, report, start
 from handlers.chat import Inbound
-from handlers.context import Ctx, GridApp
 from services.reports import drafts
 
 COMMANDS = report.COMMANDS

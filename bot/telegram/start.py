@@ -7,9 +7,9 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from bot.telegram.adapt import on
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import CHANNEL
 from handlers import order, start
-from handlers.context import Ctx, GridApp
 
 
 async def on_private_status(update: Update, ctx: Ctx) -> None:

@@ -9,12 +9,10 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot.telegram.adapt import on
 from bot.telegram.answer import give
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import inbound_of
 from handlers import order, supervision
-from handlers.context import Ctx, GridApp
 from handlers.deps import Deps
-
-COMMANDS = supervision.COMMANDS
 
 
 async def _on_reason(update: Update, ctx: Ctx) -> None:

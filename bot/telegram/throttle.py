@@ -7,10 +7,10 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.telegram.answer import give
+from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import CHANNEL, who_of
 from handlers import order
 from handlers.chat import Who
-from handlers.context import Ctx, GridApp
 from handlers.throttle import FloodGuard
 
 STATE_KEY = "throttle"

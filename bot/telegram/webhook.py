@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot.runtime import HealthServer, Lease, setup_logging
 from bot.telegram.app import build_application
-from handlers.context import GridApp
+from bot.telegram.context import GridApp
 from models.db import make_engine, make_session_factory
 from services.settings import Settings
 

@@ -11,6 +11,7 @@ from types import ModuleType
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
+from bot.telegram import admin as tg_admin
 from bot.telegram import cases as tg_cases
 from bot.telegram import groups as tg_groups
 from bot.telegram import help_book as tg_help_book
@@ -21,7 +22,9 @@ from bot.telegram import supervision as tg_supervision
 from bot.telegram import throttle as tg_throttle
 from bot.telegram.adapt import on
 from bot.telegram.answer import give
-from bot.telegram.inbound import inbound_of
+from bot.telegram.context import Ctx, GridApp
+from bot.telegram.inbound import CHANNEL, inbound_of
+from bot.telegram.markup import deep_link
 from handlers import (
     admin,
     cases,
@@ -31,7 +34,6 @@ from handlers import (
     start,
     supervision,
 )
-from handlers.context import Ctx, GridApp
 from handlers.deps import Deps
 from handlers.people import gate, old_button
 
@@ -49,6 +51,7 @@ MODULES: list[ModuleType] = [
 # A channel-neutral module's Telegram side (its COMMANDS stay in the module itself).
 REGISTER: dict[ModuleType, ModuleType] = {
     groups: tg_groups,
+    admin: tg_admin,
     cases: tg_cases,
     supervision: tg_supervision,
     start: tg_start,
@@ -81,6 +84,7 @@ def add_handlers(app: GridApp) -> None:
     app.add_handler(CallbackQueryHandler(on(old_button)))  # last in group 0: leftovers
     app.add_handler(tg_help_book.StrayMessages(on(start.on_other_message), app.handlers))
     deps: Deps = app.bot_data["deps"]
+    deps.links[CHANNEL] = deep_link(app.bot)
     deps.book = tg_help_book.build(app.handlers, MODULES)  # what /help lists
 
 

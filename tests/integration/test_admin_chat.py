@@ -276,11 +276,10 @@ def test_the_cell_picker_pages_a_long_list_with_short_buttons() -> None:
     t = translator("en")
     pages = []
     for page in range(3):
-        _, markup = cell_view("patroller", CellView(township, villages, None), page, t)
-        labels = [b.text for row in markup.inline_keyboard for b in row]
+        _, buttons = cell_view("patroller", CellView(township, villages, None), page, t)
+        labels = [b.label for row in buttons for b in row]
         pages.append(labels)
-        assert all(len((b.callback_data or "").encode()) <= BUTTON_DATA_LIMIT
-                   for row in markup.inline_keyboard for b in row)
+        assert all(len(b.data.encode()) <= BUTTON_DATA_LIMIT for row in buttons for b in row)
     assert pages[0][1:11] == [f"第{i}村 ›" for i in range(1, 11)] and "◀" not in pages[0]
     assert pages[1][-2:] == ["◀", "▶"] and pages[1][1] == "第11村 ›"
     assert pages[2][1:4] == ["第21村 ›", "第22村 ›", "第23村 ›"] and "▶" not in pages[2]

@@ -1,4 +1,4 @@
-"""The typed PTB context of the handlers that still take Telegram's updates: `ctx.deps`."""
+"""The typed PTB context of every Telegram callback and job: `ctx.deps`, the conversations' Deps."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any
     def deps(self) -> Deps:
         deps = self.bot_data.get("deps")
         if not isinstance(deps, Deps):
-            raise RuntimeError("bot_data['deps'] is not set; build the app with bot.app")
+            raise RuntimeError("bot_data['deps'] is not set; build the app with bot.telegram.app")
         return deps
 
 
