@@ -27,6 +27,8 @@ class Deps:
     # "channel:user id" -> (kind, expires_at) of a button's conversation, or None: learned once
     # per person and process (handlers.pending), as a channel's check cannot wait for the DB.
     pending: dict[str, tuple[str, datetime] | None] = field(default_factory=dict)
+    # "channel:user id" -> whether the person has an open report draft (handlers.report).
+    drafts: dict[str, bool] = field(default_factory=dict)
     # What /help lists (handlers.help_book): the channel's adapter fills it once its commands
     # are registered.
     book: list[Entry] = field(default_factory=list)

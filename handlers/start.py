@@ -4,6 +4,7 @@ The Telegram side (which handler takes what) is bot/telegram/start.py."""
 
 from __future__ import annotations
 
+from handlers import report
 from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.help_book import Entry, for_role
@@ -119,7 +120,14 @@ def _welcome(text: str, t: Translator) -> Reply:
 
 
 async def start(inbound: Inbound, deps: Deps) -> Answer:
-    """`/start`: register a volunteer, or redeem the invite in the payload."""
+    """`/start`: register a volunteer, or take the report's way in (a group's link, a
+    poster), or redeem the invite in the payload."""
+    if report.is_report_link(inbound):
+        return await report.from_report_link(inbound, deps)
+    if report.is_poster(inbound):
+        at_source = await report.from_poster(inbound, deps)
+        if at_source is not None:
+            return at_source  # else no such source: the payload is an invite code after all
     if inbound.args:
         return await _start_with_invite(inbound, deps, inbound.args[0])
     who = inbound.who

@@ -18,6 +18,7 @@ from handlers import pending
 from handlers.card_edit import redraw
 from handlers.chat import Answer, Inbound, Pressed, Reply
 from handlers.deps import Deps
+from handlers.engine import Conversation
 from handlers.notices import deadlines as deadline_notices
 from handlers.people import load_member, start_first, tr
 from handlers.words import escape
@@ -216,3 +217,6 @@ ORDER_STATES = {
     "acknowledged": N_("acknowledged"),
     "resolved": N_("resolved"),
 }
+
+
+REASON = Conversation("extension reason", claims=claims, converse=on_reason, warm=pending.warm)

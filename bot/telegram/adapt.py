@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.answer import give
 from bot.telegram.context import Ctx
@@ -19,8 +20,9 @@ Conversation = Callable[[Inbound, Deps], Awaitable[Answer | None]]
 Callback = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
 
 
-def on(conversation: Conversation) -> Callback:
-    """The PTB callback that runs `conversation` for an update."""
+def on(conversation: Conversation, *, final: bool = False) -> Callback:
+    """The PTB callback that runs `conversation` for an update; `final`: once it answers, the
+    update goes to no later handler group."""
 
     async def callback(update: Update, ctx: Ctx) -> None:
         inbound = inbound_of(update, ctx.chat_data)
@@ -29,6 +31,8 @@ def on(conversation: Conversation) -> Callback:
         answer = await conversation(inbound, ctx.deps)
         if answer is not None:
             await give(update, ctx, answer)
+            if final:
+                raise ApplicationHandlerStop
 
     callback.__name__ = callback.__qualname__ = getattr(conversation, "__name__", "callback")
     callback.__wrapped__ = conversation  # type: ignore[attr-defined]

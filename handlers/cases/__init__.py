@@ -5,9 +5,9 @@ handlers.notices."""
 
 from handlers.cases.actions import BUTTON_PATTERN, COMMANDS, on_button
 from handlers.cases.commands import case_command, mine_command, open_command
-from handlers.cases.flow import claims, on_message
+from handlers.cases.flow import FLOW
 from handlers.cases.flow_buttons import on_press
 from handlers.cases.flow_views import PREFIX as FLOW_PREFIX
 
-__all__ = ["BUTTON_PATTERN", "COMMANDS", "FLOW_PREFIX", "case_command", "claims",
-           "mine_command", "on_button", "on_message", "on_press", "open_command"]
+__all__ = ["BUTTON_PATTERN", "COMMANDS", "FLOW", "FLOW_PREFIX", "case_command", "mine_command",
+           "on_button", "on_press", "open_command"]

@@ -19,6 +19,7 @@ from handlers.card_edit import remember_reply
 from handlers.cases import flow_views as views
 from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
+from handlers.engine import Conversation
 from handlers.notices.cards import render_card
 from handlers.people import load_member
 from handlers.words import escape
@@ -313,3 +314,6 @@ async def _finish(deps: Deps, member: Member, flow: Flow, t: Translator) -> list
         await remember_reply(deps.sessions, member, case_id, message_id, with_media=False)
 
     return [Reply(card.text, card.buttons, preview=False, sent=kept)]
+
+
+FLOW = Conversation("case action", claims=claims, converse=on_message, warm=pending.warm)

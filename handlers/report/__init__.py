@@ -3,7 +3,7 @@ draft (`turn`), what each step shows (`views`), the answers it takes (`inputs`, 
 messages it claims and how it answers them (`conversation`), and the ways in from a group's
 link or a poster (`entries`)."""
 
-from handlers.report.conversation import COMMANDS, claims, converse
+from handlers.report.conversation import COMMANDS, CONVERSATION, claims, converse
 from handlers.report.entries import (
     POSTER_PAYLOAD,
     REPORT_PAYLOAD,
@@ -16,6 +16,7 @@ from handlers.report.views import main_keyboard, refusal
 
 __all__ = [
     "COMMANDS",
+    "CONVERSATION",
     "POSTER_PAYLOAD",
     "REPORT_PAYLOAD",
     "claims",

@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable
 
 from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
+from handlers.engine import Conversation
+from handlers.report import drafts_known, views
 from handlers.report import inputs as inp
-from handlers.report import views
 from handlers.report.turn import Turn, open_turn
 from handlers.words import DEACTIVATED, START_FIRST
 from models import Draft, Severity
@@ -304,3 +305,17 @@ BUTTON_ACTIONS: dict[str, Callable[[Turn, Draft, str], Awaitable[None]]] = {
     "dup": _attach,
 }
 
+
+
+async def _converse(inbound: Inbound, deps: Deps) -> Answer:
+    answer, open_draft = await converse(inbound, deps)
+    drafts_known.note_draft(deps, inbound.who, open_draft)
+    return answer
+
+
+CONVERSATION = Conversation(
+    "report",
+    claims=lambda inbound, deps: claims(inbound, drafts_known.has_draft(deps, inbound.who)),
+    converse=_converse,
+    warm=drafts_known.warm,
+)

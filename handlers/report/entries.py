@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.chat import Answer, Inbound
 from handlers.deps import Deps
 from handlers.report.conversation import finish, start, told
+from handlers.report.drafts_known import note_draft
 from handlers.report.turn import Turn, open_turn
 from handlers.report.views import refusal
 from handlers.words import DEACTIVATED, escape
@@ -44,7 +45,7 @@ async def _member(session: AsyncSession, inbound: Inbound, deps: Deps) -> Member
     return member
 
 
-async def from_report_link(inbound: Inbound, deps: Deps) -> tuple[Answer, bool]:
+async def from_report_link(inbound: Inbound, deps: Deps) -> Answer:
     """/start report in private (from a group's button): register if new, then /report."""
     async with deps.sessions() as session:
         member, draft = await drafts.member_and_draft(session, inbound.who.channel,
@@ -54,7 +55,8 @@ async def from_report_link(inbound: Inbound, deps: Deps) -> tuple[Answer, bool]:
         turn = open_turn(inbound, deps, session, member, draft)
         await start(turn)
         await session.commit()
-    return finish(turn), turn.has_draft
+    note_draft(deps, inbound.who, turn.has_draft)
+    return finish(turn)
 
 
 async def _poster_source(session: AsyncSession, payload: str) -> WaterSource | None:
@@ -67,7 +69,7 @@ async def _poster_source(session: AsyncSession, payload: str) -> WaterSource | N
     return await source_by_code(session, key)
 
 
-async def from_poster(inbound: Inbound, deps: Deps) -> tuple[Answer, bool] | None:
+async def from_poster(inbound: Inbound, deps: Deps) -> Answer | None:
     """/start ws-CODE: register if new, then a report at that source. None when it names no
     known source: the payload is an invite code after all (the start command handles it)."""
     async with deps.sessions() as session:
@@ -79,14 +81,15 @@ async def from_poster(inbound: Inbound, deps: Deps) -> tuple[Answer, bool] | Non
         if member is None:
             member = await _member(session, inbound, deps)
         if member.deactivated_at is not None:
-            return told(inbound, translator(member.language)(DEACTIVATED)), False
+            return told(inbound, translator(member.language)(DEACTIVATED))
         turn = open_turn(inbound, deps, session, member, draft)
         if draft is not None:
             await start(turn)  # the open report first: continue it or start anew
         else:
             await _start_at(turn, source)
         await session.commit()
-    return finish(turn), turn.has_draft
+    note_draft(deps, inbound.who, turn.has_draft)
+    return finish(turn)
 
 
 async def _start_at(turn: Turn, source: WaterSource) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.telegram import help_book
-from bot.telegram.wiring import MODULES
+from bot.telegram.wiring import NEUTRAL
 from models import Case
 from services.demo import DEMO_PERSONAS, seed_demo_personas
 from tests.support.harness import SimUser, TelegramHarness
@@ -95,9 +95,9 @@ async def test_help_lists_every_command_the_role_has_as_registered(
     await with_role(h, manager, "manager", WUXING, "en")  # type: ignore[arg-type]
     await with_role(h, volunteer, "volunteer", None, "en")  # type: ignore[arg-type]
     registered = help_book.private_commands(
-        h.app.handlers, [c for m in MODULES for c, _ in getattr(m, "COMMANDS", ())])
+        h.app.handlers, [c for m in NEUTRAL for c, _ in getattr(m, "COMMANDS", ())])
     assert {"report", "ledger", "bulletin", "case", "open", "mine"} <= set(registered)
-    book = help_book.build(h.app.handlers, MODULES)
+    book = help_book.build(h.app.handlers, NEUTRAL)
     assert all(entry.description for entry in book), "every command says what it does"
 
     await h.send_text(manager, "/help")
