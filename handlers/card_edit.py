@@ -5,6 +5,8 @@ redraw as an Answer's edit."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.notices.refresh import current_card, reader_view
@@ -25,27 +27,25 @@ def _data(buttons: Buttons) -> tuple[str, ...]:
     return tuple(b.data for row in buttons for b in row)
 
 
-async def redraw(deps: Deps, inbound: Inbound, member: Member, case_id: int, *,
-                 as_card: bool = True) -> Answer:
+async def redraw(session: AsyncSession, deps: Deps, inbound: Inbound, member: Member,
+                 case_id: int, *, as_card: bool = True) -> Answer:
     """The pressed card redrawn at once, as the outbox would redraw it (its waiting edit then
-    has nothing left to do): the presser's view in private, a manager's in a group. A message
-    the bot has no record of is drawn as the case card when `as_card`, else loses its buttons.
-    The caller sets the press's toast on the Answer."""
+    has nothing left to do): the presser's view in private, a manager's in a group, read in
+    the caller's unit of work. A message the bot has no record of is drawn as the case card
+    when `as_card`, else loses its buttons. The caller sets the press's toast on the Answer;
+    what the message now shows is noted after the answer is given."""
     pressed = inbound.pressed
     if pressed is None:
         return Answer()
     reader = member if inbound.who.private else None
     before: str | None = None
     view: Card | None
-    async with deps.sessions() as session:
-        card = await find_card(session, case_id, int(inbound.who.chat_id),
-                               int(pressed.message_id))
-        if card is not None:
-            view = await reader_view(session, card, reader, deps.settings, deps.renderers)
-            before = await last_shown(session, card)
-        else:
-            view = await current_card(session, case_id, reader, deps.settings) \
-                if as_card else None
+    card = await find_card(session, case_id, int(inbound.who.chat_id), int(pressed.message_id))
+    if card is not None:
+        view = await reader_view(session, card, reader, deps.settings, deps.renderers)
+        before = await last_shown(session, card)
+    else:
+        view = await current_card(session, case_id, reader, deps.settings) if as_card else None
     answer = Answer()
     # Buttons carry the case version: the same buttons mean the message is current.
     if (view is not None and view.buttons and _data(view.buttons) == pressed.buttons) or (
@@ -61,11 +61,11 @@ async def redraw(deps: Deps, inbound: Inbound, member: Member, case_id: int, *,
         now_shown = shown(view) if view is not None else ""
 
         async def note() -> None:
-            async with deps.sessions() as session:
-                row = await session.get(Outbox, card_id)
+            async with deps.sessions() as later:
+                row = await later.get(Outbox, card_id)
                 assert row is not None
-                await note_shown(session, row, int(message_id), now_shown, final=view is None)
-                await session.commit()
+                await note_shown(later, row, int(message_id), now_shown, final=view is None)
+                await later.commit()
 
         answer.then = note
     return answer

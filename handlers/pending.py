@@ -3,13 +3,16 @@
 The rows live in the database so a restart loses nothing; a small per-process map of
 (channel, user id) -> (kind, expires_at) in `Deps.pending`, learned once per person by `warm`
 and kept current by `begin` and `end`, lets a channel's synchronous check claim the next
-message without a query per update.
+message without a query per update. `begin`, `load`, `save` and `end` work in the caller's
+unit of work: the conversation commits once.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import Who
 from handlers.deps import Deps
@@ -45,6 +48,7 @@ async def warm(deps: Deps, who: Who) -> None:
 
 
 async def begin(
+    session: AsyncSession,
     deps: Deps,
     member: Member,
     kind: str,
@@ -54,28 +58,21 @@ async def begin(
     step: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    async with deps.sessions() as session:
-        row = await pending.begin(session, member.id, kind, now=utcnow(), ttl=ttl,
-                                  case_id=case_id, step=step, data=data)
-        expires = row.expires_at
-        await session.commit()
-    deps.pending[_key(member.platform, member.platform_user_id)] = (kind, expires)
+    """Start the member's conversation in the caller's unit of work (the caller commits)."""
+    row = await pending.begin(session, member.id, kind, now=utcnow(), ttl=ttl,
+                              case_id=case_id, step=step, data=data)
+    deps.pending[_key(member.platform, member.platform_user_id)] = (kind, row.expires_at)
 
 
-async def load(deps: Deps, member: Member) -> PendingAction | None:
-    async with deps.sessions() as session:
-        return await pending.current(session, member.id, utcnow())
+async def load(session: AsyncSession, member: Member) -> PendingAction | None:
+    return await pending.current(session, member.id, utcnow())
 
 
-async def save(deps: Deps, member: Member, step: str | None, data: dict[str, Any]) -> bool:
-    async with deps.sessions() as session:
-        kept = await pending.save(session, member.id, step=step, data=data, now=utcnow())
-        await session.commit()
-    return kept
+async def save(session: AsyncSession, member: Member, step: str | None,
+               data: dict[str, Any]) -> bool:
+    return await pending.save(session, member.id, step=step, data=data, now=utcnow())
 
 
-async def end(deps: Deps, member: Member) -> None:
-    async with deps.sessions() as session:
-        await pending.end(session, member.id)
-        await session.commit()
+async def end(session: AsyncSession, deps: Deps, member: Member) -> None:
+    await pending.end(session, member.id)
     deps.pending[_key(member.platform, member.platform_user_id)] = None

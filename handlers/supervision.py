@@ -37,6 +37,7 @@ from services.deadlines import (
 from services.digests import split_message
 from services.grid import cell_names
 from services.i18n import N_, Translator
+from services.members import find_member
 from services.notices.card import Button
 from services.notices.card_refresh import queue_card_refresh
 from services.settings import Settings
@@ -77,9 +78,17 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 
 
 async def on_button(inbound: Inbound, deps: Deps) -> Answer:
-    member = await load_member(inbound, deps)
-    if member is None:
-        return start_first(inbound, deps)
+    """A press on a deadline notice's button, in one unit of work."""
+    who = inbound.who
+    async with deps.sessions() as session:
+        member = await find_member(session, who.channel, who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        return await _pressed(session, inbound, deps, member)
+
+
+async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps,
+                   member: Member) -> Answer:
     t = tr(inbound, deps, member)
     parts = (inbound.press or "").split(":")
     try:
@@ -88,28 +97,26 @@ async def on_button(inbound: Inbound, deps: Deps) -> Answer:
     except (IndexError, ValueError):
         return Answer()
     if action == "ext":
-        return Answer([await _ask_how_long(deps, target, t)])
+        return Answer([await _ask_how_long(session, target, t)])
     if action == "exl" and hours in EXTENSION_CHOICES_HOURS:
-        await pending.begin(deps, member, PENDING_KIND, ttl=PENDING_TTL, case_id=target,
-                            step="reason", data={"hours": hours})
+        await pending.begin(session, deps, member, PENDING_KIND, ttl=PENDING_TTL,
+                            case_id=target, step="reason", data={"hours": hours})
+        await session.commit()
         return Answer([Reply(t("Why do you need more time? Send the reason in one message."))])
     if action not in ACTIONS:
         return Answer()
     work, done = ACTIONS[action]
-    async with deps.sessions() as session:
-        actor = await session.get(Member, member.id)
-        assert actor is not None
-        outcome = await work(session, deps.settings, target, actor, utcnow())
-        if outcome.ok:
-            if outcome.case is not None:  # every copy of its cards follows
-                await queue_card_refresh(session, outcome.case.id)
-            await session.commit()
+    outcome = await work(session, deps.settings, target, member, utcnow())
     if not outcome.ok:
+        await session.rollback()
         return Answer(toast=t(outcome.reason), alert=True)
+    if outcome.case is not None:  # every copy of its cards follows
+        await queue_card_refresh(session, outcome.case.id)
+    await session.commit()
     answer = Answer()
     if inbound.pressed is not None:
         if outcome.case is not None:  # the pressed card shows the case as it is now
-            answer = await redraw(deps, inbound, member, outcome.case.id,
+            answer = await redraw(session, deps, inbound, member, outcome.case.id,
                                   as_card=_is_case_card(inbound.pressed))
         else:
             answer.strip_buttons = True
@@ -126,9 +133,8 @@ def _is_case_card(pressed: Pressed) -> bool:
     )
 
 
-async def _ask_how_long(deps: Deps, case_id: int, t: Translator) -> Reply:
-    async with deps.sessions() as session:
-        case = await session.get(Case, case_id)
+async def _ask_how_long(session: AsyncSession, case_id: int, t: Translator) -> Reply:
+    case = await session.get(Case, case_id)
     if case is None:
         return Reply(t("This case no longer exists."))
     labels = {24: t("1 more day"), 72: t("3 more days"), 168: t("7 more days")}
@@ -145,24 +151,28 @@ def claims(inbound: Inbound, deps: Deps) -> bool:
 
 
 async def on_reason(inbound: Inbound, deps: Deps) -> Answer | None:
-    """The reason for an extension (None when the question has gone: the text passes on)."""
-    asker = await load_member(inbound, deps)
-    row = await pending.load(deps, asker) if asker is not None else None
-    if asker is None or row is None or row.kind != PENDING_KIND or row.case_id is None:
-        return None
-    await pending.end(deps, asker)
-    case_id, hours, member = row.case_id, int(row.data.get("hours", 0)), asker
-    t = tr(inbound, deps, member)
+    """The reason for an extension (None when the question has gone: the text passes on). The
+    question is ended first, so a refused request does not ask again."""
+    who = inbound.who
     async with deps.sessions() as session:
+        member = await find_member(session, who.channel, who.user_id)
+        row = await pending.load(session, member) if member is not None else None
+        if member is None or row is None or row.kind != PENDING_KIND or row.case_id is None:
+            return None
+        case_id, hours = row.case_id, int(row.data.get("hours", 0))
+        await pending.end(session, deps, member)
+        await session.commit()
+        t = tr(inbound, deps, member)
         case = await session.get(Case, case_id)
-        actor = await session.get(Member, member.id)
         outcome = ActionResult(False, N_("This case has no deadline to extend."))
-        if case is not None and case.due_at is not None and actor is not None:
+        if case is not None and case.due_at is not None:
             outcome = await request_extension(
-                session, deps.settings, case_id, actor, inbound.text,
+                session, deps.settings, case_id, member, inbound.text,
                 case.due_at + timedelta(hours=hours), utcnow())
-            if outcome.ok:
-                await session.commit()
+        if outcome.ok:
+            await session.commit()
+        else:
+            await session.rollback()
     return Answer([Reply(t("Your request was sent to the level above.") if outcome.ok
                          else t(outcome.reason))])
 

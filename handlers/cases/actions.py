@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.card_edit import redraw
 from handlers.cases import commands as case_commands
 from handlers.cases import flow as case_flow
 from handlers.chat import Answer, Inbound
 from handlers.deps import Deps
 from handlers.notices.cards import parse_callback
-from handlers.people import load_member, start_first
+from handlers.people import start_first
 from models import Member, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused
 from services.i18n import translator
+from services.members import find_member
 
 COMMANDS = case_commands.COMMANDS
 BUTTON_PATTERN = r"^c:"
@@ -46,22 +49,32 @@ IMMEDIATE: dict[Action, Immediate] = {
 }
 
 
-async def refresh(deps: Deps, inbound: Inbound, member: Member, case_id: int, *,
-                  reporter: bool) -> Answer:
+async def refresh(session: AsyncSession, deps: Deps, inbound: Inbound, member: Member,
+                  case_id: int, *, reporter: bool) -> Answer:
     """The pressed message's card and buttons replaced with the case as it is now (the
     reporter's question only loses its buttons)."""
     pressed = inbound.pressed
     if pressed is None:
         return Answer()
     if not reporter:
-        return await redraw(deps, inbound, member, case_id)
+        return await redraw(session, deps, inbound, member, case_id)
     return Answer(strip_buttons=bool(pressed.buttons))
 
 
 async def on_button(inbound: Inbound, deps: Deps) -> Answer:
-    member = await load_member(inbound, deps)
-    if member is None:
-        return start_first(inbound, deps)
+    """A press on a case's button, in one unit of work (the transition commits its own part)."""
+    who = inbound.who
+    async with deps.sessions() as session:
+        member = await find_member(session, who.channel, who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        answer = await _pressed(session, inbound, deps, member)
+        await session.commit()
+    return answer
+
+
+async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps,
+                   member: Member) -> Answer:
     t = translator(member.language)
     parsed = parse_callback(inbound.press)
     if parsed is None:
@@ -70,34 +83,33 @@ async def on_button(inbound: Inbound, deps: Deps) -> Answer:
     reporter = action in (Action.CONFIRM, Action.NOT_FIXED)
     if action in IMMEDIATE:
         try:
-            async with deps.sessions() as session:
-                outcome = await IMMEDIATE[action](
-                    session, deps.settings, case_id, member.id, utcnow()
-                )
+            outcome = await IMMEDIATE[action](session, deps.settings, case_id, member.id,
+                                              utcnow())
         except WorkflowRefused as said_no:
+            await session.refresh(member)  # the refusal rolled the session back
             answer = Answer()
             if said_no.reason in (
                 RefusalReason.MOVED_ON, RefusalReason.MERGED, RefusalReason.ANSWERED
             ):
-                answer = await refresh(deps, inbound, member, case_id, reporter=reporter)
+                answer = await refresh(session, deps, inbound, member, case_id,
+                                       reporter=reporter)
             answer.toast, answer.alert = said_no.message(t)[:200], True
             return answer
-        answer = await refresh(deps, inbound, member, case_id, reporter=reporter)
+        answer = await refresh(session, deps, inbound, member, case_id, reporter=reporter)
         answer.toast = t("Done.")
-        answer.direct = await case_flow.after_immediate(deps, member, action, outcome)
+        answer.direct = await case_flow.after_immediate(session, deps, member, action, outcome)
         return answer
-    async with deps.sessions() as session:
-        _case, refusal = await cases.refusal_of(session, case_id, member, action)
-        refused: WorkflowRefused | None = None
-        if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
-            refused = await workflow.moved_on(session, case_id)
-        elif refusal is not None:
-            number = _case.number if _case is not None else str(case_id)
-            refused = WorkflowRefused(refusal, number=number)
+    _case, refusal = await cases.refusal_of(session, case_id, member, action)
+    refused: WorkflowRefused | None = None
+    if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
+        refused = await workflow.moved_on(session, case_id)
+    elif refusal is not None:
+        number = _case.number if _case is not None else str(case_id)
+        refused = WorkflowRefused(refusal, number=number)
     if refused is not None:
         answer = Answer()
         if refused.reason in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
-            answer = await refresh(deps, inbound, member, case_id, reporter=False)
+            answer = await refresh(session, deps, inbound, member, case_id, reporter=False)
         answer.toast, answer.alert = refused.message(t)[:200], True
         return answer
-    return Answer(direct=await case_flow.start(deps, member, case_id, action))
+    return Answer(direct=await case_flow.start(session, deps, member, case_id, action))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers import pending
 from handlers.card_edit import remember_reply
 from handlers.cases import flow_views as views
@@ -21,13 +23,13 @@ from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.notices.cards import render_card
-from handlers.people import load_member
 from handlers.words import escape
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused, parse_deadline
 from services.i18n import Translator, translator
-from services.photos import PhotoRejected, RejectReason, ingest
+from services.members import find_member
+from services.photos import PhotoFacts, PhotoRejected, RejectReason, ingest
 from services.photos.files import keep_file_at_commit
 
 KIND = "case_flow"
@@ -107,14 +109,14 @@ class Flow:
         )
 
 
-async def load(deps: Deps, member: Member) -> Flow | None:
-    row = await pending.load(deps, member)
+async def load(session: AsyncSession, member: Member) -> Flow | None:
+    row = await pending.load(session, member)
     return Flow.of(row) if row is not None else None
 
 
-async def _begin(deps: Deps, member: Member, flow: Flow) -> None:
-    await pending.begin(deps, member, KIND, ttl=FLOW_TTL, case_id=flow.case_id, step=flow.step,
-                        data=flow.data())
+async def _begin(session: AsyncSession, deps: Deps, member: Member, flow: Flow) -> None:
+    await pending.begin(session, deps, member, KIND, ttl=FLOW_TTL, case_id=flow.case_id,
+                        step=flow.step, data=flow.data())
 
 
 def claims(inbound: Inbound, deps: Deps) -> bool:
@@ -127,41 +129,42 @@ def claims(inbound: Inbound, deps: Deps) -> bool:
     return not inbound.command or inbound.command in ("/cancel", "/skip")
 
 
-async def _prompt(deps: Deps, flow: Flow, t: Translator) -> list[Reply]:
+async def _prompt(session: AsyncSession, deps: Deps, flow: Flow, t: Translator) -> list[Reply]:
     step = flow.step
     if step is None:
         return []
-    async with deps.sessions() as session:
-        view = await views.prompt_view(session, flow.case_id, flow.number, flow.action, step,
-                                       flow.answers, t, deps.settings, utcnow())
+    view = await views.prompt_view(session, flow.case_id, flow.number, flow.action, step,
+                                   flow.answers, t, deps.settings, utcnow())
     return [Reply(view.text, view.buttons)]
 
 
-async def answer(deps: Deps, member: Member, flow: Flow, t: Translator) -> list[Reply]:
+async def answer(session: AsyncSession, deps: Deps, member: Member, flow: Flow,
+                 t: Translator) -> list[Reply]:
     """After an answer: ask the next question, or carry the action out when none is left."""
     if flow.step is not None:
-        await pending.save(deps, member, flow.step, flow.data())
-        return await _prompt(deps, flow, t)
-    return await _finish(deps, member, flow, t)
+        await pending.save(session, member, flow.step, flow.data())
+        return await _prompt(session, deps, flow, t)
+    return await _finish(session, deps, member, flow, t)
 
 
-async def stop(deps: Deps, member: Member, flow: Flow, t: Translator) -> list[Reply]:
-    await pending.end(deps, member)
+async def stop(session: AsyncSession, deps: Deps, member: Member, flow: Flow,
+               t: Translator) -> list[Reply]:
+    await pending.end(session, deps, member)
     return [Reply(t("Stopped. Case {number} is unchanged.", number=escape(flow.number)))]
 
 
-async def start(deps: Deps, member: Member, case_id: int, action: Action) -> list[Reply]:
+async def start(session: AsyncSession, deps: Deps, member: Member, case_id: int,
+                action: Action) -> list[Reply]:
     """Begin the conversation of a multi-step action (asked in the presser's private chat)."""
-    async with deps.sessions() as session:
-        case = await cases.get_case(session, case_id)
+    case = await cases.get_case(session, case_id)
     if case is None:
         return []
     flow = Flow(case_id, case.number, action)
-    await _begin(deps, member, flow)
-    return await _prompt(deps, flow, translator(member.language))
+    await _begin(session, deps, member, flow)
+    return await _prompt(session, deps, flow, translator(member.language))
 
 
-async def after_immediate(deps: Deps, member: Member, action: Action,
+async def after_immediate(session: AsyncSession, deps: Deps, member: Member, action: Action,
                           outcome: workflow.Outcome) -> list[Reply]:
     """What a one-tap action says next: thanks to the reporter, and an offer of a photo on "no"."""
     t = translator(member.language)
@@ -172,14 +175,23 @@ async def after_immediate(deps: Deps, member: Member, action: Action,
         said = Reply(t("Case {number} is reopened and handed up one level of the grid.",
                        number=escape(outcome.number)))
         flow = Flow(outcome.case_id, outcome.number, Action.NOT_FIXED)
-        await _begin(deps, member, flow)
-        return [said, *await _prompt(deps, flow, t)]
+        await _begin(session, deps, member, flow)
+        return [said, *await _prompt(session, deps, flow, t)]
     return []
 
 
-async def _take_photo(inbound: Inbound, deps: Deps, member: Member, flow: Flow,
-                      t: Translator) -> str | None:
-    """Store the picture of this message for the flow; what went wrong if it could not."""
+@dataclass(frozen=True)
+class _Photo:
+    """A picture received and checked (before it is kept): its bytes and what Pillow found."""
+
+    data: bytes
+    facts: PhotoFacts
+    path: str
+
+
+async def _check_photo(inbound: Inbound, deps: Deps, t: Translator) -> _Photo | str:
+    """The message's picture fetched and checked (no transaction is open meanwhile), or why
+    it cannot be taken."""
     picture = inbound.picture
     if picture is None:
         return t("Please send a photo.")
@@ -193,109 +205,138 @@ async def _take_photo(inbound: Inbound, deps: Deps, member: Member, flow: Flow,
         facts, path = await ingest(data, limits, settings.photos_dir, settings.locale.timezone)
     except PhotoRejected as rejected:
         return escape(rejected.render(t))
-    async with deps.sessions() as session:
-        await keep_file_at_commit(session, settings.photos_dir, data, facts.sha256)
-        if flow.action is Action.NOT_FIXED:
-            await workflow.add_evidence(
-                session, flow.case_id, member.id, facts, path, utcnow(),
-                file_id=picture.resend, file_unique_id=picture.unique,
-            )
-        else:
-            flow.photo_id = await workflow.record_after_photo(
-                session, member.id, facts, path, utcnow(), file_id=picture.resend,
-                file_unique_id=picture.unique)
-    return None
+    return _Photo(data, facts, path)
+
+
+async def _keep_photo(session: AsyncSession, inbound: Inbound, deps: Deps, member: Member,
+                      flow: Flow, photo: _Photo) -> None:
+    picture = inbound.picture
+    assert picture is not None
+    settings = deps.settings
+    await keep_file_at_commit(session, settings.photos_dir, photo.data, photo.facts.sha256)
+    if flow.action is Action.NOT_FIXED:
+        await workflow.add_evidence(
+            session, flow.case_id, member.id, photo.facts, photo.path, utcnow(),
+            file_id=picture.resend, file_unique_id=picture.unique)
+    else:
+        flow.photo_id = await workflow.record_after_photo(
+            session, member.id, photo.facts, photo.path, utcnow(), file_id=picture.resend,
+            file_unique_id=picture.unique)
+
+
+def _takes_photo(flow: Flow, inbound: Inbound) -> bool:
+    step = flow.step
+    return step in ("photo", "evidence") and inbound.command != "/cancel" and not (
+        inbound.command == "/skip" and step == "evidence")
 
 
 async def on_message(inbound: Inbound, deps: Deps) -> Answer:
-    """One answer in a case conversation; the last one carries out the action."""
-    member = await load_member(inbound, deps)
-    if member is None:
-        return Answer()
-    return Answer(await _on_message(inbound, deps, member))
+    """One answer in a case conversation, in one unit of work; the last one carries out the
+    action."""
+    who = inbound.who
+    async with deps.sessions() as session:
+        member = await find_member(session, who.channel, who.user_id)
+        if member is None:
+            return Answer()
+        flow = await load(session, member)
+        if flow is None or flow.step is None:
+            await pending.end(session, deps, member)
+            await session.commit()
+            return Answer()
+        t = translator(member.language)
+        photo: _Photo | None = None
+        if _takes_photo(flow, inbound):
+            await session.commit()  # no transaction open across the download and Pillow
+            checked = await _check_photo(inbound, deps, t)
+            if isinstance(checked, str):
+                return Answer([Reply(checked)])
+            photo = checked
+        replies = await _on_message(session, inbound, deps, member, flow, t, photo)
+        await session.commit()
+    return Answer(replies)
 
 
-async def _on_message(inbound: Inbound, deps: Deps, member: Member) -> list[Reply]:
-    flow = await load(deps, member)
-    if flow is None or flow.step is None:
-        await pending.end(deps, member)
-        return []
-    t = translator(member.language)
+async def _on_message(session: AsyncSession, inbound: Inbound, deps: Deps, member: Member,
+                      flow: Flow, t: Translator, photo: _Photo | None) -> list[Reply]:
     text, command = inbound.words, inbound.command
     if command == "/cancel":
-        return await stop(deps, member, flow, t)
+        return await stop(session, deps, member, flow, t)
     step = flow.step
+    assert step is not None  # on_message ended a finished conversation
     if step in ("photo", "evidence"):
-        if command == "/skip" and step == "evidence":
-            await pending.end(deps, member)
+        if photo is None:  # /skip at the evidence step
+            await pending.end(session, deps, member)
             return [Reply(t("Thank you."))]
-        refused = await _take_photo(inbound, deps, member, flow, t)
-        if refused is not None:
-            return [Reply(refused)]
+        try:
+            await _keep_photo(session, inbound, deps, member, flow, photo)
+        except WorkflowRefused as refused:  # no longer its reporter (the case was merged)
+            await pending.end(session, deps, member)
+            return [Reply(escape(refused.message(t)))]
         flow.answers[step] = "ok"
         if step == "evidence":
-            await pending.end(deps, member)
+            await pending.end(session, deps, member)
             return [Reply(t("Thank you, the photo was added to case {number}.",
                             number=escape(flow.number)))]
     elif step == "location":
         if inbound.location is not None:
             flow.location = inbound.location
         elif command != "/skip":
-            return await _prompt(deps, flow, t)
+            return await _prompt(session, deps, flow, t)
         flow.answers[step] = "ok"
     elif step in PICKED and text and not command:
-        async with deps.sessions() as session:
-            found = await views.search_view(session, flow.case_id, flow.action, text, t)
+        found = await views.search_view(session, flow.case_id, flow.action, text, t)
         return [Reply(found.text, found.buttons)]
     else:
         if not text or command or step in PRESSED | PICKED:
-            return await _prompt(deps, flow, t)
+            return await _prompt(session, deps, flow, t)
         if step == "due" and parse_deadline(text, utcnow(), deps.settings.locale.timezone) is None:
             return [Reply(t(
                 "I could not read that deadline. Send a date like 2026-12-31, or days like 14d."))]
         flow.answers[step] = text
-    return await answer(deps, member, flow, t)
+    return await answer(session, deps, member, flow, t)
 
 
-async def _finish(deps: Deps, member: Member, flow: Flow, t: Translator) -> list[Reply]:
+async def _finish(session: AsyncSession, deps: Deps, member: Member, flow: Flow,
+                  t: Translator) -> list[Reply]:
+    """The action carried out (the workflow commits the transition, or refuses and rolls back),
+    then the conversation ended or asked again in the caller's unit of work."""
     settings = deps.settings
     now = utcnow()
     a = flow.answers
+    args = (session, settings, flow.case_id, member.id, now)
     try:
-        async with deps.sessions() as session:
-            args = (session, settings, flow.case_id, member.id, now)
-            match flow.action:
-                case Action.PLAN:
-                    due = parse_deadline(a["due"], now, settings.locale.timezone)
-                    assert due is not None
-                    plan = workflow.Plan(a["task"], a["steps"], a["owner"], due)
-                    await workflow.plan(*args, plan)
-                case Action.DISPATCH:
-                    kind, _, target = a["target"].partition(":")
-                    if kind == "member":
-                        await workflow.dispatch(*args, member_id=int(target))
-                    else:
-                        await workflow.dispatch(*args, cell_code=target)
-                case Action.CLAIM_FIX:
-                    photos = [flow.photo_id] if flow.photo_id else []
-                    await workflow.claim_fix(*args, photo_ids=photos, location=flow.location)
-                case Action.SEND_BACK:
-                    await workflow.send_back(*args, a["reason"])
-                case Action.REJECT:
-                    await workflow.reject(*args, a["reason"])
-                case Action.REOPEN:
-                    await workflow.reopen(*args, a["reason"])
-                case Action.REROUTE:
-                    await workflow.reroute(*args, cell_code=a["cell"], reason=a["reason"])
-                case Action.MERGE:
-                    await workflow.merge(*args, into=a["into"])
-                case _:
-                    raise AssertionError(flow.action)
-            card = await render_card(session, flow.case_id, member, settings)
+        match flow.action:
+            case Action.PLAN:
+                due = parse_deadline(a["due"], now, settings.locale.timezone)
+                assert due is not None
+                plan = workflow.Plan(a["task"], a["steps"], a["owner"], due)
+                await workflow.plan(*args, plan)
+            case Action.DISPATCH:
+                kind, _, target = a["target"].partition(":")
+                if kind == "member":
+                    await workflow.dispatch(*args, member_id=int(target))
+                else:
+                    await workflow.dispatch(*args, cell_code=target)
+            case Action.CLAIM_FIX:
+                photos = [flow.photo_id] if flow.photo_id else []
+                await workflow.claim_fix(*args, photo_ids=photos, location=flow.location)
+            case Action.SEND_BACK:
+                await workflow.send_back(*args, a["reason"])
+            case Action.REJECT:
+                await workflow.reject(*args, a["reason"])
+            case Action.REOPEN:
+                await workflow.reopen(*args, a["reason"])
+            case Action.REROUTE:
+                await workflow.reroute(*args, cell_code=a["cell"], reason=a["reason"])
+            case Action.MERGE:
+                await workflow.merge(*args, into=a["into"])
+            case _:
+                raise AssertionError(flow.action)
     except WorkflowRefused as refused:
+        await session.refresh(member)  # the refusal rolled the session back
         said = Reply(escape(refused.message(t)))
         if refused.reason not in RETRY:
-            await pending.end(deps, member)
+            await pending.end(session, deps, member)
             return [said]
         key = {RefusalReason.REASON_REQUIRED: "reason", RefusalReason.DEADLINE_PAST: "due"}.get(
             refused.reason, STEPS[flow.action][0]
@@ -303,9 +344,10 @@ async def _finish(deps: Deps, member: Member, flow: Flow, t: Translator) -> list
         flow.answers.pop(key, None)
         for asked_after in ("confirm", "review"):  # asked again after the new answer
             flow.answers.pop(asked_after, None)
-        await pending.save(deps, member, flow.step, flow.data())
-        return [said, *await _prompt(deps, flow, t)]
-    await pending.end(deps, member)
+        await pending.save(session, member, flow.step, flow.data())
+        return [said, *await _prompt(session, deps, flow, t)]
+    await pending.end(session, deps, member)
+    card = await render_card(session, flow.case_id, member, settings)
     if card is None:
         return []
     case_id = flow.case_id

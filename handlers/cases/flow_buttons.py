@@ -9,14 +9,18 @@ state when the action is carried out.
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.cases import flow as case_flow
 from handlers.cases import flow_views as views
 from handlers.chat import Answer, Inbound
 from handlers.deps import Deps
-from handlers.people import load_member, start_first
+from handlers.people import start_first
+from models import Member
 from services.cases import Action
 from services.grid import targets
 from services.i18n import Translator, translator
+from services.members import find_member
 
 OPS_BY_STEP: dict[str, frozenset[str]] = {
     "reason": frozenset({"p"}),
@@ -32,12 +36,22 @@ EDITABLE: dict[str, frozenset[str]] = {
 
 
 async def on_press(inbound: Inbound, deps: Deps) -> Answer:
-    member = await load_member(inbound, deps)
-    if member is None:
-        return start_first(inbound, deps)
-    t = translator(member.language)
+    """A press on a question's button, in one unit of work."""
+    who = inbound.who
+    async with deps.sessions() as session:
+        member = await find_member(session, who.channel, who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        t = translator(member.language)
+        answer = await _pressed(session, inbound, deps, member, t)
+        await session.commit()
+    return answer
+
+
+async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps, member: Member,
+                   t: Translator) -> Answer:
     parsed = views.parse(inbound.press)
-    flow = await case_flow.load(deps, member)
+    flow = await case_flow.load(session, member)
     # The answered question keeps its words and loses its buttons.
     if parsed is None or flow is None or flow.case_id != parsed[0]:
         return Answer(toast=t("That question is closed (done, cancelled or expired)."),
@@ -45,20 +59,21 @@ async def on_press(inbound: Inbound, deps: Deps) -> Answer:
     _case_id, op, arg = parsed
     step = flow.step
     if op == "x":
-        return Answer(direct=await case_flow.stop(deps, member, flow, t), strip_buttons=True)
+        return Answer(direct=await case_flow.stop(session, deps, member, flow, t),
+                      strip_buttons=True)
     if not _take(flow, step, op, arg, t):
         return Answer(toast=t("That button is from an earlier question. Please use the latest "
                               "message."), alert=True)
     if op == "c":
-        async with deps.sessions() as session:
-            picked = await targets.cell_choice(session, int(arg))
+        picked = await targets.cell_choice(session, int(arg))
         if picked is None:
             return Answer(toast=t("That grid cell no longer exists."), alert=True)
         if step == "cell":
             flow.answers.update(cell=picked.code, cell_name=picked.name)
         else:
             flow.answers["target"] = f"cell:{picked.code}"
-    return Answer(direct=await case_flow.answer(deps, member, flow, t), strip_buttons=True)
+    return Answer(direct=await case_flow.answer(session, deps, member, flow, t),
+                  strip_buttons=True)
 
 
 def _take(flow: case_flow.Flow, step: str | None, op: str, arg: str, t: Translator) -> bool:

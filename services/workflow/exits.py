@@ -240,7 +240,8 @@ async def add_evidence(
     file_id: str | None = None,
     file_unique_id: str | None = None,
 ) -> int:
-    """A reporter's photo of how it looks now (after "not fixed"): kept on the case; commits."""
+    """A reporter's photo of how it looks now (after "not fixed"): kept on the case (the
+    caller commits)."""
     if member_id not in await reporter_ids(session, case_id):
         case = await session.get(Case, case_id)
         raise WorkflowRefused(RefusalReason.NOT_REPORTER,
@@ -260,5 +261,5 @@ async def add_evidence(
             payload={"photo_ids": [photo.id]},
         )
     )
-    await session.commit()
+    await session.flush()
     return photo.id

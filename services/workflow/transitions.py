@@ -300,11 +300,12 @@ async def record_after_photo(
     file_id: str | None = None,
     file_unique_id: str | None = None,
 ) -> int:
-    """Keep a received after-photo (not yet tied to a case: `claim_fix` ties it); commits."""
+    """Keep a received after-photo (not yet tied to a case: `claim_fix` ties it; the caller
+    commits)."""
     photo = photo_row(
         facts, stored_path, now, kind=PhotoKind.AFTER, uploaded_by_id=member_id,
         file_id=file_id, file_unique_id=file_unique_id,
     )
     session.add(photo)
-    await session.commit()
+    await session.flush()
     return photo.id
