@@ -20,7 +20,7 @@ from handlers.chat import Answer, Inbound, Pressed, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.notices import deadlines as deadline_notices
-from handlers.people import load_member, start_first, tr
+from handlers.people import start_first, tr
 from handlers.words import escape
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
@@ -179,17 +179,18 @@ async def on_reason(inbound: Inbound, deps: Deps) -> Answer | None:
 
 async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
     """/bulletin [days]: overdue cases and the orders of the last days (15 by default)."""
-    member = await load_member(inbound, deps)
-    if member is None:
-        return start_first(inbound, deps)
-    t = tr(inbound, deps, member)
-    if member.role_enum not in BULLETIN_ROLES:
-        return Answer([Reply(t("Only managers, leaders and supervisors can see the bulletin."))])
     days = 15
     if inbound.args and inbound.args[0].isdigit():
         days = max(1, min(int(inbound.args[0]), 366))
     now = utcnow()
     async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        t = tr(inbound, deps, member)
+        if member.role_enum not in BULLETIN_ROLES:
+            return Answer([Reply(t(
+                "Only managers, leaders and supervisors can see the bulletin."))])
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
         found, names = None, dict[int, str]()
         if scope is not None or member.role_enum == Role.ADMIN:

@@ -9,12 +9,13 @@ from handlers.card_edit import remember_reply
 from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.notices.cards import local_time, render_card
-from handlers.people import load_member, start_first
+from handlers.people import start_first
 from handlers.words import escape
 from models import OPEN_STATES, utcnow
 from services import cases
 from services.cases import CaseLine, RefusalReason, WorkflowRefused, state_label
 from services.i18n import N_, Translator, translator
+from services.members import find_member
 from services.settings import Settings
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -59,16 +60,16 @@ def case_lines(lines: list[CaseLine], t: Translator, settings: Settings) -> str:
 
 
 async def case_command(inbound: Inbound, deps: Deps) -> Answer:
-    member = await load_member(inbound, deps)
-    if member is None:
-        return start_first(inbound, deps)
-    t = translator(member.language)
-    ref = " ".join(inbound.args)
-    if not ref:
-        return Answer([Reply(t(
-            "Send /case and the case number, for example /case HZ-2026-000012."))])
     card = None
     async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        t = translator(member.language)
+        ref = " ".join(inbound.args)
+        if not ref:
+            return Answer([Reply(t(
+                "Send /case and the case number, for example /case HZ-2026-000012."))])
         case_id = await cases.find_case_id(session, ref)
         case = await cases.get_case(session, case_id) if case_id is not None else None
         if case is None:
@@ -91,11 +92,11 @@ async def case_command(inbound: Inbound, deps: Deps) -> Answer:
 
 
 async def _list(inbound: Inbound, deps: Deps, *, mine: bool) -> Answer:
-    member = await load_member(inbound, deps)
-    if member is None:
-        return start_first(inbound, deps)
-    t = translator(member.language)
     async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        t = translator(member.language)
         if mine:
             lines = await cases.my_cases(session, member)
         else:
