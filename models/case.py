@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, utcnow
@@ -72,6 +72,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_cell_state", "cell_id", "state"),
         Index("ix_case_next_alarm_at", "next_alarm_at"),
+        # The cases merged into one (their reporters hear of it too): few, so only they count.
+        Index("ix_case_merged_into_id", "merged_into_id",
+              postgresql_where=text("merged_into_id IS NOT NULL"),
+              sqlite_where=text("merged_into_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
