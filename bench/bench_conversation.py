@@ -1,8 +1,8 @@
 """One text step of the report conversation vs PTB's own floor, measured in the same run.
 
 ours: `Update.de_json` + `process_update` of a description message through the real bot
-(`bot.app.build_application`, every handler registered) on a migrated SQLite file in WAL mode:
-member and draft lookup, the description saved and the step advanced, one commit, then the
+(`bot.telegram.app.build_application`, every handler registered) on a migrated SQLite file in
+WAL mode: member and draft lookup, the description saved and the step advanced, one commit, then the
 reply (the severity question) serialised and "sent" to a Bot API stand-in that answers at once.
 baseline: `Update.de_json` + `process_update` of the same message into a bare Application with
 one no-op MessageHandler. Both: the median of many single updates, in microseconds.

@@ -1,10 +1,11 @@
 """The outbox's throughput against Telegram's global bound, in the sandbox with flood limits on.
 
 ours: 3,000 notices to 1,000 private chats (three each), queued at once in a migrated SQLite
-file, sent by the real bot (`bot.app.build_application`, its outbox job on PTB's JobQueue) in
-a process of its own, over HTTP to the sandbox (`SandboxServer`, Telegram's flood limits on:
-30/s overall, 1/s per chat with a burst of 5), in real time. The rate is notices a second from
-the first arrival to the last; it must come with no 429 and no notice twice (asserted).
+file, sent by the real bot (`bot.telegram.app.build_application`, its outbox job on PTB's
+JobQueue) in a process of its own, over HTTP to the sandbox (`SandboxServer`, Telegram's flood
+limits on: 30/s overall, 1/s per chat with a burst of 5), in real time. The rate is notices a
+second from the first arrival to the last; it must come with no 429 and no notice twice
+(asserted).
 baseline: the 30-a-second bound itself (goal: at least 90% of it). For context, the note gives
 a bare PTB `bot.send_message` loop against the same sandbox with flood limits off: what the
 transport allows when nothing paces it.

@@ -17,7 +17,7 @@ from services.settings import Settings
 
 @dataclass
 class Deps:
-    """Built once in `bot.app` and handed to every channel's adapter."""
+    """Built once in `bot.telegram.app` and handed to every channel's adapter."""
 
     settings: Settings
     sessions: SessionFactory

@@ -117,7 +117,7 @@ def demo_grid_collection() -> dict[str, Any]:
 async def bot_harness(
     settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any]
 ) -> AsyncIterator[Any]:
-    """The real bot (`bot.app.build_application`) on `BotApiEmulator`, demo grid loaded.
+    """The real bot (`bot.telegram.app.build_application`) on `BotApiEmulator`, demo grid loaded.
 
     Runs on SQLite and PostgreSQL (it depends on `db_url`). Flood limits are off (a test that
     wants them builds its own emulator). Jobs do not run by themselves: call

@@ -1,6 +1,6 @@
 """What a rendered notice is, whatever the channel: a Card (HTML text, photos by file id or
 bytes, buttons as a label and the short data a press sends back) that a channel's transport
-turns into its own calls (bot/outbox/telegram.py for Telegram), or an edit of a card already
+turns into its own calls (bot/telegram/transport.py for Telegram), or an edit of a card already
 posted. Pictures are drawn after the render session is closed, in a thread.
 """
 
