@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from models import Case, GridCell, Member
+from models import Base, Case, GridCell, Member, WaterSource
 from models.db import SessionFactory
 
 
@@ -37,3 +41,22 @@ async def test_migrated_schema_round_trips_a_case_with_aware_times(
         assert loaded.due_at == when
         assert loaded.due_at.tzinfo is not None
         assert loaded.state == "submitted"
+
+
+async def test_the_migrated_database_is_the_models_schema(session_factory: SessionFactory) -> None:
+    """Every table, column, index and foreign key the models declare, the migrations made
+    (PostgreSQL lacked water_source.leader_id's foreign key until migration 0012)."""
+    engine = session_factory.kw["bind"]
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+    assert diff == []
+
+
+async def test_a_source_cannot_name_a_leader_who_does_not_exist(
+    session_factory: SessionFactory,
+) -> None:
+    async with session_factory() as session:
+        session.add(WaterSource(code="WS-X", name="水库", leader_id=10**9))
+        with pytest.raises(IntegrityError):
+            await session.commit()
