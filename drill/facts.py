@@ -39,15 +39,18 @@ class Notice:
 
 @dataclass(frozen=True)
 class Said:
-    """One message of the bot in a chat (its latest text)."""
+    """One message of the bot in a chat: its latest text, and what it said when it was sent (a
+    repeat pressed unrecorded is redrawn as the current card, without its 重发 line)."""
 
     chat: int
     message_id: int
     text: str
+    sent: str | None = None  # the text as sent, when it was edited since
 
     @property
     def marked_repeat(self) -> bool:
-        return REPEAT_MARK in self.text.lstrip().split("\n", 1)[0]
+        first = self.sent if self.sent is not None else self.text
+        return REPEAT_MARK in first.lstrip().split("\n", 1)[0]
 
 
 @dataclass

@@ -59,7 +59,7 @@ async def gather(url: str, emulator: DrillEmulator, *, reports: int, reporters: 
                       dict(r.payload or {}),
                       tuple(int(m) for m in (r.result or {}).get("message_ids", []) or []),
                       r.last_error or "") for r in rows]
-    said = [Said(chat, int(m["message_id"]), str(m.get("text") or m.get("caption") or ""))
+    said = [Said(chat, int(m["message_id"]), _text(m), sent=_sent(m))
             for chat in {*reporters, *managers, *watchers}
             for m in emulator.bot_messages(chat)]
     callbacks = emulator.state.callbacks
@@ -69,6 +69,16 @@ async def gather(url: str, emulator: DrillEmulator, *, reports: int, reporters: 
                  events=events, notices=notices, said=said, reporters=reporters,
                  managers=managers, blocked=blocked, watchers=watchers, inactive=inactive,
                  outages=list(outages or []), silences=heard)
+
+
+def _text(message: dict[str, Any]) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def _sent(message: dict[str, Any]) -> str | None:
+    """The text a message had when it was sent, if it was edited since."""
+    history = message.get("edit_history") or []
+    return _text(history[0]) if history else None
 
 
 def _int(chat: str) -> int:

@@ -121,6 +121,19 @@ def test_a_marked_repeat_that_is_the_only_copy_reached_its_reader() -> None:
     assert count.ok, count.failures
 
 
+def test_a_marked_repeat_redrawn_by_a_press_is_still_a_marked_repeat() -> None:
+    """The repeat arrived with its 重发 line, unrecorded (the bot was killed before it noted
+    the send); the manager pressed it and it was redrawn as the current card."""
+    facts = settled_run()
+    facts.said.append(Said(MANAGER, 111, f"👤 老王：已受理\nCase {CASES[1]} accepted",
+                           sent=f"🔁 重发\nCase {CASES[1]} needs a look"))
+    count = judge("SIGKILL", "postgresql", facts)
+    assert count.ok, count.failures
+    facts.said[-1] = Said(MANAGER, 111, f"👤 老王：已受理\nCase {CASES[1]} accepted",
+                          sent=f"Case {CASES[1]} needs a look")
+    assert not judge("SIGKILL", "postgresql", facts).ok  # sent unmarked: a duplicate
+
+
 def test_an_unmarked_second_alert_is_a_duplicate() -> None:
     facts = settled_run()
     facts.said.append(Said(MANAGER, 111, f"Case {CASES[1]} needs a look"))
