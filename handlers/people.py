@@ -4,6 +4,10 @@ button)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.words import DEACTIVATED, START_FIRST
@@ -68,3 +72,16 @@ async def gate(inbound: Inbound, deps: Deps) -> Answer | None:
 async def old_button(inbound: Inbound, deps: Deps) -> Answer:
     """A press no conversation claimed (an old or forged button): answered, or the client spins."""
     return Answer(toast=tr(inbound, deps)(OLD_BUTTON), alert=True)
+
+
+async def as_member(inbound: Inbound, deps: Deps,
+                    work: Callable[[AsyncSession, Member], Awaitable[Answer]]) -> Answer:
+    """One unit of work for the registered member behind `inbound`: the session opened, the
+    member read in it, `work` run and committed; someone unknown is told to /start first."""
+    async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        if member is None:
+            return start_first(inbound, deps)
+        answer = await work(session, member)
+        await session.commit()
+    return answer

@@ -20,7 +20,7 @@ from handlers.chat import Answer, Inbound, Pressed, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.notices import deadlines as deadline_notices
-from handlers.people import start_first, tr
+from handlers.people import as_member, start_first, tr
 from handlers.words import escape
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
@@ -79,12 +79,8 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 
 async def on_button(inbound: Inbound, deps: Deps) -> Answer:
     """A press on a deadline notice's button, in one unit of work."""
-    who = inbound.who
-    async with deps.sessions() as session:
-        member = await find_member(session, who.channel, who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        return await _pressed(session, inbound, deps, member)
+    return await as_member(inbound, deps,
+                           lambda session, member: _pressed(session, inbound, deps, member))
 
 
 async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps,

@@ -19,12 +19,11 @@ from handlers.cases import flow as case_flow
 from handlers.chat import Answer, Inbound
 from handlers.deps import Deps
 from handlers.notices.cards import parse_callback
-from handlers.people import start_first
+from handlers.people import as_member
 from models import Member, utcnow
 from services import cases, workflow
 from services.cases import Action, RefusalReason, WorkflowRefused
 from services.i18n import translator
-from services.members import find_member
 
 COMMANDS = case_commands.COMMANDS
 BUTTON_PATTERN = r"^c:"
@@ -63,14 +62,8 @@ async def refresh(session: AsyncSession, deps: Deps, inbound: Inbound, member: M
 
 async def on_button(inbound: Inbound, deps: Deps) -> Answer:
     """A press on a case's button, in one unit of work (the transition commits its own part)."""
-    who = inbound.who
-    async with deps.sessions() as session:
-        member = await find_member(session, who.channel, who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        answer = await _pressed(session, inbound, deps, member)
-        await session.commit()
-    return answer
+    return await as_member(inbound, deps,
+                           lambda session, member: _pressed(session, inbound, deps, member))
 
 
 async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps,

@@ -15,12 +15,11 @@ from handlers.cases import flow as case_flow
 from handlers.cases import flow_views as views
 from handlers.chat import Answer, Inbound
 from handlers.deps import Deps
-from handlers.people import start_first
+from handlers.people import as_member
 from models import Member
 from services.cases import Action
 from services.grid import targets
 from services.i18n import Translator, translator
-from services.members import find_member
 
 OPS_BY_STEP: dict[str, frozenset[str]] = {
     "reason": frozenset({"p"}),
@@ -37,15 +36,8 @@ EDITABLE: dict[str, frozenset[str]] = {
 
 async def on_press(inbound: Inbound, deps: Deps) -> Answer:
     """A press on a question's button, in one unit of work."""
-    who = inbound.who
-    async with deps.sessions() as session:
-        member = await find_member(session, who.channel, who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        t = translator(member.language)
-        answer = await _pressed(session, inbound, deps, member, t)
-        await session.commit()
-    return answer
+    return await as_member(inbound, deps, lambda session, member: _pressed(
+        session, inbound, deps, member, translator(member.language)))
 
 
 async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps, member: Member,
