@@ -100,6 +100,7 @@ async def _ours(workdir: Path) -> tuple[list[float], list[float]]:
     grid = json.loads(DEMO_GRID.read_text(encoding="utf-8"))
     async with sessions() as s:
         await import_grid(s, grid)
+        await s.commit()
         member = Member(platform_user_id=str(USER_ID), chat_id=str(USER_ID),
                         display_name="Bench", language="en")
         s.add(member)

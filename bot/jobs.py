@@ -38,8 +38,7 @@ async def outbox_job(ctx: Ctx) -> None:
 
 
 async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime) -> SweepReport:
-    async with sessions() as session:
-        report = await sweep(session, settings, now)
+    report = await sweep(sessions, settings, now)
     async with sessions() as session:  # reports left untouched too long: dropped, with a word
         report.drafts_expired = len(await expire_drafts(
             session, now, settings.cases.draft_ttl, settings.photos_dir))

@@ -14,6 +14,7 @@ from handlers.words import DEACTIVATED, START_FIRST
 from models import Member
 from services.i18n import N_, Translator, normalize, translator
 from services.members import find_member, is_invite
+from services.workflow import LostRace, attempt, moved_on
 
 OLD_BUTTON = N_("This button no longer works. Send /help to see what you can do.")
 
@@ -76,12 +77,28 @@ async def old_button(inbound: Inbound, deps: Deps) -> Answer:
 
 async def as_member(inbound: Inbound, deps: Deps,
                     work: Callable[[AsyncSession, Member], Awaitable[Answer]]) -> Answer:
-    """One unit of work for the registered member behind `inbound`: the session opened, the
-    member read in it, `work` run and committed; someone unknown is told to /start first."""
-    async with deps.sessions() as session:
+    """One unit of work for the registered member behind `inbound` (`workflow.attempt`: run
+    again on a lost race): the member read in it, `work` run and committed; someone unknown is
+    told to /start first, and a case that kept changing under three tries is told as moved on."""
+
+    async def unit(session: AsyncSession) -> Answer:
         member = await find_member(session, inbound.who.channel, inbound.who.user_id)
         if member is None:
             return start_first(inbound, deps)
-        answer = await work(session, member)
-        await session.commit()
-    return answer
+        return await work(session, member)
+
+    try:
+        return await attempt(deps.sessions, unit)
+    except LostRace as lost:
+        return await kept_changing(inbound, deps, lost)
+
+
+async def kept_changing(inbound: Inbound, deps: Deps, lost: LostRace) -> Answer:
+    """A unit of work that lost its race every time: where the case is now, as for a press on
+    a case that moved on."""
+    async with deps.sessions() as session:
+        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        t = tr(inbound, deps, member)
+        if lost.case_id is None:
+            return say(inbound, t(OLD_BUTTON))
+        return say(inbound, (await moved_on(session, lost.case_id)).message(t)[:200])

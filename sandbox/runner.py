@@ -66,6 +66,7 @@ async def _real_bot(settings: Settings, emulator: BotApiEmulator) -> tuple[AnyAp
 
         async with sessions() as session:
             await seed_demo_personas(session)
+            await session.commit()
         for spec in DEMO_PERSONAS:
             user_id = int(spec.platform_user_id)
             if user_id not in emulator.state.users:

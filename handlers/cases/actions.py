@@ -61,7 +61,7 @@ async def refresh(session: AsyncSession, deps: Deps, inbound: Inbound, member: M
 
 
 async def on_button(inbound: Inbound, deps: Deps) -> Answer:
-    """A press on a case's button, in one unit of work (the transition commits its own part)."""
+    """A press on a case's button, in one unit of work."""
     return await as_member(inbound, deps,
                            lambda session, member: _pressed(session, inbound, deps, member))
 
@@ -79,7 +79,6 @@ async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps,
             outcome = await IMMEDIATE[action](session, deps.settings, case_id, member.id,
                                               utcnow())
         except WorkflowRefused as said_no:
-            await session.refresh(member)  # the refusal rolled the session back
             answer = Answer()
             if said_no.reason in (
                 RefusalReason.MOVED_ON, RefusalReason.MERGED, RefusalReason.ANSWERED

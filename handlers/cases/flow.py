@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.notices.cards import render_card
+from handlers.people import kept_changing
 from handlers.words import escape
 from models import Member, PendingAction, utcnow
 from services import cases, workflow
@@ -231,29 +233,45 @@ def _takes_photo(flow: Flow, inbound: Inbound) -> bool:
 
 
 async def on_message(inbound: Inbound, deps: Deps) -> Answer:
-    """One answer in a case conversation, in one unit of work; the last one carries out the
-    action."""
+    """One answer in a case conversation, in one unit of work (`workflow.attempt`); the last
+    one carries out the action. A photo is fetched and checked between two units, with no
+    transaction open across the download and Pillow."""
+    photo: _Photo | None = None
+    while True:
+        try:
+            said = await workflow.attempt(deps.sessions, partial(_answer, inbound=inbound,
+                                                                 deps=deps, photo=photo))
+        except workflow.LostRace as lost:
+            return await kept_changing(inbound, deps, lost)
+        if not isinstance(said, _Wanted):
+            return said
+        checked = await _check_photo(inbound, deps, said.t)
+        if isinstance(checked, str):
+            return Answer([Reply(checked)])
+        photo = checked
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The answer is a photo, which is fetched and checked before its unit of work."""
+
+    t: Translator
+
+
+async def _answer(session: AsyncSession, inbound: Inbound, deps: Deps,
+                  photo: _Photo | None) -> Answer | _Wanted:
     who = inbound.who
-    async with deps.sessions() as session:
-        member = await find_member(session, who.channel, who.user_id)
-        if member is None:
-            return Answer()
-        flow = await load(session, member)
-        if flow is None or flow.step is None:
-            await pending.end(session, deps, member)
-            await session.commit()
-            return Answer()
-        t = translator(member.language)
-        photo: _Photo | None = None
-        if _takes_photo(flow, inbound):
-            await session.commit()  # no transaction open across the download and Pillow
-            checked = await _check_photo(inbound, deps, t)
-            if isinstance(checked, str):
-                return Answer([Reply(checked)])
-            photo = checked
-        replies = await _on_message(session, inbound, deps, member, flow, t, photo)
-        await session.commit()
-    return Answer(replies)
+    member = await find_member(session, who.channel, who.user_id)
+    if member is None:
+        return Answer()
+    flow = await load(session, member)
+    if flow is None or flow.step is None:
+        await pending.end(session, deps, member)
+        return Answer()
+    t = translator(member.language)
+    if photo is None and _takes_photo(flow, inbound):
+        return _Wanted(t)
+    return Answer(await _on_message(session, inbound, deps, member, flow, t, photo))
 
 
 async def _on_message(session: AsyncSession, inbound: Inbound, deps: Deps, member: Member,
@@ -298,8 +316,8 @@ async def _on_message(session: AsyncSession, inbound: Inbound, deps: Deps, membe
 
 async def _finish(session: AsyncSession, deps: Deps, member: Member, flow: Flow,
                   t: Translator) -> list[Reply]:
-    """The action carried out (the workflow commits the transition, or refuses and rolls back),
-    then the conversation ended or asked again in the caller's unit of work."""
+    """The action carried out (or refused, having written nothing), then the conversation
+    ended or asked again, all in the caller's unit of work."""
     settings = deps.settings
     now = utcnow()
     a = flow.answers
@@ -333,7 +351,6 @@ async def _finish(session: AsyncSession, deps: Deps, member: Member, flow: Flow,
             case _:
                 raise AssertionError(flow.action)
     except WorkflowRefused as refused:
-        await session.refresh(member)  # the refusal rolled the session back
         said = Reply(escape(refused.message(t)))
         if refused.reason not in RETRY:
             await pending.end(session, deps, member)

@@ -7,6 +7,7 @@ case again, so there is no job per case and a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,9 +153,11 @@ async def process_case(
 
 
 async def sweep(
-    session: AsyncSession, settings: Settings, now: datetime, *, batch_size: int = BATCH_SIZE
+    sessions: Callable[[], AsyncSession], settings: Settings, now: datetime, *,
+    batch_size: int = BATCH_SIZE,
 ) -> SweepReport:
-    """Remind, escalate and issue orders for everything due at `now`; commits per batch.
+    """Remind, escalate and issue orders for everything due at `now`: a job's body, with a
+    unit of work of its own per batch, so a deadline day is never one long transaction.
 
     Reminders of a batch are written set-based (`services.deadlines.batch`); escalations go
     case by case through the ORM. On PostgreSQL two sweeps may run at once: rows locked by one
@@ -164,25 +167,27 @@ async def sweep(
     report = SweepReport()
     fractions = tuple(sorted(settings.deadlines.reminders_at))
     while True:
-        rows = await due_rows(session, now, batch_size)
-        if not rows:
-            break
-        steps = [plan_batch(row, fractions, now) for row in rows]
-        try:
-            report.reminders += await apply_steps(session, steps, now)
-            report.examined += sum(1 for step in steps if step.action != "escalate")
-            for step in steps:
-                if step.action == "escalate":
-                    case = await session.get(Case, step.row.id)
-                    assert case is not None
-                    await process_case(session, settings, case, now, report)
-            await session.commit()
-        except StaleDataError:
-            # A case changed under us (SQLite has no row locks); the next sweep looks again.
-            await session.rollback()
-            report.conflicts += 1
-            log.warning("sweep: a case changed during the sweep; batch left for the next one")
-            break
-    await sweep_orders(session, settings, now, report)
-    await session.commit()
+        async with sessions() as session:
+            rows = await due_rows(session, now, batch_size)
+            if not rows:
+                break
+            steps = [plan_batch(row, fractions, now) for row in rows]
+            try:
+                report.reminders += await apply_steps(session, steps, now)
+                report.examined += sum(1 for step in steps if step.action != "escalate")
+                for step in steps:
+                    if step.action == "escalate":
+                        case = await session.get(Case, step.row.id)
+                        assert case is not None
+                        await process_case(session, settings, case, now, report)
+                await session.commit()
+            except StaleDataError:
+                # A case changed under us (SQLite has no row locks); the next sweep looks again.
+                await session.rollback()
+                report.conflicts += 1
+                log.warning("sweep: a case changed during the sweep; batch left for the next one")
+                break
+    async with sessions() as session:
+        await sweep_orders(session, settings, now, report)
+        await session.commit()
     return report

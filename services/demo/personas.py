@@ -47,7 +47,7 @@ async def seed_demo_personas(
     """One member per spec, in order; a persona that exists already is left as it is.
 
     Volunteers simply register; every other role comes from an invite redeemed at once, so
-    the sandbox shows "invites already used". Commits once at the end.
+    the sandbox shows "invites already used". The caller commits.
     """
     members: list[Member] = []
     for raw in specs:
@@ -79,5 +79,5 @@ async def seed_demo_personas(
                 )
             ).member
         members.append(member)
-    await session.commit()
+    await session.flush()
     return members

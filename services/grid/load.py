@@ -73,9 +73,8 @@ class ImportReport:
         return out
 
 
-async def import_grid(session: AsyncSession, collection: dict[str, Any], *,
-                      commit: bool = True) -> ImportReport:
-    """Check the whole file, then upsert cells, sources and zones by code and commit.
+async def import_grid(session: AsyncSession, collection: dict[str, Any]) -> ImportReport:
+    """Check the whole file, then upsert cells, sources and zones by code (the caller commits).
 
     Raises GridImportError (and writes nothing) when any feature is bad. Cells, sources and
     zones in the database but not in the file are kept as they are.
@@ -89,8 +88,7 @@ async def import_grid(session: AsyncSession, collection: dict[str, Any], *,
     report.cells_not_in_file = sum(1 for c in cells if c.code not in parsed.cells)
     await _write_cells(session, parsed, cells, report)
     await _write_sources(session, parsed, sources, report)
-    if commit:
-        await session.commit()
+    await session.flush()
     return report
 
 

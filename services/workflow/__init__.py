@@ -1,10 +1,11 @@
 """What changes a case: a finished draft filed as a case (`intake`, reaching everyone at once for
 an emergency: `emergency`) and the state machine's transitions (`transitions`, the ways out in
-`exits`, the machinery every transition shares in `step`)."""
+`exits`; the machinery every transition shares, and `attempt`, the unit of work that commits
+them, in `step`)."""
 
 from services.workflow.emergency import Reached, reached_for
 from services.workflow.exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
-from services.workflow.step import Outcome, Plan, moved_on
+from services.workflow.step import LostRace, Outcome, Plan, attempt, moved_on
 from services.workflow.transitions import (
     accept,
     check,
@@ -17,12 +18,14 @@ from services.workflow.transitions import (
 )
 
 __all__ = [
+    "LostRace",
     "Outcome",
     "Plan",
     "Reached",
     "accept",
     "add_evidence",
     "answer_fixed",
+    "attempt",
     "check",
     "claim_fix",
     "close",

@@ -26,7 +26,7 @@ from services.notices.stakeholders import holders, others, owners
 from services.photos import PhotoFacts
 from services.photos.rows import photo_row
 from services.settings import Settings
-from services.workflow.step import Outcome, TransitionRun, commit, refuse, required, run, transition
+from services.workflow.step import Outcome, TransitionRun, finish, required, run, transition
 
 
 @transition
@@ -40,7 +40,7 @@ async def reject(
 ) -> Outcome:
     """Not a problem: closed as rejected, with the reason the reporters are told."""
     step = await run(session, settings, Action.REJECT, case_id, actor_id, now)
-    why = await required(session, reason)
+    why = required(reason)
     step.case.state = CaseState.REJECTED
     step.case.closed_at = now
     step.enter_stage(None)
@@ -50,7 +50,7 @@ async def reject(
     await step.notify(CaseRejected(step.case.id, reason=why), told)
     await step.notify(CaseNews(step.case.id, "rejected", by=step.actor.id, reason=why),
                       others(await owners(session, step.case, step.scope.fixer_id), told))
-    await commit(step)
+    await finish(step)
     return step.outcome("rejected")
 
 
@@ -68,12 +68,12 @@ async def reroute(
     """Not ours: the case goes to the right cell (by code) as a new, unaccepted case."""
     step = await run(session, settings, Action.REROUTE, case_id, actor_id, now)
     case = step.case
-    why = await required(session, reason)
+    why = required(reason)
     cell = await session.scalar(select(GridCell).where(GridCell.code == cell_code.strip()))
     if cell is None:
-        raise await refuse(session, RefusalReason.UNKNOWN_CELL, code=cell_code)
+        raise WorkflowRefused(RefusalReason.UNKNOWN_CELL, code=cell_code)
     if cell.id == case.cell_id:
-        raise await refuse(session, RefusalReason.SAME_CELL, code=cell_code)
+        raise WorkflowRefused(RefusalReason.SAME_CELL, code=cell_code)
     old = case.cell_id
     held = await holders(session, case)
     case.cell_id = cell.id
@@ -86,7 +86,7 @@ async def reroute(
     await step.notify(CaseNews(case.id, "rerouted", by=step.actor.id, cell_id=cell.id,
                                reason=why), others(held, targets))
     await alert_new_groups(session, case, "rerouted")
-    await commit(step)
+    await finish(step)
     return step.outcome("rerouted")
 
 
@@ -106,16 +106,16 @@ async def merge(
     case = step.case
     target_id = await find_case_id(session, into)
     if target_id is None:
-        raise await refuse(session, RefusalReason.UNKNOWN_TARGET, target=into)
+        raise WorkflowRefused(RefusalReason.UNKNOWN_TARGET, target=into)
     target = await session.get(Case, target_id)
     while target is not None and target.merged_into_id is not None:
         target = await session.get(Case, target.merged_into_id)
     if target is None:
-        raise await refuse(session, RefusalReason.UNKNOWN_TARGET, target=into)
+        raise WorkflowRefused(RefusalReason.UNKNOWN_TARGET, target=into)
     if target.id == case.id:
-        raise await refuse(session, RefusalReason.MERGE_SELF)
+        raise WorkflowRefused(RefusalReason.MERGE_SELF)
     if not target.is_open:
-        raise await refuse(session, RefusalReason.TARGET_CLOSED, target=target.number)
+        raise WorkflowRefused(RefusalReason.TARGET_CLOSED, target=target.number)
     to_tell = await reporters(session, case.id)
     held = await holders(session, case)
     case.state = CaseState.MERGED
@@ -138,7 +138,7 @@ async def merge(
     await step.notify(CaseMerged(step.case.id, into_id=target.id), to_tell)
     await step.notify(CaseNews(step.case.id, "merged", by=step.actor.id, into_id=target.id),
                       others(held, to_tell))
-    await commit(step)
+    await finish(step)
     return step.outcome("merged")
 
 
@@ -153,13 +153,13 @@ async def reopen(
 ) -> Outcome:
     """A manager reopens a closed or rejected case: it needs a new plan."""
     step = await run(session, settings, Action.REOPEN, case_id, actor_id, now)
-    why = await required(session, reason)
+    why = required(reason)
     former = await owners(session, step.case, step.scope.fixer_id)  # they hear it came back
     _reopen(step)
     step.event("reopened", reason=why)
     managers = await nearest_managers(session, step.case.cell_id)
     await step.notify(CaseReopened(step.case.id, reason=why), [*managers, *former])
-    await commit(step)
+    await finish(step)
     return step.outcome("reopened")
 
 
@@ -202,10 +202,10 @@ async def answer_fixed(
         )
     )
     if answered is not None:
-        raise await refuse(session, RefusalReason.ANSWERED, number=case.number)
+        raise WorkflowRefused(RefusalReason.ANSWERED, number=case.number)
     if fixed:
         step.event("reporter_confirmed", note=note.strip())
-        await commit(step)
+        await finish(step)
         return step.outcome("reporter_confirmed")
     step.event("reporter_not_fixed", note=note.strip())
     held = [*await holders(session, case), *await owners(session, case, step.scope.fixer_id)]
@@ -225,7 +225,7 @@ async def answer_fixed(
     raised_to = await nearest_managers(session, case.cell_id)
     await step.notify(CaseReopened(case.id, by_reporter=True, reason=note), raised_to)
     await step.notify(CaseNews(case.id, "raised", cell_id=case.cell_id), others(held, raised_to))
-    await commit(step)
+    await finish(step)
     return step.outcome("reopened")
 
 

@@ -1,5 +1,5 @@
 """The machinery every transition shares: load and check, record, notify, start a clock, and
-commit with lost races turned into refusals."""
+flush, with a lost race surfaced as `LostRace` for the unit of work to run again (`attempt`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -129,24 +129,37 @@ async def moved_on(session: AsyncSession, case_id: int) -> WorkflowRefused:
         RefusalReason.MOVED_ON, number=case.number, state=case.state, by=name or "")
 
 
-async def commit(step: TransitionRun) -> None:
-    """The one commit point of a transition (lost races surface here or at an earlier flush)."""
+async def finish(step: TransitionRun) -> None:
+    """The end of every transition: its cards queued for a redraw and everything flushed, so a
+    lost race surfaces here; the caller's unit of work commits."""
     await queue_card_refresh(step.session, step.case.id)  # no copy of its cards goes stale
     await step.session.flush()
-    await step.session.commit()
+
+
+class LostRace(Exception):
+    """Someone else wrote the case between this unit of work's read and its write (the
+    optimistic lock on Case.version, or SQLite's write lock): roll back and run it again."""
+
+    def __init__(self, case_id: int | None) -> None:
+        super().__init__(f"lost a race on case {case_id}")
+        self.case_id = case_id
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    if isinstance(exc, LostRace | StaleDataError):
+        return True
+    return isinstance(exc, OperationalError) and _is_lock_conflict(exc)
 
 
 Transition = Callable[Concatenate[AsyncSession, Settings, int, P], Awaitable["Outcome"]]
 
 
 ATTEMPTS = 3
+T = TypeVar("T")
 
 
 def transition(fn: Transition[P]) -> Transition[P]:
-    """Wrap a transition so a lost race (the optimistic lock on Case.version, or SQLite's write
-    lock) anywhere in it rolls back and runs it again on the fresh row: if someone else moved
-    the case, the re-check refuses with where it went; if only a background write (a reminder)
-    touched it, the action goes through."""
+    """Mark a transition: a lost race anywhere in it comes out as `LostRace` for its case."""
 
     @wraps(fn)
     async def guarded(
@@ -157,18 +170,33 @@ def transition(fn: Transition[P]) -> Transition[P]:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> Outcome:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return await fn(session, settings, case_id, *args, **kwargs)
-            except (StaleDataError, OperationalError) as exc:
-                if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
-                    raise
-                await session.rollback()
-                if attempt == ATTEMPTS:
-                    raise await moved_on(session, case_id) from exc
-        raise AssertionError("unreachable")
+        try:
+            return await fn(session, settings, case_id, *args, **kwargs)
+        except (StaleDataError, OperationalError) as exc:
+            if not is_lost_race(exc):
+                raise
+            raise LostRace(case_id) from exc
 
     return guarded
+
+
+async def attempt(sessions: Callable[[], AsyncSession],
+                  work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """One unit of work: a session opened, `work` run in it and committed, the one commit
+    point. A lost race rolls it all back and runs `work` again on fresh rows, where the
+    re-check refuses with where the case went if someone else moved it, or goes through if
+    only a background write (a reminder) touched it. `work` must not talk to the network."""
+    for tried in range(1, ATTEMPTS + 1):
+        async with sessions() as session:
+            try:
+                result = await work(session)
+                await session.commit()
+                return result
+            except (LostRace, StaleDataError, OperationalError) as exc:
+                await session.rollback()
+                if not is_lost_race(exc) or tried == ATTEMPTS:
+                    raise
+    raise AssertionError("unreachable")
 
 
 async def run(
@@ -179,34 +207,25 @@ async def run(
     actor_id: int,
     now: datetime,
 ) -> TransitionRun:
-    """Load and check; on a refusal the session is rolled back before the refusal propagates."""
-    try:
-        case = await session.get(Case, case_id, populate_existing=True)
-        if case is None:
-            raise WorkflowRefused(RefusalReason.NOT_FOUND, number=str(case_id))
-        actor = await session.get(Member, actor_id)
-        if actor is None or not actor.active:
-            raise WorkflowRefused(RefusalReason.NOT_MEMBER)
-        scope = await load_scope(session, case, actor)
-        refusal = refusal_for(action, case, actor, scope)
-        if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
-            raise await moved_on(session, case.id)
-        if refusal is not None:
-            raise WorkflowRefused(refusal, number=case.number)
-        return TransitionRun(session, settings, case, actor, scope, now)
-    except WorkflowRefused:
-        await session.rollback()
-        raise
+    """Load and check, before anything is written: a refusal leaves the session as it was."""
+    case = await session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise WorkflowRefused(RefusalReason.NOT_FOUND, number=str(case_id))
+    actor = await session.get(Member, actor_id)
+    if actor is None or not actor.active:
+        raise WorkflowRefused(RefusalReason.NOT_MEMBER)
+    scope = await load_scope(session, case, actor)
+    refusal = refusal_for(action, case, actor, scope)
+    if refusal in (RefusalReason.MOVED_ON, RefusalReason.MERGED):
+        raise await moved_on(session, case.id)
+    if refusal is not None:
+        raise WorkflowRefused(refusal, number=case.number)
+    return TransitionRun(session, settings, case, actor, scope, now)
 
 
-async def required(session: AsyncSession, text: str | None) -> str:
-    """A reason, stripped; none at all is refused (and the transaction rolled back)."""
+def required(text: str | None) -> str:
+    """A reason, stripped; none at all is refused."""
     value = (text or "").strip()
     if not value:
-        raise await refuse(session, RefusalReason.REASON_REQUIRED)
+        raise WorkflowRefused(RefusalReason.REASON_REQUIRED)
     return value
-
-
-async def refuse(session: AsyncSession, refusal: RefusalReason, **details: str) -> WorkflowRefused:
-    await session.rollback()
-    return WorkflowRefused(refusal, **details)

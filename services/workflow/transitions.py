@@ -1,11 +1,12 @@
 """The case state machine: accept -> dispatch -> plan -> claim fix -> check -> close (受理 ->
 派遣 -> 整改 -> 核查 -> 销号); reject, reroute, merge, reopen and the reporter's answer are in
-`services.workflow.exits` and re-exported here.
+`services.workflow.exits`.
 
-Each transition is one unit of work: it loads the case, checks the actor's rights and the
-state (`services.cases.rules`), changes the case, writes a CaseEvent, queues the notices it
-causes and commits. A lost race (the optimistic lock on Case.version) or a refused action
-rolls back and raises `WorkflowRefused`, so the caller only has to tell the actor.
+Each transition loads the case, checks the actor's rights and the state (`services.cases.rules`)
+before it writes anything, then changes the case, writes a CaseEvent, queues the notices it
+causes and flushes; the caller's unit of work commits (`attempt`). A refused action raises
+`WorkflowRefused` having written nothing; a lost race (the optimistic lock on Case.version)
+raises `LostRace`, which `attempt` answers by running the unit of work again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role, Stage
-from services.cases import Action, RefusalReason, reporters
+from services.cases import Action, RefusalReason, WorkflowRefused, reporters
 from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, distance_m, managers_of, nearest_managers
 from services.members import alert_new_groups
@@ -39,8 +40,7 @@ from services.settings import Settings
 from services.workflow.step import (
     Outcome,
     Plan,
-    commit,
-    refuse,
+    finish,
     required,
     run,
     transition,
@@ -57,7 +57,7 @@ async def accept(
     step.enter_stage(Stage.PLAN)
     step.event("accepted")
     await step.notify(CaseAccepted(case_id), await reporters(session, case_id))
-    await commit(step)
+    await finish(step)
     return step.outcome("accepted")
 
 
@@ -80,15 +80,15 @@ async def dispatch(
     if cell_code:
         cell = await session.scalar(select(GridCell).where(GridCell.code == cell_code.strip()))
         if cell is None:
-            raise await refuse(session, RefusalReason.UNKNOWN_CELL, code=cell_code)
+            raise WorkflowRefused(RefusalReason.UNKNOWN_CELL, code=cell_code)
         if cell.id == case.cell_id or not cell.path.startswith(step.scope.case_cell_path):
-            raise await refuse(session, RefusalReason.CELL_NOT_BELOW, code=cell_code)
+            raise WorkflowRefused(RefusalReason.CELL_NOT_BELOW, code=cell_code)
         case.cell_id = cell.id
         case.assignee_id = None
         targets = await nearest_managers(session, cell.id)
         details: dict[str, Any] = {"cell_id": cell.id, "cell": cell.name}
     else:
-        name = await required(session, member_name) if member_id is None else ""
+        name = required(member_name) if member_id is None else ""
         member = await session.scalar(
             select(Member)
             .join(GridCell, GridCell.id == Member.cell_id)
@@ -101,7 +101,7 @@ async def dispatch(
             .limit(1)
         )
         if member is None:
-            raise await refuse(session, RefusalReason.UNKNOWN_MEMBER, name=name)
+            raise WorkflowRefused(RefusalReason.UNKNOWN_MEMBER, name=name)
         case.assignee_id = member.id
         targets = [member]
         details = {"assignee_id": member.id, "assignee": member.display_name}
@@ -113,7 +113,7 @@ async def dispatch(
     await step.notify(ReportNews(case.id, "dispatched", cell_id=to_cell),
                       others(await reporters(session, case.id), targets))
     await alert_new_groups(session, case, "dispatched")
-    await commit(step)
+    await finish(step)
     return step.outcome("dispatched")
 
 
@@ -130,9 +130,9 @@ async def plan(
     step = await run(session, settings, Action.PLAN, case_id, actor_id, now)
     fields = (plan.task.strip(), plan.steps.strip(), plan.owner.strip())
     if not all(fields):
-        raise await refuse(session, RefusalReason.PLAN_INCOMPLETE)
+        raise WorkflowRefused(RefusalReason.PLAN_INCOMPLETE)
     if plan.due <= now:
-        raise await refuse(session, RefusalReason.DEADLINE_PAST)
+        raise WorkflowRefused(RefusalReason.DEADLINE_PAST)
     case = step.case
     case.plan_task, case.plan_steps, case.plan_owner = fields
     case.plan_due = plan.due
@@ -143,7 +143,7 @@ async def plan(
     step.event(
         "planned", task=fields[0], steps=fields[1], owner=fields[2], due=plan.due.isoformat()
     )
-    await commit(step)
+    await finish(step)
     return step.outcome("planned")
 
 
@@ -168,7 +168,7 @@ async def claim_fix(
     ) if photo_ids else []
     photos = [p for p in photos if p.case_id in (None, case.id)]
     if not photos:
-        raise await refuse(session, RefusalReason.PHOTO_REQUIRED)
+        raise WorkflowRefused(RefusalReason.PHOTO_REQUIRED)
     points = [(p.exif_lat, p.exif_lon) for p in photos]
     if location is not None:
         points.append(location)
@@ -202,7 +202,7 @@ async def claim_fix(
     }
     await step.notify(CaseRectified(case.id, **payload), await reporters(session, case.id))
     await step.notify(CaseCheck(case.id, **payload), await checkers(session, case, step.actor.id))
-    await commit(step)
+    await finish(step)
     return step.outcome("fix_claimed", fix_distance_m=farthest, far_from_case=far)
 
 
@@ -236,7 +236,7 @@ async def check(
     step.event("checked", note=note.strip())
     await step.notify(CaseNews(step.case.id, "checked", by=step.actor.id),
                       await owners(session, step.case, step.scope.fixer_id))
-    await commit(step)
+    await finish(step)
     return step.outcome("checked")
 
 
@@ -251,7 +251,7 @@ async def send_back(
 ) -> Outcome:
     """The check failed: back to rectifying, with the reason, to whoever claimed the fix."""
     step = await run(session, settings, Action.SEND_BACK, case_id, actor_id, now)
-    why = await required(session, reason)
+    why = required(reason)
     case = step.case
     case.state = CaseState.RECTIFYING
     due = case.plan_due if case.plan_due is not None and case.plan_due > now else None
@@ -267,7 +267,7 @@ async def send_back(
         if m is not None
     ]
     await step.notify(CaseSentBack(step.case.id, reason=why), owners)
-    await commit(step)
+    await finish(step)
     return step.outcome("sent_back")
 
 
@@ -286,7 +286,7 @@ async def close(
     await step.notify(CaseClosed(step.case.id), told)
     await step.notify(CaseNews(step.case.id, "closed", by=step.actor.id),
                       others(await owners(session, step.case, step.scope.fixer_id), told))
-    await commit(step)
+    await finish(step)
     return step.outcome("closed")
 
 

@@ -71,6 +71,7 @@ async def test_the_check_deadline_is_the_checkers_and_after_it_the_owners_cards_
         await workflow.plan(s, deps(h).settings, case.id, await member_id(h, 5001), utcnow(),
                             workflow.Plan("Clear the dump", "Haul away", "Wang Wu",
                                           utcnow().replace(year=2099)))
+        await s.commit()
     await send_outbox(h)
     await h.send_text(owner, f"/case {case.number}")  # the card on request, with its buttons
     await press(h, owner, "Fixed (after-photo)")
@@ -111,6 +112,7 @@ async def test_a_groups_photo_card_is_edited_by_its_caption_after_a_rejection(
     async with deps(h).sessions() as s:
         await workflow.reject(s, deps(h).settings, case.id, await member_id(h, 5001), utcnow(),
                               "Not at a water source")
+        await s.commit()
     await send_outbox(h)  # leaving the test fails it on any call Telegram would refuse
     edited = now_of(h, group, card)
     assert f"Case {case.number} · rejected" in body(edited)
@@ -139,12 +141,14 @@ async def test_a_card_deleted_in_its_chat_is_left_alone_after_one_try(
     manager = await member_id(h, 5001)
     async with deps(h).sessions() as s:
         await workflow.accept(s, deps(h).settings, case.id, manager, utcnow())
+        await s.commit()
     await send_outbox(h)
     refused = [r for r in h.refusals if str(r.params.get("chat_id")) == str(group.id)]
     assert [r.description for r in refused] == ["Bad Request: message to edit not found"]
     async with deps(h).sessions() as s:  # the case moves again: the gone card is not edited
         await workflow.plan(s, deps(h).settings, case.id, manager, utcnow(),
                             workflow.Plan("t", "s", "o", utcnow().replace(year=2099)))
+        await s.commit()
     async with deps(h).sessions() as s:
         edits = list(await s.scalars(select(Outbox.state).where(
             Outbox.chat_id == str(group.id), Outbox.kind != "group_case")))

@@ -147,8 +147,7 @@ async def closed_case(h: TelegramHarness, reporter: int, fixer: int, checker: in
         lambda s: workflow.close(s, settings, case_id, checker, now),
     ]
     for step in steps:
-        async with deps(h).sessions() as s:
-            await step(s)
+        await workflow.attempt(deps(h).sessions, step)
     return case_id
 
 

@@ -29,8 +29,7 @@ async def walk_to_closed(h: TelegramHarness, case_id: int, fixer: int, checker: 
         lambda s: workflow.close(s, settings, case_id, checker, now),
     ]
     for call in calls:
-        async with deps(h).sessions() as s:
-            await call(s)
+        await workflow.attempt(deps(h).sessions, call)
 
 
 async def volunteers(h: TelegramHarness) -> tuple[SimUser, SimUser]:

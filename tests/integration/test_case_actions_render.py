@@ -72,15 +72,19 @@ async def test_every_notice_of_a_full_walk_renders_and_the_fix_comes_with_before
     fixer, checker = world.manager_a.id, world.township_manager.id
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, fixer, NOW)
+        await s.commit()
     async with session_factory() as s:
         await workflow.plan(s, settings, case_id, fixer, NOW,
                             workflow.Plan("t", "s", "o", NOW + timedelta(days=2)))
+        await s.commit()
     async with session_factory() as s:
         out = await workflow.claim_fix(s, settings, case_id, fixer, NOW, photo_ids=[after_id])
+        await s.commit()
     assert out.far_from_case
     for step in (workflow.check, workflow.close):
         async with session_factory() as s:
             await step(s, settings, case_id, checker, NOW)
+            await s.commit()
     rows = await all_notices(session_factory)
     kinds = {row.kind for row in rows}
     # The fixer hears of the check and of the 销号 (case_news).
@@ -133,8 +137,10 @@ async def test_the_rejected_and_merged_reporters_are_told_why(
         third = await new_case(s, world, number="HZ-2026-000003")
     async with session_factory() as s:
         await workflow.merge(s, settings, second, world.manager_a.id, NOW, into="HZ-2026-000001")
+        await s.commit()
     async with session_factory() as s:
         await workflow.reject(s, settings, third, world.manager_a.id, NOW, "a <compost> heap")
+        await s.commit()
     texts = [(await render(session_factory, settings, r)).text
              for r in await all_notices(session_factory)]
     assert any("HZ-2026-000002" in t and "HZ-2026-000001" in t for t in texts)

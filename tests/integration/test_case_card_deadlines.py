@@ -62,12 +62,14 @@ async def test_closing_a_case_resolves_its_order_and_the_sweep_chases_it_no_more
     await walk_to_rectified(sf, settings, world, case_id)
     async with sf() as s:
         await workflow.check(s, settings, case_id, world.township_manager.id, NOW)
+        await s.commit()
     async with sf() as s:
         await workflow.close(s, settings, case_id, world.township_manager.id, NOW)
+        await s.commit()
     assert await _order_state(sf, order_id) == OrderState.RESOLVED
-    async with sf() as s:  # long past the order's deadline: nothing to escalate
-        report = await sweep(s, settings, NOW + timedelta(days=60))
-        assert report.orders_escalated == 0
+    report = await sweep(sf, settings, NOW + timedelta(days=60))  # long past its deadline
+    assert report.orders_escalated == 0
+    async with sf() as s:
         kinds = list(await s.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)))
         assert "supervision_order_escalated" not in kinds
 
@@ -83,8 +85,10 @@ async def test_rejecting_or_merging_a_case_resolves_its_orders(
     orders = [await _order(sf, settings, c) for c in (rejected, merged, kept)]
     async with sf() as s:
         await workflow.reject(s, settings, rejected, world.manager_a.id, NOW, "Not a problem")
+        await s.commit()
     async with sf() as s:
         await workflow.merge(s, settings, merged, world.manager_a.id, NOW, into="HZ-2026-000003")
+        await s.commit()
     assert [await _order_state(sf, o) for o in orders] == [
         OrderState.RESOLVED, OrderState.RESOLVED, OrderState.ISSUED
     ]

@@ -33,11 +33,13 @@ async def test_the_card_shows_the_history_with_who_and_when(
         case_id = await new_case(s, world)
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.manager_a.id, NOW + timedelta(hours=1))
+        await s.commit()
     async with session_factory() as s:
         await workflow.plan(
             s, settings, case_id, world.manager_a.id, NOW + timedelta(hours=2),
             Plan("Clear <it>", "haul", "Zhang San", NOW + timedelta(days=5)),
         )
+        await s.commit()
     async with session_factory() as s:
         card = await cases.case_card(s, case_id)
     assert card is not None
@@ -105,6 +107,7 @@ async def test_open_lists_my_part_of_the_grid_oldest_first(
         done = await new_case(s, world, number="A-0", created=NOW - timedelta(days=9))
     async with session_factory() as s:
         await workflow.reject(s, settings, done, world.manager_a.id, NOW, "not a problem")
+        await s.commit()
 
     async def numbers(member_key: str, mine: bool = False) -> list[str]:
         async with session_factory() as s:

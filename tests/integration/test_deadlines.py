@@ -35,8 +35,7 @@ async def _add(sessions: SessionFactory, case: Case) -> int:
 
 
 async def _sweep(sessions: SessionFactory, settings: Settings, seconds: float) -> None:
-    async with sessions() as session:
-        await sweep(session, settings, at(seconds))
+    await sweep(sessions, settings, at(seconds))
 
 
 async def test_reminders_at_half_and_ninety_percent_go_out_once_each(
@@ -167,8 +166,7 @@ async def test_two_concurrent_sweeps_act_on_each_case_once(
         await session.commit()
 
     async def one() -> int:
-        async with sessions() as session:
-            return (await sweep(session, fast, at(100), batch_size=7)).escalations
+        return (await sweep(sessions, fast, at(100), batch_size=7)).escalations
 
     done = await asyncio.gather(one(), one(), one())
     assert sum(done) == 120
@@ -192,8 +190,7 @@ async def test_two_concurrent_sweeps_send_each_reminder_once(
         await session.commit()
 
     async def one() -> int:
-        async with sessions() as session:
-            return (await sweep(session, fast, at(60), batch_size=9)).examined
+        return (await sweep(sessions, fast, at(60), batch_size=9)).examined
 
     assert sum(await asyncio.gather(one(), one(), one())) == 150
     async with sessions() as session:

@@ -21,6 +21,7 @@ async def personas(h: TelegramHarness) -> dict[str, SimUser]:
     English here so the steps read plainly."""
     async with deps(h).sessions() as s:
         await seed_demo_personas(s)
+        await s.commit()
         await s.execute(update(Member).where(Member.platform_user_id == "900001")
                         .values(language="en"))
         await s.commit()

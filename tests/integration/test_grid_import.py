@@ -46,7 +46,9 @@ async def dump(factory: SessionFactory) -> list[tuple[Any, ...]]:
 
 async def run(factory: SessionFactory, data: dict[str, Any]) -> ImportReport:
     async with factory() as session:
-        return await import_grid(session, data)
+        report = await import_grid(session, data)
+        await session.commit()
+        return report
 
 
 async def refused(factory: SessionFactory, data: dict[str, Any]) -> list[str]:

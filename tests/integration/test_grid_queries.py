@@ -18,6 +18,7 @@ from services.grid import import_grid
 async def loaded(session_factory: SessionFactory) -> SessionFactory:
     async with session_factory() as session:
         await import_grid(session, json.loads(DEMO.read_text(encoding="utf-8")))
+        await session.commit()
     return session_factory
 
 

@@ -73,19 +73,16 @@ async def test_escalations_and_orders_reaching_the_cell_are_posted_in_its_group(
         case = new_case(world, world.village, stage=Stage.ACCEPT, settings=fast)
         session.add(case)
         await session.commit()
-    async with sessions() as session:
-        await sweep(session, fast, at(100))  # to the township: not the county's group yet
+    await sweep(sessions, fast, at(100))  # to the township: not the county's group yet
     assert await to_group(sessions, "escalated") == []
-    async with sessions() as session:
-        await sweep(session, fast, at(200))  # to the county: its group hears, and of the order
+    await sweep(sessions, fast, at(200))  # to the county: its group hears, and of the order
     escalated = await to_group(sessions, "escalated")
     assert len(escalated) == 1 and escalated[0].recipient_id is None
     assert "Wuxing" in await render(sessions, fast, escalated[0])
     orders = await to_group(sessions, "supervision_order")
     assert len(orders) == 1
     assert "督办单" in await render(sessions, fast, orders[0])  # groups read the default, zh_CN
-    async with sessions() as session:  # a second sweep at the same moment adds nothing
-        await sweep(session, fast, at(200))
+    await sweep(sessions, fast, at(200))  # a second sweep at the same moment adds nothing
     assert len(await to_group(sessions, "escalated")) == 1
 
 
@@ -290,8 +287,7 @@ async def test_instead_mode_the_bound_cell_reads_escalations_and_its_digest_in_t
     async with sessions() as session:
         session.add(new_case(world, world.village, stage=Stage.ACCEPT, settings=fast))
         await session.commit()
-    async with sessions() as session:
-        await sweep(session, fast, at(100))  # to the township, whose group reads it
+    await sweep(sessions, fast, at(100))  # to the township, whose group reads it
     escalated = await to_group(sessions, "escalated")
     assert len(escalated) == 1
     assert await to_group(sessions, "escalated", world.township_manager.chat_id) == []
@@ -315,8 +311,7 @@ async def test_an_escalated_card_in_the_group_says_the_system_moved_it(
                            payload={"case_id": case.id}, state=OutboxState.SENT,
                            result={"done": 1, "message_ids": [7]}))
         await session.commit()
-    async with sessions() as session:
-        await sweep(session, fast, at(100))
+    await sweep(sessions, fast, at(100))
     edits = await to_group(sessions, "card_refresh")
     assert len(edits) == 1
     text = await render(sessions, fast, edits[0])

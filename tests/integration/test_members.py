@@ -181,7 +181,9 @@ async def test_demo_personas_come_from_used_invites(
 ) -> None:
     async with session_factory() as session:
         members = await seed_demo_personas(session, DEMO_PERSONAS)
+        await session.commit()
         again = await seed_demo_personas(session, DEMO_PERSONAS)
+        await session.commit()
     assert [m.id for m in members] == [m.id for m in again]
     assert [m.role for m in members] == [p.role for p in DEMO_PERSONAS]
     async with session_factory() as session:

@@ -33,6 +33,7 @@ async def holder(session_factory: SessionFactory) -> GridIndexHolder:
     assert holder.locate(30.87, 120.42) == Place(None)  # nothing loaded yet
     async with session_factory() as session:
         await import_grid(session, json.loads(DEMO.read_text(encoding="utf-8")))
+        await session.commit()
         await holder.reload(session)
     return holder
 

@@ -50,6 +50,7 @@ async def test_the_owner_hears_the_check_passed_and_the_case_struck_off(
         await workflow.plan(s, deps(h).settings, case.id, await member_id(h, 5001), utcnow(),
                             workflow.Plan("Clear it", "Haul", "Wang Wu",
                                           utcnow() + timedelta(days=9)))
+        await s.commit()
     await h.send_text(owner, f"/case {case.number}")
     await press(h, owner, "Fixed (after-photo)")
     await h.send_photo(owner, images.jpeg(seed=12))
@@ -89,9 +90,11 @@ async def test_the_reporter_hears_of_dispatch_and_escalation_and_holders_where_i
         "which now follows it.")
     async with deps(h).sessions() as s:
         await workflow.accept(s, settings, case.id, await member_id(h, 5002), utcnow())
+        await s.commit()
     async with deps(h).sessions() as s:
         await workflow.dispatch(s, settings, case.id, await member_id(h, 5002), utcnow(),
                                 cell_code=VILLAGE)
+        await s.commit()
     await send_outbox(h)
     assert heard(h, reporter, "was handed to") == (
         f"📌 Your report {case.number} was handed to 妙西东北村 to deal with. You will hear when "
@@ -113,6 +116,7 @@ async def test_a_holder_hears_where_the_case_went_rerouted_taken_over_or_merged(
     async with deps(h).sessions() as s:
         await workflow.reroute(s, settings, case.id, await member_id(h, 5001), utcnow(),
                                cell_code=OTHER_VILLAGE, reason="the outfall is across the road")
+        await s.commit()
     await send_outbox(h)
     assert heard(h, second, "was rerouted by") == (
         f"↪️ Case {case.number} was rerouted by Village manager A to {await name(h)}: the "
@@ -133,6 +137,7 @@ async def test_a_holder_hears_where_the_case_went_rerouted_taken_over_or_merged(
     async with deps(h).sessions() as s:
         await workflow.merge(s, settings, duplicate.id, await member_id(h, 5001), utcnow(),
                              into=case.number)
+        await s.commit()
     await send_outbox(h)
     assert heard(h, second, "merged it there") == (
         f"🔗 Case {duplicate.number} repeats case {case.number}: Village manager A merged it "

@@ -80,8 +80,7 @@ async def test_an_approved_extension_moves_the_deadline_and_is_logged(
         again = await decide_extension(s, fast, request.id, world.township_manager, False, at(30))
         assert not again.ok and again.reason == "This request was already decided."
     assert await _events(sessions, case_id) == ["extension_requested", "extension_approved"]
-    async with sessions() as s:  # the old deadline passes: nothing happens
-        report = await sweep(s, fast, at(120))
+    report = await sweep(sessions, fast, at(120))  # the old deadline passes: nothing happens
     assert report.escalations == 0
 
 
@@ -117,8 +116,7 @@ async def test_the_level_above_takes_over_or_hands_down_with_a_new_deadline(
 ) -> None:
     case_id = await _case(sessions, world, fast)
     for seconds in (100, 200):  # village -> township -> county
-        async with sessions() as s:
-            await sweep(s, fast, at(seconds))
+        await sweep(sessions, fast, at(seconds))
     async with sessions() as s:
         low = await hand_down(s, fast, case_id, world.village_manager, at(210))
         assert not low.ok  # the village no longer holds the case
@@ -170,7 +168,8 @@ async def test_a_supervisor_issues_an_order_and_the_target_acknowledges_it(
         case.state = "closed"
         case.next_alarm_at = None
         await s.commit()
-        report = await sweep(s, fast, at(200))
+        report = await sweep(sessions, fast, at(200))
+        await s.refresh(order)
         assert report.orders_resolved == 1 and order.state == OrderState.RESOLVED
     assert await _events(sessions, case_id) == [
         "supervision_order", "supervision_order_acknowledged"]
@@ -230,8 +229,8 @@ async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
     sessions: SessionFactory, world: World, fast: Settings
 ) -> None:
     case_id = await _case(sessions, world, fast)
+    await sweep(sessions, fast, at(60))
     async with sessions() as s:
-        await sweep(s, fast, at(60))
         assert (await request_extension(s, fast, case_id, world.village_manager, "rain <b>",
                                         at(150), at(61))).ok
         await s.commit()
@@ -245,8 +244,7 @@ async def test_every_notice_the_deadlines_queue_renders_in_both_languages(
                                        at(62))).ok
         await s.commit()
     for seconds in (100, 200, 300, 400):  # up to the city, then again at the top
-        async with sessions() as s:
-            await sweep(s, fast, at(seconds))
+        await sweep(sessions, fast, at(seconds))
     async with sessions() as s:
         assert (await hand_down(s, fast, case_id, world.city_manager, at(401))).ok
         await s.commit()

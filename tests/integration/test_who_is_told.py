@@ -130,8 +130,7 @@ class Run:
         return work
 
     async def sweep(self, seconds: float) -> None:
-        async with self.sessions() as s:
-            await sweep(s, self.settings, NOW + timedelta(seconds=seconds))
+        await sweep(self.sessions, self.settings, NOW + timedelta(seconds=seconds))
 
 
 Event = Callable[[Run], Awaitable[list[int]]]

@@ -22,6 +22,7 @@ VOLUNTEER, VILLAGE_MANAGER = DEMO_PERSONAS[0], DEMO_PERSONAS[1]
 async def _seed(h: TelegramHarness) -> None:
     async with h.app.bot_data["deps"].sessions() as session:
         await seed_demo_personas(session)
+        await session.commit()
 
 
 def _persona(h: TelegramHarness, spec: Any) -> SimUser:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, Severity, Stage
 from models.db import SessionFactory, make_sync_engine
@@ -42,6 +43,7 @@ async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
     times = [NOW + timedelta(hours=h) for h in range(6)]
     async with sf() as s:
         out = await workflow.accept(s, settings, case_id, world.manager_a.id, times[0])
+        await s.commit()
     assert out.state == CaseState.ACCEPTED
     case = await load(sf, case_id)
     assert case.stage == "plan"
@@ -51,6 +53,7 @@ async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
     assert case.reminders_sent == 0
     async with sf() as s:
         await workflow.plan(s, settings, case_id, world.manager_a.id, times[1], a_plan())
+        await s.commit()
     case = await load(sf, case_id)
     assert (case.state, case.stage, case.due_at) == ("rectifying", "rectify", a_plan().due)
     assert case.next_alarm_at == times[1] + (a_plan().due - times[1]) / 2
@@ -60,11 +63,14 @@ async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
         out = await workflow.claim_fix(
             s, settings, case_id, world.manager_a.id, times[2], photo_ids=[photo]
         )
+        await s.commit()
     assert out.state == CaseState.RECTIFIED and not out.far_from_case
     async with sf() as s:
         await workflow.check(s, settings, case_id, world.township_manager.id, times[3])
+        await s.commit()
     async with sf() as s:
         out = await workflow.close(s, settings, case_id, world.township_manager.id, times[4])
+        await s.commit()
     assert out.state == CaseState.CLOSED
     async with sf() as s:
         await workflow.answer_fixed(
@@ -86,6 +92,7 @@ async def test_a_case_walks_from_report_to_closed_with_an_event_for_every_step(
             ("reporter_confirmed", world.reporter.id, times[5]),
         ]
         told = [(n.kind, n.recipient_id) for n in await notices(s)]
+        await s.commit()
     reporter = world.reporter.id
     assert ("case_accepted", reporter) in told
     assert ("case_rectified", reporter) in told
@@ -111,6 +118,7 @@ async def test_a_manager_of_another_village_is_refused_and_nothing_changes(
         assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
         assert [e.kind for e in await events(s, case_id)] == ["reported"]
         assert await notices(s) == []
+        await s.commit()
     assert (await load(session_factory, case_id)).state == "submitted"
     message = refused.value.message(translator("en"))
     assert "HZ-2026-000001" in message and "not in your part of the grid" in message
@@ -124,10 +132,12 @@ async def test_a_volunteer_cannot_act_as_a_manager_even_on_their_own_case(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.reporter.id, NOW)
+        await s.commit()
     assert refused.value.reason is RefusalReason.ROLE
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.other_reporter.id, NOW)
+        await s.commit()
     assert refused.value.reason is RefusalReason.NOT_YOUR_GRID
 
 
@@ -139,6 +149,7 @@ async def test_the_township_the_linked_leader_and_the_admin_may_act_in_the_villa
             case_id = await new_case(s, world, number=f"HZ-2026-00001{n}")
         async with session_factory() as s:
             out = await workflow.accept(s, settings, case_id, who.id, NOW)
+            await s.commit()
         assert out.state == "accepted"
 
 
@@ -149,9 +160,11 @@ async def test_the_same_button_twice_tells_the_second_press_who_moved_the_case(
         case_id = await new_case(s, world)
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+        await s.commit()
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+        await s.commit()
     assert refused.value.reason is RefusalReason.MOVED_ON
     assert refused.value.details["by"] == "Manager A"
     assert refused.value.message(translator("en")) == (
@@ -169,11 +182,11 @@ async def test_two_managers_accepting_at_once_exactly_one_succeeds(
         case_id = await new_case(s, world)
 
     async def press(member_id: int) -> object:
-        async with session_factory() as s:
-            try:
-                return await workflow.accept(s, settings, case_id, member_id, NOW)
-            except WorkflowRefused as refused:
-                return refused
+        try:
+            return await workflow.attempt(session_factory, lambda s: workflow.accept(
+                s, settings, case_id, member_id, NOW))
+        except WorkflowRefused as refused:
+            return refused
 
     results = await asyncio.gather(press(world.manager_a.id), press(world.manager_a2.id))
     won = [r for r in results if isinstance(r, workflow.Outcome)]
@@ -197,12 +210,14 @@ async def test_the_fixer_cannot_check_their_own_fix(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.check(s, settings, case_id, world.manager_a.id, NOW)
+        await s.commit()
     assert refused.value.reason is RefusalReason.SAME_CHECKER
     async with session_factory() as s:
         await workflow.send_back(
             s, settings, case_id, world.township_manager.id, NOW, "Rubbish still visible"
         )
         [back] = await notices(s, "case_sent_back")
+        await s.commit()
     assert back.recipient_id == world.manager_a.id
     assert (await load(session_factory, case_id)).state == "rectifying"
 
@@ -215,14 +230,17 @@ async def test_a_patroller_of_the_cell_may_check_a_fix_on_site_but_not_accept(
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.accept(s, settings, case_id, world.patroller_a.id, NOW)
+        await s.commit()
     assert refused.value.reason is RefusalReason.ROLE
     await walk_to_rectified(session_factory, settings, world, case_id)
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.close(s, settings, case_id, world.patroller_a.id, NOW)
+        await s.commit()
     assert refused.value.reason is RefusalReason.MOVED_ON
     async with session_factory() as s:
         out = await workflow.check(s, settings, case_id, world.patroller_a.id, NOW)
+        await s.commit()
     assert out.state == "checked"
 
 
@@ -233,11 +251,14 @@ async def test_a_fix_needs_an_after_photo_and_a_far_photo_warns_the_checker(
         case_id = await new_case(s, world)
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+        await s.commit()
     async with session_factory() as s:
         await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, a_plan())
+        await s.commit()
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.claim_fix(s, settings, case_id, world.manager_a.id, NOW, photo_ids=[])
+        await s.commit()
     assert refused.value.reason is RefusalReason.PHOTO_REQUIRED
     async with session_factory() as s:
         photo = await add_after_photo(s, case_id, world.manager_a, gps=FAR_POINT)
@@ -245,6 +266,7 @@ async def test_a_fix_needs_an_after_photo_and_a_far_photo_warns_the_checker(
             s, settings, case_id, world.manager_a.id, NOW, photo_ids=[photo]
         )
         checks = await notices(s, "case_check")
+        await s.commit()
     assert out.far_from_case and out.fix_distance_m is not None
     assert 1000 < out.fix_distance_m < 1200
     assert checks and all(n.payload["far"] for n in checks)
@@ -257,6 +279,7 @@ async def test_a_plan_needs_every_field_and_a_future_deadline(
         case_id = await new_case(s, world)
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+        await s.commit()
     bad = [
         (Plan("", "steps", "owner", NOW + timedelta(days=1)), RefusalReason.PLAN_INCOMPLETE),
         (Plan("task", "steps", "owner", NOW - timedelta(days=1)), RefusalReason.DEADLINE_PAST),
@@ -265,6 +288,7 @@ async def test_a_plan_needs_every_field_and_a_future_deadline(
         async with session_factory() as s:
             with pytest.raises(WorkflowRefused) as refused:
                 await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, plan)
+            await s.commit()
         assert refused.value.reason is reason
     assert (await load(session_factory, case_id)).state == "accepted"
 
@@ -276,22 +300,26 @@ async def test_the_township_dispatches_to_a_village_or_to_a_named_member(
         case_id = await new_case(s, world, cell=world.township)
     async with session_factory() as s:
         await workflow.accept(s, settings, case_id, world.township_manager.id, NOW)
+        await s.commit()
     async with session_factory() as s:
         with pytest.raises(WorkflowRefused) as refused:
             await workflow.dispatch(
                 s, settings, case_id, world.township_manager.id, NOW, cell_code="C1"
             )
+        await s.commit()
     assert refused.value.reason is RefusalReason.CELL_NOT_BELOW
     async with session_factory() as s:
         await workflow.dispatch(
             s, settings, case_id, world.township_manager.id, NOW, cell_code="VB"
         )
         [told] = await notices(s, "case_dispatched")
+        await s.commit()
     assert told.recipient_id == world.manager_b.id
     async with session_factory() as s:
         await workflow.dispatch(
             s, settings, case_id, world.manager_b.id, NOW, member_name="Manager B"
         )
+        await s.commit()
     case = await load(session_factory, case_id)
     assert (case.cell_id, case.assignee_id, case.state) == (
         world.village_b, world.manager_b.id, "dispatched"
@@ -299,6 +327,7 @@ async def test_the_township_dispatches_to_a_village_or_to_a_named_member(
     # The assignee plans and claims the fix.
     async with session_factory() as s:
         await workflow.plan(s, settings, case_id, world.manager_b.id, NOW, a_plan())
+        await s.commit()
     async with session_factory() as s:
         rows = await s.scalars(select(Case.state).where(Case.id == case_id))
         assert list(rows) == ["rectifying"]
@@ -325,10 +354,14 @@ async def test_a_background_write_at_the_same_moment_does_not_refuse_the_action(
             )
             writes.append(result.rowcount)
 
+    def sessions() -> AsyncSession:
+        session = session_factory()
+        event.listen(session.sync_session, "before_flush", reminder_sent_meanwhile)
+        return session
+
     try:
-        async with session_factory() as s:
-            event.listen(s.sync_session, "before_flush", reminder_sent_meanwhile)
-            out = await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+        out = await workflow.attempt(sessions, lambda s: workflow.accept(
+            s, settings, case_id, world.manager_a.id, NOW))
     finally:
         sweep.dispose()
     assert writes == [1]

@@ -72,7 +72,7 @@ async def _cell(session: AsyncSession, code: str) -> int:
 async def build_world(session: AsyncSession, *, reporter_uid: int = 1001) -> World:
     """Import the demo grid, add a reporter, managers at three levels and the linked leader;
     commits."""
-    await import_grid(session, json.loads(DEMO.read_text(encoding="utf-8")), commit=False)
+    await import_grid(session, json.loads(DEMO.read_text(encoding="utf-8")))
     await session.flush()
     city, county = await _cell(session, "330500"), await _cell(session, "330502")
     township, village = await _cell(session, "330502100"), await _cell(session, "330502100004")

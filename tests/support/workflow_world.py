@@ -233,10 +233,13 @@ async def walk_to_rectified(
 ) -> None:
     async with sf() as s:
         await workflow.accept(s, settings, case_id, world.manager_a.id, NOW)
+        await s.commit()
     async with sf() as s:
         await workflow.plan(s, settings, case_id, world.manager_a.id, NOW, a_plan())
+        await s.commit()
     async with sf() as s:
         photo = await add_after_photo(s, case_id, world.manager_a)
         await workflow.claim_fix(
             s, settings, case_id, world.manager_a.id, NOW, photo_ids=[photo]
         )
+        await s.commit()
