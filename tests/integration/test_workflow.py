@@ -371,3 +371,39 @@ async def test_a_background_write_at_the_same_moment_does_not_refuse_the_action(
     async with session_factory() as s:
         assert [e.kind for e in await events(s, case_id)] == ["reported", "accepted"]
         assert len(await notices(s, "case_accepted")) == 1
+
+
+async def test_a_case_that_changes_under_every_try_is_given_up_after_three_with_nothing_written(
+    session_factory: SessionFactory, settings: Settings, world: World
+) -> None:
+    """A background writer bumping the case before each flush: the unit of work is run three
+    times, then `LostRace` names the case, and none of the tries left an event or a notice."""
+    async with session_factory() as s:
+        case_id = await new_case(s, world)
+    writer = make_sync_engine(settings.database.url)
+    writes: list[int] = []
+
+    def written_meanwhile(session: Any, _context: Any, _instances: Any) -> None:
+        with writer.begin() as conn:
+            writes.append(conn.execute(
+                update(Case).where(Case.id == case_id).values(version=Case.version + 1)
+            ).rowcount)
+
+    def sessions() -> AsyncSession:
+        session = session_factory()
+        event.listen(session.sync_session, "before_flush", written_meanwhile)
+        return session
+
+    try:
+        with pytest.raises(workflow.LostRace) as lost:
+            await workflow.attempt(sessions, lambda s: workflow.accept(
+                s, settings, case_id, world.manager_a.id, NOW))
+    finally:
+        writer.dispose()
+    assert lost.value.case_id == case_id
+    assert len(writes) == 3
+    case = await load(session_factory, case_id)
+    assert case.state == CaseState.SUBMITTED
+    async with session_factory() as s:
+        assert [e.kind for e in await events(s, case_id)] == ["reported"]
+        assert await notices(s, "case_accepted") == []
