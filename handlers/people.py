@@ -13,10 +13,17 @@ from handlers.deps import Deps
 from handlers.words import DEACTIVATED, START_FIRST
 from models import Member
 from services.i18n import N_, Translator, normalize, translator
-from services.members import find_member, is_invite
+from services.members import Person, find_member, is_invite
 from services.workflow import LostRace, attempt, moved_on
 
 OLD_BUTTON = N_("This button no longer works. Send /help to see what you can do.")
+
+
+def person_of(inbound: Inbound) -> Person:
+    """The person behind `inbound`, to register or to bind an invite to."""
+    who = inbound.who
+    return Person(who.channel, who.user_id, who.chat_id, who.name or who.user_id,
+                  who.language_code)
 
 
 def language_of(inbound: Inbound, deps: Deps, member: Member | None = None) -> str:

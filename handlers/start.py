@@ -9,7 +9,7 @@ from handlers.chat import Answer, Inbound, Reply
 from handlers.deps import Deps
 from handlers.help_book import Entry, for_role
 from handlers.notices.cards import local_time
-from handlers.people import language_of, load_member, start_first
+from handlers.people import language_of, load_member, person_of, start_first
 from handlers.report import main_keyboard
 from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role
@@ -134,15 +134,8 @@ async def start(inbound: Inbound, deps: Deps) -> Answer:
     async with deps.sessions() as session:
         known = await find_member(session, who.channel, who.user_id)
         away = await come_back(session, known) if known is not None else None
-        member, _ = await register_member(
-            session,
-            platform=who.channel,
-            user_id=who.user_id,
-            chat_id=who.chat_id,
-            display_name=who.name,
-            language_code=who.language_code,
-            default_language=deps.settings.locale.default,
-        )
+        member, _ = await register_member(session, person_of(inbound),
+                                          deps.settings.locale.default)
         first = welcome(member)
         cell = await member_cell(session, member)
         await session.commit()
@@ -209,16 +202,8 @@ async def _start_with_invite(inbound: Inbound, deps: Deps, code: str) -> Answer:
         known = await find_member(session, who.channel, who.user_id)
         away = await come_back(session, known) if known is not None else None
         try:
-            redeemed = await redeem_invite(
-                session,
-                code,
-                platform=who.channel,
-                user_id=who.user_id,
-                chat_id=who.chat_id,
-                display_name=who.name,
-                language_code=who.language_code,
-                default_language=deps.settings.locale.default,
-            )
+            redeemed = await redeem_invite(session, code, person_of(inbound),
+                                           default_language=deps.settings.locale.default)
             welcome(redeemed.member)
             await session.commit()
         except InviteError as refused:

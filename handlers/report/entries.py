@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import Answer, Inbound
 from handlers.deps import Deps
+from handlers.people import person_of
 from handlers.report.conversation import finish, start, told
 from handlers.report.drafts_known import note_draft
 from handlers.report.turn import Turn, open_turn
@@ -37,11 +38,7 @@ def is_poster(inbound: Inbound) -> bool:
 
 
 async def _member(session: AsyncSession, inbound: Inbound, deps: Deps) -> Member:
-    who = inbound.who
-    member, _ = await register_member(
-        session, platform=who.channel, user_id=who.user_id, chat_id=who.chat_id,
-        display_name=who.name or who.user_id, language_code=who.language_code,
-        default_language=deps.settings.locale.default)
+    member, _ = await register_member(session, person_of(inbound), deps.settings.locale.default)
     return member
 
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, Role
-from services.members import create_invite, find_member, redeem_invite, register_member
+from services.members import Person, create_invite, find_member, redeem_invite, register_member
 
 
 class PersonaSpec(NamedTuple):
@@ -56,28 +56,13 @@ async def seed_demo_personas(
         if existing is not None:
             members.append(existing)
             continue
+        person = Person("telegram", str(spec.platform_user_id), str(spec.platform_user_id),
+                        spec.display_name, spec.language)
         if spec.role == Role.VOLUNTEER and spec.cell_code is None:
-            member, _ = await register_member(
-                session,
-                platform="telegram",
-                user_id=spec.platform_user_id,
-                chat_id=spec.platform_user_id,
-                display_name=spec.display_name,
-                language_code=spec.language,
-            )
+            member, _ = await register_member(session, person)
         else:
             invite = await create_invite(session, spec.role, spec.cell_code, spec.source_code)
-            member = (
-                await redeem_invite(
-                    session,
-                    invite.code,
-                    platform="telegram",
-                    user_id=spec.platform_user_id,
-                    chat_id=spec.platform_user_id,
-                    display_name=spec.display_name,
-                    language_code=spec.language,
-                )
-            ).member
+            member = (await redeem_invite(session, invite.code, person)).member
         members.append(member)
     await session.flush()
     return members

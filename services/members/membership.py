@@ -58,6 +58,18 @@ class InviteSpecError(ValueError):
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone writing to the bot, as their channel tells of them: the member they are or
+    become."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    display_name: str
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
 class Redeemed:
     """What an invite gave: the member, and the cell and water source it now answers for."""
 
@@ -73,35 +85,28 @@ async def find_member(session: AsyncSession, platform: str, user_id: str | int) 
 
 
 async def register_member(
-    session: AsyncSession,
-    *,
-    platform: str,
-    user_id: str | int,
-    chat_id: str | int,
-    display_name: str,
-    language_code: str | None,
-    default_language: str = "zh_CN",
+    session: AsyncSession, person: Person, default_language: str = "zh_CN"
 ) -> tuple[Member, bool]:
     """The member for this user, created as a volunteer on first contact; (member, created).
 
     A returning member gets their name and chat refreshed and is active again (they came back
     after blocking the bot), unless a manager deactivated them; their language is kept.
     """
-    member = await find_member(session, platform, user_id)
+    member = await find_member(session, person.platform, person.user_id)
     if member is not None:
-        member.display_name = display_name[:128]
-        member.chat_id = str(chat_id)
+        member.display_name = person.display_name[:128]
+        member.chat_id = person.chat_id
         if member.deactivated_at is None:
             member.active = True
         await session.flush()
         return member, False
     member = Member(
-        platform=platform,
-        platform_user_id=str(user_id),
-        chat_id=str(chat_id),
-        display_name=display_name[:128],
+        platform=person.platform,
+        platform_user_id=person.user_id,
+        chat_id=person.chat_id,
+        display_name=person.display_name[:128],
         role=Role.VOLUNTEER,
-        language=normalize(language_code, default_language),
+        language=normalize(person.language_code, default_language),
         active=True,
     )
     session.add(member)
@@ -168,12 +173,8 @@ async def create_invite(
 async def redeem_invite(
     session: AsyncSession,
     code: str,
+    person: Person,
     *,
-    platform: str,
-    user_id: str | int,
-    chat_id: str | int,
-    display_name: str,
-    language_code: str | None,
     default_language: str = "zh_CN",
     in_group: bool = False,
     now: datetime | None = None,
@@ -193,15 +194,7 @@ async def redeem_invite(
         raise InviteError(InviteProblem.EXPIRED)
     if invite.for_group != in_group:
         raise InviteError(InviteProblem.WRONG_CHAT)
-    member, _ = await register_member(
-        session,
-        platform=platform,
-        user_id=user_id,
-        chat_id=chat_id,
-        display_name=display_name,
-        language_code=language_code,
-        default_language=default_language,
-    )
+    member, _ = await register_member(session, person, default_language)
     claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
         update(Invite)
         .where(Invite.id == invite.id, Invite.used_by_id.is_(None))

@@ -18,6 +18,7 @@ from services.members import (
     InviteError,
     InviteProblem,
     InviteSpecError,
+    Person,
     create_invite,
     find_member,
     list_members,
@@ -39,9 +40,8 @@ async def grid(session_factory: SessionFactory, demo_grid_collection: dict[str, 
 
 def person(
     user_id: int, name: str = "李四", language_code: str | None = "zh-hans"
-) -> dict[str, Any]:
-    return {"platform": "telegram", "user_id": user_id, "chat_id": user_id,
-            "display_name": name, "language_code": language_code}
+) -> Person:
+    return Person("telegram", str(user_id), str(user_id), name, language_code)
 
 
 async def count_members(sessions: SessionFactory) -> int:
@@ -53,8 +53,8 @@ async def test_first_contact_registers_a_volunteer_in_their_language(
     session_factory: SessionFactory,
 ) -> None:
     async with session_factory() as session:
-        member, created = await register_member(session, **person(7, "Ann", "en-US"))
-        again, created_again = await register_member(session, **person(7, "Ann B", "zh"))
+        member, created = await register_member(session, person(7, "Ann", "en-US"))
+        again, created_again = await register_member(session, person(7, "Ann B", "zh"))
         await session.commit()
     assert (created, created_again) == (True, False)
     assert again.id == member.id
@@ -70,13 +70,13 @@ async def test_a_manager_invite_binds_role_and_cell_once(
     assert len(invite.code) <= 32
     assert all(c.isalnum() or c in "-_" for c in invite.code)
     async with session_factory() as session:
-        redeemed = await redeem_invite(session, invite.code, **person(11))
+        redeemed = await redeem_invite(session, invite.code, person(11))
         await session.commit()
     assert redeemed.member.role == Role.MANAGER
     assert redeemed.cell is not None and redeemed.cell.code == VILLAGE
     async with session_factory() as session:
         with pytest.raises(InviteError) as used:
-            await redeem_invite(session, invite.code, **person(12))
+            await redeem_invite(session, invite.code, person(12))
         await session.rollback()
     assert used.value.problem is InviteProblem.USED
     async with session_factory() as session:
@@ -90,7 +90,7 @@ async def test_a_leader_invite_with_a_source_makes_the_linked_leader(
 ) -> None:
     async with session_factory() as session:
         invite = await create_invite(session, "leader", None, SOURCE)
-        redeemed = await redeem_invite(session, invite.code, **person(21))
+        redeemed = await redeem_invite(session, invite.code, person(21))
         await session.commit()
     async with session_factory() as session:
         source = await session.scalar(select(WaterSource).where(WaterSource.code == SOURCE))
@@ -121,7 +121,7 @@ async def test_refused_invites_say_why_and_register_nobody(
         await session.commit()
     async with session_factory() as session:
         with pytest.raises(InviteError) as refused:
-            await redeem_invite(session, code, **person(31))
+            await redeem_invite(session, code, person(31))
         await session.rollback()
     assert refused.value.problem is problem
     assert await count_members(session_factory) == 0
@@ -147,7 +147,7 @@ async def test_two_people_racing_for_one_invite_exactly_one_wins(
     async def attempt(user_id: int) -> int | BaseException:
         async with session_factory() as session:
             try:
-                redeemed = await redeem_invite(session, code, **person(user_id))
+                redeemed = await redeem_invite(session, code, person(user_id))
                 await asyncio.sleep(0)  # let the other one reach its update
                 await session.commit()
                 return redeemed.member.id
@@ -167,7 +167,7 @@ async def test_two_people_racing_for_one_invite_exactly_one_wins(
 
 async def test_language_and_listing(session_factory: SessionFactory, grid: None) -> None:
     async with session_factory() as session:
-        member, _ = await register_member(session, **person(51))
+        member, _ = await register_member(session, person(51))
         await set_language(session, member, "en")
         with pytest.raises(ValueError):
             await set_language(session, member, "fr")

@@ -12,7 +12,7 @@ from handlers.report import claims, converse
 from models import Case, Outbox
 from models.db import SessionFactory
 from services.grid import GridIndexHolder
-from services.members import register_member
+from services.members import Person, register_member
 from services.settings import Settings
 from tests.support.images import jpeg
 from tests.support.report_world import IN_GRADE1, build_world
@@ -34,9 +34,8 @@ async def test_a_whole_report_from_a_channel_that_is_not_telegram(
 ) -> None:
     async with session_factory() as session:
         await build_world(session)
-        await register_member(session, platform=WHO.channel, user_id=WHO.user_id,
-                              chat_id=WHO.chat_id, display_name=WHO.name,
-                              language_code=WHO.language_code)
+        await register_member(session, Person(WHO.channel, WHO.user_id, WHO.chat_id,
+                                              WHO.name, WHO.language_code))
         await session.commit()
     holder = GridIndexHolder()
     async with session_factory() as session:

@@ -12,6 +12,7 @@ from models.db import SessionFactory
 from services.members import (
     DEACTIVATED,
     HANDED_OVER,
+    Person,
     StaffProblem,
     StaffRefused,
     deactivate_member,
@@ -134,9 +135,8 @@ async def test_deactivation_hands_the_cases_over_records_it_and_tells_everyone(
         assert [(r.chat_id, r.payload["cases"]) for r in notice] == [
             (gone.chat_id, [c.number for c in held])]
         # /start again does not undo it
-        again, _ = await register_member(session, platform="telegram",
-                                         user_id=gone.platform_user_id, chat_id=gone.chat_id,
-                                         display_name=gone.display_name, language_code="en")
+        again, _ = await register_member(session, Person(
+            "telegram", gone.platform_user_id, gone.chat_id, gone.display_name, "en"))
         assert not again.active
 
 
