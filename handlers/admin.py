@@ -7,9 +7,10 @@ Every press reloads the presser and re-checks their rights (services.members.sta
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 COMMAND_ROLES = {c: frozenset({Role.MANAGER, Role.ADMIN}) for c, _ in COMMANDS}
 STAFF_COMMANDS = tuple(c for c, _ in COMMANDS)
+T = TypeVar("T")
 
 
 async def _staff(session: AsyncSession, inbound: Inbound,
@@ -58,50 +60,58 @@ def _say(inbound: Inbound, text: str, buttons: Buttons = ()) -> Answer:
     return Answer([Reply(text, buttons)])
 
 
-async def on_invite(inbound: Inbound, deps: Deps) -> Answer:
+async def _as_staff(inbound: Inbound, deps: Deps,
+                    work: Callable[[AsyncSession, Member, Translator], Awaitable[T]]
+                    ) -> T | Answer:
+    """One unit of work for a member who administers: `work` run and committed; anyone else
+    is told why not."""
     async with deps.sessions() as session:
         found = await _staff(session, inbound, deps)
-    if isinstance(found, Answer):
-        return found
-    member, t = found
-    return _say(inbound, *views.roles_view(staff.invitable_roles(member), t))
+        if isinstance(found, Answer):
+            return found
+        done = await work(session, *found)
+        await session.commit()
+    return done
+
+
+async def on_invite(inbound: Inbound, deps: Deps) -> Answer:
+    async def roles(_session: AsyncSession, member: Member, t: Translator) -> Answer:
+        return _say(inbound, *views.roles_view(staff.invitable_roles(member), t))
+
+    return await _as_staff(inbound, deps, roles)
 
 
 async def on_members(inbound: Inbound, deps: Deps) -> Answer:
-    async with deps.sessions() as session:
-        found = await _staff(session, inbound, deps)
-        if isinstance(found, Answer):
-            return found
-        return await _members_page(session, inbound, found[0], found[1], 0)
+    return await _as_staff(inbound, deps, lambda session, member, t: _members_page(
+        session, inbound, member, t, 0))
 
 
 async def on_poster(inbound: Inbound, deps: Deps) -> Answer:
-    async with deps.sessions() as session:
-        found = await _staff(session, inbound, deps)
-        if isinstance(found, Answer):
-            return found
-        member, t = found
-        sources = await staff.sources_in(session, member)
-    if not sources:
-        return _say(inbound, t("There is no water source in your part of the grid."))
-    return _say(inbound, *views.sources_view(sources, t))
+    async def sources(session: AsyncSession, member: Member, t: Translator) -> Answer:
+        found = await staff.sources_in(session, member)
+        if not found:
+            return _say(inbound, t("There is no water source in your part of the grid."))
+        return _say(inbound, *views.sources_view(found, t))
+
+    return await _as_staff(inbound, deps, sources)
 
 
 async def on_press(inbound: Inbound, deps: Deps) -> Answer:
     """A press on an administration button: `ad:<what>:<ids>`."""
     parts = (inbound.press or "").removeprefix(views.PREFIX).split(":")
-    async with deps.sessions() as session:
-        found = await _staff(session, inbound, deps)
-        if isinstance(found, Answer):
-            return found
-        member, t = found
+
+    async def pressed(session: AsyncSession, member: Member, t: Translator
+                      ) -> Answer | _Picture:
         try:
-            drawn = await _pressed(session, inbound, deps, member, t, parts[0], parts[1:])
+            return await _pressed(session, inbound, deps, member, t, parts[0], parts[1:])
         except StaffRefused as refused:
+            await session.rollback()  # nothing of a refused press is kept
             return Answer(toast=t(views.PROBLEMS[refused.problem]), alert=True)
         except (IndexError, ValueError):
+            await session.rollback()
             return Answer(toast=t(views.PROBLEMS[staff.StaffProblem.UNKNOWN]), alert=True)
-        await session.commit()
+
+    drawn = await _as_staff(inbound, deps, pressed)
     return await drawn.answer() if isinstance(drawn, _Picture) else drawn
 
 
