@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models import Severity, Stage
+from services.grid import Datum
 from services.photos import PhotoLimits
 from services.settings import (
     CaseRules,
@@ -31,12 +32,16 @@ from services.settings import (
     Settings,
     TelegramSettings,
     WebhookSettings,
+    WeComSettings,
 )
 
 ENV_CONFIG = "GRIDPATROL_CONFIG"
 ENV_TOKEN = "GRIDPATROL_TELEGRAM_TOKEN"
 ENV_DATABASE_URL = "GRIDPATROL_DATABASE_URL"
 ENV_WEBHOOK_SECRET = "GRIDPATROL_WEBHOOK_SECRET"
+ENV_WECOM_SECRET = "GRIDPATROL_WECOM_SECRET"
+ENV_WECOM_AES_KEY = "GRIDPATROL_WECOM_AES_KEY"
+_AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
 LANGUAGES = ("zh_CN", "en")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
@@ -170,6 +175,34 @@ def _map_provider(reader: _Reader) -> MapProvider:
     return MapProvider(value)
 
 
+def _wecom(reader: _Reader) -> WeComSettings:
+    """The [wecom] section: empty leaves WeCom off; a corp_id asks for everything else."""
+    corp_id = reader.get("corp_id", str, "").strip()
+    if not corp_id:
+        return WeComSettings()
+    datum = reader.get("datum", str, Datum.GCJ02.value)
+    _check(reader, "datum", datum in {d.value for d in Datum}, "gcj02 or wgs84")
+    secret = os.environ.get(ENV_WECOM_SECRET) or reader.get("secret", str, "")
+    aes_key = os.environ.get(ENV_WECOM_AES_KEY) or reader.get("encoding_aes_key", str, "")
+    agent_id = reader.get("agent_id", int, 0)
+    token = reader.get("token", str, "")
+    path = reader.get("path", str, WeComSettings.path)
+    _check(reader, "agent_id", agent_id > 0, "the app's AgentId, a number (with corp_id)")
+    _check(reader, "token", bool(token), "the callback's Token (with corp_id)")
+    _check(reader, "secret", bool(secret), f"the app's Secret, or {ENV_WECOM_SECRET}")
+    _check(reader, "encoding_aes_key", bool(_AES_KEY.fullmatch(aes_key)),
+           f"the callback's EncodingAESKey, 43 letters and digits, or {ENV_WECOM_AES_KEY}")
+    _check(reader, "path", path.startswith("/"), "a path beginning with /")
+    return WeComSettings(
+        corp_id=corp_id, agent_id=agent_id, token=token, secret=secret,
+        encoding_aes_key=aes_key,
+        api_base_url=reader.get("api_base_url", str, WeComSettings.api_base_url).rstrip("/"),
+        listen=reader.get("listen", str, WeComSettings.listen),
+        port=reader.positive("port", int, WeComSettings.port),
+        path=path, datum=Datum(datum),
+    )
+
+
 def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
     root = _Reader(source, data, "")
     tg = root.sub("telegram")
@@ -280,6 +313,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
             user_window=lim.duration("user_window", "20s"),
         ),
         maps=MapSettings(provider=_map_provider(maps)),
+        wecom=_wecom(root.sub("wecom")),
     )
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from models.case import Severity, Stage
+from services.grid.datum import Datum
 from services.photos.limits import PhotoLimits
 
 
@@ -29,6 +30,27 @@ class TelegramSettings:
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     bot_username: str = ""
+
+
+@dataclass(frozen=True)
+class WeComSettings:
+    """A WeCom self-built app (自建应用): its ids, the callback's secrets, where the callback
+    listens, and the datum its location messages come in. Filled when `corp_id` is set."""
+
+    corp_id: str = ""
+    agent_id: int = 0
+    token: str = ""  # the callback's signature secret
+    secret: str = ""  # the app's secret, for access tokens
+    encoding_aes_key: str = ""  # 43 characters
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    listen: str = "127.0.0.1"
+    port: int = 8444
+    path: str = "/wecom/callback"
+    datum: Datum = Datum.GCJ02
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.corp_id)
 
 
 @dataclass(frozen=True)
@@ -157,6 +179,7 @@ class Settings:
     groups: GroupSettings = field(default_factory=GroupSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     maps: MapSettings = field(default_factory=MapSettings)
+    wecom: WeComSettings = field(default_factory=WeComSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

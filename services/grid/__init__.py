@@ -1,7 +1,8 @@
 """The four-level grid: questions about cells, sources and who manages them (`queries`), the
 STRtree that routes a point (`routing`), where a case may be sent (`targets`), and a GeoJSON grid
-checked (`check`) then loaded (`load`)."""
+checked (`check`) then loaded (`load`); a channel's point moved onto the grid's datum (`datum`)."""
 
+from services.grid.datum import Datum, to_wgs84
 from services.grid.load import GridImportError, ImportReport, import_grid
 from services.grid.queries import (
     ancestors,
@@ -25,6 +26,7 @@ from services.grid.targets import Choice, Relation
 
 __all__ = [
     "Choice",
+    "Datum",
     "GridImportError",
     "GridIndex",
     "GridIndexHolder",
@@ -48,5 +50,6 @@ __all__ = [
     "path_ids",
     "source_by_code",
     "subtree_filter",
+    "to_wgs84",
     "villages_of_source",
 ]

@@ -69,3 +69,60 @@ def test_an_unknown_time_zone_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
     error = refused(tmp_path / "absent.toml")
     assert "--config" in error.reason
+
+
+AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+
+
+def with_wecom(**keys: object) -> str:
+    body = "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in keys.items())
+    return SHIPPED.replace('corp_id = ""\n', body, 1)
+
+
+def test_an_empty_corp_id_leaves_wecom_off_and_a_filled_one_reads_every_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not load_settings(ROOT / "config.toml").wecom.enabled
+    monkeypatch.delenv("GRIDPATROL_WECOM_SECRET", raising=False)
+    monkeypatch.setenv("GRIDPATROL_WECOM_AES_KEY", AES_KEY)
+    text = with_wecom(corp_id="ww49f0ab532d5d035a").replace("agent_id = 0", "agent_id = 1000002")
+    text = text.replace('token = ""                      # the callback', 'token = "123456" # the')
+    text = text.replace('secret = ""                     # or', 'secret = "s3cret" # or')
+    wecom = load_settings(write(tmp_path, text)).wecom
+    assert wecom.enabled
+    assert (wecom.corp_id, wecom.agent_id, wecom.token, wecom.secret) == (
+        "ww49f0ab532d5d035a", 1000002, "123456", "s3cret")
+    assert wecom.encoding_aes_key == AES_KEY  # from the environment
+    assert (wecom.path, wecom.port, wecom.datum.value) == ("/wecom/callback", 8444, "gcj02")
+
+
+@pytest.mark.parametrize(("key", "reason"), [
+    ("wecom.agent_id", "AgentId"),
+    ("wecom.token", "Token"),
+    ("wecom.secret", "GRIDPATROL_WECOM_SECRET"),
+])
+def test_a_corp_id_without_the_rest_is_refused_naming_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, reason: str
+) -> None:
+    monkeypatch.delenv("GRIDPATROL_WECOM_SECRET", raising=False)
+    monkeypatch.setenv("GRIDPATROL_WECOM_AES_KEY", AES_KEY)
+    text = with_wecom(corp_id="ww1")
+    if key != "wecom.agent_id":
+        text = text.replace("agent_id = 0", "agent_id = 7")
+    if key == "wecom.secret":
+        text = text.replace('token = ""                      # the callback', 'token = "t" #')
+    error = refused(write(tmp_path, text))
+    assert error.key == key and reason in error.reason
+
+
+def test_a_wrong_aes_key_or_datum_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRIDPATROL_WECOM_SECRET", "s")
+    monkeypatch.setenv("GRIDPATROL_WECOM_AES_KEY", AES_KEY[:-1])
+    text = with_wecom(corp_id="ww1").replace("agent_id = 0", "agent_id = 7").replace(
+        'token = ""                      # the callback', 'token = "t" #')
+    assert refused(write(tmp_path, text)).key == "wecom.encoding_aes_key"
+    monkeypatch.setenv("GRIDPATROL_WECOM_AES_KEY", AES_KEY)
+    error = refused(write(tmp_path, text.replace('datum = "gcj02"', 'datum = "bd09"')))
+    assert error.key == "wecom.datum" and "gcj02" in error.reason

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from bot.config import ConfigError, load_settings
-from services.maps import map_url, out_of_china, provider_for, wgs84_to_gcj02
+from services.grid.datum import out_of_china, wgs84_to_gcj02
+from services.maps import map_url, provider_for
 from services.settings import MapProvider
 
 ROOT = Path(__file__).resolve().parents[2]
