@@ -1,8 +1,10 @@
 """What a running bot process has beneath its application, whatever the channel: the lease
-(who runs the schedule, who is alive), /healthz, logging with case numbers, and one-shot
-database work for commands. Below the outbox and the app."""
+(who runs the schedule, who is alive), the inbox every update is written to first, /healthz,
+logging with case numbers, and one-shot database work for commands. Below the outbox and the
+app."""
 
 from bot.runtime.health import HealthServer, health
+from bot.runtime.inbox import InboxStore, InboxUnavailable
 from bot.runtime.lease import (
     LEASE_KEY,
     Lease,
@@ -25,6 +27,8 @@ __all__ = [
     "LEASE_KEY",
     "CaseFilter",
     "HealthServer",
+    "InboxStore",
+    "InboxUnavailable",
     "JsonFormatter",
     "Lease",
     "TextFormatter",

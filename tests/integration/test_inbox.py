@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.runtime import Lease
-from bot.telegram.inbox import InboxStore, channel_of
+from bot.runtime import InboxStore, Lease
+from bot.telegram.inbox import channel_of
 from models import Inbox as InboxRow
 from models import utcnow
 from models.db import SessionFactory
@@ -28,18 +28,18 @@ async def test_updates_of_a_dead_process_are_taken_over_once_and_old_ones_forgot
     try:
         dead = InboxStore(session_factory, channel, dead_lease)
         updates = [Update(update_id=n) for n in (501, 502, 503)]
-        assert [await dead.store(u) for u in updates] == [True, True, True]
-        assert not await dead.store(updates[0])  # Telegram sending it again: in hand already
-        await dead.done(updates[0])
+        assert [await dead.store(u.update_id, u.to_dict()) for u in updates] == [True, True, True]
+        assert not await dead.store(501, updates[0].to_dict())  # sent again: in hand already
+        await dead.done(501)
         await dead_lease.close()  # the process dies with 502 and 503 taken in, not handled
 
         live = InboxStore(session_factory, channel, live_lease)
         assert await live.take_over(at_start=True) == [502, 503]
         assert await live.take_over(at_start=True) == []  # now this process's own
-        assert not await live.store(updates[0])  # handled: a re-delivery is dropped
-        assert not await live.store(updates[1])  # in this process's hands already
+        assert not await live.store(501, updates[0].to_dict())  # handled: a re-delivery is dropped
+        assert not await live.store(502, updates[1].to_dict())  # in this process's hands already
         for taken in updates[1:]:
-            await live.done(taken)
+            await live.done(taken.update_id)
 
         async with session_factory() as session:
             await session.execute(update(InboxRow).where(InboxRow.update_id == 501).values(
