@@ -1,0 +1,27 @@
+"""WeCom as the bot meets it, for tests and the sandbox (being built, issue 15): the callback's
+side (`callbacks`: a member's messages and events encrypted, signed and posted as WeCom does,
+sent again when the answer is late)."""
+
+from sandbox.wecom.callbacks import (
+    App,
+    Posted,
+    WeComSender,
+    card_event,
+    envelope,
+    image,
+    location,
+    message_xml,
+    text,
+)
+
+__all__ = [
+    "App",
+    "Posted",
+    "WeComSender",
+    "card_event",
+    "envelope",
+    "image",
+    "location",
+    "message_xml",
+    "text",
+]
