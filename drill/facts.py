@@ -64,6 +64,11 @@ class Outage:
     def overlaps(self, start: float, end: float) -> bool:
         return self.start <= end and (self.end is None or self.end >= start)
 
+    def within(self, start: float, end: float) -> float:
+        """How many of the seconds from `start` to `end` it lasted."""
+        return max(0.0, min(end, self.end if self.end is not None else end)
+                   - max(start, self.start))
+
 
 @dataclass(frozen=True)
 class Silence:

@@ -73,15 +73,19 @@ class Person:
                 max((m["rev"] for m in sent), default=0))
 
     async def wait_for(self, found: Callable[[], Any], timeout: float) -> Any:
-        """found() until it is truthy or the timeout passes (then None)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        """found() until it is truthy or the bot has been up for `timeout` seconds since (then
+        None). Patience counted in the bot's time up, not the clock's: on a busy machine a
+        killed bot takes seconds to start again, and a person who asks again meanwhile only
+        piles up work the bot finds waiting, which would make the drill measure the machine."""
+        start = time.monotonic()
+        bound = start + 20 * timeout  # however long the outages, a person waits no longer
         while True:
             value = found()
             if value:
                 return value
-            left = deadline - loop.time()
-            if left <= 0:
+            now = time.monotonic()
+            left = timeout - self.emulator.up_for(start, now)
+            if left <= 0 or now >= bound:
                 return None
             await self.emulator.state.wait_change(min(left, 0.25))
 

@@ -61,6 +61,12 @@ class DrillEmulator(BotApiEmulator):
         """Whether the bot (or its database) was down at any moment from `start` to `end`."""
         return any(o.overlaps(start, end) for o in self.outages)
 
+    def up_for(self, start: float, end: float) -> float:
+        """The seconds from `start` to `end` that the bot was up to answer (outages can
+        overlap: a database restart while the bot was down counts once, roughly)."""
+        down = sum(o.within(start, end) for o in self.outages[-50:])
+        return max(0.0, (end - start) - down)
+
     def outage_begins(self, what: str) -> Outage:
         outage = Outage(what, time.monotonic())
         self.outages.append(outage)
