@@ -1,0 +1,140 @@
+"""WeCom's server API, asynchronously (httpx; wechatpy's client is synchronous and would block the
+loop): the access token cached and refreshed before it expires, by one caller at a time, and
+refreshed once more when WeCom calls it invalid (40014, often what an expired token gets) or
+expired (42001); every answer checked by its errcode, never its errmsg."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from bot.wecom.limits import split_bytes
+from services.settings import WeComSettings
+
+REFRESH_BEFORE_SECONDS = 300  # a token this close to its end is replaced before use
+TOKEN_EXPIRED = frozenset({40014, 42001})
+BUSY = frozenset({-1, 45009, 45033})  # busy, over a frequency or a concurrency limit: later
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class WeComError(Exception):
+    """WeCom said no: its errcode and errmsg (the message carries a request id; log it)."""
+
+    def __init__(self, code: int, message: str, path: str) -> None:
+        super().__init__(f"{path}: {code} {message}")
+        self.code = code
+        self.message = message
+
+    @property
+    def busy(self) -> bool:
+        return self.code in BUSY
+
+
+class WeComApi:
+    """One self-built app's calls."""
+
+    def __init__(self, settings: WeComSettings, client: httpx.AsyncClient | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
+        self.clock = clock
+        self._token: tuple[str, float] | None = None  # (token, when it stops being used)
+        self._fetching = asyncio.Lock()
+        self.tokens_fetched = 0
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def _url(self, path: str) -> str:
+        return f"{self.settings.api_base_url}/cgi-bin/{path}"
+
+    async def token(self) -> str:
+        """The app's access token, fetched once for everyone waiting when it is missing or
+        about to expire."""
+        async with self._fetching:
+            if self._token is not None and self.clock() < self._token[1]:
+                return self._token[0]
+            answer = await self.client.get(self._url("gettoken"), params={
+                "corpid": self.settings.corp_id, "corpsecret": self.settings.secret})
+            data = _checked(answer, "gettoken")
+            lifetime = float(data.get("expires_in", 7200))
+            self._token = (str(data["access_token"]),
+                           self.clock() + max(lifetime - REFRESH_BEFORE_SECONDS, lifetime / 2))
+            self.tokens_fetched += 1
+            return self._token[0]
+
+    def _forget(self, token: str) -> None:
+        if self._token is not None and self._token[0] == token:
+            self._token = None
+
+    async def call(self, path: str, *, json: dict[str, Any] | None = None,
+                   params: dict[str, str] | None = None,
+                   files: dict[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
+        """POST (with a body or files) or GET `path` with the token; a token WeCom no longer
+        takes is replaced and the call made once more."""
+        for attempt in (1, 2):
+            token = await self.token()
+            query = {**(params or {}), "access_token": token}
+            if json is None and files is None:
+                answer = await self.client.get(self._url(path), params=query)
+            else:
+                answer = await self.client.post(self._url(path), params=query, json=json,
+                                                files=files)
+            try:
+                return _checked(answer, path)
+            except WeComError as error:
+                if error.code not in TOKEN_EXPIRED or attempt == 2:
+                    raise
+                self._forget(token)
+        raise AssertionError("unreachable")
+
+    async def send(self, user: str, msgtype: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.call("message/send", json={
+            "touser": user, "agentid": self.settings.agent_id, "msgtype": msgtype,
+            msgtype: payload})
+
+    async def send_text(self, user: str, content: str) -> list[str]:
+        """A text in as many messages as its bytes need; their msgids."""
+        sent = []
+        for piece in split_bytes(content):
+            answer = await self.send(user, "text", {"content": piece})
+            sent.append(str(answer.get("msgid", "")))
+        return sent
+
+    async def upload(self, kind: str, name: str, data: bytes, mime: str) -> str:
+        """Temporary media (3 days): its media_id."""
+        answer = await self.call("media/upload", params={"type": kind},
+                                 files={"media": (name, data, mime)})
+        return str(answer["media_id"])
+
+    async def media(self, media_id: str) -> bytes:
+        """A member's picture by its MediaId; an error comes as JSON, not as the file."""
+        for attempt in (1, 2):
+            token = await self.token()
+            answer = await self.client.get(self._url("media/get"), params={
+                "access_token": token, "media_id": media_id})
+            if not answer.headers.get("content-type", "").startswith(("application/json",
+                                                                      "text/plain")):
+                answer.raise_for_status()
+                return answer.content
+            try:
+                _checked(answer, "media/get")
+                raise WeComError(0, "an answer in JSON instead of the file", "media/get")
+            except WeComError as error:
+                if error.code not in TOKEN_EXPIRED or attempt == 2:
+                    raise
+                self._forget(token)
+        raise AssertionError("unreachable")
+
+
+def _checked(answer: httpx.Response, path: str) -> dict[str, Any]:
+    answer.raise_for_status()
+    data: dict[str, Any] = answer.json()
+    code = int(data.get("errcode", 0))
+    if code != 0:
+        raise WeComError(code, str(data.get("errmsg", "")), path)
+    return data

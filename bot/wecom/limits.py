@@ -1,0 +1,37 @@
+"""WeCom's limits, in UTF-8 bytes where WeCom counts bytes (a Chinese character is three), and
+text cut to them on a character's edge, preferably a line's, so nothing is lost to WeCom's
+silent truncation."""
+
+from __future__ import annotations
+
+TEXT_BYTES = 2048  # text and markdown messages; longer text is cut off by WeCom, not refused
+CARD_BUTTONS = 6  # button_interaction
+BUTTON_KEY_BYTES = 1024  # a button's key, which comes back as EventKey
+TASK_ID_BYTES = 128  # [0-9A-Za-z_-@], unique within the app
+PER_MEMBER_PER_MINUTE = 30  # past this WeCom answers ok and drops the message
+PER_ROBOT_PER_MINUTE = 20
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def split_bytes(text: str, limit: int = TEXT_BYTES) -> list[str]:
+    """`text` in pieces of at most `limit` UTF-8 bytes: at a line break where one is in reach,
+    else at a character's edge; nothing dropped, nothing cut inside a character."""
+    if limit < 4:
+        raise ValueError("a piece must hold at least one character")
+    pieces: list[str] = []
+    rest = text
+    while utf8_len(rest) > limit:
+        head = rest.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+        cut = head.rfind("\n")
+        if cut > 0:
+            pieces.append(head[:cut])
+            rest = rest[cut + 1:]
+        else:
+            pieces.append(head)
+            rest = rest[len(head):]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
