@@ -55,7 +55,8 @@ async def test_a_token_wecom_drops_mid_run_is_replaced_and_nothing_is_lost(stand
 async def test_long_chinese_text_is_sent_whole_in_pieces_wecom_does_not_cut(
     stand: Stand,
 ) -> None:
-    text = "\n".join(f"第{n}行：库区一级保护区内发现垂钓人员，请网格员前往劝离。" for n in range(120))
+    line = "库区一级保护区内发现垂钓人员，请网格员前往劝离。"
+    text = "\n".join(f"第{n}行：{line}" for n in range(120))
     assert utf8_len(text) > 4 * TEXT_BYTES
     await stand.api.send("lisi", "text", {"content": text})  # what a naive client does
     cut = stand.state.inbox("lisi")[0].body["content"]
