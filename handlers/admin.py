@@ -19,6 +19,7 @@ from handlers import admin_views as views
 from handlers.chat import Answer, Attachment, Inbound, Reply
 from handlers.deps import Deps
 from handlers.people import load_member, start_first, tr
+from handlers.route import Route
 from handlers.words import escape
 from models import GridCell, Member, Role, WaterSource, utcnow
 from services.i18n import N_, Translator
@@ -233,3 +234,11 @@ async def on_staff_in_group(inbound: Inbound, deps: Deps) -> Answer:
     t = tr(inbound, deps, await load_member(inbound, deps))
     return Answer([Reply(t("I do that only in a private chat with a grid manager: send me the "
                            "command there."))])
+
+
+ROUTES = (
+    Route(on_invite, command="invite"),
+    Route(on_members, command="members"),
+    Route(on_poster, command="poster"),
+    Route(on_press, prefix=views.PREFIX),
+)

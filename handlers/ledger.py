@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from handlers.chat import Answer, Attachment, Inbound, Reply
 from handlers.deps import Deps
 from handlers.people import load_member, start_first, tr
+from handlers.route import Route
 from handlers.words import escape
 from models import Role, utcnow
 from services.i18n import N_
@@ -78,3 +79,6 @@ async def on_ledger_in_group(inbound: Inbound, deps: Deps) -> Answer:
     t = tr(inbound, deps, await load_member(inbound, deps))
     return Answer([Reply(t("The ledger names people and places, so I send it only in a private "
                            "chat: send me /ledger there."))])
+
+
+ROUTES = (Route(on_ledger, command="ledger"),)

@@ -11,6 +11,7 @@ from handlers.help_book import Entry, for_role
 from handlers.notices.cards import local_time
 from handlers.people import language_of, load_member, person_of, start_first
 from handlers.report import main_keyboard
+from handlers.route import Route
 from handlers.words import escape, level_name, role_name
 from models import GridCell, Member, Role
 from services.i18n import N_, SUPPORTED, Translator, translator
@@ -293,3 +294,12 @@ async def on_other_message(inbound: Inbound, deps: Deps) -> Answer:
         return start_first(inbound, deps)
     t = translator(member.language)
     return Answer([_welcome(t(MENU_HINT) + "\n\n" + help_text(member, t, deps.book), t)])
+
+
+ROUTES = (
+    Route(start, command="start"),
+    Route(help_command, command="help"),
+    Route(lang, command="lang"),
+    Route(whoami, command="whoami"),
+    Route(lang_chosen, prefix=LANG_CALLBACK),
+)

@@ -21,6 +21,7 @@ from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.notices import deadlines as deadline_notices
 from handlers.people import as_member, start_first, tr
+from handlers.route import Route
 from handlers.words import escape
 from models import Case, GridCell, Member, Role, utcnow
 from services.deadlines import (
@@ -227,3 +228,9 @@ ORDER_STATES = {
 
 
 REASON = Conversation("extension reason", claims=claims, converse=on_reason, warm=pending.warm)
+
+
+ROUTES = (
+    Route(on_button, prefix=PREFIX),
+    Route(on_bulletin, command="bulletin", anywhere=True),
+)

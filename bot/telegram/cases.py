@@ -3,17 +3,10 @@ are a conversation of handlers.conversations, claimed by bot/telegram/conversati
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
-
-from bot.telegram.adapt import on
 from bot.telegram.context import GridApp
+from bot.telegram.routes import register_routes
 from handlers import cases
 
 
 def register(app: GridApp) -> None:
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CallbackQueryHandler(on(cases.on_button), pattern=cases.BUTTON_PATTERN))
-    app.add_handler(CallbackQueryHandler(on(cases.on_press), pattern=f"^{cases.FLOW_PREFIX}:"))
-    app.add_handler(CommandHandler("case", on(cases.case_command), filters=private))
-    app.add_handler(CommandHandler("open", on(cases.open_command), filters=private))
-    app.add_handler(CommandHandler("mine", on(cases.mine_command), filters=private))
+    register_routes(app, cases.ROUTES)

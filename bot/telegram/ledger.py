@@ -6,10 +6,11 @@ from telegram.ext import CommandHandler, filters
 
 from bot.telegram.adapt import on
 from bot.telegram.context import GridApp
+from bot.telegram.routes import register_routes
 from handlers import ledger
 
 
 def register(app: GridApp) -> None:
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("ledger", on(ledger.on_ledger), filters=private))
+    register_routes(app, ledger.ROUTES)
     app.add_handler(CommandHandler("ledger", on(ledger.on_ledger_in_group), filters=~private))

@@ -26,7 +26,7 @@ from services.cases import Action, RefusalReason, WorkflowRefused
 from services.i18n import translator
 
 COMMANDS = case_commands.COMMANDS
-BUTTON_PATTERN = r"^c:"
+BUTTON_PREFIX = "c:"
 
 Immediate = Callable[..., Awaitable[workflow.Outcome]]
 
