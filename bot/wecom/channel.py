@@ -1,0 +1,99 @@
+"""The WeCom channel at work: the callback stores each message (bot.wecom.callback), and each
+is then handled apart from the callback's answer, one member's messages strictly in order and
+different members side by side: read as an Inbound, run through every conversation
+(handlers.dispatch), answered through WeCom's API, marked done in the inbox. Messages a dead
+process stored but never handled are taken over at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.runtime.inbox import InboxStore
+from bot.runtime.lease import Lease
+from bot.wecom.answer import Giver
+from bot.wecom.api import WeComApi
+from bot.wecom.callback import callback_app, channel_of
+from bot.wecom.envelope import Envelope, Message
+from bot.wecom.inbound import inbound_of
+from handlers.deps import Deps
+from handlers.dispatch import dispatch
+from handlers.throttle import FloodGuard
+
+log = logging.getLogger(__name__)
+
+
+class WeComChannel:
+    """One self-built app, served by this process."""
+
+    def __init__(self, deps: Deps, api: WeComApi, lease: Lease | None = None,
+                 envelope: Envelope | None = None) -> None:
+        settings = deps.settings.wecom
+        self.deps = deps
+        self.api = api
+        self.inbox = InboxStore(deps.sessions, channel_of(settings.corp_id, settings.agent_id),
+                                lease)
+        self.giver = Giver(api)
+        self.guard = FloodGuard.of(deps.settings)
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.app = callback_app(envelope or Envelope(settings), self.inbox, self.received,
+                                settings.path)
+        self.runner: web.AppRunner | None = None
+
+    def received(self, key: int, message: Message) -> None:
+        """Handle a stored message after the callback has answered (the lock keeps a member's
+        messages in the order they came)."""
+        user = str(message.get("FromUserName", ""))
+        lock = self.locks.setdefault(user, asyncio.Lock())
+        task = asyncio.get_running_loop().create_task(self._handle(lock, key, message))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _handle(self, lock: asyncio.Lock, key: int, message: Message) -> None:
+        async with lock:
+            try:
+                inbound = inbound_of(message, self.api.media, self.deps.settings.wecom.datum,
+                                     self.deps.settings.locale.default)
+                if inbound is not None:
+                    answer = await dispatch(inbound, self.deps, self.guard)
+                    if answer is not None:
+                        await self.giver.give(inbound, answer)
+            except Exception:
+                # Handled at least once, as on Telegram: the failure is logged, and the person
+                # sees no answer to this one message.
+                log.exception("wecom: handling message %s of %s failed", key,
+                              message.get("FromUserName"))
+            finally:
+                await self.inbox.done(key)
+
+    async def start(self) -> str:
+        """Listen at wecom.listen:port, take over what a dead process left; the URL."""
+        settings = self.deps.settings.wecom
+        self.runner = web.AppRunner(self.app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, settings.listen, settings.port)
+        await site.start()
+        server = site._server
+        port = server.sockets[0].getsockname()[1] if server is not None else settings.port  # type: ignore[attr-defined]
+        taken = await self.inbox.take_over(at_start=True)
+        for key, payload in zip(taken, await self.inbox.payloads(taken), strict=True):
+            self.received(key, payload)
+        if taken:
+            log.warning("wecom: %d messages stored but never handled are handled now",
+                        len(taken))
+        return f"http://{settings.listen}:{port}{settings.path}"
+
+    async def idle(self) -> None:
+        """Until every message received so far is handled (tests, a graceful stop)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.idle()
+        for later in self.giver.later.values():
+            later.cancel()

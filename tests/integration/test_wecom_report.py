@@ -1,0 +1,135 @@
+"""A volunteer on WeCom files a whole report, end to end through the stand-ins: WeCom posts
+each message to the bot's callback (signed, encrypted, sent again when late), the bot answers
+through WeCom's API (text within its bytes, buttons as template cards), the photo is fetched by
+its MediaId, the GCJ-02 place lands in the right village, and the case reaches the village's
+manager like any report. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.wecom import channel_of
+from bot.wecom.api import WeComApi
+from bot.wecom.channel import WeComChannel
+from handlers.deps import Deps
+from models import Case, GridCell, Inbox, Member, Outbox, Photo
+from models.db import SessionFactory
+from sandbox.wecom import App, Delivered, WeComSender, WeComServer, WeComState, card_event
+from sandbox.wecom import image as image_message
+from sandbox.wecom import location as location_message
+from sandbox.wecom import text as text_message
+from services.grid import Datum, GridIndexHolder
+from services.grid.datum import wgs84_to_gcj02
+from services.settings import Settings, WeComSettings
+from tests.support.images import jpeg
+from tests.support.report_world import IN_GRADE1, VILLAGE, build_world
+
+CORP, AGENT = "ww1234567890abcdef", 1000002
+AES = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+USER = "ZhangSan"
+
+
+@dataclass
+class Stage:
+    wecom: WeComState
+    channel: WeComChannel
+    sender: WeComSender
+    app: App
+    sessions: SessionFactory
+
+    async def say(self, plain: str) -> list[Delivered]:
+        """Post one message as WeCom does; what the member received in answer."""
+        before = len(self.wecom.inbox(USER))
+        assert (await self.sender.post(plain)).delivered
+        await self.channel.idle()
+        return self.wecom.inbox(USER)[before:]
+
+    async def press(self, got: list[Delivered], label: str) -> list[Delivered]:
+        for message in reversed(got):
+            if message.msgtype != "template_card":
+                continue
+            for button in message.body["button_list"]:
+                if label in button["text"]:
+                    return await self.say(card_event(self.app, USER, button["key"],
+                                                     message.body["task_id"],
+                                                     message.response_code or ""))
+        raise AssertionError(f"no button {label!r} in {[m.body for m in got]}")
+
+
+def words(got: list[Delivered]) -> str:
+    return "\n".join(str(m.body.get("content") or m.body.get("main_title", {}).get("title", ""))
+                     + str(m.body.get("sub_title_text", "")) for m in got)
+
+
+@pytest.fixture
+async def stage(settings: Settings, session_factory: SessionFactory) -> AsyncIterator[Stage]:
+    async with session_factory() as session:
+        await build_world(session)
+        await session.commit()
+    wecom = WeComState(corp_id=CORP, secret="app-secret", agent_id=AGENT,
+                       members={USER.lower()})
+    server = WeComServer(wecom)
+    url = await server.start()
+    configured = replace(settings, wecom=WeComSettings(
+        corp_id=CORP, agent_id=AGENT, token="callback-token", secret="app-secret",
+        encoding_aes_key=AES, api_base_url=url, port=0, datum=Datum.GCJ02))
+    holder = GridIndexHolder()
+    async with session_factory() as session:
+        await holder.reload(session)
+    api = WeComApi(configured.wecom)
+    channel = WeComChannel(Deps(configured, session_factory, holder), api)
+    callback = await channel.start()
+    app = App(CORP, AGENT, "callback-token", AES)
+    yield Stage(wecom, channel, WeComSender(app, callback), app, session_factory)
+    await channel.stop()
+    await api.close()
+    await server.stop()
+
+
+async def test_a_volunteer_on_wecom_files_a_report_that_reaches_the_village_manager(
+    stage: Stage,
+) -> None:
+    welcome = await stage.say(text_message(stage.app, USER, "/start"))
+    assert "欢迎" in words(welcome) or "志愿者" in words(welcome)
+    asked = await stage.say(text_message(stage.app, USER, "/report"))
+    assert "是什么问题" in words(asked)
+    assert any(m.msgtype == "template_card" for m in asked)  # the categories, as buttons
+    photos = await stage.press(asked, "垃圾")
+    assert "照片" in words(photos)
+    picture = jpeg()
+    stage.wecom.media["MEDIA-photo-1"] = (picture, "image/jpeg", "p.jpg")
+    kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-1"))
+    place = await stage.press(kept, "完成")
+    assert "位置" in words(place)
+    seen = wgs84_to_gcj02(*IN_GRADE1)  # what the WeCom client's map sends
+    described = await stage.say(location_message(stage.app, USER, *seen, "老虎潭水库"))
+    assert "妙西东北村" in words(described)
+    severity = await stage.say(text_message(stage.app, USER, "岸边倒了一堆垃圾"))
+    confirm = await stage.press(severity, "")
+    done = await stage.press(confirm, "提交")
+    assert "谢谢" in words(done)
+    async with stage.sessions() as session:
+        case = await session.scalar(select(Case))
+        assert case is not None and case.description == "岸边倒了一堆垃圾"
+        reporter = await session.get(Member, case.reporter_id)
+        assert reporter is not None and (reporter.platform, reporter.platform_user_id) == (
+            "wecom", USER)
+        village = await session.scalar(select(GridCell.id).where(GridCell.code == VILLAGE))
+        assert case.cell_id == village  # the GCJ-02 point, moved back, is in that village
+        photos_kept = await session.scalar(select(func.count()).select_from(Photo).where(
+            Photo.case_id == case.id))
+        told = await session.scalar(select(func.count()).select_from(Outbox).where(
+            Outbox.kind == "case_new"))
+        handled = set(await session.scalars(select(Inbox.state).where(
+            Inbox.channel == channel_of(CORP, AGENT))))
+    assert photos_kept == 1 and told and told >= 1
+    assert handled == {"done"}
+
+
+async def test_a_stranger_is_asked_to_start_first_in_chinese(stage: Stage) -> None:
+    got = await stage.say(text_message(stage.app, USER, "/report"))
+    assert "/start" in words(got)
