@@ -16,6 +16,7 @@ from typing import Any
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.limits import CARD_BUTTONS, utf8_len
 from handlers.chat import Answer, Inbound, Later, Reply
+from services.i18n import N_, Translator, translator
 from services.notices.card import Button
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ _ANY_TAG = re.compile(r"<[^>]*>")
 TITLE_CHARS = 36  # what a card's main title shows
 SUBTITLE_CHARS = 160  # what its sub title shows
 BUTTON_CHARS = 10
+SHARE_PLACE = N_("In WeCom: tap ＋ beside the text field and choose Location.")
 
 
 def plain(text: str) -> str:
@@ -63,9 +65,13 @@ class Giver:
     def __init__(self, api: WeComApi) -> None:
         self.api = api
         self.later: dict[str, asyncio.Task[None]] = {}
+        self.t: Translator = translator("zh_CN")
 
-    async def give(self, inbound: Inbound, answer: Answer) -> None:
+    async def give(self, inbound: Inbound, answer: Answer, t: Translator | None = None) -> None:
+        """`t`: the member's language, for what WeCom needs said that Telegram shows (how to
+        share a place where Telegram has a key for it)."""
         user = inbound.who.user_id
+        self.t = t or translator("zh_CN")
         if inbound.press is not None:
             await self._pressed(inbound, answer)
         for reply in [*answer.replies, *answer.direct]:
@@ -100,6 +106,9 @@ class Giver:
     async def send(self, user: str, reply: Reply) -> None:
         """One reply: its file, its words, its buttons as as many cards as they need."""
         text = plain(reply.text)
+        if reply.keyboard is not None and any(k.location for row in reply.keyboard.rows
+                                              for k in row):
+            text += "\n" + self.t(SHARE_PLACE)
         sent: list[str] = []
         if reply.file is not None:
             kind = "image" if reply.file.image else "file"

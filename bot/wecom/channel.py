@@ -18,9 +18,12 @@ from bot.wecom.api import WeComApi
 from bot.wecom.callback import callback_app, channel_of
 from bot.wecom.envelope import Envelope, Message
 from bot.wecom.inbound import inbound_of
+from handlers.chat import Inbound
 from handlers.deps import Deps
 from handlers.dispatch import dispatch
 from handlers.throttle import FloodGuard
+from services.i18n import Translator, translator
+from services.members import find_member
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ class WeComChannel:
                 if inbound is not None:
                     answer = await dispatch(inbound, self.deps, self.guard)
                     if answer is not None:
-                        await self.giver.give(inbound, answer)
+                        await self.giver.give(inbound, answer, await self._language(inbound))
             except Exception:
                 # Handled at least once, as on Telegram: the failure is logged, and the person
                 # sees no answer to this one message.
@@ -68,6 +71,13 @@ class WeComChannel:
                               message.get("FromUserName"))
             finally:
                 await self.inbox.done(key)
+
+    async def _language(self, inbound: Inbound) -> Translator:
+        """The member's language, once the conversation has committed (a new member's too)."""
+        async with self.deps.sessions() as session:
+            member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+        return translator(member.language if member is not None
+                          else self.deps.settings.locale.default)
 
     async def start(self) -> str:
         """Listen at wecom.listen:port, take over what a dead process left; the URL."""

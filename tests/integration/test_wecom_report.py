@@ -104,7 +104,7 @@ async def test_a_volunteer_on_wecom_files_a_report_that_reaches_the_village_mana
     stage.wecom.media["MEDIA-photo-1"] = (picture, "image/jpeg", "p.jpg")
     kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-1"))
     place = await stage.press(kept, "完成")
-    assert "位置" in words(place)
+    assert "位置" in words(place) and "点输入框旁的 ＋" in words(place)  # no location key here
     seen = wgs84_to_gcj02(*IN_GRADE1)  # what the WeCom client's map sends
     described = await stage.say(location_message(stage.app, USER, *seen, "老虎潭水库"))
     assert "妙西东北村" in words(described)
