@@ -83,14 +83,8 @@ class Envelope:
         """The GET the admin console sends when the URL is saved: the decrypted echostr."""
         signature, timestamp, nonce = self._signed(query)
         echo = query.get("echostr", "")
-        try:
-            return str(self.crypto.check_signature(signature, timestamp, nonce, echo))
-        except InvalidSignatureException:
-            raise Refused(403, "wrong signature") from None
-        except InvalidCorpIdException:
-            raise Refused(403, "the echostr is for another corp") from None
-        except Exception as exc:
-            raise Refused(400, f"echostr does not decrypt: {type(exc).__name__}") from None
+        return _opened("echostr", lambda: self.crypto.check_signature(
+            signature, timestamp, nonce, echo))
 
     def open(self, query: Mapping[str, str], body: bytes) -> Message:
         """A POSTed message or event, decrypted and checked to be our corp's and our app's."""
@@ -104,22 +98,26 @@ class Envelope:
         to = outer.get("ToUserName")
         if to and to != self.settings.corp_id:
             raise Refused(403, f"addressed to corp {to!r}")
-        try:
-            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp,
-                                                nonce)
-        except InvalidSignatureException:
-            raise Refused(403, "wrong signature") from None
-        except InvalidCorpIdException:
-            raise Refused(403, "encrypted for another corp") from None
-        except Exception as exc:
-            raise Refused(400, f"Encrypt does not decrypt: {type(exc).__name__}") from None
-        message = parse_xml(plain)
+        message = parse_xml(_opened("Encrypt", lambda: self.crypto.decrypt_message(
+            {"Encrypt": encrypted}, signature, timestamp, nonce)))
         agent = message.get("AgentID", "")
         if agent and agent != str(self.settings.agent_id):
             raise Refused(403, f"for app {agent!r}, not ours")
         if not message.get("FromUserName") or not message.get("MsgType"):
             raise Refused(400, "a message without FromUserName or MsgType")
         return message
+
+
+def _opened(what: str, decrypt: Callable[[], object]) -> str:
+    """wechatpy's check and decryption, with their failures as refusals."""
+    try:
+        return str(decrypt())
+    except InvalidSignatureException:
+        raise Refused(403, "wrong signature") from None
+    except InvalidCorpIdException:
+        raise Refused(403, f"{what} was sealed for another corp") from None
+    except Exception as exc:  # a forged value breaks the base64, the padding or the UTF-8
+        raise Refused(400, f"{what} does not decrypt: {type(exc).__name__}") from None
 
 
 def delivery_key(message: Message) -> int:

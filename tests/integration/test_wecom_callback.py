@@ -5,6 +5,7 @@ forged, stale, oversized or hostile request refused with nothing stored."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -190,3 +191,14 @@ async def test_a_late_answer_is_sent_again_and_still_makes_one_row(
         assert len(await running.stored()) == 1 and len(running.received) == 1
     finally:
         await running.runner.cleanup()
+
+
+async def test_a_signed_envelope_that_does_not_decrypt_is_refused(callback: Callback) -> None:
+    """Only the Token's holder can sign; what they sign must still decrypt to our corp."""
+    stamp, nonce, encrypt = str(int(time.time())), "42", "bm90IGNpcGhlcnRleHQ="
+    signature = hashlib.sha1("".join(sorted([OURS.token, stamp, nonce, encrypt])).encode())
+    query = {"msg_signature": signature.hexdigest(), "timestamp": stamp, "nonce": nonce}
+    body = f"<xml><ToUserName>{OURS.corp_id}</ToUserName><Encrypt>{encrypt}</Encrypt></xml>"
+    answer = await callback.post(query, body.encode())
+    assert answer.status_code == 400
+    assert await _count(callback.sessions) == 0
