@@ -54,6 +54,13 @@ class WeComState:
     def inbox(self, user: str) -> list[Delivered]:
         return [m for m in self.messages if m.user == user.lower() and not m.dropped]
 
+    def clicked(self, card: Delivered) -> str:
+        """A member pressed a button of `card`: the fresh response code WeCom puts in the
+        event, good for one update of that card."""
+        code = secrets.token_hex(16)
+        self.response_codes[code] = (card.user, False)
+        return code
+
     def expire_tokens(self) -> None:
         """Every token issued so far stops working now (WeCom may end one early)."""
         for token in self.tokens:

@@ -56,7 +56,7 @@ class Stage:
                 if label in button["text"]:
                     return await self.say(card_event(self.app, USER, button["key"],
                                                      message.body["task_id"],
-                                                     message.response_code or ""))
+                                                     self.wecom.clicked(message)))
         raise AssertionError(f"no button {label!r} in {[m.body for m in got]}")
 
 
@@ -100,6 +100,10 @@ async def test_a_volunteer_on_wecom_files_a_report_that_reaches_the_village_mana
     assert any(m.msgtype == "template_card" for m in asked)  # the categories, as buttons
     photos = await stage.press(asked, "垃圾")
     assert "照片" in words(photos)
+    # The pressed card was updated once, by the response code of that press.
+    (updated,) = stage.wecom.card_updates
+    assert updated["button"] == {"replace_name": "✓"} and updated["userids"] == [USER]
+    assert stage.wecom.response_codes[updated["response_code"]][1]  # used up
     picture = jpeg()
     stage.wecom.media["MEDIA-photo-1"] = (picture, "image/jpeg", "p.jpg")
     kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-1"))
