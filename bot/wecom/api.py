@@ -31,7 +31,16 @@ class WeComError(Exception):
 
     @property
     def busy(self) -> bool:
-        return self.code in BUSY
+        """Worth trying later: WeCom busy or over a limit, or an HTTP failure of its servers
+        (told as the negative status, never with the URL, which holds the token)."""
+        return self.code in BUSY or self.code <= -500 or self.code == -429
+
+
+def http_failed(answer: httpx.Response, path: str) -> WeComError | None:
+    """A non-2xx answer as an error that does not carry the URL (its query has the secret)."""
+    if answer.is_success:
+        return None
+    return WeComError(-answer.status_code, answer.reason_phrase, path)
 
 
 class WeComApi:
@@ -119,7 +128,9 @@ class WeComApi:
                 "access_token": token, "media_id": media_id})
             if not answer.headers.get("content-type", "").startswith(("application/json",
                                                                       "text/plain")):
-                answer.raise_for_status()
+                failed = http_failed(answer, "media/get")
+                if failed is not None:
+                    raise failed
                 return answer.content
             try:
                 _checked(answer, "media/get")
@@ -132,7 +143,9 @@ class WeComApi:
 
 
 def _checked(answer: httpx.Response, path: str) -> dict[str, Any]:
-    answer.raise_for_status()
+    failed = http_failed(answer, path)
+    if failed is not None:
+        raise failed
     data: dict[str, Any] = answer.json()
     code = int(data.get("errcode", 0))
     if code != 0:

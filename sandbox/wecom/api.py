@@ -6,6 +6,8 @@ before), a response_code updates a card once, and media expire with their ids.""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import time
 from collections import defaultdict, deque
@@ -16,6 +18,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 TEXT_BYTES = 2048
+ROBOT_PER_MINUTE = 20
 PER_MEMBER_PER_MINUTE = 30
 TOKEN_SECONDS = 7200
 TASK_ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-@")
@@ -50,6 +53,8 @@ class WeComState:
     card_updates: list[dict[str, Any]] = field(default_factory=list)
     sent_at: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     errors: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
+    robots: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> posted
+    robot_posts: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     def inbox(self, user: str) -> list[Delivered]:
         return [m for m in self.messages if m.user == user.lower() and not m.dropped]
@@ -193,7 +198,25 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
         return web.Response(body=data, content_type=mime or "image/jpeg", headers={
             "Content-disposition": f'attachment; filename="{name or "media"}"'})
 
+    async def robot(request: web.Request) -> web.StreamResponse:
+        key = request.query.get("key", "")
+        if key not in state.robots:
+            return _error(state, "webhook/send", 93000, "invalid webhook url")
+        window, now = state.robot_posts[key], state.clock()
+        while window and now - window[0] >= 60:
+            window.popleft()
+        window.append(now)  # counted whether it goes out or not
+        if len(window) > ROBOT_PER_MINUTE:
+            return _error(state, "webhook/send", 45009, "api freq out of limit")
+        body: dict[str, Any] = await request.json()
+        problem = _check_robot(body)
+        if problem is not None:
+            return _error(state, "webhook/send", *problem)
+        state.robots[key].append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
     app.router.add_get("/cgi-bin/gettoken", gettoken)
+    app.router.add_post("/cgi-bin/webhook/send", robot)
     app.router.add_post("/cgi-bin/message/send", send)
     app.router.add_post("/cgi-bin/message/update_template_card", update_card)
     app.router.add_post("/cgi-bin/media/upload", upload)
@@ -210,6 +233,29 @@ def _check_payload(state: WeComState, msgtype: str,
             return 40007, "invalid media_id"
     elif msgtype == "template_card":
         return _check_card(state, payload)
+    return None
+
+
+def _check_robot(body: dict[str, Any]) -> tuple[int, str] | None:
+    kind = body.get("msgtype")
+    payload = body.get(str(kind))
+    if kind not in ("text", "markdown", "image") or not isinstance(payload, dict):
+        return 40008, "invalid message type"
+    if kind == "markdown":
+        content = str(payload.get("content", ""))
+        if not content.strip():
+            return 44004, "empty content"
+        if len(content.encode()) > 4096:
+            return 45002, "content size out of limit"
+    if kind == "image":
+        try:
+            raw = base64.b64decode(str(payload.get("base64", "")), validate=True)
+        except ValueError:
+            return 40035, "invalid base64"
+        if len(raw) > 2 * 1024 * 1024:
+            return 40009, "invalid image size"
+        if hashlib.md5(raw).hexdigest() != payload.get("md5"):
+            return 40035, "md5 does not match the image"
     return None
 
 
