@@ -27,6 +27,7 @@ TITLE_CHARS = 36  # what a card's main title shows
 SUBTITLE_CHARS = 160  # what its sub title shows
 BUTTON_CHARS = 10
 SHARE_PLACE = N_("In WeCom: tap ＋ beside the text field and choose Location.")
+CHOOSE = N_("Choose one:")  # the title of a card that holds only more buttons
 
 
 def plain(text: str) -> str:
@@ -127,7 +128,7 @@ class Giver:
             sent.extend(await self.api.send_text(user, text))
         for start in range(0, len(buttons), CARD_BUTTONS):
             card = await self.api.send(user, "template_card", card_of(
-                "请选择" if not text else text.split("\n", 1)[0],
+                text.split("\n", 1)[0] if text else self.t(CHOOSE),
                 buttons[start:start + CARD_BUTTONS]))
             sent.append(str(card.get("msgid", "")))
         if reply.sent is not None and sent:
