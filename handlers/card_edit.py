@@ -40,7 +40,9 @@ async def redraw(session: AsyncSession, deps: Deps, inbound: Inbound, member: Me
     reader = member if inbound.who.private else None
     before: str | None = None
     view: Card | None
-    card = await find_card(session, case_id, int(inbound.who.chat_id), int(pressed.message_id))
+    # A channel whose messages have no number the bot records (WeCom's cards) has no card here.
+    card = await find_card(session, case_id, inbound.who.chat_id, int(pressed.message_id)) \
+        if pressed.message_id.isdigit() else None
     if card is not None:
         view = await reader_view(session, card, reader, deps.settings, deps.renderers)
         before = await last_shown(session, card)
@@ -73,7 +75,10 @@ async def redraw(session: AsyncSession, deps: Deps, inbound: Inbound, member: Me
 
 async def remember_reply(sessions: SessionFactory, member: Member, case_id: int,
                          message_id: str, with_media: bool) -> None:
-    """Keep a card sent as a reply, so that later moves of the case edit it too."""
+    """Keep a card sent as a reply, so that later moves of the case edit it too (where the
+    channel numbers its messages: WeCom's cards are not edited later yet)."""
+    if not message_id.isdigit():
+        return
     async with sessions() as session:
         await record_reply_card(session, member, case_id, int(message_id),
                                 CAPTION if with_media else TEXT)

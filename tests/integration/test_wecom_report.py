@@ -6,6 +6,7 @@ manager like any report. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,7 @@ from sandbox.wecom import location as location_message
 from sandbox.wecom import text as text_message
 from services.grid import Datum, GridIndexHolder
 from services.grid.datum import wgs84_to_gcj02
+from services.members import create_invite
 from services.settings import Settings, WeComSettings
 from tests.support.images import jpeg
 from tests.support.report_world import IN_GRADE1, VILLAGE, build_world
@@ -41,22 +43,23 @@ class Stage:
     app: App
     sessions: SessionFactory
 
-    async def say(self, plain: str) -> list[Delivered]:
+    async def say(self, plain: str, user: str = USER) -> list[Delivered]:
         """Post one message as WeCom does; what the member received in answer."""
-        before = len(self.wecom.inbox(USER))
+        before = len(self.wecom.inbox(user))
         assert (await self.sender.post(plain)).delivered
         await self.channel.idle()
-        return self.wecom.inbox(USER)[before:]
+        return self.wecom.inbox(user)[before:]
 
-    async def press(self, got: list[Delivered], label: str) -> list[Delivered]:
+    async def press(self, got: list[Delivered], label: str, user: str = USER
+                    ) -> list[Delivered]:
         for message in reversed(got):
             if message.msgtype != "template_card":
                 continue
             for button in message.body["button_list"]:
                 if label in button["text"]:
-                    return await self.say(card_event(self.app, USER, button["key"],
+                    return await self.say(card_event(self.app, user, button["key"],
                                                      message.body["task_id"],
-                                                     self.wecom.clicked(message)))
+                                                     self.wecom.clicked(message)), user)
         raise AssertionError(f"no button {label!r} in {[m.body for m in got]}")
 
 
@@ -137,3 +140,43 @@ async def test_a_volunteer_on_wecom_files_a_report_that_reaches_the_village_mana
 async def test_a_stranger_is_asked_to_start_first_in_chinese(stage: Stage) -> None:
     got = await stage.say(text_message(stage.app, USER, "/report"))
     assert "/start" in words(got)
+
+
+async def _file_a_report(stage: Stage) -> str:
+    """The volunteer's whole report, quickly; its number."""
+    await stage.say(text_message(stage.app, USER, "/start"))
+    asked = await stage.say(text_message(stage.app, USER, "/report"))
+    photos = await stage.press(asked, "垃圾")
+    stage.wecom.media["MEDIA-photo-2"] = (jpeg(), "image/jpeg", "p.jpg")
+    kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-2"))
+    assert photos and kept
+    await stage.press(kept, "完成")
+    await stage.say(location_message(stage.app, USER, *wgs84_to_gcj02(*IN_GRADE1)))
+    severity = await stage.say(text_message(stage.app, USER, "有人在一级保护区倾倒垃圾"))
+    done = await stage.press(await stage.press(severity, ""), "提交")
+    found = re.search(r"HZ-\d{4}-\d{6}", words(done))
+    assert found is not None
+    return found.group(0)
+
+
+async def test_a_manager_on_wecom_joins_by_invite_and_accepts_a_case_from_its_card(
+    stage: Stage,
+) -> None:
+    number = await _file_a_report(stage)
+    async with stage.sessions() as session:
+        invite = await create_invite(session, "manager", VILLAGE)
+        await session.commit()
+    boss = "LiSi"
+    stage.wecom.members.add(boss.lower())
+    joined = await stage.say(text_message(stage.app, boss, f"/start {invite.code}"), boss)
+    assert "妙西东北村" in words(joined)  # told the cell they now answer for
+    card = await stage.say(text_message(stage.app, boss, f"/case {number}"), boss)
+    assert number in words(card) and any(m.msgtype == "template_card" for m in card)
+    accepted = await stage.press(card, "受理", boss)
+    async with stage.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.number == number))
+        assert case is not None and case.state == "accepted"
+        actor = await session.get(Member, case.assignee_id) if case.assignee_id else None
+    assert actor is None or actor.platform_user_id == boss
+    assert stage.wecom.card_updates, "the pressed card was redrawn"
+    assert accepted is not None
