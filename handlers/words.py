@@ -17,6 +17,10 @@ ROLE_NAMES: dict[str, str] = {
     Role.ADMIN: N_("administrator"),
 }
 
+# A handler failed: the apology every channel gives (the failure is logged).
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+SORRY_PRESS = N_("Sorry, something went wrong on my side with that button. Press it again in "
+                 "a moment, or send /help to see what you can do.")
 START_FIRST = N_("Please send /start first, so I know who you are.")
 DEACTIVATED = N_("Your access to the bot was ended by your grid office. If that is a mistake, "
                  "ask a grid manager for a new invite.")

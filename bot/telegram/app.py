@@ -25,19 +25,17 @@ from handlers import order
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
 from handlers.notices.cards import parse_callback
+from handlers.words import SORRY, SORRY_PRESS
 from models import Case
 from models.db import SessionFactory
 from services.grid import GridIndexHolder
-from services.i18n import N_, normalize, translator
+from services.i18n import normalize, translator
 from services.notices.card import Renderers
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
-SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
-SORRY_PRESS = N_("Sorry, something went wrong on my side with that button. Press it again in "
-                 "a moment, or send /help to see what you can do.")
 
 
 def build_application(

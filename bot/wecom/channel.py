@@ -17,11 +17,11 @@ from bot.wecom.answer import Giver
 from bot.wecom.api import WeComApi
 from bot.wecom.callback import callback_app, channel_of
 from bot.wecom.envelope import Envelope, Message
-from bot.wecom.inbound import inbound_of
-from handlers.chat import Inbound
+from bot.wecom.inbound import CHANNEL, inbound_of
 from handlers.deps import Deps
 from handlers.dispatch import dispatch
 from handlers.throttle import FloodGuard
+from handlers.words import SORRY, SORRY_PRESS
 from services.i18n import Translator, translator
 from services.members import find_member
 
@@ -63,19 +63,30 @@ class WeComChannel:
                 if inbound is not None:
                     answer = await dispatch(inbound, self.deps, self.guard)
                     if answer is not None:
-                        await self.giver.give(inbound, answer, await self._language(inbound))
+                        await self.giver.give(inbound, answer,
+                                              await self._language(inbound.who.user_id))
             except Exception:
-                # Handled at least once, as on Telegram: the failure is logged, and the person
-                # sees no answer to this one message.
+                # Handled at least once, as on Telegram: the failure is logged and the person
+                # told, in their language, to try again.
                 log.exception("wecom: handling message %s of %s failed", key,
                               message.get("FromUserName"))
+                await self._apologise(message)
             finally:
                 await self.inbox.done(key)
 
-    async def _language(self, inbound: Inbound) -> Translator:
+    async def _apologise(self, message: Message) -> None:
+        user = str(message.get("FromUserName", ""))
+        pressed = message.get("MsgType") == "event"
+        try:
+            t = await self._language(user)
+            await self.api.send_text(user, t(SORRY_PRESS if pressed else SORRY))
+        except Exception:  # the apology itself failed; the log above already says why
+            log.warning("wecom: could not tell %s about the failure", user, exc_info=True)
+
+    async def _language(self, user: str) -> Translator:
         """The member's language, once the conversation has committed (a new member's too)."""
         async with self.deps.sessions() as session:
-            member = await find_member(session, inbound.who.channel, inbound.who.user_id)
+            member = await find_member(session, CHANNEL, user)
         return translator(member.language if member is not None
                           else self.deps.settings.locale.default)
 

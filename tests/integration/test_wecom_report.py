@@ -180,3 +180,16 @@ async def test_a_manager_on_wecom_joins_by_invite_and_accepts_a_case_from_its_ca
     assert actor is None or actor.platform_user_id == boss
     assert stage.wecom.card_updates, "the pressed card was redrawn"
     assert accepted is not None
+
+
+async def test_a_picture_wecom_no_longer_has_is_apologised_for_and_the_report_goes_on(
+    stage: Stage,
+) -> None:
+    await stage.say(text_message(stage.app, USER, "/start"))
+    asked = await stage.say(text_message(stage.app, USER, "/report"))
+    await stage.press(asked, "垃圾")
+    gone = await stage.say(image_message(stage.app, USER, "MEDIA-expired"))  # 40007 on get
+    assert "抱歉" in words(gone)
+    stage.wecom.media["MEDIA-photo-3"] = (jpeg(), "image/jpeg", "p.jpg")
+    kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-3"))
+    assert "1 / 10" in words(kept)  # the draft was kept, at its photo step
