@@ -68,8 +68,10 @@ class Sender:
         sleep: Sleep = asyncio.sleep,
         real_time: bool = True,
         max_in_flight: int = MAX_IN_FLIGHT,
+        platform: str = "telegram",
     ) -> None:
         self.transport = transport
+        self.platform = platform  # the rows this sender sends: its channel's, through its transport
         self.deps = deps
         self.renderers = renderers
         self.clock = clock
@@ -160,7 +162,7 @@ class Sender:
     async def round(self) -> float | None:
         """Start sending the oldest due notices of the chats that are free now; when to look
         again (None: nothing is due)."""
-        heads = [] if self.stopping else await _heads(self.deps)
+        heads = [] if self.stopping else await _heads(self.deps, self.platform)
         self._all_started = not heads
         if not heads:
             return None
@@ -266,12 +268,14 @@ def _head_filter() -> Any:
     )
 
 
-async def _heads(deps: Deps) -> list[tuple[int, str]]:
-    """(id, chat) of the oldest due notice of each chat whose earlier notices are settled."""
+async def _heads(deps: Deps, platform: str) -> list[tuple[int, str]]:
+    """(id, chat) of the oldest due notice of each chat of `platform` whose earlier notices are
+    settled (another channel's notices wait for that channel's sender)."""
     query = (
         select(Outbox.id, Outbox.chat_id)
         .where(
             Outbox.state == OutboxState.PENDING,
+            Outbox.platform == bindparam("platform", platform),
             Outbox.next_attempt_at <= utcnow(),
             _head_filter(),
         )

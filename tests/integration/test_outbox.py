@@ -477,3 +477,28 @@ async def test_a_manager_who_already_has_the_notice_is_not_sent_a_second_copy(
     for _ in range(3):
         await drain_once(h.app, deps(h))
     assert texts(h, xu) == ["[en] new case"]
+
+
+async def test_a_notice_for_a_member_on_another_channel_waits_for_that_channels_sender(
+    bot_harness: TelegramHarness,
+) -> None:
+    """The Telegram sender sends Telegram's rows only: a WeCom member's notice is not pushed
+    through Telegram (where their WeCom id is no chat) but left pending for WeCom's sender."""
+    h = bot_harness
+    ann = await registered(h, "Ann", "en")
+    async with deps(h).sessions() as session:
+        member = await find_member(session, "telegram", ann.id)
+        assert member is not None
+        elsewhere = Outbox(kind=Note.KIND, platform="wecom", chat_id="ZhangSan",
+                           payload={"text": "for WeCom"})
+        session.add(elsewhere)
+        await session.commit()
+        elsewhere_id = elsewhere.id
+    ours = await queue(h, ann, text="for Telegram")
+    sender = Sender(TelegramTransport(h.app.bot), deps(h), TEST_RENDERERS)
+    await sender.drain()
+    assert (await row(h, ours)).state == OutboxState.SENT
+    waiting = await row(h, elsewhere_id)
+    assert (waiting.state, waiting.attempts) == (OutboxState.PENDING, 0)
+    assert "for WeCom" not in " ".join(texts(h, ann))
+    assert h.refusals == []
