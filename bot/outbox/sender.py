@@ -36,6 +36,7 @@ from bot.outbox.transport import Transport
 from bot.runtime import Lease, instance_key
 from models import Outbox, OutboxState, utcnow
 from services.notices.card import Renderers
+from services.settings import OutboxSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Sender:
         real_time: bool = True,
         max_in_flight: int = MAX_IN_FLIGHT,
         platform: str = "telegram",
+        pacing: OutboxSettings | None = None,
     ) -> None:
         self.transport = transport
         self.platform = platform  # the rows this sender sends: its channel's, through its transport
@@ -78,7 +80,8 @@ class Sender:
         self.sleep = sleep
         self.real_time = real_time  # False: a fake clock; wait for sends, never for time
         self.max_in_flight = max_in_flight
-        self.pacer = Pacer(deps.settings.outbox, clock, sleep)
+        # The channel's own limits where they differ from the configured (Telegram's) ones.
+        self.pacer = Pacer(pacing or deps.settings.outbox, clock, sleep)
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_hand: set[int] = set()  # rows a task of ours is preparing or sending

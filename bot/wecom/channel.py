@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from bot.outbox import Sender
 from bot.runtime.inbox import InboxStore
 from bot.runtime.lease import Lease
 from bot.wecom.answer import Giver
@@ -18,6 +19,7 @@ from bot.wecom.api import WeComApi
 from bot.wecom.callback import callback_app, channel_of
 from bot.wecom.envelope import Envelope, Message
 from bot.wecom.inbound import CHANNEL, inbound_of
+from bot.wecom.transport import WeComTransport, pacing
 from handlers.deps import Deps
 from handlers.dispatch import dispatch
 from handlers.throttle import FloodGuard
@@ -45,6 +47,10 @@ class WeComChannel:
         self.app = callback_app(envelope or Envelope(settings), self.inbox, self.received,
                                 settings.path)
         self.runner: web.AppRunner | None = None
+        # Notices to WeCom's members: the outbox rows of this channel, at WeCom's pace.
+        self.sender = Sender(WeComTransport(api), deps, deps.renderers, platform=CHANNEL,
+                             pacing=pacing(deps.settings.outbox))
+        self._outbox: asyncio.Task[None] | None = None
 
     def received(self, key: int, message: Message) -> None:
         """Handle a stored message after the callback has answered (the lock keeps a member's
@@ -105,7 +111,21 @@ class WeComChannel:
         if taken:
             log.warning("wecom: %d messages stored but never handled are handled now",
                         len(taken))
+        self._outbox = asyncio.get_running_loop().create_task(self._send_outbox_forever())
         return f"http://{settings.listen}:{port}{settings.path}"
+
+    async def send_outbox(self) -> int:
+        """One run of the outbox for WeCom's members; how many notices were settled."""
+        return await self.sender.one_run()
+
+    async def _send_outbox_forever(self) -> None:
+        interval = self.deps.settings.schedule.outbox_interval.total_seconds()
+        while True:
+            try:
+                await self.send_outbox()
+            except Exception:  # logged; the rows stay pending for the next run
+                log.exception("wecom: the outbox run failed")
+            await asyncio.sleep(interval)
 
     async def idle(self) -> None:
         """Until every message received so far is handled (tests, a graceful stop)."""
@@ -113,6 +133,9 @@ class WeComChannel:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
     async def stop(self) -> None:
+        if self._outbox is not None:
+            self._outbox.cancel()
+        await self.sender.close()
         if self.runner is not None:
             await self.runner.cleanup()
         await self.idle()

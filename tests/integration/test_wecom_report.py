@@ -17,6 +17,7 @@ from bot.wecom import channel_of
 from bot.wecom.api import WeComApi
 from bot.wecom.channel import WeComChannel
 from handlers.deps import Deps
+from handlers.notices import RENDERERS
 from models import Case, GridCell, Inbox, Member, Outbox, Photo
 from models.db import SessionFactory
 from sandbox.wecom import App, Delivered, WeComSender, WeComServer, WeComState, card_event
@@ -84,7 +85,7 @@ async def stage(settings: Settings, session_factory: SessionFactory) -> AsyncIte
     async with session_factory() as session:
         await holder.reload(session)
     api = WeComApi(configured.wecom)
-    channel = WeComChannel(Deps(configured, session_factory, holder), api)
+    channel = WeComChannel(Deps(configured, session_factory, holder, renderers=RENDERERS), api)
     callback = await channel.start()
     app = App(CORP, AGENT, "callback-token", AES)
     yield Stage(wecom, channel, WeComSender(app, callback), app, session_factory)
@@ -193,3 +194,28 @@ async def test_a_picture_wecom_no_longer_has_is_apologised_for_and_the_report_go
     stage.wecom.media["MEDIA-photo-3"] = (jpeg(), "image/jpeg", "p.jpg")
     kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-3"))
     assert "1 / 10" in words(kept)  # the draft was kept, at its photo step
+
+
+async def test_a_manager_on_wecom_is_told_of_a_new_case_by_a_card_and_accepts_it_there(
+    stage: Stage,
+) -> None:
+    async with stage.sessions() as session:
+        invite = await create_invite(session, "manager", VILLAGE)
+        await session.commit()
+    boss = "WangWu"
+    stage.wecom.members.add(boss.lower())
+    await stage.say(text_message(stage.app, boss, f"/start {invite.code}"), boss)
+    number = await _file_a_report(stage)
+    before = len(stage.wecom.inbox(boss))
+    assert await stage.channel.send_outbox() >= 1
+    told = stage.wecom.inbox(boss)[before:]
+    assert number in words(told)
+    assert any(m.msgtype == "image" for m in told)  # the report's photo, uploaded to WeCom
+    assert any(m.msgtype == "template_card" for m in told)
+    await stage.press(told, "受理", boss)
+    async with stage.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.number == number))
+        assert case is not None and case.state == "accepted"
+        row = await session.scalar(select(Outbox).where(
+            Outbox.kind == "case_new", Outbox.platform == "wecom"))
+        assert row is not None and row.state == "sent"
