@@ -14,8 +14,9 @@ import secrets
 from typing import Any
 
 from bot.wecom.api import WeComApi, WeComError
-from bot.wecom.limits import CARD_BUTTONS, utf8_len
+from bot.wecom.limits import CARD_BUTTONS, split_bytes, utf8_len
 from handlers.chat import Answer, Inbound, Later, Reply
+from handlers.words import escape
 from services.i18n import N_, Translator, translator
 from services.notices.card import Button
 
@@ -45,7 +46,6 @@ def card_of(text: str, buttons: tuple[Button, ...]) -> dict[str, Any]:
     first, _, rest = words.partition("\n")
     card: dict[str, Any] = {
         "card_type": "button_interaction",
-        "task_id": _task_id(),
         "main_title": {"title": first[:TITLE_CHARS]},
         "button_list": [{"text": b.label[:BUTTON_CHARS], "key": b.data, "style": 1}
                         for b in buttons],
@@ -60,29 +60,57 @@ def fits_a_card(text: str) -> bool:
     return len(first) <= TITLE_CHARS and len(rest.strip()) <= SUBTITLE_CHARS
 
 
+Planned = tuple[str, dict[str, Any]]  # (msgtype, payload) of one WeCom message
+
+
+def planned(text: str, buttons: tuple[Button, ...], t: Translator) -> list[Planned]:
+    """The messages that carry `text` (HTML) and `buttons`: one card when the words fit on it,
+    else the words within WeCom's bytes; then cards of six for the buttons left. Replies and
+    notices (bot.wecom.transport) are both sent this way."""
+    out: list[Planned] = []
+    words = plain(text)
+    if buttons and fits_a_card(text):
+        out.append(("template_card", card_of(text, buttons[:CARD_BUTTONS])))
+        buttons, words = buttons[CARD_BUTTONS:], ""
+    elif words:
+        out += [("text", {"content": piece}) for piece in split_bytes(words)]
+    title = words.split("\n", 1)[0] if words else t(CHOOSE)
+    for start in range(0, len(buttons), CARD_BUTTONS):
+        out.append(("template_card", card_of(title, buttons[start:start + CARD_BUTTONS])))
+    return out
+
+
+async def send_planned(api: WeComApi, user: str, message: Planned) -> str:
+    """One planned message; its msgid. A card gets its task_id now, never reused on a retry."""
+    kind, payload = message
+    if kind == "template_card":
+        payload = {**payload, "task_id": _task_id()}
+    answer = await api.send(user, kind, payload)
+    return str(answer.get("msgid", ""))
+
+
 class Giver:
     """Gives answers to members of one app."""
 
     def __init__(self, api: WeComApi) -> None:
         self.api = api
         self.later: dict[str, asyncio.Task[None]] = {}
-        self.t: Translator = translator("zh_CN")
 
     async def give(self, inbound: Inbound, answer: Answer, t: Translator | None = None) -> None:
         """`t`: the member's language, for what WeCom needs said that Telegram shows (how to
         share a place where Telegram has a key for it)."""
         user = inbound.who.user_id
-        self.t = t or translator("zh_CN")
+        t = t or translator("zh_CN")
         if inbound.press is not None:
-            await self._pressed(inbound, answer)
+            await self._pressed(inbound, answer, t)
         for reply in [*answer.replies, *answer.direct]:
-            await self.send(user, reply)
+            await self.send(user, reply, t)
         if answer.later is not None:
-            self._schedule(user, answer.later)
+            self._schedule(user, answer.later, t)
         if answer.then is not None:
             await answer.then()
 
-    async def _pressed(self, inbound: Inbound, answer: Answer) -> None:
+    async def _pressed(self, inbound: Inbound, answer: Answer, t: Translator) -> None:
         code = str(inbound.memo.get("response_code", ""))
         if code and (answer.edit is not None or answer.strip_buttons):
             body: dict[str, Any] = {"userids": [inbound.who.user_id],
@@ -98,43 +126,30 @@ class Giver:
             except WeComError as error:  # used, expired: the new state comes as a message
                 log.info("wecom: the pressed card was not updated: %s", error)
             if edit is not None and "template_card" not in body:
-                await self.send(inbound.who.user_id, edit)
+                await self.send(inbound.who.user_id, edit, t)
         elif answer.edit is not None:
-            await self.send(inbound.who.user_id, answer.edit)
+            await self.send(inbound.who.user_id, answer.edit, t)
         if answer.toast:
             await self.api.send_text(inbound.who.user_id, plain(answer.toast))
 
-    async def send(self, user: str, reply: Reply) -> None:
-        """One reply: its file, its words, its buttons as as many cards as they need."""
-        text = plain(reply.text)
+    async def send(self, user: str, reply: Reply, t: Translator) -> None:
+        """One reply: its file, then its words and buttons (`planned`)."""
+        text = reply.text
         if reply.keyboard is not None and any(k.location for row in reply.keyboard.rows
                                               for k in row):
-            text += "\n" + self.t(SHARE_PLACE)
+            text += "\n" + escape(t(SHARE_PLACE))
         sent: list[str] = []
         if reply.file is not None:
             kind = "image" if reply.file.image else "file"
             mime = "image/png" if reply.file.image else "application/octet-stream"
             media = await self.api.upload(kind, reply.file.name, reply.file.data, mime)
-            answer = await self.api.send(user, kind, {"media_id": media})
-            sent.append(str(answer.get("msgid", "")))
-        buttons = _flat(reply)
-        if buttons and fits_a_card(reply.text):
-            first = await self.api.send(user, "template_card",
-                                        card_of(reply.text, buttons[:CARD_BUTTONS]))
-            sent.append(str(first.get("msgid", "")))
-            buttons = buttons[CARD_BUTTONS:]
-            text = ""
-        elif text:
-            sent.extend(await self.api.send_text(user, text))
-        for start in range(0, len(buttons), CARD_BUTTONS):
-            card = await self.api.send(user, "template_card", card_of(
-                text.split("\n", 1)[0] if text else self.t(CHOOSE),
-                buttons[start:start + CARD_BUTTONS]))
-            sent.append(str(card.get("msgid", "")))
+            sent.append(await send_planned(self.api, user, (kind, {"media_id": media})))
+        for message in planned(text, _flat(reply), t):
+            sent.append(await send_planned(self.api, user, message))
         if reply.sent is not None and sent:
             await reply.sent(sent[-1])
 
-    def _schedule(self, user: str, later: Later) -> None:
+    def _schedule(self, user: str, later: Later, t: Translator) -> None:
         earlier = self.later.pop(later.key, None)
         if earlier is not None:
             earlier.cancel()
@@ -143,7 +158,7 @@ class Giver:
             await asyncio.sleep(later.delay)
             self.later.pop(later.key, None)
             for reply in await later.make():
-                await self.send(user, reply)
+                await self.send(user, reply, t)
 
         self.later[later.key] = asyncio.get_running_loop().create_task(run())
 

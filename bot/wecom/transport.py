@@ -14,12 +14,13 @@ from typing import Any
 import httpx
 
 from bot.outbox.transport import FloodWait, Lost, Rejected, SendFailed, Step, Unreachable
-from bot.wecom.answer import card_of, fits_a_card, plain
+from bot.wecom.answer import Planned, planned, send_planned
 from bot.wecom.api import WeComApi, WeComError
-from bot.wecom.limits import CARD_BUTTONS, PER_MEMBER_PER_MINUTE, split_bytes
+from bot.wecom.limits import PER_MEMBER_PER_MINUTE
 from models.db import SessionFactory
+from services.i18n import Translator, translator
 from services.members import CHAT_GONE
-from services.notices.card import Button, Card, shown
+from services.notices.card import Card, shown
 from services.settings import OutboxSettings
 
 log = logging.getLogger("bot.outbox")
@@ -49,7 +50,8 @@ class WeComSending:
     def __init__(self, api: WeComApi, user: str, card: Card) -> None:
         assert card.picture is None and not card.upload_jobs, "draw_pictures first"
         self.card = card
-        self.steps = [_told(step) for step in _steps(api, user, card)]
+        # A notice's words are already in its reader's language; `t` only titles extra cards.
+        self.steps = [_told(step) for step in _steps(api, user, card, translator("zh_CN"))]
 
     def record(self) -> dict[str, Any]:
         return {"shown": shown(self.card)}  # no message id: WeCom cannot edit what it sent
@@ -58,7 +60,7 @@ class WeComSending:
         return None  # media ids last three days: nothing worth keeping
 
 
-def _steps(api: WeComApi, user: str, card: Card) -> list[Step]:
+def _steps(api: WeComApi, user: str, card: Card, t: Translator) -> list[Step]:
     pictures = [upload.data for upload in card.photo_uploads]
     if card.photo_bytes is not None:
         pictures.append(card.photo_bytes)
@@ -66,34 +68,19 @@ def _steps(api: WeComApi, user: str, card: Card) -> list[Step]:
     def picture(data: bytes) -> Step:
         async def call() -> list[int]:
             media = await api.upload("image", "photo.jpg", data, "image/jpeg")
-            await api.send(user, "image", {"media_id": media})
+            await send_planned(api, user, ("image", {"media_id": media}))
             return []
         return call
 
-    def text(piece: str) -> Step:
+    def message(planned_one: Planned) -> Step:
         async def call() -> list[int]:
-            await api.send(user, "text", {"content": piece})
+            await send_planned(api, user, planned_one)
             return []
         return call
 
-    def buttons(title: str, chunk: tuple[Button, ...]) -> Step:
-        async def call() -> list[int]:
-            await api.send(user, "template_card", card_of(title, chunk))
-            return []
-        return call
-
-    result = [picture(data) for data in pictures]
     flat = tuple(b for row in card.buttons for b in row)
-    words = card.text
-    if flat and fits_a_card(words):
-        result.append(buttons(words, flat[:CARD_BUTTONS]))
-        flat = flat[CARD_BUTTONS:]
-    elif plain(words):
-        result += [text(piece) for piece in split_bytes(plain(words))]
-    title = plain(words).split("\n", 1)[0] or "…"
-    for start in range(0, len(flat), CARD_BUTTONS):
-        result.append(buttons(title, flat[start:start + CARD_BUTTONS]))
-    return result
+    return [*(picture(data) for data in pictures),
+            *(message(one) for one in planned(card.text, flat, t))]
 
 
 def _told(step: Step) -> Step:
