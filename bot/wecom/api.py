@@ -80,26 +80,30 @@ class WeComApi:
         if self._token is not None and self._token[0] == token:
             self._token = None
 
-    async def call(self, path: str, *, json: dict[str, Any] | None = None,
-                   params: dict[str, str] | None = None,
-                   files: dict[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
-        """POST (with a body or files) or GET `path` with the token; a token WeCom no longer
-        takes is replaced and the call made once more."""
+    async def _request(self, path: str, json: dict[str, Any] | None, params: dict[str, str],
+                       files: dict[str, tuple[str, bytes, str]] | None) -> httpx.Response:
+        """`path` with the token; a token WeCom no longer takes (40014, 42001: an answer in
+        JSON, whatever the path gives otherwise) is replaced and the call made once more."""
         for attempt in (1, 2):
             token = await self.token()
-            query = {**(params or {}), "access_token": token}
+            query = {**params, "access_token": token}
             if json is None and files is None:
                 answer = await self.client.get(self._url(path), params=query)
             else:
                 answer = await self.client.post(self._url(path), params=query, json=json,
                                                 files=files)
-            try:
-                return _checked(answer, path)
-            except WeComError as error:
-                if error.code not in TOKEN_EXPIRED or attempt == 2:
-                    raise
+            if attempt == 1 and answer.headers.get("content-type", "").startswith(
+                    "application/json") and int(answer.json().get("errcode", 0)) in TOKEN_EXPIRED:
                 self._forget(token)
+                continue
+            return answer
         raise AssertionError("unreachable")
+
+    async def call(self, path: str, *, json: dict[str, Any] | None = None,
+                   params: dict[str, str] | None = None,
+                   files: dict[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
+        """POST (with a body or files) or GET `path`; WeCom's answer, checked."""
+        return _checked(await self._request(path, json, params or {}, files), path)
 
     async def send(self, user: str, msgtype: str, payload: dict[str, Any]) -> dict[str, Any]:
         return await self.call("message/send", json={
@@ -122,24 +126,14 @@ class WeComApi:
 
     async def media(self, media_id: str) -> bytes:
         """A member's picture by its MediaId; an error comes as JSON, not as the file."""
-        for attempt in (1, 2):
-            token = await self.token()
-            answer = await self.client.get(self._url("media/get"), params={
-                "access_token": token, "media_id": media_id})
-            if not answer.headers.get("content-type", "").startswith(("application/json",
-                                                                      "text/plain")):
-                failed = http_failed(answer, "media/get")
-                if failed is not None:
-                    raise failed
-                return answer.content
-            try:
-                _checked(answer, "media/get")
-                raise WeComError(0, "an answer in JSON instead of the file", "media/get")
-            except WeComError as error:
-                if error.code not in TOKEN_EXPIRED or attempt == 2:
-                    raise
-                self._forget(token)
-        raise AssertionError("unreachable")
+        answer = await self._request("media/get", None, {"media_id": media_id}, None)
+        if answer.headers.get("content-type", "").startswith(("application/json", "text/plain")):
+            _checked(answer, "media/get")
+            raise WeComError(0, "an answer in JSON instead of the file", "media/get")
+        failed = http_failed(answer, "media/get")
+        if failed is not None:
+            raise failed
+        return answer.content
 
 
 def _checked(answer: httpx.Response, path: str) -> dict[str, Any]:
