@@ -5,7 +5,6 @@ same MsgId each time. Locations are sent in GCJ-02, as the WeCom client's map gi
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 import time
@@ -125,5 +124,4 @@ class WeComSender:
                     break
                 if response.status_code in (400, 403, 413):
                     break  # refused: sending again would not change that
-                await asyncio.sleep(0)
         return posted

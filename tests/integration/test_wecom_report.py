@@ -18,7 +18,7 @@ from bot.wecom.api import WeComApi
 from bot.wecom.channel import WeComChannel
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
-from models import Case, GridCell, Inbox, Member, Outbox, Photo
+from models import Case, CaseEvent, GridCell, Inbox, Member, Outbox, Photo
 from models.db import SessionFactory
 from sandbox.wecom import App, Delivered, WeComSender, WeComServer, WeComState, card_event
 from sandbox.wecom import image as image_message
@@ -174,13 +174,16 @@ async def test_a_manager_on_wecom_joins_by_invite_and_accepts_a_case_from_its_ca
     card = await stage.say(text_message(stage.app, boss, f"/case {number}"), boss)
     assert number in words(card) and any(m.msgtype == "template_card" for m in card)
     accepted = await stage.press(card, "受理", boss)
+    assert "已受理" in words(accepted)  # the case as it is now, sent anew
     async with stage.sessions() as session:
         case = await session.scalar(select(Case).where(Case.number == number))
         assert case is not None and case.state == "accepted"
-        actor = await session.get(Member, case.assignee_id) if case.assignee_id else None
-    assert actor is None or actor.platform_user_id == boss
-    assert stage.wecom.card_updates, "the pressed card was redrawn"
-    assert accepted is not None
+        actor = await session.scalar(
+            select(Member.platform_user_id).join(CaseEvent, CaseEvent.actor_id == Member.id)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind == "accepted"))
+    assert actor == boss
+    (updated,) = [u for u in stage.wecom.card_updates if u["userids"] == [boss]]
+    assert updated["button"] == {"replace_name": "✓"}  # the pressed card can be pressed no more
 
 
 async def test_a_picture_wecom_no_longer_has_is_apologised_for_and_the_report_goes_on(
