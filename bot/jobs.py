@@ -6,20 +6,12 @@ is due, commits; the database is the schedule, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
-
-from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import holds_lease, lease_of, settle_dead_claims
+from bot.runtime.chores import digest_clock, run_digests, run_sweep
 from bot.telegram.context import Ctx, GridApp
 from bot.telegram.outbox import drain_once
 from models.base import utcnow
-from models.db import SessionFactory
-from services.deadlines import SweepReport, sweep
-from services.digests import queue_digests
-from services.pending import drop_lapsed
-from services.reports import expire_drafts
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,31 +27,6 @@ DIGEST_GRACE_SECONDS = 3 * 3600  # a bot started at 08:30 still sends the 08:00 
 async def outbox_job(ctx: Ctx) -> None:
     """Send what the outbox holds; a failure is logged by the error handler, the job repeats."""
     await drain_once(ctx.application, ctx.deps)  # its sends are awaited by a graceful stop
-
-
-async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime) -> SweepReport:
-    report = await sweep(sessions, settings, now)
-    async with sessions() as session:  # reports left untouched too long: dropped, with a word
-        report.drafts_expired = len(await expire_drafts(
-            session, now, settings.cases.draft_ttl, settings.photos_dir))
-        await drop_lapsed(session, now)
-        await session.commit()
-    return report
-
-
-async def run_digests(
-    sessions: SessionFactory, settings: Settings, now: datetime, member_id: int | None = None
-) -> tuple[int, int]:
-    """Queue the digests and summaries; a second process that raced us finds them queued."""
-    async with sessions() as session:
-        try:
-            counts = await queue_digests(session, settings, now, member_id)
-            await session.commit()
-            return counts
-        except IntegrityError:
-            await session.rollback()
-            log.info("digest: another process queued today's digests first")
-            return (0, 0)
 
 
 async def sweep_job(ctx: Ctx) -> None:
@@ -83,12 +50,6 @@ async def digest_job(ctx: Ctx) -> None:
         return
     digests, summaries = await run_digests(ctx.deps.sessions, ctx.deps.settings, utcnow())
     log.info("digest: %d digests, %d summaries queued", digests, summaries)
-
-
-def digest_clock(settings: Settings) -> time:
-    """schedule.digest_time ("08:00") in the configured timezone."""
-    hours, minutes = (int(part) for part in settings.schedule.digest_time.split(":"))
-    return time(hours, minutes, tzinfo=ZoneInfo(settings.locale.timezone))
 
 
 def add_jobs(app: GridApp) -> None:

@@ -52,7 +52,8 @@ To run on Telegram:
 
 EPILOG = """\
 commands:
-  gridpatrol run [--webhook]          run the bot on Telegram (needs a token)
+  gridpatrol run [--webhook]          run the bot on Telegram (needs a token) and on WeCom
+                                      (when [wecom] is filled; alone without a token)
   gridpatrol sandbox                  run the bot in the local Telegram sandbox
   gridpatrol quickstart               what `make run` does
   gridpatrol db upgrade               create or migrate the database schema
@@ -152,15 +153,21 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     problem = webhook_problem(settings) if args.webhook else None
     if problem:
         raise CliError(problem, 2)
-    if not settings.telegram.token:
+    if not settings.telegram.token and not settings.wecom.enabled:
         raise CliError(
-            f"{settings.source}: telegram.token: no bot token; set GRIDPATROL_TELEGRAM_TOKEN "
-            "(or run `gridpatrol sandbox` to try the bot locally)",
+            f"{settings.source}: telegram.token: no bot token; set GRIDPATROL_TELEGRAM_TOKEN, "
+            "or fill the [wecom] section (or run `gridpatrol sandbox` to try the bot locally)",
             2,
         )
+    if not settings.telegram.token and args.webhook:
+        raise CliError("--webhook is Telegram's; WeCom alone takes its callback at "
+                       f"{settings.wecom.listen}:{settings.wecom.port}{settings.wecom.path}", 2)
     check_database(settings)
     if not schema_is_current(settings):
         raise CliError("database: the schema is not up to date; run `gridpatrol db upgrade`")
+    if not settings.telegram.token:
+        run_wecom_alone(settings)
+        return 0
     try:
         run_or_refuse(settings, webhook=args.webhook)
     except BotRefused as exc:
@@ -173,6 +180,13 @@ def run_polling(settings: Settings) -> None:
     from bot.telegram.webhook import run_bot
 
     run_bot(settings, webhook=False)
+
+
+def run_wecom_alone(settings: Settings) -> None:
+    """The WeCom app with no Telegram token: its callback, its sender, its schedule."""
+    from bot.wecom.service import run_wecom
+
+    run_wecom(settings)
 
 
 def sandbox_runner() -> Callable[[Settings], Any] | None:
@@ -216,6 +230,9 @@ def cmd_quickstart(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram.token:
         run_polling(settings)
         return 0
+    if settings.wecom.enabled:
+        run_wecom_alone(settings)
+        return 0
     if sandbox_runner() is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 1
@@ -247,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    run = add("run", cmd_run, "run the bot on Telegram (long polling, or webhook mode)")
+    run = add("run", cmd_run, "run the bot on Telegram (long polling, or webhook mode) and WeCom")
     run.add_argument(
         "--webhook",
         action="store_true",

@@ -7,8 +7,8 @@ import argparse
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.jobs import run_digests, run_sweep
 from bot.runtime import with_sessions
+from bot.runtime.chores import run_digests, run_sweep
 from models.base import utcnow
 from services.deadlines import SweepReport
 from services.i18n import counted

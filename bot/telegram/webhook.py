@@ -63,13 +63,26 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
     health = (
         HealthServer(hook.listen, hook.health_port, sessions, lease) if hook.health_port else None
     )
-    initialise = app.post_init
+    initialise, finish = app.post_init, app.post_stop
+    wecom = None
+    if settings.wecom.enabled:  # the WeCom app beside Telegram, on the same loop and core
+        from bot.wecom.service import WeComService
+
+        wecom = WeComService(app.bot_data["deps"], lease)
 
     async def started(application: GridApp) -> None:
         if initialise is not None:
             await initialise(application)
+        if wecom is not None:
+            await wecom.start()
         if health is not None:
             await health.start()
+
+    async def finishing(application: GridApp) -> None:
+        if wecom is not None:
+            await wecom.stop()
+        if finish is not None:
+            await finish(application)
 
     async def stopped(_application: GridApp) -> None:
         if health is not None:
@@ -78,6 +91,7 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
         await engine.dispose()
 
     app.post_init = started
+    app.post_stop = finishing
     app.post_shutdown = stopped
     if not webhook:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

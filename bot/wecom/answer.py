@@ -51,8 +51,21 @@ def card_of(text: str, buttons: tuple[Button, ...]) -> dict[str, Any]:
                         for b in buttons],
     }
     if rest.strip():
-        card["sub_title_text"] = rest.strip()[:SUBTITLE_CHARS]
+        card["sub_title_text"] = _lines_within(rest.strip(), SUBTITLE_CHARS)
     return card
+
+
+def _lines_within(text: str, limit: int) -> str:
+    """Whole lines up to `limit` characters, an ellipsis where some were left out (one line
+    longer than that is cut)."""
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if sum(len(k) + 1 for k in kept) + len(line) > limit - 1:
+            break
+        kept.append(line)
+    return ("\n".join(kept) if kept else text[:limit - 1]) + "…"
 
 
 def fits_a_card(text: str) -> bool:
@@ -111,24 +124,34 @@ class Giver:
             await answer.then()
 
     async def _pressed(self, inbound: Inbound, answer: Answer, t: Translator) -> None:
+        """The pressed card shows the case as it is now: the new card in its place (its words
+        also sent whole when the card cannot hold them), or its buttons greyed. A used or
+        expired response code leaves the card; the new state then comes as a message."""
         code = str(inbound.memo.get("response_code", ""))
-        if code and (answer.edit is not None or answer.strip_buttons):
+        edit = answer.edit
+        send_edit = edit is not None
+        if code and (edit is not None or answer.strip_buttons):
             body: dict[str, Any] = {"userids": [inbound.who.user_id],
                                     "agentid": self.api.settings.agent_id,
                                     "response_code": code}
-            edit = answer.edit
-            if edit is not None and edit.buttons and fits_a_card(edit.text):
-                body["template_card"] = card_of(edit.text, _flat(edit)[:CARD_BUTTONS])
+            buttons = _flat(edit) if edit is not None else ()
+            if edit is not None and buttons:
+                body["template_card"] = card_of(edit.text, buttons[:CARD_BUTTONS])
             else:
                 body["button"] = {"replace_name": "✓"}
             try:
                 await self.api.call("message/update_template_card", json=body)
-            except WeComError as error:  # used, expired: the new state comes as a message
+            except WeComError as error:
                 log.info("wecom: the pressed card was not updated: %s", error)
-            if edit is not None and "template_card" not in body:
-                await self.send(inbound.who.user_id, edit, t)
-        elif answer.edit is not None:
-            await self.send(inbound.who.user_id, answer.edit, t)
+            else:
+                if edit is not None and "template_card" in body:
+                    send_edit = False
+                    if not fits_a_card(edit.text) or len(buttons) > CARD_BUTTONS:
+                        await self.send(inbound.who.user_id,
+                                        Reply(edit.text, buttons=_rows(buttons[CARD_BUTTONS:])),
+                                        t)
+        if send_edit and edit is not None:
+            await self.send(inbound.who.user_id, edit, t)
         if answer.toast:
             await self.api.send_text(inbound.who.user_id, plain(answer.toast))
 
@@ -161,6 +184,10 @@ class Giver:
                 await self.send(user, reply, t)
 
         self.later[later.key] = asyncio.get_running_loop().create_task(run())
+
+
+def _rows(buttons: tuple[Button, ...]) -> tuple[tuple[Button, ...], ...]:
+    return tuple((b,) for b in buttons)
 
 
 def _flat(reply: Reply) -> tuple[Button, ...]:

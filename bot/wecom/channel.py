@@ -50,6 +50,7 @@ class WeComChannel:
         # Notices to WeCom's members: the outbox rows of this channel, at WeCom's pace.
         self.sender = Sender(WeComTransport(api), deps, deps.renderers, platform=CHANNEL,
                              pacing=pacing(deps.settings.outbox))
+        self.sender.lease = lease  # several processes: each paces its share, claims its own
         self._outbox: asyncio.Task[None] | None = None
 
     def received(self, key: int, message: Message) -> None:

@@ -50,6 +50,7 @@ class WeComState:
     media: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)  # id -> data, mime, name
     task_ids: set[str] = field(default_factory=set)
     response_codes: dict[str, tuple[str, bool]] = field(default_factory=dict)  # -> user, used
+    code_cards: dict[str, Delivered] = field(default_factory=dict)  # code -> the card pressed
     card_updates: list[dict[str, Any]] = field(default_factory=list)
     sent_at: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     errors: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
@@ -64,6 +65,7 @@ class WeComState:
         event, good for one update of that card."""
         code = secrets.token_hex(16)
         self.response_codes[code] = (card.user, False)
+        self.code_cards[code] = card
         return code
 
     def expire_tokens(self) -> None:
@@ -162,8 +164,28 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
         if held is None or held[1]:
             return _error(state, "message/update_template_card", 40058,
                           "response_code invalid or used")
+        if body.get("agentid") != state.agent_id:
+            return _error(state, "message/update_template_card", 40056, "invalid agentid")
+        if held[0] not in [str(u).lower() for u in body.get("userids") or []]:
+            return _error(state, "message/update_template_card", 40058,
+                          "userids: not the member the code was given to")
+        new, button = body.get("template_card"), body.get("button")
+        if (new is None) == (button is None):
+            return _error(state, "message/update_template_card", 40058,
+                          "one of button and template_card")
+        if new is not None:
+            problem = _check_card(state, new, update=True)
+            if problem is not None:
+                return _error(state, "message/update_template_card", *problem)
+        elif not str((button or {}).get("replace_name", "")).strip():
+            return _error(state, "message/update_template_card", 40058,
+                          "button.replace_name empty")
         state.response_codes[code] = (held[0], True)
         state.card_updates.append(body)
+        card = state.code_cards.get(code)
+        if card is not None:  # what the member now sees in place of the card they pressed
+            card.body = ({**new, "task_id": card.body.get("task_id")} if new is not None
+                         else {**card.body, "replaced": button["replace_name"]})
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": []})
 
     async def upload(request: web.Request) -> web.StreamResponse:
@@ -259,13 +281,16 @@ def _check_robot(body: dict[str, Any]) -> tuple[int, str] | None:
     return None
 
 
-def _check_card(state: WeComState, card: dict[str, Any]) -> tuple[int, str] | None:
+def _check_card(state: WeComState, card: dict[str, Any],
+                update: bool = False) -> tuple[int, str] | None:
+    """What WeCom checks of a button_interaction card (an update keeps the card's task_id)."""
     if card.get("card_type") != "button_interaction":
         return 40058, "card_type: only button_interaction is emulated"
     task_id = str(card.get("task_id", ""))
-    if not task_id or len(task_id.encode()) > 128 or not set(task_id) <= TASK_ID_CHARS:
+    if not update and (not task_id or len(task_id.encode()) > 128
+                       or not set(task_id) <= TASK_ID_CHARS):
         return 40058, "task_id invalid"
-    if task_id in state.task_ids:
+    if not update and task_id in state.task_ids:
         return 40058, "task_id used before"
     buttons = card.get("button_list")
     if not isinstance(buttons, list) or not 1 <= len(buttons) <= 6:
@@ -276,7 +301,8 @@ def _check_card(state: WeComState, card: dict[str, Any]) -> tuple[int, str] | No
         return 40058, "button key missing, over 1024 bytes or repeated"
     if not (card.get("main_title") or {}).get("title") and not card.get("sub_title_text"):
         return 40058, "main_title.title or sub_title_text is required"
-    state.task_ids.add(task_id)
+    if not update:
+        state.task_ids.add(task_id)
     return None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import run_sweep
+from bot.runtime.chores import run_sweep
 from models import Draft, Photo, utcnow
 from models.db import is_sqlite
 from services.members import find_member

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import run_sweep
+from bot.runtime.chores import run_sweep
 from bot.telegram.app import build_application
 from models import Case, ExtensionRequest, GridCell, PendingAction, Stage, utcnow
 from services.deadlines import start_stage

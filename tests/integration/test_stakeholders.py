@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.jobs import run_sweep
+from bot.runtime.chores import run_sweep
 from models import Case, GridCell, utcnow
 from services import workflow
 from services.settings import Settings

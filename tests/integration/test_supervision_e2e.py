@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import run_sweep
+from bot.runtime.chores import run_sweep
 from models import (
     Case,
     CaseEvent,

@@ -56,6 +56,8 @@ class Stage:
         for message in reversed(got):
             if message.msgtype != "template_card":
                 continue
+            if "replaced" in message.body:  # greyed by an update: nothing to press
+                continue
             for button in message.body["button_list"]:
                 if label in button["text"]:
                     return await self.say(card_event(self.app, user, button["key"],
@@ -182,8 +184,12 @@ async def test_a_manager_on_wecom_joins_by_invite_and_accepts_a_case_from_its_ca
             select(Member.platform_user_id).join(CaseEvent, CaseEvent.actor_id == Member.id)
             .where(CaseEvent.case_id == case.id, CaseEvent.kind == "accepted"))
     assert actor == boss
+    # The card pressed now shows the case as it is, with the next steps on it, and they work.
     (updated,) = [u for u in stage.wecom.card_updates if u["userids"] == [boss]]
-    assert updated["button"] == {"replace_name": "✓"}  # the pressed card can be pressed no more
+    assert "已受理" in updated["template_card"]["main_title"]["title"]
+    assert all(b["text"] != "受理" for b in updated["template_card"]["button_list"])
+    asked = await stage.press(card, "整改方案", boss)
+    assert "方案" in words(asked)
 
 
 async def test_a_picture_wecom_no_longer_has_is_apologised_for_and_the_report_goes_on(

@@ -1,0 +1,51 @@
+"""The schedule's work, whatever the channel: the deadline sweep (with expired drafts and lapsed
+pending questions) and the morning digests. Telegram runs them from PTB's JobQueue (bot.jobs),
+a WeCom-only process from its own APScheduler (bot.wecom.service), the CLI once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from models.db import SessionFactory
+from services.deadlines import SweepReport, sweep
+from services.digests import queue_digests
+from services.pending import drop_lapsed
+from services.reports import expire_drafts
+from services.settings import Settings
+
+log = logging.getLogger("bot.jobs")
+
+
+async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime) -> SweepReport:
+    report = await sweep(sessions, settings, now)
+    async with sessions() as session:  # reports left untouched too long: dropped, with a word
+        report.drafts_expired = len(await expire_drafts(
+            session, now, settings.cases.draft_ttl, settings.photos_dir))
+        await drop_lapsed(session, now)
+        await session.commit()
+    return report
+
+
+async def run_digests(
+    sessions: SessionFactory, settings: Settings, now: datetime, member_id: int | None = None
+) -> tuple[int, int]:
+    """Queue the digests and summaries; a second process that raced us finds them queued."""
+    async with sessions() as session:
+        try:
+            counts = await queue_digests(session, settings, now, member_id)
+            await session.commit()
+            return counts
+        except IntegrityError:
+            await session.rollback()
+            log.info("digest: another process queued today's digests first")
+            return (0, 0)
+
+
+def digest_clock(settings: Settings) -> time:
+    """schedule.digest_time ("08:00") in the configured timezone."""
+    hours, minutes = (int(part) for part in settings.schedule.digest_time.split(":"))
+    return time(hours, minutes, tzinfo=ZoneInfo(settings.locale.timezone))
