@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.case import (
+    FILE_ID_PLATFORM,
     OPEN_STATES,
     Case,
     CaseEvent,
@@ -28,6 +29,7 @@ from models.supervision import (
 )
 
 __all__ = [
+    "FILE_ID_PLATFORM",
     "OPEN_STATES",
     "Base",
     "Case",

@@ -161,6 +161,9 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 
+FILE_ID_PLATFORM = "telegram"  # whose file ids Photo keeps; other channels upload the bytes
+
+
 class PhotoKind(StrEnum):
     REPORT = "report"
     AFTER = "after"
@@ -190,6 +193,7 @@ class Photo(Base):
     exif_lat: Mapped[float | None] = mapped_column(Float)
     exif_lon: Mapped[float | None] = mapped_column(Float)
     phash: Mapped[str] = mapped_column(String(16), index=True)  # 64 bits as 16 hex digits
+    # The id FILE_ID_PLATFORM gave the photo (or its display copy), to send it again by id.
     platform_file_id: Mapped[str | None] = mapped_column(String(255))
     platform_file_unique_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.notices.deadlines import extension_button, order_button
 from handlers.notices.emergency import emergency_line
 from handlers.words import escape
-from models import Case, Member, Photo
+from models import FILE_ID_PLATFORM, Case, Member, Photo
 from services.cases import (
     ACTION_LABELS,
     Action,
@@ -300,9 +300,12 @@ async def render_card(
     t = translator(language or (member.language if member else settings.locale.default))
     actions = await actions_for(session, case, member) if member else staff_actions(case)
     extra = await deadline_buttons(session, case, member, t) if member else []
-    file_ids = card.photo_file_ids[:MAX_PHOTOS] if photos else ()
+    # Photo.platform_file_id is Telegram's: anyone elsewhere gets every photo uploaded.
+    by_file_id = member is None or member.platform == FILE_ID_PLATFORM
+    file_ids = card.photo_file_ids[:MAX_PHOTOS] if photos and by_file_id else ()
+    to_upload = card.upload_photo_ids if by_file_id else card.photo_ids
     uploads: list[UploadJob] = []  # read or made by the outbox, with no session open
-    for photo_id in card.upload_photo_ids[: MAX_PHOTOS - len(file_ids)] if photos else ():
+    for photo_id in to_upload[: MAX_PHOTOS - len(file_ids)] if photos else ():
         photo = await session.get(Photo, photo_id)
         load = await stamped_copy_job(session, photo, settings) if photo is not None else None
         if load is not None:

@@ -218,6 +218,7 @@ class CaseCard:
     photo_file_ids: tuple[str, ...]
     # Report photos with no id to send them by (files, which keep EXIF): sent as display copies.
     upload_photo_ids: tuple[int, ...]
+    photo_ids: tuple[int, ...]  # every photo of the report, for a channel that takes no file ids
     history: tuple[HistoryEntry, ...]
 
 
@@ -288,6 +289,7 @@ async def case_card(session: AsyncSession, case_id: int) -> CaseCard | None:
         upload_photo_ids=tuple(
             p.id for p in photos if not p.platform_file_id and p.kind != PhotoKind.AFTER
         ),
+        photo_ids=tuple(p.id for p in photos if p.kind != PhotoKind.AFTER),
         history=tuple(history),
     )
 

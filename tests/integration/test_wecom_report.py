@@ -6,69 +6,26 @@ manager like any report. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.wecom import channel_of
-from bot.wecom.api import WeComApi
-from bot.wecom.channel import WeComChannel
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
 from models import Case, CaseEvent, GridCell, Inbox, Member, Outbox, Photo
 from models.db import SessionFactory
-from sandbox.wecom import App, Delivered, WeComSender, WeComServer, WeComState, card_event
 from sandbox.wecom import image as image_message
 from sandbox.wecom import location as location_message
 from sandbox.wecom import text as text_message
-from services.grid import Datum, GridIndexHolder
+from services.grid import GridIndexHolder
 from services.grid.datum import wgs84_to_gcj02
 from services.members import create_invite
-from services.settings import Settings, WeComSettings
+from services.settings import Settings
 from tests.support.images import jpeg
 from tests.support.report_world import IN_GRADE1, VILLAGE, build_world
-
-CORP, AGENT = "ww1234567890abcdef", 1000002
-AES = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
-USER = "ZhangSan"
-
-
-@dataclass
-class Stage:
-    wecom: WeComState
-    channel: WeComChannel
-    sender: WeComSender
-    app: App
-    sessions: SessionFactory
-
-    async def say(self, plain: str, user: str = USER) -> list[Delivered]:
-        """Post one message as WeCom does; what the member received in answer."""
-        before = len(self.wecom.inbox(user))
-        assert (await self.sender.post(plain)).delivered
-        await self.channel.idle()
-        return self.wecom.inbox(user)[before:]
-
-    async def press(self, got: list[Delivered], label: str, user: str = USER
-                    ) -> list[Delivered]:
-        for message in reversed(got):
-            if message.msgtype != "template_card":
-                continue
-            if "replaced" in message.body:  # greyed by an update: nothing to press
-                continue
-            for button in message.body["button_list"]:
-                if label in button["text"]:
-                    return await self.say(card_event(self.app, user, button["key"],
-                                                     message.body["task_id"],
-                                                     self.wecom.clicked(message)), user)
-        raise AssertionError(f"no button {label!r} in {[m.body for m in got]}")
-
-
-def words(got: list[Delivered]) -> str:
-    return "\n".join(str(m.body.get("content") or m.body.get("main_title", {}).get("title", ""))
-                     + str(m.body.get("sub_title_text", "")) for m in got)
+from tests.support.wecom import AGENT, CORP, USER, Stage, file_a_report, open_stage, words
 
 
 @pytest.fixture
@@ -76,24 +33,12 @@ async def stage(settings: Settings, session_factory: SessionFactory) -> AsyncIte
     async with session_factory() as session:
         await build_world(session)
         await session.commit()
-    wecom = WeComState(corp_id=CORP, secret="app-secret", agent_id=AGENT,
-                       members={USER.lower()})
-    server = WeComServer(wecom)
-    url = await server.start()
-    configured = replace(settings, wecom=WeComSettings(
-        corp_id=CORP, agent_id=AGENT, token="callback-token", secret="app-secret",
-        encoding_aes_key=AES, api_base_url=url, port=0, datum=Datum.GCJ02))
     holder = GridIndexHolder()
     async with session_factory() as session:
         await holder.reload(session)
-    api = WeComApi(configured.wecom)
-    channel = WeComChannel(Deps(configured, session_factory, holder, renderers=RENDERERS), api)
-    callback = await channel.start()
-    app = App(CORP, AGENT, "callback-token", AES)
-    yield Stage(wecom, channel, WeComSender(app, callback), app, session_factory)
-    await channel.stop()
-    await api.close()
-    await server.stop()
+    async with open_stage(Deps(settings, session_factory, holder, renderers=RENDERERS),
+                          "LiSi", "WangWu") as opened:
+        yield opened
 
 
 async def test_a_volunteer_on_wecom_files_a_report_that_reaches_the_village_manager(
@@ -145,32 +90,14 @@ async def test_a_stranger_is_asked_to_start_first_in_chinese(stage: Stage) -> No
     assert "/start" in words(got)
 
 
-async def _file_a_report(stage: Stage) -> str:
-    """The volunteer's whole report, quickly; its number."""
-    await stage.say(text_message(stage.app, USER, "/start"))
-    asked = await stage.say(text_message(stage.app, USER, "/report"))
-    photos = await stage.press(asked, "垃圾")
-    stage.wecom.media["MEDIA-photo-2"] = (jpeg(), "image/jpeg", "p.jpg")
-    kept = await stage.say(image_message(stage.app, USER, "MEDIA-photo-2"))
-    assert photos and kept
-    await stage.press(kept, "完成")
-    await stage.say(location_message(stage.app, USER, *wgs84_to_gcj02(*IN_GRADE1)))
-    severity = await stage.say(text_message(stage.app, USER, "有人在一级保护区倾倒垃圾"))
-    done = await stage.press(await stage.press(severity, ""), "提交")
-    found = re.search(r"HZ-\d{4}-\d{6}", words(done))
-    assert found is not None
-    return found.group(0)
-
-
 async def test_a_manager_on_wecom_joins_by_invite_and_accepts_a_case_from_its_card(
     stage: Stage,
 ) -> None:
-    number = await _file_a_report(stage)
+    number = await file_a_report(stage)
     async with stage.sessions() as session:
         invite = await create_invite(session, "manager", VILLAGE)
         await session.commit()
     boss = "LiSi"
-    stage.wecom.members.add(boss.lower())
     joined = await stage.say(text_message(stage.app, boss, f"/start {invite.code}"), boss)
     assert "妙西东北村" in words(joined)  # told the cell they now answer for
     card = await stage.say(text_message(stage.app, boss, f"/case {number}"), boss)
@@ -212,9 +139,8 @@ async def test_a_manager_on_wecom_is_told_of_a_new_case_by_a_card_and_accepts_it
         invite = await create_invite(session, "manager", VILLAGE)
         await session.commit()
     boss = "WangWu"
-    stage.wecom.members.add(boss.lower())
     await stage.say(text_message(stage.app, boss, f"/start {invite.code}"), boss)
-    number = await _file_a_report(stage)
+    number = await file_a_report(stage)
     before = len(stage.wecom.inbox(boss))
     assert await stage.channel.send_outbox() >= 1
     told = stage.wecom.inbox(boss)[before:]
