@@ -185,7 +185,7 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
         card = state.code_cards.get(code)
         if card is not None:  # what the member now sees in place of the card they pressed
             card.body = ({**new, "task_id": card.body.get("task_id")} if new is not None
-                         else {**card.body, "replaced": button["replace_name"]})
+                         else {**card.body, "replaced": (button or {})["replace_name"]})
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": []})
 
     async def upload(request: web.Request) -> web.StreamResponse:
