@@ -22,7 +22,7 @@ OLD_BUTTON = N_("This button no longer works. Send /help to see what you can do.
 def person_of(inbound: Inbound) -> Person:
     """The person behind `inbound`, to register or to bind an invite to."""
     who = inbound.who
-    return Person(who.channel, who.user_id, who.chat_id, who.name or who.user_id,
+    return Person(who.channel, who.user_id, who.chat_id, who.name,
                   who.language_code)
 
 

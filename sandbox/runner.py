@@ -16,6 +16,7 @@ from telegram.ext import Application
 from sandbox.server import SandboxServer
 from sandbox.telegram.emulator import DEFAULT_TOKEN, BotApiEmulator
 from sandbox.telegram.flood import FloodConfig
+from sandbox.wecom_members import SandboxApp, WeComBridge
 from services.settings import Settings
 
 log = logging.getLogger("gridpatrol.sandbox")
@@ -30,6 +31,7 @@ class RunningSandbox:
     server: SandboxServer
     app: AnyApp | None = None
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    wecom: WeComBridge | None = None  # the WeCom members of the web chat (the real bot only)
 
     @property
     def url(self) -> str:
@@ -53,20 +55,26 @@ def persona_role(role: str, cell_code: str | None) -> str:
     return role
 
 
-async def _real_bot(settings: Settings, emulator: BotApiEmulator) -> tuple[AnyApp, Any]:
+async def _real_bot(settings: Settings, emulator: BotApiEmulator,
+                    bridge: WeComBridge) -> tuple[AnyApp, Any]:
     """build_application on a fresh engine, after putting the demo personas in the database
-    and giving them Telegram accounts in the emulator."""
+    and giving them accounts in the emulator (the WeCom ones relayed by `bridge`)."""
     from bot.telegram.app import build_application
     from models.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database.url, echo=settings.database.echo)
     sessions = make_session_factory(engine)
     try:
-        from services.demo import DEMO_PERSONAS, seed_demo_personas
+        from services.demo import DEMO_PERSONAS, DEMO_WECOM_PERSONAS, seed_demo_personas
 
         async with sessions() as session:
-            await seed_demo_personas(session)
+            await seed_demo_personas(session, DEMO_PERSONAS + DEMO_WECOM_PERSONAS)
             await session.commit()
+        for spec in DEMO_WECOM_PERSONAS:
+            chat_id = bridge.add_member(str(spec.platform_user_id), spec.display_name)
+            emulator.state.personas[chat_id] = {
+                "role": persona_role(str(spec.role), spec.cell_code), "user_id": chat_id,
+                "label": spec.display_name, "channel": "wecom"}
         for spec in DEMO_PERSONAS:
             user_id = int(spec.platform_user_id)
             if user_id not in emulator.state.users:
@@ -98,8 +106,10 @@ async def start_sandbox(
     emulator = emulator or BotApiEmulator(
         token=DEFAULT_TOKEN, flood=FloodConfig(enabled=settings.sandbox.flood_limits),
         timezone=settings.locale.timezone)
+    wecom = SandboxApp()
+    wecom_state = wecom.state()
     server = SandboxServer(emulator, settings.sandbox.host,
-                           settings.sandbox.port if port is None else port)
+                           settings.sandbox.port if port is None else port, wecom=wecom_state)
     await server.start()
     running = RunningSandbox(emulator, server)
     running.cleanups.append(server.stop)
@@ -108,7 +118,9 @@ async def start_sandbox(
         if build_bot is not None:
             app = await build_bot(pointed)
         else:
-            app, engine = await _real_bot(pointed, emulator)
+            pointed = dataclasses.replace(pointed, wecom=wecom.settings(server.url))
+            running.wecom = WeComBridge(emulator, wecom_state, wecom.app())
+            app, engine = await _real_bot(pointed, emulator, running.wecom)
             running.cleanups.append(engine.dispose)
         await app.initialize()
         if app.post_init:
@@ -117,11 +129,24 @@ async def start_sandbox(
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0,
                                         timeout=10)
+        if running.wecom is not None:
+            await _serve_wecom(running, app)
     except BaseException:
         await stop_sandbox(running)
         raise
     running.app = app
     return running
+
+
+async def _serve_wecom(running: RunningSandbox, app: AnyApp) -> None:
+    """The bot's WeCom channel beside its Telegram, as `gridpatrol run` has it."""
+    from bot.wecom.service import WeComService
+
+    assert running.wecom is not None
+    service = WeComService(app.bot_data["deps"])
+    running.cleanups.append(service.stop)
+    running.wecom.connect(await service.start())
+    running.cleanups.append(running.wecom.close)
 
 
 async def stop_sandbox(running: RunningSandbox) -> None:

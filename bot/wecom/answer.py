@@ -87,7 +87,7 @@ def planned(text: str, buttons: tuple[Button, ...], t: Translator) -> list[Plann
         buttons, words = buttons[CARD_BUTTONS:], ""
     elif words:
         out += [("text", {"content": piece}) for piece in split_bytes(words)]
-    title = words.split("\n", 1)[0] if words else t(CHOOSE)
+    title = t(CHOOSE)  # the words went above, whole: a card would only cut them again
     for start in range(0, len(buttons), CARD_BUTTONS):
         out.append(("template_card", card_of(title, buttons[start:start + CARD_BUTTONS])))
     return out

@@ -17,9 +17,10 @@ OTHER = {"voice": "voice", "video": "video", "file": "document", "link": "link"}
 
 
 def who_of(message: Message, language: str) -> Who:
-    """A member of the app: their UserID is both who and where (WeCom's app chat is private)."""
+    """A member of the app: their UserID is both who and where (WeCom's app chat is private);
+    a message tells no name, so a member's name is the one they were given (or the UserID)."""
     user = str(message["FromUserName"])
-    return Who(channel=CHANNEL, user_id=user, chat_id=user, private=True, name=user,
+    return Who(channel=CHANNEL, user_id=user, chat_id=user, private=True, name="",
                language_code=language)
 
 

@@ -8,9 +8,18 @@ import copy
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 JSON = dict[str, Any]
+
+
+class Relay(Protocol):
+    """Carries a chat to another platform: what its user posts or presses there goes to
+    `posted`/`pressed` instead of to the Telegram bot (a WeCom member in the web chat)."""
+
+    def posted(self, chat: Chat, stored: StoredMessage) -> None: ...
+
+    def pressed(self, chat: Chat, stored: StoredMessage, data: str) -> None: ...
 
 
 @dataclass
@@ -56,6 +65,7 @@ class Chat:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     menu_button: JSON | None = None
     keyboard: JSON | None = None  # the reply keyboard the bot last showed
+    relay: Relay | None = None  # set: the Telegram bot never sees this chat
 
     @property
     def is_group(self) -> bool:

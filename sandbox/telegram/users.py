@@ -129,7 +129,9 @@ class Users:
         if chat.keyboard and chat.keyboard.get("one_time_keyboard"):
             chat.keyboard = None  # a one-time keyboard folds away once the user answers
         stored = self.core.new_message(chat, user, fields, from_bot=False)
-        if self.core.bot_sees(chat, stored.data):
+        if chat.relay is not None:
+            chat.relay.posted(chat, stored)
+        elif self.core.bot_sees(chat, stored.data):
             self.core.push_update(update, stored.data)
         return stored.view()
 
@@ -268,6 +270,10 @@ class Users:
         query_id = str(secrets.randbits(60))
         self.state.callbacks[query_id] = CallbackRecord(
             query_id, user_id, chat_id, message_id, callback_data, self.core.clock())
+        if chat.relay is not None:
+            self.state.callbacks[query_id].answered = True  # the other platform has no answer
+            chat.relay.pressed(chat, stored, callback_data)
+            return query_id
         query: JSON = {"id": query_id, "from": self.user(user_id),
                        "chat_instance": str(abs(chat_id) * 7 + 3), "message": stored.data,
                        "data": callback_data}

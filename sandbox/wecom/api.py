@@ -56,6 +56,12 @@ class WeComState:
     errors: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
     robots: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> posted
     robot_posts: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    # Told of each message delivered (False) and of each card updated (True): the web chat.
+    watchers: list[Callable[[Delivered, bool], None]] = field(default_factory=list)
+
+    def _tell(self, message: Delivered, updated: bool) -> None:
+        for watcher in self.watchers:
+            watcher(message, updated)
 
     def inbox(self, user: str) -> list[Delivered]:
         return [m for m in self.messages if m.user == user.lower() and not m.dropped]
@@ -145,7 +151,10 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
             if msgtype in ("text", "markdown"):
                 shown["content"] = str(payload.get("content", "")).encode()[:TEXT_BYTES].decode(
                     "utf-8", errors="ignore")  # cut without a word, as WeCom does
-            state.messages.append(Delivered(user, msgtype, shown, msgid, dropped, code))
+            delivered = Delivered(user, msgtype, shown, msgid, dropped, code)
+            state.messages.append(delivered)
+            if not dropped:
+                state._tell(delivered, False)
             if code is not None:
                 state.response_codes[code] = (user, False)
         answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "msgid": msgid,
@@ -186,6 +195,7 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
         if card is not None:  # what the member now sees in place of the card they pressed
             card.body = ({**new, "task_id": card.body.get("task_id")} if new is not None
                          else {**card.body, "replaced": (button or {})["replace_name"]})
+            state._tell(card, True)
         return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": []})
 
     async def upload(request: web.Request) -> web.StreamResponse:

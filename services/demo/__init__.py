@@ -6,6 +6,7 @@ from importlib.resources.abc import Traversable
 
 from services.demo.personas import (
     DEMO_PERSONAS,
+    DEMO_WECOM_PERSONAS,
     HUZHOU_CITY,
     LAOHUTAN_SOURCE,
     LAOHUTAN_VILLAGE,
@@ -20,6 +21,7 @@ DEMO_GRID: Traversable = resources.files("services.demo") / "huzhou.geojson"
 __all__ = [
     "DEMO_GRID",
     "DEMO_PERSONAS",
+    "DEMO_WECOM_PERSONAS",
     "HUZHOU_CITY",
     "LAOHUTAN_SOURCE",
     "LAOHUTAN_VILLAGE",

@@ -12,7 +12,8 @@ from services.members import Person, create_invite, find_member, redeem_invite, 
 
 
 class PersonaSpec(NamedTuple):
-    """(platform_user_id, display_name, language, role, cell_code, source_code|None)."""
+    """(platform_user_id, display_name, language, role, cell_code, source_code|None,
+    platform)."""
 
     platform_user_id: str | int
     display_name: str
@@ -20,6 +21,7 @@ class PersonaSpec(NamedTuple):
     role: str
     cell_code: str | None
     source_code: str | None = None
+    platform: str = "telegram"
 
 
 # Cells of the demo grid (huzhou.geojson, beside this module): 妙西东北村 holds 老虎潭水库
@@ -39,6 +41,13 @@ DEMO_PERSONAS: tuple[PersonaSpec, ...] = (
     PersonaSpec(900006, "督查 吴", "zh_CN", Role.SUPERVISOR, HUZHOU_CITY),
     PersonaSpec(900007, "市网格长 钱", "zh_CN", Role.MANAGER, HUZHOU_CITY),
 )
+# The sandbox's WeCom members (their WeCom UserIDs): a volunteer, and a second manager of the
+# village, so a case can be reported and worked wholly on WeCom, or across both chats.
+DEMO_WECOM_PERSONAS: tuple[PersonaSpec, ...] = (
+    PersonaSpec("ZhouMin", "企业微信 志愿者 周敏", "zh_CN", Role.VOLUNTEER, None, None, "wecom"),
+    PersonaSpec("ChenGang", "企业微信 村网格员 陈刚", "zh_CN", Role.MANAGER, LAOHUTAN_VILLAGE,
+                None, "wecom"),
+)
 
 
 async def seed_demo_personas(
@@ -52,11 +61,11 @@ async def seed_demo_personas(
     members: list[Member] = []
     for raw in specs:
         spec = PersonaSpec(*raw)
-        existing = await find_member(session, "telegram", spec.platform_user_id)
+        existing = await find_member(session, spec.platform, spec.platform_user_id)
         if existing is not None:
             members.append(existing)
             continue
-        person = Person("telegram", str(spec.platform_user_id), str(spec.platform_user_id),
+        person = Person(spec.platform, str(spec.platform_user_id), str(spec.platform_user_id),
                         spec.display_name, spec.language)
         if spec.role == Role.VOLUNTEER and spec.cell_code is None:
             member, _ = await register_member(session, person)

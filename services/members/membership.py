@@ -89,12 +89,14 @@ async def register_member(
 ) -> tuple[Member, bool]:
     """The member for this user, created as a volunteer on first contact; (member, created).
 
-    A returning member gets their name and chat refreshed and is active again (they came back
-    after blocking the bot), unless a manager deactivated them; their language is kept.
+    A returning member gets their name (when their channel tells one: WeCom's messages carry
+    only the UserID) and chat refreshed and is active again (they came back after blocking the
+    bot), unless a manager deactivated them; their language is kept.
     """
     member = await find_member(session, person.platform, person.user_id)
     if member is not None:
-        member.display_name = person.display_name[:128]
+        if person.display_name:
+            member.display_name = person.display_name[:128]
         member.chat_id = person.chat_id
         if member.deactivated_at is None:
             member.active = True
@@ -104,7 +106,7 @@ async def register_member(
         platform=person.platform,
         platform_user_id=person.user_id,
         chat_id=person.chat_id,
-        display_name=person.display_name[:128],
+        display_name=(person.display_name or person.user_id)[:128],
         role=Role.VOLUNTEER,
         language=normalize(person.language_code, default_language),
         active=True,

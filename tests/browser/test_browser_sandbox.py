@@ -16,7 +16,7 @@ from PIL import Image
 from models.db import SessionFactory
 from sandbox import RunningSandbox, start_sandbox, stop_sandbox
 from sandbox.telegram.echo import add_echo_handlers
-from services.demo import DEMO_PERSONAS
+from services.demo import DEMO_PERSONAS, DEMO_WECOM_PERSONAS
 from services.settings import Settings
 from tests.support.settings import make_settings
 
@@ -153,7 +153,10 @@ async def test_the_real_bot_registers_a_volunteer_and_edits_on_a_press(
     page = await browser.new_page(viewport={"width": 1200, "height": 760})
     await page.goto(real_sandbox.url)
     # the demo personas are there, their invites already used
-    await expect(page.locator(".persona")).to_have_count(len(DEMO_PERSONAS), timeout=WAIT_MS)
+    await expect(page.locator(".persona")).to_have_count(
+        len(DEMO_PERSONAS) + len(DEMO_WECOM_PERSONAS), timeout=WAIT_MS)
+    # the WeCom members are marked as such, beside the Telegram personas
+    await expect(page.locator(".persona .channel.wecom")).to_have_count(len(DEMO_WECOM_PERSONAS))
     await page.click("#lang")
     await page.fill("#np-name", "New Volunteer")
     await page.select_option("#np-lang", "en")

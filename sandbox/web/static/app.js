@@ -16,6 +16,7 @@ const STRINGS = {
       county_manager: "县区网格长", leader: "联系领导", supervisor: "督查", admin: "管理员",
       group: "群组", manager: "网格员", patroller: "巡查员", other: "其他" },
     empty: "还没有消息。发送 /start 开始。", members: "成员",
+    wecom: "企业微信", telegram: "Telegram", wecomNote: "企业微信应用（模拟）：位置以 GCJ-02 发送，卡片按钮点一次",
   },
   en: {
     title: "GridPatrol · Sandbox", newPersona: "New persona", name: "Name", create: "Create",
@@ -32,6 +33,7 @@ const STRINGS = {
       leader: "Linked leader", supervisor: "Supervisor", admin: "Administrator", group: "Group",
       manager: "Grid member", patroller: "Patroller", other: "Other" },
     empty: "No messages yet. Send /start to begin.", members: "members",
+    wecom: "WeCom", telegram: "Telegram", wecomNote: "WeCom app (emulated): places go as GCJ-02, a card's buttons work once",
   },
 };
 const ROLE_ORDER = ["volunteer", "village_manager", "township_manager", "county_manager",
@@ -93,6 +95,10 @@ function personaChats() {
   return list.filter((p) => p.chat);
 }
 
+function channelTag(p) {
+  return p.channel === "wecom" ? `<span class="channel wecom">${esc(t("wecom"))}</span> ` : "";
+}
+
 function renderPersonas() {
   const box = $("personas");
   box.innerHTML = "";
@@ -103,7 +109,7 @@ function renderPersonas() {
     const isGroup = p.role === "group";
     row.innerHTML = `<div class="avatar" style="background:${colorFor(p.chat_id)}">${isGroup ? ICON.group : esc(initials(p.label))}</div>
       <div class="who"><div class="name">${esc(p.label)}</div>
-      <div class="role">${esc(roleName(p.role))}${isGroup ? " · " + p.chat.members.length + " " + t("members") : ""}</div></div>`;
+      <div class="role">${channelTag(p)}${esc(roleName(p.role))}${isGroup ? " · " + p.chat.members.length + " " + t("members") : ""}</div></div>`;
     row.onclick = () => openChat(p.chat_id);
     box.appendChild(row);
   }
@@ -144,7 +150,7 @@ function renderHeader() {
   const speakerBox = $("speaker-box");
   if (!p) { $("chat-name").textContent = t("pick"); speakerBox.classList.add("hidden"); return; }
   const bot = S.state.bot;
-  $("chat-name").textContent = `${p.label} ⇄ ${bot.first_name} (@${bot.username})`;
+  $("chat-name").textContent = p.channel === "wecom" ? `${p.label} ⇄ ${bot.first_name} (${t("wecom")})` : `${p.label} ⇄ ${bot.first_name} (@${bot.username})`;
   $("chat-avatar").innerHTML = p.role === "group" ? ICON.group : esc(initials(p.label));
   $("chat-avatar").style.background = colorFor(p.chat_id);
   const chat = currentChat();
@@ -154,7 +160,7 @@ function renderHeader() {
   } else {
     speakerBox.classList.add("hidden");
   }
-  $("chat-status").textContent = roleName(p.role);
+  $("chat-status").textContent = p.channel === "wecom" ? `${t("wecom")} · ${roleName(p.role)} · ${t("wecomNote")}` : roleName(p.role);
 }
 
 async function openChat(chatId) {
