@@ -31,6 +31,7 @@ from models.db import make_engine, make_session_factory
 from sandbox.server import SandboxServer
 from sandbox.telegram.emulator import DEFAULT_TOKEN, BotApiEmulator
 from sandbox.telegram.flood import FloodConfig
+from sandbox.wecom import WeComState
 from services.database import upgrade
 from services.demo import DEMO_GRID
 from services.grid import import_grid
@@ -317,8 +318,11 @@ class Stage:
 async def open_stage(kind: str, workdir: Path, tag: str, managers: list[tuple[int, str]],
                      *, emulator: DrillEmulator | None = None,
                      township: list[tuple[int, str]] | None = None,
-                     admin_url: str = PG_ADMIN_URL, **sections: Mapping[str, Any]) -> Stage:
-    """Database, grid, managers, sandbox server and (not yet started) bot process."""
+                     admin_url: str = PG_ADMIN_URL, wecom_state: WeComState | None = None,
+                     **sections: Mapping[str, Any]) -> Stage:
+    """Database, grid, managers, sandbox server and (not yet started) bot process; with
+    `wecom_state`, WeCom's API stand-in is served beside the emulator and the `wecom` section
+    points the bot at it."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = Database.create(kind, workdir, tag, admin_url)
     try:
@@ -328,11 +332,14 @@ async def open_stage(kind: str, workdir: Path, tag: str, managers: list[tuple[in
         for uid, name in [*managers, *(township or [])]:
             emulator.users.create_user(name, user_id=uid, language_code="en")
             emulator.users.private_chat(uid)
-        server = SandboxServer(emulator, "127.0.0.1", 0)
+        server = SandboxServer(emulator, "127.0.0.1", 0, wecom=wecom_state)
         await server.start()
     except BaseException:
         db.drop()
         raise
+    if wecom_state is not None:
+        sections = {**sections, "wecom": {**sections.get("wecom", {}),
+                                          "api_base_url": server.url}}
     # scripted people are faster than any person: the flood guard would hold them up. A drill
     # packs an hour of faults into two minutes, so the repeat of an uncertain send waits 5 s,
     # not 30: one chat's alerts go in order, and three timeouts in a row on the one manager's

@@ -19,7 +19,7 @@ from aiohttp import BodyPartReader, web
 
 TEXT_BYTES = 2048
 ROBOT_PER_MINUTE = 20
-PER_MEMBER_PER_MINUTE = 30
+PER_MEMBER_PER_MINUTE = 30  # past it WeCom says ok and drops the message
 TOKEN_SECONDS = 7200
 TASK_ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-@")
 
@@ -43,6 +43,7 @@ class WeComState:
     agent_id: int
     members: set[str] = field(default_factory=set)
     token_seconds: float = TOKEN_SECONDS
+    per_member_per_minute: int = PER_MEMBER_PER_MINUTE  # a benchmark may lift it (says so)
     clock: Callable[[], float] = time.monotonic
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expires at
     tokens_issued: int = 0
@@ -144,7 +145,7 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
             now = state.clock()
             while window and now - window[0] >= 60:
                 window.popleft()
-            dropped = len(window) >= PER_MEMBER_PER_MINUTE
+            dropped = len(window) >= state.per_member_per_minute
             if not dropped:
                 window.append(now)
             shown = dict(payload)

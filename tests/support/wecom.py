@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from bot.wecom.api import WeComApi
 from bot.wecom.channel import WeComChannel
+from drill.wecom import words
 from handlers.deps import Deps
 from models.db import SessionFactory
 from sandbox.wecom import App, Delivered, WeComSender, WeComServer, WeComState, card_event
@@ -57,11 +58,6 @@ class Stage:
                                                      message.body["task_id"],
                                                      self.wecom.clicked(message)), user)
         raise AssertionError(f"no button {label!r} in {[m.body for m in got]}")
-
-
-def words(got: list[Delivered]) -> str:
-    return "\n".join(str(m.body.get("content") or m.body.get("main_title", {}).get("title", ""))
-                     + str(m.body.get("sub_title_text", "")) for m in got)
 
 
 @asynccontextmanager
