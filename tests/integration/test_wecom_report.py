@@ -154,3 +154,19 @@ async def test_a_manager_on_wecom_is_told_of_a_new_case_by_a_card_and_accepts_it
         row = await session.scalar(select(Outbox).where(
             Outbox.kind == "case_new", Outbox.platform == "wecom"))
         assert row is not None and row.state == "sent"
+
+
+async def test_lists_and_the_ledger_file_work_from_wecom(stage: Stage) -> None:
+    number = await file_a_report(stage)
+    mine = await stage.say(text_message(stage.app, USER, "/mine"))
+    assert number in words(mine)
+    async with stage.sessions() as session:
+        invite = await create_invite(session, "manager", VILLAGE)
+        await session.commit()
+    await stage.say(text_message(stage.app, "LiSi", f"/start {invite.code}"), "LiSi")
+    opened = await stage.say(text_message(stage.app, "LiSi", "/open"), "LiSi")
+    assert number in words(opened)
+    ledger = await stage.say(text_message(stage.app, "LiSi", "/ledger"), "LiSi")
+    (sent,) = [m for m in ledger if m.msgtype == "file"]  # the .xlsx, uploaded as media
+    data, _mime, name = stage.wecom.media[sent.body["media_id"]]
+    assert name.endswith(".xlsx") and data[:2] == b"PK"
