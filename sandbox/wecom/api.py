@@ -6,16 +6,19 @@ before), a response_code updates a card once, and media expire with their ids.""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+
+from sandbox.wecom.faults import ERRCODES, FAULTS, Fault
 
 TEXT_BYTES = 2048
 ROBOT_PER_MINUTE = 20
@@ -57,6 +60,8 @@ class WeComState:
     errors: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
     robots: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> posted
     robot_posts: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    faults: list[Fault] = field(default_factory=list)
+    faults_fired: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
     # Told of each message delivered (False) and of each card updated (True): the web chat.
     watchers: list[Callable[[Delivered, bool], None]] = field(default_factory=list)
 
@@ -74,6 +79,23 @@ class WeComState:
         self.response_codes[code] = (card.user, False)
         self.code_cards[code] = card
         return code
+
+    def add_fault(self, kind: str, **how: Any) -> Fault:
+        if kind not in FAULTS:
+            raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULTS)}")
+        fault = Fault(kind, **how)
+        self.faults.append(fault)
+        return fault
+
+    def take_fault(self, path: str, users: list[str]) -> Fault | None:
+        for fault in self.faults:
+            if fault.matches(path, users):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self.faults.remove(fault)
+                self.faults_fired.append((path, fault.kind))
+                return fault
+        return None
 
     def expire_tokens(self) -> None:
         """Every token issued so far stops working now (WeCom may end one early)."""
@@ -248,12 +270,56 @@ def add_api_routes(app: web.Application, state: WeComState) -> None:
         state.robots[key].append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
+    def faulty(path: str, handler: Handler) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            users: list[str] = []
+            if request.content_type == "application/json":
+                body = await request.json()  # aiohttp keeps the body for the handler
+                users = [u.lower() for u in str(body.get("touser", "")).split("|") if u] + [
+                    str(u).lower() for u in body.get("userids") or []]
+            fault = state.take_fault(path, users)
+            if fault is None:
+                return await handler(request)
+            return await _failed(state, fault, path, handler, request)
+        return handle
+
+    async def add_fault(request: web.Request) -> web.StreamResponse:
+        data = await request.json()
+        fault = state.add_fault(str(data.pop("kind", "")), **data)
+        return web.json_response({"ok": True, "fault": fault.kind})
+
+    async def clear_faults(request: web.Request) -> web.StreamResponse:
+        state.faults.clear()
+        return web.json_response({"ok": True})
+
     app.router.add_get("/cgi-bin/gettoken", gettoken)
     app.router.add_post("/cgi-bin/webhook/send", robot)
-    app.router.add_post("/cgi-bin/message/send", send)
-    app.router.add_post("/cgi-bin/message/update_template_card", update_card)
-    app.router.add_post("/cgi-bin/media/upload", upload)
-    app.router.add_get("/cgi-bin/media/get", media)
+    app.router.add_post("/cgi-bin/message/send", faulty("message/send", send))
+    app.router.add_post("/cgi-bin/message/update_template_card",
+                        faulty("message/update_template_card", update_card))
+    app.router.add_post("/cgi-bin/media/upload", faulty("media/upload", upload))
+    app.router.add_get("/cgi-bin/media/get", faulty("media/get", media))
+    app.router.add_post("/sandbox/api/wecom/faults", add_fault)  # as /sandbox/api/faults
+    app.router.add_delete("/sandbox/api/wecom/faults", clear_faults)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def _failed(state: WeComState, fault: Fault, path: str, handler: Handler,
+                  request: web.Request) -> web.StreamResponse:
+    """The call as `fault` spoils it."""
+    if fault.kind in ERRCODES:
+        return _error(state, path, *ERRCODES[fault.kind])
+    if fault.kind == "server_error":
+        return web.Response(status=502, text="Bad Gateway")
+    answer = await handler(request) if fault.delivered else None
+    if fault.kind == "timeout":
+        await asyncio.sleep(fault.delay)  # past the client's patience
+        return answer or web.Response(status=504, text="Gateway Timeout")
+    if request.transport is not None:  # disconnect: no answer at all
+        request.transport.close()
+    return web.Response(status=500)
 
 
 def _check_payload(state: WeComState, msgtype: str,

@@ -37,6 +37,7 @@ class Stage:
     sender: WeComSender
     app: App
     sessions: SessionFactory
+    wecom_url: str = ""  # the stand-in's base URL
 
     async def say(self, plain: str, user: str = USER) -> list[Delivered]:
         """Post one message as WeCom does; what the member received in answer."""
@@ -76,7 +77,7 @@ async def open_stage(deps: Deps, *members: str) -> AsyncIterator[Stage]:
     callback = await channel.start()
     app = App(CORP, AGENT, "callback-token", AES)
     try:
-        yield Stage(wecom, channel, WeComSender(app, callback), app, deps.sessions)
+        yield Stage(wecom, channel, WeComSender(app, callback), app, deps.sessions, url)
     finally:
         await channel.stop()
         await api.close()
