@@ -1,11 +1,12 @@
 """A group chat bound to a grid cell: the cell's alerts are posted there and its members act
-from the cards (each press still checked against the presser's own rights)."""
+from the cards (each press still checked against the presser's own rights); or a WeCom group's
+robot, which only posts (its members act in the app)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, utcnow
@@ -28,3 +29,6 @@ class GroupBinding(Base):
     mode: Mapped[str | None] = mapped_column(String(16))
     unbound_at: Mapped[datetime | None]
     unbound_reason: Mapped[str | None] = mapped_column(String(32))
+    # A WeCom group robot's webhook key (platform ROBOT), sealed (services.members.robots):
+    # the key is the robot's only credential. None for a chat the bot is a member of.
+    secret: Mapped[str | None] = mapped_column(Text)

@@ -19,13 +19,15 @@ from bot.wecom.api import WeComApi
 from bot.wecom.callback import callback_app, channel_of
 from bot.wecom.envelope import Envelope, Message
 from bot.wecom.inbound import CHANNEL, inbound_of
+from bot.wecom.robot import RobotTransport
+from bot.wecom.robot import pacing as robot_pacing
 from bot.wecom.transport import WeComTransport, pacing
 from handlers.deps import Deps
 from handlers.dispatch import dispatch
 from handlers.throttle import FloodGuard
 from handlers.words import SORRY, SORRY_PRESS
 from services.i18n import Translator, translator
-from services.members import find_member
+from services.members import ROBOT, find_member
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,11 @@ class WeComChannel:
         self.sender = Sender(WeComTransport(api), deps, deps.renderers, platform=CHANNEL,
                              pacing=pacing(deps.settings.outbox))
         self.sender.lease = lease  # several processes: each paces its share, claims its own
+        # Cells' group robots (services.members.robots): their own rows, at a robot's pace.
+        self.robot_transport = RobotTransport(deps.sessions, settings)
+        self.robots = Sender(self.robot_transport, deps, deps.renderers,
+                             platform=ROBOT, pacing=robot_pacing(deps.settings.outbox))
+        self.robots.lease = lease
         self._outbox: asyncio.Task[None] | None = None
 
     def received(self, key: int, message: Message) -> None:
@@ -116,8 +123,9 @@ class WeComChannel:
         return f"http://{settings.listen}:{port}{settings.path}"
 
     async def send_outbox(self) -> int:
-        """One run of the outbox for WeCom's members; how many notices were settled."""
-        return await self.sender.one_run()
+        """One run of the outbox for WeCom's members and cells' robots; how many notices were
+        settled."""
+        return await self.sender.one_run() + await self.robots.one_run()
 
     async def _send_outbox_forever(self) -> None:
         interval = self.deps.settings.schedule.outbox_interval.total_seconds()
@@ -137,6 +145,8 @@ class WeComChannel:
         if self._outbox is not None:
             self._outbox.cancel()
         await self.sender.close()
+        await self.robots.close()
+        await self.robot_transport.close()
         if self.runner is not None:
             await self.runner.cleanup()
         await self.idle()

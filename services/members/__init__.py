@@ -1,6 +1,6 @@
 """The people and chats of the grid: members and invites (`membership`), administration from the
 chat (`staff`), who may administer a cell (`rights`), members the bot cannot reach (`reach`),
-and group chats bound to cells (`groups`)."""
+group chats bound to cells (`groups`) and WeCom groups' robots (`robots`)."""
 
 from services.members.groups import (
     ALERT_KIND,
@@ -13,6 +13,7 @@ from services.members.groups import (
     binding_for_chat,
     bindings_for_cells,
     covered_cells,
+    end_binding,
     follow_migration,
     group_lost,
     mode_of,
@@ -41,6 +42,7 @@ from services.members.membership import (
     welcome,
 )
 from services.members.reach import BLOCKED, CHAT_GONE, KICKED, Absence, come_back, mark_unreachable
+from services.members.robots import ROBOT, bind_robot, cell_robot, masked, robot_key, unseal
 from services.members.staff import (
     DEACTIVATED,
     CellView,
@@ -59,6 +61,7 @@ __all__ = [
     "DEACTIVATED",
     "HANDED_OVER",
     "KICKED",
+    "ROBOT",
     "UNBOUND_KIND",
     "Absence",
     "BindError",
@@ -74,13 +77,16 @@ __all__ = [
     "UnbindReason",
     "alert_new_groups",
     "bind_group",
+    "bind_robot",
     "binding_for_chat",
     "bindings_for_cells",
     "cases_held",
+    "cell_robot",
     "come_back",
     "covered_cells",
     "create_invite",
     "deactivate_member",
+    "end_binding",
     "find_member",
     "follow_migration",
     "group_lost",
@@ -90,6 +96,7 @@ __all__ = [
     "led_sources",
     "list_members",
     "mark_unreachable",
+    "masked",
     "member_cell",
     "mode_of",
     "private_recipients",
@@ -97,8 +104,10 @@ __all__ = [
     "queue_copies",
     "redeem_invite",
     "register_member",
+    "robot_key",
     "set_language",
     "subtree_members",
     "unbind_group",
+    "unseal",
     "welcome",
 ]

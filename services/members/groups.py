@@ -29,7 +29,7 @@ from models import (
 from services.grid import cell_chain, nearest_managers
 from services.members.rights import manages
 from services.notices.kinds import CaseNew, GroupCase, GroupUnbound, Notice
-from services.notices.queue import queue
+from services.notices.queue import Target, queue
 from services.settings import GroupAlerts, Settings
 
 PLATFORM = "telegram"
@@ -170,7 +170,7 @@ async def may_unbind(session: AsyncSession, binding: GroupBinding, member: Membe
     return cell is not None and manages(member, cell)
 
 
-async def _end(
+async def end_binding(
     session: AsyncSession, binding: GroupBinding, reason: UnbindReason, now: datetime,
     by: Member | None = None,
 ) -> int:
@@ -228,7 +228,7 @@ async def unbind_group(
     assert cell is not None
     if not await may_unbind(session, binding, member):
         raise BindError(BindProblem.NOT_ALLOWED, cell)
-    await _end(session, binding, UnbindReason.COMMAND, now or utcnow(), by=member)
+    await end_binding(session, binding, UnbindReason.COMMAND, now or utcnow(), by=member)
     return cell
 
 
@@ -240,7 +240,7 @@ async def group_lost(
     binding = await binding_for_chat(session, chat_id)
     if binding is None:
         return None
-    await _end(session, binding, reason, now or utcnow())
+    await end_binding(session, binding, reason, now or utcnow())
     return binding
 
 
@@ -297,7 +297,7 @@ async def queue_case_alert(
         await queue(
             session,
             GroupCase(case_id, cell_id=binding.cell_id, tag=tag),
-            chat_id=binding.chat_id,
+            to=Target(binding.platform, binding.chat_id),
             dedupe_key=f"{ALERT_KIND}:{case_id}:{binding.id}:{tag or 'new'}",
         )
     return len(bindings)
@@ -326,7 +326,7 @@ async def queue_copies(
         await queue(
             session,
             notice,
-            chat_id=binding.chat_id,
+            to=Target(binding.platform, binding.chat_id),
             case_id=case_id,
             dedupe_key=f"group:{dedupe}:{binding.id}"[:128],
         )
