@@ -13,7 +13,7 @@ from handlers.deps import Deps
 from handlers.words import DEACTIVATED, START_FIRST
 from models import Member
 from services.i18n import N_, Translator, normalize, translator
-from services.members import Person, find_member, is_invite
+from services.members import Person, find_member, is_invite, use_identity
 from services.workflow import LostRace, attempt, moved_on
 
 OLD_BUTTON = N_("This button no longer works. Send /help to see what you can do.")
@@ -69,6 +69,13 @@ async def gate(inbound: Inbound, deps: Deps) -> Answer | None:
     if member is None:
         return None if command == "/start" else start_first(inbound, deps)
     if member.deactivated_at is None:
+        who = inbound.who
+        if (member.platform, member.platform_user_id) != (who.channel, who.user_id):
+            async with deps.sessions() as session:  # written from another of their accounts
+                current = await session.get(Member, member.id)
+                if current is not None:
+                    await use_identity(session, current, person_of(inbound))
+                    await session.commit()
         return None
     if command == "/start" and inbound.args:
         async with deps.sessions() as session:

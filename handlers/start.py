@@ -22,10 +22,12 @@ from services.members import (
     InviteProblem,
     come_back,
     find_member,
+    is_link,
     led_sources,
     mark_unreachable,
     member_cell,
     redeem_invite,
+    redeem_link,
     register_member,
     set_language,
     welcome,
@@ -56,7 +58,13 @@ INVITE_PROBLEMS: dict[InviteProblem, str] = {
     InviteProblem.WRONG_CHAT: N_(
         "This invite is for a group chat. Add me to the group and send the link there."
     ),
+    InviteProblem.LINK_TAKEN: N_(
+        "This account is already a member of its own, with a role or reports, so it cannot "
+        "join another membership. Ask an administrator."
+    ),
 }
+LINKED = N_("Welcome back, {name}! This chat is now yours too: you are {role} for {cell} here "
+            "as everywhere, and notices come to the chat you wrote from last.")
 
 HELP_INTRO: dict[str, str] = {
     Role.VOLUNTEER: N_("As a volunteer you can:"),
@@ -203,8 +211,11 @@ async def _start_with_invite(inbound: Inbound, deps: Deps, code: str) -> Answer:
         known = await find_member(session, who.channel, who.user_id)
         away = await come_back(session, known) if known is not None else None
         try:
-            redeemed = await redeem_invite(session, code, person_of(inbound),
-                                           default_language=deps.settings.locale.default)
+            if await is_link(session, code):
+                redeemed = await redeem_link(session, code, person_of(inbound))
+            else:
+                redeemed = await redeem_invite(session, code, person_of(inbound),
+                                               default_language=deps.settings.locale.default)
             welcome(redeemed.member)
             await session.commit()
         except InviteError as refused:
@@ -217,6 +228,10 @@ async def _start_with_invite(inbound: Inbound, deps: Deps, code: str) -> Answer:
         return Answer([Reply(t(INVITE_PROBLEMS[problem]))])
     member = redeemed.member
     t = translator(member.language)
+    if redeemed.linked:
+        text = t(LINKED, name=escape(member.display_name), role=role_name(member.role, t),
+                 cell=cell_label(redeemed.cell, t))
+        return Answer([_welcome(text + "\n\n" + help_text(member, t, deps.book), t)])
     text = t(
         "Welcome, {name}! You are now {role} for {cell}.",
         name=escape(member.display_name),

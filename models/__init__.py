@@ -17,7 +17,7 @@ from models.case import (
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
 from models.inbox import Inbox, InboxState
-from models.member import Invite, Member, MemberEvent, Role
+from models.member import Invite, Member, MemberEvent, MemberIdentity, Role
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
 from models.supervision import (
@@ -47,6 +47,7 @@ __all__ = [
     "Level",
     "Member",
     "MemberEvent",
+    "MemberIdentity",
     "OrderState",
     "Outbox",
     "OutboxState",

@@ -49,6 +49,23 @@ class Member(Base):
         return Role(self.role)
 
 
+class MemberIdentity(Base):
+    """A member's account on a further channel (their first is the member row's own): the
+    same person, role and rights wherever they write. When they write from it, it becomes the
+    member row's own and the one it replaces moves here (services.members.identities), so
+    notices go to the channel the member used last."""
+
+    __tablename__ = "member_identity"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Invite(Base):
     __tablename__ = "invite"
 

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Member, PendingAction
+from models import PendingAction
+from services.members.accounts import account_of
 
 
 async def begin(
@@ -57,9 +58,7 @@ async def of_user(
 ) -> PendingAction | None:
     """The conversation of a platform user, lapsed or not (the caller looks at `expires_at`)."""
     found: PendingAction | None = await session.scalar(
-        select(PendingAction)
-        .join(Member, Member.id == PendingAction.member_id)
-        .where(Member.platform == platform, Member.platform_user_id == str(user_id))
+        select(PendingAction).where(PendingAction.member_id.in_(account_of(platform, user_id)))
     )
     return found
 

@@ -18,6 +18,7 @@ from bot.telegram import conversations as tg_conversations
 from bot.telegram import groups as tg_groups
 from bot.telegram import help_book as tg_help_book
 from bot.telegram import ledger as tg_ledger
+from bot.telegram import link as tg_link
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
 from bot.telegram import supervision as tg_supervision
@@ -26,7 +27,18 @@ from bot.telegram.adapt import on
 from bot.telegram.context import GridApp
 from bot.telegram.inbound import CHANNEL
 from bot.telegram.markup import deep_link
-from handlers import admin, cases, groups, ledger, order, report, robots, start, supervision
+from handlers import (
+    admin,
+    cases,
+    groups,
+    ledger,
+    link,
+    order,
+    report,
+    robots,
+    start,
+    supervision,
+)
 from handlers.deps import Deps
 from handlers.people import gate, old_button
 
@@ -39,6 +51,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
     (robots, tg_robots),  # /robot: a WeCom group's robot for the cell
+    (link, tg_link),  # /link: this membership from another chat too
 ]
 # For the menu and /help: the report's handler is the conversations' (registered after these).
 NEUTRAL = [*(module for module, _ in MODULES), report]

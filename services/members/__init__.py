@@ -1,6 +1,7 @@
 """The people and chats of the grid: members and invites (`membership`), administration from the
 chat (`staff`), who may administer a cell (`rights`), members the bot cannot reach (`reach`),
-group chats bound to cells (`groups`) and WeCom groups' robots (`robots`)."""
+group chats bound to cells (`groups`), WeCom groups' robots (`robots`) and a member's
+accounts on several channels (`identities`)."""
 
 from services.members.groups import (
     ALERT_KIND,
@@ -22,6 +23,7 @@ from services.members.groups import (
     queue_copies,
     unbind_group,
 )
+from services.members.identities import create_link, is_link, redeem_link
 from services.members.membership import (
     HANDED_OVER,
     InviteError,
@@ -39,6 +41,7 @@ from services.members.membership import (
     redeem_invite,
     register_member,
     set_language,
+    use_identity,
     welcome,
 )
 from services.members.reach import BLOCKED, CHAT_GONE, KICKED, Absence, come_back, mark_unreachable
@@ -85,6 +88,7 @@ __all__ = [
     "come_back",
     "covered_cells",
     "create_invite",
+    "create_link",
     "deactivate_member",
     "end_binding",
     "find_member",
@@ -92,6 +96,7 @@ __all__ = [
     "group_lost",
     "hand_over_open_cases",
     "is_invite",
+    "is_link",
     "issue_invite",
     "led_sources",
     "list_members",
@@ -103,11 +108,13 @@ __all__ = [
     "queue_case_alert",
     "queue_copies",
     "redeem_invite",
+    "redeem_link",
     "register_member",
     "robot_key",
     "set_language",
     "subtree_members",
     "unbind_group",
     "unseal",
+    "use_identity",
     "welcome",
 ]

@@ -24,6 +24,7 @@ from models import (
     Invite,
     Member,
     MemberEvent,
+    MemberIdentity,
     Role,
     WaterSource,
     utcnow,
@@ -34,6 +35,7 @@ from services.notices.card_refresh import queue_card_refresh
 from services.notices.kinds import CaseHandedOver
 from services.notices.queue import queue
 
+LINK = "link"  # Invite.role of a code that adds a channel to a member (services.members.identities)
 INVITE_CODE_BYTES = 16  # 22 url-safe characters: fits Invite.code (32) and a /start payload (64)
 CELL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER})
 
@@ -43,6 +45,7 @@ class InviteProblem(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     WRONG_CHAT = "wrong_chat"  # a group invite opened in a private chat, or the other way round
+    LINK_TAKEN = "link_taken"  # a link code typed by an account that is a member of its own
 
 
 class InviteError(Exception):
@@ -76,12 +79,40 @@ class Redeemed:
     member: Member
     cell: GridCell | None
     source: WaterSource | None
+    linked: bool = False  # a link code: this account joined an existing member
 
 
 async def find_member(session: AsyncSession, platform: str, user_id: str | int) -> Member | None:
-    return await session.scalar(
+    """The member this account is: the member row's own, or one of its further identities."""
+    member = await session.scalar(
         select(Member).where(Member.platform == platform, Member.platform_user_id == str(user_id))
     )
+    if member is not None:
+        return member
+    return await session.scalar(
+        select(Member).join(MemberIdentity, MemberIdentity.member_id == Member.id).where(
+            MemberIdentity.platform == platform, MemberIdentity.platform_user_id == str(user_id))
+    )
+
+
+async def use_identity(session: AsyncSession, member: Member, person: Person) -> None:
+    """`member` writes as `person`: that account becomes the member row's own, so notices
+    go to it; the one it replaces is kept as a further identity. Flushes only on a change."""
+    if (member.platform, member.platform_user_id) == (person.platform, person.user_id):
+        if member.chat_id != person.chat_id:
+            member.chat_id = person.chat_id
+            await session.flush()
+        return
+    other = await session.scalar(select(MemberIdentity).where(
+        MemberIdentity.member_id == member.id, MemberIdentity.platform == person.platform,
+        MemberIdentity.platform_user_id == person.user_id))
+    if other is None:
+        return
+    old = (member.platform, member.platform_user_id, member.chat_id)
+    member.platform, member.platform_user_id, member.chat_id = (
+        person.platform, person.user_id, person.chat_id)
+    other.platform, other.platform_user_id, other.chat_id = old  # unique per table: no clash
+    await session.flush()
 
 
 async def register_member(
@@ -97,7 +128,7 @@ async def register_member(
     if member is not None:
         if person.display_name:
             member.display_name = person.display_name[:128]
-        member.chat_id = person.chat_id
+        await use_identity(session, member, person)
         if member.deactivated_at is None:
             member.active = True
         await session.flush()
@@ -172,6 +203,34 @@ async def create_invite(
     return invite
 
 
+async def checked_invite(session: AsyncSession, code: str, moment: datetime, *,
+                         in_group: bool) -> Invite:
+    """The invite of `code` if it can be redeemed now, else InviteError (nothing written)."""
+    invite = await session.scalar(select(Invite).where(Invite.code == code.strip()))
+    if invite is None:
+        raise InviteError(InviteProblem.UNKNOWN)
+    if invite.used_by_id is not None:
+        raise InviteError(InviteProblem.USED)
+    if invite.expires_at <= moment:
+        raise InviteError(InviteProblem.EXPIRED)
+    if invite.for_group != in_group:
+        raise InviteError(InviteProblem.WRONG_CHAT)
+    return invite
+
+
+async def claim_invite(session: AsyncSession, invite: Invite, member_id: int,
+                       moment: datetime) -> None:
+    """One winner per invite: USED for whoever loses the race (the caller rolls back)."""
+    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_by_id.is_(None))
+        .values(used_by_id=member_id, used_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InviteError(InviteProblem.USED)
+
+
 async def redeem_invite(
     session: AsyncSession,
     code: str,
@@ -187,24 +246,11 @@ async def redeem_invite(
     when another redeemer wins the race at the last step: then the caller must roll back.
     """
     moment = now or utcnow()
-    invite = await session.scalar(select(Invite).where(Invite.code == code.strip()))
-    if invite is None:
-        raise InviteError(InviteProblem.UNKNOWN)
-    if invite.used_by_id is not None:
-        raise InviteError(InviteProblem.USED)
-    if invite.expires_at <= moment:
-        raise InviteError(InviteProblem.EXPIRED)
-    if invite.for_group != in_group:
-        raise InviteError(InviteProblem.WRONG_CHAT)
+    invite = await checked_invite(session, code, moment, in_group=in_group)
+    if invite.role == LINK:
+        raise InviteError(InviteProblem.UNKNOWN)  # services.members.identities redeems those
     member, _ = await register_member(session, person, default_language)
-    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-        update(Invite)
-        .where(Invite.id == invite.id, Invite.used_by_id.is_(None))
-        .values(used_by_id=member.id, used_at=moment)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise InviteError(InviteProblem.USED)
+    await claim_invite(session, invite, member.id, moment)
     if member.deactivated_at is not None:  # a new invite is how a deactivated member returns
         member.deactivated_at, member.active = None, True
         session.add(MemberEvent(member_id=member.id, actor_id=invite.created_by_id,

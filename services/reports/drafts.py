@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, Draft, Member, Photo, PhotoKind, Severity
+from services.members.accounts import account_of
 from services.notices.kinds import DraftExpired
 from services.notices.queue import queue
 from services.photos import PhotoFacts
@@ -144,7 +145,7 @@ async def member_and_draft(
         await session.execute(
             select(Member, Draft)
             .outerjoin(Draft, Draft.member_id == Member.id)
-            .where(Member.platform == platform, Member.platform_user_id == str(user_id))
+            .where(Member.id.in_(account_of(platform, user_id)))
         )
     ).first()
     return (row[0], row[1]) if row is not None else (None, None)
