@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.runtime.chores import run_digests, run_sweep
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
-from models import GroupBinding, Outbox
+from models import GroupBinding, Outbox, utcnow
 from models.db import SessionFactory
 from sandbox.wecom import text as text_message
 from services.grid import GridIndexHolder
 from services.members import ROBOT, create_invite
 from services.settings import Settings
-from tests.support.report_world import VILLAGE, build_world
+from tests.support.report_world import TOWNSHIP, VILLAGE, build_world
 from tests.support.wecom import USER, Stage, file_a_report, open_stage, words
 
 BOSS = "LiSi"
@@ -102,3 +104,36 @@ async def test_a_key_wecom_no_longer_knows_ends_the_binding_and_the_managers_hea
             Outbox.kind == "group_unbound", Outbox.chat_id == BOSS))
     assert binding is not None and not binding.active
     assert told == 1  # the manager hears, in the app, that the group gets nothing now
+
+
+async def test_the_cells_daily_digest_goes_to_its_robot(stage: Stage) -> None:
+    await stage.say(text_message(stage.app, BOSS, f"/robot {URL}"), BOSS)
+    await file_a_report(stage)
+    await stage.channel.send_outbox()
+    assert len(stage.wecom.robots[KEY]) == 1  # the new case
+    await run_digests(stage.sessions, stage.channel.deps.settings, utcnow())
+    await stage.channel.send_outbox()
+    digest = stage.wecom.robots[KEY][1:]
+    assert digest and all(p["msgtype"] == "markdown" for p in digest)
+    text = "".join(p["markdown"]["content"] for p in digest)
+    assert "妙西东北村每日简报" in text and "新增（24小时）：1" in text
+
+
+async def test_a_case_past_its_deadline_is_posted_to_the_robot_of_the_cell_it_goes_to(
+    stage: Stage,
+) -> None:
+    async with stage.sessions() as session:
+        invite = await create_invite(session, "manager", TOWNSHIP)
+        await session.commit()
+    chief, key = "ZhaoLiu", "0f1e2d3c-4b5a-4697-8877-665544332211"
+    stage.wecom.members.add(chief.lower())
+    stage.wecom.robots[key] = []
+    await stage.say(text_message(stage.app, chief, f"/start {invite.code}"), chief)
+    await stage.say(text_message(stage.app, chief, f"/robot {key}"), chief)  # the bare key
+    number = await file_a_report(stage)
+    await stage.channel.send_outbox()
+    seen = len(stage.wecom.robots[key])  # the township's group hears of its subtree's cases
+    await run_sweep(stage.sessions, stage.channel.deps.settings, utcnow() + timedelta(days=3))
+    await stage.channel.send_outbox()
+    posted = stage.wecom.robots[key][seen:]
+    assert posted and any(number in p["markdown"]["content"] for p in posted), posted
