@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## Lint, type-check and run every test (unit, integration on SQLite and PostgreSQL, end to end, browser).
 test: $(STAMP) browser-deps
-	$(BIN)/ruff check bot handlers services models sandbox tests bench
+	$(BIN)/ruff check bot handlers services models sandbox tests bench drill
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
@@ -37,7 +37,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers services models sandbox tests bench
+	$(BIN)/ruff check bot handlers services models sandbox tests bench drill
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

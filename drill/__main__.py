@@ -21,9 +21,13 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from drill import drills
 from drill.verdict import Count
+from drill.wecom_drill import wecom_kill_drill
 from drill.world import pg_available
 
-DRILLS = ("kill", "pgrestart", "faults")
+DRILLS = ("kill", "pgrestart", "faults", "wecom")
+# the WeCom drill is not yet proven stable (one in three runs ended stuck before a fix that
+# was not looped again), so `make drill` and CI leave it to `--only wecom`
+DEFAULT = ("kill", "pgrestart", "faults")
 HEADER = ("drill", "db", "figure", "expected", "found", "lost", "dup", "")
 
 
@@ -62,7 +66,7 @@ async def main(args: argparse.Namespace) -> int:
     counts: list[Count] = []
     with tempfile.TemporaryDirectory(prefix="gridpatrol-drill-") as tmp:
         work = Path(tmp)
-        for name in args.only or DRILLS:
+        for name in args.only or DEFAULT:
             started = time.monotonic()
             if name == "kill":
                 for db in databases:
@@ -71,6 +75,9 @@ async def main(args: argparse.Namespace) -> int:
                 for db in databases:
                     counts.append(await drills.fault_drill(db, work,
                                                            reports=max(args.reports * 2 // 5, 5)))
+            elif name == "wecom":
+                for db in databases:
+                    counts.append(await wecom_kill_drill(db, work))
             elif name == "pgrestart":
                 if "postgresql" not in databases:
                     skipped.append("PostgreSQL restart: no PostgreSQL")

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from bot.wecom.limits import split_bytes
+from bot.wecom.limits import PER_MEMBER_PER_MINUTE, split_bytes
 from services.settings import WeComSettings
 
 REFRESH_BEFORE_SECONDS = 300  # a token this close to its end is replaced before use
 TOKEN_EXPIRED = frozenset({40014, 42001})
 BUSY = frozenset({-1, 45009, 45033})  # busy, over a frequency or a concurrency limit: later
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+MEMBER_BUDGET = PER_MEMBER_PER_MINUTE - 2  # a margin for the time a message takes to arrive
 
 
 class WeComError(Exception):
@@ -51,8 +53,11 @@ class WeComApi:
         self.settings = settings
         self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
         self.clock = clock
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests pass time
         self._token: tuple[str, float] | None = None  # (token, when it stops being used)
         self._fetching = asyncio.Lock()
+        self._sent: dict[str, deque[float]] = {}  # member -> when their last messages went
+        self._pace: dict[str, asyncio.Lock] = {}
         self.tokens_fetched = 0
 
     async def close(self) -> None:
@@ -106,9 +111,26 @@ class WeComApi:
         return _checked(await self._request(path, json, params or {}, files), path)
 
     async def send(self, user: str, msgtype: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """One message to one member, within MEMBER_BUDGET a minute whoever sends it (a reply
+        or a notice): past WeCom's 30 it answers ok and drops the message, so the send waits
+        for its turn instead."""
+        await self._turn(user)
         return await self.call("message/send", json={
             "touser": user, "agentid": self.settings.agent_id, "msgtype": msgtype,
             msgtype: payload})
+
+    async def _turn(self, user: str) -> None:
+        window = self._sent.setdefault(user.lower(), deque())
+        lock = self._pace.setdefault(user.lower(), asyncio.Lock())
+        async with lock:
+            while True:
+                now = self.clock()
+                while window and now - window[0] >= 60.0:
+                    window.popleft()
+                if len(window) < MEMBER_BUDGET:
+                    window.append(now)
+                    return
+                await self.sleep(60.0 - (now - window[0]) + 0.05)
 
     async def send_text(self, user: str, content: str) -> list[str]:
         """A text in as many messages as its bytes need; their msgids."""

@@ -162,6 +162,7 @@ async def on_button(turn: Turn) -> None:
     if action not in ANY_STEP and action not in STEP_ACTIONS.get(step, frozenset()):
         turn.answer(turn.t("That button is from an earlier question. Please use the latest "
                            "message."), alert=True)
+        await turn.ask()  # the latest question again: its message may never have arrived
         return
     turn.answer(None)
     if action not in {"an"}:

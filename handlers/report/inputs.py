@@ -104,6 +104,7 @@ async def _description_step(turn: Turn) -> None:
     assert draft is not None
     if not turn.inbound.text:
         turn.say(t("Please type a few words about the problem, or press Skip."))
+        await turn.ask()  # the Skip button with it: the question's own message may be lost
         return
     try:
         await drafts.set_description(turn.session, draft, turn.inbound.text, turn.now,

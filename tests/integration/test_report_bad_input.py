@@ -150,6 +150,7 @@ async def test_a_button_from_an_old_summary_says_so_and_files_nothing(
 async def test_a_button_of_an_earlier_question_is_refused(bot_harness: TelegramHarness) -> None:
     h = bot_harness
     user = await at_photos(h)
+    asked, before = texts(h, user)[-1], len(texts(h, user))
     categories = next(m for m in h.messages_to(user) if m["text"].startswith("What is the"))
     # its buttons were taken off when pressed; a client that still shows them sends this:
     data = f"r|{(await draft_of(h)).extra['token']}|c|other"
@@ -158,6 +159,8 @@ async def test_a_button_of_an_earlier_question_is_refused(bot_harness: TelegramH
     answer = h.callback_answer(query)
     assert answer is not None and "earlier question" in answer["text"]
     assert (await draft_of(h)).category == "garbage"
+    # the question the draft is at comes again, in case its message was lost with a crash
+    assert texts(h, user)[before:] == [asked]
 
 
 @pytest.mark.parametrize("typed", ["north of the dam", "30.87", "95, 120.09", "30.87 120.09 7"])

@@ -102,3 +102,25 @@ async def test_a_member_nobody_knows_is_refused_by_errcode_not_by_message(stand:
     with pytest.raises(WeComError) as refused:
         await stand.api.send_text("nobody", "hello")
     assert refused.value.code == 81013
+
+
+async def test_past_thirty_a_minute_to_one_member_messages_wait_their_turn_and_none_is_dropped(
+    stand: Stand,
+) -> None:
+    """WeCom says ok to the 31st message in a minute and drops it: the client holds it back."""
+    now = [1000.0]
+    stand.state.clock = stand.api.clock = lambda: now[0]
+
+    async def passes(seconds: float) -> None:  # time passes at once, for both sides
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    stand.api.sleep = passes
+    for n in range(45):  # one member's answers go one after another
+        await stand.api.send_text("zhangsan", f"第{n}条")
+    assert [m.body["content"] for m in stand.state.inbox("zhangsan")] == [
+        f"第{n}条" for n in range(45)]  # every one delivered, in order
+    assert not [m for m in stand.state.messages if m.dropped]
+    assert now[0] - 1000.0 >= 60  # the ones past the budget waited for the next minute
+    await stand.api.send_text("lisi", "别人的消息")  # another member does not wait
+    assert stand.state.inbox("lisi")
