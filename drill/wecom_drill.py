@@ -7,6 +7,7 @@ that their case was accepted (a marked repeat is no copy)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import socket
@@ -70,9 +71,8 @@ async def wecom_kill_drill(kind: str, workdir: Path, reporters: int = 6, each: i
                 goal = len(state.messages) + rng.randint(8, 30)
                 while len(state.messages) < goal and not done.is_set():  # the bot's own work
                     progress.clear()
-                    waiting = asyncio.ensure_future(progress.wait())
-                    await asyncio.wait([waiting, ended], timeout=1.0)
-                    waiting.cancel()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(progress.wait(), 1.0)
                 if done.is_set():
                     return
                 await asyncio.sleep(rng.uniform(0.0, 0.4))
@@ -86,7 +86,6 @@ async def wecom_kill_drill(kind: str, workdir: Path, reporters: int = 6, each: i
                 filed[person.user].append(await person.file_report(5000 + index * 10 + k,
                                                                    place))
 
-        ended = asyncio.ensure_future(done.wait())
         kill_task = asyncio.create_task(killer())
         problems: list[str] = []
         results = await asyncio.gather(*(file_all(p, i) for i, p in enumerate(people)),

@@ -86,14 +86,13 @@ async def _place_step(turn: Turn) -> None:
         await turn.ask()
         return
     if not text:
-        turn.say(t("Please share your location with the button below, type coordinates like "
-                   "<code>30.87, 120.09</code>, or choose from a list."))
+        await turn.ask()  # the question says how, with its keyboard
         return
     point = drafts.parse_coordinates(text)
     if point is None:
-        turn.say(t("I could not read a place in “{text}”. Please type the latitude and the "
-                   "longitude like <code>30.87, 120.09</code>, share your location, or choose "
-                   "from a list.", text=escape(text[:100])))
+        await turn.again(t("I could not read a place in “{text}”. Please type the latitude "
+                           "and the longitude like <code>30.87, 120.09</code>, share your "
+                           "location, or choose from a list.", text=escape(text[:100])))
         return
     await take_place(turn, draft, point[0], point[1], PlaceSource.TYPED)
 
@@ -103,8 +102,7 @@ async def _description_step(turn: Turn) -> None:
     draft, t = turn.draft, turn.t
     assert draft is not None
     if not turn.inbound.text:
-        turn.say(t("Please type a few words about the problem, or press Skip."))
-        await turn.ask()  # the Skip button with it: the question's own message may be lost
+        await turn.again(t("Please type a few words about the problem, or press Skip."))
         return
     try:
         await drafts.set_description(turn.session, draft, turn.inbound.text, turn.now,
@@ -120,8 +118,7 @@ async def _buttons_only(turn: Turn) -> None:
         turn.say(turn.t("Photos are added at the photo step. To add more, go back with the "
                         "Back button."))
         return
-    turn.say(turn.t("Please answer with the buttons of the last message."))
-    await turn.ask()
+    await turn.again(turn.t("Please answer with the buttons of the last message."))
 
 
 MESSAGE_STEPS: dict[ReportStep, Callable[[Turn], Awaitable[None]]] = {

@@ -78,6 +78,12 @@ class Turn:
         self.answer_out.replies.extend(
             await prompt(self.session, self.draft, self.settings, self.locator, self.t))
 
+    async def again(self, why: str) -> None:
+        """An answer the step cannot take: why, then the step's question with its buttons once
+        more (its own message may have died with a process that stopped after the commit)."""
+        self.say(why)
+        await self.ask()
+
     async def advance(self, done: ReportStep) -> None:
         """`done` is answered: go to the next question (the summary while editing)."""
         assert self.draft is not None

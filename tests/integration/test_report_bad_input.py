@@ -170,8 +170,11 @@ async def test_coordinates_that_do_not_parse_are_explained(bot_harness: Telegram
     user = await at_photos(h)
     await h.send_photo(user, images.jpeg(seed=1))
     await press(h, user, "✅ Done")
+    before = len(texts(h, user))
     await h.send_text(user, typed)
-    assert "I could not read a place" in texts(h, user)[-1]
+    why, again = texts(h, user, before)
+    assert "I could not read a place" in why
+    assert again.startswith("Where is it?")  # the question once more, with its keyboard
     draft = await draft_of(h)
     assert (draft.step, draft.lat, draft.lon) == ("place", None, None)
 
@@ -243,3 +246,22 @@ async def test_the_same_photo_twice_is_kept_once_and_the_reporter_told(
     assert told in "\n".join(texts(h, user)[-2:])
     assert await photo_rows(h) == 1
     with_button(h, user, "✅ Done" if language == "en" else "✅ 完成")
+
+
+async def test_no_words_at_the_description_step_bring_the_skip_button_back(
+    bot_harness: TelegramHarness,
+) -> None:
+    """The description's own message may have died with the bot: the hint carries Skip."""
+    h = bot_harness
+    user = await at_photos(h)
+    await h.send_photo(user, images.jpeg(seed=1))
+    await press(h, user, "✅ Done")
+    await h.send_location(user, *IN_GRADE1)
+    before = len(h.messages_to(user))
+    await h.send_location(user, *IN_GRADE1)  # a second location where words are asked
+    why, again = h.messages_to(user)[before:]
+    assert "type a few words" in why["text"]
+    assert again["text"].startswith("Describe what you see") and "Skip" in str(
+        again["reply_markup"])
+    await press(h, user, "Skip")
+    assert (await draft_of(h)).step == "severity"
