@@ -46,7 +46,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## Crash and fault drills (SIGKILL, PostgreSQL restart, Telegram failing 10% of calls) on
+## Crash and fault drills (SIGKILL, PostgreSQL restart, Telegram failing 10% of calls, SIGKILL with WeCom people) on
 ## SQLite and PostgreSQL: a table of expected vs found; fails when anybody was left unheard
 ## (drill/verdict.py), or on any loss or duplicate.
 drill: $(STAMP)
