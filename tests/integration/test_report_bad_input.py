@@ -27,6 +27,14 @@ async def at_photos(h: TelegramHarness) -> SimUser:
     return user
 
 
+async def at_description(h: TelegramHarness) -> SimUser:
+    user = await at_photos(h)
+    await h.send_photo(user, images.jpeg(seed=1))
+    await press(h, user, "✅ Done")
+    await h.send_location(user, *IN_GRADE1)
+    return user
+
+
 async def photo_rows(h: TelegramHarness) -> int:
     async with deps(h).sessions() as s:
         return int(await s.scalar(select(func.count(Photo.id))) or 0)
@@ -113,10 +121,7 @@ async def test_a_description_of_5000_characters_is_refused_and_nothing_saved(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
-    user = await at_photos(h)
-    await h.send_photo(user, images.jpeg(seed=1))
-    await press(h, user, "✅ Done")
-    await h.send_location(user, *IN_GRADE1)
+    user = await at_description(h)
     await h.send_text(user, "水" * 5000)
     assert "That description has 5000 characters; at most 1000 fit" in texts(h, user)[-1]
     draft = await draft_of(h)
@@ -129,10 +134,7 @@ async def test_a_button_from_an_old_summary_says_so_and_files_nothing(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
-    user = await at_photos(h)
-    await h.send_photo(user, images.jpeg(seed=1))
-    await press(h, user, "✅ Done")
-    await h.send_location(user, *IN_GRADE1)
+    user = await at_description(h)
     await press(h, user, "Skip")
     await press(h, user, "✓ medium")
     old_summary = with_button(h, user, "✅ Send the report")
@@ -206,10 +208,7 @@ async def test_html_in_the_description_is_shown_escaped_in_the_summary(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
-    user = await at_photos(h)
-    await h.send_photo(user, images.jpeg(seed=1))
-    await press(h, user, "✅ Done")
-    await h.send_location(user, *IN_GRADE1)
+    user = await at_description(h)
     words = '<a href="http://x">click</a> **bold** _it_ </b>'
     await h.send_text(user, words)
     await press(h, user, "✓ medium")
@@ -253,10 +252,7 @@ async def test_no_words_at_the_description_step_bring_the_skip_button_back(
 ) -> None:
     """The description's own message may have died with the bot: the hint carries Skip."""
     h = bot_harness
-    user = await at_photos(h)
-    await h.send_photo(user, images.jpeg(seed=1))
-    await press(h, user, "✅ Done")
-    await h.send_location(user, *IN_GRADE1)
+    user = await at_description(h)
     before = len(h.messages_to(user))
     await h.send_location(user, *IN_GRADE1)  # a second location where words are asked
     why, again = h.messages_to(user)[before:]
