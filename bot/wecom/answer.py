@@ -11,7 +11,11 @@ import html
 import logging
 import re
 import secrets
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import httpx
 
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.limits import CARD_BUTTONS, split_bytes, utf8_len
@@ -29,6 +33,9 @@ SUBTITLE_CHARS = 160  # what its sub title shows
 BUTTON_CHARS = 10
 SHARE_PLACE = N_("In WeCom: tap ＋ beside the text field and choose Location.")
 CHOOSE = N_("Choose one:")  # the title of a card that holds only more buttons
+AGAIN_AFTER_SECONDS = 1.0
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # it never left here
+T = TypeVar("T")
 
 
 def plain(text: str) -> str:
@@ -102,6 +109,29 @@ async def send_planned(api: WeComApi, user: str, message: Planned) -> str:
     return str(answer.get("msgid", ""))
 
 
+async def once_more(call: Callable[[], Awaitable[T]],
+                    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
+    """A reply WeCom surely did not take (busy, over a limit, a 5xx, no connection) is made once
+    more after a moment, so a passing fault costs the person nothing; one that may have gone (a
+    timeout, a dropped answer) is not, so nobody gets it twice: the apology follows instead."""
+    try:
+        return await call()
+    except WeComError as error:
+        if not error.busy:
+            raise
+        log.info("wecom: a reply failed, once more in a moment: %s", error)
+    except NOT_SENT as exc:
+        log.info("wecom: a reply did not leave, once more in a moment: %s", exc)
+    await sleep(AGAIN_AFTER_SECONDS)
+    return await call()
+
+
+async def tell(api: WeComApi, user: str, content: str) -> None:
+    """A text in as many messages as its bytes need, each made once more if surely not taken."""
+    for piece in split_bytes(content):
+        await once_more(partial(api.send, user, "text", {"content": piece}))
+
+
 class Giver:
     """Gives answers to members of one app."""
 
@@ -153,7 +183,7 @@ class Giver:
         if send_edit and edit is not None:
             await self.send(inbound.who.user_id, edit, t)
         if answer.toast:
-            await self.api.send_text(inbound.who.user_id, plain(answer.toast))
+            await tell(self.api, inbound.who.user_id, plain(answer.toast))
 
     async def send(self, user: str, reply: Reply, t: Translator) -> None:
         """One reply: its file, then its words and buttons (`planned`)."""
@@ -165,10 +195,12 @@ class Giver:
         if reply.file is not None:
             kind = "image" if reply.file.image else "file"
             mime = "image/png" if reply.file.image else "application/octet-stream"
-            media = await self.api.upload(kind, reply.file.name, reply.file.data, mime)
-            sent.append(await send_planned(self.api, user, (kind, {"media_id": media})))
+            file = reply.file
+            media = await once_more(lambda: self.api.upload(kind, file.name, file.data, mime))
+            sent.append(await once_more(
+                partial(send_planned, self.api, user, (kind, {"media_id": media}))))
         for message in planned(text, _flat(reply), t):
-            sent.append(await send_planned(self.api, user, message))
+            sent.append(await once_more(partial(send_planned, self.api, user, message)))
         if reply.sent is not None and sent:
             await reply.sent(sent[-1])
 

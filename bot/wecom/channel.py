@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.outbox import Sender
 from bot.runtime.inbox import InboxStore
 from bot.runtime.lease import Lease
-from bot.wecom.answer import Giver
+from bot.wecom.answer import Giver, tell
 from bot.wecom.api import WeComApi
 from bot.wecom.callback import callback_app, channel_of
 from bot.wecom.envelope import Envelope, Message
@@ -93,7 +93,7 @@ class WeComChannel:
         pressed = message.get("MsgType") == "event"
         try:
             t = await self._language(user)
-            await self.api.send_text(user, t(SORRY_PRESS if pressed else SORRY))
+            await tell(self.api, user, t(SORRY_PRESS if pressed else SORRY))
         except Exception:  # the apology itself failed; the log above already says why
             log.warning("wecom: could not tell %s about the failure", user, exc_info=True)
 

@@ -1,7 +1,8 @@
 """WeCom failing as it does, injected in the stand-in as the Telegram emulator's faults are: the
 outbox's WeCom sender puts a notice off when WeCom is busy or over its rate, sends it once when
 WeCom is back, and gives up on a member who left the app; a reply that fails mid-conversation
-is apologised for and the draft kept. On SQLite and PostgreSQL."""
+is made once more when WeCom surely did not take it, and apologised for (the draft kept) when
+it failed again or may have gone. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -101,16 +102,43 @@ async def test_a_member_who_left_the_app_is_given_up_on(stage: Stage) -> None:
     assert row.state == "failed" and "81013" in (row.last_error or "")
 
 
-async def test_a_reply_wecom_refused_mid_report_is_apologised_for_and_the_draft_kept(
+async def test_a_reply_wecom_was_too_busy_for_once_still_arrives_without_an_apology(
     stage: Stage,
 ) -> None:
     await stage.say(text_message(stage.app, USER, "/start"))
     asked = await stage.say(text_message(stage.app, USER, "/report"))
     stage.wecom.add_fault("busy", path="message/send", user=USER, remaining=1)
     got = await stage.press(asked, "垃圾")
+    assert ("message/send", "busy") in stage.wecom.faults_fired
+    assert "照片" in words(got) and "抱歉" not in words(got)
+    assert len([m for m in got if "请发送 1 到 10 张" in words([m])]) == 1
+
+
+async def test_a_reply_wecom_refused_twice_is_apologised_for_and_the_draft_kept(
+    stage: Stage,
+) -> None:
+    await stage.say(text_message(stage.app, USER, "/start"))
+    asked = await stage.say(text_message(stage.app, USER, "/report"))
+    stage.wecom.add_fault("busy", path="message/send", user=USER, remaining=2)
+    got = await stage.press(asked, "垃圾")
     assert "抱歉" in words(got)  # the apology, in Chinese, once WeCom answered again
     again = await stage.say(text_message(stage.app, USER, "/report"))
     assert "照片" in words(again) or "继续" in words(again)  # the draft is still there
+
+
+async def test_a_reply_that_may_have_gone_is_not_sent_again(stage: Stage) -> None:
+    """WeCom took the message but its answer never came: sending it again could show it twice,
+    so the person is told something went wrong instead, and /report shows where they are."""
+    stage.channel.api.client.timeout = httpx.Timeout(1.0)
+    await stage.say(text_message(stage.app, USER, "/start"))
+    asked = await stage.say(text_message(stage.app, USER, "/report"))
+    stage.wecom.add_fault("timeout", path="message/send", user=USER, delay=2.0,
+                          delivered=True)
+    got = await stage.press(asked, "垃圾")
+    assert len([m for m in got if "类别：垃圾堆放" in words([m])]) == 1  # the one that timed out
+    assert "抱歉" in words(got)
+    again = await stage.say(text_message(stage.app, USER, "/report"))
+    assert "继续" in words(again)
 
 
 async def test_faults_are_set_through_the_stand_ins_control_api(stage: Stage) -> None:
