@@ -22,9 +22,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from drill import drills
 from drill.verdict import Count
 from drill.wecom_drill import wecom_kill_drill
+from drill.wecom_faults import wecom_fault_drill
 from drill.world import pg_available
 
-DRILLS = ("kill", "pgrestart", "faults", "wecom")
+DRILLS = ("kill", "pgrestart", "faults", "wecom", "wecom-faults")
 HEADER = ("drill", "db", "figure", "expected", "found", "lost", "dup", "")
 
 
@@ -75,6 +76,9 @@ async def main(args: argparse.Namespace) -> int:
             elif name == "wecom":
                 for db in databases:
                     counts.append(await wecom_kill_drill(db, work))
+            elif name == "wecom-faults":
+                for db in databases:
+                    counts.append(await wecom_fault_drill(db, work))
             elif name == "pgrestart":
                 if "postgresql" not in databases:
                     skipped.append("PostgreSQL restart: no PostgreSQL")

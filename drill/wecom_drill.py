@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from drill.script import Manager
 from drill.verdict import Count
 from drill.wecom import WeComPerson, words
-from drill.world import MANAGER_ID, PLACE, close_stage, open_stage
+from drill.world import MANAGER_ID, PLACE, Stage, close_stage, open_stage
 from models import Case, Member, Outbox, OutboxState
 from models.db import make_engine, make_session_factory
 from sandbox.wecom import App, WeComState
@@ -30,10 +30,28 @@ ACCEPTED = re.compile(r"([A-Z]+-\d{4}-\d+) 已由")
 REPEAT = "重发"
 
 
+APP = App(CORP, AGENT, TOKEN, AES)
+
+
 def _port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def wecom_stage(kind: str, workdir: Path, name: str, state: WeComState
+                      ) -> tuple[Stage, str]:
+    """The bot with its WeCom app on `state`, the village manager on Telegram; the callback's
+    URL."""
+    port = _port()
+    stage = await open_stage(
+        kind, workdir, name, [(MANAGER_ID, "Village manager")],
+        wecom_state=state, wecom={"corp_id": CORP, "agent_id": AGENT, "token": TOKEN,
+                                  "secret": SECRET, "encoding_aes_key": AES, "port": port},
+        # reports a few metres apart are not offered as each other's duplicates here
+        cases={"reports_per_hour": 100_000, "duplicate_radius_m": 0.001,
+               "duplicate_window": "1s", "duplicate_phash_distance": -1})
+    return stage, f"http://127.0.0.1:{port}/wecom/callback"
 
 
 async def wecom_kill_drill(kind: str, workdir: Path, reporters: int = 6, each: int = 1,
@@ -42,20 +60,11 @@ async def wecom_kill_drill(kind: str, workdir: Path, reporters: int = 6, each: i
     its reporter, so one a minute stays under WeCom's 30 without waiting for the pace)."""
     rng = random.Random(seed)
     state = WeComState(corp_id=CORP, secret=SECRET, agent_id=AGENT)
-    port = _port()
-    stage = await open_stage(
-        kind, workdir, f"wecom-kill-{kind}", [(MANAGER_ID, "Village manager")],
-        wecom_state=state, wecom={"corp_id": CORP, "agent_id": AGENT, "token": TOKEN,
-                                  "secret": SECRET, "encoding_aes_key": AES, "port": port},
-        # reports a few metres apart are not offered as each other's duplicates here
-        cases={"reports_per_hour": 100_000, "duplicate_radius_m": 0.001,
-               "duplicate_window": "1s", "duplicate_phash_distance": -1})
+    stage, url = await wecom_stage(kind, workdir, f"wecom-kill-{kind}", state)
     count = Count("SIGKILL, WeCom people", kind)
     try:
         await stage.bot.start()
-        app = App(CORP, AGENT, TOKEN, AES)
-        url = f"http://127.0.0.1:{port}/wecom/callback"
-        people = [WeComPerson(state, app, url, f"WeComReporter{n}", enduring=True,
+        people = [WeComPerson(state, APP, url, f"WeComReporter{n}", enduring=True,
                               timeout=90.0) for n in range(reporters)]
         manager = Manager(stage.emulator, MANAGER_ID, "Village manager")
         stop = asyncio.Event()
@@ -95,7 +104,7 @@ async def wecom_kill_drill(kind: str, workdir: Path, reporters: int = 6, each: i
         await kill_task
         if not stage.bot.alive():
             await stage.bot.start()
-        told = await _settle(stage.db.url, state, people, reporters * each)
+        told = await settle(stage.db.url, state, people, reporters * each)
         stop.set()
         await manager_task
         dropped = Counter(m.user for m in state.messages if m.dropped)
@@ -103,7 +112,7 @@ async def wecom_kill_drill(kind: str, workdir: Path, reporters: int = 6, each: i
                            f"{sum(p.reposts for p in people)} messages the dead bot did not take"
                            + (f"; WeCom dropped, over 30 a minute: {dict(dropped)}"
                               if dropped else ""))
-        await _judge(count, stage.db.url, people, filed, told, reporters * each)
+        await judge(count, stage.db.url, people, filed, told, reporters * each)
         count.fail(problems)
     finally:
         await close_stage(stage)
@@ -138,7 +147,7 @@ def _told(state: WeComState, people: list[WeComPerson]) -> Counter[str]:
     return heard
 
 
-async def _settle(url: str, state: WeComState, people: list[WeComPerson], goal: int,
+async def settle(url: str, state: WeComState, people: list[WeComPerson], goal: int,
                   bound: float = 150.0) -> Counter[str]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + bound
@@ -152,7 +161,7 @@ async def _settle(url: str, state: WeComState, people: list[WeComPerson], goal: 
     return _told(state, people)
 
 
-async def _judge(count: Count, url: str, people: list[WeComPerson],
+async def judge(count: Count, url: str, people: list[WeComPerson],
                  filed: dict[str, list[str]], heard: Counter[str], goal: int) -> None:
     cases, unsettled = await _facts(url)
     per_reporter = Counter(user for user, _ in cases.values())

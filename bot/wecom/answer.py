@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bot.wecom.api import WeComApi, WeComError
+from bot.wecom.api import AGAIN_AFTER_SECONDS, WeComApi, WeComError
 from bot.wecom.limits import CARD_BUTTONS, split_bytes, utf8_len
 from handlers.chat import Answer, Inbound, Later, Reply
 from handlers.words import escape
@@ -33,7 +33,6 @@ SUBTITLE_CHARS = 160  # what its sub title shows
 BUTTON_CHARS = 10
 SHARE_PLACE = N_("In WeCom: tap ＋ beside the text field and choose Location.")
 CHOOSE = N_("Choose one:")  # the title of a card that holds only more buttons
-AGAIN_AFTER_SECONDS = 1.0
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # it never left here
 T = TypeVar("T")
 

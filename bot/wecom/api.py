@@ -20,6 +20,7 @@ REFRESH_BEFORE_SECONDS = 300  # a token this close to its end is replaced before
 TOKEN_EXPIRED = frozenset({40014, 42001})
 BUSY = frozenset({-1, 45009, 45033})  # busy, over a frequency or a concurrency limit: later
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+AGAIN_AFTER_SECONDS = 1.0  # before a call WeCom surely did not take is made once more
 MEMBER_BUDGET = PER_MEMBER_PER_MINUTE - 2  # a margin for the time a message takes to arrive
 
 
@@ -147,7 +148,20 @@ class WeComApi:
         return str(answer["media_id"])
 
     async def media(self, media_id: str) -> bytes:
-        """A member's picture by its MediaId; an error comes as JSON, not as the file."""
+        """A member's picture by its MediaId, fetched once more after a moment when WeCom was
+        busy or the connection failed (a GET is safe to repeat)."""
+        try:
+            return await self._media(media_id)
+        except WeComError as error:
+            if not error.busy:
+                raise
+        except httpx.TransportError:
+            pass
+        await self.sleep(AGAIN_AFTER_SECONDS)
+        return await self._media(media_id)
+
+    async def _media(self, media_id: str) -> bytes:
+        """An error comes as JSON, not as the file."""
         answer = await self._request("media/get", None, {"media_id": media_id}, None)
         if answer.headers.get("content-type", "").startswith(("application/json", "text/plain")):
             _checked(answer, "media/get")

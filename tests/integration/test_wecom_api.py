@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from bot.wecom.api import WeComApi, WeComError
@@ -125,3 +126,23 @@ async def test_past_thirty_a_minute_to_one_member_messages_wait_their_turn_and_n
     waited = now[0]
     await stand.api.send_text("lisi", "别人的消息")
     assert stand.state.inbox("lisi") and now[0] == waited  # another member does not wait
+
+
+@pytest.mark.parametrize("kind", ["busy", "server_error", "disconnect"])
+async def test_a_picture_wecom_failed_to_give_once_is_fetched_once_more(
+    stand: Stand, kind: str,
+) -> None:
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    stand.api.sleep = sleep
+    data = b"\xff\xd8\xff" + bytes(range(256)) * 10
+    media_id = await stand.api.upload("image", "photo.jpg", data, "image/jpeg")
+    stand.state.add_fault(kind, path="media/get", remaining=1)
+    assert await stand.api.media(media_id) == data
+    assert ("media/get", kind) in stand.state.faults_fired and waited
+    stand.state.add_fault(kind, path="media/get", remaining=2)
+    with pytest.raises((WeComError, httpx.TransportError)):  # twice: the handler says sorry
+        await stand.api.media(media_id)
