@@ -4,7 +4,7 @@ signed and encrypted, on SQLite and on PostgreSQL.
 
 ours: reports per second, each a whole report in Chinese (/report, category, one photo, Done,
 place, description, severity, Send: eight callbacks, each answered through message/send, cards
-and media upload), twenty members at once.
+and media upload), sixty members at once.
 baseline: the same eight callbacks per "report", each answered by one message/send from a bare
 app in its own process (aiohttp, wechatpy's crypto, httpx; nothing of ours): what the stand-in,
 HTTP and the encryption cost alone.

@@ -136,15 +136,19 @@ async def _facts(url: str) -> tuple[dict[str, tuple[str, str]], int]:
 
 
 def _told(state: WeComState, people: list[WeComPerson]) -> Counter[str]:
-    """How many unmarked 'accepted' messages each case's reporter got on WeCom."""
-    heard: Counter[str] = Counter()
+    """How many 'accepted' messages each case's reporter got on WeCom, a marked repeat counted
+    only where it is the one that arrived (it says the first one may not have: no copy)."""
+    plain: Counter[str] = Counter()
+    repeats: set[str] = set()
     for person in people:
         for message in person.inbox():
             text = words([message])
             found = ACCEPTED.search(text)
-            if found and REPEAT not in text:
-                heard[found.group(1)] += 1
-    return heard
+            if found and REPEAT in text:
+                repeats.add(found.group(1))
+            elif found:
+                plain[found.group(1)] += 1
+    return plain + Counter(n for n in repeats if n not in plain)
 
 
 async def settle(url: str, state: WeComState, people: list[WeComPerson], goal: int,

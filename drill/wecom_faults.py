@@ -95,6 +95,9 @@ async def wecom_fault_drill(kind: str, workdir: Path, reporters: int = 6, rate: 
               f"their draft with /report {tally.resumes} times")
         await judge(count, stage.db.url, people, filed, told, reporters)
         count.fail(problems)
+        if not count.ok:
+            count.notes += [f"{user} was asked: " + " → ".join(steps)
+                            for user, steps in tally.steps.items()]
     finally:
         await close_stage(stage)
     return count

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drill.wecom import NUMBER, WeComPerson, words
 from sandbox.wecom import Delivered, card_event
@@ -19,6 +19,7 @@ from sandbox.wecom import text as text_message
 from services.grid.datum import wgs84_to_gcj02
 from tests.support.images import jpeg
 
+NEW_DRAFT = ("是什么问题", "在“类别”步骤")  # the first question, of a draft or of its resumption
 QUIET = 0.3  # an answer of several messages is whole once nothing more came for this long
 
 
@@ -63,6 +64,7 @@ class Tally:
     sorries: int = 0  # the bot said sorry and the person went on
     silences: int = 0  # no whole answer within the person's patience
     resumes: int = 0  # /report showed the draft where it stood
+    steps: dict[str, list[str]] = field(default_factory=dict)  # member -> what was asked, done
 
 
 class SteadyReporter:
@@ -110,12 +112,15 @@ class SteadyReporter:
                 continue
             got = await self._answer(before)
             step = asked(got) if got is not None else None
+            self.tally.steps.setdefault(person.user, []).append(
+                f"{step or 'silence'}: {words(got or [])[-40:]!r}")
             if step == "done":
                 assert got is not None
                 found = NUMBER.search(words(got))
                 assert found is not None
                 return found.group(0)
-            if pressed_send and step in ("filed", "category"):
+            if pressed_send and (step in ("filed", "category") or any(
+                    mark in words(got or []) for mark in NEW_DRAFT)):
                 # Send went in, but its thank-you was lost: /report now starts a new draft
                 return ""
             if got is None or step in ("sorry", "closed", "filed"):
