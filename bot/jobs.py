@@ -33,7 +33,7 @@ async def sweep_job(ctx: Ctx) -> None:
     """The sweep, in the lease holder only; it also settles sends of processes that died."""
     if not await holds_lease(ctx.bot_data):
         return
-    report = await run_sweep(ctx.deps.sessions, ctx.deps.settings, utcnow())
+    report = await run_sweep(ctx.deps.sessions, ctx.deps.settings, utcnow(), ctx.deps.metrics)
     if report.examined:
         log.info("sweep: %s", report)
     lease = lease_of(ctx.bot_data)
@@ -48,7 +48,8 @@ async def digest_job(ctx: Ctx) -> None:
     if not await holds_lease(ctx.bot_data):
         log.info("digest: another process holds the lease and sends the digests")
         return
-    digests, summaries = await run_digests(ctx.deps.sessions, ctx.deps.settings, utcnow())
+    digests, summaries = await run_digests(ctx.deps.sessions, ctx.deps.settings, utcnow(),
+                                           metrics=ctx.deps.metrics)
     log.info("digest: %d digests, %d summaries queued", digests, summaries)
 
 

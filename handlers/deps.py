@@ -11,6 +11,7 @@ from handlers.chat import DeepLink
 from handlers.help_book import Entry
 from models.db import SessionFactory
 from services.grid import GridIndexHolder
+from services.metrics import Metrics
 from services.notices.card import Renderers
 from services.settings import Settings
 
@@ -34,3 +35,5 @@ class Deps:
     book: list[Entry] = field(default_factory=list)
     # Channel -> its deep link (an invite's, a poster's): set by the channel's adapter.
     links: dict[str, DeepLink] = field(default_factory=dict)
+    # What this process counts for /metrics (services.metrics): one registry per Deps.
+    metrics: Metrics = field(default_factory=Metrics)

@@ -182,6 +182,7 @@ async def _claim_alone(deps: Deps, claim: Claim, row_id: int) -> Claimed | None:
 async def deliver(
     transport: Transport, deps: Deps, pacer: Pacer, job: Job, claim: Claim,
     on_slot: Callable[[], None] | None = None, stopping: Callable[[], bool] = lambda: False,
+    channel: str = "telegram",
 ) -> bool:
     """Claim the notice, send what is left of it, each call on a paced slot (`on_slot` is told
     when the first is taken), and record the outcome; False (nothing done) when it is not ours
@@ -214,6 +215,7 @@ async def deliver(
         return False
     except FloodWait as exc:
         pacer.hold(exc.seconds)  # the channel's flood wait is for the whole bot
+        deps.metrics.flood_waits.labels(channel).inc()
         log.warning("outbox %s: flood control, retry in %.0f s", job.row_id, exc.seconds)
         await finish(
             deps,

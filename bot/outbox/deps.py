@@ -1,19 +1,23 @@
-"""What the sender needs of the program: its settings and its sessions (handlers.deps.Deps
-has both; the sender does not import the handlers)."""
+"""What the sender needs of the program: its settings, its sessions and its metrics
+(handlers.deps.Deps has them; the sender does not import the handlers)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from models.db import SessionFactory
+from services.metrics import Metrics
 from services.settings import Settings
 
 
 class Deps(Protocol):
-    """The program's settings and session factory, as the sender reads them."""
+    """The program's settings, session factory and metrics, as the sender reads them."""
 
     @property
     def settings(self) -> Settings: ...
 
     @property
     def sessions(self) -> SessionFactory: ...
+
+    @property
+    def metrics(self) -> Metrics: ...

@@ -232,7 +232,7 @@ class Sender:
                     return
                 settled = await deliver(self.transport, self.deps, self.pacer, job, claim_row,
                                         on_slot=lambda: self._unreserved.discard(row_id),
-                                        stopping=lambda: self.stopping)
+                                        stopping=lambda: self.stopping, channel=self.platform)
             if settled:
                 self.handled += 1
         except Exception as exc:  # a bug here must not stop the other notices

@@ -5,6 +5,7 @@ a WeCom-only process from its own APScheduler (bot.wecom.service), the CLI once.
 from __future__ import annotations
 
 import logging
+import time as clock
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from models.db import SessionFactory
 from services.deadlines import SweepReport, sweep
 from services.digests import queue_digests
+from services.metrics import Metrics
 from services.pending import drop_lapsed
 from services.reports import expire_drafts
 from services.settings import Settings
@@ -20,24 +22,32 @@ from services.settings import Settings
 log = logging.getLogger("bot.jobs")
 
 
-async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime) -> SweepReport:
+async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime,
+                    metrics: Metrics | None = None) -> SweepReport:
+    began = clock.perf_counter()
     report = await sweep(sessions, settings, now)
     async with sessions() as session:  # reports left untouched too long: dropped, with a word
         report.drafts_expired = len(await expire_drafts(
             session, now, settings.cases.draft_ttl, settings.photos_dir))
         await drop_lapsed(session, now)
         await session.commit()
+    if metrics is not None:
+        metrics.sweep_seconds.observe(clock.perf_counter() - began)
     return report
 
 
 async def run_digests(
-    sessions: SessionFactory, settings: Settings, now: datetime, member_id: int | None = None
+    sessions: SessionFactory, settings: Settings, now: datetime, member_id: int | None = None,
+    metrics: Metrics | None = None,
 ) -> tuple[int, int]:
     """Queue the digests and summaries; a second process that raced us finds them queued."""
+    began = clock.perf_counter()
     async with sessions() as session:
         try:
             counts = await queue_digests(session, settings, now, member_id)
             await session.commit()
+            if metrics is not None:
+                metrics.digest_seconds.observe(clock.perf_counter() - began)
             return counts
         except IntegrityError:
             await session.rollback()

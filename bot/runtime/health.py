@@ -3,7 +3,8 @@
 A small aiohttp server of its own (PTB's webhook server is not ours to add routes to), on
 webhook.listen at webhook.health_port, in polling and webhook mode alike. 200 with
 `{"status": "ok", ...}` when `SELECT 1` answers, 503 with `"failing"` when it does not; the
-counts of notices that need a human (uncertain, failed) ride along for the monitor.
+counts of notices that need a human (uncertain, failed) ride along for the monitor. GET /metrics
+beside it is for Prometheus (services.metrics): the outbox by state and the lease are read then.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 
 from bot.runtime.lease import Lease
 from models import Outbox, OutboxState
 from models.db import SessionFactory
+from services.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ async def health(
                 .where(Outbox.state.in_([OutboxState.UNCERTAIN, OutboxState.FAILED]))
                 .group_by(Outbox.state)
             )
-            counts = {state: count for state, count in rows.tuples().all()}
+            counts = {state: count for state, count in rows.all()}
         report["database"] = "ok"
         report["outbox"] = {state.value: int(counts.get(state, 0))
                             for state in (OutboxState.UNCERTAIN, OutboxState.FAILED)}
@@ -57,10 +60,12 @@ class HealthServer:
     """The /healthz endpoint on its own port (`port` 0 picks a free one, for tests)."""
 
     def __init__(
-        self, listen: str, port: int, sessions: SessionFactory, lease: Lease | None = None
+        self, listen: str, port: int, sessions: SessionFactory, lease: Lease | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.listen, self.port = listen, port
         self.sessions, self.lease = sessions, lease
+        self.metrics = metrics or Metrics()
         self._runner: web.AppRunner | None = None
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -69,9 +74,26 @@ class HealthServer:
             log.warning("healthz: %s", report["database"])
         return web.json_response(report, status=200 if healthy else 503)
 
+    async def _metrics(self, request: web.Request) -> web.Response:
+        """The process's counts, with the outbox by state and the lease read now (a database
+        that does not answer leaves the last reading, and /healthz says why)."""
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), self.sessions() as session:
+                rows = (await session.execute(select(Outbox.state, func.count())
+                                              .group_by(Outbox.state))).all()
+            counts = {state: count for state, count in rows}
+            for state in OutboxState:
+                self.metrics.outbox.labels(state.value).set(counts.get(state, 0))
+        except Exception:  # the scrape still answers; the gauges keep their last value
+            log.warning("metrics: the outbox could not be counted", exc_info=True)
+        self.metrics.scheduler.set(1 if self.lease is None or self.lease.held else 0)
+        return web.Response(body=self.metrics.exposition(),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.listen, self.port)

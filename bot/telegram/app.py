@@ -19,6 +19,7 @@ from bot.outbox import recover_interrupted, settle_uncertain
 from bot.runtime import LEASE_KEY, Lease, bind_case, lease_of, settle_dead_claims
 from bot.telegram import add_handlers, menu_commands
 from bot.telegram.context import Ctx, GridApp
+from bot.telegram.inbound import CHANNEL
 from bot.telegram.inbox import InboxApplication, InboxQueue, attach_inbox, recover_inbox
 from bot.telegram.outbox import RENDERERS_KEY, close_sender
 from handlers import order
@@ -148,6 +149,7 @@ async def set_commands(app: GridApp, settings: Settings) -> None:
 async def on_error(update: object, ctx: Ctx) -> None:
     """Log the exception with the update that caused it, and apologise to the user."""
     error = ctx.error
+    ctx.deps.metrics.failures.labels(CHANNEL).inc()
     described: Any = update.to_dict() if isinstance(update, Update) else str(update)
     log.error(
         "error while handling an update: %s\nupdate = %s",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from telegram import Update
@@ -21,7 +22,9 @@ from telegram.ext import Application
 from bot.runtime.inbox import InboxStore, InboxUnavailable
 from bot.runtime.lease import holds_lease, lease_of
 from bot.telegram.context import Ctx, GridApp
+from bot.telegram.inbound import CHANNEL
 from models.db import SessionFactory
+from services.metrics import message_step, press_step
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +73,28 @@ class InboxApplication(Application):  # type: ignore[type-arg]
     """PTB's Application, marking each stored update done once its handlers have run."""
 
     async def process_update(self, update: object) -> None:
+        began = time.perf_counter()
         try:
             await super().process_update(update)
-        except Exception:
+        finally:
             await _done(self, update)
-            raise
-        await _done(self, update)
+            deps = self.bot_data.get("deps")
+            if deps is not None and isinstance(update, Update):
+                deps.metrics.handled(CHANNEL, step_of(update), time.perf_counter() - began)
+
+
+def step_of(update: Update) -> str:
+    """What /metrics times this update as: a button by its kind, a command by its name, a
+    message by what it carries."""
+    if update.callback_query is not None:
+        return press_step(update.callback_query.data or "")
+    message = update.message
+    if message is None:
+        return "edited" if update.edited_message is not None else "other"
+    for kind in ("photo", "document", "location", "venue", "voice", "video", "sticker"):
+        if getattr(message, kind):
+            return kind
+    return message_step("text", message.text or "") if message.text else "other"
 
 
 async def _done(app: Application[Any, Any, Any, Any, Any, Any], update: object) -> None:

@@ -61,7 +61,8 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
     app: GridApp = build_application(settings, sessions, lease=lease)
     hook = settings.webhook
     health = (
-        HealthServer(hook.listen, hook.health_port, sessions, lease) if hook.health_port else None
+        HealthServer(hook.listen, hook.health_port, sessions, lease, app.bot_data["deps"].metrics)
+        if hook.health_port else None
     )
     initialise, finish = app.post_init, app.post_stop
     wecom = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import web
 
@@ -28,8 +29,23 @@ from handlers.throttle import FloodGuard
 from handlers.words import SORRY, SORRY_PRESS
 from services.i18n import Translator, translator
 from services.members import ROBOT, find_member
+from services.metrics import message_step, press_step
 
 log = logging.getLogger(__name__)
+
+
+def step_of(message: Message) -> str:
+    """What /metrics times this message as (services.metrics): a card's button by its kind, a
+    command by its name, else its MsgType (or the event's name)."""
+    kind = str(message.get("MsgType", ""))
+    if kind == "event":
+        event = str(message.get("Event", ""))
+        if event == "template_card_event":
+            return press_step(str(message.get("EventKey", "")))
+        return f"event:{event.lower()}" if event.isalpha() and len(event) <= 24 else "event"
+    if kind == "text":
+        return message_step("text", str(message.get("Content", "")).strip())
+    return kind if kind.isalpha() and len(kind) <= 16 else "other"
 
 
 class WeComChannel:
@@ -71,6 +87,7 @@ class WeComChannel:
 
     async def _handle(self, lock: asyncio.Lock, key: int, message: Message) -> None:
         async with lock:
+            began = time.perf_counter()
             try:
                 inbound = inbound_of(message, self.api.media, self.deps.settings.wecom.datum,
                                      self.deps.settings.locale.default)
@@ -84,9 +101,12 @@ class WeComChannel:
                 # told, in their language, to try again.
                 log.exception("wecom: handling message %s of %s failed", key,
                               message.get("FromUserName"))
+                self.deps.metrics.failures.labels(CHANNEL).inc()
                 await self._apologise(message)
             finally:
                 await self.inbox.done(key)
+                self.deps.metrics.handled(CHANNEL, step_of(message),
+                                          time.perf_counter() - began)
 
     async def _apologise(self, message: Message) -> None:
         user = str(message.get("FromUserName", ""))

@@ -64,7 +64,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     lease = Lease(settings.database.url)
     deps = Deps(settings, sessions, GridIndexHolder(), renderers=RENDERERS)
     hook = settings.webhook
-    health = (HealthServer(hook.listen, hook.health_port, sessions, lease)
+    health = (HealthServer(hook.listen, hook.health_port, sessions, lease, deps.metrics)
               if hook.health_port else None)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -108,7 +108,7 @@ def schedule(scheduler: AsyncIOScheduler, deps: Deps, lease: Lease) -> None:
     async def sweep() -> None:
         if not await lease.check():
             return
-        report = await run_sweep(deps.sessions, settings, utcnow())
+        report = await run_sweep(deps.sessions, settings, utcnow(), deps.metrics)
         if report.examined:
             log.info("sweep: %s", report)
         settled = await settle_dead_claims(deps.sessions, lease, at_start=False)
@@ -120,7 +120,7 @@ def schedule(scheduler: AsyncIOScheduler, deps: Deps, lease: Lease) -> None:
         if not await lease.check():
             log.info("digest: another process holds the lease and sends the digests")
             return
-        counts = await run_digests(deps.sessions, settings, utcnow())
+        counts = await run_digests(deps.sessions, settings, utcnow(), metrics=deps.metrics)
         log.info("digest: %d digests, %d summaries queued", *counts)
 
     clock = digest_clock(settings)
