@@ -258,6 +258,8 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
             api_base_url=tg.get("api_base_url", str, TelegramSettings.api_base_url),
             file_base_url=tg.get("file_base_url", str, TelegramSettings.file_base_url),
             bot_username=tg.get("bot_username", str, ""),
+            concurrent_updates=tg.positive("concurrent_updates", int,
+                                           TelegramSettings.concurrent_updates),
         ),
         database=DatabaseSettings(
             url=_anchor_sqlite(db_url, base_dir), echo=db.get("echo", bool, False)

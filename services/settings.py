@@ -30,6 +30,7 @@ class TelegramSettings:
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     bot_username: str = ""
+    concurrent_updates: int = 8  # different chats side by side, each chat in order
 
 
 @dataclass(frozen=True)

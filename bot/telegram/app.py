@@ -22,6 +22,7 @@ from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import CHANNEL
 from bot.telegram.inbox import InboxApplication, InboxQueue, attach_inbox, recover_inbox
 from bot.telegram.outbox import RENDERERS_KEY, close_sender
+from bot.telegram.processor import ChatOrder
 from handlers import order
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
@@ -71,6 +72,7 @@ def build_application(
         .post_stop(_post_stop)
         .application_class(InboxApplication)
         .update_queue(InboxQueue())  # every update stored before it is acknowledged
+        .concurrent_updates(ChatOrder(settings.telegram.concurrent_updates))
     )
     if request is not None:
         builder = builder.request(request)
