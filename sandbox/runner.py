@@ -50,7 +50,7 @@ def persona_role(role: str, cell_code: str | None) -> str:
     """The web chat's persona kind for a demo member (managers by the level of their cell)."""
     if role == "manager" and cell_code:
         if len(cell_code) == 6 and cell_code.endswith("00"):  # a city (330500), not a county
-            return "manager"
+            return "city_manager"
         return _LEVEL_ROLE.get(len(cell_code), "manager")
     return role
 

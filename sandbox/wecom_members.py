@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,26 @@ log = logging.getLogger("gridpatrol.sandbox")
 ROW = 2  # a card's buttons, two to a row in the page
 CORP = "ww5a4db0c0ffee0001"
 AGENT = 1000002
+LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.DOTALL)
+
+
+def links(content: str) -> dict[str, object]:
+    """A WeCom text's `<a href>` links (the one tag WeCom's text shows) as the page shows a
+    Telegram link: the label, with a text_link entity at its UTF-16 offset."""
+    text, entities, at = "", [], 0
+    for found in LINK.finditer(content):
+        text += content[at:found.start()]
+        label = html.unescape(found.group(2))
+        entities.append({"type": "text_link", "url": html.unescape(found.group(1)),
+                         "offset": _utf16(text), "length": _utf16(label)})
+        text += label
+        at = found.end()
+    text += content[at:]
+    return {"text": text, "entities": entities} if entities else {"text": text}
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass
@@ -172,7 +194,7 @@ class WeComBridge:
     def _fields(self, message: Delivered) -> dict[str, object]:
         body = message.body
         if message.msgtype in ("text", "markdown"):
-            return {"text": str(body.get("content", ""))}
+            return links(str(body.get("content", "")))
         if message.msgtype in ("image", "file"):
             data, mime, name = self.wecom.media.get(str(body.get("media_id", "")),
                                                     (b"", "", ""))

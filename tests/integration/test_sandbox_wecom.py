@@ -116,6 +116,11 @@ async def test_a_wecom_member_of_the_web_chat_reports_and_a_wecom_manager_accept
 
     alert = await answer(sandbox, manager, 0, button("受理"), "the WeCom manager's alert card")
     assert any("photo" in m for m in alert)  # the report's photo, through WeCom's media API
+    # the place is a link in WeCom's text, shown as a link, not as its tag
+    place = next(m for m in alert if "30.79000" in (m.get("text") or ""))
+    assert "<a href" not in place["text"]
+    assert [e["type"] for e in place["entities"]] == ["text_link"]
+    assert place["entities"][0]["url"].startswith("https://uri.amap.com/marker")
     await answer(sandbox, telegram_manager, 0, lambda got: any(
         "受理" in labels(m) for m in got), "the Telegram manager's alert")
     card = next(m for m in alert if "受理" in labels(m))
