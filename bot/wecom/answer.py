@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from bot.wecom.api import AGAIN_AFTER_SECONDS, WeComApi, WeComError
-from bot.wecom.limits import CARD_BUTTONS, split_bytes, utf8_len
+from bot.wecom.limits import CARD_BUTTONS, split_bytes, utf8_len, within_width
 from handlers.chat import Answer, Inbound, Later, Reply
 from handlers.words import escape
 from services.i18n import N_, Translator, translator
@@ -30,7 +30,6 @@ _TAG = re.compile(r"<(?!/?a[\s>])[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]*>")
 TITLE_CHARS = 36  # what a card's main title shows
 SUBTITLE_CHARS = 160  # what its sub title shows
-BUTTON_CHARS = 10
 SHARE_PLACE = N_("In WeCom: tap ＋ beside the text field and choose Location.")
 CHOOSE = N_("Choose one:")  # the title of a card that holds only more buttons
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # it never left here
@@ -53,7 +52,7 @@ def card_of(text: str, buttons: tuple[Button, ...]) -> dict[str, Any]:
     card: dict[str, Any] = {
         "card_type": "button_interaction",
         "main_title": {"title": first[:TITLE_CHARS]},
-        "button_list": [{"text": b.label[:BUTTON_CHARS], "key": b.data, "style": 1}
+        "button_list": [{"text": within_width(b.label), "key": b.data, "style": 1}
                         for b in buttons],
     }
     if rest.strip():
