@@ -116,6 +116,8 @@ class Reporter(Person):
     stuck: int = 0  # "Continue" showed nothing, so the person started over
     place: tuple[float, float] = PLACE
     apologies: int = 0  # the bot apologised for a Send press (which may have filed it)
+    pace: Callable[[], float] | None = None  # seconds to think before each step (benchmarks)
+    latencies: list[float] = field(default_factory=list)  # each step's wait for its answer
 
     def new_prompt(self, since: tuple[int, int]) -> JSON | None:
         """The latest message since `since` that asks something we can answer: a new message,
@@ -162,6 +164,8 @@ class Reporter(Person):
         message: JSON | None = None
         tries = misses = continues = 0
         while True:
+            if self.pace is not None:
+                await asyncio.sleep(self.pace())
             since = self.mark()
             started, faults = time.monotonic(), self.emulator.faults_to[self.user_id]
             query = await self.act(action, message)
@@ -172,6 +176,8 @@ class Reporter(Person):
                 lambda since=since, query=query: self.new_prompt(since)  # type: ignore[misc]
                 or (self.answer_of(query) and {"alert": self.answer_of(query)}),
                 self.answer_timeout)
+            if got is not None:
+                self.latencies.append(time.monotonic() - started)
             if got is None:  # no answer: press the same button again, or ask where we are
                 tries += 1
                 self.retries += 1

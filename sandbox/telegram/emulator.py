@@ -77,6 +77,7 @@ class BotApiEmulator:
         self.users = Users(self.core)
         self.faults = Faults()
         self.refusals: list[Refusal] = []
+        self.flood_refused = 0  # calls answered 429: the bot went past Telegram's limits
         self.calls: deque[tuple[str, JSON]] = deque(maxlen=10_000)  # recent calls, for tests
 
     @property
@@ -127,6 +128,7 @@ class BotApiEmulator:
     def _refused(self, method: str, params: JSON, exc: ApiError) -> None:
         shown = {k: (v if not isinstance(v, Upload) else f"<{len(v.data)} bytes>")
                  for k, v in params.items()}
+        self.flood_refused += exc.status == 429
         if exc.status in (403, 429) or exc.description == CONFLICT_POLL:
             # pacing, a blocked user, or a long poll superseded (often by a client that gave
             # up on it): things a correct bot meets, not bugs
