@@ -113,6 +113,19 @@ class Pacer:
         self._global.take(at)
         return at
 
+    async def acquire_global(self) -> None:
+        """Wait for and take a slot of the global bound alone (a direct reply to a person, who
+        sends at a human pace: their own chat's bound is theirs to keep)."""
+        while True:
+            at = max(self._global.ready_at(self.clock()), self._held_until)
+            self._global.take(at)
+            delay = at - self.clock()
+            if delay > 0:
+                await self.sleep(delay)
+            if self._held_until <= self.clock():
+                return
+            await self.sleep(self._held_until - self.clock())
+
     async def until_ready(self, chat_id: str) -> None:
         """Wait until a message to `chat_id` could go, without taking the slot (a sender that
         must write something first waits here, then writes, then acquires)."""

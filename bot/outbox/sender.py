@@ -71,6 +71,7 @@ class Sender:
         max_in_flight: int = MAX_IN_FLIGHT,
         platform: str = "telegram",
         pacing: OutboxSettings | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.transport = transport
         self.platform = platform  # the rows this sender sends: its channel's, through its transport
@@ -81,7 +82,8 @@ class Sender:
         self.real_time = real_time  # False: a fake clock; wait for sends, never for time
         self.max_in_flight = max_in_flight
         # The channel's own limits where they differ from the configured (Telegram's) ones.
-        self.pacer = Pacer(pacing or deps.settings.outbox, clock, sleep)
+        # `pacer`: one the channel's direct replies share, so the two together keep the bound.
+        self.pacer = pacer or Pacer(pacing or deps.settings.outbox, clock, sleep)
         self.handled = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_hand: set[int] = set()  # rows a task of ours is preparing or sending

@@ -16,12 +16,14 @@ from telegram.request import BaseRequest
 
 from bot.jobs import add_jobs
 from bot.outbox import recover_interrupted, settle_uncertain
+from bot.outbox.pacing import Pacer
 from bot.runtime import LEASE_KEY, Lease, bind_case, lease_of, settle_dead_claims
 from bot.telegram import add_handlers, menu_commands
 from bot.telegram.context import Ctx, GridApp
 from bot.telegram.inbound import CHANNEL
 from bot.telegram.inbox import InboxApplication, InboxQueue, attach_inbox, recover_inbox
 from bot.telegram.outbox import RENDERERS_KEY, close_sender
+from bot.telegram.pace import PACER_KEY, ReplyPacing
 from bot.telegram.processor import ChatOrder
 from handlers import order
 from handlers.deps import Deps
@@ -62,6 +64,7 @@ def build_application(
             f"{settings.source}: telegram.token: no bot token "
             "(set GRIDPATROL_TELEGRAM_TOKEN, or run `gridpatrol sandbox`)"
         )
+    pacer = Pacer(settings.outbox)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram.token)
@@ -73,6 +76,7 @@ def build_application(
         .application_class(InboxApplication)
         .update_queue(InboxQueue())  # every update stored before it is acknowledged
         .concurrent_updates(ChatOrder(settings.telegram.concurrent_updates))
+        .rate_limiter(ReplyPacing(pacer))  # replies on the pace the outbox keeps
     )
     if request is not None:
         builder = builder.request(request)
@@ -82,6 +86,7 @@ def build_application(
     app.bot_data["deps"] = Deps(settings=settings, sessions=sessions, grid=GridIndexHolder(),
                                 renderers=renderers)
     app.bot_data[RENDERERS_KEY] = renderers  # the outbox sender draws notices with these
+    app.bot_data[PACER_KEY] = pacer
     if lease is not None:
         app.bot_data[LEASE_KEY] = lease
     app.add_handler(TypeHandler(Update, _bind_case), group=order.CASE_LOG)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from handlers.deps import Deps
 
 
-class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class Ctx(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with `ctx.deps`."""
 
     @property
@@ -20,4 +20,4 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any
         return deps
 
 
-GridApp = Application[ExtBot[None], Ctx, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+GridApp = Application[ExtBot[Any], Ctx, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]

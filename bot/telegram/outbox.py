@@ -12,7 +12,9 @@ from telegram.ext import Application
 
 from bot.outbox import Sender
 from bot.outbox.deps import Deps
+from bot.outbox.pacing import Pacer
 from bot.runtime import lease_of
+from bot.telegram.pace import PACER_KEY
 from bot.telegram.transport import TelegramTransport
 from services.notices.card import Renderers
 
@@ -22,12 +24,13 @@ AnyApp = Application[Any, Any, Any, Any, Any, Any]
 _senders: dict[tuple[int, int], Sender] = {}
 
 
-def sender_for(bot: Bot, deps: Deps, renderers: Renderers) -> Sender:
-    """The process's sender for this bot."""
+def sender_for(bot: Bot, deps: Deps, renderers: Renderers, pacer: Pacer | None = None
+               ) -> Sender:
+    """The process's sender for this bot (`pacer`: the one its direct replies keep too)."""
     key = (id(bot), id(deps))
     sender = _senders.get(key)
     if sender is None:
-        sender = _senders[key] = Sender(TelegramTransport(bot), deps, renderers)
+        sender = _senders[key] = Sender(TelegramTransport(bot), deps, renderers, pacer=pacer)
         weakref.finalize(bot, _senders.pop, key, None)
     sender.renderers = renderers
     return sender
@@ -59,7 +62,8 @@ async def drain_once(app_or_bot: Bot | AnyApp, deps: Deps,
     if renderers is None:
         assert isinstance(app_or_bot, Application), "a bare bot needs its renderers"
         renderers = app_or_bot.bot_data[RENDERERS_KEY]
-    sender = sender_for(bot, deps, renderers)
+    pacer = app_or_bot.bot_data.get(PACER_KEY) if isinstance(app_or_bot, Application) else None
+    sender = sender_for(bot, deps, renderers, pacer)
     if isinstance(app_or_bot, Application):
         sender.watch(_running(app_or_bot))
         sender.lease = lease_of(app_or_bot.bot_data)

@@ -9,6 +9,7 @@ import logging
 import warnings
 import weakref
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -89,8 +90,18 @@ class TelegramSending:
         await keep_upload_ids(sessions, self.card, self.sent)
 
 
+_OUTBOX: ContextVar[bool] = ContextVar("gridpatrol_outbox_call", default=False)
+
+
+def in_outbox_call() -> bool:
+    """Whether the Bot API call being made is the outbox sender's (paced by it already, its
+    429s its own to handle: bot.telegram.pace leaves it alone)."""
+    return _OUTBOX.get()
+
+
 def _told(step: Step) -> Step:
     async def call() -> list[int]:
+        token = _OUTBOX.set(True)
         try:
             return await step()
         except RetryAfter as exc:
@@ -109,6 +120,8 @@ def _told(step: Step) -> Step:
             raise SendFailed(str(exc)) from exc
         except TelegramError as exc:
             raise SendFailed(str(exc)) from exc
+        finally:
+            _OUTBOX.reset(token)
 
     return call
 
