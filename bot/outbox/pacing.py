@@ -113,19 +113,6 @@ class Pacer:
         self._global.take(at)
         return at
 
-    async def acquire_global(self) -> None:
-        """Wait for and take a slot of the global bound alone (a direct reply to a person, who
-        sends at a human pace: their own chat's bound is theirs to keep)."""
-        while True:
-            at = max(self._global.ready_at(self.clock()), self._held_until)
-            self._global.take(at)
-            delay = at - self.clock()
-            if delay > 0:
-                await self.sleep(delay)
-            if self._held_until <= self.clock():
-                return
-            await self.sleep(self._held_until - self.clock())
-
     async def until_ready(self, chat_id: str) -> None:
         """Wait until a message to `chat_id` could go, without taking the slot (a sender that
         must write something first waits here, then writes, then acquires)."""
@@ -137,8 +124,22 @@ class Pacer:
         """Wait for and take the next slot for one message to `chat_id` (`taken` is told once it
         is taken, before the wait); a flood wait that began while we slept (`hold`) is waited
         out, and a new slot taken after it."""
+        await self._slot(lambda: self.reserve(chat_id), taken)
+
+    async def acquire_global(self) -> None:
+        """Wait for and take a slot of the global bound alone (a direct reply to a person, who
+        sends at a human pace: their own chat's bound is theirs to keep)."""
+        await self._slot(self._reserve_global)
+
+    def _reserve_global(self) -> float:
+        at = max(self._global.ready_at(self.clock()), self._held_until)
+        self._global.take(at)
+        return at
+
+    async def _slot(self, reserve: Callable[[], float],
+                    taken: Callable[[], None] | None = None) -> None:
         while True:
-            at = self.reserve(chat_id)
+            at = reserve()
             if taken is not None:
                 taken()
             delay = at - self.clock()
