@@ -16,7 +16,7 @@ from models.case import (
 )
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
-from models.inbox import Inbox, InboxState
+from models.inbox import Inbox, InboxState, PaceMark
 from models.member import Invite, Member, MemberEvent, MemberIdentity, Role
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
@@ -51,6 +51,7 @@ __all__ = [
     "OrderState",
     "Outbox",
     "OutboxState",
+    "PaceMark",
     "PendingAction",
     "Photo",
     "PhotoKind",

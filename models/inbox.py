@@ -39,3 +39,19 @@ class Inbox(Base):
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]
+
+
+class PaceMark(Base):
+    """A message sent to one member on a channel that takes only so many a minute from one
+    sender (WeCom: 30, past which it answers ok and drops them): every process of the bot reads
+    the marks of the last minute before it sends, so a restarted or a second process keeps the
+    pace the first one began. Marks older than a minute are deleted as new ones are made."""
+
+    __tablename__ = "pace_mark"
+    __table_args__ = (Index("ix_pace_mark_channel_user_sent_at", "channel", "user_id",
+                            "sent_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))  # "wecom:<corp id>:<agent id>"
+    user_id: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column()

@@ -59,6 +59,9 @@ class WeComApi:
         self._fetching = asyncio.Lock()
         self._sent: dict[str, deque[float]] = {}  # member -> when their last messages went
         self._pace: dict[str, asyncio.Lock] = {}
+        # A member's turn to get a message: kept here, in this process, unless the channel
+        # gives one kept in the database for every process (bot.wecom.pace).
+        self.pace: Callable[[str], Awaitable[None]] = self._turn
         self.tokens_fetched = 0
 
     async def close(self) -> None:
@@ -115,7 +118,7 @@ class WeComApi:
         """One message to one member, within MEMBER_BUDGET a minute whoever sends it (a reply
         or a notice): past WeCom's 30 it answers ok and drops the message, so the send waits
         for its turn instead."""
-        await self._turn(user)
+        await self.pace(user)
         return await self.call("message/send", json={
             "touser": user, "agentid": self.settings.agent_id, "msgtype": msgtype,
             msgtype: payload})

@@ -18,8 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.outbox.recover import settle_uncertain
 from bot.runtime import HealthServer, Lease, settle_dead_claims, setup_logging
 from bot.runtime.chores import digest_clock, run_digests, run_sweep
-from bot.wecom.api import WeComApi
+from bot.wecom.api import MEMBER_BUDGET, WeComApi
+from bot.wecom.callback import channel_of
 from bot.wecom.channel import WeComChannel
+from bot.wecom.pace import MemberPace
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
 from models.base import utcnow
@@ -37,7 +39,10 @@ class WeComService:
     """The app's callback and its sender, for one process."""
 
     def __init__(self, deps: Deps, lease: Lease | None = None) -> None:
-        self.api = WeComApi(deps.settings.wecom)
+        settings = deps.settings.wecom
+        self.api = WeComApi(settings)
+        self.api.pace = MemberPace(deps.sessions, channel_of(settings.corp_id, settings.agent_id),
+                                   MEMBER_BUDGET).turn
         self.channel = WeComChannel(deps, self.api, lease)
 
     async def start(self) -> str:
