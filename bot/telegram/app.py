@@ -65,6 +65,7 @@ def build_application(
             "(set GRIDPATROL_TELEGRAM_TOKEN, or run `gridpatrol sandbox`)"
         )
     pacer = Pacer(settings.outbox)
+    replies = ReplyPacing(pacer)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram.token)
@@ -76,7 +77,7 @@ def build_application(
         .application_class(InboxApplication)
         .update_queue(InboxQueue())  # every update stored before it is acknowledged
         .concurrent_updates(ChatOrder(settings.telegram.concurrent_updates))
-        .rate_limiter(ReplyPacing(pacer))  # replies on the pace the outbox keeps
+        .rate_limiter(replies)  # replies on the pace the outbox keeps
     )
     if request is not None:
         builder = builder.request(request)
@@ -87,6 +88,8 @@ def build_application(
                                 renderers=renderers)
     app.bot_data[RENDERERS_KEY] = renderers  # the outbox sender draws notices with these
     app.bot_data[PACER_KEY] = pacer
+    metrics = app.bot_data["deps"].metrics
+    replies.on_flood = lambda: metrics.flood_waits.labels(CHANNEL).inc()
     if lease is not None:
         app.bot_data[LEASE_KEY] = lease
     app.add_handler(TypeHandler(Update, _bind_case), group=order.CASE_LOG)

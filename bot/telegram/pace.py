@@ -29,6 +29,7 @@ class ReplyPacing(BaseRateLimiter[dict[str, Any]]):
     def __init__(self, pacer: Pacer) -> None:
         self.pacer = pacer
         self.waited_out = 0  # replies Telegram answered 429 and that were made again
+        self.on_flood: Callable[[], None] = lambda: None  # counted for /metrics
 
     async def initialize(self) -> None:
         return None
@@ -60,5 +61,6 @@ class ReplyPacing(BaseRateLimiter[dict[str, Any]]):
             log.warning("reply to %s: flood control, once more in %.0f s", chat_id, seconds)
             self.pacer.hold(seconds)  # the next turn waits it out, notices' too
             self.waited_out += 1
+            self.on_flood()
             await self._turn(chat_id)
             return await callback(*args, **kwargs)

@@ -28,6 +28,9 @@ async def test_a_reply_met_with_429_is_waited_out_and_arrives_once(
     assert len(welcome) == 1 and "抱歉" not in str(h.messages_to(li))
     assert time.monotonic() - started >= 1.0  # Telegram's "retry after 1" was kept
     assert pacing(h).waited_out == 1
+    metrics = h.app.bot_data["deps"].metrics
+    assert metrics.registry.get_sample_value(  # /metrics counts it
+        "gridpatrol_flood_waits_total", {"channel": "telegram"}) == 1
     assert pacing(h).pacer is h.app.bot_data[PACER_KEY]  # the outbox's pacer, the same one
 
 
