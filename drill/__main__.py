@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -62,8 +63,14 @@ async def main(args: argparse.Namespace) -> int:
         skipped.append(f"PostgreSQL drills: PostgreSQL not reachable: {problem}")
         databases.remove("postgresql")
     counts: list[Count] = []
-    with tempfile.TemporaryDirectory(prefix="gridpatrol-drill-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.keep:  # the bots' logs and databases stay for a look afterwards
+            work = Path(args.keep)
+            os.environ["GRIDPATROL_DRILL_KEEP"] = "1"
+        else:
+            work = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="gridpatrol-drill-")))
+        os.environ["GRIDPATROL_DRILL_LOG_LEVEL"] = args.log_level
         for name in args.only or DRILLS:
             started = time.monotonic()
             if name == "kill":
@@ -110,6 +117,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--reports", type=int, default=50,
                         help="reports in the SIGKILL drill (half as many in the others)")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="work in DIR and keep the bots' logs and databases (on PostgreSQL "
+                             "too) for a look afterwards")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="the bots' logging level (their logs are DIR/<drill>.log)")
     return parser.parse_args(argv)
 
 

@@ -207,7 +207,7 @@ def write_config(path: Path, server: SandboxServer, db_url: str, photos: Path,
                             file_base_url=server.file_base_url, bot_username="gridpatrol_bot")
     data["database"]["url"] = db_url
     data["storage"]["photos_dir"] = str(photos)
-    data["logging"]["level"] = "WARNING"
+    data["logging"]["level"] = os.environ.get("GRIDPATROL_DRILL_LOG_LEVEL", "WARNING")
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     path.write_text(dump_toml(data), encoding="utf-8")
@@ -358,4 +358,5 @@ async def close_stage(stage: Stage) -> None:
         await stage.bot.stop()
         await stage.server.stop()
     finally:
-        stage.db.drop()
+        if not os.environ.get("GRIDPATROL_DRILL_KEEP"):
+            stage.db.drop()

@@ -7,22 +7,16 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.runtime import with_sessions
 from models import Outbox, OutboxState, utcnow
 from models.db import SessionFactory
+from services.notices import outbox_counts
 from services.settings import Settings
 
 LISTED = 50  # uncertain and failed notices shown, newest first
 RETRYABLE = (OutboxState.UNCERTAIN, OutboxState.FAILED)
-
-
-async def outbox_counts(sessions: SessionFactory) -> dict[str, int]:
-    """How many notices are in each state."""
-    async with sessions() as session:
-        rows = await session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))
-        return {state: count for state, count in rows}
 
 
 async def unsettled(sessions: SessionFactory, state: str, limit: int = LISTED) -> list[Outbox]:
@@ -63,13 +57,16 @@ def _line(row: Outbox) -> str:
 
 
 def cmd_outbox_status(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(sessions: SessionFactory) -> tuple[dict[str, int], dict[str, list[Outbox]]]:
-        counts = await outbox_counts(sessions)
+    async def work(sessions: SessionFactory) -> tuple[
+        dict[OutboxState, int], dict[str, list[Outbox]]
+    ]:
+        async with sessions() as session:
+            counts = await outbox_counts(session)
         return counts, {state: await unsettled(sessions, state) for state in RETRYABLE}
 
     counts, rows = with_sessions(settings, work)
-    for state in OutboxState:
-        print(f"{state.value:<10} {counts.get(state.value, 0)}")
+    for state, count in counts.items():
+        print(f"{state.value:<10} {count}")
     for state in RETRYABLE:
         if rows[state]:
             print(f"\n{state.value} (newest {LISTED}; `gridpatrol outbox retry ID` sends one "

@@ -15,12 +15,13 @@ from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from bot.runtime.lease import Lease
-from models import Outbox, OutboxState
+from models import OutboxState
 from models.db import SessionFactory
 from services.metrics import Metrics
+from services.notices import outbox_counts
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,9 @@ async def health(
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), sessions() as session:
             await session.execute(text("SELECT 1"))
-            rows = await session.execute(
-                select(Outbox.state, func.count())
-                .where(Outbox.state.in_([OutboxState.UNCERTAIN, OutboxState.FAILED]))
-                .group_by(Outbox.state)
-            )
-            counts = {state: count for state, count in rows.all()}
+            counts = await outbox_counts(session)
         report["database"] = "ok"
-        report["outbox"] = {state.value: int(counts.get(state, 0))
+        report["outbox"] = {state.value: counts[state]
                             for state in (OutboxState.UNCERTAIN, OutboxState.FAILED)}
         healthy = True
     except Exception as exc:  # any failure to reach the database is the answer itself
@@ -79,11 +75,9 @@ class HealthServer:
         that does not answer leaves the last reading, and /healthz says why)."""
         try:
             async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), self.sessions() as session:
-                rows = (await session.execute(select(Outbox.state, func.count())
-                                              .group_by(Outbox.state))).all()
-            counts = {state: count for state, count in rows}
-            for state in OutboxState:
-                self.metrics.outbox.labels(state.value).set(counts.get(state, 0))
+                counts = await outbox_counts(session)
+            for state, count in counts.items():
+                self.metrics.outbox.labels(state.value).set(count)
         except Exception:  # the scrape still answers; the gauges keep their last value
             log.warning("metrics: the outbox could not be counted", exc_info=True)
         self.metrics.scheduler.set(1 if self.lease is None or self.lease.held else 0)

@@ -4,7 +4,15 @@ a case's move is `services.notices.stakeholders`; rendering and sending are the 
 (handlers/notices/table.py, bot/outbox/)."""
 
 from services.notices.kinds import KINDS, RULES, Notice, dump, load, load_as, rule_for
-from services.notices.queue import Target, outbox_row, queue, queue_many, record_sent, requeue
+from services.notices.queue import (
+    Target,
+    outbox_counts,
+    outbox_row,
+    queue,
+    queue_many,
+    record_sent,
+    requeue,
+)
 from services.notices.rules import Uncertain
 
 __all__ = [
@@ -16,6 +24,7 @@ __all__ = [
     "dump",
     "load",
     "load_as",
+    "outbox_counts",
     "outbox_row",
     "queue",
     "queue_many",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,3 +125,11 @@ async def record_sent(
     session.add(row)
     await session.flush()
     return row
+
+
+async def outbox_counts(session: AsyncSession) -> dict[OutboxState, int]:
+    """How many notices are in each state (every state, zeros included): what `outbox status`,
+    /healthz and /metrics show."""
+    rows = await session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))
+    counts = {OutboxState(state): int(count) for state, count in rows}
+    return {state: counts.get(state, 0) for state in OutboxState}
