@@ -82,6 +82,20 @@ def mentions(said: list[Said], chats: set[int], pattern: re.Pattern[str],
     return found
 
 
+def _shown(facts: Facts, chat: int, number: str, repeats: set[tuple[int, int]]) -> str:
+    """Each message of the chat that names the case: its id and first line as sent, and the
+    notice rows that recorded it, for whoever looks into a duplicate."""
+    shown = []
+    for s in facts.said:
+        if s.chat == chat and number in s.text:
+            first = (s.sent if s.sent is not None else s.text).lstrip().split("\n", 1)[0]
+            rows = [n.id for n in facts.notices
+                    if n.chat == chat and s.message_id in n.message_ids]
+            repeat = " (repeat)" if (chat, s.message_id) in repeats else ""
+            shown.append(f"message {s.message_id}{repeat} {first[:40]!r} rows {rows}")
+    return "; ".join(shown)
+
+
 def judge(drill: str, database: str, facts: Facts) -> Count:
     result = Count(drill, database)
     numbers = facts.cases
@@ -121,7 +135,8 @@ def _alerts(result: Count, facts: Facts, repeats: set[tuple[int, int]]) -> None:
     result.fail(lost)
     if copies:
         result.fail([f"{n} copies of the alert of case {number} in chat {chat}, not marked as "
-                     "a repeat" for (chat, number), n in sorted(heard.items()) if n > 1])
+                     f"a repeat: {_shown(facts, chat, number, repeats)}"
+                     for (chat, number), n in sorted(heard.items()) if n > 1])
     reported = sum(1 for c in facts.cases if facts.events[(c, "reported")])
     accepted = sum(1 for c in facts.cases if facts.events[(c, "accepted")])
     events = Counter(kind for (_c, kind) in facts.events.elements())

@@ -197,6 +197,8 @@ async def deliver(
     if claimed is None:
         return False
     job.take_over(claimed)
+    log.debug("outbox %s: claimed (attempt %d), from step %d%s", job.row_id, job.attempts,
+              job.done, " as a repeat" if job.repeat_of else "")
     sending = transport.sending(job.chat_id, job.rendered)
     calls = sending.steps
     try:
@@ -206,6 +208,8 @@ async def deliver(
                 raise _Stopped
             job.message_ids.extend(await step())
             job.done += 1
+            log.debug("outbox %s: step %d went out, messages %s", job.row_id, index,
+                      job.message_ids)
             if index + 1 < len(calls):  # more to come: a retry must skip what went out
                 await finish(deps, job.row_id, job=job)
     except _Stopped:

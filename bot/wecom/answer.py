@@ -11,13 +11,10 @@ import html
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
-
-from bot.wecom.api import AGAIN_AFTER_SECONDS, WeComApi, WeComError
+from bot.wecom.api import WeComApi, WeComError, once_more
 from bot.wecom.limits import CARD_BUTTONS, split_bytes, utf8_len, within_width
 from handlers.chat import Answer, Inbound, Later, Reply
 from handlers.words import escape
@@ -32,8 +29,6 @@ TITLE_CHARS = 36  # what a card's main title shows
 SUBTITLE_CHARS = 160  # what its sub title shows
 SHARE_PLACE = N_("In WeCom: tap ＋ beside the text field and choose Location.")
 CHOOSE = N_("Choose one:")  # the title of a card that holds only more buttons
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # it never left here
-T = TypeVar("T")
 
 
 def plain(text: str) -> str:
@@ -105,23 +100,6 @@ async def send_planned(api: WeComApi, user: str, message: Planned) -> str:
         payload = {**payload, "task_id": _task_id()}
     answer = await api.send(user, kind, payload)
     return str(answer.get("msgid", ""))
-
-
-async def once_more(call: Callable[[], Awaitable[T]],
-                    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> T:
-    """A reply WeCom surely did not take (busy, over a limit, a 5xx, no connection) is made once
-    more after a moment, so a passing fault costs the person nothing; one that may have gone (a
-    timeout, a dropped answer) is not, so nobody gets it twice: the apology follows instead."""
-    try:
-        return await call()
-    except WeComError as error:
-        if not error.busy:
-            raise
-        log.info("wecom: a reply failed, once more in a moment: %s", error)
-    except NOT_SENT as exc:
-        log.info("wecom: a reply did not leave, once more in a moment: %s", exc)
-    await sleep(AGAIN_AFTER_SECONDS)
-    return await call()
 
 
 async def tell(api: WeComApi, user: str, content: str) -> None:

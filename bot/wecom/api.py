@@ -6,14 +6,14 @@ expired (42001); every answer checked by its errcode, never its errmsg."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from bot.wecom.limits import PER_MEMBER_PER_MINUTE, split_bytes
+from bot.wecom.limits import split_bytes
 from services.settings import WeComSettings
 
 REFRESH_BEFORE_SECONDS = 300  # a token this close to its end is replaced before use
@@ -21,7 +21,9 @@ TOKEN_EXPIRED = frozenset({40014, 42001})
 BUSY = frozenset({-1, 45009, 45033})  # busy, over a frequency or a concurrency limit: later
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 AGAIN_AFTER_SECONDS = 1.0  # before a call WeCom surely did not take is made once more
-MEMBER_BUDGET = PER_MEMBER_PER_MINUTE - 2  # a margin for the time a message takes to arrive
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # it never left here
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class WeComError(Exception):
@@ -46,22 +48,45 @@ def http_failed(answer: httpx.Response, path: str) -> WeComError | None:
     return WeComError(-answer.status_code, answer.reason_phrase, path)
 
 
+# Waits for a member's turn to get one more message, and counts it (bot.wecom.pace.MemberPace:
+# kept in the database, for every process).
+Pace = Callable[[str], Awaitable[None]]
+
+
+async def once_more(call: Callable[[], Awaitable[T]],
+                    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                    *, safe_to_repeat: bool = False) -> T:
+    """A call WeCom surely did not take (busy, over a limit, a 5xx, no connection) is made once
+    more after a moment, so a passing fault costs the person nothing. One that may have gone (a
+    timeout, a dropped answer) is made again only when it is `safe_to_repeat` (a GET); a message
+    is not, so nobody gets it twice: the caller's apology follows instead."""
+    try:
+        return await call()
+    except WeComError as error:
+        if not error.busy:
+            raise
+        log.info("wecom: %s; once more in a moment", error)
+    except httpx.TransportError as exc:
+        if not (safe_to_repeat or isinstance(exc, NOT_SENT)):
+            raise
+        log.info("wecom: a call did not get through (%r); once more in a moment", exc)
+    await sleep(AGAIN_AFTER_SECONDS)
+    return await call()
+
+
 class WeComApi:
     """One self-built app's calls."""
 
-    def __init__(self, settings: WeComSettings, client: httpx.AsyncClient | None = None,
+    def __init__(self, settings: WeComSettings, pace: Pace,
+                 client: httpx.AsyncClient | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
+        self.pace = pace
         self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
         self.clock = clock
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests pass time
         self._token: tuple[str, float] | None = None  # (token, when it stops being used)
         self._fetching = asyncio.Lock()
-        self._sent: dict[str, deque[float]] = {}  # member -> when their last messages went
-        self._pace: dict[str, asyncio.Lock] = {}
-        # A member's turn to get a message: kept here, in this process, unless the channel
-        # gives one kept in the database for every process (bot.wecom.pace).
-        self.pace: Callable[[str], Awaitable[None]] = self._turn
         self.tokens_fetched = 0
 
     async def close(self) -> None:
@@ -115,26 +140,13 @@ class WeComApi:
         return _checked(await self._request(path, json, params or {}, files), path)
 
     async def send(self, user: str, msgtype: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """One message to one member, within MEMBER_BUDGET a minute whoever sends it (a reply
-        or a notice): past WeCom's 30 it answers ok and drops the message, so the send waits
-        for its turn instead."""
+        """One message to one member, on the member's pace whoever sends it (a reply or a
+        notice): past WeCom's 30 a minute it answers ok and drops the message, so the send
+        waits for its turn instead."""
         await self.pace(user)
         return await self.call("message/send", json={
             "touser": user, "agentid": self.settings.agent_id, "msgtype": msgtype,
             msgtype: payload})
-
-    async def _turn(self, user: str) -> None:
-        window = self._sent.setdefault(user.lower(), deque())
-        lock = self._pace.setdefault(user.lower(), asyncio.Lock())
-        async with lock:
-            while True:
-                now = self.clock()
-                while window and now - window[0] >= 60.0:
-                    window.popleft()
-                if len(window) < MEMBER_BUDGET:
-                    window.append(now)
-                    return
-                await self.sleep(60.0 - (now - window[0]) + 0.05)
 
     async def send_text(self, user: str, content: str) -> list[str]:
         """A text in as many messages as its bytes need; their msgids."""
@@ -153,15 +165,7 @@ class WeComApi:
     async def media(self, media_id: str) -> bytes:
         """A member's picture by its MediaId, fetched once more after a moment when WeCom was
         busy or the connection failed (a GET is safe to repeat)."""
-        try:
-            return await self._media(media_id)
-        except WeComError as error:
-            if not error.busy:
-                raise
-        except httpx.TransportError:
-            pass
-        await self.sleep(AGAIN_AFTER_SECONDS)
-        return await self._media(media_id)
+        return await once_more(lambda: self._media(media_id), self.sleep, safe_to_repeat=True)
 
     async def _media(self, media_id: str) -> bytes:
         """An error comes as JSON, not as the file."""

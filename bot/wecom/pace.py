@@ -13,17 +13,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from bot.wecom.limits import PER_MEMBER_PER_MINUTE
 from models import PaceMark
 from models.db import SessionFactory
 
 WINDOW = timedelta(seconds=60)
+MEMBER_BUDGET = PER_MEMBER_PER_MINUTE - 2  # a margin for the time a message takes to arrive
 
 
 class MemberPace:
     """At most `budget` messages to one member in any minute, all processes together (two
     processes deciding in the same instant may each send one: the budget keeps a margin)."""
 
-    def __init__(self, sessions: SessionFactory, channel: str, budget: int,
+    def __init__(self, sessions: SessionFactory, channel: str, budget: int = MEMBER_BUDGET,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.sessions = sessions

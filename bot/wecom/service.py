@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.outbox.recover import settle_uncertain
 from bot.runtime import HealthServer, Lease, settle_dead_claims, setup_logging
 from bot.runtime.chores import digest_clock, run_digests, run_sweep
-from bot.wecom.api import MEMBER_BUDGET, WeComApi
+from bot.wecom.api import WeComApi
 from bot.wecom.callback import channel_of
 from bot.wecom.channel import WeComChannel
 from bot.wecom.pace import MemberPace
@@ -40,9 +40,8 @@ class WeComService:
 
     def __init__(self, deps: Deps, lease: Lease | None = None) -> None:
         settings = deps.settings.wecom
-        self.api = WeComApi(settings)
-        self.api.pace = MemberPace(deps.sessions, channel_of(settings.corp_id, settings.agent_id),
-                                   MEMBER_BUDGET).turn
+        pace = MemberPace(deps.sessions, channel_of(settings.corp_id, settings.agent_id))
+        self.api = WeComApi(settings, pace.turn)
         self.channel = WeComChannel(deps, self.api, lease)
 
     async def start(self) -> str:

@@ -19,6 +19,11 @@ from services.settings import WeComSettings
 CORP, SECRET, AGENT = "ww1234567890abcdef", "app-secret", 1000002
 
 
+async def unpaced(user: str) -> None:
+    """No member's pace: these tests send a few messages (tests/integration/test_wecom_pace.py
+    keeps the 30 a minute)."""
+
+
 @dataclass
 class Stand:
     state: WeComState
@@ -31,7 +36,8 @@ async def stand() -> AsyncIterator[Stand]:
                        members={"zhangsan", "lisi"})
     server = WeComServer(state)
     url = await server.start()
-    api = WeComApi(WeComSettings(corp_id=CORP, agent_id=AGENT, secret=SECRET, api_base_url=url))
+    api = WeComApi(WeComSettings(corp_id=CORP, agent_id=AGENT, secret=SECRET, api_base_url=url),
+                   unpaced)
     yield Stand(state, api)
     await api.close()
     await server.stop()
@@ -89,7 +95,7 @@ async def test_a_picture_goes_up_and_comes_back_and_an_unknown_one_is_an_error(
 
 async def test_a_wrong_secret_fails_at_once_without_asking_again(stand: Stand) -> None:
     wrong = WeComApi(WeComSettings(corp_id=CORP, agent_id=AGENT, secret="not-it",
-                                   api_base_url=stand.api.settings.api_base_url))
+                                   api_base_url=stand.api.settings.api_base_url), unpaced)
     try:
         with pytest.raises(WeComError) as refused:
             await wrong.send_text("zhangsan", "hello")
@@ -103,29 +109,6 @@ async def test_a_member_nobody_knows_is_refused_by_errcode_not_by_message(stand:
     with pytest.raises(WeComError) as refused:
         await stand.api.send_text("nobody", "hello")
     assert refused.value.code == 81013
-
-
-async def test_past_thirty_a_minute_to_one_member_messages_wait_their_turn_and_none_is_dropped(
-    stand: Stand,
-) -> None:
-    """WeCom says ok to the 31st message in a minute and drops it: the client holds it back."""
-    now = [1000.0]
-    stand.state.clock = stand.api.clock = lambda: now[0]
-
-    async def passes(seconds: float) -> None:  # time passes at once, for both sides
-        now[0] += seconds
-        await asyncio.sleep(0)
-
-    stand.api.sleep = passes
-    for n in range(45):  # one member's answers go one after another
-        await stand.api.send_text("zhangsan", f"第{n}条")
-    assert [m.body["content"] for m in stand.state.inbox("zhangsan")] == [
-        f"第{n}条" for n in range(45)]  # every one delivered, in order
-    assert not [m for m in stand.state.messages if m.dropped]
-    assert now[0] - 1000.0 >= 60  # the ones past the budget waited for the next minute
-    waited = now[0]
-    await stand.api.send_text("lisi", "别人的消息")
-    assert stand.state.inbox("lisi") and now[0] == waited  # another member does not wait
 
 
 @pytest.mark.parametrize("kind", ["busy", "server_error", "disconnect"])

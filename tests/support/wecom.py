@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
-from bot.wecom.api import MEMBER_BUDGET, WeComApi
+from bot.wecom.api import WeComApi
 from bot.wecom.callback import channel_of
 from bot.wecom.channel import WeComChannel
 from bot.wecom.pace import MemberPace
@@ -74,9 +74,8 @@ async def open_stage(deps: Deps, *members: str) -> AsyncIterator[Stage]:
     configured = replace(deps.settings, wecom=WeComSettings(
         corp_id=CORP, agent_id=AGENT, token="callback-token", secret="app-secret",
         encoding_aes_key=AES, api_base_url=url, port=0, datum=Datum.GCJ02))
-    api = WeComApi(configured.wecom)
     # the pace every process shares, in the database, as `gridpatrol run` gives it
-    api.pace = MemberPace(deps.sessions, channel_of(CORP, AGENT), MEMBER_BUDGET).turn
+    api = WeComApi(configured.wecom, MemberPace(deps.sessions, channel_of(CORP, AGENT)).turn)
     channel = WeComChannel(replace(deps, settings=configured), api)
     callback = await channel.start()
     app = App(CORP, AGENT, "callback-token", AES)
