@@ -20,7 +20,9 @@ from services.cases.reading import (
     open_cases,
     refusal_of,
     reporter_ids,
+    reporter_ids_of,
     reporters,
+    reporters_of,
 )
 from services.cases.rules import (
     ACTION_LABELS,
@@ -65,7 +67,9 @@ __all__ = [
     "refusal_of",
     "remember_sent_ids",
     "reporter_ids",
+    "reporter_ids_of",
     "reporters",
+    "reporters_of",
     "staff_actions",
     "stamped_copy_job",
     "state_label",

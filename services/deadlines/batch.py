@@ -1,8 +1,6 @@
-"""The sweep's fast path: a batch of due cases read as plain rows, and every reminder of the batch
-written with three set-based statements (notices, events, case updates) instead of per-case ORM.
-
-Escalations stay on the ORM path (`services.deadlines.process_case`): they are rarer and touch
-more (the cell above, its managers, the leader, perhaps a supervision order).
+"""The sweep's batches: due cases read as plain rows, planned from the row alone, and every
+reminder of the batch written with three set-based statements (notices, events, case updates)
+instead of per-case ORM; the escalations of the batch are `services.deadlines.escalation`'s.
 """
 
 from __future__ import annotations
@@ -49,7 +47,7 @@ async def due_rows(session: AsyncSession, now: datetime, limit: int) -> list[Any
 
 
 def plan_batch(row: Any, fractions: tuple[float, ...], now: datetime) -> SweepStep:
-    """Decide from the row alone (the same rules as `deadlines.process_case`); `fractions` are
+    """Decide from the row alone (the rules of `clock.schedule_alarm`); `fractions` are
     the reminder fractions in ascending order, as `Deadlines.reminders_at` keeps them."""
     _id, state, stage, started, due, sent, *_ = row
     if due is None or stage is None or state not in OPEN_STATES:

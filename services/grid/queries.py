@@ -83,12 +83,27 @@ async def nearest_managers(session: AsyncSession, cell_id: int | None) -> list[M
     the people a case in the cell is pushed to."""
     if cell_id is None:
         return []
-    chain = await cell_chain(session, cell_id)
-    by_cell = await managers_by_cell(session, [c.id for c in chain])
-    for cell in reversed(chain):
-        if by_cell.get(cell.id):
-            return by_cell[cell.id]
-    return []
+    return (await nearest_managers_of(session, {cell_id})).get(cell_id, [])
+
+
+async def nearest_managers_of(
+    session: AsyncSession, cell_ids: Iterable[int]
+) -> dict[int, list[Member]]:
+    """`nearest_managers` of many cells in two queries: cell id -> managers (an unknown cell,
+    or one with nobody above it, is absent)."""
+    wanted = set(cell_ids)
+    if not wanted:
+        return {}
+    paths = dict((await session.execute(
+        select(GridCell.id, GridCell.path).where(GridCell.id.in_(wanted)))).all())
+    chains = {cell: path_ids(path) or [cell] for cell, path in paths.items()}
+    by_cell = await managers_by_cell(session, sorted({i for c in chains.values() for i in c}))
+    found: dict[int, list[Member]] = {}
+    for cell, chain in chains.items():
+        nearest = next((by_cell[i] for i in reversed(chain) if by_cell.get(i)), None)
+        if nearest is not None:
+            found[cell] = nearest
+    return found
 
 
 async def cell_path_names(session: AsyncSession, cell_id: int) -> list[str]:

@@ -100,10 +100,23 @@ async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
     """After a case moved: one edit of each of its cards, unless one is waiting already or the
     card is final (its message is gone, or it no longer applies and lost its buttons). A card
     still on the wire is edited after it (a chat's notices go out in order)."""
+    edits = await card_refreshes(session, [case_id])
+    for notice, to in edits:
+        await queue(session, notice, to=to)
+    return len(edits)
+
+
+async def card_refreshes(
+    session: AsyncSession, case_ids: list[int]
+) -> list[tuple[CardRefresh, Target]]:
+    """The edits `queue_card_refresh` would queue for each of these cases, read in one query
+    (the sweep queues them with the rest of its batch)."""
+    if not case_ids:
+        return []
     rows = (await session.execute(
-        select(Outbox.id, Outbox.kind, Outbox.chat_id, Outbox.platform, Outbox.recipient_id,
-               Outbox.state, Outbox.result, Outbox.payload)
-        .where(Outbox.case_id == case_id, Outbox.kind.in_(sorted(LIVE_KINDS | REFRESH_KINDS)),
+        select(Outbox.id, Outbox.case_id, Outbox.kind, Outbox.chat_id, Outbox.platform,
+               Outbox.recipient_id, Outbox.state, Outbox.result, Outbox.payload)
+        .where(Outbox.case_id.in_(case_ids), Outbox.kind.in_(sorted(LIVE_KINDS | REFRESH_KINDS)),
                Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT]))
         .order_by(Outbox.id)
     )).all()
@@ -117,7 +130,7 @@ async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
             waiting.add(card)
         elif row.state == OutboxState.SENT and not (row.result or {}).get("message_ids"):
             final.add(card)
-    queued = 0
+    edits = []
     for row in rows:
         if row.kind in REFRESH_KINDS or row.id in waiting or row.id in final:
             continue
@@ -125,10 +138,9 @@ async def queue_card_refresh(session: AsyncSession, case_id: int) -> int:
             continue  # drawn when it is sent, as the case is then
         if row.state == OutboxState.SENT and card_message(row.result) is None:
             continue  # dropped when it was due: nothing in the chat
-        await queue(session, CardRefresh(case_id, card_row=row.id),
-                    to=Target(row.platform, row.chat_id, row.recipient_id))
-        queued += 1
-    return queued
+        edits.append((CardRefresh(row.case_id, card_row=row.id),
+                      Target(row.platform, row.chat_id, row.recipient_id)))
+    return edits
 
 
 async def _refreshes(

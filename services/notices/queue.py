@@ -90,7 +90,7 @@ async def requeue(session: AsyncSession, row: Outbox, recipient: Member,
     return copy
 
 
-def outbox_row(notice: Notice, to: Target, dedupe_key: str, queued_at: datetime,
+def outbox_row(notice: Notice, to: Target, dedupe_key: str | None, queued_at: datetime,
                case_id: int | None = None) -> dict[str, Any]:
     """One outbox row as `queue` writes it, for `queue_many`."""
     return {

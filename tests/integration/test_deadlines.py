@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseEvent, Outbox, Stage, SupervisionOrder
 from models.db import SessionFactory
@@ -200,3 +201,53 @@ async def test_two_concurrent_sweeps_send_each_reminder_once(
                                        .where(Outbox.kind == "reminder"))
         sent = set(await session.scalars(select(Case.reminders_sent)))
     assert events == 150 and notices == 150 and sent == {1}
+
+
+async def test_a_crash_mid_sweep_leaves_each_case_acted_on_once_after_the_next_sweep(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    """A deadline day: 30 cases miss their deadline and 30 owe a reminder at the same moment.
+    The process dies at the second batch's commit; the batch before it stays whole, the one it
+    died in leaves nothing, and the next sweep does the rest: one event per case, no notice
+    twice."""
+    async with sessions() as session:
+        for i in range(60):
+            cell = (world.village, world.village2, world.village3)[i % 3]
+            started = at(0) if i % 2 else at(50)  # due at 100, or reminded at 100 (half-way)
+            session.add(new_case(world, cell, stage=Stage.ACCEPT, settings=fast, now=started))
+        await session.commit()
+    commits = 0
+
+    def dying() -> AsyncSession:
+        session = sessions()
+        commit = session.commit
+
+        async def dies_at_the_second() -> None:
+            nonlocal commits
+            commits += 1
+            if commits == 2:
+                raise ConnectionError("the process died here")
+            await commit()
+
+        session.commit = dies_at_the_second  # type: ignore[method-assign]
+        return session
+
+    with pytest.raises(ConnectionError):
+        await sweep(dying, fast, at(100), batch_size=25)
+
+    async def acted() -> list[int]:
+        async with sessions() as session:
+            return list(await session.scalars(
+                select(CaseEvent.case_id).where(CaseEvent.kind.in_(["escalated", "reminded"]))))
+
+    assert len(await acted()) == 25  # the first batch, whole
+    report = await sweep(sessions, fast, at(100), batch_size=25)
+    assert report.examined == 35  # the rest, nothing of the first batch again
+    done = await acted()
+    assert len(done) == len(set(done)) == 60  # every case once
+    async with sessions() as session:
+        kinds = dict((await session.execute(
+            select(Outbox.kind, func.count()).group_by(Outbox.kind))).all())
+        levels = sorted(await session.scalars(select(Case.escalation_level)))
+    assert levels == [0] * 30 + [1] * 30
+    assert kinds["escalated"] >= 30 and kinds["reminder"] == 30  # one manager per village
