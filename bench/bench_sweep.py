@@ -93,17 +93,21 @@ def run() -> list[Figure]:
             baseline=baseline * 1000,
             unit="ms",
             goal=2.0,
+            note=f"baseline: bare indexed SELECT * of the due rows{setup}",
+        ),
+        Figure(
+            name=f"sweep: the whole sweep of {due:,} due cases",
+            ours=full * 1000,
+            baseline=baseline * 1000,
+            unit="ms",
+            goal=10.0,
             note=(
-                f"baseline: bare indexed SELECT * of the due rows. The full sweep (remind or "
-                f"escalate each due case: notice + event + case update, commit per batch) took "
-                f"{full:.1f} s for {due:,} cases ({due / full:,.0f} cases/s, {acted:,} reminders "
-                f"and escalations), {full / baseline:.0f}x the bare SELECT: the writes, not the "
-                f"selection, are the cost, and they are not in the baseline, so that ratio is "
-                f"reported here, not promised{setup}."
+                f"remind or escalate each due case (notices, events, case updates, set-wise, "
+                f"one commit per batch of {BATCH_SIZE:,}): {acted:,} reminders and escalations, "
+                f"{due / full:,.0f} cases/s; baseline: the bare indexed SELECT * of the due rows"
             ),
-        )
+        ),
     ]
-
 
 if __name__ == "__main__":
     for figure in run():
