@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -160,11 +161,31 @@ async def _figures(stage: Stage, name: str, run: Run, note: str, problems: list[
     facts.started_over = sum(r.stuck for r in run.reporters)
     result = judge(name, stage.db.kind, facts)
     result.notes.insert(0, note)
+    if not result.ok:
+        result.failures.extend(_logged(stage.bot.log_path, result.failures))
     sorry = sum(r.apologies for r in run.reporters)
     if sorry:
         result.notes.append(f"the bot apologised for {sorry} Send press(es) (\"Sorry ... try "
                             "again\"); the script pressed Send again rather than start over")
     return result
+
+
+def _logged(log: Path, failures: list[str], shown: int = 30) -> list[str]:
+    """What the bot logged of the notice rows a failure names, each line with the start of the
+    bot it came from, for whoever looks into it after the drill's folder is gone (CI keeps only
+    what is printed)."""
+    rows = {n for why in failures for found in re.findall(r"rows \[([\d, ]+)\]", why)
+            for n in found.replace(",", " ").split()}
+    if not rows or not log.exists():
+        return []
+    wanted = re.compile(rf"outbox ({'|'.join(sorted(rows))})\b")
+    start, kept = 0, []
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("=== start"):
+            start += 1
+        elif wanted.search(line):
+            kept.append(f"bot log (start {start}): {line[:200]}")
+    return kept[-shown:]
 
 
 async def made_calls(stage: Stage, run: Run, count: int, bound: float = 60.0) -> None:
