@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,10 +22,6 @@ from models import PhotoBlob, PhotoChunk
 from services.photos.evidence import base_path
 from services.photos.rows import contents_in_use
 from services.photos.store import CHUNK_BYTES, BlobKind, PhotoMissing, checked_key
-
-
-def _rowcount(result: Any) -> int:
-    return cast(CursorResult[Any], result).rowcount
 
 
 class DatabaseStore:
@@ -53,8 +48,8 @@ class DatabaseStore:
             key=checked_key(key), kind=kind.value, size_bytes=len(data),
             sha256=hashlib.sha256(data).hexdigest(), chunks=-(-len(data) // size),
             generation=0,
-        ).on_conflict_do_nothing(index_elements=["key"])
-        if _rowcount(await session.execute(head)) == 0:
+        ).on_conflict_do_nothing(index_elements=["key"]).returning(PhotoBlob.key)
+        if await session.scalar(head) is None:  # (rowcount says -1 through psycopg)
             return False
         view = memoryview(data)
         for seq, start in enumerate(range(0, len(data), size)):
@@ -95,25 +90,27 @@ class DatabaseStore:
     async def keep_at_commit(self, session: AsyncSession, key: str, data: bytes) -> None:
         """In `session`'s transaction: a newer generation (which a removal racing it will not
         delete), or the blob written again when it is gone."""
-        bumped = await session.execute(
+        bumped = await session.scalar(
             update(PhotoBlob).where(PhotoBlob.key == checked_key(key))
-            .values(generation=PhotoBlob.generation + 1))
-        if _rowcount(bumped) == 0:
+            .values(generation=PhotoBlob.generation + 1).returning(PhotoBlob.key))
+        if bumped is None:
             await self._write(session, key, data, BlobKind.ORIGINAL)
 
     async def drop_at_commit(self, session: AsyncSession, dropped: list[tuple[str, str]]) -> None:
         """In `session`'s transaction: an original (and its base) no row uses any more goes,
         unless another transaction kept it since (see the module's word on `generation`)."""
         shas = {path: sha for sha, path in dropped}
-        generations = dict((await session.execute(  # read before the rows are looked for
-            select(PhotoBlob.key, PhotoBlob.generation).where(PhotoBlob.key.in_(shas)))).tuples())
+        generations: dict[str, int] = {  # read before the rows that use them are looked for
+            key: generation for key, generation in await session.execute(
+                select(PhotoBlob.key, PhotoBlob.generation).where(PhotoBlob.key.in_(shas)))}
         used = await contents_in_use(session, set(shas.values()))
         for path, sha in shas.items():
             if sha in used or path not in generations:
                 continue
-            gone = await session.execute(delete(PhotoBlob).where(
-                PhotoBlob.key == path, PhotoBlob.generation == generations[path]))
-            if _rowcount(gone):
+            gone = await session.scalar(delete(PhotoBlob).where(
+                PhotoBlob.key == path, PhotoBlob.generation == generations[path])
+                .returning(PhotoBlob.key))
+            if gone is not None:
                 await _delete(session, [path, base_path(sha)])
 
 
