@@ -27,6 +27,7 @@ from services.settings import (
     MapProvider,
     MapSettings,
     OutboxSettings,
+    PhotoStoreKind,
     SandboxSettings,
     ScheduleSettings,
     Settings,
@@ -250,6 +251,9 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         "a sqlite:/// or postgresql:// URL",
     )
     photos_dir = Path(storage.get("photos_dir", str, "data/photos"))
+    photo_store = storage.get("photo_store", str, PhotoStoreKind.FILES.value)
+    _check(storage, "photo_store", photo_store in {k.value for k in PhotoStoreKind},
+           "files or database")
 
     return Settings(
         source=source,
@@ -316,6 +320,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         ),
         maps=MapSettings(provider=_map_provider(maps)),
         wecom=_wecom(root.sub("wecom")),
+        photo_store=PhotoStoreKind(photo_store),
     )
 
 

@@ -1,6 +1,7 @@
 """The data model: SQLAlchemy 2 ORM classes, one module per aggregate."""
 
 from models.base import Base, utcnow
+from models.blob import PhotoBlob, PhotoChunk
 from models.case import (
     FILE_ID_PLATFORM,
     OPEN_STATES,
@@ -54,6 +55,8 @@ __all__ = [
     "PaceMark",
     "PendingAction",
     "Photo",
+    "PhotoBlob",
+    "PhotoChunk",
     "PhotoKind",
     "ProtectionZone",
     "Role",

@@ -153,6 +153,14 @@ class LimitSettings:
     user_window: timedelta = timedelta(seconds=20)
 
 
+class PhotoStoreKind(StrEnum):
+    """Where photos are kept (`storage.photo_store`): files under photos_dir (one machine, or a
+    shared folder), or the database, which every process of the bot reads alike."""
+
+    FILES = "files"
+    DATABASE = "database"
+
+
 @dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
@@ -181,6 +189,7 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     maps: MapSettings = field(default_factory=MapSettings)
     wecom: WeComSettings = field(default_factory=WeComSettings)
+    photo_store: PhotoStoreKind = PhotoStoreKind.FILES
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -16,6 +16,7 @@ from services.deadlines import SweepReport, sweep
 from services.digests import queue_digests
 from services.metrics import Metrics
 from services.pending import drop_lapsed
+from services.photos.stores import photo_store
 from services.reports import expire_drafts
 from services.settings import Settings
 
@@ -28,7 +29,7 @@ async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime,
     report = await sweep(sessions, settings, now)
     async with sessions() as session:  # reports left untouched too long: dropped, with a word
         report.drafts_expired = len(await expire_drafts(
-            session, now, settings.cases.draft_ttl, settings.photos_dir))
+            session, now, settings.cases.draft_ttl, photo_store(settings, session)))
         await drop_lapsed(session, now)
         await session.commit()
     if metrics is not None:

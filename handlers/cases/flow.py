@@ -32,7 +32,7 @@ from services.cases import Action, RefusalReason, WorkflowRefused, parse_deadlin
 from services.i18n import Translator, translator
 from services.members import find_member
 from services.photos import PhotoFacts, PhotoRejected, RejectReason, ingest
-from services.photos.files import keep_file_at_commit
+from services.photos.stores import photo_store
 
 KIND = "case_flow"
 FLOW_TTL = timedelta(hours=1)
@@ -204,7 +204,8 @@ async def _check_photo(inbound: Inbound, deps: Deps, t: Translator) -> _Photo | 
                              limit_mb=limits.max_file_bytes // 1_000_000).render(t)
     data = await inbound.fetch(picture.ref)
     try:
-        facts, path = await ingest(data, limits, settings.photos_dir, settings.locale.timezone)
+        facts, path = await ingest(data, limits, photo_store(settings, deps.sessions),
+                                   settings.locale.timezone)
     except PhotoRejected as rejected:
         return escape(rejected.render(t))
     return _Photo(data, facts, path)
@@ -215,7 +216,7 @@ async def _keep_photo(session: AsyncSession, inbound: Inbound, deps: Deps, membe
     picture = inbound.picture
     assert picture is not None
     settings = deps.settings
-    await keep_file_at_commit(session, settings.photos_dir, photo.data, photo.facts.sha256)
+    await photo_store(settings, session).keep_at_commit(session, photo.path, photo.data)
     if flow.action is Action.NOT_FIXED:
         await workflow.add_evidence(
             session, flow.case_id, member.id, photo.facts, photo.path, utcnow(),

@@ -3,10 +3,10 @@ reporter's loop (accepted, fix claimed with before/after, closed + "is it really
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +32,16 @@ from services.notices.kinds import (
     CaseSentBack,
     FixClaimed,
 )
-from services.photos import LABEL_AFTER, LABEL_BEFORE, PhotoLimits, PhotoRejected, before_after
+from services.photos import (
+    LABEL_AFTER,
+    LABEL_BEFORE,
+    PhotoLimits,
+    PhotoMissing,
+    PhotoRejected,
+    PhotoStore,
+    before_after,
+)
+from services.photos.stores import photo_store
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,18 +121,19 @@ async def render_reopened(
     return await render_card(session, case.id, member, settings, banner=banner)
 
 
-def _draw_before_after(
-    case_id: int, before: Path, after: Path, labels: tuple[str, str], limits: PhotoLimits,
-    stamp: list[str],
+async def _draw_before_after(
+    case_id: int, store: PhotoStore, before: str, after: str, labels: tuple[str, str],
+    limits: PhotoLimits, stamp: list[str],
 ) -> bytes | None:
-    """Read both files and draw them as one stamped picture (in a thread); None when either is
-    missing or unreadable."""
+    """Read both originals from the store and draw them as one stamped picture (in a thread);
+    None when either is missing or unreadable."""
     try:
-        before_bytes, after_bytes = before.read_bytes(), after.read_bytes()
-    except OSError:
+        before_bytes, after_bytes = await store.read(before), await store.read(after)
+    except (OSError, PhotoMissing):
         return None
     try:
-        return before_after(before_bytes, after_bytes, labels, limits=limits, stamp=stamp)
+        return await asyncio.to_thread(before_after, before_bytes, after_bytes, labels,
+                                       limits=limits, stamp=stamp)
     except (PhotoRejected, OSError, ValueError):
         log.warning("case %s: no before/after picture", case_id, exc_info=True)
         return None
@@ -144,10 +154,9 @@ async def before_after_picture(
     stamp = await case_stamp(session, case, [PhotoTime.of(before, labels[0]),
                                              PhotoTime.of(after, labels[1])],
                              settings.locale.timezone, t)
-    folder = Path(settings.photos_dir)
     return Picture(
-        partial(_draw_before_after, case.id, folder / before.stored_path,
-                folder / after.stored_path, labels, settings.photos, stamp),
+        partial(_draw_before_after, case.id, photo_store(settings, session), before.stored_path,
+                after.stored_path, labels, settings.photos, stamp),
         fallback,
     )
 

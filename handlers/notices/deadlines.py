@@ -38,7 +38,7 @@ from services.deadlines import (
 )
 from services.digests import Digest, digest_text, split_message
 from services.i18n import Translator
-from services.notices.card import Button, Buttons, Card, Picture
+from services.notices.card import Button, Buttons, Card, Picture, in_thread
 from services.notices.kinds import (
     DigestPart,
     Escalated,
@@ -196,8 +196,8 @@ async def render_order(
     issuer = await session.get(Member, order.issuer_id) if order.issuer_id else None
     issuer_name = issuer.display_name if issuer else t("the deadline system (automatic)")
     rows = order_rows(order, case, cell.name if cell else "?", issuer_name, t, settings)
-    card = Picture(partial(order_card_png, t("Supervision order"), rows,
-                           colour_of(case.escalation_level)))
+    card = Picture(in_thread(partial(order_card_png, t("Supervision order"), rows,
+                                     colour_of(case.escalation_level))))
     text = "\n".join([f"<b>{escape(t('Supervision order'))} {escape(order.number)}</b>"]
                      + [f"{escape(label)}: {escape(value)}" for label, value in rows[1:]])
     buttons: Buttons = ()

@@ -24,6 +24,7 @@ from handlers.words import DEACTIVATED, START_FIRST
 from models import Draft, Severity
 from services.cases import make_display_copies
 from services.i18n import N_, normalize, translator
+from services.photos.stores import photo_store
 from services.reports import DraftError, PlaceSource, ReportStep, drafts
 from services.workflow import intake
 
@@ -144,7 +145,8 @@ async def cancel(turn: Turn) -> None:
     if turn.draft is None:
         turn.say(turn.t("There is no report in progress."), views.main_keyboard(turn.t))
         return
-    await drafts.discard_draft(turn.session, turn.draft, turn.settings.photos_dir)
+    await drafts.discard_draft(turn.session, turn.draft,
+                               photo_store(turn.settings, turn.session))
     turn.draft_closed = True
     turn.say(turn.t("Report cancelled. Nothing was sent."), views.main_keyboard(turn.t))
 
@@ -192,7 +194,7 @@ async def _restart(turn: Turn, _draft: Draft, _arg: str) -> None:
     try:
         started = await drafts.start_draft(turn.session, turn.member, turn.chat_id, turn.now,
                                            turn.settings.cases, restart=True,
-                                           photos_dir=turn.settings.photos_dir)
+                                           photos=photo_store(turn.settings, turn.session))
     except DraftError as refused:
         turn.say(views.refusal(refused, turn.t))
         return

@@ -13,7 +13,7 @@ from models import Draft, Member
 from services import photos
 from services.i18n import Translator, translator
 from services.photos import PhotoRejected, RejectReason
-from services.photos.files import keep_file_at_commit
+from services.photos.stores import photo_store
 from services.reports import DraftError, ReportStep, drafts, place
 from services.settings import Settings
 
@@ -40,9 +40,9 @@ async def take_picture(turn: Turn) -> bool:
         return False
     await turn.session.commit()  # no transaction open across the download and Pillow
     data = await inbound.fetch(picture.ref)
+    store = photo_store(settings, turn.session)
     try:
-        facts, stored = await photos.ingest(data, limits, settings.photos_dir,
-                                            settings.locale.timezone)
+        facts, stored = await photos.ingest(data, limits, store, settings.locale.timezone)
     except PhotoRejected as rejected:
         turn.say(rejected.render(t))
         return False
@@ -55,7 +55,7 @@ async def take_picture(turn: Turn) -> bool:
         # stamped display copy (services.cases.display), whose photo id is kept once sent.
         await drafts.add_photo(turn.session, current, facts, stored, turn.now, settings.cases,
                                file_id=picture.resend, file_unique_id=picture.unique)
-        await keep_file_at_commit(turn.session, settings.photos_dir, data, facts.sha256)
+        await store.keep_at_commit(turn.session, stored, data)
     except DraftError as refused:
         turn.say(refusal(refused, t))
         if refused.reason != "already_have_photo":

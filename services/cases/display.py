@@ -2,8 +2,9 @@
 
 At most `photos.display_max_side` px, upright, a footer stamp (services.cases.stamp: case number,
 when it was taken or received, the place as accepted, cell) and no metadata at all, written
-under photos_dir as `display/ab/cd/<sha256>-<case id>.jpg` (content and case only: no user
-text in the path). Made after intake's commit, with no session open across Pillow, in a thread.
+in the photo store config chooses, at `display/ab/cd/<sha256>-<case id>.jpg` (content and case
+only: no user text in the key). Made after intake's commit, with no session open across Pillow,
+in a thread.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +23,15 @@ from models import Case, Photo, PhotoKind
 from models.db import SessionFactory
 from services.cases.stamp import PhotoTime, case_stamp
 from services.i18n import translator
-from services.photos import PhotoRejected, display_source, render_display_copy
-from services.photos.evidence import _write_atomically
+from services.photos import (
+    BlobKind,
+    PhotoMissing,
+    PhotoRejected,
+    PhotoStore,
+    display_source,
+    render_display_copy,
+)
+from services.photos.stores import photo_store
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +41,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def display_path(sha256: str, case_id: int) -> str:
-    """Where the display copy of one picture in one case lives, relative to photos_dir."""
+    """The key of the display copy of one picture in one case (its path in the file store)."""
     if not _SHA256.fullmatch(sha256):
         raise ValueError("not a sha256")
     return f"{DISPLAY_DIR}/{sha256[:2]}/{sha256[2:4]}/{sha256}-{int(case_id)}.jpg"
@@ -55,30 +62,31 @@ class _Work:
     stored_path: str
 
 
-def _render_and_store(
-    settings: Settings, work: _Work, case_id: int, lines: list[str]
+async def _render_and_store(
+    store: PhotoStore, settings: Settings, work: _Work, case_id: int, lines: list[str]
 ) -> tuple[str, bytes]:
-    data = display_source(settings.photos_dir, work.stored_path)
-    copy = render_display_copy(
-        data, lines, settings.photos.display_max_side, limits=settings.photos
+    data = await display_source(store, work.stored_path)
+    copy = await asyncio.to_thread(
+        render_display_copy, data, lines, settings.photos.display_max_side, limits=settings.photos
     )
     relative = display_path(work.sha256, case_id)
-    _write_atomically(Path(settings.photos_dir) / relative, copy)
+    await store.put(relative, copy, BlobKind.DISPLAY)
     return relative, copy
 
 
-def _read_or_make(settings: Settings, photo_id: int, display: str | None,
-                  make: tuple[_Work, int, list[str]] | None) -> bytes | None:
+async def _read_or_make(store: PhotoStore, settings: Settings, photo_id: int,
+                        display: str | None, make: tuple[_Work, int, list[str]] | None
+                        ) -> bytes | None:
     if display:
         try:
-            return (Path(settings.photos_dir) / display).read_bytes()
-        except OSError:
+            return await store.read(display)
+        except (OSError, PhotoMissing):
             log.warning("photo %s: display copy %s is gone; making it again", photo_id, display)
     if make is None:
         return None
     try:
-        _, copy = _render_and_store(settings, make[0], make[1], make[2])
-    except (OSError, ValueError, PhotoRejected):
+        _, copy = await _render_and_store(store, settings, make[0], make[1], make[2])
+    except (OSError, ValueError, PhotoRejected, PhotoMissing):
         log.warning("photo %s: no display copy", photo_id, exc_info=True)
         return None
     return copy
@@ -86,9 +94,10 @@ def _read_or_make(settings: Settings, photo_id: int, display: str | None,
 
 async def stamped_copy_job(
     session: AsyncSession, photo: Photo, settings: Settings
-) -> Callable[[], bytes | None] | None:
-    """What gives the display copy's bytes, to run in a thread once the session is closed: read
-    from disk, else made then (and kept); None (now or from the job) if impossible.
+) -> Callable[[], Awaitable[bytes | None]] | None:
+    """What gives the display copy's bytes, to await once the session is closed: read from the
+    photo store, else made then (Pillow in a thread) and kept; None (now or from the job) if
+    impossible.
 
     For renderers that find a photo whose copy is not there yet (a notice sent before
     `make_display_copies` finished)."""
@@ -99,7 +108,8 @@ async def stamped_copy_job(
     if case is not None:
         make = (_Work(photo.id, photo.sha256, photo.stored_path), case.id,
                 await display_stamp(session, case, photo, settings))
-    return partial(_read_or_make, settings, photo.id, photo.display_path, make)
+    return partial(_read_or_make, photo_store(settings, session), settings, photo.id,
+                   photo.display_path, make)
 
 
 async def make_display_copies(sessions: SessionFactory, settings: Settings, case_id: int) -> int:
@@ -120,11 +130,12 @@ async def make_display_copies(sessions: SessionFactory, settings: Settings, case
             )
         ]
     made: dict[int, str] = {}
+    store = photo_store(settings, sessions)
     for work, lines in todo:
         try:
-            made[work.photo_id], _ = await asyncio.to_thread(
-                _render_and_store, settings, work, case_id, lines)
-        except (OSError, ValueError, PhotoRejected):
+            made[work.photo_id], _ = await _render_and_store(store, settings, work, case_id,
+                                                             lines)
+        except (OSError, ValueError, PhotoRejected, PhotoMissing):
             log.warning("case %s: no display copy of photo %s", case_id, work.photo_id,
                         exc_info=True)
     if made:

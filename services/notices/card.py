@@ -1,7 +1,8 @@
 """What a rendered notice is, whatever the channel: a Card (HTML text, photos by file id or
 bytes, buttons as a label and the short data a press sends back) that a channel's transport
 turns into its own calls (bot/telegram/transport.py for Telegram), or an edit of a card already
-posted. Pictures are drawn after the render session is closed, in a thread.
+posted. Pictures are read from the photo store and drawn after the render session is closed
+(Pillow in a thread).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,13 @@ from services.notices.kinds import Notice, load_as
 from services.settings import Settings
 
 _TAG = re.compile(r"<[^>]+>")
+T = TypeVar("T")
+Job = Callable[[], Awaitable[bytes | None]]  # reads the photo store, draws in a thread
+
+
+def in_thread(work: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """A job of plain drawing (no photo to read): run in a thread when awaited."""
+    return lambda: asyncio.to_thread(work)
 
 
 @dataclass(frozen=True)
@@ -35,20 +43,21 @@ class Upload:
 
 @dataclass(frozen=True)
 class UploadJob:
-    """A display copy to read (or make) once the render session is closed, in a thread; it
-    becomes an Upload, or nothing when `load` gives None."""
+    """A display copy to read (or make) once the render session is closed; it becomes an
+    Upload, or nothing when `load` gives None."""
 
     photo_id: int
-    load: Callable[[], bytes | None]
+    load: Job
 
 
 @dataclass(frozen=True)
 class Picture:
     """A picture to draw once the render session is closed (no session is held across Pillow):
-    `draw` works from plain data the renderer loaded, in a thread, and reads its files itself;
-    None from it means no picture, and the `fallback` file ids are sent in its place."""
+    `draw` works from plain data the renderer loaded, reads its photos from the store itself and
+    does Pillow's work in a thread; None from it means no picture, and the `fallback` file ids
+    are sent in its place."""
 
-    draw: Callable[[], bytes | None]
+    draw: Job
     fallback: tuple[str, ...] = ()
 
 
@@ -108,22 +117,17 @@ async def render_row(renderers: Renderers, session: AsyncSession, row: Outbox,
 
 
 async def draw_pictures(card: Card) -> Card:
-    """The card with its uploads read and its picture drawn (in a thread): call it with no
-    session open."""
+    """The card with its uploads read and its picture drawn: call it with no session open."""
     if not card.upload_jobs and card.picture is None:
         return card
-    return await asyncio.to_thread(_draw, card)
-
-
-def _draw(card: Card) -> Card:
     uploads = [*card.photo_uploads]
     for job in card.upload_jobs:
-        data = job.load()
+        data = await job.load()
         if data is not None:
             uploads.append(Upload(job.photo_id, data))
     file_ids, data = card.photo_file_ids, card.photo_bytes
     if card.picture is not None:
-        data = card.picture.draw()
+        data = await card.picture.draw()
         if data is None:
             file_ids += card.picture.fallback
     return replace(card, photo_file_ids=file_ids, photo_uploads=tuple(uploads),

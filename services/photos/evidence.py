@@ -4,10 +4,11 @@ Pillow work is `bytes -> bytes`/facts, pure and synchronous; callers on the even
 `*_async` wrappers or `ingest`, which run it in a thread. Display copies and the before/after
 picture live in `services.photos.render` and are re-exported here.
 
-Storage under photos_dir: the original, byte for byte, at `ab/cd/<sha256>.<ext>`; beside it a
-derived display base (upright, <= display_max_side px, no metadata) at `base/ab/cd/<sha256>.jpg`,
-made by `ingest` from the same decode, so that stamping a display copy later does not decode
-the 12 MP original again. `display_source()` returns the base, or the original without one.
+Storage, in the photo store config chooses (`services.photos.store`): the original, byte for
+byte, at `ab/cd/<sha256>.<ext>`; beside it a derived display base (upright, <= display_max_side
+px, no metadata) at `base/ab/cd/<sha256>.jpg`, made by `ingest` from the same decode, so that
+stamping a display copy later does not decode the 12 MP original again. `display_source()`
+returns the base, or the original without one.
 
 Accepted: JPEG, PNG, WebP and still GIF (a single-frame GIF is just a palette picture).
 Refused: HEIC/HEIF/AVIF (send it as a photo), animations of any format, other formats.
@@ -53,6 +54,7 @@ from services.photos.render import (
     decode_opened,
     upright_copy,
 )
+from services.photos.store import BlobKind, PhotoMissing, PhotoStore
 
 DEFAULT_TZ: Final = "Asia/Shanghai"
 _HASH_SIDE: Final = 32
@@ -254,25 +256,31 @@ def _text(value: object) -> str:
     return value.strip("\x00 ") if isinstance(value, str) else ""
 
 
-def store_original(photos_dir: Path, data: bytes, sha256: str) -> str:
-    """Write the original bytes unchanged at `ab/cd/<sha256>.<ext>`; return that relative path.
-
-    Atomic (temp file, fsync, rename), idempotent, and named only by content: no user text
-    ever reaches the file system.
-    """
+def original_key(data: bytes, sha256: str) -> str:
+    """The key (and file store path) of an original: `ab/cd/<sha256>.<ext>`, named only by
+    content, so no user text ever reaches a store; ValueError unless the bytes are an inspected
+    picture with that sha256."""
     if not _SHA256.fullmatch(sha256) or hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError("sha256 does not match the bytes")
     kind = sniff(data)
     if kind is None:
         raise ValueError("only inspected pictures are stored")
-    relative = f"{sha256[:2]}/{sha256[2:4]}/{sha256}.{EXTENSION[kind]}"
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}.{EXTENSION[kind]}"
+
+
+def store_original(photos_dir: Path, data: bytes, sha256: str) -> str:
+    """Write the original bytes unchanged under photos_dir at `original_key`; return the key.
+
+    Atomic (temp file, fsync, rename) and idempotent: the file store's write.
+    """
+    relative = original_key(data, sha256)
     target = photos_dir / relative
     if not (target.is_file() and target.stat().st_size == len(data)):
-        _write_atomically(target, data)
+        write_atomically(target, data)
     return relative
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
     try:
@@ -298,41 +306,39 @@ def store_base(photos_dir: Path, sha256: str, base: bytes) -> str:
     relative = base_path(sha256)
     target = photos_dir / relative
     if not target.is_file():
-        _write_atomically(target, base)
+        write_atomically(target, base)
     return relative
 
 
-def display_source(photos_dir: Path, stored_path: str) -> bytes:
+async def display_source(store: PhotoStore, stored_path: str) -> bytes:
     """The bytes to make display copies and before/after pictures from: the stored base when
     there is one (cheap), else the original (same picture, one more full decode)."""
     sha256 = PurePosixPath(stored_path).stem
     if _SHA256.fullmatch(sha256):
-        base = photos_dir / base_path(sha256)
-        if base.is_file():
-            return base.read_bytes()
-    return (photos_dir / stored_path).read_bytes()
+        try:
+            return await store.read(base_path(sha256))
+        except PhotoMissing:
+            pass
+    return await store.read(stored_path)
 
 
-def _ingest(data: bytes, limits: PhotoLimits, photos_dir: Path, tz: str) -> tuple[PhotoFacts, str]:
+def _prepare(data: bytes, limits: PhotoLimits, tz: str) -> tuple[PhotoFacts, bytes, str]:
     facts, base = prepare_photo(data, limits, tz)
-    stored = store_original(photos_dir, data, facts.sha256)
-    store_base(photos_dir, facts.sha256, base)
-    return facts, stored
+    return facts, base, original_key(data, facts.sha256)
 
 
 async def ingest(
-    data: bytes, limits: PhotoLimits, photos_dir: Path, tz: str = DEFAULT_TZ
+    data: bytes, limits: PhotoLimits, store: PhotoStore, tz: str = DEFAULT_TZ
 ) -> tuple[PhotoFacts, str]:
-    """Check, read and store one received picture off the event loop: (facts, stored path).
+    """Check and read one received picture off the event loop, then store it: (facts, key).
 
     Stores the original unchanged and its display base (see `display_source`); raises
     PhotoRejected, and then nothing is written.
     """
-    return await asyncio.to_thread(_ingest, data, limits, photos_dir, tz)
-
-
-async def display_source_async(photos_dir: Path, stored_path: str) -> bytes:
-    return await asyncio.to_thread(display_source, photos_dir, stored_path)
+    facts, base, key = await asyncio.to_thread(_prepare, data, limits, tz)
+    await store.put(key, data, BlobKind.ORIGINAL)
+    await store.put(base_path(facts.sha256), base, BlobKind.BASE)
+    return facts, key
 
 
 async def inspect_photo_async(

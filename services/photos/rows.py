@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from models import Photo, PhotoKind
 from services.photos.evidence import PhotoFacts
 
@@ -41,3 +44,11 @@ def photo_row(
         platform_file_unique_id=file_unique_id,
         created_at=now,
     )
+
+
+async def contents_in_use(session: AsyncSession, shas: set[str]) -> set[str]:
+    """Which of these contents a photo row still has, as this transaction sees it (a stored
+    picture may serve several rows: the stores name it by content)."""
+    if not shas:
+        return set()
+    return set(await session.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas))))

@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -24,8 +23,7 @@ from models import Case, Draft, Member, Photo, PhotoKind, Severity
 from services.members.accounts import account_of
 from services.notices.kinds import DraftExpired
 from services.notices.queue import queue
-from services.photos import PhotoFacts
-from services.photos.files import remove_files_at_commit
+from services.photos import PhotoFacts, PhotoStore
 from services.photos.rows import photo_row
 from services.settings import CaseRules, Category
 
@@ -176,16 +174,16 @@ async def start_draft(
     *,
     restart: bool = False,
     prefill: dict[str, Any] | None = None,
-    photos_dir: Path | None = None,
+    photos: PhotoStore | None = None,
 ) -> Started:
     """Open a draft, or keep the open one (`resumed`) unless `restart` drops it first (and the
-    files of its photos, when `photos_dir` is given and nothing else uses them)."""
+    stored bytes of its photos, when the photo store is given and nothing else uses them)."""
     existing = await open_draft(session, member.id)
     if existing is not None and not restart:
         return Started(existing, resumed=True)
     await check_rate(session, member.id, now, rules)
     if existing is not None:
-        await discard_draft(session, existing, photos_dir)
+        await discard_draft(session, existing, photos)
     draft = Draft(
         member_id=member.id,
         chat_id=chat_id,
@@ -338,9 +336,9 @@ def missing_answers(draft: Draft, photos: int) -> list[ReportStep]:
 
 
 async def discard_draft(
-    session: AsyncSession, draft: Draft, photos_dir: Path | None = None
+    session: AsyncSession, draft: Draft, photos: PhotoStore | None = None
 ) -> None:
-    """Drop the draft and the rows of its photos. With `photos_dir`, their stored files go too
+    """Drop the draft and the rows of its photos. With the photo store, their stored bytes go too
     once the transaction commits, unless another photo row has the same content (files are
     named by sha256, so one file may serve several rows)."""
     dropped = list(await session.execute(
@@ -350,14 +348,14 @@ async def discard_draft(
     await session.execute(delete(Photo).where(Photo.draft_id == draft.id, Photo.case_id.is_(None)))
     await session.delete(draft)
     await session.flush()
-    if photos_dir is not None and dropped:
-        await remove_files_at_commit(session, photos_dir, [(s, p) for s, p in dropped])
+    if photos is not None and dropped:
+        await photos.drop_at_commit(session, [(s, p) for s, p in dropped])
 
 
 async def expire_drafts(
-    session: AsyncSession, now: datetime, ttl: timedelta, photos_dir: Path | None = None
+    session: AsyncSession, now: datetime, ttl: timedelta, store: PhotoStore | None = None
 ) -> list[ExpiredDraft]:
-    """Drop drafts untouched for `ttl` (and, with `photos_dir`, their photos' files that nothing
+    """Drop drafts untouched for `ttl` (and, with the photo store, their photos' bytes that nothing
     else uses) and queue a "draft_expired" notice to each reporter.
 
     For the sweep job; the caller commits.
@@ -372,7 +370,7 @@ async def expire_drafts(
         member = await session.get(Member, draft.member_id)
         photos = await photo_count(session, draft.id)
         expired.append(ExpiredDraft(draft.id, draft.member_id, draft.chat_id, photos))
-        await discard_draft(session, draft, photos_dir)
+        await discard_draft(session, draft, store)
         await queue(
             session,
             DraftExpired(photos=photos, hours=round(ttl.total_seconds() / 3600)),

@@ -1,7 +1,9 @@
 """Two `gridpatrol run --webhook` processes on one PostgreSQL, behind one "reverse proxy" (the
 sandbox posting updates to each in turn): a report whose updates alternate between them
 completes, only the lease holder sweeps, no notice goes out twice, and when the holder is
-killed (SIGKILL) the other takes the lease over."""
+killed (SIGKILL) the other takes the lease over. Each has a photos_dir of its own, as on two
+machines, and keeps photos in the database (`storage.photo_store`): a photo one received, the
+other draws the display copy of, and the manager is shown it."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from models import Case, Outbox, OutboxState, utcnow
+from models import Case, Outbox, OutboxState, Photo, utcnow
 from models.db import SessionFactory, make_engine, make_session_factory
 from sandbox.server import SandboxServer
 from sandbox.telegram import BotApiEmulator, FloodConfig
@@ -31,6 +33,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 VILLAGE = "330502100004"  # 妙西东北村, holds 老虎潭水库's grade I zone
 MANAGER = 5_001
+# Separate photos_dirs with "files" fail: the process that files the report cannot read the
+# photo the other one received, so no display copy is made.
+PHOTO_STORE = '"database"'
 
 
 class Person:
@@ -60,8 +65,9 @@ class Person:
     async def say(self, text: str, expect: str) -> None:
         await self._answered(lambda: self.emu.users.send_text(self.id, text), expect)
 
-    async def photo(self, data: bytes, expect: str) -> None:
-        await self._answered(lambda: self.emu.users.send_photos(self.id, [data]), expect)
+    async def photo(self, data: bytes, expect: str, *, as_file: bool = False) -> None:
+        await self._answered(
+            lambda: self.emu.users.send_photos(self.id, [data], as_file=as_file), expect)
 
     async def location(self, lat: float, lon: float, expect: str) -> None:
         await self._answered(lambda: self.emu.users.send_location(self.id, lat, lon), expect)
@@ -95,6 +101,15 @@ async def pg_world(pg_server_url: str) -> AsyncIterator[tuple[str, SessionFactor
     await engine.dispose()
 
 
+def last_to(delivery: WebhookDelivery) -> str:
+    """The process the proxy gave the last update it could deliver."""
+    return next(d.target for d in reversed(delivery.deliveries) if d.status < 300)
+
+
+def filed_log(bot: BotProcess) -> str:
+    return "\n".join(line for line in bot.log().splitlines() if "photo" in line)[-2000:]
+
+
 def sent_rows(rows: list[Outbox], chat_id: int) -> int:
     """Messages the outbox says it delivered to a chat (an alert may be photos plus text)."""
     return sum(len(r.result.get("message_ids", [])) for r in rows
@@ -108,8 +123,9 @@ async def test_a_report_alternating_between_two_processes_completes_and_one_swee
     # Flood limits off: the script answers faster than a person, and pacing is not the point.
     emu = BotApiEmulator(flood=FloodConfig(enabled=False))
     async with SandboxServer(emu) as server:
-        a = BotProcess(tmp_path, server, "a", url, **{"schedule.sweep_interval": '"1s"'})
-        b = BotProcess(tmp_path, server, "b", url, **{"schedule.sweep_interval": '"1s"'})
+        a, b = (BotProcess(tmp_path, server, name, url, **{
+            "schedule.sweep_interval": '"1s"', "storage.photo_store": PHOTO_STORE,
+            "storage.photos_dir": f'"{tmp_path / ("photos-" + name)}"'}) for name in "ab")
         try:
             await a.start()
             await healthy(a)  # a starts first and takes the lease
@@ -125,12 +141,16 @@ async def test_a_report_alternating_between_two_processes_completes_and_one_swee
                 await vera.say("/start", "Welcome")
                 await vera.say("/report", "Dumped garbage")
                 await vera.press("Dumped garbage", "Send 1 to 10 photos")
-                await vera.photo(images.jpeg(seed=31), "✅ Done")
+                # As a file: it is never sent on by Telegram's id, only as the display copy.
+                await vera.photo(images.jpeg(seed=31), "✅ Done", as_file=True)
+                received_by = last_to(delivery)
                 await vera.press("✅ Done", "Where is it?")
                 await vera.location(*IN_GRADE1, "Describe what you see")
                 await vera.say("Plastic bags along the shore", "How serious is it?")
                 await vera.press("high", "✅ Send the report")
                 await vera.press("✅ Send the report", "Thank you!")
+                filed_by = last_to(delivery)
+                assert filed_by != received_by  # the photo is drawn where it was not received
                 async with sessions() as session:
                     case = (await session.scalars(select(Case))).one()
                 assert case.number in vera.texts()[-1]
@@ -141,6 +161,19 @@ async def test_a_report_alternating_between_two_processes_completes_and_one_swee
                 await until(emu, lambda: any(case.number in t for t in
                                              Person(emu, MANAGER).texts()),
                             "the village manager is alerted", a, b)
+                assert any(m.get("photo") for m in emu.bot_messages(MANAGER)), \
+                    "the manager is shown the photo"
+
+                async def display_copy() -> str | None:  # made by filed_by after its answer
+                    async with sessions() as session:
+                        return (await session.scalars(select(Photo))).one().display_path
+
+                for _ in range(40):
+                    if await display_copy() is not None:
+                        break
+                    await emu.state.wait_change(0.5)
+                assert await display_copy() is not None, "no display copy:\n" + filed_log(
+                    a if filed_by == a.url else b)
                 # Time passes: the reminder at half the acceptance deadline is due now.
                 async with sessions() as session:
                     now = utcnow()

@@ -18,6 +18,7 @@ from services import workflow
 from services.cases import Action
 from services.notices.card import Card, draw_pictures, render_row, visible_length
 from services.photos import ingest
+from services.photos.files import FileStore
 from services.settings import Settings
 from tests.support import images
 from tests.support.workflow_world import FAR_POINT, NOW, World, build_world, new_case
@@ -32,7 +33,8 @@ async def world(session_factory: SessionFactory) -> World:
 async def stored_photo(
     settings: Settings, case_id: int | None, uploader: int, seed: int, kind: str
 ) -> Photo:
-    facts, path = await ingest(images.jpeg(seed=seed), settings.photos, settings.photos_dir)
+    facts, path = await ingest(images.jpeg(seed=seed), settings.photos,
+                               FileStore(settings.photos_dir))
     return Photo(
         case_id=case_id, uploaded_by_id=uploader, kind=kind, sha256=facts.sha256,
         stored_path=path, size_bytes=facts.size_bytes, width=facts.width, height=facts.height,

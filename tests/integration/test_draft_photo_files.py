@@ -15,7 +15,7 @@ from models import Draft, Photo, utcnow
 from models.db import is_sqlite
 from services.members import find_member
 from services.photos import base_path, ingest
-from services.photos.files import keep_file_at_commit
+from services.photos.files import FileStore
 from services.reports import drafts
 from tests.support import images
 from tests.support.harness import SimUser, TelegramHarness
@@ -118,9 +118,10 @@ async def test_a_picture_sent_while_a_draft_with_it_is_dropped_keeps_its_file(
         assert member is not None
         draft = (await drafts.start_draft(upload, member, str(sending.id), utcnow(),
                                           settings.cases)).draft
-        found, stored = await ingest(picture, settings.photos, settings.photos_dir)
+        store = FileStore(settings.photos_dir)
+        found, stored = await ingest(picture, settings.photos, store)
         await drafts.add_photo(upload, draft, found, stored, utcnow(), settings.cases)
-        await keep_file_at_commit(upload, settings.photos_dir, picture, found.sha256)
+        await store.keep_at_commit(upload, stored, picture)
         await h.send_text(cancelling, "/cancel")  # commits while the upload is open
         assert not (settings.photos_dir / stored).exists()  # the race, as it happens
         await upload.commit()

@@ -24,6 +24,7 @@ from models import Case, Photo, PhotoKind
 from services.i18n import translator
 from services.photos import ingest
 from services.photos import render as photo_render
+from services.photos.files import FileStore
 from services.photos.rows import photo_row
 from tests.support import images
 from tests.support.harness import TelegramHarness
@@ -115,7 +116,7 @@ async def test_display_copies_say_taken_from_exif_or_received_and_share_the_stam
         assert fresh is not None
         _, picture = await group_photos(s, fresh, settings)
     assert picture is not None and with_time.display_path is not None
-    assert picture.draw() == (settings.photos_dir / with_time.display_path).read_bytes()
+    assert await picture.draw() == (settings.photos_dir / with_time.display_path).read_bytes()
 
 
 async def test_without_a_chinese_font_the_stamp_still_says_taken_in_english(
@@ -156,14 +157,14 @@ async def test_the_before_after_picture_is_stamped_like_a_display_copy(
         case = (await s.scalars(select(Case))).one()
         before = (await s.scalars(select(Photo))).one()
         facts, stored = await ingest(images.jpeg_with_exif(seed=93), settings.photos,
-                                     settings.photos_dir)
+                                     FileStore(settings.photos_dir))
         after = photo_row(facts, stored, case.created_at, kind=PhotoKind.AFTER,
                           uploaded_by_id=before.uploaded_by_id or 0, case_id=case.id)
         s.add(after)
         await s.commit()
         picture = await before_after_picture(s, case, after.id, settings, translator("zh_CN"))
     assert picture is not None
-    data = picture.draw()
+    data = await picture.draw()
     assert data is not None
     assert drawn == [[case.number, f"整改前 接收 {received_local(before)}",
                       f"整改后 拍摄 {TAKEN_LOCAL}", "30.79000, 119.96000",

@@ -74,7 +74,10 @@ class BotProcess:
         self.env = {**os.environ, "GRIDPATROL_CONFIG": str(config),
                     "GRIDPATROL_TELEGRAM_TOKEN": server.emulator.token,
                     "GRIDPATROL_DATABASE_URL": db_url, "GRIDPATROL_WEBHOOK_SECRET": SECRET,
-                    "PYTHONUNBUFFERED": "1"}
+                    "PYTHONUNBUFFERED": "1",
+                    # this tree's code, wherever the venv's editable install points (a worktree)
+                    "PYTHONPATH": os.pathsep.join(
+                        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
         self.log_path = tmp_path / f"{name}.log"
         self.webhook = webhook
         self.process: asyncio.subprocess.Process | None = None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
+from services.settings import PhotoStoreKind
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = (ROOT / "config.toml").read_text(encoding="utf-8")
@@ -64,6 +65,19 @@ def test_an_unknown_time_zone_is_refused(tmp_path: Path) -> None:
     error = refused(path)
     assert error.key == "locale.timezone"
     assert "Mars/Base" in error.reason
+
+
+def test_an_unknown_photo_store_is_refused_naming_the_two(tmp_path: Path) -> None:
+    path = write(tmp_path, SHIPPED.replace('photo_store = "files"', 'photo_store = "s3"'))
+    error = refused(path)
+    assert error.key == "storage.photo_store"
+    assert error.reason == "files or database"
+
+
+def test_the_photo_store_is_files_unless_the_database_is_asked_for(tmp_path: Path) -> None:
+    assert load_settings(ROOT / "config.toml").photo_store == PhotoStoreKind.FILES
+    path = write(tmp_path, SHIPPED.replace('photo_store = "files"', 'photo_store = "database"'))
+    assert load_settings(path).photo_store == PhotoStoreKind.DATABASE
 
 
 def test_a_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:

@@ -30,7 +30,6 @@ from services.photos import (
     before_after,
     before_after_async,
     display_source,
-    display_source_async,
     hamming,
     ingest,
     inspect_photo,
@@ -42,6 +41,7 @@ from services.photos import (
     store_original,
 )
 from services.photos import render as photo_render
+from services.photos.files import FileStore
 from tests.support import images
 
 LIMITS = PhotoLimits()
@@ -259,11 +259,11 @@ def test_store_refuses_a_hash_that_is_not_of_the_bytes(tmp_path: Path) -> None:
 
 async def test_ingest_stores_the_original_and_an_upright_display_base(tmp_path: Path) -> None:
     data = images.marked_jpeg(orientation=6)
-    facts, relative = await ingest(data, LIMITS, tmp_path, "Asia/Shanghai")
+    facts, relative = await ingest(data, LIMITS, FileStore(tmp_path), "Asia/Shanghai")
     assert relative == f"{facts.sha256[:2]}/{facts.sha256[2:4]}/{facts.sha256}.jpg"
     assert (tmp_path / relative).read_bytes() == data
     assert replace(await inspect_photo_async(data), phash=facts.phash) == facts
-    source = await display_source_async(tmp_path, relative)
+    source = await display_source(FileStore(tmp_path), relative)
     assert source != data
     _metadata_free(source)
     base = _open(source)
@@ -276,13 +276,13 @@ async def test_ingest_stores_the_original_and_an_upright_display_base(tmp_path: 
     assert from_base.size == from_original.size
 
 
-def test_the_base_is_optional_the_original_serves_when_it_is_gone(tmp_path: Path) -> None:
+async def test_the_base_is_optional_the_original_serves_when_it_is_gone(tmp_path: Path) -> None:
     data = images.jpeg_with_exif()
     facts, base = prepare_photo(data)
     relative = store_original(tmp_path, data, facts.sha256)
-    assert display_source(tmp_path, relative) == data
+    assert await display_source(FileStore(tmp_path), relative) == data
     store_base(tmp_path, facts.sha256, base)
-    assert display_source(tmp_path, relative) == base
+    assert await display_source(FileStore(tmp_path), relative) == base
     assert _open(base).size == (800, 600)  # smaller than the bound: never enlarged
 
 
@@ -308,7 +308,7 @@ def _fit_box(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 async def test_a_refused_picture_leaves_nothing_on_disk(tmp_path: Path) -> None:
     with pytest.raises(PhotoRejected):
-        await ingest(images.truncated_jpeg(), LIMITS, tmp_path)
+        await ingest(images.truncated_jpeg(), LIMITS, FileStore(tmp_path))
     assert not await asyncio.to_thread(os.listdir, tmp_path)
 
 
