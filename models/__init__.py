@@ -1,6 +1,7 @@
 """The data model: SQLAlchemy 2 ORM classes, one module per aggregate."""
 
 from models.base import Base, utcnow
+from models.campaign import Campaign, CampaignCase
 from models.case import (
     FILE_ID_PLATFORM,
     OPEN_STATES,
@@ -32,6 +33,8 @@ __all__ = [
     "FILE_ID_PLATFORM",
     "OPEN_STATES",
     "Base",
+    "Campaign",
+    "CampaignCase",
     "Case",
     "CaseEvent",
     "CaseSource",
