@@ -9,10 +9,11 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
+from sqlalchemy import select
 
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
-from models import Role, utcnow
+from models import Case, Role, utcnow
 from models.db import SessionFactory
 from sandbox.wecom import text as text_message
 from services.grid import GridIndexHolder
@@ -95,3 +96,23 @@ async def test_a_manager_on_wecom_gets_the_campaign_and_its_sheet(stage: Stage) 
     assert name.startswith("进展-") and name.endswith(".xlsx")
     rows = list(load_workbook(BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[4][0] == "序号" and len(rows) == 8
+
+
+async def test_the_village_manager_gets_the_card_of_a_listed_problem(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    deps: Deps = h.app.bot_data["deps"]
+    village = h.user("Village", "zh-hans")
+    await with_role(h, village, Role.MANAGER, "330502100004", "zh_CN")
+    await _import_article(deps.sessions, deps.settings)
+    await h.run_jobs(name="outbox")
+    texts = [m.get("text") or m.get("caption") or "" for m in h.messages_to(village)]
+    assert any("二级保护区内一处雨污混接排口" in text for text in texts)
+    assert any("库区岸边生活垃圾堆放" in text for text in texts) is False  # struck off: silent
+    async with deps.sessions() as session:
+        number = await session.scalar(select(Case.number).where(
+            Case.issue_number == MAKER.ROWS[0][0]))
+    await h.send_text(village, f"/case {number}")
+    shown = h.last_message(village)
+    assert "由问题清单录入" in (shown.get("text") or shown.get("caption") or "")

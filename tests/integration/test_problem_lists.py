@@ -21,6 +21,7 @@ from services.campaigns import (
     load_progress,
     progress_lines,
 )
+from services.deadlines import sweep
 from services.i18n import translator
 from services.problems import ProblemListRefused, import_problems, read_csv, read_xlsx
 from services.settings import Settings
@@ -166,3 +167,18 @@ def test_the_example_files_are_what_the_script_writes() -> None:
     assert [r.values for r in read_csv(EXAMPLE_CSV.read_bytes())] == made
     assert [r.values for r in read_csv(MAKER.csv_bytes())] == made
     assert len(made) == 10
+
+
+async def test_an_open_listed_problem_is_chased_by_the_sweep_as_its_date_nears(
+    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
+) -> None:
+    manager_id = await demo_world(session_factory, demo_grid_collection)
+    await _import(session_factory, settings, MAKER.xlsx_bytes())
+    halfway = datetime(2026, 10, 21, 12, 0, tzinfo=TZ).astimezone(UTC)  # of 10 to 31 October
+    report = await sweep(session_factory, settings, halfway)
+    assert (report.reminders, report.escalations) == (1, 0)  # the ministry's problem alone
+    async with session_factory() as session:
+        reminders = list(await session.scalars(select(Outbox).where(Outbox.kind == "reminder")))
+    assert [r.recipient_id for r in reminders] == [manager_id]
+    late = datetime(2026, 11, 1, 9, 0, tzinfo=TZ).astimezone(UTC)
+    assert (await sweep(session_factory, settings, late)).escalations == 1
