@@ -5,7 +5,17 @@ old button; a message nobody asked for)."""
 
 from __future__ import annotations
 
-from handlers import admin, cases, engine, ledger, link, robots, start, supervision
+from handlers import (
+    admin,
+    campaigns,
+    cases,
+    engine,
+    ledger,
+    link,
+    robots,
+    start,
+    supervision,
+)
 from handlers.chat import Answer, Inbound
 from handlers.conversations import CONVERSATIONS
 from handlers.deps import Deps
@@ -15,7 +25,7 @@ from handlers.throttle import FloodGuard
 
 # In bot/telegram/wiring.py's MODULES order (groups have no routes in a private chat).
 ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *cases.ROUTES,
-                             *ledger.ROUTES, *robots.ROUTES, *link.ROUTES)
+                             *ledger.ROUTES, *campaigns.ROUTES, *robots.ROUTES, *link.ROUTES)
 
 
 async def dispatch(inbound: Inbound, deps: Deps, guard: FloodGuard) -> Answer | None:

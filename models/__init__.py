@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.blob import PhotoBlob, PhotoChunk
+from models.campaign import Campaign, CampaignCase
 from models.case import (
     FILE_ID_PLATFORM,
     OPEN_STATES,
@@ -33,6 +34,8 @@ __all__ = [
     "FILE_ID_PLATFORM",
     "OPEN_STATES",
     "Base",
+    "Campaign",
+    "CampaignCase",
     "Case",
     "CaseEvent",
     "CaseSource",

@@ -76,6 +76,8 @@ class Case(Base):
         Index("ix_case_merged_into_id", "merged_into_id",
               postgresql_where=text("merged_into_id IS NOT NULL"),
               sqlite_where=text("merged_into_id IS NOT NULL")),
+        # A problem from a list is known by who issued it and its number there: one case each.
+        Index("uq_case_issuer_issue_number", "issuer", "issue_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -83,6 +85,10 @@ class Case(Base):
     source: Mapped[str] = mapped_column(String(16), default=CaseSource.PUBLIC)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # A problem from a list (交办清单, a self-inspection list): the issuing body ("" for none)
+    # and its own number there; None for a report.
+    issuer: Mapped[str | None] = mapped_column(String(100))
+    issue_number: Mapped[str | None] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(24))
     severity: Mapped[str] = mapped_column(String(16))
     emergency: Mapped[bool] = mapped_column(default=False)

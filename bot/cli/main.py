@@ -28,6 +28,7 @@ from bot.cli.db import (
 )
 from bot.cli.ledger import add_commands as add_ledger_commands
 from bot.cli.members import add_commands as add_member_commands
+from bot.cli.problems import add_commands as add_problem_commands
 from bot.cli.schedule import add_commands as add_schedule_commands
 from bot.config import ConfigError, load_settings
 from bot.outbox.cli import add_commands as add_outbox_commands
@@ -71,6 +72,11 @@ commands:
   gridpatrol outbox retry ID          send an uncertain or failed notice again
   gridpatrol ledger export [--cell CODE] [--all] [--lang zh_CN|en] [-o FILE]
                                       write the ledger (台账) of a cell as an .xlsx
+  gridpatrol problems import FILE [--campaign NAME]
+                                      import a problem list (.xlsx, .csv) as cases
+  gridpatrol campaign create NAME --due DATE [--origin O] [--source CODE] [--cell CODE]
+  gridpatrol campaign list | show NAME [--sheet [FILE]]
+                                      campaigns, their progress and the progress sheet
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -299,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_schedule_commands(add)
     add_outbox_commands(add)
     add_ledger_commands(add)
+    add_problem_commands(add)
     return parser
 
 

@@ -13,6 +13,7 @@ from types import ModuleType
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.telegram import admin as tg_admin
+from bot.telegram import campaigns as tg_campaigns
 from bot.telegram import cases as tg_cases
 from bot.telegram import conversations as tg_conversations
 from bot.telegram import groups as tg_groups
@@ -29,6 +30,7 @@ from bot.telegram.inbound import CHANNEL
 from bot.telegram.markup import deep_link
 from handlers import (
     admin,
+    campaigns,
     cases,
     groups,
     ledger,
@@ -50,6 +52,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (supervision, tg_supervision),  # deadline buttons (sv:...), /bulletin
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
+    (campaigns, tg_campaigns),  # /campaign: campaigns and their progress sheet
     (robots, tg_robots),  # /robot: a WeCom group's robot for the cell
     (link, tg_link),  # /link: this membership from another chat too
 ]

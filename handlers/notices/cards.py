@@ -64,6 +64,7 @@ STAGE_LABELS = {
 }
 EVENT_LABELS = {
     "reported": N_("reported"),
+    "imported": N_("entered from a problem list"),
     "accepted": N_("accepted"),
     "dispatched": N_("dispatched"),
     "planned": N_("plan set"),

@@ -1,10 +1,11 @@
 """What changes a case: a finished draft filed as a case (`intake`, reaching everyone at once for
-an emergency: `emergency`) and the state machine's transitions (`transitions`, the ways out in
-`exits`; the machinery every transition shares, and `attempt`, the unit of work that commits
-them, in `step`)."""
+an emergency: `emergency`), a problem from a list filed as one (`listed`) and the state
+machine's transitions (`transitions`, the ways out in `exits`; the machinery every transition
+shares, and `attempt`, the unit of work that commits them, in `step`)."""
 
 from services.workflow.emergency import Reached, reached_for
 from services.workflow.exits import add_evidence, answer_fixed, merge, reject, reopen, reroute
+from services.workflow.listed import ListedProblem, file_listed_problem
 from services.workflow.step import LostRace, Outcome, Plan, attempt, moved_on
 from services.workflow.transitions import (
     accept,
@@ -18,6 +19,7 @@ from services.workflow.transitions import (
 )
 
 __all__ = [
+    "ListedProblem",
     "LostRace",
     "Outcome",
     "Plan",
@@ -30,6 +32,7 @@ __all__ = [
     "claim_fix",
     "close",
     "dispatch",
+    "file_listed_problem",
     "merge",
     "moved_on",
     "plan",

@@ -1,0 +1,25 @@
+"""Campaigns (专项行动, 整改任务): a named set of cases with one date (`store`), its progress as
+offices count it (`progress`), said in a line per origin (`words`) and written as the progress
+sheet provinces ask for (`sheet`)."""
+
+from services.campaigns.progress import Figures, Progress, ProgressRow, load_progress, members_of
+from services.campaigns.sheet import build_progress_sheet, sheet_name
+from services.campaigns.store import all_campaigns, campaign_by_name, create_campaign, link_cases
+from services.campaigns.words import day_label, origin_line, progress_lines
+
+__all__ = [
+    "Figures",
+    "Progress",
+    "ProgressRow",
+    "all_campaigns",
+    "build_progress_sheet",
+    "campaign_by_name",
+    "create_campaign",
+    "day_label",
+    "link_cases",
+    "load_progress",
+    "members_of",
+    "origin_line",
+    "progress_lines",
+    "sheet_name",
+]

@@ -1,0 +1,20 @@
+"""Problems that come as lists (交办清单 from the ministry or the province, the city's own
+self-inspection): a list read from .xlsx or .csv (`read`, its columns in `columns`), each row
+checked (`check`) and the whole list imported as cases, or refused row by row (`load`)."""
+
+from services.problems.columns import HEADERS, Field
+from services.problems.load import ImportReport, ProblemListRefused, import_problems
+from services.problems.read import ListUnreadable, RawRow, read_csv, read_list, read_xlsx
+
+__all__ = [
+    "HEADERS",
+    "Field",
+    "ImportReport",
+    "ListUnreadable",
+    "ProblemListRefused",
+    "RawRow",
+    "import_problems",
+    "read_csv",
+    "read_list",
+    "read_xlsx",
+]
