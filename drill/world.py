@@ -55,6 +55,7 @@ class DrillEmulator(BotApiEmulator):
         self.polls = 0
         self.generation = 0
         self.sent = 0  # every other call the bot made (sends, edits, answers, files)
+        self.by_method: Counter[str] = Counter()  # ... by method
         self.faults_to: Counter[int] = Counter()  # faults a drill injected, by chat
         self.outages: list[Outage] = []
 
@@ -95,6 +96,7 @@ class DrillEmulator(BotApiEmulator):
             self.state.bump()
         else:
             self.sent += 1
+            self.by_method[method] += 1
         return await super().call(token, method, params, files)
 
 
