@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.notices.deadlines import extension_button, order_button
 from handlers.notices.emergency import emergency_line
 from handlers.words import escape
-from models import FILE_ID_PLATFORM, Case, Member, Photo
+from models import FILE_ID_PLATFORM, Case, CaseSource, Member, Photo
 from services.cases import (
     ACTION_LABELS,
     Action,
@@ -195,6 +195,23 @@ def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
     return t("• {time} {what} ({who})", time=when, what=what, who=who)
 
 
+def _provenance(card: CaseCard, t: Translator, settings: Settings) -> str:
+    """Who brought the case: the reporter, or the list a problem came from (its body, number)."""
+    when = local_time(card.created_at, settings)
+    if card.issue_number is None:
+        reporter = escape(card.reporter_name) if card.reporter_name else t("anonymous volunteer")
+        return t("Reported by {who} at {time}", who=reporter, time=when)
+    number = escape(card.issue_number)
+    if card.origin == CaseSource.ASSIGNED:
+        return t("Assigned by {issuer} (No. {number}), listed at {time}",
+                 issuer=escape(card.issuer or "—"), number=number, time=when)
+    if card.issuer:
+        return t("Found in the self-inspection of {issuer} (No. {number}), listed at {time}",
+                 issuer=escape(card.issuer), number=number, time=when)
+    return t("Found in a self-inspection (No. {number}), listed at {time}", number=number,
+             time=when)
+
+
 def card_text(
     card: CaseCard,
     t: Translator,
@@ -236,10 +253,7 @@ def card_text(
     lines.append(place_text(card.place, t, settings))
     if card.description:
         lines.append(t("Description: {text}", text=_short(card.description, 1000)))
-    reporter = escape(card.reporter_name) if card.reporter_name else t("anonymous volunteer")
-    lines.append(
-        t("Reported by {who} at {time}", who=reporter, time=local_time(card.created_at, settings))
-    )
+    lines.append(_provenance(card, t, settings))
     if card.assignee_name:
         lines.append(t("Assigned to: {name}", name=escape(card.assignee_name)))
     if card.plan_task:

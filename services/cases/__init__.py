@@ -1,6 +1,7 @@
-"""A case as it is read and what may be done to it: cards, lists and scopes (`reading`), the
-rules of who may move it from which state (`rules`), and its photos as managers see them
-(`display`, `stamp`). Below `deadlines` and `workflow`, which change cases."""
+"""A case as it is read and what may be done to it: cards, lists and scopes (`reading`), who
+reported it (`reporters`), the rules of who may move it from which state (`rules`), and its
+photos as managers see them (`display`, `stamp`). Below `deadlines` and `workflow`, which
+change cases."""
 
 from services.cases.display import make_display_copies, remember_sent_ids, stamped_copy_job
 from services.cases.reading import (
@@ -19,11 +20,8 @@ from services.cases.reading import (
     my_cases,
     open_cases,
     refusal_of,
-    reporter_ids,
-    reporter_ids_of,
-    reporters,
-    reporters_of,
 )
+from services.cases.reporters import reporter_ids, reporter_ids_of, reporters, reporters_of
 from services.cases.rules import (
     ACTION_LABELS,
     Action,

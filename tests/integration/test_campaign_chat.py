@@ -115,4 +115,7 @@ async def test_the_village_manager_gets_the_card_of_a_listed_problem(
             Case.issue_number == MAKER.ROWS[0][0]))
     await h.send_text(village, f"/case {number}")
     shown = h.last_message(village)
-    assert "由问题清单录入" in (shown.get("text") or shown.get("caption") or "")
+    card = shown.get("text") or shown.get("caption") or ""
+    assert "由问题清单录入" in card
+    # the ministry's problem says who handed it down and under which number, not "匿名志愿者"
+    assert f"交办单位：生态环境部（编号 {MAKER.ROWS[0][0]}）" in card and "匿名志愿者" not in card
