@@ -21,6 +21,7 @@ from services.ledger import (
     LedgerMode,
     build_workbook,
     file_name,
+    led_sources,
     load_ledger,
     may_export,
     scope_of,
@@ -56,7 +57,8 @@ async def on_ledger(inbound: Inbound, deps: Deps) -> Answer:
         if scope is None and member.role != Role.ADMIN:
             ledger = None
         else:
-            ledger = await load_ledger(session, scope, utcnow(), tz, mode)
+            ledger = await load_ledger(session, scope, utcnow(), tz, mode,
+                                       sources=await led_sources(session, member))
     if ledger is None:
         return Answer([Reply(t("You have no grid cell, so there is no ledger for you."))])
     data = await asyncio.to_thread(build_workbook, ledger, t, settings)

@@ -30,7 +30,7 @@ from services.cases import state_label
 from services.deadlines import COLOUR_LABELS, colour_of
 from services.figures import Figures
 from services.i18n import N_, Translator
-from services.ledger.load import OWN_ROW, Ledger, LedgerMode, LedgerRow
+from services.ledger.load import BEYOND_ROW, OWN_ROW, Ledger, LedgerMode, LedgerRow
 from services.settings import Settings
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -272,8 +272,9 @@ def _summary_sheet(wb: Any, ledger: Ledger, words: _Labels, tz: ZoneInfo) -> Non
     cells = _Cells(ws, tz)
     headers = [t(h) for _, h in FIGURE_HEADERS]
     _print_setup(ws, t, len(headers) + 1, None)
-    own = t("{cell} itself", cell=ledger.scope_name)
-    by_cell = [(name if name != OWN_ROW else own, f) for name, f in ledger.by_cell]
+    labels = {OWN_ROW: t("{cell} itself", cell=ledger.scope_name),
+              BEYOND_ROW: t("Your water source, outside {cell}", cell=ledger.scope_name)}
+    by_cell = [(labels.get(name, name), f) for name, f in ledger.by_cell]
     by_category = [(words.category(c), f) for c, f in ledger.by_category]
     by_source = [(words.label(SOURCE_LABELS, c), f) for c, f in ledger.by_source]
     names = [n for n, _ in by_cell + by_category + by_source]

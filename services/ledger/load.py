@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,6 +47,7 @@ LEDGER_ROLES = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
 BOT_ROW_LIMIT = 20_000  # what the bot builds (~7 s in a thread); the CLI goes to Excel's limit
 OWN_ROW = ""  # the name in `Ledger.by_cell` of the scope cell's own cases (the book labels it)
+BEYOND_ROW = "\x00beyond"  # ... of the cases of a leader's water source outside the scope
 
 
 class LedgerMode(StrEnum):
@@ -126,6 +127,19 @@ def may_export(member: Member) -> bool:
     return member.role in LEDGER_ROLES
 
 
+async def led_sources(session: AsyncSession, member: Member) -> frozenset[int]:
+    """The water sources `member` is the linked leader of: their ledger covers each whole,
+    wherever its cases lie, besides their cell."""
+    return frozenset(await session.scalars(
+        select(WaterSource.id).where(WaterSource.leader_id == member.id)))
+
+
+def _in_scope(path: str, sources: frozenset[int]) -> ColumnElement[bool]:
+    """A case in the subtree at `path`, or of one of `sources` (each case once)."""
+    inside = Case.cell_id.in_(select(GridCell.id).where(GridCell.path.like(f"{path}%")))
+    return or_(inside, Case.water_source_id.in_(sorted(sources))) if sources else inside
+
+
 async def scope_of(session: AsyncSession, member: Member) -> GridCell | None:
     """The member's cell; an administrator without one gets the top of the grid when it has a
     single top. None: the whole grid (an admin) or nothing (anyone else: check `may_export`)."""
@@ -149,7 +163,8 @@ MILESTONES = ("accepted", "fix_claimed", "checked", "sent_back", "reopened")
 ID_CHUNK = 5_000  # case ids per IN (...) when the milestones are read
 
 
-def _row_query(path: str | None, mode: LedgerMode, limit: int) -> Select[*tuple[Any, ...]]:
+def _row_query(path: str | None, mode: LedgerMode, limit: int, sources: frozenset[int]
+               ) -> Select[*tuple[Any, ...]]:
     reporter = aliased(Member)
     stmt: Select[*tuple[Any, ...]] = (
         select(
@@ -169,7 +184,7 @@ def _row_query(path: str | None, mode: LedgerMode, limit: int) -> Select[*tuple[
         .limit(limit + 1)
     )
     if path is not None:
-        stmt = stmt.where(GridCell.path.like(f"{path}%"))
+        stmt = stmt.where(_in_scope(path, sources))
     if mode is LedgerMode.OPEN:
         stmt = stmt.where(Case.state.in_(OPEN_STATE_VALUES))
     return stmt
@@ -224,10 +239,10 @@ async def _milestones(session: AsyncSession, case_ids: list[int]) -> dict[int, _
 
 
 async def _rows(session: AsyncSession, scope: GridCell | None, now: datetime, mode: LedgerMode,
-                limit: int) -> tuple[list[LedgerRow], bool]:
+                limit: int, sources: frozenset[int]) -> tuple[list[LedgerRow], bool]:
     places = await _place_names(session, scope)
     found: list[Any] = list(await session.execute(
-        _row_query(scope.path if scope is not None else None, mode, limit)))
+        _row_query(scope.path if scope is not None else None, mode, limit, sources)))
     marks = await _milestones(session, [r[22] for r in found[:limit]])
     rows = []
     for (number, created, source, category, severity, emergency, description, origin, lat, lon,
@@ -250,11 +265,27 @@ async def _rows(session: AsyncSession, scope: GridCell | None, now: datetime, mo
     return rows, len(found) > limit
 
 
+async def _beyond(session: AsyncSession, w: Window, path: str, sources: frozenset[int]
+                  ) -> tuple[Figures, dict[str, Figures]]:
+    """The figures, in all and by category, of the cases of `sources` outside the subtree."""
+    inside = select(GridCell.id).where(GridCell.path.like(f"{path}%"))
+    rows = await session.execute(
+        select(Case.category, *figure_sums(w))
+        .where(in_window(w), Case.water_source_id.in_(sorted(sources)),
+               Case.cell_id.not_in(inside))
+        .group_by(Case.category))
+    by_category = {category: figures_of(values) for category, *values in rows}
+    total = Figures()
+    for figures in by_category.values():
+        total.add(figures)
+    return total, by_category
+
+
 async def _figures(session: AsyncSession, scope: GridCell | None, now: datetime, since: datetime,
-                   tz: ZoneInfo) -> tuple[Figures, list[tuple[str, Figures]], str,
-                                          list[tuple[str, Figures]]]:
+                   tz: ZoneInfo, sources: frozenset[int] = frozenset()
+                   ) -> tuple[Figures, list[tuple[str, Figures]], str, list[tuple[str, Figures]]]:
     """Totals, by child cell and by category, from the digest's one GROUP BY (new and closed
-    count from `since`)."""
+    count from `since`); a leader's water sources outside the scope add a row of their own."""
     w = window(now, tz, now - since)
     path = scope.path if scope is not None else None
     cells = await cells_under(session, path)
@@ -280,18 +311,24 @@ async def _figures(session: AsyncSession, scope: GridCell | None, now: datetime,
                          for name in FIGURES})
         if not own.empty():
             by_cell.append((OWN_ROW, own))
+    if scope is not None and sources:
+        beyond, beyond_by_category = await _beyond(session, w, scope.path, sources)
+        if not beyond.empty():
+            by_cell.append((BEYOND_ROW, beyond))
+            totals.add(beyond)
+            for category, figures in beyond_by_category.items():
+                by_category.setdefault(category, Figures()).add(figures)
     return totals, by_cell, level, sorted(by_category.items())
 
 
-async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window
-                     ) -> list[tuple[str, Figures]]:
+async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window,
+                     sources: frozenset[int] = frozenset()) -> list[tuple[str, Figures]]:
     """The same figures by where cases came from (自查上报, 交办, the public): the digest's sums
     grouped by source, since the office reports its counts that way."""
     stmt: Select[*tuple[Any, ...]] = (
         select(Case.source, *figure_sums(w)).where(in_window(w)).group_by(Case.source))
     if scope is not None:
-        inside = select(GridCell.id).where(GridCell.path.like(f"{scope.path}%"))
-        stmt = stmt.where(Case.cell_id.in_(inside))
+        stmt = stmt.where(_in_scope(scope.path, sources))
     rows = await session.execute(stmt)
     found = {r[0]: figures_of(r[1:]) for r in rows}
     order = [s.value for s in CaseSource]
@@ -302,14 +339,16 @@ async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window
 async def load_ledger(
     session: AsyncSession, scope: GridCell | None, now: datetime, tz: ZoneInfo,
     mode: LedgerMode = LedgerMode.OPEN, limit: int = BOT_ROW_LIMIT,
+    sources: frozenset[int] = frozenset(),
 ) -> Ledger:
-    """The ledger of `scope` (a cell and everything under it; None: the whole grid) at `now`:
-    its cases oldest first (at most `limit`) and its figures for this week."""
+    """The ledger of `scope` (a cell and everything under it; None: the whole grid) at `now`,
+    and of the water sources `sources` wherever their cases lie (a linked leader's,
+    `led_sources`): its cases oldest first (at most `limit`) and its figures for this week."""
     limit = min(limit, EXCEL_MAX_ROWS - 1)
     since = week_start(now, tz)
-    rows, truncated = await _rows(session, scope, now, mode, limit)
-    totals, by_cell, level, by_category = await _figures(session, scope, now, since, tz)
-    by_source = await _by_source(session, scope, window(now, tz, now - since))
+    rows, truncated = await _rows(session, scope, now, mode, limit, sources)
+    totals, by_cell, level, by_category = await _figures(session, scope, now, since, tz, sources)
+    by_source = await _by_source(session, scope, window(now, tz, now - since), sources)
     return Ledger(
         scope_name=scope.name if scope is not None else "",
         scope_code=scope.code if scope is not None else "",

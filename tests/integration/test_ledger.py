@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from models import Case, CaseEvent, CaseSource, CaseState, Role
+from models import Case, CaseEvent, CaseSource, CaseState, Role, WaterSource
 from models.db import SessionFactory
 from services.cases import state_label
 from services.i18n import translator
@@ -22,6 +22,7 @@ from services.ledger import (
     LedgerMode,
     build_workbook,
     file_name,
+    led_sources,
     load_ledger,
     may_export,
     scope_of,
@@ -310,3 +311,44 @@ async def test_the_ledger_prints_as_an_office_files_it(
     assert closed["预警等级"] == "黄色"
     assert sheet.cell(closed_row, colour).fill.fgColor.rgb.endswith("FFF2A8")
     assert sheet.cell(closed_row, 2).fill.fill_type is None  # a closed row is not coloured
+
+
+async def test_a_linked_leaders_ledger_counts_their_source_whole_and_each_case_once(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    """A leader of Donglin linked to a water source whose cases lie in three villages, two of
+    them in Miaoxi: the ledger lists all three and Donglin's own cases, the one on both counted
+    once, and every total of the summary agrees."""
+    async with sessions() as session:
+        w = await build_world(session)
+        leader = member("Donglin leader", Role.LEADER, w.township2, "zh_CN")
+        session.add(leader)
+        await session.flush()
+        spread = WaterSource(code="WS2", name="Spread reservoir", cell_id=w.township.id,
+                             leader_id=leader.id)
+        session.add(spread)
+        await session.flush()
+        on_source = [new_case(w, village, water_source_id=spread.id,
+                              created_at=NOW - timedelta(days=2), due_at=NOW + timedelta(days=3))
+                     for village in (w.village, w.village2, w.village3)]
+        own = new_case(w, w.village3, created_at=NOW - timedelta(days=2))  # Donglin, WS1
+        neither = new_case(w, w.village, created_at=NOW - timedelta(days=2))  # Miaoxi, WS1
+        session.add_all([*on_source, own, neither])
+        await session.commit()
+        scope = await scope_of(session, leader)
+        ledger = await load_ledger(session, scope, NOW, TZ, LedgerMode.OPEN,
+                                   sources=await led_sources(session, leader))
+    assert sorted(r.number for r in ledger.rows) == sorted(
+        c.number for c in [*on_source, own])
+    assert ledger.totals.open == 4
+    rows = _sheet_rows(load_workbook(BytesIO(build_workbook(
+        ledger, translator("zh_CN"), settings))).worksheets[1])  # the summary
+    table = {r[0]: r[1] for r in rows if r and r[0] and isinstance(r[1], int)}
+    assert table["Lakeside"] == 2  # Donglin's village: its own case and the source's
+    assert table["所联系水源地（Donglin以外）"] == 2  # the source's two cases in Miaoxi
+    assert [r[1] for r in rows if r and r[0] == "合计"] == [4, 4, 4]
+
+    async with sessions() as session:  # the county manager's ledger is unchanged by the link
+        county = await load_ledger(session, await scope_of(session, w.county_manager), NOW, TZ,
+                                   LedgerMode.OPEN)
+    assert county.totals.open == 5 and not [n for n, _ in county.by_cell if n.startswith("\0")]
