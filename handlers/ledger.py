@@ -15,13 +15,13 @@ from handlers.people import load_member, start_first, tr
 from handlers.route import Route
 from handlers.words import escape
 from models import Role, utcnow
+from services.grid import led_sources
 from services.i18n import N_
 from services.ledger import (
     LEDGER_ROLES,
     LedgerMode,
     build_workbook,
     file_name,
-    led_sources,
     load_ledger,
     may_export,
     scope_of,

@@ -36,7 +36,7 @@ from services.deadlines import (
     take_over,
 )
 from services.digests import split_message
-from services.grid import cell_names
+from services.grid import cell_names, led_sources
 from services.i18n import N_, Translator
 from services.members import find_member
 from services.notices.card import Button
@@ -191,7 +191,8 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
         found, names = None, dict[int, str]()
         if scope is not None or member.role_enum == Role.ADMIN:
-            found = await bulletin(session, now - timedelta(days=days), now, scope)
+            found = await bulletin(session, now - timedelta(days=days), now, scope,
+                                   await led_sources(session, member))
             names = await cell_names(
                 session, [x.cell_id for x in found.overdue] + [x.cell_id for x in found.orders])
     if found is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -272,9 +272,11 @@ class Bulletin:
 
 
 async def bulletin(
-    session: AsyncSession, start: datetime, end: datetime, scope: GridCell | None = None
+    session: AsyncSession, start: datetime, end: datetime, scope: GridCell | None = None,
+    sources: frozenset[int] = frozenset(),
 ) -> Bulletin:
-    """Open cases overdue at `end`, and orders issued in [start, end), within `scope`'s subtree."""
+    """Open cases overdue at `end`, and orders issued in [start, end), within `scope`'s subtree
+    and on the water sources `sources` wherever they lie (a linked leader's), each once."""
     result = Bulletin(start=start, end=end)
     overdue_q = (
         select(Case, Member.display_name)
@@ -291,8 +293,10 @@ async def bulletin(
         .order_by(SupervisionOrder.issued_at)
     )
     if scope is not None:
-        overdue_q = overdue_q.where(GridCell.path.like(f"{scope.path}%"))
-        orders_q = orders_q.where(GridCell.path.like(f"{scope.path}%"))
+        inside = GridCell.path.like(f"{scope.path}%")
+        mine = or_(inside, Case.water_source_id.in_(sorted(sources))) if sources else inside
+        overdue_q = overdue_q.where(mine)
+        orders_q = orders_q.where(mine)
     for case, owner in (await session.execute(overdue_q)).all():
         assert case.due_at is not None
         result.overdue.append(

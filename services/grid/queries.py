@@ -106,6 +106,13 @@ async def nearest_managers_of(
     return found
 
 
+async def led_sources(session: AsyncSession, member: Member) -> frozenset[int]:
+    """The water sources `member` is the linked leader of (包保领导): what they are shown covers
+    each whole, wherever its cases lie, besides their cell."""
+    return frozenset(await session.scalars(
+        select(WaterSource.id).where(WaterSource.leader_id == member.id)))
+
+
 async def cell_path_names(session: AsyncSession, cell_id: int) -> list[str]:
     """Names from the city down to the cell itself, e.g. ["湖州市", "吴兴区", "妙西镇", ...]."""
     cell = await session.get(GridCell, cell_id)

@@ -127,13 +127,6 @@ def may_export(member: Member) -> bool:
     return member.role in LEDGER_ROLES
 
 
-async def led_sources(session: AsyncSession, member: Member) -> frozenset[int]:
-    """The water sources `member` is the linked leader of: their ledger covers each whole,
-    wherever its cases lie, besides their cell."""
-    return frozenset(await session.scalars(
-        select(WaterSource.id).where(WaterSource.leader_id == member.id)))
-
-
 def _in_scope(path: str, sources: frozenset[int]) -> ColumnElement[bool]:
     """A case in the subtree at `path`, or of one of `sources` (each case once)."""
     inside = Case.cell_id.in_(select(GridCell.id).where(GridCell.path.like(f"{path}%")))

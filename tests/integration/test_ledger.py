@@ -16,13 +16,13 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from models import Case, CaseEvent, CaseSource, CaseState, Role, WaterSource
 from models.db import SessionFactory
 from services.cases import state_label
+from services.grid import led_sources
 from services.i18n import translator
 from services.ledger import (
     Ledger,
     LedgerMode,
     build_workbook,
     file_name,
-    led_sources,
     load_ledger,
     may_export,
     scope_of,

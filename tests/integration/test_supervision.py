@@ -14,11 +14,14 @@ from models import (
     CaseEvent,
     ExtensionRequest,
     ExtensionState,
+    GridCell,
     Member,
     OrderState,
     Outbox,
+    Role,
     Stage,
     SupervisionOrder,
+    WaterSource,
 )
 from models.db import SessionFactory
 from services.deadlines import (
@@ -32,9 +35,10 @@ from services.deadlines import (
     sweep,
     take_over,
 )
+from services.grid import led_sources
 from services.notices.card import render_row
 from services.settings import Settings
-from tests.support.deadlines_world import World, at, new_case
+from tests.support.deadlines_world import World, at, member, new_case
 
 
 async def _case(sessions: SessionFactory, world: World, fast: Settings, **values: object) -> int:
@@ -211,6 +215,36 @@ async def test_a_bulletin_lists_overdue_cases_and_orders_of_the_period(
     assert mine.overdue[0].days_late == 1
     assert [o.order_number for o in mine.orders] == [everything.orders[0].order_number]
     assert before.orders == [] and before.overdue == []
+
+
+
+async def test_a_linked_leaders_bulletin_counts_their_source_wherever_it_lies(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    """Donglin's leader is linked to a source whose overdue cases lie in Donglin and in two
+    Miaoxi villages: the bulletin names all three, the Donglin one once."""
+    async with sessions() as s:
+        leader = member("Donglin leader", Role.LEADER, world.township2)
+        s.add(leader)
+        await s.flush()
+        spread = WaterSource(code="WS2", name="Spread", cell_id=world.township.id,
+                             leader_id=leader.id)
+        s.add(spread)
+        await s.flush()
+        s.add_all([new_case(world, village, stage=Stage.ACCEPT, settings=fast,
+                            water_source_id=spread.id)
+                   for village in (world.village, world.village2, world.village3)])
+        s.add(new_case(world, world.village, stage=Stage.ACCEPT, settings=fast))  # WS1, Miaoxi
+        await s.commit()
+        donglin = await s.get(GridCell, world.township2.id)
+        assert donglin is not None
+        end = at(0) + timedelta(days=2)
+        linked = await bulletin(s, at(0), end, donglin, await led_sources(s, leader))
+        plain = await bulletin(s, at(0), end, donglin)
+    assert len(linked.overdue) == 3 and len({x.case_number for x in linked.overdue}) == 3
+    assert {x.cell_id for x in linked.overdue} == {
+        world.village.id, world.village2.id, world.village3.id}
+    assert len(plain.overdue) == 1  # without the link: Donglin's own
 
 
 def test_the_order_card_is_an_image_with_the_title_and_wrapped_rows() -> None:
