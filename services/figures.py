@@ -115,6 +115,23 @@ async def cell_groups(
     return [(r[0], r[1], r[2], figures_of(r[3:])) for r in rows]
 
 
+async def cell_source_groups(
+    session: AsyncSession, w: Window, sources: Iterable[int] | None = None
+) -> list[tuple[int, int | None, str, str, Figures]]:
+    """(cell id, water source id, state, category, figures): `cell_groups` with the source, for
+    a round that also counts linked leaders' sources from the same scan (or only the cases of
+    `sources`)."""
+    stmt: Select[Any] = (
+        select(Case.cell_id, Case.water_source_id, Case.state, Case.category, *figure_sums(w))
+        .where(in_window(w))
+        .group_by(Case.cell_id, Case.water_source_id, Case.state, Case.category)
+    )
+    if sources is not None:
+        stmt = stmt.where(Case.water_source_id.in_(sorted(sources)))
+    rows = await session.execute(stmt)
+    return [(r[0], r[1], r[2], r[3], figures_of(r[4:])) for r in rows]
+
+
 def roll_up(cells: dict[int, GridCell], groups: Iterable[tuple[int, str, str, Figures]]
              ) -> dict[int, Agg]:
     """Each cell's figures added to the cell and every cell above it."""

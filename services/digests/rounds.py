@@ -1,6 +1,7 @@
 """The daily digest and the fortnightly summary: SQL aggregates per cell, rolled up the grid
 (`services.figures`), so a member's digest is the figures of their cell plus those of its
-children; volunteers and patrollers hear of their own cases.
+children, and a linked leader's adds their water source's cases outside it; volunteers and
+patrollers hear of their own cases.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, GridCell, Level, Member, Role, SummaryRecord
+from models import Case, GridCell, Level, Member, Role, SummaryRecord, WaterSource
 from services.figures import (
     OPEN_STATE_VALUES,
     Agg,
     Figures,
     Window,
     cell_groups,
+    cell_source_groups,
     cells_under,
     children_of,
     figure_sums,
@@ -30,7 +32,7 @@ from services.figures import (
     roll_up,
     window,
 )
-from services.grid import path_ids
+from services.grid import cell_names, path_ids
 
 OWN_CASES_ROLES = frozenset({Role.VOLUNTEER, Role.PATROLLER})
 SUMMARY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR})
@@ -121,6 +123,76 @@ async def _overdue(
     return found
 
 
+@dataclass
+class Beyond:
+    """A linked leader's water sources outside their cell: the groups and overdue lines that
+    their digest adds to their cell's (each case once: the cell's own are not here)."""
+
+    groups: list[tuple[str, str, Figures]] = field(default_factory=list)  # state, category
+    overdue: list[OverdueLine] = field(default_factory=list)
+
+
+async def _beyond(session: AsyncSession, w: Window, cells: dict[int, GridCell],
+                  members: Sequence[Member],
+                  groups: list[tuple[int, int | None, str, str, Figures]] | None = None,
+                  ) -> dict[int, Beyond]:
+    """member id -> what their led water sources add outside their cell (none: absent), from
+    the round's `groups` (`cell_source_groups`) or, for one digest, a query of their own."""
+    ids = [m.id for m in members if m.role_enum not in OWN_CASES_ROLES and m.cell_id in cells]
+    led: dict[int, set[int]] = defaultdict(set)  # source -> its leaders among `members`
+    for start in range(0, len(ids), 5000):
+        for source_id, leader_id in await session.execute(
+                select(WaterSource.id, WaterSource.leader_id)
+                .where(WaterSource.leader_id.in_(ids[start:start + 5000]))):
+            if leader_id is not None:
+                led[source_id].add(leader_id)
+    if not led:
+        return {}
+    paths = {m.id: cells[m.cell_id].path for m in members if m.cell_id in cells}
+    found: dict[int, Beyond] = defaultdict(Beyond)
+
+    def outside(leader_id: int, cell_id: int) -> bool:
+        cell = cells.get(cell_id)
+        return cell is None or not cell.path.startswith(paths[leader_id])
+
+    if groups is None:
+        groups = await cell_source_groups(session, w, led)
+    for cell_id, source, state, category, figures in groups:
+        for leader_id in led.get(source, ()) if source is not None else ():
+            if outside(leader_id, cell_id):
+                found[leader_id].groups.append((state, category, figures))
+    late = (await session.execute(
+        select(Case.number, Case.water_source_id, Case.cell_id, Case.due_at, Member.display_name)
+        .outerjoin(Member, Member.id == Case.assignee_id)
+        .where(Case.state.in_(OPEN_STATE_VALUES), Case.due_at < w.now,
+               Case.water_source_id.in_(sorted(led)))
+        .order_by(Case.due_at, Case.id))).all()
+    names = {c.id: c.name for c in cells.values()}
+    names.update(await cell_names(session, {row[2] for row in late} - names.keys()))
+    for number, source, cell_id, due_at, owner in late:
+        assert due_at is not None and source is not None
+        line = OverdueLine(number, names.get(cell_id, "?"), owner, (w.now - due_at).days)
+        for leader_id in led[source]:
+            if outside(leader_id, cell_id):
+                found[leader_id].overdue.append(line)
+    return found
+
+
+def _with(agg: Agg | None, beyond: Beyond | None) -> Agg | None:
+    """The cell's figures with what the member's water sources add outside it."""
+    if beyond is None or not beyond.groups:
+        return agg
+    merged = Agg()
+    if agg is not None:
+        merged.figures.add(agg.figures)
+        merged.by_state.update(agg.by_state)
+        for category, figures in agg.by_category.items():
+            merged.by_category[category].add(figures)
+    for state, category, figures in beyond.groups:
+        merged.add(state, category, figures)
+    return merged
+
+
 def _digest(member: Member, kind: str, scope: str, w: Window, agg: Agg | None,
             rows: list[tuple[str, Figures]], overdue: list[OverdueLine]) -> Digest | None:
     if agg is None or agg.figures.empty():
@@ -135,7 +207,8 @@ def _digest(member: Member, kind: str, scope: str, w: Window, agg: Agg | None,
 
 def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCell],
                    kids: dict[int, list[GridCell]], aggs: dict[int, Agg],
-                   own: dict[int, Agg], overdue: dict[int, list[OverdueLine]]) -> Digest | None:
+                   own: dict[int, Agg], overdue: dict[int, list[OverdueLine]],
+                   beyond: Beyond | None = None) -> Digest | None:
     if member.role_enum in OWN_CASES_ROLES:
         return _digest(member, kind, "", w, own.get(member.id), [], [])
     cell = cells.get(member.cell_id) if member.cell_id is not None else None
@@ -145,7 +218,10 @@ def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCe
     if cell.level_enum in TABLE_LEVELS:
         rows = [(k.name, aggs[k.id].figures if k.id in aggs else Figures())
                 for k in kids.get(cell.id, [])]
-    found = _digest(member, kind, cell.name, w, aggs.get(cell.id), rows, overdue.get(cell.id, []))
+    late = overdue.get(cell.id, [])
+    if beyond is not None and beyond.overdue and kind == "daily":
+        late = sorted([*late, *beyond.overdue], key=lambda x: -x.days_late)[:OVERDUE_SHOWN]
+    found = _digest(member, kind, cell.name, w, _with(aggs.get(cell.id), beyond), rows, late)
     if found is not None and rows:
         found.rows_level = kids[cell.id][0].level
     return found
@@ -167,7 +243,9 @@ async def digest_for(
     cells = await cells_under(session, cell.path)
     aggs = roll_up(cells, await cell_groups(session, w, cell.path))
     overdue = await _overdue(session, w, cells, cell.path, OVERDUE_SHOWN)
-    return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue)
+    beyond = (await _beyond(session, w, cells, [member])).get(member.id)
+    return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
+                          beyond)
 
 
 def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, Agg]:
@@ -184,14 +262,17 @@ async def digest_round(
     """Digests for many members from one aggregate over all cases (and one over reporters)."""
     w = window(now, tz, span)
     cells = await cells_under(session)
-    aggs = roll_up(cells, await cell_groups(session, w))
+    groups = await cell_source_groups(session, w)
+    aggs = roll_up(cells, ((cell, state, category, f) for cell, _, state, category, f in groups))
     reporters = [m.id for m in members if m.role_enum in OWN_CASES_ROLES]
     own: dict[int, Agg] = {}
     for start in range(0, len(reporters), 5000):  # keep under the bound-parameter limits
         own.update(_roll_own(await _own_groups(session, w, reporters[start:start + 5000])))
     overdue = await _overdue(session, w, cells) if kind == "daily" else {}
+    beyond = await _beyond(session, w, cells, members, groups)
     kids = children_of(cells)
-    found = (_member_digest(m, kind, w, cells, kids, aggs, own, overdue) for m in members)
+    found = (_member_digest(m, kind, w, cells, kids, aggs, own, overdue, beyond.get(m.id))
+             for m in members)
     return [d for d in found if d is not None]
 
 

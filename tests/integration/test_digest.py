@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role
+from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role, WaterSource
 from models.db import SessionFactory
 from services.digests import (
     Digest,
@@ -202,3 +202,41 @@ def test_split_message_keeps_lines_whole_and_under_the_limit() -> None:
     assert [len(p) for p in split_message(long_line)] == [4096, 904]
     emoji = "🚰" * 3000  # two UTF-16 units each
     assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in split_message(emoji))
+
+
+async def test_a_linked_leaders_digest_and_summary_count_their_source_whole_once(
+    sessions: SessionFactory, world: World
+) -> None:
+    """Donglin's leader is linked to a water source whose cases lie in three villages, two of
+    them in Miaoxi: the digest (the round and the single one) and the fortnightly summary
+    count Donglin's cases and those three, the Donglin one once, its lateness listed."""
+    async with sessions() as session:
+        leader = member("Donglin leader", Role.LEADER, world.township2)
+        session.add(leader)
+        await session.flush()
+        spread = WaterSource(code="WS2", name="Spread", cell_id=world.township.id,
+                             leader_id=leader.id)
+        session.add(spread)
+        await session.flush()
+        on_source = [new_case(world, cell, state=CaseState.ACCEPTED, water_source_id=spread.id,
+                              created_at=NOW - timedelta(hours=30),
+                              due_at=NOW - timedelta(days=2, hours=1))
+                     for cell in (world.village, world.village2, world.village3)]
+        session.add_all(on_source)
+        await session.commit()
+        numbers = {c.number for c in on_source}
+        ids = {c.id for c in on_source}
+    mine = await _cases(sessions, world.township2.id, world.village3.id)
+    elsewhere = [c for c in await _cases(sessions, world.village.id, world.village2.id)
+                 if c.id in ids]
+    assert len(elsewhere) == 2 and len([c for c in mine if c.id in ids]) == 1
+    totals, by_state, _ = expected([*mine, *elsewhere])
+    async with sessions() as session:
+        one = await digest_for(session, leader, NOW, TZ)
+        (round_,) = await digest_round(session, [leader], NOW, TZ)
+        (summary,) = await summaries_due(session, [leader], NOW, TZ)
+    assert one is not None and one == round_
+    assert one.totals == totals and one.by_state == dict(by_state)
+    listed = [line.number for line in one.overdue]
+    assert numbers <= set(listed) and len(listed) == len(set(listed))
+    assert summary.totals.open == totals.open  # the same cases over the fortnight
