@@ -9,8 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# The first line of a notice the outbox sent again after an uncertain send (it may be a copy).
-REPEAT_MARK = "重发"
+from services.i18n import translator
+from services.notices.rules import REPEAT_LINE
+
+# The first line of a notice the outbox sent again after an uncertain send (it may be a copy),
+# in every language the drill's people read (its managers read English: a mark looked for in
+# Chinese alone took a marked repeat whose message id was never recorded for a copy).
+REPEAT_MARKS = frozenset(translator(language)(REPEAT_LINE) for language in ("zh_CN", "en"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Said:
     @property
     def marked_repeat(self) -> bool:
         first = self.sent if self.sent is not None else self.text
-        return REPEAT_MARK in first.lstrip().split("\n", 1)[0]
+        return first.lstrip().split("\n", 1)[0].strip() in REPEAT_MARKS
 
 
 @dataclass

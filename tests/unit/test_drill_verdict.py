@@ -10,6 +10,11 @@ from drill.facts import Facts, Notice, Outage, Said, Silence
 from drill.verdict import judge
 from drill.world import BOT_DOWN, DrillEmulator
 from sandbox.telegram.emulator import DEFAULT_TOKEN
+from services.i18n import translator
+from services.notices.rules import REPEAT_LINE
+
+ZH_REPEAT = translator("zh_CN")(REPEAT_LINE)  # the first line of a repeat, as sent
+EN_REPEAT = translator("en")(REPEAT_LINE)
 
 MANAGER, STAND_IN, REPORTER = 5001, 5002, 9000
 CASES = {1: "HZ-2026-000001", 2: "HZ-2026-000002"}
@@ -104,7 +109,7 @@ def test_a_lost_accepted_notice_fails() -> None:
 def test_a_marked_repeat_is_not_a_duplicate() -> None:
     """A repeat after an uncertain send: by its 重发 line, or by its row's maybe_duplicate."""
     facts = settled_run()
-    facts.said.append(Said(MANAGER, 111, f"🔁 重发\nCase {CASES[1]} needs a look"))
+    facts.said.append(Said(MANAGER, 111, f"{ZH_REPEAT}\nCase {CASES[1]} needs a look"))
     facts.notices.append(Notice(13, 2, "case_accepted", REPORTER, "sent",
                                 payload={"maybe_duplicate": True}, message_ids=(212,)))
     facts.said.append(Said(REPORTER, 212, f"Your report {CASES[2]} was accepted"))
@@ -115,7 +120,7 @@ def test_a_marked_repeat_is_not_a_duplicate() -> None:
 def test_a_marked_repeat_that_is_the_only_copy_reached_its_reader() -> None:
     """The first send timed out without arriving; the repeat is all the reader got."""
     facts = settled_run()
-    facts.said = [Said(s.chat, s.message_id, f"🔁 重发：上一条消息可能未送达。\n{s.text}")
+    facts.said = [Said(s.chat, s.message_id, f"{ZH_REPEAT}\n{s.text}")
                   if "000002" in s.text else s for s in facts.said]
     count = judge("SIGKILL", "postgresql", facts)
     assert count.ok, count.failures
@@ -126,12 +131,23 @@ def test_a_marked_repeat_redrawn_by_a_press_is_still_a_marked_repeat() -> None:
     the send); the manager pressed it and it was redrawn as the current card."""
     facts = settled_run()
     facts.said.append(Said(MANAGER, 111, f"👤 老王：已受理\nCase {CASES[1]} accepted",
-                           sent=f"🔁 重发\nCase {CASES[1]} needs a look"))
+                           sent=f"{ZH_REPEAT}\nCase {CASES[1]} needs a look"))
     count = judge("SIGKILL", "postgresql", facts)
     assert count.ok, count.failures
     facts.said[-1] = Said(MANAGER, 111, f"👤 老王：已受理\nCase {CASES[1]} accepted",
                           sent=f"Case {CASES[1]} needs a look")
     assert not judge("SIGKILL", "postgresql", facts).ok  # sent unmarked: a duplicate
+
+
+def test_a_repeat_marked_in_english_and_never_recorded_is_no_duplicate() -> None:
+    """The drill's managers read English: a repeat whose send was cut off before its message
+    id was kept is known by its English line (CI once took one for a copy)."""
+    facts = settled_run()
+    facts.said.append(Said(MANAGER, 111, f"{EN_REPEAT}\nCase {CASES[1]} needs a look"))
+    count = judge("SIGKILL", "sqlite", facts)
+    assert count.ok, count.failures
+    facts.said[-1] = Said(MANAGER, 111, f"Sent again, maybe\nCase {CASES[1]} needs a look")
+    assert not judge("SIGKILL", "sqlite", facts).ok  # any other first line: a copy
 
 
 def test_an_unmarked_second_alert_is_a_duplicate() -> None:
