@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role, WaterSource
+from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role
 from models.db import SessionFactory
 from services.digests import (
     Digest,
@@ -24,7 +24,7 @@ from services.digests import (
 from services.figures import Figures
 from services.i18n import translator
 from services.settings import Settings
-from tests.support.deadlines_world import NOW, World, build_world, member, new_case
+from tests.support.deadlines_world import NOW, World, build_world, linked_leader, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY_END = NOW.replace(hour=16)  # midnight in Shanghai, in UTC
@@ -211,13 +211,7 @@ async def test_a_linked_leaders_digest_and_summary_count_their_source_whole_once
     them in Miaoxi: the digest (the round and the single one) and the fortnightly summary
     count Donglin's cases and those three, the Donglin one once, its lateness listed."""
     async with sessions() as session:
-        leader = member("Donglin leader", Role.LEADER, world.township2)
-        session.add(leader)
-        await session.flush()
-        spread = WaterSource(code="WS2", name="Spread", cell_id=world.township.id,
-                             leader_id=leader.id)
-        session.add(spread)
-        await session.flush()
+        leader, spread = await linked_leader(session, world)
         on_source = [new_case(world, cell, state=CaseState.ACCEPTED, water_source_id=spread.id,
                               created_at=NOW - timedelta(hours=30),
                               due_at=NOW - timedelta(days=2, hours=1))

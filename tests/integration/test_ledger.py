@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from models import Case, CaseEvent, CaseSource, CaseState, Role, WaterSource
+from models import Case, CaseEvent, CaseSource, CaseState, Role
 from models.db import SessionFactory
 from services.cases import state_label
 from services.grid import led_sources
@@ -29,7 +29,7 @@ from services.ledger import (
     week_start,
 )
 from services.settings import Settings
-from tests.support.deadlines_world import NOW, World, build_world, member, new_case
+from tests.support.deadlines_world import NOW, World, build_world, linked_leader, member, new_case
 
 TZ = ZoneInfo("Asia/Shanghai")
 INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A2)",
@@ -321,13 +321,7 @@ async def test_a_linked_leaders_ledger_counts_their_source_whole_and_each_case_o
     once, and every total of the summary agrees."""
     async with sessions() as session:
         w = await build_world(session)
-        leader = member("Donglin leader", Role.LEADER, w.township2, "zh_CN")
-        session.add(leader)
-        await session.flush()
-        spread = WaterSource(code="WS2", name="Spread reservoir", cell_id=w.township.id,
-                             leader_id=leader.id)
-        session.add(spread)
-        await session.flush()
+        leader, spread = await linked_leader(session, w, "zh_CN")
         on_source = [new_case(w, village, water_source_id=spread.id,
                               created_at=NOW - timedelta(days=2), due_at=NOW + timedelta(days=3))
                      for village in (w.village, w.village2, w.village3)]

@@ -18,10 +18,8 @@ from models import (
     Member,
     OrderState,
     Outbox,
-    Role,
     Stage,
     SupervisionOrder,
-    WaterSource,
 )
 from models.db import SessionFactory
 from services.deadlines import (
@@ -38,7 +36,7 @@ from services.deadlines import (
 from services.grid import led_sources
 from services.notices.card import render_row
 from services.settings import Settings
-from tests.support.deadlines_world import World, at, member, new_case
+from tests.support.deadlines_world import World, at, linked_leader, new_case
 
 
 async def _case(sessions: SessionFactory, world: World, fast: Settings, **values: object) -> int:
@@ -224,13 +222,7 @@ async def test_a_linked_leaders_bulletin_counts_their_source_wherever_it_lies(
     """Donglin's leader is linked to a source whose overdue cases lie in Donglin and in two
     Miaoxi villages: the bulletin names all three, the Donglin one once."""
     async with sessions() as s:
-        leader = member("Donglin leader", Role.LEADER, world.township2)
-        s.add(leader)
-        await s.flush()
-        spread = WaterSource(code="WS2", name="Spread", cell_id=world.township.id,
-                             leader_id=leader.id)
-        s.add(spread)
-        await s.flush()
+        leader, spread = await linked_leader(s, world)
         s.add_all([new_case(world, village, stage=Stage.ACCEPT, settings=fast,
                             water_source_id=spread.id)
                    for village in (world.village, world.village2, world.village3)])

@@ -119,3 +119,17 @@ def new_case(world: World, cell: GridCell, *, now: datetime = NOW, stage: Stage 
 
 def at(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
+
+
+async def linked_leader(session: AsyncSession, world: World, language: str = "en"
+                        ) -> tuple[Member, WaterSource]:
+    """A leader of the second township (Donglin) linked to a water source kept by the first:
+    its cases may lie in both townships, so the leader's views must reach past their cell."""
+    leader = member("Donglin leader", Role.LEADER, world.township2, language)
+    session.add(leader)
+    await session.flush()
+    spread = WaterSource(code="WS2", name="Spread", cell_id=world.township.id,
+                         leader_id=leader.id)
+    session.add(spread)
+    await session.flush()
+    return leader, spread
