@@ -46,7 +46,8 @@ async def on_campaign(inbound: Inbound, deps: Deps) -> Answer:
                                    "reported."))])
         scope = await scope_of(session, member)
         if scope is None and member.role != Role.ADMIN:
-            return Answer([Reply(t("You have no grid cell, so there is no ledger for you."))])
+            return Answer([Reply(t("You have no grid cell, so there are no campaigns to show "
+                                   "you."))])
         if not name:
             found = [await load_progress(session, c, now, tz, scope)
                      for c in await all_campaigns(session)]
