@@ -19,6 +19,7 @@ from services.settings import (
     Category,
     DatabaseSettings,
     Deadlines,
+    DocumentSettings,
     GroupAlerts,
     GroupSettings,
     LimitSettings,
@@ -321,6 +322,25 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         maps=MapSettings(provider=_map_provider(maps)),
         wecom=_wecom(root.sub("wecom")),
         photo_store=PhotoStoreKind(photo_store),
+        documents=_documents(root.sub("documents")),
+    )
+
+
+def _documents(reader: _Reader) -> DocumentSettings:
+    """A number template must hold {n}, may hold {year}, and nothing else in braces."""
+    numbers: dict[str, str] = {}
+    for key in ("order_number", "bulletin_number"):
+        template = reader.get(key, str, getattr(DocumentSettings, key))
+        try:
+            sample = template.format(year=2026, n=1)
+        except (KeyError, IndexError, ValueError):
+            sample = ""
+        _check(reader, key, "{n}" in template and bool(sample),
+               "a number like 湖水督〔{year}〕{n}号, with {n} and no other {...}")
+        numbers[key] = template
+    return DocumentSettings(
+        issuing_body=reader.get("issuing_body", str, DocumentSettings.issuing_body),
+        **numbers,
     )
 
 

@@ -20,6 +20,7 @@ from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
 from models.inbox import Inbox, InboxState, PaceMark
 from models.member import Invite, Member, MemberEvent, MemberIdentity, Role
+from models.numbering import DocumentCounter
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
 from models.supervision import (
@@ -40,6 +41,7 @@ __all__ = [
     "CaseEvent",
     "CaseSource",
     "CaseState",
+    "DocumentCounter",
     "Draft",
     "ExtensionRequest",
     "ExtensionState",

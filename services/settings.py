@@ -162,6 +162,15 @@ class PhotoStoreKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    """How the office's documents are numbered and signed ({year} and {n} in the numbers)."""
+
+    issuing_body: str = "湖州市饮用水水源地保护工作领导小组办公室"
+    order_number: str = "湖水督〔{year}〕{n}号"
+    bulletin_number: str = "{year}年第{n}期"
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     json: bool = False
@@ -190,6 +199,7 @@ class Settings:
     maps: MapSettings = field(default_factory=MapSettings)
     wecom: WeComSettings = field(default_factory=WeComSettings)
     photo_store: PhotoStoreKind = PhotoStoreKind.FILES
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

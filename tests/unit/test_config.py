@@ -140,3 +140,11 @@ def test_a_wrong_aes_key_or_datum_is_refused(
     monkeypatch.setenv("GRIDPATROL_WECOM_AES_KEY", AES_KEY)
     error = refused(write(tmp_path, text.replace('datum = "gcj02"', 'datum = "bd09"')))
     assert error.key == "wecom.datum" and "gcj02" in error.reason
+
+
+def test_a_document_number_without_its_count_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, SHIPPED.replace('"湖水督〔{year}〕{n}号"', '"湖水督〔{year}〕号"', 1))
+    assert refused(path).key == "documents.order_number"
+    path = write(tmp_path, SHIPPED.replace('"{year}年第{n}期"', '"{yr}年第{n}期"', 1))
+    assert refused(path).key == "documents.bulletin_number"
+    assert load_settings(ROOT / "config.toml").documents.order_number == "湖水督〔{year}〕{n}号"
