@@ -21,9 +21,9 @@ from handlers.deps import Deps
 from handlers.people import load_member, start_first, tr
 from handlers.route import Route
 from handlers.words import escape
-from models import GridCell, Member, Role, WaterSource, utcnow
+from models import GridCell, Member, Role, SupervisionKind, WaterSource, utcnow
 from services.i18n import N_, Translator
-from services.members import StaffRefused, cases_held, find_member, staff
+from services.members import StaffRefused, cases_held, find_member, set_kind, staff
 from services.notices.card import Buttons
 from services.posters import Line, invite_card, source_poster
 
@@ -159,6 +159,10 @@ async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps, member: 
     if op in ("p", "d"):
         return await _member_card(session, inbound, member, t, int(args[0]), int(args[1]),
                                   confirm=op == "d")
+    if op == "k":
+        await set_kind(session, member, int(args[0]), SupervisionKind(args[1]))
+        return await _member_card(session, inbound, member, t, int(args[0]), int(args[2]),
+                                  confirm=False)
     if op == "D":
         return await _deactivate(session, inbound, member, t, int(args[0]))
     if op == "w":

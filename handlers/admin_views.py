@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from handlers.chat import DeepLink
 from handlers.words import escape, level_name, role_name
-from models import GridCell, Member, Role, WaterSource
+from models import GridCell, Member, Role, SupervisionKind, WaterSource
 from services.i18n import N_, Translator
-from services.members import CellView, MemberPage, StaffProblem
+from services.members import KIND_LABELS, CellView, MemberPage, StaffProblem, kind_of
 from services.notices.card import Button, Buttons
 
 PREFIX = "ad:"
@@ -164,14 +164,23 @@ def members_view(page: MemberPage, top: str, t: Translator) -> tuple[str, Button
 
 def member_view(member: Member, cell: GridCell | None, held: int, may_deactivate: bool,
                 back_page: int, t: Translator) -> tuple[str, Buttons]:
-    text = "\n".join([
+    lines = [
         escape(member.display_name),
         t("Role: {role}", role=role_name(member.role, t)),
         t("Grid cell: {cell}", cell=cell_label(cell, t)),
         t("State: {state}", state=state_label(member, t)),
         t("Open cases they hold: {count}", count=held),
-    ])
+    ]
     rows = []
+    if member.role == Role.SUPERVISOR:
+        kind = kind_of(member)
+        lines.insert(2, t("Kind of supervision: {kind}",
+                          kind=t(KIND_LABELS[kind]) if kind else t("not set")))
+        if may_deactivate:
+            choices = [button(("✓ " if k is kind else "") + t(KIND_LABELS[k]), "k", member.id,
+                              k.value, back_page) for k in SupervisionKind]
+            rows += [choices[i:i + 2] for i in range(0, len(choices), 2)]
+    text = "\n".join(lines)
     if may_deactivate:
         rows.append([button(t("🚫 Deactivate"), "d", member.id, back_page)])
     rows.append([button(t("⬅ Back to the list"), "m", back_page)])

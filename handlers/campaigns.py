@@ -12,7 +12,7 @@ from handlers.deps import Deps
 from handlers.people import start_first, tr
 from handlers.route import Route
 from handlers.words import escape
-from models import Role, utcnow
+from models import utcnow
 from services.campaigns import (
     all_campaigns,
     build_progress_sheet,
@@ -45,7 +45,7 @@ async def on_campaign(inbound: Inbound, deps: Deps) -> Answer:
                                    "supervisors. Send /mine to follow the cases you "
                                    "reported."))])
         scope = await scope_of(session, member)
-        if scope is None and member.role != Role.ADMIN:
+        if scope is None and not member.sees_whole_grid:
             return Answer([Reply(t("You have no grid cell, so there are no campaigns to show "
                                    "you."))])
         if not name:

@@ -14,7 +14,7 @@ from handlers.deps import Deps
 from handlers.people import load_member, start_first, tr
 from handlers.route import Route
 from handlers.words import escape
-from models import Role, utcnow
+from models import utcnow
 from services.grid import led_sources
 from services.i18n import N_
 from services.ledger import (
@@ -54,7 +54,7 @@ async def on_ledger(inbound: Inbound, deps: Deps) -> Answer:
             return Answer([Reply(t("Send /ledger for the open cases, or /ledger all for every "
                                    "case."))])
         scope = await scope_of(session, member)
-        if scope is None and member.role != Role.ADMIN:
+        if scope is None and not member.sees_whole_grid:
             ledger = None
         else:
             ledger = await load_ledger(session, scope, utcnow(), tz, mode,

@@ -19,7 +19,7 @@ from models.case import (
 from models.grid import GridCell, Level, ProtectionZone, WaterSource, Zone
 from models.group import GroupBinding
 from models.inbox import Inbox, InboxState, PaceMark
-from models.member import Invite, Member, MemberEvent, MemberIdentity, Role
+from models.member import Invite, Member, MemberEvent, MemberIdentity, Role, SupervisionKind
 from models.numbering import DocumentCounter
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
@@ -68,6 +68,7 @@ __all__ = [
     "Severity",
     "Stage",
     "SummaryRecord",
+    "SupervisionKind",
     "SupervisionOrder",
     "WaterSource",
     "Zone",

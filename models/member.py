@@ -21,6 +21,16 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class SupervisionKind(StrEnum):
+    """The five kinds of supervision the article names; orders and bulletins carry theirs."""
+
+    PROFESSIONAL = "professional"  # 专业督查
+    OFFICES = "offices"  # 两办督查 (the Party committee's and the government's offices)
+    DISCIPLINE = "discipline"  # 纪检督查
+    PUBLIC = "public"  # 社会督查
+    MEDIA = "media"  # 媒体督查
+
+
 class Member(Base):
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
@@ -33,6 +43,7 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER)
     cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cell.id"), index=True)
+    supervision_kind: Mapped[str | None] = mapped_column(String(16))  # a supervisor's
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     # False: nothing is sent to them (they blocked the bot, or were deactivated).
     active: Mapped[bool] = mapped_column(default=True)
@@ -47,6 +58,12 @@ class Member(Base):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+    @property
+    def sees_whole_grid(self) -> bool:
+        """An administrator, or a supervisor without a cell (city-wide): the whole grid in
+        every view, as they may issue orders on any case."""
+        return self.role == Role.ADMIN or (self.role == Role.SUPERVISOR and self.cell_id is None)
 
 
 class MemberIdentity(Base):
@@ -75,6 +92,7 @@ class Invite(Base):
     cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cell.id"))
     water_source_id: Mapped[int | None] = mapped_column(ForeignKey("water_source.id"))
     for_group: Mapped[bool] = mapped_column(default=False)
+    supervision_kind: Mapped[str | None] = mapped_column(String(16))  # given to a supervisor
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))

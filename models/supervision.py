@@ -29,6 +29,7 @@ class SupervisionOrder(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     issuer_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))  # None: the system
     automatic: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[str | None] = mapped_column(String(16))  # the issuer's SupervisionKind
     target_cell_id: Mapped[int] = mapped_column(ForeignKey("grid_cell.id"))
     demand: Mapped[str] = mapped_column(Text)
     deadline: Mapped[datetime]

@@ -13,10 +13,12 @@ from datetime import timedelta
 from bot.cli.db import CliError, check_database
 from bot.config import parse_duration
 from bot.runtime import with_sessions
+from models import SupervisionKind
 from models.db import SessionFactory
 from services.settings import Settings
 
 PLACEHOLDER_BOT = "<your_bot>"
+KINDS = tuple(kind.value for kind in SupervisionKind)
 
 
 def parse_expiry(text: str) -> timedelta:
@@ -31,9 +33,13 @@ def invite_link(username: str, code: str, for_group: bool) -> str:
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    from services.members import InviteSpecError, create_invite
+    from services.members import InviteSpecError, create_invite, parse_kind
 
     check_database(settings)
+    kind = parse_kind(args.kind) if args.kind else None
+    if args.kind and kind is None:
+        raise CliError(f"invite: unknown kind of supervision {args.kind!r}; one of "
+                       f"{', '.join(KINDS)} (or 专业, 两办, 纪检, 社会, 媒体)")
     if args.group and not args.cell:
         raise CliError("invite: a group invite needs the cell the group will serve (--cell CODE)")
     if not args.group and not args.role:
@@ -45,7 +51,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         async with sessions() as session:
             try:
                 invite = await create_invite(
-                    session, role, args.cell, args.source, args.expires, args.group
+                    session, role, args.cell, args.source, args.expires, args.group, kind=kind
                 )
             except InviteSpecError as exc:
                 raise CliError(f"invite: {exc}") from None
@@ -59,7 +65,8 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     print(invite_link(username or PLACEHOLDER_BOT, code, args.group))
     where = ", ".join(
         f"{label} {value}"
-        for label, value in (("cell", args.cell), ("source", args.source))
+        for label, value in (("cell", args.cell), ("source", args.source),
+                             ("kind", kind.value if kind else None))
         if value
     )
     if args.group:
@@ -95,7 +102,7 @@ def cmd_members_list(settings: Settings, args: argparse.Namespace) -> int:
                 m.platform,
                 m.platform_user_id,
                 m.display_name,
-                m.role,
+                f"{m.role} ({m.supervision_kind})" if m.supervision_kind else m.role,
                 cell.code if cell else "-",
                 m.language,
                 "deactivated" if m.deactivated_at else "active" if m.active else "inactive",
@@ -124,7 +131,10 @@ def add_commands(add: Callable[..., argparse.ArgumentParser]) -> None:
         choices=["volunteer", "patroller", "manager", "leader", "supervisor", "admin"],
         help="the role it gives (not for --group, which binds a group chat to --cell)",
     )
-    invite.add_argument("--cell", help="the grid cell code the role is for")
+    invite.add_argument("--cell", help="the grid cell code the role is for (a supervisor "
+                        "without one sees the whole grid)")
+    invite.add_argument("--kind", help=f"a supervisor's kind of supervision: {', '.join(KINDS)} "
+                        "(or 专业, 两办, 纪检, 社会, 媒体)")
     invite.add_argument("--source", help="a water source code (a leader becomes its linked leader)")
     invite.add_argument(
         "--expires",

@@ -305,7 +305,7 @@ async def open_cases(session: AsyncSession, member: Member, limit: int = 20) -> 
             query = query.where(
                 or_(GridCell.path.startswith(own_path), Case.water_source_id.in_(led))
             )
-        elif member.role != Role.ADMIN:
+        elif not member.sees_whole_grid:
             query = query.where(
                 or_(Case.water_source_id.in_(led), Case.assignee_id == member.id)
             )

@@ -204,11 +204,12 @@ class Scope:
 
 
 def in_grid(member: Member, scope: Scope) -> bool:
-    """The member's cell holds the case's cell, or they lead its source, or admin at the top."""
+    """The member's cell holds the case's cell, or they lead its source, or they see the whole
+    grid (an administrator, a city-wide supervisor)."""
     if scope.source_leader_id is not None and member.id == scope.source_leader_id:
         return True
     if scope.actor_cell_path is None:
-        return member.role == Role.ADMIN
+        return member.sees_whole_grid
     return scope.case_cell_path.startswith(scope.actor_cell_path)
 
 

@@ -212,6 +212,9 @@ def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCe
     if member.role_enum in OWN_CASES_ROLES:
         return _digest(member, kind, "", w, own.get(member.id), [], [])
     cell = cells.get(member.cell_id) if member.cell_id is not None else None
+    if cell is None and member.sees_whole_grid:
+        tops = [c for c in cells.values() if c.parent_id is None]
+        cell = tops[0] if len(tops) == 1 else None
     if cell is None:
         return None
     rows: list[tuple[str, Figures]] = []
@@ -235,9 +238,7 @@ async def digest_for(
     if member.role_enum in OWN_CASES_ROLES:
         own = _roll_own(await _own_groups(session, w, [member.id]))
         return _member_digest(member, "daily", w, {}, {}, {}, own, {})
-    if member.cell_id is None:
-        return None
-    cell = await session.get(GridCell, member.cell_id)
+    cell = await _home_cell(session, member)
     if cell is None:
         return None
     cells = await cells_under(session, cell.path)
@@ -246,6 +247,18 @@ async def digest_for(
     beyond = (await _beyond(session, w, cells, [member])).get(member.id)
     return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
                           beyond)
+
+
+async def _home_cell(session: AsyncSession, member: Member) -> GridCell | None:
+    """The cell whose subtree a member's digest covers: theirs, or for one who sees the whole
+    grid without a cell, its top (a grid of several tops has no such digest)."""
+    if member.cell_id is not None:
+        return await session.get(GridCell, member.cell_id)
+    if not member.sees_whole_grid:
+        return None
+    tops = list(await session.scalars(
+        select(GridCell).where(GridCell.parent_id.is_(None)).limit(2)))
+    return tops[0] if len(tops) == 1 else None
 
 
 def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, Agg]:
@@ -283,7 +296,8 @@ async def summaries_due(
 
     Each carries the figures of the previous summary, and is recorded for the next one.
     """
-    leaders = [m for m in members if m.role_enum in SUMMARY_ROLES and m.cell_id is not None]
+    leaders = [m for m in members if m.role_enum in SUMMARY_ROLES
+               and (m.cell_id is not None or m.sees_whole_grid)]
     if not leaders:
         return []
     latest = select(SummaryRecord.member_id, func.max(SummaryRecord.period_end)).where(

@@ -134,11 +134,12 @@ def _in_scope(path: str, sources: frozenset[int]) -> ColumnElement[bool]:
 
 
 async def scope_of(session: AsyncSession, member: Member) -> GridCell | None:
-    """The member's cell; an administrator without one gets the top of the grid when it has a
-    single top. None: the whole grid (an admin) or nothing (anyone else: check `may_export`)."""
+    """The member's cell; an administrator or a city-wide supervisor without one gets the top
+    of the grid when it has a single top. None: the whole grid (`Member.sees_whole_grid`) or
+    nothing (anyone else)."""
     if member.cell_id is not None:
         return await session.get(GridCell, member.cell_id)
-    if member.role != Role.ADMIN:
+    if not member.sees_whole_grid:
         return None
     tops = list(await session.scalars(select(GridCell).where(GridCell.parent_id.is_(None))
                                       .limit(2)))

@@ -24,6 +24,7 @@ from services.members.groups import (
     unbind_group,
 )
 from services.members.identities import create_link, is_link, redeem_link
+from services.members.kinds import KIND_LABELS, kind_of, parse_kind, set_kind
 from services.members.membership import (
     HANDED_OVER,
     InviteError,
@@ -64,6 +65,7 @@ __all__ = [
     "DEACTIVATED",
     "HANDED_OVER",
     "KICKED",
+    "KIND_LABELS",
     "ROBOT",
     "UNBOUND_KIND",
     "Absence",
@@ -98,12 +100,14 @@ __all__ = [
     "is_invite",
     "is_link",
     "issue_invite",
+    "kind_of",
     "led_sources",
     "list_members",
     "mark_unreachable",
     "masked",
     "member_cell",
     "mode_of",
+    "parse_kind",
     "private_recipients",
     "queue_case_alert",
     "queue_copies",
@@ -111,6 +115,7 @@ __all__ = [
     "redeem_link",
     "register_member",
     "robot_key",
+    "set_kind",
     "set_language",
     "subtree_members",
     "unbind_group",

@@ -26,6 +26,7 @@ from models import (
     MemberEvent,
     MemberIdentity,
     Role,
+    SupervisionKind,
     WaterSource,
     utcnow,
 )
@@ -163,9 +164,11 @@ async def create_invite(
     *,
     now: datetime | None = None,
     created_by: Member | None = None,
+    kind: SupervisionKind | None = None,
 ) -> Invite:
-    """A single-use invite giving `role` in a cell (and, for a leader, a water source).
-    Rights are the caller's business (services.members.staff checks them for the chat)."""
+    """A single-use invite giving `role` in a cell (and, for a leader, a water source; for a
+    supervisor, their kind). Rights are the caller's business (services.members.staff checks
+    them for the chat)."""
     try:
         role_enum = Role(role)
     except ValueError:
@@ -189,12 +192,15 @@ async def create_invite(
         raise InviteSpecError(f"a {role_enum.value} invite needs a cell (--cell CODE)")
     if role_enum is Role.LEADER and cell_id is None and source is None:
         raise InviteSpecError("a leader invite needs a cell or a water source")
+    if kind is not None and role_enum is not Role.SUPERVISOR:
+        raise InviteSpecError("only a supervisor has a kind of supervision (--kind)")
     invite = Invite(
         code=secrets.token_urlsafe(INVITE_CODE_BYTES),
         role=role_enum.value,
         cell_id=cell_id,
         water_source_id=source.id if source else None,
         for_group=for_group,
+        supervision_kind=kind.value if kind else None,
         expires_at=(now or utcnow()) + expires,
         created_by_id=created_by.id if created_by else None,
     )
@@ -257,6 +263,7 @@ async def redeem_invite(
                                 kind="reactivated", at=moment, payload={"invite_id": invite.id}))
     member.role = invite.role
     member.cell_id = invite.cell_id
+    member.supervision_kind = invite.supervision_kind if invite.role == Role.SUPERVISOR else None
     source: WaterSource | None = None
     if invite.water_source_id is not None:
         source = await session.get(WaterSource, invite.water_source_id)

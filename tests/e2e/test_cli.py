@@ -120,6 +120,15 @@ def test_invite_prints_a_deep_link_and_members_list_shows_who_used_it(
     unknown = gridpatrol("invite", "--role", "manager", "--cell", "NOPE", cfg=cfg, db=db_url)
     assert unknown.returncode == 1 and "NOPE" in unknown.stderr
 
+    inspector = gridpatrol("invite", "--role", "supervisor", "--kind", "纪检", cfg=cfg, db=db_url)
+    assert inspector.returncode == 0 and "kind discipline" in inspector.stdout, inspector.stderr
+    wrong = gridpatrol("invite", "--role", "manager", "--cell", VILLAGE, "--kind", "纪检",
+                       cfg=cfg, db=db_url)
+    assert wrong.returncode == 1 and "only a supervisor" in wrong.stderr
+    unknown_kind = gridpatrol("invite", "--role", "supervisor", "--kind", "督查", cfg=cfg,
+                              db=db_url)
+    assert unknown_kind.returncode == 1 and "discipline" in unknown_kind.stderr
+
     placeholder = gridpatrol("invite", "--role", "volunteer", cfg=config(tmp_path), db=db_url)
     assert placeholder.stdout.startswith("https://t.me/<your_bot>?start=")
     assert "bot_username" in placeholder.stderr
