@@ -27,6 +27,7 @@ from bot.cli.db import (
     upgrade_database,
 )
 from bot.cli.ledger import add_commands as add_ledger_commands
+from bot.cli.meetings import add_commands as add_meeting_commands
 from bot.cli.members import add_commands as add_member_commands
 from bot.cli.problems import add_commands as add_problem_commands
 from bot.cli.schedule import add_commands as add_schedule_commands
@@ -77,6 +78,8 @@ commands:
   gridpatrol campaign create NAME --due DATE [--origin O] [--source CODE] [--cell CODE]
   gridpatrol campaign list | show NAME [--sheet [FILE]]
                                       campaigns, their progress and the progress sheet
+  gridpatrol meeting [--cell CODE] [--lang LANG] [--dir DIR]
+                                      the fortnightly meeting's pack (.docx and .xlsx)
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -306,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(add)
     add_ledger_commands(add)
     add_problem_commands(add)
+    add_meeting_commands(add)
     return parser
 
 

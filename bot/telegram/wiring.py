@@ -20,6 +20,7 @@ from bot.telegram import groups as tg_groups
 from bot.telegram import help_book as tg_help_book
 from bot.telegram import ledger as tg_ledger
 from bot.telegram import link as tg_link
+from bot.telegram import meetings as tg_meetings
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
 from bot.telegram import supervision as tg_supervision
@@ -35,6 +36,7 @@ from handlers import (
     groups,
     ledger,
     link,
+    meetings,
     order,
     report,
     robots,
@@ -53,6 +55,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
     (campaigns, tg_campaigns),  # /campaign: campaigns and their progress sheet
+    (meetings, tg_meetings),  # /meeting: the fortnightly meeting's pack
     (robots, tg_robots),  # /robot: a WeCom group's robot for the cell
     (link, tg_link),  # /link: this membership from another chat too
 ]
