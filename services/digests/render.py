@@ -63,15 +63,27 @@ def digest_text(d: Digest, t: Translator, settings: Settings) -> str:
         lines += ["", "<b>" + header + "</b>"]
         lines += [_row(name, r, t) for name, r in d.rows]
     if d.overdue:
-        lines += ["", "<b>" + t("Overdue cases, longest overdue first") + "</b>"]
+        heading = (t("Red cases, then the overdue, longest overdue first") if d.kind == "summary"
+                   else t("Overdue cases, longest overdue first"))
+        lines += ["", "<b>" + heading + "</b>"]
         for line in d.overdue:
             owner = esc(line.owner) if line.owner else t("no one assigned")
-            lines.append(t.n("{number} · {cell} · owner: {owner} · {count} day late",
-                             "{number} · {cell} · owner: {owner} · {count} days late",
-                             line.days_late, number=esc(line.number), cell=esc(line.cell),
-                             owner=owner))
-        if f.overdue > len(d.overdue):
-            lines.append(t("… and {count} more", count=f.overdue - len(d.overdue)))
+            if line.late:
+                said = t.n("{number} · {cell} · owner: {owner} · {count} day late",
+                           "{number} · {cell} · owner: {owner} · {count} days late",
+                           line.days_late, number=esc(line.number), cell=esc(line.cell),
+                           owner=owner)
+            else:
+                said = t("{number} · {cell} · owner: {owner} · before its deadline",
+                         number=esc(line.number), cell=esc(line.cell), owner=owner)
+            lines.append(f"🔴 {said}" if line.red else said)
+        shown = sum(1 for line in d.overdue if line.late)
+        if f.overdue > shown:
+            lines.append(t("… and {count} more", count=f.overdue - shown))
+    if d.kind == "summary":
+        lines += ["", t.n("Supervision orders still open: {count}",
+                          "Supervision orders still open: {count}", d.open_orders),
+                  t("Send /meeting for the meeting's pack (a Word file and a workbook).")]
     return "\n".join(lines)
 
 

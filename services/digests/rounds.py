@@ -13,10 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, GridCell, Level, Member, Role, SummaryRecord, WaterSource
+from models import (
+    Case,
+    GridCell,
+    Level,
+    Member,
+    Role,
+    SummaryRecord,
+    SupervisionOrder,
+    WaterSource,
+)
 from services.figures import (
     OPEN_STATE_VALUES,
     Agg,
@@ -39,6 +48,8 @@ SUMMARY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR})
 TABLE_LEVELS = frozenset({Level.CITY, Level.COUNTY})
 SUMMARY_PERIOD = timedelta(days=15)
 OVERDUE_SHOWN = 30
+RED_LEVEL = 3  # services.deadlines.colour_of: red from the third escalation
+SETTLED_ORDER_STATES = ("resolved", "accepted")  # any other supervision order is still open
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class OverdueLine:
     cell: str
     owner: str | None
     days_late: int
+    red: bool = False  # red (the third escalation): in the summary even before it is late
+    late: bool = True  # past its deadline (a red line may not be yet)
 
 
 @dataclass
@@ -64,6 +77,7 @@ class Digest:
     rows_level: str = ""  # the level of the cells in `rows`
     overdue: list[OverdueLine] = field(default_factory=list)
     previous: Figures | None = None  # the last summary's figures (summaries only)
+    open_orders: int = 0  # supervision orders still open in the scope (summaries only)
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -81,6 +95,7 @@ class Digest:
             rows_level=data.get("rows_level", ""),
             overdue=[OverdueLine(**line) for line in data["overdue"]],
             previous=Figures(**data["previous"]) if data.get("previous") else None,
+            open_orders=data.get("open_orders", 0),
         )
 
 
@@ -98,14 +113,19 @@ async def _own_groups(
 
 async def _overdue(
     session: AsyncSession, w: Window, cells: dict[int, GridCell], path: str | None = None,
-    limit: int | None = None,
+    limit: int | None = None, *, red: bool = False,
 ) -> dict[int, list[OverdueLine]]:
-    """The most overdue cases of each cell's subtree, oldest deadline first, at most 30 each."""
+    """The most overdue cases of each cell's subtree, oldest deadline first, at most 30 each;
+    with `red`, the red ones first, late or not (the fortnightly meeting goes over both)."""
+    overdue = Case.due_at < w.now
     stmt = (
-        select(Case.number, Case.cell_id, Case.due_at, Member.display_name)
+        select(Case.number, Case.cell_id, Case.due_at, Member.display_name,
+               Case.escalation_level)
         .outerjoin(Member, Member.id == Case.assignee_id)
-        .where(Case.state.in_(OPEN_STATE_VALUES), Case.due_at < w.now)
-        .order_by(Case.due_at, Case.id)
+        .where(Case.state.in_(OPEN_STATE_VALUES),
+               or_(overdue, Case.escalation_level >= RED_LEVEL) if red else overdue)
+        .order_by(*([(Case.escalation_level >= RED_LEVEL).desc()] if red else []),
+                  Case.due_at, Case.id)
     )
     if path is not None:
         inside = select(GridCell.id).where(GridCell.path.like(f"{path}%"))
@@ -113,10 +133,11 @@ async def _overdue(
     if limit is not None:
         stmt = stmt.limit(limit)
     found: dict[int, list[OverdueLine]] = defaultdict(list)
-    for number, cell_id, due_at, owner in await session.execute(stmt):
-        assert due_at is not None
+    for number, cell_id, due_at, owner, level in await session.execute(stmt):
+        days = (w.now - due_at).days if due_at is not None and due_at < w.now else None
         cell = cells.get(cell_id)
-        line = OverdueLine(number, cell.name if cell else "?", owner, (w.now - due_at).days)
+        line = OverdueLine(number, cell.name if cell else "?", owner, days or 0,
+                           red and level >= RED_LEVEL, days is not None)
         for above in path_ids(cell.path) if cell else []:
             if len(found[above]) < OVERDUE_SHOWN:
                 found[above].append(line)
@@ -211,10 +232,7 @@ def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCe
                    beyond: Beyond | None = None) -> Digest | None:
     if member.role_enum in OWN_CASES_ROLES:
         return _digest(member, kind, "", w, own.get(member.id), [], [])
-    cell = cells.get(member.cell_id) if member.cell_id is not None else None
-    if cell is None and member.sees_whole_grid:
-        tops = [c for c in cells.values() if c.parent_id is None]
-        cell = tops[0] if len(tops) == 1 else None
+    cell = _home_of(member, cells)
     if cell is None:
         return None
     rows: list[tuple[str, Figures]] = []
@@ -222,7 +240,7 @@ def _member_digest(member: Member, kind: str, w: Window, cells: dict[int, GridCe
         rows = [(k.name, aggs[k.id].figures if k.id in aggs else Figures())
                 for k in kids.get(cell.id, [])]
     late = overdue.get(cell.id, [])
-    if beyond is not None and beyond.overdue and kind == "daily":
+    if beyond is not None and beyond.overdue:
         late = sorted([*late, *beyond.overdue], key=lambda x: -x.days_late)[:OVERDUE_SHOWN]
     found = _digest(member, kind, cell.name, w, _with(aggs.get(cell.id), beyond), rows, late)
     if found is not None and rows:
@@ -261,6 +279,16 @@ async def _home_cell(session: AsyncSession, member: Member) -> GridCell | None:
     return tops[0] if len(tops) == 1 else None
 
 
+def _home_of(member: Member, cells: dict[int, GridCell]) -> GridCell | None:
+    """`_home_cell` from a round's cells: the member's, or the grid's single top."""
+    if member.cell_id is not None:
+        return cells.get(member.cell_id)
+    if not member.sees_whole_grid:
+        return None
+    tops = [c for c in cells.values() if c.parent_id is None]
+    return tops[0] if len(tops) == 1 else None
+
+
 def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, Agg]:
     own: dict[int, Agg] = defaultdict(Agg)
     for reporter_id, state, category, figures in groups:
@@ -281,12 +309,31 @@ async def digest_round(
     own: dict[int, Agg] = {}
     for start in range(0, len(reporters), 5000):  # keep under the bound-parameter limits
         own.update(_roll_own(await _own_groups(session, w, reporters[start:start + 5000])))
-    overdue = await _overdue(session, w, cells) if kind == "daily" else {}
+    overdue = await _overdue(session, w, cells, red=kind == "summary")
     beyond = await _beyond(session, w, cells, members, groups)
     kids = children_of(cells)
-    found = (_member_digest(m, kind, w, cells, kids, aggs, own, overdue, beyond.get(m.id))
-             for m in members)
-    return [d for d in found if d is not None]
+    found = [d for d in (_member_digest(m, kind, w, cells, kids, aggs, own, overdue,
+                                        beyond.get(m.id)) for m in members) if d is not None]
+    if kind == "summary":
+        orders = await _open_orders(session, cells)
+        by_id = {m.id: m for m in members}
+        for digest in found:
+            home = _home_of(by_id[digest.member_id], cells)
+            digest.open_orders = orders.get(home.id, 0) if home is not None else 0
+    return found
+
+
+async def _open_orders(session: AsyncSession, cells: dict[int, GridCell]) -> dict[int, int]:
+    """cell id -> supervision orders still open addressed to its subtree (one GROUP BY)."""
+    found: dict[int, int] = defaultdict(int)
+    for cell_id, count in await session.execute(
+            select(SupervisionOrder.target_cell_id, func.count())
+            .where(SupervisionOrder.state.not_in(SETTLED_ORDER_STATES))
+            .group_by(SupervisionOrder.target_cell_id)):
+        cell = cells.get(cell_id)
+        for above in path_ids(cell.path) if cell else []:
+            found[above] += count
+    return found
 
 
 async def summaries_due(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role
+from models import OPEN_STATES, Case, CaseState, Member, Outbox, Role, SupervisionOrder
 from models.db import SessionFactory
 from services.digests import (
     Digest,
@@ -234,3 +234,31 @@ async def test_a_linked_leaders_digest_and_summary_count_their_source_whole_once
     listed = [line.number for line in one.overdue]
     assert numbers <= set(listed) and len(listed) == len(set(listed))
     assert summary.totals.open == totals.open  # the same cases over the fortnight
+
+
+async def test_the_summary_goes_over_the_red_and_overdue_cases_and_the_open_orders(
+    sessions: SessionFactory, world: World, settings: Settings
+) -> None:
+    """What the fortnightly meeting (每半月例会) goes over: red and overdue cases with their
+    owners and days late, and the supervision orders still open."""
+    async with sessions() as session:
+        late = new_case(world, world.village, due_at=NOW - timedelta(days=4, hours=1),
+                        assignee_id=world.village_manager.id)
+        red = new_case(world, world.village2, due_at=NOW + timedelta(days=1),
+                       escalation_level=3)
+        calm = new_case(world, world.village3, due_at=NOW + timedelta(days=1))
+        session.add_all([late, red, calm])
+        await session.flush()
+        for case, state in ((late, "issued"), (red, "acknowledged"), (calm, "resolved")):
+            session.add(SupervisionOrder(number=f"O-{case.number}", case_id=case.id,
+                                         target_cell_id=case.cell_id, demand="", state=state,
+                                         deadline=NOW + timedelta(days=2), issued_at=NOW))
+        await session.commit()
+        (summary,) = await summaries_due(session, [world.leader], NOW, TZ)
+        await session.commit()
+    text = digest_text(Digest.from_payload(summary.to_payload()), translator("en"), settings)
+    assert "Red cases, then the overdue, longest overdue first" in text
+    assert f"{late.number} · Northeast · owner: Village manager · 4 days late" in text
+    assert f"🔴 {red.number} · Southwest · owner: no one assigned · before its deadline" in text
+    assert calm.number not in text
+    assert "Supervision orders still open: 2" in text and "/meeting" in text
