@@ -2,6 +2,7 @@
 
 from models.base import Base, utcnow
 from models.blob import PhotoBlob, PhotoChunk
+from models.bulletin import Bulletin, BulletinLine, BulletinRecipient, BulletinState, Section
 from models.campaign import Campaign, CampaignCase
 from models.case import (
     FILE_ID_PLATFORM,
@@ -35,6 +36,10 @@ __all__ = [
     "FILE_ID_PLATFORM",
     "OPEN_STATES",
     "Base",
+    "Bulletin",
+    "BulletinLine",
+    "BulletinRecipient",
+    "BulletinState",
     "Campaign",
     "CampaignCase",
     "Case",
@@ -65,6 +70,7 @@ __all__ = [
     "PhotoKind",
     "ProtectionZone",
     "Role",
+    "Section",
     "Severity",
     "Stage",
     "SummaryRecord",
