@@ -1,9 +1,11 @@
 """The notice of an issued supervision bulletin (督查通报), to a manager of a cell it names or
 that cell's group: the number, the period, the cases of the cell, and the buttons to acknowledge
-it and to get its document (handled by handlers.bulletins)."""
+it and to get its document again (handled by handlers.bulletins); the .docx goes with it,
+built in a thread once the render session is closed."""
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.notices.render import notice_translator
 from handlers.words import escape
 from models import Bulletin, BulletinRecipient, BulletinState, Member, Outbox
-from services.bulletins import lines_of
+from services.bulletins import build_docx, document_of, file_name, lines_of
 from services.i18n import Translator
-from services.notices.card import Button, Buttons, Card
+from services.notices.card import Button, Buttons, Card, Document, in_thread
 from services.notices.kinds import BulletinNotice
 from services.settings import Settings
 
@@ -62,4 +64,6 @@ async def render_bulletin(
     buttons: Buttons = ((document_button(bulletin.id, t),),)
     if mine is None or mine.acknowledged_at is None:
         buttons = ((ack_button(bulletin.id, t), document_button(bulletin.id, t)),)
-    return Card(text, buttons=buttons)
+    data = await document_of(session, bulletin, settings, t)
+    return Card(text, buttons=buttons,
+                document=Document(file_name(data), in_thread(partial(build_docx, data))))

@@ -160,6 +160,9 @@ async def test_a_bulletin_is_drafted_edited_issued_acknowledged_and_named_in_his
             world.village_manager, fast)
         assert card is not None and f"Supervision bulletin {number}" in card.text
         assert numbers["overdue"] in card.text and numbers["reopened"] not in card.text
+        assert card.document is not None and card.document.filename == file.name
+        sent = Document(io.BytesIO(await card.document.build()))
+        assert numbers["overdue"] in [c.text for t in sent.tables for r in t.rows for c in r.cells]
         labels = [b.label for row in card.buttons for b in row]
         assert labels == ["Acknowledge", "Get the document"]
         ack = next(b.data for row in card.buttons for b in row if b.label == "Acknowledge")
