@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from bot.cli.bulletins import add_commands as add_bulletin_commands
 from bot.cli.db import (
     CliError,
     check_database,
@@ -77,6 +78,8 @@ commands:
   gridpatrol campaign create NAME --due DATE [--origin O] [--source CODE] [--cell CODE]
   gridpatrol campaign list | show NAME [--sheet [FILE]]
                                       campaigns, their progress and the progress sheet
+  gridpatrol bulletin list [--year YEAR] | show NUMBER [--docx FILE]
+                                      supervision bulletins (督查通报) and their documents
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -306,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(add)
     add_ledger_commands(add)
     add_problem_commands(add)
+    add_bulletin_commands(add)
     return parser
 
 
