@@ -169,7 +169,8 @@ async def _list(session: AsyncSession, settings: Settings, t: Translator,
     total = sum(x.recipients for x in issued)
     out = ["<b>" + t.n("{count} bulletin issued in {year}", "{count} bulletins issued in {year}",
                        len(issued), year=year) + "</b>",
-           t("Acknowledged by {done} of {total} recipients", done=acked, total=total)]
+           t.n("Acknowledged by {done} of {count} recipient",
+               "Acknowledged by {done} of {count} recipients", total, done=acked)]
     for x in issued:
         out.append(t("{number} · {date} · {scope} · acknowledged {done} of {total}",
                      number=escape(x.number), date=x.issued_at.astimezone(tz).strftime("%m-%d"),

@@ -32,8 +32,8 @@ SECTION_TITLES = {
     Section.REOPENED: N_("Reopened cases"),
     Section.ORDER: N_("Supervision orders issued"),
 }
-COLUMNS = (N_("No."), N_("Case"), N_("Place"), N_("Cell"), N_("Owner"), N_("Days late"))
-ORDER_COLUMNS = (N_("No."), N_("Order"), N_("Case"), N_("Cell"), N_("Days late"))
+COLUMNS = (N_("Item"), N_("Case"), N_("Location"), N_("Cell"), N_("Owner"), N_("Days late"))
+ORDER_COLUMNS = (N_("Item"), N_("Order"), N_("Case"), N_("Cell"), N_("Days late"))
 
 
 @dataclass(frozen=True)

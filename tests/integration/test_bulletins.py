@@ -166,8 +166,14 @@ async def test_a_bulletin_is_drafted_edited_issued_acknowledged_and_named_in_his
         labels = [b.label for row in card.buttons for b in row]
         assert labels == ["Acknowledge", "Get the document"]
         ack = next(b.data for row in card.buttons for b in row if b.label == "Acknowledge")
-        group_card = await render_row(RENDERERS, s, group, None, fast)
-        assert group_card is not None and group_card.buttons
+        group_card = await render_row(RENDERERS, s, group, None, fast)  # in zh_CN, the default
+        assert group_card is not None and f"督查通报 {number}" in group_card.text
+        assert "列入案件" in group_card.text and "请阅读文件并签收通报。" in group_card.text
+        assert [b.label for row in group_card.buttons for b in row] == ["签收", "获取文件"]
+        assert group_card.document is not None
+        chinese = Document(io.BytesIO(await group_card.document.build()))
+        heads = "\n".join(p.text for p in chinese.paragraphs)
+        assert "督查通报" in heads and "逾期案件：1" in heads and "整改要求" in heads
 
     done = await _press(deps, world.village_manager, ack, chat=GROUP_CHAT)  # from the group
     assert done.toast == "Bulletin acknowledged. Thank you."
