@@ -79,6 +79,11 @@ ORDER_STATES = {
 }
 
 
+def _number(word: str) -> bool:
+    """A count of days or a year as people type it (not "²", which Python calls a digit)."""
+    return word.isascii() and word.isdigit() and len(word) <= 4
+
+
 def draft_buttons(bulletin_id: int, t: Translator) -> Buttons:
     return ((Button(t("Edit the opening"), f"{PREFIX}op:{bulletin_id}"),
              Button(t("Edit the demands"), f"{PREFIX}dm:{bulletin_id}")),
@@ -137,7 +142,7 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
     """/bulletin [days] | /bulletin list [year]."""
     args = [a.lower() for a in inbound.args]
     days, again = DEFAULT_DAYS, False
-    if args and args[0].isdigit():
+    if args and _number(args[0]):
         days, again = max(1, min(int(args[0]), 366)), True
     now = utcnow()
     async with deps.sessions() as session:
@@ -150,6 +155,9 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
                 "Only managers, leaders and supervisors can see the bulletin."))])
         if args and args[0] in LIST_WORDS:
             return Answer(await _list(session, deps.settings, t, args[1:]))
+        if not inbound.who.private:
+            return Answer([Reply(t("A bulletin is drafted in a private chat: send me /bulletin "
+                                   "there."))])
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
         if scope is None and member.role_enum != Role.ADMIN:
             return Answer([Reply(t("You have no grid cell, so there is no bulletin for you."))])
@@ -162,7 +170,7 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
 async def _list(session: AsyncSession, settings: Settings, t: Translator,
                 args: list[str]) -> list[Reply]:
     tz = ZoneInfo(settings.locale.timezone)
-    year = int(args[0]) if args and args[0].isdigit() else utcnow().astimezone(tz).year
+    year = int(args[0]) if args and _number(args[0]) else utcnow().astimezone(tz).year
     issued = await issued_in(session, year)
     names = await cell_names(session, [x.scope_cell_id for x in issued if x.scope_cell_id])
     acked = sum(x.acknowledged for x in issued)

@@ -220,6 +220,12 @@ async def test_a_line_is_dropped_and_a_discarded_draft_is_gone(
     assert again.toast == "This line is no longer in the bulletin."
     other = await _press(deps, world.township_manager, _data(shown, "Issue"))
     assert other.toast == "Only the one who drafted this bulletin can change it."
+    odd = _text(await _say(deps, world.supervisor, "/bulletin ²"))  # not a count: resumed
+    assert "Slow cases: 1" in odd
+    who = Who("telegram", world.supervisor.platform_user_id, GROUP_CHAT, private=False)
+    in_group = await dispatch(Inbound(who, text="/bulletin"), deps, _guard())
+    assert in_group is not None and _text(in_group) == (
+        "A bulletin is drafted in a private chat: send me /bulletin there.")
     gone = await _press(deps, world.supervisor, _data(shown, "Discard"))
     assert gone.toast == "The draft was discarded." and gone.strip_buttons
     late = await _press(deps, world.supervisor, _data(shown, "Issue"))
