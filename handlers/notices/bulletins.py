@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.notices.render import notice_translator
 from handlers.words import escape
 from models import Bulletin, BulletinRecipient, BulletinState, Member, Outbox
-from services.bulletins import build_docx, document_of, file_name, lines_of
+from services.bulletins import build_docx, document_of, file_name, named_for
 from services.i18n import Translator
 from services.notices.card import Button, Buttons, Card, Document, in_thread
 from services.notices.kinds import BulletinNotice
@@ -40,14 +40,10 @@ async def render_bulletin(
         return None
     t = notice_translator(member, settings)
     tz = ZoneInfo(settings.locale.timezone)
-    lines = await lines_of(session, bulletin.id)
     mine = None
     if member is not None:
         mine = await session.get(BulletinRecipient, (bulletin.id, member.id))
-    numbers = list(dict.fromkeys(x.case_number for x in lines
-                                 if mine is None or x.cell_id == mine.cell_id))
-    if not numbers:  # a manager above the cells named: every case
-        numbers = list(dict.fromkeys(x.case_number for x in lines))
+    numbers = await named_for(session, bulletin.id, member)
     shown = ", ".join(escape(n) for n in numbers[:LISTED])
     if len(numbers) > LISTED:
         shown += " …"

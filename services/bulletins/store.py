@@ -121,6 +121,20 @@ async def lines_of(session: AsyncSession, bulletin_id: int) -> list[BulletinLine
     return sorted(lines, key=lambda x: (SECTIONS.index(Section(x.section)), x.position, x.id))
 
 
+async def named_for(session: AsyncSession, bulletin_id: int, member: Member | None
+                    ) -> list[str]:
+    """The case numbers of the bulletin in the member's part of the grid (all of them for a
+    group's copy, or for someone none of whose cells are named), each once."""
+    lines = await lines_of(session, bulletin_id)
+    everything = list(dict.fromkeys(x.case_number for x in lines))
+    mine = await session.get(GridCell, member.cell_id) if member and member.cell_id else None
+    if mine is None:
+        return everything
+    inside = set(await session.scalars(select(GridCell.id).where(
+        GridCell.id.in_({x.cell_id for x in lines}), GridCell.path.like(f"{mine.path}%"))))
+    return list(dict.fromkeys(x.case_number for x in lines if x.cell_id in inside)) or everything
+
+
 async def drop_line(session: AsyncSession, line_id: int, member: Member) -> Outcome:
     line = await session.get(BulletinLine, line_id)
     if line is None:

@@ -36,7 +36,7 @@ from models.db import SessionFactory
 from services.bulletins import draft_for, issue
 from services.notices.card import render_row
 from services.settings import Settings
-from tests.support.deadlines_world import World, new_case
+from tests.support.deadlines_world import World, linked_leader, new_case
 
 GROUP_CHAT = "-100500"
 
@@ -262,3 +262,22 @@ async def test_two_bulletins_issued_at_once_take_consecutive_numbers(
     year = now.astimezone(ZoneInfo(fast.locale.timezone)).year
     assert sorted(got, key=lambda n: (len(n or ""), n)) == [
         f"{year}年第{n}期" for n in (1, 2, 3)]
+
+
+async def test_a_linked_leaders_draft_names_their_source_whole(
+    sessions: SessionFactory, world: World, fast: Settings, deps: Deps
+) -> None:
+    """Donglin's leader, linked to a source with overdue cases in Donglin and two Miaoxi
+    villages: the draft names all three once, and a Miaoxi case of another source not at all."""
+    async with sessions() as s:
+        leader, spread = await linked_leader(s, world)
+        cases = [new_case(world, village, stage=Stage.ACCEPT, settings=fast,
+                          now=utcnow() - timedelta(days=2), water_source_id=spread.id)
+                 for village in (world.village, world.village2, world.village3)]
+        other = new_case(world, world.village, stage=Stage.ACCEPT, settings=fast,
+                         now=utcnow() - timedelta(days=2))
+        s.add_all([*cases, other])
+        await s.commit()
+    text = _text(await _say(deps, leader, "/bulletin"))
+    assert "Overdue cases: 3" in text
+    assert all(text.count(c.number) == 1 for c in cases) and other.number not in text
