@@ -23,7 +23,6 @@ from handlers.throttle import FloodGuard
 from models import (
     Bulletin,
     BulletinRecipient,
-    CaseEvent,
     CaseState,
     GridCell,
     GroupBinding,
@@ -36,6 +35,7 @@ from models.db import SessionFactory
 from services.bulletins import draft_for, issue
 from services.notices.card import render_row
 from services.settings import Settings
+from services.workflow import reopen
 from tests.support.deadlines_world import World, linked_leader, new_case
 
 GROUP_CHAT = "-100500"
@@ -76,7 +76,8 @@ def _data(answer: Answer, label: str) -> str:
 
 async def _cases(sessions: SessionFactory, world: World, fast: Settings) -> dict[str, str]:
     """An overdue case in Northeast, a slow one in Southwest (orange), one past 80% of its time
-    in Northeast, one reopened this week in Lakeside (Donglin), and a closed one: numbers."""
+    in Northeast, one closed long ago and reopened just now by the county in Lakeside
+    (Donglin), and a closed one: numbers."""
     now = utcnow()
     async with sessions() as s:
         overdue = new_case(world, world.village, stage=Stage.ACCEPT, settings=fast,
@@ -86,14 +87,15 @@ async def _cases(sessions: SessionFactory, world: World, fast: Settings) -> dict
         late_in_stage = new_case(world, world.village, stage=Stage.PLAN, settings=fast,
                                  now=now - timedelta(days=9), state=CaseState.ACCEPTED)
         late_in_stage.due_at = now + timedelta(days=1)  # 90% of its time gone
-        reopened = new_case(world, world.village3, stage=Stage.PLAN, settings=fast, now=now,
-                            state=CaseState.ACCEPTED)
+        reopened = new_case(world, world.village3, state=CaseState.CLOSED,
+                            now=now - timedelta(days=20))
         closed = new_case(world, world.village, state=CaseState.CLOSED,
                           now=now - timedelta(days=3))
         s.add_all([overdue, orange, late_in_stage, reopened, closed])
         await s.flush()
-        s.add(CaseEvent(case_id=reopened.id, kind="reopened", at=now - timedelta(days=1),
-                        payload={"reason": "still dumping"}))
+        # reopened just now: a new plan is due in 100 s, neither late nor slow yet
+        await reopen(s, fast, reopened.id, world.county_manager.id, now - timedelta(seconds=5),
+                     "still dumping")
         s.add(GroupBinding(platform="telegram", chat_id=GROUP_CHAT, cell_id=world.village.id,
                            title="Northeast"))
         await s.commit()
