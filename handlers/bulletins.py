@@ -31,10 +31,10 @@ from models import (
     Bulletin,
     BulletinLine,
     BulletinRecipient,
+    BulletinSection,
     GridCell,
     Member,
     Role,
-    Section,
     utcnow,
 )
 from services.bulletins import (
@@ -95,7 +95,7 @@ def draft_buttons(bulletin_id: int, t: Translator) -> Buttons:
 def _case_line(line: BulletinLine, names: dict[int, str], t: Translator) -> str:
     owner = escape(line.owner) if line.owner else t("no one assigned")
     cell = escape(names.get(line.cell_id, "?"))
-    if line.section == Section.OVERDUE:
+    if line.section == BulletinSection.OVERDUE:
         return t.n("{number} · {cell} · owner: {owner} · {count} day late",
                    "{number} · {cell} · owner: {owner} · {count} days late",
                    line.days_late, number=escape(line.case_number), cell=cell, owner=owner)
@@ -112,18 +112,20 @@ def draft_text(row: Bulletin, lines: list[BulletinLine], names: dict[int, str], 
            t("Number: {number}", number=escape(row.number)) if row.number
            else t("Draft: numbered when it is issued."), "",
            t("Opening: {text}", text=escape(row.opening) if row.opening else t("(none yet)"))]
-    by = {s: [x for x in lines if x.section == s] for s in Section}
-    heads = {Section.OVERDUE: t("Overdue cases: {count}", count=len(by[Section.OVERDUE])),
-             Section.SLOW: t("Slow cases: {count}", count=len(by[Section.SLOW])),
-             Section.REOPENED: t("Reopened cases: {count}", count=len(by[Section.REOPENED]))}
+    by = {s: [x for x in lines if x.section == s] for s in BulletinSection}
+    heads = {part: t(words, count=len(by[part])) for part, words in (
+        (BulletinSection.OVERDUE, N_("Overdue cases: {count}")),
+        (BulletinSection.SLOW, N_("Slow cases: {count}")),
+        (BulletinSection.REOPENED, N_("Reopened cases: {count}")))}
     for section, head in heads.items():
         out += ["", "<b>" + head + "</b>"]
         out += [_case_line(x, names, t) for x in by[section]]
     out += ["", "<b>" + t("Supervision orders issued: {count}",
-                          count=len(by[Section.ORDER])) + "</b>"]
+                          count=len(by[BulletinSection.ORDER])) + "</b>"]
     out += [t("{order} · case {number} · {cell} · {state}", order=escape(x.order_number or ""),
               number=escape(x.case_number), cell=escape(names.get(x.cell_id, "?")),
-              state=t(ORDER_STATES.get(x.order_state or "", "?"))) for x in by[Section.ORDER]]
+              state=t(ORDER_STATES.get(x.order_state or "", "?")))
+            for x in by[BulletinSection.ORDER]]
     out += ["", t("Demands: {text}", text=escape(row.demands) if row.demands
                   else t("(none yet)"))]
     return "\n".join(out)
@@ -233,7 +235,7 @@ async def _edit(session: AsyncSession, deps: Deps, member: Member, action: str, 
         await session.commit()
         return Answer([Reply(t(ASK[name]))])
     if action == "drp":
-        lines = [x for x in await lines_of(session, row.id) if x.section != Section.ORDER]
+        lines = [x for x in await lines_of(session, row.id) if x.section != BulletinSection.ORDER]
         if not lines:
             return Answer(toast=t("This draft names no case."), alert=True)
         rows = tuple((Button(x.case_number, f"{PREFIX}dl:{x.id}"),) for x in lines[:40])

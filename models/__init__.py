@@ -2,7 +2,13 @@
 
 from models.base import Base, utcnow
 from models.blob import PhotoBlob, PhotoChunk
-from models.bulletin import Bulletin, BulletinLine, BulletinRecipient, BulletinState, Section
+from models.bulletin import (
+    Bulletin,
+    BulletinLine,
+    BulletinRecipient,
+    BulletinSection,
+    BulletinState,
+)
 from models.campaign import Campaign, CampaignCase
 from models.case import (
     FILE_ID_PLATFORM,
@@ -39,6 +45,7 @@ __all__ = [
     "Bulletin",
     "BulletinLine",
     "BulletinRecipient",
+    "BulletinSection",
     "BulletinState",
     "Campaign",
     "CampaignCase",
@@ -70,7 +77,6 @@ __all__ = [
     "PhotoKind",
     "ProtectionZone",
     "Role",
-    "Section",
     "Severity",
     "Stage",
     "SummaryRecord",

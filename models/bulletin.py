@@ -19,7 +19,7 @@ class BulletinState(StrEnum):
     ISSUED = "issued"  # numbered, stored, sent to the cells it names
 
 
-class Section(StrEnum):
+class BulletinSection(StrEnum):
     OVERDUE = "overdue"
     SLOW = "slow"
     REOPENED = "reopened"

@@ -3,7 +3,7 @@ cases, the orders of the period), the numbered document's life (`store`: draft, 
 acknowledge, the issued list), and the Word document (`document`)."""
 
 from services.bulletins.document import DocumentData, build_docx, document_of, file_name
-from services.bulletins.gather import Bulletin, BulletinLine, bulletin
+from services.bulletins.gather import Found, FoundLine, bulletin
 from services.bulletins.store import (
     SECTIONS,
     TEXT_FIELDS,
@@ -28,9 +28,9 @@ from services.bulletins.store import (
 __all__ = [
     "SECTIONS",
     "TEXT_FIELDS",
-    "Bulletin",
-    "BulletinLine",
     "DocumentData",
+    "Found",
+    "FoundLine",
     "Issued",
     "Outcome",
     "acknowledge",

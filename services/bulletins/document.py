@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Bulletin, GridCell, Section
+from models import Bulletin, BulletinSection, GridCell
 from services.bulletins.store import lines_of
 from services.grid import cell_names
 from services.i18n import N_, Translator
@@ -27,10 +27,10 @@ from services.settings import Settings
 FONT = "SimSun"  # 宋体: what an office's Word has; a reader without it substitutes
 TITLE_RED = RGBColor(0xC0, 0x00, 0x00)
 SECTION_TITLES = {
-    Section.OVERDUE: N_("Overdue cases"),
-    Section.SLOW: N_("Slow cases"),
-    Section.REOPENED: N_("Reopened cases"),
-    Section.ORDER: N_("Supervision orders issued"),
+    BulletinSection.OVERDUE: N_("Overdue cases"),
+    BulletinSection.SLOW: N_("Slow cases"),
+    BulletinSection.REOPENED: N_("Reopened cases"),
+    BulletinSection.ORDER: N_("Supervision orders issued"),
 }
 COLUMNS = (N_("Item"), N_("Case"), N_("Location"), N_("Cell"), N_("Owner"), N_("Days late"))
 ORDER_COLUMNS = (N_("Item"), N_("Order"), N_("Case"), N_("Cell"), N_("Days late"))
@@ -75,7 +75,7 @@ async def document_of(session: AsyncSession, row: Bulletin, settings: Settings,
         mine = [x for x in lines if x.section == section]
         rows: tuple[tuple[str, ...], ...]
         columns: tuple[str, ...]
-        if section == Section.ORDER:
+        if section == BulletinSection.ORDER:
             rows = tuple((str(i), x.order_number or "", x.case_number,
                           names.get(x.cell_id, "?"), str(x.days_late))
                          for i, x in enumerate(mine, 1))

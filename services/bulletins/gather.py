@@ -19,7 +19,7 @@ SLOW_LEVEL = 2  # escalated this far (orange) or further, an open case is slow
 
 
 @dataclass(frozen=True)
-class BulletinLine:
+class FoundLine:
     case_number: str
     cell_id: int
     owner: str | None
@@ -31,15 +31,15 @@ class BulletinLine:
 
 
 @dataclass
-class Bulletin:
-    """A 督查通报 for a period: overdue, reopened and slow cases, and the orders issued in it."""
+class Found:
+    """What a 督查通报 of a period names: overdue, reopened and slow cases, the orders issued."""
 
     start: datetime
     end: datetime
-    overdue: list[BulletinLine] = field(default_factory=list)
-    orders: list[BulletinLine] = field(default_factory=list)
-    reopened: list[BulletinLine] = field(default_factory=list)
-    slow: list[BulletinLine] = field(default_factory=list)
+    overdue: list[FoundLine] = field(default_factory=list)
+    orders: list[FoundLine] = field(default_factory=list)
+    reopened: list[FoundLine] = field(default_factory=list)
+    slow: list[FoundLine] = field(default_factory=list)
 
 
 def _mine(scope: GridCell | None, sources: frozenset[int]) -> ColumnElement[bool] | None:
@@ -66,10 +66,10 @@ def _slow(case: Case, end: datetime) -> bool:
 async def bulletin(
     session: AsyncSession, start: datetime, end: datetime, scope: GridCell | None = None,
     sources: frozenset[int] = frozenset(),
-) -> Bulletin:
+) -> Found:
     """The cases and orders of [start, end) within `scope`'s subtree (None: the whole grid) and
     on the water sources `sources` wherever they lie (a linked leader's), each case once."""
-    result = Bulletin(start=start, end=end)
+    result = Found(start=start, end=end)
     mine = _mine(scope, sources)
     cases_q = (
         select(Case, Member.display_name, Source.name)
@@ -100,7 +100,7 @@ async def bulletin(
     for case, owner, source in (await session.execute(cases_q)).all():
         assert case.due_at is not None
         late = max((end - case.due_at).days, 0)
-        line = BulletinLine(case.number, case.cell_id, owner, late, case_id=case.id,
+        line = FoundLine(case.number, case.cell_id, owner, late, case_id=case.id,
                             place=_place(case, source))
         if case.due_at < end:
             result.overdue.append(line)
@@ -111,7 +111,7 @@ async def bulletin(
     for order, case in (await session.execute(orders_q)).all():
         late = (end - order.deadline).days if order.state != OrderState.RESOLVED else 0
         result.orders.append(
-            BulletinLine(case.number, order.target_cell_id, None, max(late, 0),
+            FoundLine(case.number, order.target_cell_id, None, max(late, 0),
                          order.number, order.state, case_id=case.id)
         )
     return result

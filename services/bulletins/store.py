@@ -15,11 +15,11 @@ from models import (
     Bulletin,
     BulletinLine,
     BulletinRecipient,
+    BulletinSection,
     BulletinState,
     CaseEvent,
     GridCell,
     Member,
-    Section,
 )
 from services.bulletins.gather import bulletin
 from services.grid import nearest_managers_of
@@ -32,7 +32,8 @@ from services.settings import Settings
 
 TEXT_FIELDS = ("opening", "demands")
 TEXT_LIMIT = 2000  # characters of an opening or the demands
-SECTIONS = (Section.OVERDUE, Section.SLOW, Section.REOPENED, Section.ORDER)
+SECTIONS = (BulletinSection.OVERDUE, BulletinSection.SLOW, BulletinSection.REOPENED,
+            BulletinSection.ORDER)  # the document's order
 GONE = N_("This bulletin no longer exists.")
 
 
@@ -55,8 +56,9 @@ async def fill(session: AsyncSession, row: Bulletin) -> None:
     scope = await session.get(GridCell, row.scope_cell_id) if row.scope_cell_id else None
     found = await bulletin(session, row.period_start, row.period_end, scope,
                            frozenset(int(x) for x in row.sources))
-    sections = ((Section.OVERDUE, found.overdue), (Section.REOPENED, found.reopened),
-                (Section.SLOW, found.slow), (Section.ORDER, found.orders))
+    sections = ((BulletinSection.OVERDUE, found.overdue),
+                (BulletinSection.REOPENED, found.reopened),
+                (BulletinSection.SLOW, found.slow), (BulletinSection.ORDER, found.orders))
     for section, lines in sections:
         for position, line in enumerate(lines):
             session.add(BulletinLine(
@@ -118,7 +120,8 @@ async def lines_of(session: AsyncSession, bulletin_id: int) -> list[BulletinLine
     """The lines in the document's order: overdue, slow, reopened, then the orders."""
     lines = await session.scalars(
         select(BulletinLine).where(BulletinLine.bulletin_id == bulletin_id))
-    return sorted(lines, key=lambda x: (SECTIONS.index(Section(x.section)), x.position, x.id))
+    return sorted(lines, key=lambda x: (SECTIONS.index(BulletinSection(x.section)),
+                                        x.position, x.id))
 
 
 async def named_for(session: AsyncSession, bulletin_id: int, member: Member | None
