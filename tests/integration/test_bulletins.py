@@ -123,7 +123,8 @@ async def test_a_bulletin_is_drafted_edited_issued_acknowledged_and_named_in_his
 
     asked = await _press(deps, world.supervisor, _data(shown, "Edit the opening"))
     assert _text(asked) == "Send the opening of the bulletin in one message."
-    edited = _text(await _say(deps, world.supervisor, "本期通报以下问题，请各地高度重视。"))
+    restarted = Deps(fast, sessions, renderers=RENDERERS)  # the question is kept in the database
+    edited = _text(await _say(restarted, world.supervisor, "本期通报以下问题，请各地高度重视。"))
     assert "Opening: 本期通报以下问题，请各地高度重视。" in edited
     await _press(deps, world.supervisor, _data(shown, "Edit the demands"))
     edited = _text(await _say(deps, world.supervisor, "请于7日内整改到位并报送落实情况。"))
