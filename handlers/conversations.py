@@ -1,8 +1,10 @@
 """The conversations that hold a person between two messages, in the order they claim one
-(handlers.engine): the reason asked for more time, then a case action's questions (which take
-/cancel and /skip), then the report (broad: any message of someone with an open draft)."""
+(handlers.engine): the reason asked for more time, a bulletin's opening or demands, then a
+case action's questions (which take /cancel and /skip), then the report (broad: any message of
+someone with an open draft)."""
 
-from handlers import cases, report, supervision
+from handlers import bulletins, cases, report, supervision
 from handlers.engine import Conversation
 
-CONVERSATIONS: tuple[Conversation, ...] = (supervision.REASON, cases.FLOW, report.CONVERSATION)
+CONVERSATIONS: tuple[Conversation, ...] = (supervision.REASON, bulletins.TEXT, cases.FLOW,
+                                           report.CONVERSATION)

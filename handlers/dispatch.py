@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from handlers import (
     admin,
+    bulletins,
     campaigns,
     cases,
     engine,
@@ -25,9 +26,9 @@ from handlers.route import Route
 from handlers.throttle import FloodGuard
 
 # In bot/telegram/wiring.py's MODULES order (groups have no routes in a private chat).
-ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *cases.ROUTES,
-                             *ledger.ROUTES, *campaigns.ROUTES, *meetings.ROUTES, *robots.ROUTES,
-                             *link.ROUTES)
+ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES,
+                             *bulletins.ROUTES, *cases.ROUTES, *ledger.ROUTES,
+                             *campaigns.ROUTES, *meetings.ROUTES, *robots.ROUTES, *link.ROUTES)
 
 
 async def dispatch(inbound: Inbound, deps: Deps, guard: FloodGuard) -> Answer | None:

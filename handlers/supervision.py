@@ -1,5 +1,5 @@
 """Buttons of the deadline notices (acknowledge an order, more time, take over, hand down,
-issue an order) and /bulletin, in no chat's terms (bot/telegram/supervision.py is their
+issue an order), in no chat's terms (bot/telegram/supervision.py is their
 Telegram side). Every button reloads the case and re-checks rights in a service.
 
 Button data: "sv:<action>:<id>[:<hours>]"; the case card may add
@@ -20,23 +20,19 @@ from handlers.chat import Answer, Inbound, Pressed, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.notices import deadlines as deadline_notices
-from handlers.people import as_member, start_first, tr
+from handlers.people import as_member, tr
 from handlers.route import Route
 from handlers.words import escape
-from models import Case, GridCell, Member, Role, utcnow
+from models import Case, Member, utcnow
 from services.deadlines import (
     ActionResult,
-    Bulletin,
     acknowledge_order,
-    bulletin,
     decide_extension,
     hand_down,
     issue_order_by,
     request_extension,
     take_over,
 )
-from services.digests import split_message
-from services.grid import cell_names, led_sources
 from services.i18n import N_, Translator
 from services.members import find_member
 from services.notices.card import Button
@@ -44,14 +40,9 @@ from services.notices.card_refresh import queue_card_refresh
 from services.settings import Settings
 
 PREFIX = deadline_notices.PREFIX
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("bulletin", N_("Supervision bulletin: overdue cases and orders")),
-)
 EXTENSION_CHOICES_HOURS = (24, 72, 168)
 PENDING_KIND = "extension"  # a PendingAction row: the reason is asked for next
 PENDING_TTL = timedelta(minutes=15)
-BULLETIN_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.MANAGER})
-COMMAND_ROLES = {"bulletin": BULLETIN_ROLES}
 
 Action = Callable[[AsyncSession, Settings, int, Member, Any], Awaitable[ActionResult]]
 
@@ -174,64 +165,9 @@ async def on_reason(inbound: Inbound, deps: Deps) -> Answer | None:
                          else t(outcome.reason))])
 
 
-async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
-    """/bulletin [days]: overdue cases and the orders of the last days (15 by default)."""
-    days = 15
-    if inbound.args and inbound.args[0].isdigit():
-        days = max(1, min(int(inbound.args[0]), 366))
-    now = utcnow()
-    async with deps.sessions() as session:
-        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        t = tr(inbound, deps, member)
-        if member.role_enum not in BULLETIN_ROLES:
-            return Answer([Reply(t(
-                "Only managers, leaders and supervisors can see the bulletin."))])
-        scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
-        found, names = None, dict[int, str]()
-        if scope is not None or member.role_enum == Role.ADMIN:
-            found = await bulletin(session, now - timedelta(days=days), now, scope,
-                                   await led_sources(session, member))
-            names = await cell_names(
-                session, [x.cell_id for x in found.overdue] + [x.cell_id for x in found.orders])
-    if found is None:
-        return Answer([Reply(t("You have no grid cell, so there is no bulletin for you."))])
-    return Answer([Reply(part) for part in
-                   split_message(bulletin_text(found, names, t, deps.settings))])
-
-
-def bulletin_text(b: Bulletin, names: dict[int, str], t: Translator, settings: Settings) -> str:
-    when = deadline_notices.when
-    lines = ["<b>" + t("Supervision bulletin, {start} to {end}", start=when(b.start, settings),
-                       end=when(b.end, settings)) + "</b>",
-             "", "<b>" + t("Overdue cases: {count}", count=len(b.overdue)) + "</b>"]
-    for line in b.overdue:
-        lines.append(t.n("{number} · {cell} · owner: {owner} · {count} day late",
-                         "{number} · {cell} · owner: {owner} · {count} days late",
-                         line.days_late, number=escape(line.case_number),
-                         cell=escape(names.get(line.cell_id, "?")),
-                         owner=escape(line.owner) if line.owner else t("no one assigned")))
-    lines += ["", "<b>" + t("Supervision orders issued: {count}", count=len(b.orders)) + "</b>"]
-    for line in b.orders:
-        lines.append(t("{order} · case {number} · {cell} · {state}",
-                       order=escape(line.order_number or ""), number=escape(line.case_number),
-                       cell=escape(names.get(line.cell_id, "?")),
-                       state=t(ORDER_STATES.get(line.order_state or "", "?"))))
-    return "\n".join(lines)
-
-
-ORDER_STATES = {
-    "issued": N_("not yet acknowledged"),
-    "acknowledged": N_("acknowledged"),
-    "resolved": N_("resolved"),
-}
-
-
 REASON = Conversation("extension reason", claims=claims, converse=on_reason, warm=pending.warm)
 
 
 ROUTES = (
     Route(on_button, prefix=PREFIX),
-    Route(on_bulletin, command="bulletin", anywhere=True),
 )

@@ -2,6 +2,13 @@
 
 from models.base import Base, utcnow
 from models.blob import PhotoBlob, PhotoChunk
+from models.bulletin import (
+    Bulletin,
+    BulletinLine,
+    BulletinRecipient,
+    BulletinSection,
+    BulletinState,
+)
 from models.campaign import Campaign, CampaignCase
 from models.case import (
     FILE_ID_PLATFORM,
@@ -35,6 +42,11 @@ __all__ = [
     "FILE_ID_PLATFORM",
     "OPEN_STATES",
     "Base",
+    "Bulletin",
+    "BulletinLine",
+    "BulletinRecipient",
+    "BulletinSection",
+    "BulletinState",
     "Campaign",
     "CampaignCase",
     "Case",

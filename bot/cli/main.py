@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from bot.cli.bulletins import add_commands as add_bulletin_commands
 from bot.cli.db import (
     CliError,
     check_database,
@@ -80,6 +81,8 @@ commands:
                                       campaigns, their progress and the progress sheet
   gridpatrol meeting [--cell CODE] [--lang LANG] [--dir DIR]
                                       the fortnightly meeting's pack (.docx and .xlsx)
+  gridpatrol bulletin list [--year YEAR] | show NUMBER [--docx FILE]
+                                      supervision bulletins (督查通报) and their documents
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -310,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ledger_commands(add)
     add_problem_commands(add)
     add_meeting_commands(add)
+    add_bulletin_commands(add)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The deadline buttons and /bulletin on Telegram (the reason asked for more time is a
+"""The deadline buttons on Telegram (the reason asked for more time is a
 conversation of handlers.conversations, claimed by bot/telegram/conversations.py)."""
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from types import ModuleType
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.telegram import admin as tg_admin
+from bot.telegram import bulletins as tg_bulletins
 from bot.telegram import campaigns as tg_campaigns
 from bot.telegram import cases as tg_cases
 from bot.telegram import conversations as tg_conversations
@@ -31,6 +32,7 @@ from bot.telegram.inbound import CHANNEL
 from bot.telegram.markup import deep_link
 from handlers import (
     admin,
+    bulletins,
     campaigns,
     cases,
     groups,
@@ -51,7 +53,8 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (groups, tg_groups),  # group chats: /bind /unbind, bot added/removed, migration
     (admin, tg_admin),  # /invite /members /poster, their buttons (ad:...)
     (start, tg_start),
-    (supervision, tg_supervision),  # deadline buttons (sv:...), /bulletin
+    (supervision, tg_supervision),  # deadline buttons (sv:...)
+    (bulletins, tg_bulletins),  # /bulletin: draft, issue, acknowledge (bl:...)
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
     (campaigns, tg_campaigns),  # /campaign: campaigns and their progress sheet

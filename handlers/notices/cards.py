@@ -92,6 +92,7 @@ EVENT_LABELS = {
     "supervision_order": N_("supervision order issued"),
     "supervision_order_acknowledged": N_("supervision order acknowledged"),
     "supervision_order_escalated": N_("supervision order escalated"),
+    "named_in_bulletin": N_("named in supervision bulletin"),
 }
 
 
@@ -187,7 +188,7 @@ def _event_line(entry: HistoryEntry, t: Translator, settings: Settings) -> str:
                      names=escape(now_with), who=who)
         return t("• {time} {what}: now with {names} ({who})", time=when, what=what,
                  names=escape(now_with), who=who)
-    for key in ("reason", "into", "cell", "to_cell", "assignee", "note"):
+    for key in ("reason", "into", "cell", "to_cell", "assignee", "note", "bulletin"):
         value = details.get(key)
         if isinstance(value, str) and value.strip():
             return t("• {time} {what}: {detail} ({who})", time=when, what=what,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from handlers.notices import bulletins as bulletin_notices
 from handlers.notices import cases as case_notices
 from handlers.notices import deadlines as deadline_notices
 from handlers.notices import groups as group_notices
@@ -36,6 +37,7 @@ DRAWN: dict[type[k.Notice], Render] = {
     k.Escalated: deadline_notices.render_escalated,
     k.HandedDown: deadline_notices.render_handed_down,
     k.OrderNotice: deadline_notices.render_order,
+    k.BulletinNotice: bulletin_notices.render_bulletin,
     k.ExtensionRequested: deadline_notices.render_extension_requested,
     k.ExtensionDecided: deadline_notices.render_extension_decided,
     k.DigestNotice: deadline_notices.render_digest,

@@ -1,6 +1,6 @@
 """Deadlines that climb the grid: the clock of a stage (`clock`), the sweep that reminds and
 escalates (`sweep`) with its set-wise reminders (`batch`), more time and hand-overs decided
-above (`extensions`), and supervision orders and bulletins (`supervision`)."""
+above (`extensions`), and supervision orders (`supervision`; bulletins are services.bulletins)."""
 
 from services.deadlines.batch import DUE_COLUMNS, plan_batch
 from services.deadlines.clock import (
@@ -23,9 +23,7 @@ from services.deadlines.extensions import (
     take_over,
 )
 from services.deadlines.supervision import (
-    Bulletin,
     acknowledge_order,
-    bulletin,
     issue_order,
     issue_order_by,
     may_issue,
@@ -40,10 +38,8 @@ __all__ = [
     "DUE_COLUMNS",
     "STAGE_LABELS",
     "ActionResult",
-    "Bulletin",
     "SweepReport",
     "acknowledge_order",
-    "bulletin",
     "colour_of",
     "contains",
     "decide_extension",

@@ -183,6 +183,14 @@ class OrderNotice(Notice):
 
 
 @dataclass(frozen=True)
+class BulletinNotice(Notice):
+    """A supervision bulletin (督查通报) issued to a cell it names: to acknowledge."""
+
+    KIND = "bulletin"
+    bulletin_id: int
+
+
+@dataclass(frozen=True)
 class ExtensionRequested(Notice):
     KIND = "extension_requested"
     request_id: int
@@ -291,7 +299,8 @@ class DraftExpired(Notice):
 KINDS: dict[str, type[Notice]] = {cls.KIND: cls for cls in (
     CaseNew, CaseDispatched, CaseCheck, CaseRectified, CaseSentBack, CaseReopened, CaseAccepted,
     CaseClosed, CaseRejected, CaseMerged, CaseNews, ReportNews, GroupCase,
-    Reminder, Escalated, HandedDown, OrderNotice, ExtensionRequested, ExtensionDecided,
+    Reminder, Escalated, HandedDown, OrderNotice, BulletinNotice, ExtensionRequested,
+    ExtensionDecided,
     DigestNotice, SummaryNotice, CardRefresh, GroupCard, ReplyCard,
     CaseHandedOver, MemberDeactivated, GroupUnbound, DraftExpired,
 )}

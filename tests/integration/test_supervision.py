@@ -22,9 +22,9 @@ from models import (
     SupervisionOrder,
 )
 from models.db import SessionFactory
+from services.bulletins import bulletin
 from services.deadlines import (
     acknowledge_order,
-    bulletin,
     decide_extension,
     hand_down,
     issue_order_by,
