@@ -161,7 +161,7 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
             return Answer([Reply(t("A bulletin is drafted in a private chat: send me /bulletin "
                                    "there."))])
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
-        if scope is None and member.role_enum != Role.ADMIN:
+        if scope is None and not member.sees_whole_grid:
             return Answer([Reply(t("You have no grid cell, so there is no bulletin for you."))])
         row = await draft_for(session, member, scope, await led_sources(session, member),
                               now - timedelta(days=days), now, again=again)

@@ -45,6 +45,7 @@ class Bulletin(Base):
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
     issuer_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str | None] = mapped_column(String(16))  # the issuer's SupervisionKind
     opening: Mapped[str] = mapped_column(Text, default="")
     demands: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,25 +7,20 @@ no session open (run it in a thread)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Bulletin, BulletinSection, GridCell
 from services.bulletins.store import lines_of
+from services.documents import heading, masthead, paragraph, table, word_bytes
 from services.grid import cell_names
 from services.i18n import N_, Translator
+from services.members import KIND_LABELS, parse_kind
 from services.settings import Settings
 
-FONT = "SimSun"  # 宋体: what an office's Word has; a reader without it substitutes
-TITLE_RED = RGBColor(0xC0, 0x00, 0x00)
 SECTION_TITLES = {
     BulletinSection.OVERDUE: N_("Overdue cases"),
     BulletinSection.SLOW: N_("Slow cases"),
@@ -52,6 +47,7 @@ class DocumentData:
     number: str
     date: str
     scope_line: str
+    kind_line: str  # the issuer's kind of supervision, "" when none
     opening: str
     sections: tuple[DocumentSection, ...]
     demands_title: str
@@ -96,6 +92,8 @@ async def document_of(session: AsyncSession, row: Bulletin, settings: Settings,
         scope_line=t("Scope: {scope}; period: {start} to {end}",
                      scope=scope.name if scope else t("the whole grid"),
                      start=_day(row.period_start, tz), end=_day(row.period_end, tz)),
+        kind_line=t("Kind of supervision: {kind}", kind=t(KIND_LABELS[kind]))
+        if (kind := parse_kind(row.kind or "")) else "",
         opening=row.opening,
         sections=tuple(sections),
         demands_title=t("Demands (整改要求)"),
@@ -104,57 +102,28 @@ async def document_of(session: AsyncSession, row: Bulletin, settings: Settings,
     )
 
 
-def _font(run: object, size: float, bold: bool = False,
-          colour: RGBColor | None = None) -> None:
-    font = run.font  # type: ignore[attr-defined]
-    font.size, font.bold, font.name = Pt(size), bold, FONT
-    if colour is not None:
-        font.color.rgb = colour
-    props = run._element.get_or_add_rPr()  # type: ignore[attr-defined]
-    props.get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
-
-
-def _paragraph(doc: object, text: str, size: float = 12, *, bold: bool = False,
-               centre: bool = False, colour: RGBColor | None = None) -> None:
-    paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
-    if centre:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(paragraph.add_run(text), size, bold, colour)
-
-
 def build_docx(data: DocumentData) -> bytes:
     """The .docx bytes of `data` (no database here: run it in a thread)."""
-    doc = Document()
-    _paragraph(doc, data.body, 16, bold=True, centre=True, colour=TITLE_RED)
-    _paragraph(doc, data.title, 26, bold=True, centre=True, colour=TITLE_RED)
-    _paragraph(doc, data.number, 14, centre=True)
-    _paragraph(doc, data.date, 12, centre=True)
-    _paragraph(doc, data.scope_line, 12)
+    doc = masthead(data.body, data.number, data.title)
+    paragraph(doc, data.date, right=True)
+    paragraph(doc, data.scope_line)
+    if data.kind_line:
+        paragraph(doc, data.kind_line)
     for text in data.opening.splitlines():
-        _paragraph(doc, text, 12)
+        paragraph(doc, text)
     for section in data.sections:
-        _paragraph(doc, section.title, 14, bold=True)
-        if not section.rows:
-            _paragraph(doc, data.empty, 12)
-            continue
-        table = doc.add_table(rows=1, cols=len(section.columns))
-        table.style = "Table Grid"
-        for cell, label in zip(table.rows[0].cells, section.columns, strict=True):
-            cell.text = ""
-            _font(cell.paragraphs[0].add_run(label), 11, bold=True)
-        for values in section.rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, values, strict=True):
-                _font(cell.paragraphs[0].add_run(value), 11)
+        heading(doc, section.title)
+        if section.rows:
+            table(doc, section.columns, section.rows)
+        else:
+            paragraph(doc, data.empty)
     if data.demands:
-        _paragraph(doc, data.demands_title, 14, bold=True)
+        heading(doc, data.demands_title)
         for text in data.demands.splitlines():
-            _paragraph(doc, text, 12)
-    _paragraph(doc, data.body, 12)
-    _paragraph(doc, data.date, 12)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+            paragraph(doc, text)
+    paragraph(doc, data.body, right=True)
+    paragraph(doc, data.date, right=True)
+    return word_bytes(doc)
 
 
 def file_name(data: DocumentData) -> str:

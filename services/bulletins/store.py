@@ -24,6 +24,7 @@ from models import (
 from services.bulletins.gather import bulletin
 from services.grid import nearest_managers_of
 from services.i18n import N_
+from services.members import kind_of
 from services.members import queue_copies as group_copies
 from services.notices.kinds import BulletinNotice
 from services.notices.queue import queue
@@ -174,6 +175,8 @@ async def issue(session: AsyncSession, settings: Settings, bulletin_id: int, mem
     row.seq = await next_number(session, Series.BULLETIN, year)
     row.number = format_number(settings.documents.bulletin_number, year, row.seq)
     row.state, row.issued_at = BulletinState.ISSUED, now
+    kind = kind_of(member)
+    row.kind = kind.value if kind else None
     for case_id in dict.fromkeys(line.case_id for line in lines):
         session.add(CaseEvent(case_id=case_id, actor_id=member.id, kind="named_in_bulletin",
                               at=now, payload={"bulletin_id": row.id, "bulletin": row.number}))

@@ -29,10 +29,12 @@ from models import (
     Member,
     Outbox,
     Stage,
+    SupervisionKind,
     utcnow,
 )
 from models.db import SessionFactory
-from services.bulletins import draft_for, issue
+from services.bulletins import build_docx, document_of, draft_for, issue
+from services.i18n import translator
 from services.notices.card import render_row
 from services.settings import Settings
 from services.workflow import reopen
@@ -284,3 +286,22 @@ async def test_a_linked_leaders_draft_names_their_source_whole(
     text = _text(await _say(deps, leader, "/bulletin"))
     assert "Overdue cases: 3" in text
     assert all(text.count(c.number) == 1 for c in cases) and other.number not in text
+
+
+async def test_a_bulletin_carries_its_issuers_kind_of_supervision(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    await _cases(sessions, world, fast)
+    now = utcnow()
+    async with sessions() as s:
+        member = await s.get(Member, world.supervisor.id)
+        assert member is not None
+        member.supervision_kind = SupervisionKind.DISCIPLINE
+        row = await draft_for(s, member, await s.get(GridCell, member.cell_id), frozenset(),
+                              now - timedelta(days=15), now)
+        done = await issue(s, fast, row.id, member, now)
+        await s.commit()
+        assert done.ok and row.kind == SupervisionKind.DISCIPLINE
+        data = await document_of(s, row, fast, translator("zh_CN"))
+    text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(data))).paragraphs)
+    assert "督查类别：纪检督查" in text and (row.number or "?") in text

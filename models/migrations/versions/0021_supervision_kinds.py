@@ -1,5 +1,5 @@
-"""member.supervision_kind, invite.supervision_kind, supervision_order.kind: the five kinds of
-supervision (专业、两办、纪检、社会、媒体)
+"""member.supervision_kind, invite.supervision_kind, supervision_order.kind, bulletin.kind: the
+five kinds of supervision (专业、两办、纪检、社会、媒体)
 
 Revision ID: 0021
 Revises: 0020
@@ -21,12 +21,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     for table in ('member', 'invite'):
         op.add_column(table, sa.Column('supervision_kind', sa.String(length=16), nullable=True))
-    op.add_column('supervision_order', sa.Column('kind', sa.String(length=16), nullable=True))
+    for table in ('supervision_order', 'bulletin'):
+        op.add_column(table, sa.Column('kind', sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('supervision_order') as batch:
-        batch.drop_column('kind')
+    for table in ('bulletin', 'supervision_order'):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column('kind')
     for table in ('invite', 'member'):
         with op.batch_alter_table(table) as batch:
             batch.drop_column('supervision_kind')
