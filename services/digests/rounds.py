@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, GridCell, Level, Member, Role, SummaryRecord, WaterSource
+from services.campaigns import Standing, standings_of_members
 from services.figures import (
     OPEN_STATE_VALUES,
     Agg,
@@ -64,10 +65,12 @@ class Digest:
     rows_level: str = ""  # the level of the cells in `rows`
     overdue: list[OverdueLine] = field(default_factory=list)
     previous: Figures | None = None  # the last summary's figures (summaries only)
+    campaigns: list[Standing] = field(default_factory=list)  # those concerning the scope
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
         data["rows"] = [[name, asdict(f)] for name, f in self.rows]
+        data["campaigns"] = [c.to_payload() for c in self.campaigns]
         return data
 
     @classmethod
@@ -81,6 +84,7 @@ class Digest:
             rows_level=data.get("rows_level", ""),
             overdue=[OverdueLine(**line) for line in data["overdue"]],
             previous=Figures(**data["previous"]) if data.get("previous") else None,
+            campaigns=[Standing.from_payload(c) for c in data.get("campaigns", [])],
         )
 
 
@@ -244,8 +248,12 @@ async def digest_for(
     aggs = roll_up(cells, await cell_groups(session, w, cell.path))
     overdue = await _overdue(session, w, cells, cell.path, OVERDUE_SHOWN)
     beyond = (await _beyond(session, w, cells, [member])).get(member.id)
-    return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
-                          beyond)
+    found = _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
+                           beyond)
+    if found is not None:
+        found.campaigns = (await standings_of_members(session, [member], cells, now, tz)).get(
+            member.id, [])
+    return found
 
 
 def _roll_own(groups: Iterable[tuple[int, str, str, Figures]]) -> dict[int, Agg]:
@@ -271,9 +279,14 @@ async def digest_round(
     overdue = await _overdue(session, w, cells) if kind == "daily" else {}
     beyond = await _beyond(session, w, cells, members, groups)
     kids = children_of(cells)
-    found = (_member_digest(m, kind, w, cells, kids, aggs, own, overdue, beyond.get(m.id))
-             for m in members)
-    return [d for d in found if d is not None]
+    found = [d for d in (_member_digest(m, kind, w, cells, kids, aggs, own, overdue,
+                                         beyond.get(m.id)) for m in members) if d is not None]
+    staff = {d.member_id for d in found if d.scope}
+    campaigns = await standings_of_members(
+        session, [m for m in members if m.id in staff], cells, now, tz)
+    for digest in found:
+        digest.campaigns = campaigns.get(digest.member_id, [])
+    return found
 
 
 async def summaries_due(

@@ -27,6 +27,7 @@ from models import (
     Role,
     WaterSource,
 )
+from services.campaigns import Standing, campaign_entries, chosen_entries, standings
 from services.figures import (
     FIGURES,
     OPEN_STATE_VALUES,
@@ -116,6 +117,7 @@ class Ledger:
     by_cell_level: str = ""
     by_category: list[tuple[str, Figures]] = field(default_factory=list)
     by_source: list[tuple[str, Figures]] = field(default_factory=list)  # public, self, assigned
+    campaigns: list[Standing] = field(default_factory=list)  # those with cases in the scope
 
     @property
     def overdue(self) -> list[LedgerRow]:
@@ -342,11 +344,14 @@ async def load_ledger(
     rows, truncated = await _rows(session, scope, now, mode, limit, sources)
     totals, by_cell, level, by_category = await _figures(session, scope, now, since, tz, sources)
     by_source = await _by_source(session, scope, window(now, tz, now - since), sources)
+    entries = await campaign_entries(session, now, tz)
+    campaigns = standings(entries, chosen_entries(
+        entries, scope.path if scope else None, scope.id if scope else None, sources))
     return Ledger(
         scope_name=scope.name if scope is not None else "",
         scope_code=scope.code if scope is not None else "",
         generated_at=now, week_start=since, mode=mode, rows=rows, truncated=truncated,
         totals=totals, by_cell=by_cell, by_cell_level=level, by_category=by_category,
-        by_source=by_source,
+        by_source=by_source, campaigns=campaigns,
     )
 
