@@ -166,7 +166,7 @@ LEDGER_HEADERS = (
     N_("Handled by"), N_("Rectification task"), N_("Steps (road map)"),
     N_("Responsible person"), N_("Rectification deadline"), N_("Current deadline"),
     N_("Days overdue"), N_("Escalation colour"), N_("Fixed at"), N_("Checked by"),
-    N_("Checked at"), N_("Struck off at"),
+    N_("Checked at"), N_("Struck off at"), N_("Campaign"),
 )
 OVERDUE_HEADERS = (
     N_("No."), N_("Category"), N_("Responsible cell"), N_("Handled by"),
@@ -212,7 +212,7 @@ def _ledger_values(row: LedgerRow, words: _Labels) -> list[object]:
         row.water_source, words.label(ZONE_LABELS, row.zone), state_label(row.state, t),
         row.responsible_cell, row.handler, row.plan_task, row.plan_steps, row.plan_owner,
         row.plan_due, row.due_at, row.overdue_days, words.colour(row.escalation_level),
-        row.fixed_at, row.checker, row.checked_at, row.closed_at,
+        row.fixed_at, row.checker, row.checked_at, row.closed_at, row.campaign,
     ]
 
 

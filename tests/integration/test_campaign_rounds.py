@@ -104,8 +104,12 @@ async def test_the_ledger_has_a_campaign_sheet_for_the_members_part_of_the_grid(
         (MAKER.CAMPAIGN, "2026年11月30日", "上级交办", 1, 0, 1, 0, "2026年10月31日"),
         (MAKER.CAMPAIGN, "2026年11月30日", "自查上报", 9, 5, 4, 0, "2026年11月30日"),
     ]
+    ledger = list(book["台账"].iter_rows(values_only=True))
+    assert ledger[1][-1] == "专项行动"
+    assert [r[-1] for r in ledger[2:]] == [MAKER.CAMPAIGN] * 10  # every case of 吴兴区's
     other = load_workbook(io.BytesIO(build_workbook(nanxun, translator("zh_CN"), settings)))
     assert "专项行动" not in other.sheetnames
+    assert {r[-1] for r in list(other["台账"].iter_rows(values_only=True))[2:]} == {None}
 
 
 async def _reminders(sessions: SessionFactory) -> list[tuple[int | None, str | None]]:
