@@ -1,8 +1,10 @@
 """The conversations that hold a person between two messages, in the order they claim one
 (handlers.engine): the reason asked for more time, then a case action's questions (which take
-/cancel and /skip), then the report (broad: any message of someone with an open draft)."""
+/cancel and /skip), then /problem's typed answers, then the report (broad: any message of
+someone with an open draft)."""
 
-from handlers import cases, report, supervision
+from handlers import cases, problem_entry, report, supervision
 from handlers.engine import Conversation
 
-CONVERSATIONS: tuple[Conversation, ...] = (supervision.REASON, cases.FLOW, report.CONVERSATION)
+CONVERSATIONS: tuple[Conversation, ...] = (supervision.REASON, cases.FLOW, problem_entry.ENTRY,
+                                           report.CONVERSATION)

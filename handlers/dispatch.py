@@ -12,6 +12,7 @@ from handlers import (
     engine,
     ledger,
     link,
+    problem_entry,
     robots,
     start,
     supervision,
@@ -25,7 +26,8 @@ from handlers.throttle import FloodGuard
 
 # In bot/telegram/wiring.py's MODULES order (groups have no routes in a private chat).
 ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *cases.ROUTES,
-                             *ledger.ROUTES, *campaigns.ROUTES, *robots.ROUTES, *link.ROUTES)
+                             *ledger.ROUTES, *campaigns.ROUTES, *problem_entry.ROUTES,
+                             *robots.ROUTES, *link.ROUTES)
 
 
 async def dispatch(inbound: Inbound, deps: Deps, guard: FloodGuard) -> Answer | None:

@@ -20,6 +20,7 @@ from bot.telegram import groups as tg_groups
 from bot.telegram import help_book as tg_help_book
 from bot.telegram import ledger as tg_ledger
 from bot.telegram import link as tg_link
+from bot.telegram import problem_entry as tg_problem_entry
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
 from bot.telegram import supervision as tg_supervision
@@ -36,6 +37,7 @@ from handlers import (
     ledger,
     link,
     order,
+    problem_entry,
     report,
     robots,
     start,
@@ -53,6 +55,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
     (campaigns, tg_campaigns),  # /campaign: campaigns and their progress sheet
+    (problem_entry, tg_problem_entry),  # /problem: one problem entered (pb:...)
     (robots, tg_robots),  # /robot: a WeCom group's robot for the cell
     (link, tg_link),  # /link: this membership from another chat too
 ]

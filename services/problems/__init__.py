@@ -2,6 +2,7 @@
 self-inspection): a list read from .xlsx or .csv (`read`, its columns in `columns`), each row
 checked (`check`) and the whole list imported as cases, or refused row by row (`load`)."""
 
+from services.problems.check import parse_date
 from services.problems.columns import HEADERS, Field
 from services.problems.load import ImportReport, ProblemListRefused, import_problems
 from services.problems.read import ListUnreadable, RawRow, read_csv, read_list, read_xlsx
@@ -14,6 +15,7 @@ __all__ = [
     "ProblemListRefused",
     "RawRow",
     "import_problems",
+    "parse_date",
     "read_csv",
     "read_list",
     "read_xlsx",
