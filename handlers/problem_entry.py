@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import pending
@@ -28,10 +27,16 @@ from handlers.route import Route
 from handlers.words import escape
 from models import Campaign, GridCell, Member, Role, WaterSource, utcnow
 from services.campaigns import day_label
-from services.grid import subtree_filter
 from services.i18n import N_, Translator
 from services.notices.card import Button, Buttons
-from services.problems import Field, ProblemListRefused, RawRow, import_problems, parse_date
+from services.problems import (
+    ProblemListRefused,
+    campaigns_from,
+    cells_below,
+    enter_problem,
+    parse_date,
+    sources_in,
+)
 
 KIND = "problem"
 PREFIX = "pb:"
@@ -43,7 +48,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 COMMAND_ROLES = {"problem": ENTRY_ROLES}
 PRESET_DAYS = (7, 14, 30)
 MAX_NUMBER, MAX_ISSUER = 64, 100
-ORIGIN_WORDS = {"assigned": "交办", "self": "自查"}  # what the import reads
 ORIGIN_LABELS = {"assigned": N_("assigned from above"), "self": N_("self-inspection")}
 OVER = N_("This question is over. Send /problem to start again.")
 
@@ -78,24 +82,17 @@ async def _ask(session: AsyncSession, member: Member, step: str, data: dict[str,
     if step == "number":
         return Reply(t("Send the problem's number on its list (编号)."), _with_cancel((), t))
     if step == "source":
-        scope = await _scope(session, member)
-        query = select(WaterSource).order_by(WaterSource.name)
-        if scope is not None:
-            query = query.join(GridCell, GridCell.id == WaterSource.cell_id).where(
-                subtree_filter(scope.path))
-        sources = list(await session.scalars(query.limit(30)))
+        sources = await sources_in(session, await _scope(session, member))
         return Reply(t("Which water source is it at?"), _with_cancel(_rows(
             [Button(s.name, f"{PREFIX}s:{s.id}") for s in sources]
             + [Button(t("Not at a water source"), f"{PREFIX}s:0")]), t))
     if step == "cell":
         here = await session.get(GridCell, int(data["at"])) if data.get("at") else None
         if here is None:
-            tops = list(await session.scalars(select(GridCell).where(
-                GridCell.parent_id.is_(None)).order_by(GridCell.code)))
+            tops = await cells_below(session, None)
             return Reply(t("Which grid cell is responsible?"), _with_cancel(_rows(
                 [Button(c.name, f"{PREFIX}c:{c.id}") for c in tops]), t))
-        below = list(await session.scalars(select(GridCell).where(
-            GridCell.parent_id == here.id).order_by(GridCell.code).limit(40)))
+        below = await cells_below(session, here.id)
         return Reply(t("Which grid cell is responsible? Choose one below {name}, or {name} "
                        "itself.", name=escape(here.name)), _with_cancel((
                            (Button("✔ " + here.name, f"{PREFIX}h:{here.id}"),),
@@ -111,8 +108,7 @@ async def _ask(session: AsyncSession, member: Member, step: str, data: dict[str,
                      _with_cancel(_rows([Button(t.n("in {count} day", "in {count} days", d),
                                                 f"{PREFIX}d:{d}") for d in PRESET_DAYS], 3), t))
     if step == "campaign":
-        campaigns = list(await session.scalars(select(Campaign).where(
-            Campaign.due_on >= _today(deps)).order_by(Campaign.due_on).limit(20)))
+        campaigns = await campaigns_from(session, _today(deps))
         return Reply(t("Is it part of a campaign (专项行动)?"), _with_cancel(_rows(
             [Button(c.name, f"{PREFIX}m:{c.id}") for c in campaigns]
             + [Button(t("No campaign"), f"{PREFIX}m:0")], 1), t))
@@ -279,7 +275,8 @@ async def _typed(session: AsyncSession, deps: Deps, member: Member, step: str,
 
 async def _enter(session: AsyncSession, deps: Deps, member: Member, data: dict[str, Any],
                  t: Translator) -> Answer:
-    """The answers as one row of a list, through the import; the conversation ends."""
+    """The answers filed through the import (services.problems.enter_problem); the
+    conversation ends."""
     cell = await session.get(GridCell, int(data["cell"]))
     source = await session.get(WaterSource, int(data["source"])) if data.get("source") else None
     campaign = await session.get(Campaign, int(data["campaign"])) if data.get(
@@ -287,20 +284,13 @@ async def _enter(session: AsyncSession, deps: Deps, member: Member, data: dict[s
     if cell is None or not _inside(cell, await _scope(session, member)):
         await pending.end(session, deps, member)
         return Answer(toast=t(OVER), alert=True, strip_buttons=True)
-    values: dict[Field, Any] = {
-        Field.NUMBER: data["number"], Field.ISSUER: data.get("issuer", ""),
-        Field.ORIGIN: ORIGIN_WORDS[data["origin"]], Field.CELL: cell.code,
-        Field.CATEGORY: data["category"], Field.DESCRIPTION: data["description"],
-        Field.DEADLINE: date.fromisoformat(data["due"]),
-    }
-    if source is not None:
-        values[Field.WATER_SOURCE] = source.code
-    if campaign is not None:
-        values[Field.CAMPAIGN] = campaign.name
     await pending.end(session, deps, member)
     try:
-        report = await import_problems(session, [RawRow(1, values)], deps.settings, utcnow(),
-                                       source_file="chat", actor_id=member.id)
+        report = await enter_problem(
+            session, deps.settings, utcnow(), origin=data["origin"],
+            issuer=data.get("issuer", ""), number=data["number"], cell=cell, source=source,
+            category=data["category"], description=data["description"],
+            due=date.fromisoformat(data["due"]), campaign=campaign, actor_id=member.id)
     except ProblemListRefused as refused:
         reasons = "; ".join(p.split(": ", 1)[-1] for p in refused.problems)
         return Answer([Reply(t("The problem could not be entered: {reasons}",

@@ -4,13 +4,12 @@ one whose cases were all struck off meanwhile is dropped."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices.render import notice_translator
 from handlers.words import escape
-from models import OPEN_STATES, Campaign, Case, Member, Outbox
-from services.campaigns import day_label
+from models import Campaign, Member, Outbox
+from services.campaigns import day_label, still_open
 from services.notices.card import Card
 from services.notices.kinds import CampaignDue
 from services.settings import Settings
@@ -23,8 +22,7 @@ async def render_campaign_due(
     campaign = await session.get(Campaign, notice.campaign_id)
     if campaign is None or not notice.cases:
         return None
-    still = sorted(await session.scalars(select(Case.number).where(
-        Case.number.in_(notice.cases), Case.state.in_([s.value for s in OPEN_STATES]))))
+    still = await still_open(session, notice.cases)
     if not still:
         return None
     t = notice_translator(member, settings)

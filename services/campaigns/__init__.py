@@ -4,7 +4,7 @@ sheet provinces ask for (`sheet`); the figures of many parts of the grid at once
 digests and the ledger (`standing`), and reminders as its date nears (`reminders`)."""
 
 from services.campaigns.progress import Figures, Progress, ProgressRow, load_progress, members_of
-from services.campaigns.reminders import queue_campaign_reminders
+from services.campaigns.reminders import queue_campaign_reminders, still_open
 from services.campaigns.sheet import build_progress_sheet, sheet_name
 from services.campaigns.standing import (
     Entries,
@@ -41,4 +41,5 @@ __all__ = [
     "sheet_name",
     "standings",
     "standings_of_members",
+    "still_open",
 ]

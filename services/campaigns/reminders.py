@@ -6,13 +6,14 @@ sweep runs and across restarts (the outbox's dedupe key holds the day)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Campaign, Member
+from models import OPEN_STATES, Campaign, Case, Member
 from services.campaigns.standing import campaign_entries
 from services.grid import nearest_managers_of
 from services.notices.kinds import CampaignDue
@@ -51,3 +52,12 @@ async def queue_campaign_reminders(session: AsyncSession, settings: Settings,
         rows.append(outbox_row(notice, target(people[member_id]), key, now))
     await queue_many(session, rows)
     return len(rows)
+
+
+async def still_open(session: AsyncSession, numbers: Iterable[str]) -> list[str]:
+    """Those of the case numbers that are still open, in order: what a late reminder names."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return []
+    return sorted(await session.scalars(select(Case.number).where(
+        Case.number.in_(wanted), Case.state.in_([s.value for s in OPEN_STATES]))))
