@@ -5,19 +5,28 @@ of any other; volunteers cannot."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from handlers.deps import Deps
+from handlers.notices import RENDERERS
 from models import Campaign, CampaignCase, Case, CaseSource, CaseState, Role, utcnow
 from models.db import SessionFactory
+from sandbox.wecom import text as text_message
 from services.campaigns import create_campaign
+from services.grid import GridIndexHolder
+from services.members import create_invite
+from services.settings import Settings
 from tests.support.cases import send_outbox
 from tests.support.harness import SimUser, TelegramHarness
 from tests.support.ledger import WUXING, WUXING_VILLAGE, with_role
-from tests.support.report_world import press
+from tests.support.report_world import build_world, press
 from tests.support.restart import restarted
+from tests.support.wecom import Stage, open_stage, words
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAMPAIGN = "2027年饮用水水源地问题整改"
@@ -132,3 +141,42 @@ async def test_a_bad_or_past_date_is_refused_in_english_and_a_volunteer_cannot_s
     sessions: SessionFactory = h.app.bot_data["deps"].sessions
     async with sessions() as session:
         assert await session.scalar(select(Case).where(Case.issue_number == "ZC-2026-20")) is None
+
+
+@pytest.fixture
+async def stage(settings: Settings, session_factory: SessionFactory) -> AsyncIterator[Stage]:
+    async with session_factory() as session:
+        await build_world(session)
+        await session.commit()
+    holder = GridIndexHolder()
+    async with session_factory() as session:
+        await holder.reload(session)
+    async with open_stage(Deps(settings, session_factory, holder, renderers=RENDERERS),
+                          "LiSi") as opened:
+        yield opened
+
+
+async def test_a_supervisor_on_wecom_enters_a_self_inspection_problem(stage: Stage) -> None:
+    async with stage.sessions() as session:
+        invite = await create_invite(session, "supervisor", WUXING)
+        await session.commit()
+    await stage.say(text_message(stage.app, "LiSi", f"/start {invite.code}"), "LiSi")
+    got = await stage.say(text_message(stage.app, "LiSi", "/problem"), "LiSi")
+    assert "录入问题：问题来源是？" in words(got)
+    got = await stage.press(got, "自查上报", "LiSi")
+    got = await stage.say(text_message(stage.app, "LiSi", "ZC-2026-31"), "LiSi")
+    got = await stage.press(got, "不涉及水源地", "LiSi")
+    got = await stage.press(got, "妙西镇", "LiSi")
+    got = await stage.press(got, "✔ 妙西镇", "LiSi")
+    got = await stage.press(got, "垃圾堆放", "LiSi")
+    asked = await stage.say(text_message(stage.app, "LiSi", "镇区河道漂浮垃圾"), "LiSi")
+    got = await stage.say(text_message(stage.app, "LiSi", "2026年13月1日"), "LiSi")
+    assert "“2026年13月1日”不是有效日期" in words(got)
+    got = await stage.press(asked, "14 天内", "LiSi")  # the question's card still answers
+    got = await stage.press(got, "不属于专项行动", "LiSi")
+    assert "编号：ZC-2026-31" in words(got) and "责任网格：妙西镇" in words(got)
+    got = await stage.press(got, "确认录入", "LiSi")
+    async with stage.sessions() as session:
+        case = await session.scalar(select(Case).where(Case.issue_number == "ZC-2026-31"))
+    assert case is not None and case.source == CaseSource.SELF
+    assert f"已录入为问题 {case.number}（妙西镇），已通知该网格的网格长。" in words(got)
