@@ -199,8 +199,11 @@ async def _pressed(session: AsyncSession, deps: Deps, member: Member, step: str,
     if letter == "s" and value.isdigit():
         source = await session.get(WaterSource, int(value)) if value != "0" else None
         scope = await _scope(session, member)
-        data["source"] = source.id if source else None
         start = await session.get(GridCell, source.cell_id) if source and source.cell_id else None
+        if value != "0" and (source is None or (scope is not None and (
+                start is None or not _inside(start, scope)))):
+            return Answer(toast=t(OVER), alert=True)  # not a source of their part of the grid
+        data["source"] = source.id if source else None
         data["at"] = (start.id if start is not None and _inside(start, scope)
                       else scope.id if scope else None)
         return await _go(session, deps, member, "cell", data, t)
@@ -241,7 +244,9 @@ async def on_text(inbound: Inbound, deps: Deps) -> Answer | None:
     async def work(session: AsyncSession, member: Member) -> Answer:
         t = tr(inbound, deps, member)
         row = await pending.load(session, member)
-        if row is None or row.kind != KIND:
+        if row is None or row.kind != KIND or member.role_enum not in ENTRY_ROLES:
+            if row is not None and row.kind == KIND:
+                await pending.end(session, deps, member)
             return Answer([Reply(t(OVER))])
         return await _typed(session, deps, member, row.step or "", dict(row.data),
                             inbound.words, t)
