@@ -11,13 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.runtime.chores import run_sweep
 from handlers.notices.table import RENDERERS
 from models import Case, CaseState, GridCell, Member, Outbox
 from models.db import SessionFactory
-from services.digests import queue_digests
+from services.digests import digest_round, queue_digests
 from services.i18n import translator
 from services.ledger import LedgerMode, build_workbook, load_ledger
 from services.notices.kinds import load
@@ -64,6 +65,33 @@ async def test_the_county_concerned_reads_the_campaign_in_its_digest_and_others_
     # the leader of 南浔区 linked to 老虎潭水库 sees its whole campaign, each case once
     assert f"{MAKER.CAMPAIGN}（南浔区）：共 10 个问题" in seen[world.leader]
     assert SELF_LINE in seen[world.leader]
+
+
+async def test_a_round_counts_every_campaign_with_one_query_whatever_the_members(
+    settings: Settings, session_factory: SessionFactory, engine: AsyncEngine,
+    demo_grid_collection: dict[str, Any],
+) -> None:
+    await campaign_world(session_factory, demo_grid_collection, settings, NOW)
+    async with session_factory() as session:
+        cells = list(await session.scalars(select(GridCell).where(GridCell.level == "village")))
+        session.add_all(Member(platform_user_id=str(900 + i), chat_id=str(900 + i),
+                               display_name=f"网格员{i}", role="manager", cell_id=c.id)
+                        for i, c in enumerate(cells))
+        await session.commit()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with session_factory() as session:
+            members = list(await session.scalars(select(Member)))
+            digests = await digest_round(session, members, NOW, TZ)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(members) > 20 and sum(1 for d in digests if d.campaigns) >= 4
+    assert sum(1 for s in statements if "campaign_case" in s) == 1
 
 
 async def test_the_fortnightly_summary_gives_the_campaigns_progress_with_its_date(
