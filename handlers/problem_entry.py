@@ -93,10 +93,16 @@ async def _ask(session: AsyncSession, member: Member, step: str, data: dict[str,
             return Reply(t("Which grid cell is responsible?"), _with_cancel(_rows(
                 [Button(c.name, f"{PREFIX}c:{c.id}") for c in tops]), t))
         below = await cells_below(session, here.id)
-        return Reply(t("Which grid cell is responsible? Choose one below {name}, or {name} "
-                       "itself.", name=escape(here.name)), _with_cancel((
-                           (Button("✔ " + here.name, f"{PREFIX}h:{here.id}"),),
-                           *_rows([Button(c.name, f"{PREFIX}c:{c.id}") for c in below])), t))
+        scope = await _scope(session, member)
+        up = await session.get(GridCell, here.parent_id) if here.parent_id else None
+        first = [Button("✔ " + here.name, f"{PREFIX}h:{here.id}")]
+        if up is not None and _inside(up, scope):  # never above their own cell
+            first.append(Button("⬆ " + up.name, f"{PREFIX}c:{up.id}"))
+        question = (t("Which grid cell is responsible? Choose one below {name}, or {name} "
+                      "itself.", name=escape(here.name)) if below else
+                    t("Is {name} the responsible cell?", name=escape(here.name)))
+        return Reply(question, _with_cancel((tuple(first), *_rows(
+            [Button(c.name, f"{PREFIX}c:{c.id}") for c in below])), t))
     if step == "category":
         return Reply(t("Which category?"), _with_cancel(_rows([
             Button(c.name(t.language), f"{PREFIX}k:{c.code}") for c in deps.settings.categories

@@ -59,7 +59,10 @@ async def test_a_supervisor_enters_an_assigned_problem_the_village_manager_is_to
     async with restarted(h) as again:  # nothing is lost: the next answer goes on
         await again.send_text(supervisor, "环办交〔2026〕9号-01")
         assert _last(again, supervisor) == "在哪个水源地？"
-        await press(again, supervisor, "老虎潭水库")  # its cell is 妙西东北村
+        await press(again, supervisor, "老虎潭水库")  # its cell is 妙西东北村, a village
+        assert _last(again, supervisor) == "妙西东北村是责任网格吗？"
+        await press(again, supervisor, "⬆ 妙西镇")  # up, and down again
+        await press(again, supervisor, "妙西东北村")
         await press(again, supervisor, "✔ 妙西东北村")
         assert _last(again, supervisor) == "问题类型是？"
         await press(again, supervisor, "垃圾堆放")
