@@ -15,6 +15,7 @@ from models import Severity, Stage
 from services.grid import Datum
 from services.photos import PhotoLimits
 from services.settings import (
+    CampaignSettings,
     CaseRules,
     Category,
     DatabaseSettings,
@@ -323,7 +324,15 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         wecom=_wecom(root.sub("wecom")),
         photo_store=PhotoStoreKind(photo_store),
         documents=_documents(root.sub("documents")),
+        campaigns=_campaigns(root.sub("campaigns")),
     )
+
+
+def _campaigns(reader: _Reader) -> CampaignSettings:
+    raw = reader.get("remind_days", list, list(CampaignSettings.remind_days))
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 366 for v in raw)
+    _check(reader, "remind_days", ok, "whole days before the date, such as [7, 3, 1]")
+    return CampaignSettings(remind_days=tuple(sorted(set(raw), reverse=True)))
 
 
 def _documents(reader: _Reader) -> DocumentSettings:

@@ -14,6 +14,7 @@ from handlers import (
     ledger,
     link,
     meetings,
+    problem_entry,
     robots,
     start,
     supervision,
@@ -28,7 +29,8 @@ from handlers.throttle import FloodGuard
 # In bot/telegram/wiring.py's MODULES order (groups have no routes in a private chat).
 ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES,
                              *bulletins.ROUTES, *cases.ROUTES, *ledger.ROUTES,
-                             *campaigns.ROUTES, *meetings.ROUTES, *robots.ROUTES, *link.ROUTES)
+                             *campaigns.ROUTES, *meetings.ROUTES, *problem_entry.ROUTES,
+                             *robots.ROUTES, *link.ROUTES)
 
 
 async def dispatch(inbound: Inbound, deps: Deps, guard: FloodGuard) -> Answer | None:

@@ -171,6 +171,13 @@ class DocumentSettings:
 
 
 @dataclass(frozen=True)
+class CampaignSettings:
+    """When the managers of a campaign's open cases are reminded: days before its date."""
+
+    remind_days: tuple[int, ...] = (7, 3, 1)
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     json: bool = False
@@ -200,6 +207,7 @@ class Settings:
     wecom: WeComSettings = field(default_factory=WeComSettings)
     photo_store: PhotoStoreKind = PhotoStoreKind.FILES
     documents: DocumentSettings = field(default_factory=DocumentSettings)
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -1,6 +1,7 @@
-"""The schedule's work, whatever the channel: the deadline sweep (with expired drafts and lapsed
-pending questions) and the morning digests. Telegram runs them from PTB's JobQueue (bot.jobs),
-a WeCom-only process from its own APScheduler (bot.wecom.service), the CLI once."""
+"""The schedule's work, whatever the channel: the deadline sweep (with expired drafts, lapsed
+pending questions and the campaigns' reminders) and the morning digests. Telegram runs them
+from PTB's JobQueue (bot.jobs), a WeCom-only process from its own APScheduler
+(bot.wecom.service), the CLI once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from models.db import SessionFactory
+from services.campaigns import queue_campaign_reminders
 from services.deadlines import SweepReport, sweep
 from services.digests import queue_digests
 from services.metrics import Metrics
@@ -31,6 +33,7 @@ async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime,
         report.drafts_expired = len(await expire_drafts(
             session, now, settings.cases.draft_ttl, photo_store(settings, session)))
         await drop_lapsed(session, now)
+        await queue_campaign_reminders(session, settings, now)  # once a day each, by its key
         await session.commit()
     if metrics is not None:
         metrics.sweep_seconds.observe(clock.perf_counter() - began)

@@ -22,6 +22,7 @@ from bot.telegram import help_book as tg_help_book
 from bot.telegram import ledger as tg_ledger
 from bot.telegram import link as tg_link
 from bot.telegram import meetings as tg_meetings
+from bot.telegram import problem_entry as tg_problem_entry
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
 from bot.telegram import supervision as tg_supervision
@@ -40,6 +41,7 @@ from handlers import (
     link,
     meetings,
     order,
+    problem_entry,
     report,
     robots,
     start,
@@ -59,6 +61,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
     (campaigns, tg_campaigns),  # /campaign: campaigns and their progress sheet
     (meetings, tg_meetings),  # /meeting: the fortnightly meeting's pack
+    (problem_entry, tg_problem_entry),  # /problem: one problem entered (pb:...)
     (robots, tg_robots),  # /robot: a WeCom group's robot for the cell
     (link, tg_link),  # /link: this membership from another chat too
 ]

@@ -13,6 +13,7 @@ from handlers.notices import deadlines as deadline_notices
 from handlers.notices import groups as group_notices
 from handlers.notices import members as admin_notices
 from handlers.notices import news as case_news
+from handlers.notices.campaigns import render_campaign_due
 from handlers.notices.drafts import render_draft_expired
 from handlers.notices.refresh import refresher
 from services.notices import kinds as k
@@ -45,6 +46,7 @@ DRAWN: dict[type[k.Notice], Render] = {
     k.CaseHandedOver: admin_notices.render_handed_over,
     k.MemberDeactivated: admin_notices.render_deactivated,
     k.DraftExpired: render_draft_expired,
+    k.CampaignDue: render_campaign_due,
 }
 UNSENT = frozenset({k.ReplyCard})  # recorded as sent by the handler that sent it
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+from services.campaigns import progress_lines
 from services.cases import state_label
 from services.digests.rounds import Digest
 from services.figures import Figures
@@ -50,6 +51,10 @@ def digest_text(d: Digest, t: Translator, settings: Settings) -> str:
                    "Overdue: {overdue} · Closed (24 h): {closed}",
                    new=f.new, open=f.open, due_today=f.due_today, overdue=f.overdue,
                    closed=f.closed)]
+    if d.campaigns:
+        lines += ["", "<b>" + t("Campaigns") + "</b>"]
+        for campaign in d.campaigns:
+            lines += [esc(line) for line in progress_lines(campaign.progress(d.scope), t)]
     if d.by_state:
         lines += ["", "<b>" + t("Open cases by state") + "</b>"]
         lines += [f"{esc(state_label(state, t))}: {n}" for state, n in d.by_state.items()]

@@ -26,6 +26,7 @@ from models import (
     SupervisionOrder,
     WaterSource,
 )
+from services.campaigns import Standing, standings_of_members
 from services.figures import (
     OPEN_STATE_VALUES,
     Agg,
@@ -78,10 +79,12 @@ class Digest:
     overdue: list[OverdueLine] = field(default_factory=list)
     previous: Figures | None = None  # the last summary's figures (summaries only)
     open_orders: int = 0  # supervision orders still open in the scope (summaries only)
+    campaigns: list[Standing] = field(default_factory=list)  # those concerning the scope
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
         data["rows"] = [[name, asdict(f)] for name, f in self.rows]
+        data["campaigns"] = [c.to_payload() for c in self.campaigns]
         return data
 
     @classmethod
@@ -96,6 +99,7 @@ class Digest:
             overdue=[OverdueLine(**line) for line in data["overdue"]],
             previous=Figures(**data["previous"]) if data.get("previous") else None,
             open_orders=data.get("open_orders", 0),
+            campaigns=[Standing.from_payload(c) for c in data.get("campaigns", [])],
         )
 
 
@@ -263,8 +267,12 @@ async def digest_for(
     aggs = roll_up(cells, await cell_groups(session, w, cell.path))
     overdue = await _overdue(session, w, cells, cell.path, OVERDUE_SHOWN)
     beyond = (await _beyond(session, w, cells, [member])).get(member.id)
-    return _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
-                          beyond)
+    found = _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
+                           beyond)
+    if found is not None:
+        found.campaigns = (await standings_of_members(session, [member], cells, now, tz)).get(
+            member.id, [])
+    return found
 
 
 async def _home_cell(session: AsyncSession, member: Member) -> GridCell | None:
@@ -314,6 +322,11 @@ async def digest_round(
     kids = children_of(cells)
     found = [d for d in (_member_digest(m, kind, w, cells, kids, aggs, own, overdue,
                                         beyond.get(m.id)) for m in members) if d is not None]
+    staff = {d.member_id for d in found if d.scope}
+    campaigns = await standings_of_members(
+        session, [m for m in members if m.id in staff], cells, now, tz)
+    for digest in found:
+        digest.campaigns = campaigns.get(digest.member_id, [])
     if kind == "summary":
         orders = await _open_orders(session, cells)
         by_id = {m.id: m for m in members}

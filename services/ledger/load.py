@@ -7,7 +7,7 @@ while the spreadsheet is written or sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,7 @@ from models import (
     Role,
     WaterSource,
 )
+from services.campaigns import Entry, Standing, campaign_entries, chosen_entries, standings
 from services.figures import (
     FIGURES,
     OPEN_STATE_VALUES,
@@ -88,6 +89,7 @@ class LedgerRow:
     fixed_at: datetime | None = None  # the fix claimed (整改完成), unless sent back since
     checker: str | None = None  # who checked the fix (核查), and when
     checked_at: datetime | None = None
+    campaign: str = ""  # the campaigns (专项行动) it is in, by name
 
     @property
     def handler(self) -> str | None:
@@ -116,6 +118,7 @@ class Ledger:
     by_cell_level: str = ""
     by_category: list[tuple[str, Figures]] = field(default_factory=list)
     by_source: list[tuple[str, Figures]] = field(default_factory=list)  # public, self, assigned
+    campaigns: list[Standing] = field(default_factory=list)  # those with cases in the scope
 
     @property
     def overdue(self) -> list[LedgerRow]:
@@ -330,6 +333,18 @@ async def _by_source(session: AsyncSession, scope: GridCell | None, w: Window,
                                                  kv[0]))
 
 
+def _with_campaigns(rows: list[LedgerRow], campaigns: dict[int, Any],
+                    entries: list[Entry]) -> list[LedgerRow]:
+    """Each row with the names of its campaigns (rows in none are left as they are)."""
+    names: dict[str, list[str]] = {}
+    for entry in entries:
+        names.setdefault(entry.number, []).append(campaigns[entry.campaign_id].name)
+    if not names:
+        return rows
+    return [replace(r, campaign="、".join(names[r.number])) if r.number in names else r
+            for r in rows]
+
+
 async def load_ledger(
     session: AsyncSession, scope: GridCell | None, now: datetime, tz: ZoneInfo,
     mode: LedgerMode = LedgerMode.OPEN, limit: int = BOT_ROW_LIMIT,
@@ -343,11 +358,16 @@ async def load_ledger(
     rows, truncated = await _rows(session, scope, now, mode, limit, sources)
     totals, by_cell, level, by_category = await _figures(session, scope, now, since, tz, sources)
     by_source = await _by_source(session, scope, window(now, tz, now - since), sources)
+    entries = await campaign_entries(session, now, tz)
+    chosen = chosen_entries(entries, scope.path if scope else None,
+                            scope.id if scope else None, sources)
+    campaigns = standings(entries, chosen)
+    rows = _with_campaigns(rows, entries.campaigns, chosen)
     return Ledger(
         scope_name=scope.name if scope is not None else "",
         scope_code=scope.code if scope is not None else "",
         generated_at=now, week_start=since, mode=mode, rows=rows, truncated=truncated,
         totals=totals, by_cell=by_cell, by_cell_level=level, by_category=by_category,
-        by_source=by_source,
+        by_source=by_source, campaigns=campaigns,
     )
 

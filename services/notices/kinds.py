@@ -296,13 +296,23 @@ class DraftExpired(Notice):
     hours: int | None = None
 
 
+@dataclass(frozen=True)
+class CampaignDue(Notice):
+    """A campaign's date is `days` away: the reader's cells still hold these open cases."""
+
+    KIND = "campaign_due"
+    campaign_id: int
+    days: int
+    cases: tuple[str, ...] = ()
+
+
 KINDS: dict[str, type[Notice]] = {cls.KIND: cls for cls in (
     CaseNew, CaseDispatched, CaseCheck, CaseRectified, CaseSentBack, CaseReopened, CaseAccepted,
     CaseClosed, CaseRejected, CaseMerged, CaseNews, ReportNews, GroupCase,
     Reminder, Escalated, HandedDown, OrderNotice, BulletinNotice, ExtensionRequested,
     ExtensionDecided,
     DigestNotice, SummaryNotice, CardRefresh, GroupCard, ReplyCard,
-    CaseHandedOver, MemberDeactivated, GroupUnbound, DraftExpired,
+    CaseHandedOver, MemberDeactivated, GroupUnbound, DraftExpired, CampaignDue,
 )}
 
 

@@ -114,7 +114,7 @@ async def test_the_ledger_lists_the_subtree_with_plans_deadlines_and_colours(
     rows = _sheet_rows(sheet)
     header = rows[1]  # under the title row
     assert header[:5] == ["序号", "编号", "上报时间", "上报人", "来源"]
-    assert header[-4:] == ["整改完成时间", "核查人", "核查时间", "销号时间"]
+    assert header[-5:] == ["整改完成时间", "核查人", "核查时间", "销号时间", "专项行动"]
     by_number = {r[1]: dict(zip(header, r, strict=True)) for r in rows[2:]}
     # oldest first; the other township's case and the merged duplicate are not there
     assert [r[1] for r in rows[2:]] == [c.closed.number, c.late.number, c.rejected.number,
@@ -150,7 +150,7 @@ async def test_the_ledger_lists_the_subtree_with_plans_deadlines_and_colours(
     fresh_row = next(r[1].row for r in sheet.iter_rows(min_row=3) if r[1].value == c.fresh.number)
     assert sheet.cell(fresh_row, 3).fill.fill_type is None
     assert sheet.freeze_panes == "C3"
-    assert sheet.auto_filter.ref == f"A2:AA{len(rows)}"
+    assert sheet.auto_filter.ref == f"A2:AB{len(rows)}"
     assert sheet.column_dimensions["I"].width >= 10
     overdue = _sheet_rows(book["逾期案件"])
     assert overdue[0][0] == "Miaoxi逾期案件（2026-11-20）"
@@ -291,7 +291,7 @@ async def test_the_ledger_prints_as_an_office_files_it(
     assert book["逾期案件"].print_title_rows == "$1:$2"
     assert sheet["A1"].value == "Miaoxi台账（全部案件（含已销号），2026-11-20）"
     assert sheet["A1"].font.bold and sheet["A1"].font.size >= 14
-    assert any(str(r) == "A1:AA1" for r in sheet.merged_cells.ranges)
+    assert any(str(r) == "A1:AB1" for r in sheet.merged_cells.ranges)
     rows = _sheet_rows(sheet)
     by_number = {r[1]: dict(zip(rows[1], r, strict=True)) for r in rows[2:]}
     late, closed, fresh = (by_number[x.number] for x in (c.late, c.closed, c.fresh))

@@ -148,3 +148,12 @@ def test_a_document_number_without_its_count_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, SHIPPED.replace('"{year}年第{n}期"', '"{yr}年第{n}期"', 1))
     assert refused(path).key == "documents.bulletin_number"
     assert load_settings(ROOT / "config.toml").documents.order_number == "湖水督〔{year}〕{n}号"
+
+
+def test_campaign_reminder_days_are_whole_days_before_the_date(tmp_path: Path) -> None:
+    assert load_settings(ROOT / "config.toml").campaigns.remind_days == (7, 3, 1)
+    path = write(tmp_path, SHIPPED.replace("remind_days = [7, 3, 1]", "remind_days = [3, 0.5]"))
+    error = refused(path)
+    assert error.key == "campaigns.remind_days" and "whole days" in error.reason
+    path = write(tmp_path, SHIPPED.replace("remind_days = [7, 3, 1]", "remind_days = []"))
+    assert load_settings(path).campaigns.remind_days == ()
