@@ -6,7 +6,7 @@ fortnightly summary, the ledger, the reminders): one query for the cases of all 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Campaign, Case, CaseState, GridCell, Member, WaterSource
+from models import Campaign, Case, CaseState, GridCell, WaterSource
 from services.campaigns.progress import (
     LEFT_OUT,
     ORIGIN_ORDER,
@@ -183,20 +183,20 @@ def _count(rows: list[Entry]) -> Figures:
 
 
 async def standings_of_members(
-    session: AsyncSession, members: Sequence[Member], cells: dict[int, GridCell], now: datetime,
-    tz: ZoneInfo,
+    session: AsyncSession, homes: Mapping[int, GridCell], now: datetime, tz: ZoneInfo,
 ) -> dict[int, list[Standing]]:
-    """member id -> the campaigns concerning their cell's subtree and the water sources they
-    lead (those with nothing there, or done and past their date, are absent): one query for
-    all campaigns' cases and one for the sources led, whatever the number of members."""
-    staff = [m for m in members if m.cell_id in cells]
+    """member id -> the campaigns concerning the subtree of their digest's cell (`homes`: by
+    member id) and the water sources they lead (those with nothing there, or done and past
+    their date, are absent): one query for all campaigns' cases and one for the sources led,
+    whatever the number of members."""
+    staff = list(homes)
     if not staff:
         return {}
     entries = await campaign_entries(session, now, tz)
     if not entries.rows:
         return {}
     led: dict[int, set[int]] = defaultdict(set)
-    ids = [m.id for m in staff]
+    ids = staff
     for start in range(0, len(ids), 5000):  # keep under the bound-parameter limits
         for source_id, leader_id in await session.execute(
                 select(WaterSource.id, WaterSource.leader_id)
@@ -205,13 +205,12 @@ async def standings_of_members(
                 led[leader_id].add(source_id)
     seen: dict[tuple[int, frozenset[int]], list[Standing]] = {}
     found: dict[int, list[Standing]] = {}
-    for member in staff:
-        assert member.cell_id is not None
-        cell = cells[member.cell_id]
-        key = (cell.id, frozenset(led.get(member.id, ())))
+    for member_id in staff:
+        cell = homes[member_id]
+        key = (cell.id, frozenset(led.get(member_id, ())))
         if key not in seen:
             seen[key] = standings(entries, chosen_entries(entries, cell.path, cell.id, key[1]),
                                   current=True)
         if seen[key]:
-            found[member.id] = seen[key]
+            found[member_id] = seen[key]
     return found

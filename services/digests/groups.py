@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import GroupBinding, Member, Role
 from services.digests.render import digest_text
-from services.digests.rounds import Digest, digest_for, split_message
+from services.digests.rounds import Digest, digest_for
+from services.digests.split import split_message
 from services.i18n import translator
 from services.members import covered_cells
 from services.notices.kinds import DigestNotice

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Member, utcnow
 from services.digests.groups import drop_group_read, queue_group_digests
 from services.digests.render import digest_text
-from services.digests.rounds import digest_for, digest_round, split_message, summaries_due
+from services.digests.rounds import digest_for, digest_round
+from services.digests.split import split_message
+from services.digests.summary import summaries_due
 from services.i18n import translator
 from services.notices.kinds import DigestNotice, SummaryNotice
 from services.notices.queue import Target, outbox_row, queue_many

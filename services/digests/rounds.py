@@ -22,7 +22,6 @@ from models import (
     Level,
     Member,
     Role,
-    SummaryRecord,
     SupervisionOrder,
     WaterSource,
 )
@@ -270,8 +269,8 @@ async def digest_for(
     found = _member_digest(member, "daily", w, cells, children_of(cells), aggs, {}, overdue,
                            beyond)
     if found is not None:
-        found.campaigns = (await standings_of_members(session, [member], cells, now, tz)).get(
-            member.id, [])
+        found.campaigns = (await standings_of_members(session, {member.id: cell}, now, tz)
+                           ).get(member.id, [])
     return found
 
 
@@ -322,17 +321,15 @@ async def digest_round(
     kids = children_of(cells)
     found = [d for d in (_member_digest(m, kind, w, cells, kids, aggs, own, overdue,
                                         beyond.get(m.id)) for m in members) if d is not None]
-    staff = {d.member_id for d in found if d.scope}
-    campaigns = await standings_of_members(
-        session, [m for m in members if m.id in staff], cells, now, tz)
+    by_id = {m.id: m for m in members}
+    homes = {d.member_id: home for d in found if d.scope
+             and (home := _home_of(by_id[d.member_id], cells)) is not None}
+    campaigns = await standings_of_members(session, homes, now, tz)
+    orders = await _open_orders(session, cells) if kind == "summary" else {}
     for digest in found:
         digest.campaigns = campaigns.get(digest.member_id, [])
-    if kind == "summary":
-        orders = await _open_orders(session, cells)
-        by_id = {m.id: m for m in members}
-        for digest in found:
-            home = _home_of(by_id[digest.member_id], cells)
-            digest.open_orders = orders.get(home.id, 0) if home is not None else 0
+        if digest.member_id in homes:
+            digest.open_orders = orders.get(homes[digest.member_id].id, 0)
     return found
 
 
@@ -347,66 +344,3 @@ async def _open_orders(session: AsyncSession, cells: dict[int, GridCell]) -> dic
         for above in path_ids(cell.path) if cell else []:
             found[above] += count
     return found
-
-
-async def summaries_due(
-    session: AsyncSession, members: Sequence[Member], now: datetime, tz: ZoneInfo
-) -> list[Digest]:
-    """Fortnightly summaries (每半月例会) for leaders whose last one is 15 days old or missing.
-
-    Each carries the figures of the previous summary, and is recorded for the next one.
-    """
-    leaders = [m for m in members if m.role_enum in SUMMARY_ROLES
-               and (m.cell_id is not None or m.sees_whole_grid)]
-    if not leaders:
-        return []
-    latest = select(SummaryRecord.member_id, func.max(SummaryRecord.period_end)).where(
-        SummaryRecord.member_id.in_([m.id for m in leaders])).group_by(SummaryRecord.member_id)
-    last_end = {mid: end for mid, end in await session.execute(latest)}
-    slack = timedelta(hours=1)  # a job that runs a little early still counts
-    cutoff = now - SUMMARY_PERIOD + slack
-    due = [m for m in leaders if m.id not in last_end or last_end[m.id] <= cutoff]
-    if not due:
-        return []
-    summaries = await digest_round(session, due, now, tz, kind="summary", span=SUMMARY_PERIOD)
-    for summary in summaries:
-        previous = await session.scalar(
-            select(SummaryRecord.figures).where(SummaryRecord.member_id == summary.member_id)
-            .order_by(SummaryRecord.period_end.desc()).limit(1))
-        summary.previous = Figures(**previous) if previous else None
-        session.add(SummaryRecord(member_id=summary.member_id, period_start=now - SUMMARY_PERIOD,
-                                  period_end=now, figures=asdict(summary.totals)))
-    return summaries
-
-
-def utf16_len(text: str) -> int:
-    """Telegram measures text in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_message(text: str, limit: int = 4096) -> list[str]:
-    """Split at line boundaries into parts of at most `limit` UTF-16 units (a line longer than
-    the limit on its own is cut inside)."""
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in text.split("\n"):
-        while utf16_len(line) > limit:
-            if current:
-                parts.append("\n".join(current))
-                current, size = [], 0
-            cut = limit
-            while utf16_len(line[:cut]) > limit:
-                cut -= 1
-            parts.append(line[:cut])
-            line = line[cut:]
-        extra = utf16_len(line) + (1 if current else 0)
-        if current and size + extra > limit:
-            parts.append("\n".join(current))
-            current, size = [], 0
-            extra = utf16_len(line)
-        current.append(line)
-        size += extra
-    if current and (any(current) or not parts):
-        parts.append("\n".join(current))
-    return parts

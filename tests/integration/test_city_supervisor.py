@@ -5,14 +5,14 @@ by an administrator."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import select
 
-from models import CaseState, Member, Role, SupervisionKind, utcnow
+from models import Campaign, CaseState, GridCell, Member, Role, SupervisionKind, utcnow
 from models.db import SessionFactory
 from services.digests import digest_for, digest_round
 from services.members import (
@@ -69,12 +69,17 @@ async def test_a_supervisor_without_a_cell_sees_and_exports_the_whole_grid(
 
     sessions: SessionFactory = h.app.bot_data["deps"].sessions
     async with sessions() as s:
+        nanxun = await s.scalar(select(GridCell.id).where(GridCell.code == NANXUN))
+        s.add(Campaign(name="南浔清废", due_on=date(2099, 12, 31), cell_id=nanxun))
+        await s.commit()
         member = await s.scalar(select(Member).where(Member.platform_user_id == str(city_wide.id)))
         assert member is not None
         digest = await digest_for(s, member, utcnow(), TZ)
         (in_round,) = await digest_round(s, [member], utcnow(), TZ)
     assert digest is not None and digest.totals.open == 2 and digest.scope == "湖州市"
     assert in_round.totals == digest.totals and len(in_round.overdue) == 1
+    assert [c.name for c in digest.campaigns] == [c.name for c in in_round.campaigns] == [
+        "南浔清废"]
 
 
 async def test_a_cell_less_leader_still_sees_only_what_they_lead(
