@@ -26,6 +26,7 @@ from models.pending import PendingAction
 from models.supervision import (
     ExtensionRequest,
     ExtensionState,
+    OrderAnswer,
     OrderState,
     SummaryRecord,
     SupervisionOrder,
@@ -54,6 +55,7 @@ __all__ = [
     "Member",
     "MemberEvent",
     "MemberIdentity",
+    "OrderAnswer",
     "OrderState",
     "Outbox",
     "OutboxState",
