@@ -12,6 +12,7 @@ from handlers import (
     engine,
     ledger,
     link,
+    orders,
     robots,
     start,
     supervision,
@@ -24,7 +25,8 @@ from handlers.route import Route
 from handlers.throttle import FloodGuard
 
 # In bot/telegram/wiring.py's MODULES order (groups have no routes in a private chat).
-ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *cases.ROUTES,
+ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *orders.ROUTES,
+                             *cases.ROUTES,
                              *ledger.ROUTES, *campaigns.ROUTES, *robots.ROUTES, *link.ROUTES)
 
 

@@ -20,6 +20,7 @@ from bot.telegram import groups as tg_groups
 from bot.telegram import help_book as tg_help_book
 from bot.telegram import ledger as tg_ledger
 from bot.telegram import link as tg_link
+from bot.telegram import orders as tg_orders
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
 from bot.telegram import supervision as tg_supervision
@@ -36,6 +37,7 @@ from handlers import (
     ledger,
     link,
     order,
+    orders,
     report,
     robots,
     start,
@@ -50,6 +52,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (admin, tg_admin),  # /invite /members /poster, their buttons (ad:...)
     (start, tg_start),
     (supervision, tg_supervision),  # deadline buttons (sv:...), /bulletin
+    (orders, tg_orders),  # supervision orders' buttons (od:...), /orders
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet
     (campaigns, tg_campaigns),  # /campaign: campaigns and their progress sheet

@@ -1,6 +1,6 @@
 """Deadlines that climb the grid: the clock of a stage (`clock`), the sweep that reminds and
 escalates (`sweep`) with its set-wise reminders (`batch`), more time and hand-overs decided
-above (`extensions`), and supervision orders and bulletins (`supervision`)."""
+above (`extensions`), and supervision bulletins (`supervision`; the orders are services.orders)."""
 
 from services.deadlines.batch import DUE_COLUMNS, plan_batch
 from services.deadlines.clock import (
@@ -22,16 +22,7 @@ from services.deadlines.extensions import (
     request_extension,
     take_over,
 )
-from services.deadlines.supervision import (
-    Bulletin,
-    acknowledge_order,
-    bulletin,
-    issue_order,
-    issue_order_by,
-    may_issue,
-    order_card_png,
-    resolve_orders_for_case,
-)
+from services.deadlines.supervision import Bulletin, bulletin
 from services.deadlines.sweep import BATCH_SIZE, sweep
 
 __all__ = [
@@ -42,7 +33,6 @@ __all__ = [
     "ActionResult",
     "Bulletin",
     "SweepReport",
-    "acknowledge_order",
     "bulletin",
     "colour_of",
     "contains",
@@ -50,14 +40,9 @@ __all__ = [
     "hand_down",
     "hand_down_target",
     "is_responsible",
-    "issue_order",
-    "issue_order_by",
     "may_hold",
-    "may_issue",
-    "order_card_png",
     "plan_batch",
     "request_extension",
-    "resolve_orders_for_case",
     "schedule_alarm",
     "start_stage",
     "sweep",
