@@ -134,7 +134,7 @@ async def test_reminder_extension_escalation_and_order_through_the_bot(
     assert any("超过" in text for text in _texts(h, leader_user))
 
     # 4. The second miss brought a 督办单: an image card with the order, acknowledged by button.
-    order_message = _find(h, county_user, "Supervision order DB-")
+    order_message = _find(h, county_user, "Supervision order 湖水督〔")
     assert order_message.get("photo"), "the order is sent as an image card"
     assert any("督办单" in text for text in _texts(h, leader_user))
     await h.press(county_user, order_message, "Acknowledge")

@@ -28,8 +28,9 @@ from models import (
 )
 from models.db import SessionFactory
 from services import workflow
-from services.deadlines import extensions, issue_order_by, start_stage, sweep
+from services.deadlines import extensions, start_stage, sweep
 from services.members import KICKED, mark_unreachable
+from services.orders import issue_order_by
 from services.settings import Settings
 from services.workflow import intake
 from tests.support.deadlines_world import seconds_settings
@@ -302,7 +303,7 @@ EVENTS: dict[str, tuple[Event, set[tuple[str, str]]]] = {
 async def acknowledge_first(s: AsyncSession, settings: Settings, case_id: int, member: Member,
                             now: datetime) -> Any:
     """An order issued on the case (its notices left out), then acknowledged by `member`."""
-    from services.deadlines import acknowledge_order, issue_order
+    from services.orders import acknowledge_order, issue_order
 
     case = await s.get(Case, case_id)
     assert case is not None
