@@ -28,6 +28,7 @@ from bot.cli.db import (
 )
 from bot.cli.ledger import add_commands as add_ledger_commands
 from bot.cli.members import add_commands as add_member_commands
+from bot.cli.orders import add_commands as add_order_commands
 from bot.cli.problems import add_commands as add_problem_commands
 from bot.cli.schedule import add_commands as add_schedule_commands
 from bot.config import ConfigError, load_settings
@@ -77,6 +78,9 @@ commands:
   gridpatrol campaign create NAME --due DATE [--origin O] [--source CODE] [--cell CODE]
   gridpatrol campaign list | show NAME [--sheet [FILE]]
                                       campaigns, their progress and the progress sheet
+  gridpatrol orders [--year YEAR] [--cell CODE] [--lang zh_CN|en]
+                                      supervision orders (督办单) of a year: issued, answered,
+                                      accepted, open
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -306,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(add)
     add_ledger_commands(add)
     add_problem_commands(add)
+    add_order_commands(add)
     return parser
 
 

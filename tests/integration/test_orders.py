@@ -6,11 +6,15 @@ run 1..N without gaps when several issue at once."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.cli.orders import cmd_orders
+from bot.runtime import with_sessions
 from handlers.cases.commands import case_command
 from handlers.chat import Inbound
 from handlers.deps import Deps
@@ -182,3 +186,24 @@ async def test_orders_issued_at_once_are_numbered_one_to_n_without_gaps(
     numbers = await asyncio.gather(*(issue(case_id) for case_id in cases))
     year = utcnow().year
     assert sorted(numbers) == sorted(f"湖水督〔{year}〕{n}号" for n in range(1, 7))
+
+
+def test_the_command_line_counts_a_years_orders(
+    world: World, fast: Settings, capsys: pytest.CaptureFixture[str],
+) -> None:
+    async def issue(sessions: SessionFactory) -> None:
+        async with sessions() as s:
+            case = new_case(world, world.village, stage=Stage.ACCEPT, settings=fast)
+            s.add(case)
+            await s.flush()
+            await issue_order(s, fast, case, issuer=world.supervisor, now=utcnow())
+            await s.commit()
+
+    with_sessions(fast, issue)
+    year = utcnow().year
+    assert cmd_orders(fast, argparse.Namespace(year=year, cell=None, lang="en")) == 0
+    assert cmd_orders(fast, argparse.Namespace(year=year - 1, cell="C1T1", lang="zh_CN")) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:5] == [f"Supervision orders of {year}, the whole grid", "1 order issued",
+                       "answered: 0", "accepted: 0", "still open: 1"]
+    assert out[5:7] == [f"{year - 1}年督办单，Miaoxi", "下发督办单 0 件"]
