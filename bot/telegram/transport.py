@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, InputMediaPhoto, Message
+from telegram import Bot, InputFile, InputMediaPhoto, Message
 from telegram.constants import MediaGroupLimit, MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
@@ -177,12 +177,17 @@ def steps(bot: Bot, chat_id: str, card: Card, sent: list[Message] | None = None)
         return lambda: _album(
             bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in chunk]), sent)
 
-    if len(photos) == 1 and text and visible_length(text) <= CAPTION_LIMIT:
+    document = card.document
+    assert document is None or document.data is not None, "draw_pictures first"
+    if len(photos) == 1 and document is None and text and visible_length(text) <= CAPTION_LIMIT:
         return [photo_step(photos[0], with_text=True)]
     result: list[Step] = []
     for start in range(0, len(photos), ALBUM_LIMIT):
         chunk = photos[start : start + ALBUM_LIMIT]
         result.append(photo_step(chunk[0]) if len(chunk) == 1 else album_step(chunk))
+    if document is not None and document.data is not None:
+        upload = InputFile(document.data, filename=document.filename)
+        result.append(lambda: _ids(bot.send_document(chat_id, upload), sent))
     if text:
         result.append(
             lambda: _ids(

@@ -8,6 +8,7 @@ it."""
 from __future__ import annotations
 
 import logging
+import mimetypes
 from dataclasses import replace
 from typing import Any
 
@@ -78,8 +79,19 @@ def _steps(api: WeComApi, user: str, card: Card, t: Translator) -> list[Step]:
             return []
         return call
 
+    def document(name: str, data: bytes) -> Step:
+        async def call() -> list[int]:
+            mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            media = await api.upload("file", name, data, mime)
+            await send_planned(api, user, ("file", {"media_id": media}))
+            return []
+        return call
+
+    files: list[Step] = []
+    if card.document is not None and card.document.data is not None:
+        files.append(document(card.document.filename, card.document.data))
     flat = tuple(b for row in card.buttons for b in row)
-    return [*(picture(data) for data in pictures),
+    return [*(picture(data) for data in pictures), *files,
             *(message(one) for one in planned(card.text, flat, t))]
 
 

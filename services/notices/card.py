@@ -62,6 +62,16 @@ class Picture:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file sent with a notice (an order's or a bulletin's .docx): `build` makes its bytes
+    from plain data once the render session is closed; `data` is what it made."""
+
+    filename: str
+    build: Callable[[], Awaitable[bytes]]
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
 class Button:
     """One button: its label, and the short data a press sends back (ids, never text)."""
 
@@ -84,6 +94,7 @@ class Card:
     photo_bytes: bytes | None = None
     upload_jobs: tuple[UploadJob, ...] = ()  # become photo_uploads in draw_pictures
     picture: Picture | None = None  # drawn into photo_bytes by draw_pictures before sending
+    document: Document | None = None  # built by draw_pictures; sent after the photos
     buttons: Buttons = ()
     # Set: edit this earlier message of the chat (a card of a case) instead of sending.
     edit_message_id: int | None = None
@@ -117,7 +128,10 @@ async def render_row(renderers: Renderers, session: AsyncSession, row: Outbox,
 
 
 async def draw_pictures(card: Card) -> Card:
-    """The card with its uploads read and its picture drawn: call it with no session open."""
+    """The card with its uploads read, its picture drawn and its document built: call it with
+    no session open."""
+    if card.document is not None and card.document.data is None:
+        card = replace(card, document=replace(card.document, data=await card.document.build()))
     if not card.upload_jobs and card.picture is None:
         return card
     uploads = [*card.photo_uploads]

@@ -133,6 +133,23 @@ async def test_photos_go_as_an_album_then_the_text_or_as_one_captioned_photo(
     assert len((await row(h, single)).result["message_ids"]) == 1
 
 
+async def test_a_document_goes_after_the_photos_and_before_the_words_with_their_buttons(
+    bot_harness: TelegramHarness,
+) -> None:
+    h = bot_harness
+    wang = await registered(h)
+    one = await queue(h, wang, text="督办单", with_bytes=True, document="order.docx")
+    await drain_until_settled(h, 1)
+    assert (await row(h, one)).state == OutboxState.SENT
+    sent = h.messages_to(wang)[1:]
+    assert ["photo" in m for m in sent] == [True, False, False]
+    assert sent[1]["document"]["file_name"] == "order.docx"
+    stored = h.emulator.state.files[sent[1]["document"]["file_id"]]
+    assert stored.data == "督办单".encode()
+    assert sent[2]["text"] == "[zh_CN] 督办单"
+    assert sent[2]["reply_markup"]["inline_keyboard"][0][0]["text"] == "OK"
+
+
 async def test_flood_control_waits_as_long_as_telegram_asks_then_sends_once(
     bot_harness: TelegramHarness,
 ) -> None:

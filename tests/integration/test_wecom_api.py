@@ -13,7 +13,9 @@ import pytest
 
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.limits import TEXT_BYTES, split_bytes, utf8_len
+from bot.wecom.transport import WeComSending
 from sandbox.wecom import WeComServer, WeComState
+from services.notices.card import Card, Document, draw_pictures, in_thread
 from services.settings import WeComSettings
 
 CORP, SECRET, AGENT = "ww1234567890abcdef", "app-secret", 1000002
@@ -129,3 +131,18 @@ async def test_a_picture_wecom_failed_to_give_once_is_fetched_once_more(
     stand.state.add_fault(kind, path="media/get", remaining=2)
     with pytest.raises((WeComError, httpx.TransportError)):  # twice: the handler says sorry
         await stand.api.media(media_id)
+
+
+async def test_a_notice_with_a_document_sends_it_as_a_file_before_its_words(stand: Stand) -> None:
+    card = await draw_pictures(Card(text="督办单 湖水督〔2026〕1号",
+                                    document=Document("督办单.docx", in_thread(lambda: DOCX))))
+    for step in WeComSending(stand.api, "zhangsan", card).steps:
+        await step()
+    file, words = stand.state.inbox("zhangsan")
+    assert file.msgtype == "file" and words.body["content"] == "督办单 湖水督〔2026〕1号"
+    data, mime, name = stand.state.media[file.body["media_id"]]
+    assert (data, name) == (DOCX, "督办单.docx")
+    assert mime == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+DOCX = b"PK\x03\x04" + bytes(range(64))  # any bytes: the transport does not read them

@@ -1,8 +1,8 @@
 """Notice kinds of the tests, and the renderer table that adds them to the bot's (the harness's
 app and the tests' own apps are built with TEST_RENDERERS; nothing registers itself):
 
-- `Note`: text in the recipient's language, optional photos and one button; `drop` renders
-  nothing;
+- `Note`: text in the recipient's language, optional photos, an optional document and one
+  button; `drop` renders nothing;
 - `Gated`: its rendering waits for the test's word (a big picture, a slow disk): `gate` (a name
   in GATES), `text`; `photo`: a photo first, then the text as its own message (two steps);
   `first_only`: only the first rendering of the notice waits."""
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices import DRAWN, with_edits
 from models import Member, Outbox
-from services.notices.card import Button, Card
+from services.notices.card import Button, Card, Document, in_thread
 from services.notices.kinds import Notice
 from services.settings import Settings
 from tests.support.images import jpeg
@@ -33,6 +33,7 @@ class Note(Notice):
     drop: bool = False
     file_ids: tuple[str, ...] = ()
     with_bytes: bool = False
+    document: str = ""  # a file of that name, holding the note's text
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ async def render_note(
         photo_file_ids=notice.file_ids,
         photo_bytes=jpeg() if notice.with_bytes else None,
         buttons=((Button("OK", "x:1"),),),
+        document=Document(notice.document, in_thread(notice.text.encode))
+        if notice.document else None,
     )
 
 
