@@ -1,7 +1,8 @@
-"""Renderers of a supervision order's notices: the order itself (the image card, with
-Acknowledge, Answer and the Word file), and its news (answered: to the issuer, with Accept and
-Send back; sent back or accepted: to whoever answered). Each reloads the order, so a late
-notice tells the truth and one whose moment has passed is dropped."""
+"""Renderers of a supervision order's notices: the order itself (the image card and the
+.docx, with Acknowledge, Answer and the Word file again), and its news (answered: to the issuer,
+with Accept and Send back; sent back or accepted: to whoever answered, the accepted one with
+the .docx). Each reloads the order, so a late notice tells the truth and one whose moment has
+passed is dropped."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from models import (
 )
 from services.deadlines import colour_of
 from services.i18n import Translator
-from services.notices.card import Button, Buttons, Card, Picture, in_thread
+from services.notices.card import Button, Buttons, Card, Document, Picture, in_thread
 from services.notices.kinds import OrderNotice
-from services.orders import ANSWERABLE_STATES, order_card_png
+from services.orders import ANSWERABLE_STATES, docx_bytes, docx_name, gather, order_card_png
+from services.photos.stores import photo_store
 from services.settings import Settings
 
 PREFIX = "od:"  # handlers.orders answers these buttons
@@ -65,13 +67,14 @@ async def render_order(
     assert case is not None
     t = notice_translator(member, settings)
     if notice.step:
-        return await _render_news(session, notice, order, case, t)
+        return await _render_news(session, notice, order, case, member, t, settings)
     cell = await session.get(GridCell, order.target_cell_id)
     issuer = await session.get(Member, order.issuer_id) if order.issuer_id else None
     issuer_name = issuer.display_name if issuer else t("the deadline system (automatic)")
     rows = order_rows(order, case, cell.name if cell else "?", issuer_name, t, settings)
     card = Picture(in_thread(partial(order_card_png, t("Supervision order"), rows,
                                      colour_of(case.escalation_level))))
+    document = await _document(session, order, member, t, settings)
     text = "\n".join([f"<b>{escape(t('Supervision order'))} {escape(order.number)}</b>"]
                      + [f"{escape(label)}: {escape(value)}" for label, value in rows[1:]])
     first: list[Button] = []
@@ -81,11 +84,22 @@ async def render_order(
         first.append(answer_button(order.id, t))
     buttons: Buttons = ((*first,), (docx_button(order.id, t),)) if first else (
         (docx_button(order.id, t),),)
-    return Card(text, picture=card, buttons=buttons)
+    return Card(text, picture=card, document=document, buttons=buttons)
+
+
+async def _document(session: AsyncSession, order: SupervisionOrder, member: Member | None,
+                    t: Translator, settings: Settings) -> Document | None:
+    """The .docx the notice carries: its data gathered now, built once the session is closed."""
+    language = member.language if member is not None else settings.locale.default
+    doc = await gather(session, settings, order.id, t, language)
+    if doc is None:
+        return None
+    return Document(docx_name(doc, t), partial(docx_bytes, doc, t, photo_store(settings, session)))
 
 
 async def _render_news(session: AsyncSession, notice: OrderNotice, order: SupervisionOrder,
-                       case: Case, t: Translator) -> Card | None:
+                       case: Case, reader: Member | None, t: Translator, settings: Settings
+                       ) -> Card | None:
     answer = (await session.get(OrderAnswer, notice.answer_id)
               if notice.answer_id is not None else None)
     if answer is None:
@@ -115,4 +129,5 @@ async def _render_news(session: AsyncSession, notice: OrderNotice, order: Superv
             order.state == OrderState.RETURNED) else ()
         return Card(text, buttons=buttons)
     return Card(t("✅ Your answer to supervision order {order} (case {number}) was accepted by "
-                  "{who}.", who=who, **values), buttons=((docx_button(order.id, t),),))
+                  "{who}.", who=who, **values), buttons=((docx_button(order.id, t),),),
+                document=await _document(session, order, reader, t, settings))

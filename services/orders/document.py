@@ -21,7 +21,7 @@ from models import Case, GridCell, Member, OrderAnswer, Photo, SupervisionOrder,
 from models.db import SessionFactory
 from services.grid import cell_path_names
 from services.i18n import N_, Translator
-from services.photos import PhotoMissing, display_source
+from services.photos import PhotoMissing, PhotoStore, display_source
 from services.photos.stores import photo_store
 from services.settings import Settings
 
@@ -173,19 +173,23 @@ def docx_name(doc: OrderDocument, t: Translator) -> str:
     return f"{t('Supervision order')}-{doc.number}.docx"
 
 
-async def order_docx(sessions: SessionFactory, settings: Settings, order_id: int,
-                     t: Translator, language: str) -> tuple[str, bytes] | None:
-    """The order's file name and .docx bytes: gathered in a short session, the photos read
-    after it, the file built in a thread."""
-    async with sessions() as session:
-        doc = await gather(session, settings, order_id, t, language)
-    if doc is None:
-        return None
-    store = photo_store(settings, sessions)
+async def docx_bytes(doc: OrderDocument, t: Translator, store: PhotoStore) -> bytes:
+    """The photos read (their display copies), then the file built in a thread: call it with no
+    session open."""
     for answer in doc.answers:
         for path in answer.photo_paths:
             try:
                 doc.photos[path] = await display_source(store, path)
             except PhotoMissing:
                 continue
-    return docx_name(doc, t), await asyncio.to_thread(build_docx, doc, t)
+    return await asyncio.to_thread(build_docx, doc, t)
+
+
+async def order_docx(sessions: SessionFactory, settings: Settings, order_id: int,
+                     t: Translator, language: str) -> tuple[str, bytes] | None:
+    """The order's file name and .docx bytes: gathered in a short session, built after it."""
+    async with sessions() as session:
+        doc = await gather(session, settings, order_id, t, language)
+    if doc is None:
+        return None
+    return docx_name(doc, t), await docx_bytes(doc, t, photo_store(settings, sessions))

@@ -71,6 +71,9 @@ async def test_an_order_is_issued_answered_with_a_photo_sent_back_answered_again
     # The order reaches the village; someone of another village may not answer it.
     [notice] = await notices_to(deps, owner)
     assert notice.picture is not None and f"湖水督〔{year}〕1号" in notice.text
+    assert notice.document is not None and notice.document.filename.endswith(".docx")
+    issued_text, _ = docx_text(await notice.document.build())  # built with no session open
+    assert f"湖水督〔{year}〕1号" in issued_text and "No answer yet." in issued_text
     refused = await press(deps, stranger, button(notice, "Answer"))
     assert refused.alert and refused.toast == (
         "Only the cell the order is addressed to can answer it.")
@@ -106,7 +109,9 @@ async def test_an_order_is_issued_answered_with_a_photo_sent_back_answered_again
     assert AGAIN_TEXT in again.text
     accepted = await press(deps, boss, button(again, "Accept"))
     assert accepted.toast == "The answer was accepted."
-    assert any("was accepted by Supervisor" in c.text for c in await notices_to(deps, owner))
+    [told] = [c for c in await notices_to(deps, owner) if "was accepted by Supervisor" in c.text]
+    assert told.document is not None
+    assert "Accepted on" in docx_text(await told.document.build())[0]
 
     # Old buttons after the acceptance say why they do nothing.
     late = await press(deps, owner, button(notice, "Answer"))
