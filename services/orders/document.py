@@ -136,7 +136,7 @@ def build_docx(doc: OrderDocument, t: Translator) -> bytes:
     _heading(document, t("Supervision order"), 22, RGBColor(0xC0, 0, 0))
     number = document.add_paragraph(f"{doc.number}    {doc.issued_on}")
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    rows = [(t("To"), doc.to), (t("Case"), doc.case_number), (t("Place"), doc.place),
+    rows = [(t("To"), doc.to), (t("Case"), doc.case_number), (t("Location"), doc.place),
             (t("Grid cell"), doc.cell), (t("Category"), doc.category),
             (t("Description"), doc.description), (t("Demand"), doc.demand),
             (t("Deadline"), doc.deadline), (t("Issued by"), doc.issuer),
