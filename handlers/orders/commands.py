@@ -14,7 +14,7 @@ from services.grid import led_sources
 from services.members import find_member
 from services.orders import order_counts
 
-ORDERS_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+ORDERS_ROLES = frozenset({Role.MANAGER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 
 
 async def on_orders(inbound: Inbound, deps: Deps) -> Answer:
@@ -28,8 +28,8 @@ async def on_orders(inbound: Inbound, deps: Deps) -> Answer:
             return start_first(inbound, deps)
         t = tr(inbound, deps, member)
         if member.role_enum not in ORDERS_ROLES:
-            return Answer([Reply(t("Only supervisors, leaders and administrators can see the "
-                                   "supervision orders' figures."))])
+            return Answer([Reply(t("Only managers, leaders, supervisors and administrators can "
+                                   "see the supervision orders' figures."))])
         scope = await session.get(GridCell, member.cell_id) if member.cell_id else None
         if scope is None and member.role_enum != Role.ADMIN and member.role != Role.SUPERVISOR:
             return Answer([Reply(t("You have no grid cell, so there are no figures for you."))])

@@ -19,6 +19,7 @@ from handlers.cases.commands import case_command
 from handlers.chat import Inbound
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
+from handlers.orders import on_orders
 from models import Case, OrderState, Role, Stage, SupervisionOrder, utcnow
 from models.db import SessionFactory
 from services.orders import issue_order, order_counts
@@ -151,6 +152,14 @@ async def test_an_order_is_issued_answered_with_a_photo_sent_back_answered_again
     async with sessions() as s:
         counts = await order_counts(s, year, fast.locale.timezone)
     assert (counts.issued, counts.answered, counts.accepted, counts.open) == (1, 1, 1, 0)
+    figures = (await on_orders(Inbound(who(boss), text="/orders"), deps)).replies[0].text
+    assert figures.splitlines() == [f"<b>Supervision orders of {year}, Huzhou</b>",
+                                    "1 order issued", "answered: 1", "accepted: 1",
+                                    "still open: 0"]
+    none = (await on_orders(Inbound(who(owner), text=f"/orders {year - 1}"), deps)).replies
+    assert none[0].text.splitlines()[1] == "0 orders issued"
+    refused = (await on_orders(Inbound(who(world.volunteer), text="/orders"), deps)).replies
+    assert "Only managers, leaders, supervisors and administrators" in refused[0].text
 
 
 async def test_an_answered_order_waits_for_its_issuer_and_climbs_no_more(
