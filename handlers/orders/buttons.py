@@ -43,9 +43,13 @@ async def on_button(inbound: Inbound, deps: Deps) -> Answer:
         return Answer()
     action, target = parts[1], int(parts[2])
     if action == "doc":
-        return await _document(inbound, deps, target)
-    return await as_member(inbound, deps, lambda session, member: _pressed(
-        session, inbound, deps, member, action, target, parts[3:]))
+        answer = await _document(inbound, deps, target)
+    else:
+        answer = await as_member(inbound, deps, lambda session, member: _pressed(
+            session, inbound, deps, member, action, target, parts[3:]))
+    if not inbound.who.private:  # a group's copy: the questions and the file go in private
+        answer.direct, answer.replies = [*answer.direct, *answer.replies], []
+    return answer
 
 
 async def _pressed(session: AsyncSession, inbound: Inbound, deps: Deps, member: Member,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from handlers.cases.commands import case_command
 from handlers.chat import Inbound
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
-from handlers.orders import on_orders
+from handlers.orders import on_button, on_orders
 from models import Case, OrderState, Role, Stage, SupervisionOrder, utcnow
 from models.db import SessionFactory
 from services.orders import issue_order, order_counts
@@ -221,3 +222,19 @@ def test_the_command_line_counts_a_years_orders(
     assert out[:5] == [f"Supervision orders of {year}, the whole grid", "1 order issued",
                        "answered: 0", "accepted: 0", "still open: 1"]
     assert out[5:7] == [f"{year - 1}年督办单，Miaoxi", "下发督办单 0 件"]
+
+
+async def test_an_answer_started_from_a_groups_copy_goes_on_in_private(
+    sessions: SessionFactory, world: World, fast: Settings,
+) -> None:
+    deps = Deps(fast, sessions, renderers=RENDERERS)
+    case_id = await _case(sessions, world, fast)
+    async with sessions() as s:
+        case = await s.get(Case, case_id)
+        assert case is not None
+        order = await issue_order(s, fast, case, issuer=world.supervisor, now=utcnow())
+        await s.commit()
+    in_group = replace(who(world.village_manager), private=False, chat_id="-100")
+    answer = await on_button(Inbound(in_group, press=f"od:ans:{order.id}"), deps)
+    assert answer.replies == [] and "write what was done" in answer.direct[0].text
+    assert "Add photos" in (await say(deps, world.village_manager, DONE_TEXT)).replies[0].text
