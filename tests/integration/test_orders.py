@@ -163,10 +163,10 @@ async def test_an_order_is_issued_answered_with_a_photo_sent_back_answered_again
     assert "Only managers, leaders, supervisors and administrators" in refused[0].text
 
 
-async def test_an_answered_order_waits_for_its_issuer_and_climbs_no_more(
+async def test_an_answered_order_waits_for_its_issuer_and_a_returned_one_keeps_its_deadline(
     sessions: SessionFactory, world: World, fast: Settings,
 ) -> None:
-    from services.orders import answer_order, sweep_orders
+    from services.orders import answer_order, decide_order, sweep_orders
 
     case_id = await _case(sessions, world, fast)
     async with sessions() as s:
@@ -182,6 +182,16 @@ async def test_an_answered_order_waits_for_its_issuer_and_climbs_no_more(
         await s.refresh(order)
     assert swept.escalated == 0 and order.state == OrderState.ANSWERED
     assert order.target_cell_id == world.village.id
+    async with sessions() as s:  # sent back: its deadline stands, and it climbs at once
+        assert (await decide_order(s, order.id, world.supervisor, False, utcnow(),
+                                   "Not enough")).ok
+        await s.commit()
+        swept = await sweep_orders(s, utcnow() + timedelta(hours=1))
+        await s.commit()
+        climbed = await s.get(SupervisionOrder, order.id)
+        assert climbed is not None
+    assert swept.escalated == 1 and climbed.target_cell_id == world.township.id
+    assert climbed.state == OrderState.ISSUED
 
 
 async def test_orders_issued_at_once_are_numbered_one_to_n_without_gaps(
