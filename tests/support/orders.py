@@ -5,6 +5,7 @@ they would see them; and a .docx read back as its text."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from docx import Document
 from sqlalchemy import select
@@ -14,8 +15,10 @@ from handlers.chat import Answer, Inbound, Picture, Who
 from handlers.conversations import CONVERSATIONS
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
-from models import Member, Outbox
+from models import GridCell, Member, Outbox, Role
+from models.db import SessionFactory
 from services.notices.card import Card, render_row
+from tests.support.harness import SimUser, TelegramHarness
 
 
 def who(member: Member) -> Who:
@@ -72,3 +75,32 @@ def docx_text(data: bytes) -> tuple[str, int]:
         for row in table.rows:
             words += [cell.text for cell in row.cells]
     return "\n".join(words), len(document.inline_shapes)
+
+
+async def telegram_member(h: TelegramHarness, user: SimUser, role: Role, code: str,
+                          language: str = "en") -> int:
+    """The user opens the chat with /start, then gets a role in the cell `code` (as an invite
+    would give it)."""
+    await h.send_text(user, "/start")
+    sessions: SessionFactory = h.app.bot_data["deps"].sessions
+    async with sessions() as s:
+        cell = await s.scalar(select(GridCell).where(GridCell.code == code))
+        found = await s.scalar(select(Member).where(Member.platform_user_id == str(user.id)))
+        assert cell is not None and found is not None
+        found.role, found.cell_id, found.language = role, cell.id, language
+        await s.commit()
+        return found.id
+
+
+def message_with(h: TelegramHarness, user: SimUser, needle: str) -> dict[str, Any]:
+    """The latest bot message to `user` whose text or caption holds `needle`."""
+    for message in reversed(h.messages_to(user)):
+        if needle in (message.get("text") or message.get("caption") or ""):
+            return message
+    raise AssertionError(f"no message with {needle!r} to {user.name}")
+
+
+def files_to(h: TelegramHarness, user: SimUser) -> list[tuple[str, bytes]]:
+    """Every document the bot sent `user`: (file name, bytes as stored by the emulator)."""
+    return [(m["document"]["file_name"], h.emulator.state.files[m["document"]["file_id"]].data)
+            for m in h.messages_to(user) if m.get("document")]
