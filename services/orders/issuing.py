@@ -13,7 +13,6 @@ from models import (
     Case,
     CaseEvent,
     GridCell,
-    Level,
     Member,
     OrderState,
     Severity,
@@ -26,10 +25,9 @@ from services.members import queue_copies as group_copies
 from services.notices.kinds import OrderNotice
 from services.notices.queue import queue
 from services.numbering import Series, format_number, next_number
-from services.orders.rights import OrderResult, may_issue, source_leader
+from services.orders.rights import LEADER_LEVELS, OrderResult, may_issue, source_leader
 from services.settings import Settings
 
-LEADER_LEVELS = frozenset({Level.COUNTY, Level.CITY})
 # The demands a supervisor picks from (stored in locale.default: the demand is part of the
 # numbered document, in the office's language, whoever reads it later).
 DEMANDS: dict[str, str] = {

@@ -1,5 +1,7 @@
 """Who may do what with a supervision order: issue (supervisors, leaders, admins over the case),
-answer (the target cell, as for acknowledging), and the states an order passes through."""
+answer (the target cell, as for acknowledging), and the states an order passes through; with
+what the deadlines share of it (a cell above another, the source's leader: services.deadlines
+takes them from here, as services.orders may not import it)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, GridCell, Member, OrderState, Role, WaterSource
+from models import Case, GridCell, Level, Member, OrderState, Role, WaterSource
 
+LEADER_LEVELS = frozenset({Level.COUNTY, Level.CITY})  # where the source's leader is told too
 ISSUERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 ANSWERERS = frozenset({Role.MANAGER, Role.LEADER, Role.ADMIN})
 # Not yet done: a closed case resolves them.
@@ -29,8 +32,8 @@ class OrderResult:
     case: Case | None = None
 
 
-def within(outer: GridCell, inner: GridCell) -> bool:
-    """Whether `outer` is `inner` or a cell above it (materialised paths)."""
+def contains(outer: GridCell, inner: GridCell) -> bool:
+    """Whether `outer` is `inner` or one of the cells above it (materialised paths)."""
     return inner.path.startswith(outer.path)
 
 
@@ -60,7 +63,7 @@ async def may_issue(session: AsyncSession, member: Member, case: Case) -> bool:
         return False
     mine = await session.get(GridCell, member.cell_id)
     theirs = await session.get(GridCell, case.cell_id)
-    return mine is not None and theirs is not None and within(mine, theirs)
+    return mine is not None and theirs is not None and contains(mine, theirs)
 
 
 async def may_answer(session: AsyncSession, member: Member, case: Case | None,
@@ -74,4 +77,4 @@ async def may_answer(session: AsyncSession, member: Member, case: Case | None,
         return False
     mine = await session.get(GridCell, member.cell_id)
     target = await session.get(GridCell, target_cell_id)
-    return mine is not None and target is not None and within(mine, target)
+    return mine is not None and target is not None and contains(mine, target)
