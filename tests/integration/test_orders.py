@@ -85,6 +85,7 @@ async def test_an_order_is_issued_answered_with_a_photo_sent_back_answered_again
     assert "write what was done" in started.replies[0].text
     noted = await say(deps, owner, DONE_TEXT)
     assert "Add photos" in noted.replies[0].text
+    deps = Deps(fast, sessions, renderers=RENDERERS)  # a restart: the answer so far is kept
     photographed = await say(deps, owner, picture=jpeg())
     assert "1 photo received" in photographed.replies[0].text
     sent = await press(deps, owner, button(photographed, "Submit"))
