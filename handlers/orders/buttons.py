@@ -133,7 +133,6 @@ async def _issue(session: AsyncSession, inbound: Inbound, deps: Deps, member: Me
                 "demand"):
             return _refused(t, N_("This question has expired. Press the button again."))
         demand = str(row.data["demand"])
-        await pending.end(session, deps, member)
     else:
         found = preset_demand(deps.settings, key)
         if found is None:
@@ -145,6 +144,8 @@ async def _issue(session: AsyncSession, inbound: Inbound, deps: Deps, member: Me
         await session.rollback()
         return _refused(t, outcome.reason)
     assert outcome.case is not None
+    if key == views.OWN:
+        await pending.end(session, deps, member)
     await queue_card_refresh(session, outcome.case.id)
     await session.commit()
     return Answer([Reply(t("Supervision order issued on case {number}; the cell it is "

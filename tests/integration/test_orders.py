@@ -249,3 +249,26 @@ async def test_an_answer_started_from_a_groups_copy_goes_on_in_private(
     answer = await on_button(Inbound(in_group, press=f"od:ans:{order.id}"), deps)
     assert answer.replies == [] and "write what was done" in answer.direct[0].text
     assert "Add photos" in (await say(deps, world.village_manager, DONE_TEXT)).replies[0].text
+
+
+async def test_a_supervisor_writes_their_own_demand_and_gives_the_stages_full_time(
+    sessions: SessionFactory, world: World, fast: Settings,
+) -> None:
+    deps = Deps(fast, sessions, renderers=RENDERERS)
+    case_id = await _case(sessions, world, fast)
+    boss = world.supervisor
+    asked = await press(deps, boss, f"od:iss:{case_id}")
+    own = await press(deps, boss, button(asked, "Write my own"))
+    assert "Write the demand" in own.replies[0].text
+    dated = await say(deps, boss, "Remove the dump <b>today</b>")
+    assert "Remove the dump &lt;b&gt;today&lt;/b&gt;" in dated.replies[0].text  # escaped
+    before = utcnow()
+    issued = await press(deps, boss, button(dated, "full time"))
+    assert "Supervision order issued" in issued.replies[0].text
+    async with sessions() as s:
+        order = await s.scalar(select(SupervisionOrder))
+        assert order is not None and order.demand == "Remove the dump <b>today</b>"
+        assert before + timedelta(seconds=99) <= order.deadline  # accept: 100 s in `fast`
+        assert order.deadline <= utcnow() + timedelta(seconds=100)
+    again = await press(deps, boss, button(dated, "full time"))  # the question is over
+    assert again.alert and "expired" in (again.toast or "")
