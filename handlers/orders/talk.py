@@ -18,7 +18,7 @@ from models import Member, PendingAction, utcnow
 from services.i18n import Translator
 from services.members import find_member
 from services.notices.card_refresh import queue_card_refresh
-from services.orders import decide_order, record_order_photo
+from services.orders import decide_order, discard_order_photos, record_order_photo
 from services.photos import PhotoFacts, PhotoRejected, RejectReason, ingest
 from services.photos.stores import photo_store
 
@@ -75,6 +75,10 @@ async def converse(inbound: Inbound, deps: Deps) -> Answer | None:
             return None
         t = tr(inbound, deps, member)
         if inbound.command == "/cancel":
+            if row.kind == ANSWER_KIND:  # the photos of an answer never given go too
+                await discard_order_photos(
+                    session, member.id, [int(i) for i in row.data.get("photo_ids") or []],
+                    photo_store(deps.settings, session))
             await pending.end(session, deps, member)
             await session.commit()
             return Answer([Reply(t("Cancelled."))])

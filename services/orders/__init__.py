@@ -9,6 +9,7 @@ from services.orders.answers import (
     answer_order,
     decide_order,
     deciders,
+    discard_order_photos,
     may_answer_order,
     record_order_photo,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "decide_order",
     "deciders",
     "default_deadline",
+    "discard_order_photos",
     "docx_bytes",
     "docx_name",
     "gather",

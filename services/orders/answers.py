@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -15,6 +15,7 @@ from models import (
     Member,
     OrderAnswer,
     OrderState,
+    Photo,
     PhotoKind,
     Role,
     SupervisionOrder,
@@ -30,7 +31,7 @@ from services.orders.rights import (
     may_issue,
     source_leader,
 )
-from services.photos import PhotoFacts
+from services.photos import PhotoFacts, PhotoStore
 from services.photos.rows import photo_row
 
 DONE = {
@@ -99,6 +100,22 @@ async def record_order_photo(
     session.add(photo)
     await session.flush()
     return photo.id
+
+
+async def discard_order_photos(session: AsyncSession, member_id: int, photo_ids: list[int],
+                               store: PhotoStore) -> int:
+    """The photos of an answer given up before it was submitted (/cancel): their rows go, and
+    their bytes once the transaction commits, unless another photo has the same content."""
+    if not photo_ids:
+        return 0
+    mine = (Photo.id.in_(photo_ids), Photo.kind == PhotoKind.ORDER, Photo.case_id.is_(None),
+            Photo.uploaded_by_id == member_id)
+    dropped = list(await session.execute(select(Photo.sha256, Photo.stored_path).where(*mine)))
+    await session.execute(delete(Photo).where(*mine))
+    await session.flush()
+    if dropped:
+        await store.drop_at_commit(session, [(sha, path) for sha, path in dropped])
+    return len(dropped)
 
 
 async def answer_order(

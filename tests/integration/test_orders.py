@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli.orders import cmd_orders
 from bot.runtime import with_sessions
@@ -21,7 +21,7 @@ from handlers.chat import Inbound
 from handlers.deps import Deps
 from handlers.notices import RENDERERS
 from handlers.orders import on_button, on_orders
-from models import Case, OrderState, Role, Stage, SupervisionOrder, utcnow
+from models import Case, OrderState, Photo, Role, Stage, SupervisionOrder, utcnow
 from models.db import SessionFactory
 from services.orders import issue_order, order_counts
 from services.settings import Settings
@@ -272,3 +272,23 @@ async def test_a_supervisor_writes_their_own_demand_and_gives_the_stages_full_ti
         assert order.deadline <= utcnow() + timedelta(seconds=100)
     again = await press(deps, boss, button(dated, "full time"))  # the question is over
     assert again.alert and "expired" in (again.toast or "")
+
+
+async def test_an_answer_cancelled_leaves_no_photo_behind(
+    sessions: SessionFactory, world: World, fast: Settings,
+) -> None:
+    deps = Deps(fast, sessions, renderers=RENDERERS)
+    case_id = await _case(sessions, world, fast)
+    async with sessions() as s:
+        case = await s.get(Case, case_id)
+        assert case is not None
+        order = await issue_order(s, fast, case, issuer=world.supervisor, now=utcnow())
+        await s.commit()
+    owner = world.village_manager
+    await press(deps, owner, f"od:ans:{order.id}")
+    assert "1 photo received" in (await say(deps, owner, picture=jpeg())).replies[0].text
+    assert (await say(deps, owner, "/cancel")).replies[0].text == "Cancelled."
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Photo)) == 0
+    late = await press(deps, owner, f"od:sub:{order.id}")
+    assert late.alert and "no answer in progress" in (late.toast or "")
