@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.cli.orders import cmd_orders
 from bot.runtime import with_sessions
+from handlers import supervision
 from handlers.cases.commands import case_command
 from handlers.chat import Inbound
 from handlers.deps import Deps
@@ -292,3 +293,19 @@ async def test_an_answer_cancelled_leaves_no_photo_behind(
         assert await s.scalar(select(func.count()).select_from(Photo)) == 0
     late = await press(deps, owner, f"od:sub:{order.id}")
     assert late.alert and "no answer in progress" in (late.toast or "")
+
+
+async def test_an_acknowledge_button_posted_before_the_orders_had_their_own_still_works(
+    sessions: SessionFactory, world: World, fast: Settings,
+) -> None:
+    deps = Deps(fast, sessions, renderers=RENDERERS)
+    case_id = await _case(sessions, world, fast)
+    async with sessions() as s:
+        case = await s.get(Case, case_id)
+        assert case is not None
+        order = await issue_order(s, fast, case, issuer=None, now=utcnow())
+        await s.commit()
+    old = Inbound(who(world.village_manager), press=f"sv:ack:{order.id}")
+    assert (await supervision.on_button(old, deps)).toast == "Supervision order acknowledged."
+    again = await supervision.on_button(old, deps)
+    assert again.alert and again.toast == "This supervision order was already acknowledged."
