@@ -34,6 +34,7 @@ STATES = {
     "resolved": N_("resolved: the case is closed"),
 }
 PHOTO_WIDTH = Cm(7)
+COLUMNS = (Cm(3.5), Cm(12.5))  # label, value
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,14 @@ def build_docx(doc: OrderDocument, t: Translator) -> bytes:
             (t("State"), doc.state)]
     table = document.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, COLUMNS, strict=True):
+        column.width = width  # the grid LibreOffice reads; Word reads the cells'
     for (label, value), row in zip(rows, table.rows, strict=True):
         row.cells[0].text, row.cells[1].text = label, value
-        row.cells[0].width, row.cells[1].width = Cm(3.5), Cm(12.5)
+        row.cells[0].paragraphs[0].runs[0].bold = True
+        for cell, width in zip(row.cells, COLUMNS, strict=True):
+            cell.width = width
     document.add_heading(t("Answers (what was done)"), level=2)
     if not doc.answers:
         document.add_paragraph(t("No answer yet."))
