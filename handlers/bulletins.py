@@ -56,6 +56,7 @@ from services.grid import cell_names, led_sources
 from services.i18n import N_, Translator
 from services.members import find_member
 from services.notices.card import Button, Buttons
+from services.orders import ORDER_STATE_LABELS
 from services.settings import Settings
 
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -71,11 +72,6 @@ LIST_WORDS = frozenset({"list", "列表"})
 ASK = {
     "opening": N_("Send the opening of the bulletin in one message."),
     "demands": N_("Send the demands (整改要求) of the bulletin in one message."),
-}
-ORDER_STATES = {
-    "issued": N_("not yet acknowledged"),
-    "acknowledged": N_("acknowledged"),
-    "resolved": N_("resolved"),
 }
 
 
@@ -124,7 +120,7 @@ def draft_text(row: Bulletin, lines: list[BulletinLine], names: dict[int, str], 
                           count=len(by[BulletinSection.ORDER])) + "</b>"]
     out += [t("{order} · case {number} · {cell} · {state}", order=escape(x.order_number or ""),
               number=escape(x.case_number), cell=escape(names.get(x.cell_id, "?")),
-              state=t(ORDER_STATES.get(x.order_state or "", "?")))
+              state=t(ORDER_STATE_LABELS.get(x.order_state or "", "?")))
             for x in by[BulletinSection.ORDER]]
     out += ["", t("Demands: {text}", text=escape(row.demands) if row.demands
                   else t("(none yet)"))]

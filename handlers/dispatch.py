@@ -14,6 +14,7 @@ from handlers import (
     ledger,
     link,
     meetings,
+    orders,
     problem_entry,
     robots,
     start,
@@ -27,7 +28,7 @@ from handlers.route import Route
 from handlers.throttle import FloodGuard
 
 # In bot/telegram/wiring.py's MODULES order (groups have no routes in a private chat).
-ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES,
+ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *orders.ROUTES,
                              *bulletins.ROUTES, *cases.ROUTES, *ledger.ROUTES,
                              *campaigns.ROUTES, *meetings.ROUTES, *problem_entry.ROUTES,
                              *robots.ROUTES, *link.ROUTES)

@@ -1,20 +1,22 @@
-"""Buttons of the deadline notices (acknowledge an order, more time, take over, hand down,
-issue an order), in no chat's terms (bot/telegram/supervision.py is their
-Telegram side). Every button reloads the case and re-checks rights in a service.
+"""Buttons of the deadline notices (more time, take over, hand down; and an order's buttons
+posted before the orders had their own, "sv:ack" and "sv:iss"), in no chat's terms
+(bot/telegram/supervision.py is their Telegram side). Every button reloads the case and
+re-checks rights in a service. The orders' own buttons are handlers.orders ("od:..."); /bulletin
+is handlers.bulletins.
 
-Button data: "sv:<action>:<id>[:<hours>]"; the case card may add
-`deadline_notices.order_button(case_id)`.
+Button data: "sv:<action>:<id>[:<hours>]".
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import pending
+from handlers import orders, pending
 from handlers.card_edit import redraw
 from handlers.chat import Answer, Inbound, Pressed, Reply
 from handlers.deps import Deps
@@ -26,10 +28,8 @@ from handlers.words import escape
 from models import Case, Member, utcnow
 from services.deadlines import (
     ActionResult,
-    acknowledge_order,
     decide_extension,
     hand_down,
-    issue_order_by,
     request_extension,
     take_over,
 )
@@ -47,10 +47,6 @@ PENDING_TTL = timedelta(minutes=15)
 Action = Callable[[AsyncSession, Settings, int, Member, Any], Awaitable[ActionResult]]
 
 
-async def _ack(s: AsyncSession, _: Settings, oid: int, m: Member, now: Any) -> ActionResult:
-    return await acknowledge_order(s, oid, m, now)
-
-
 async def _approve(s: AsyncSession, cfg: Settings, rid: int, m: Member, now: Any) -> ActionResult:
     return await decide_extension(s, cfg, rid, m, True, now)
 
@@ -60,8 +56,6 @@ async def _refuse(s: AsyncSession, cfg: Settings, rid: int, m: Member, now: Any)
 
 
 ACTIONS: dict[str, tuple[Action, str]] = {
-    "ack": (_ack, N_("Supervision order acknowledged.")),
-    "iss": (issue_order_by, N_("Supervision order issued.")),
     "tko": (take_over, N_("The case is now yours.")),
     "hdn": (hand_down, N_("The case was handed back down with a new deadline.")),
     "exy": (_approve, N_("More time approved.")),
@@ -71,6 +65,10 @@ ACTIONS: dict[str, tuple[Action, str]] = {
 
 async def on_button(inbound: Inbound, deps: Deps) -> Answer:
     """A press on a deadline notice's button, in one unit of work."""
+    parts = (inbound.press or "").split(":")
+    if len(parts) > 2 and parts[1] in ("ack", "iss"):  # an order's, posted before od:
+        return await orders.on_button(replace(inbound, press=orders.PREFIX + ":".join(parts[1:])),
+                                      deps)
     return await as_member(inbound, deps,
                            lambda session, member: _pressed(session, inbound, deps, member))
 
@@ -117,7 +115,8 @@ def _is_case_card(pressed: Pressed) -> bool:
     workflow's buttons."""
     data = pressed.buttons
     return any(d.startswith("c:") for d in data) or (
-        f"{PREFIX}iss:" in " ".join(data) and not any(d.startswith(f"{PREFIX}tko:") for d in data)
+        f"{orders.PREFIX}iss:" in " ".join(data)
+        and not any(d.startswith(f"{PREFIX}tko:") for d in data)
     )
 
 

@@ -33,6 +33,7 @@ from models.pending import PendingAction
 from models.supervision import (
     ExtensionRequest,
     ExtensionState,
+    OrderAnswer,
     OrderState,
     SummaryRecord,
     SupervisionOrder,
@@ -66,6 +67,7 @@ __all__ = [
     "Member",
     "MemberEvent",
     "MemberIdentity",
+    "OrderAnswer",
     "OrderState",
     "Outbox",
     "OutboxState",

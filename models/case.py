@@ -174,6 +174,7 @@ class PhotoKind(StrEnum):
     REPORT = "report"
     AFTER = "after"
     EVIDENCE = "evidence"
+    ORDER = "order"  # with an answer to a supervision order (OrderAnswer.photo_ids), no case
 
 
 class Photo(Base):

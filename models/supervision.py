@@ -16,6 +16,9 @@ class OrderState(StrEnum):
     ISSUED = "issued"  # waiting for the target cell to acknowledge
     ACKNOWLEDGED = "acknowledged"  # acknowledged; the demand is being worked on
     RESOLVED = "resolved"  # the case closed (or moved on) before the order's deadline
+    ANSWERED = "answered"  # the target said what was done (落实情况); the issuer decides
+    RETURNED = "returned"  # the issuer sent the answer back, with a reason: answer again
+    ACCEPTED = "accepted"  # the issuer accepted the answer: the order is done
 
 
 class SupervisionOrder(Base):
@@ -39,6 +42,24 @@ class SupervisionOrder(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     resolved_at: Mapped[datetime | None]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OrderAnswer(Base):
+    """One answer to an order (落实情况: what was done, with photos) and the issuer's decision
+    on it (accepted, or returned with a reason): the order's whole exchange, in order."""
+
+    __tablename__ = "supervision_order_answer"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("supervision_order.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    text: Mapped[str] = mapped_column(Text)
+    photo_ids: Mapped[list[Any]] = mapped_column(default=list)  # Photo ids, kind "order"
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(16))  # "accepted", "returned"
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was returned
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    decided_at: Mapped[datetime | None]
 
 
 class ExtensionState(StrEnum):

@@ -30,6 +30,7 @@ from bot.cli.db import (
 from bot.cli.ledger import add_commands as add_ledger_commands
 from bot.cli.meetings import add_commands as add_meeting_commands
 from bot.cli.members import add_commands as add_member_commands
+from bot.cli.orders import add_commands as add_order_commands
 from bot.cli.problems import add_commands as add_problem_commands
 from bot.cli.schedule import add_commands as add_schedule_commands
 from bot.config import ConfigError, load_settings
@@ -83,6 +84,9 @@ commands:
                                       the fortnightly meeting's pack (.docx and .xlsx)
   gridpatrol bulletin list [--year YEAR] | show NUMBER [--docx FILE]
                                       supervision bulletins (督查通报) and their documents
+  gridpatrol orders [--year YEAR] [--cell CODE] [--lang zh_CN|en]
+                                      supervision orders (督办单) of a year: issued, answered,
+                                      accepted, open
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -314,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_problem_commands(add)
     add_meeting_commands(add)
     add_bulletin_commands(add)
+    add_order_commands(add)
     return parser
 
 

@@ -22,6 +22,7 @@ from bot.telegram import help_book as tg_help_book
 from bot.telegram import ledger as tg_ledger
 from bot.telegram import link as tg_link
 from bot.telegram import meetings as tg_meetings
+from bot.telegram import orders as tg_orders
 from bot.telegram import problem_entry as tg_problem_entry
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
@@ -41,6 +42,7 @@ from handlers import (
     link,
     meetings,
     order,
+    orders,
     problem_entry,
     report,
     robots,
@@ -56,6 +58,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (admin, tg_admin),  # /invite /members /poster, their buttons (ad:...)
     (start, tg_start),
     (supervision, tg_supervision),  # deadline buttons (sv:...)
+    (orders, tg_orders),  # supervision orders' buttons (od:...), /orders
     (bulletins, tg_bulletins),  # /bulletin: draft, issue, acknowledge (bl:...)
     (cases, tg_cases),  # case buttons (c:..., f:...), /case /open /mine
     (ledger, tg_ledger),  # /ledger: the 台账 spreadsheet

@@ -24,7 +24,7 @@ from services.cases import (
     stamped_copy_job,
     state_label,
 )
-from services.deadlines import is_responsible, may_issue
+from services.deadlines import is_responsible
 from services.i18n import N_, Translator, translator
 from services.maps import map_url, provider_for
 from services.notices.card import (
@@ -35,6 +35,7 @@ from services.notices.card import (
     UploadJob,
     visible_length,
 )
+from services.orders import may_issue
 from services.reports import CasePlace
 from services.settings import Settings
 from services.workflow import reached_for
@@ -93,6 +94,9 @@ EVENT_LABELS = {
     "supervision_order_acknowledged": N_("supervision order acknowledged"),
     "supervision_order_escalated": N_("supervision order escalated"),
     "named_in_bulletin": N_("named in supervision bulletin"),
+    "supervision_order_answered": N_("supervision order answered"),
+    "supervision_order_returned": N_("supervision order answer sent back"),
+    "supervision_order_accepted": N_("supervision order answer accepted"),
 }
 
 

@@ -7,7 +7,6 @@ passed (the case moved on, the request was decided) renders as None and is dropp
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +19,7 @@ from models import (
     ExtensionState,
     GridCell,
     Member,
-    OrderState,
     Outbox,
-    SupervisionOrder,
 )
 from services.cases import chased
 from services.deadlines import (
@@ -33,24 +30,23 @@ from services.deadlines import (
     hand_down_target,
     is_responsible,
     may_hold,
-    may_issue,
-    order_card_png,
 )
 from services.digests import Digest, digest_text, split_message
 from services.i18n import Translator
-from services.notices.card import Button, Buttons, Card, Picture, in_thread
+from services.notices.card import Button, Buttons, Card
 from services.notices.kinds import (
     DigestPart,
     Escalated,
     ExtensionDecided,
     ExtensionRequested,
     HandedDown,
-    OrderNotice,
     Reminder,
 )
+from services.orders import may_issue
 from services.settings import Settings
 
 PREFIX = "sv:"
+ORDER_PREFIX = "od:"  # handlers.orders
 
 
 def when(moment: datetime | None, settings: Settings) -> str:
@@ -99,8 +95,9 @@ async def holder_buttons(
 
 
 def order_button(case_id: int, t: Translator) -> Button:
-    """The "issue a supervision order" button for the case card of a supervisor or leader."""
-    return Button(t("Supervision order"), f"{PREFIX}iss:{case_id}")
+    """The "issue a supervision order" button for the case card of a supervisor or leader
+    (handlers.orders asks the demand and the deadline)."""
+    return Button(t("Supervision order"), f"{ORDER_PREFIX}iss:{case_id}")
 
 
 def extension_button(case_id: int, t: Translator) -> Button:
@@ -165,45 +162,6 @@ async def render_handed_down(
              number=escape(case.number), cell=await _cell_name(session, case.cell_id),
              stage=stage_name(case.stage, t), due=when(case.due_at, settings))
     return Card(text, buttons=await more_time(session, case, member, t))
-
-
-def order_rows(order: SupervisionOrder, case: Case, cell: str, issuer: str,
-               t: Translator, settings: Settings) -> list[tuple[str, str]]:
-    demand = order.demand or t("Complete the {stage} of this case before the deadline, and "
-                               "report back.", stage=stage_name(case.stage, t))
-    return [
-        (t("Number"), order.number),
-        (t("Case"), case.number),
-        (t("To"), cell),
-        (t("Demand"), demand),
-        (t("Deadline"), when(order.deadline, settings)),
-        (t("Issued by"), issuer),
-        (t("Issued on"), when(order.issued_at, settings)),
-    ]
-
-
-async def render_order(
-    session: AsyncSession, notice: OrderNotice, row: Outbox, member: Member | None,
-    settings: Settings,
-) -> Card | None:
-    order = await session.get(SupervisionOrder, notice.order_id)
-    if order is None or order.state == OrderState.RESOLVED:
-        return None
-    case = await session.get(Case, order.case_id)
-    assert case is not None
-    t = notice_translator(member, settings)
-    cell = await session.get(GridCell, order.target_cell_id)
-    issuer = await session.get(Member, order.issuer_id) if order.issuer_id else None
-    issuer_name = issuer.display_name if issuer else t("the deadline system (automatic)")
-    rows = order_rows(order, case, cell.name if cell else "?", issuer_name, t, settings)
-    card = Picture(in_thread(partial(order_card_png, t("Supervision order"), rows,
-                                     colour_of(case.escalation_level))))
-    text = "\n".join([f"<b>{escape(t('Supervision order'))} {escape(order.number)}</b>"]
-                     + [f"{escape(label)}: {escape(value)}" for label, value in rows[1:]])
-    buttons: Buttons = ()
-    if order.state == OrderState.ISSUED:
-        buttons = ((Button(t("Acknowledge"), f"{PREFIX}ack:{order.id}"),),)
-    return Card(text, picture=card, buttons=buttons)
 
 
 async def render_extension_requested(

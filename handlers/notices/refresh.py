@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 # The moves a card names on top: staff work, never what a reporter did (they may be anonymous).
 MOVES = ("accepted", "dispatched", "planned", "fix_claimed", "checked", "sent_back", "closed",
          "rejected", "rerouted", "merged", "reopened", "escalated", "taken_over", "handed_down",
-         "supervision_order", "handed_over")
+         "supervision_order", "supervision_order_answered", "supervision_order_returned",
+         "supervision_order_accepted", "handed_over")
 
 
 async def last_move_banner(session: AsyncSession, case_id: int, t: Translator) -> str | None:

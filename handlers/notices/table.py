@@ -13,6 +13,7 @@ from handlers.notices import deadlines as deadline_notices
 from handlers.notices import groups as group_notices
 from handlers.notices import members as admin_notices
 from handlers.notices import news as case_news
+from handlers.notices import orders as order_notices
 from handlers.notices.campaigns import render_campaign_due
 from handlers.notices.drafts import render_draft_expired
 from handlers.notices.refresh import refresher
@@ -37,7 +38,7 @@ DRAWN: dict[type[k.Notice], Render] = {
     k.Reminder: deadline_notices.render_reminder,
     k.Escalated: deadline_notices.render_escalated,
     k.HandedDown: deadline_notices.render_handed_down,
-    k.OrderNotice: deadline_notices.render_order,
+    k.OrderNotice: order_notices.render_order,
     k.BulletinNotice: bulletin_notices.render_bulletin,
     k.ExtensionRequested: deadline_notices.render_extension_requested,
     k.ExtensionDecided: deadline_notices.render_extension_decided,

@@ -1,6 +1,7 @@
 """The clock of a case's deadlines, and what the sweep, extensions and supervision share: when a
 stage is due and its reminders fall, the colour of an escalation, who is chased, the source's
-leader. No sweep here (`services.deadlines.sweep` runs it), so supervision builds on this alone.
+leader (the last two, and the levels a leader hears at, are services.orders.rights', re-exported
+here). No sweep here (`services.deadlines.sweep` runs it).
 """
 
 from __future__ import annotations
@@ -8,16 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case, GridCell, Level, Member, Severity, Stage, WaterSource
+from models import Case, Member, Severity, Stage
 from services.i18n import N_
 from services.notices.stakeholders import holders
+from services.orders.rights import LEADER_LEVELS as LEADER_LEVELS
+from services.orders.rights import contains as contains
+from services.orders.rights import source_leader as source_leader
 from services.settings import Settings
 
 # Escalation colours by escalation level (1 yellow, 2 orange, 3 and more red).
 COLOURS: dict[int, str] = {0: "", 1: "yellow", 2: "orange", 3: "red"}
+RED_LEVEL = 3  # the escalation a case turns red at: the meeting goes over every red case
 COLOUR_LABELS: dict[str, str] = {
     "": N_("no colour"),
     "yellow": N_("yellow"),
@@ -30,7 +34,6 @@ STAGE_LABELS: dict[str, str] = {
     Stage.RECTIFY: N_("rectification"),
     Stage.CHECK: N_("check"),
 }
-LEADER_LEVELS = frozenset({Level.COUNTY, Level.CITY})
 
 
 def colour_of(level: int) -> str:
@@ -90,17 +93,6 @@ async def responsible_members(session: AsyncSession, case: Case) -> list[Member]
     return await holders(session, case)
 
 
-async def source_leader(session: AsyncSession, case: Case) -> Member | None:
-    """The leader linked to the case's water source, if any and active."""
-    if case.water_source_id is None:
-        return None
-    leader_id = await session.scalar(
-        select(WaterSource.leader_id).where(WaterSource.id == case.water_source_id)
-    )
-    leader = await session.get(Member, leader_id) if leader_id is not None else None
-    return leader if leader is not None and leader.active else None
-
-
 @dataclass(frozen=True)
 class ActionResult:
     """The answer of an action on a case: done, or refused with a reason (an untranslated msgid)."""
@@ -109,7 +101,3 @@ class ActionResult:
     reason: str = ""
     case: Case | None = None
 
-
-def contains(outer: GridCell, inner: GridCell) -> bool:
-    """Whether `outer` is `inner` or one of the cells above it (materialised paths)."""
-    return inner.path.startswith(outer.path)

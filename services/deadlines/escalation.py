@@ -22,13 +22,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Case, CaseEvent, GridCell, Member, Severity, Stage, WaterSource, utcnow
 from services.cases import reporters_of
 from services.deadlines.clock import LEADER_LEVELS, SweepReport, colour_of
-from services.deadlines.supervision import issue_order
 from services.grid import nearest_managers_of
 from services.members import bindings_for_cells, private_recipients
 from services.notices.card_refresh import card_refreshes
 from services.notices.kinds import CaseNews, Escalated, Notice, ReportNews
 from services.notices.queue import Target, outbox_row, queue_many
 from services.notices.stakeholders import others
+from services.orders import issue_order
 from services.settings import Settings
 
 CASES: Table = Case.__table__  # type: ignore[assignment]

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.deadlines.batch import apply_steps, due_rows, plan_batch
 from services.deadlines.clock import SweepReport
 from services.deadlines.escalation import escalate_batch
-from services.deadlines.supervision import sweep_orders
+from services.orders import sweep_orders
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ async def sweep(
                 log.warning("sweep: a case changed during the sweep; batch left for the next one")
                 break
     async with sessions() as session:
-        await sweep_orders(session, settings, now, report)
+        swept = await sweep_orders(session, now)
         await session.commit()
+    report.orders_escalated += swept.escalated
+    report.orders_resolved += swept.resolved
     return report

@@ -26,6 +26,7 @@ from models import (
     WaterSource,
 )
 from services.campaigns import Standing, standings_of_members
+from services.deadlines import RED_LEVEL
 from services.figures import (
     OPEN_STATE_VALUES,
     Agg,
@@ -42,14 +43,13 @@ from services.figures import (
     window,
 )
 from services.grid import cell_names, path_ids
+from services.orders import OPEN_ORDER_STATES
 
 OWN_CASES_ROLES = frozenset({Role.VOLUNTEER, Role.PATROLLER})
 SUMMARY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR})
 TABLE_LEVELS = frozenset({Level.CITY, Level.COUNTY})
 SUMMARY_PERIOD = timedelta(days=15)
 OVERDUE_SHOWN = 30
-RED_LEVEL = 3  # services.deadlines.colour_of: red from the third escalation
-SETTLED_ORDER_STATES = ("resolved", "accepted")  # any other supervision order is still open
 
 
 @dataclass(frozen=True)
@@ -338,7 +338,7 @@ async def _open_orders(session: AsyncSession, cells: dict[int, GridCell]) -> dic
     found: dict[int, int] = defaultdict(int)
     for cell_id, count in await session.execute(
             select(SupervisionOrder.target_cell_id, func.count())
-            .where(SupervisionOrder.state.not_in(SETTLED_ORDER_STATES))
+            .where(SupervisionOrder.state.in_(OPEN_ORDER_STATES))
             .group_by(SupervisionOrder.target_cell_id)):
         cell = cells.get(cell_id)
         for above in path_ids(cell.path) if cell else []:

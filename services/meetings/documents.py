@@ -16,6 +16,7 @@ from services.deadlines import STAGE_LABELS
 from services.documents import heading, masthead, paragraph, table, text_cell, word_bytes
 from services.i18n import N_, Translator
 from services.meetings.load import LateCase, MeetingPack, OpenOrder
+from services.orders import ORDER_STATE_LABELS
 from services.settings import Settings
 
 LATE_HEADERS = (N_("Case"), N_("Grid cell"), N_("Category"), N_("Stage"), N_("Held by"),
@@ -57,13 +58,8 @@ def _order_values(order: OpenOrder, t: Translator) -> list[object]:
             day_label(order.deadline, t), order_state_label(order.state, t), order.days_late]
 
 
-ORDER_STATES = {"issued": N_("issued, not acknowledged"), "acknowledged": N_("acknowledged"),
-                "answered": N_("answered, awaiting the supervisor"),
-                "returned": N_("sent back for another answer")}
-
-
 def order_state_label(state: str, t: Translator) -> str:
-    return t(ORDER_STATES[state]) if state in ORDER_STATES else state
+    return t(ORDER_STATE_LABELS[state]) if state in ORDER_STATE_LABELS else state
 
 
 def build_meeting_docx(pack: MeetingPack, t: Translator, settings: Settings) -> bytes:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from models import Case, GridCell, Member, SupervisionOrder
 from services.campaigns import Progress, all_campaigns, load_progress
+from services.deadlines import RED_LEVEL
 from services.figures import (
     OPEN_STATE_VALUES,
     Figures,
@@ -24,10 +25,9 @@ from services.figures import (
     window,
 )
 from services.grid import subtree_filter
+from services.orders import OPEN_ORDER_STATES
 
 PERIOD = timedelta(days=15)
-RED_LEVEL = 3  # services.deadlines.colour_of: red from the third escalation
-SETTLED_ORDER_STATES = ("resolved", "accepted")  # any other order is still open
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ async def load_meeting(session: AsyncSession, scope: GridCell | None, now: datet
         select(SupervisionOrder, Case.number, target.name)
         .join(Case, Case.id == SupervisionOrder.case_id)
         .join(target, target.id == SupervisionOrder.target_cell_id)
-        .where(SupervisionOrder.state.not_in(SETTLED_ORDER_STATES))
+        .where(SupervisionOrder.state.in_(OPEN_ORDER_STATES))
         .order_by(SupervisionOrder.deadline, SupervisionOrder.id)
     )
     in_orders = _mine(scope, sources, SupervisionOrder.target_cell_id)

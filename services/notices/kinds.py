@@ -180,6 +180,8 @@ class OrderNotice(Notice):
     KIND = "supervision_order"
     order_id: int
     level: int = 0
+    step: str = ""  # "": the order itself; "answered", "returned", "accepted": news of it
+    answer_id: int | None = None
 
 
 @dataclass(frozen=True)

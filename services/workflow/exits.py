@@ -17,12 +17,12 @@ from services.cases import (
     reporter_ids,
     reporters,
 )
-from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, nearest_managers
 from services.members import alert_new_groups
 from services.notices.card_refresh import queue_card_refresh
 from services.notices.kinds import CaseMerged, CaseNew, CaseNews, CaseRejected, CaseReopened
 from services.notices.stakeholders import holders, others, owners
+from services.orders import resolve_orders_for_case
 from services.photos import PhotoFacts
 from services.photos.rows import photo_row
 from services.settings import Settings

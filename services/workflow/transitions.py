@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CaseState, GridCell, Member, Photo, PhotoKind, Role, Stage
 from services.cases import Action, RefusalReason, WorkflowRefused, reporters
-from services.deadlines import resolve_orders_for_case
 from services.grid import cell_chain, distance_m, managers_of, nearest_managers
 from services.members import alert_new_groups
 from services.notices.kinds import (
@@ -34,6 +33,7 @@ from services.notices.kinds import (
     ReportNews,
 )
 from services.notices.stakeholders import others, owners
+from services.orders import resolve_orders_for_case
 from services.photos import PhotoFacts
 from services.photos.rows import photo_row
 from services.settings import Settings

@@ -14,8 +14,9 @@ from handlers.notices.cards import EVENT_LABELS, render_card
 from models import Case, CaseEvent, Member, OrderState, Role, SupervisionOrder
 from models.db import SessionFactory
 from services import workflow
-from services.deadlines import issue_order, sweep
+from services.deadlines import sweep
 from services.i18n import translator
+from services.orders import issue_order
 from services.settings import Settings
 from tests.support.cases import person, report_a_case
 from tests.support.harness import TelegramHarness
@@ -140,9 +141,13 @@ async def test_the_card_offers_an_order_to_a_supervisor_and_more_time_to_the_hol
     card = h.last_message(supervisor)
     assert "Supervision order" in buttons(card) and "Ask for more time" not in buttons(card)
 
-    answer = h.callback_answer(await h.press(supervisor, card, "Supervision order"))
+    await h.press(supervisor, card, "Supervision order")  # the demand, then the deadline
+    assert "what do you demand" in texts(h, supervisor)[-1]
+    await press(h, supervisor, "Rectify it fully by the deadline")
+    answer = h.callback_answer(await press(h, supervisor, "7 days"))
     assert answer is not None and answer["text"] == "Supervision order issued."
-    assert "Supervision order" in buttons(h.last_message(supervisor))  # the card keeps its buttons
+    assert "Supervision order issued on case" in texts(h, supervisor)[-1]
+    assert with_button(h, supervisor, "Supervision order")  # the card keeps its buttons
     await press(h, manager, "Ask for more time")
     assert "How much more time do you need" in texts(h, manager)[-1]
 

@@ -106,7 +106,7 @@ async def test_missed_deadlines_climb_village_township_county_and_the_leader_hea
     assert len(orders) == 1
     order = orders[0]
     assert order.automatic and order.target_cell_id == world.county.id
-    assert order.number == f"DB-2026-{order.id:04d}"
+    assert order.number == "湖水督〔2026〕1号"  # the first of the local year, no gaps
     recipients = {n.recipient_id for n in await _notices(sessions, "supervision_order")}
     assert recipients == {world.county_manager.id, world.leader.id}
     assert len(await _events(sessions, case_id, "supervision_order")) == 1

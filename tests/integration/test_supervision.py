@@ -24,17 +24,15 @@ from models import (
 from models.db import SessionFactory
 from services.bulletins import bulletin
 from services.deadlines import (
-    acknowledge_order,
     decide_extension,
     hand_down,
-    issue_order_by,
-    order_card_png,
     request_extension,
     sweep,
     take_over,
 )
 from services.grid import led_sources
 from services.notices.card import render_row
+from services.orders import acknowledge_order, issue_order_by, order_card_png
 from services.settings import Settings
 from tests.support.deadlines_world import World, at, linked_leader, new_case
 
@@ -156,7 +154,7 @@ async def test_a_supervisor_issues_an_order_and_the_target_acknowledges_it(
         assert issued.ok
         order = await s.scalar(select(SupervisionOrder))
         assert order is not None and not order.automatic
-        assert order.issuer_id == world.supervisor.id and order.number.startswith("DB-2026-")
+        assert order.issuer_id == world.supervisor.id and order.number == "湖水督〔2026〕1号"
         assert order.deadline == at(105) and order.target_cell_id == world.village.id
         other = await acknowledge_order(s, order.id, world.township_manager, at(6))
         assert other.ok  # the level above may acknowledge for its cell

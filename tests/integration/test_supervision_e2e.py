@@ -1,6 +1,6 @@
 """End to end on the emulated Telegram, deadlines in seconds: a reminder, an extension asked
 for and approved from the buttons, escalation village -> township -> county, a 督办单 card
-acknowledged from its button; every step a CaseEvent."""
+acknowledged from its button (the card, the .docx, then the words); every step a CaseEvent."""
 
 from __future__ import annotations
 
@@ -134,8 +134,11 @@ async def test_reminder_extension_escalation_and_order_through_the_bot(
     assert any("超过" in text for text in _texts(h, leader_user))
 
     # 4. The second miss brought a 督办单: an image card with the order, acknowledged by button.
-    order_message = _find(h, county_user, "Supervision order DB-")
-    assert order_message.get("photo"), "the order is sent as an image card"
+    order_message = _find(h, county_user, "Supervision order 湖水督〔")
+    sent = h.messages_to(county_user)
+    at = sent.index(order_message)  # the image card, the .docx, then the words and buttons
+    assert sent[at - 2].get("photo"), "the order is sent as an image card"
+    assert sent[at - 1]["document"]["file_name"].endswith(".docx")
     assert any("督办单" in text for text in _texts(h, leader_user))
     await h.press(county_user, order_message, "Acknowledge")
     async with sessions() as s:

@@ -28,8 +28,9 @@ from models import (
 )
 from models.db import SessionFactory
 from services import workflow
-from services.deadlines import extensions, issue_order_by, start_stage, sweep
+from services.deadlines import extensions, start_stage, sweep
 from services.members import KICKED, mark_unreachable
+from services.orders import issue_order_by
 from services.settings import Settings
 from services.workflow import intake
 from tests.support.deadlines_world import seconds_settings
@@ -285,6 +286,15 @@ EVENTS: dict[str, tuple[Event, set[tuple[str, str]]]] = {
         {("supervision_order", TOWNSHIP), ("supervision_order", "group")}),
     "supervision order acknowledged": (lambda r: _case_then(r, "accepted", lambda r: r.by(
         acknowledge_first, TOWNSHIP), at="township"), set()),
+    "supervision order answered (落实情况)": (lambda r: _case_then(
+        r, "accepted", lambda r: order_then(r, "answered"), at="township"),
+        {("supervision_order", SUPERVISOR)}),
+    "supervision order answer sent back": (lambda r: _case_then(
+        r, "accepted", lambda r: order_then(r, "returned"), at="township"),
+        {("supervision_order", TOWNSHIP)}),
+    "supervision order answer accepted": (lambda r: _case_then(
+        r, "accepted", lambda r: order_then(r, "accepted"), at="township"),
+        {("supervision_order", TOWNSHIP)}),
     "more time asked": (lambda r: more_time(r, False),
                         {("extension_requested", TOWNSHIP), ("extension_requested", LEADER)}),
     "more time decided": (lambda r: more_time(r, True), {("extension_decided", V1)}),
@@ -302,13 +312,32 @@ EVENTS: dict[str, tuple[Event, set[tuple[str, str]]]] = {
 async def acknowledge_first(s: AsyncSession, settings: Settings, case_id: int, member: Member,
                             now: datetime) -> Any:
     """An order issued on the case (its notices left out), then acknowledged by `member`."""
-    from services.deadlines import acknowledge_order, issue_order
+    from services.orders import acknowledge_order, issue_order
 
     case = await s.get(Case, case_id)
     assert case is not None
     order = await issue_order(s, settings, case, issuer=None, now=now)
     await s.execute(Outbox.__table__.delete().where(Outbox.case_id == case_id))
     return await acknowledge_order(s, order.id, member, now)
+
+
+def order_then(r: Run, step: str) -> Callable[[AsyncSession, int], Awaitable[Any]]:
+    """An order issued by the supervisor on the case, answered by the township (their notices
+    left out unless `step` is "answered"), then sent back or accepted by the supervisor."""
+    from services.orders import answer_order, decide_order, issue_order
+
+    async def work(s: AsyncSession, case_id: int) -> Any:
+        case = await s.get(Case, case_id)
+        assert case is not None
+        boss, owner = await r.member(s, SUPERVISOR), await r.member(s, TOWNSHIP)
+        order = await issue_order(s, r.settings, case, issuer=boss, now=NOW)
+        await s.execute(Outbox.__table__.delete().where(Outbox.case_id == case_id))
+        answered = await answer_order(s, order.id, owner, "Cleared", [], NOW)
+        if step == "answered":
+            return answered
+        await s.execute(Outbox.__table__.delete().where(Outbox.case_id == case_id))
+        return await decide_order(s, order.id, boss, step == "accepted", NOW, "Not yet")
+    return work
 
 
 async def the_world(sessions: SessionFactory) -> tuple[World, dict[str, int]]:

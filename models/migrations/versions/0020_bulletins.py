@@ -2,7 +2,7 @@
 documents, their lines and their recipients' acknowledgements
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 23:30:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import models.base
 
 revision: str = '0020'
-down_revision: str | Sequence[str] | None = '0018'  # the lead relinks it after 0019 at merge
+down_revision: str | Sequence[str] | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
