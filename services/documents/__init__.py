@@ -1,5 +1,6 @@
 """What every office document shares: spreadsheet cells that stay text (`xlsx`), and Word files
-laid out as offices write them, with a red masthead, a number line and plain tables (`word`)."""
+laid out as offices write them, with a red head, the number over a red rule and plain tables
+(`word`)."""
 
 from services.documents.word import (
     WORD_MIME,

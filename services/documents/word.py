@@ -1,5 +1,5 @@
-"""Word files as Chinese offices lay them out: the issuing body in red over a red rule, the
-document's number, a centred title, then paragraphs and plain tables. Pure and blocking."""
+"""Word files as Chinese offices lay them out: the issuing body and the title in red, the
+document's number over a red rule, then paragraphs and plain tables. Pure and blocking."""
 
 from __future__ import annotations
 
@@ -38,19 +38,18 @@ def _red_rule(paragraph: Any) -> None:
 
 
 def masthead(issuing_body: str, number: str, title: str) -> Any:
-    """A new document: the body in red, the number over a red rule, the title."""
+    """A new document headed as offices head theirs: the issuing body, then the title large, both
+    in red, then the number over a red rule."""
     doc = Document()
-    body = doc.add_paragraph()
-    body.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(body.add_run(issuing_body), TITLE_FONT, 22, bold=True, colour=RED)
-    if number:
+    for text, size in ((issuing_body, 16), (title, 26)):
         line = doc.add_paragraph()
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(line.add_run(number), BODY_FONT, 14)
-        _red_rule(line)
-    else:
-        _red_rule(body)
-    heading(doc, title, size=18)
+        _font(line.add_run(text), TITLE_FONT, size, bold=True, colour=RED)
+    rule = doc.add_paragraph()
+    rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if number:
+        _font(rule.add_run(number), BODY_FONT, 14)
+    _red_rule(rule)
     return doc
 
 

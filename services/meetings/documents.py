@@ -63,7 +63,9 @@ def order_state_label(state: str, t: Translator) -> str:
 
 
 def build_meeting_docx(pack: MeetingPack, t: Translator, settings: Settings) -> bytes:
-    doc = masthead(settings.documents.issuing_body, "", title_of(pack, t))
+    scope = pack.scope_name or t("the whole grid")
+    doc = masthead(settings.documents.issuing_body, f"{scope} · {pack.as_of.isoformat()}",
+                   t("Fortnightly meeting"))
     paragraph(doc, figures_line(pack, t))
     heading(doc, t("1. Red and overdue cases"))
     if pack.late:
