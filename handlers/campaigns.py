@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.chat import Answer, Attachment, Inbound, Reply
 from handlers.deps import Deps
-from handlers.people import start_first, tr
+from handlers.keepers import keeper
 from handlers.route import Route
 from handlers.words import escape
 from models import utcnow
@@ -22,13 +22,15 @@ from services.campaigns import (
     sheet_name,
 )
 from services.i18n import N_
-from services.ledger import LEDGER_ROLES, may_export, scope_of
-from services.members import find_member
+from services.ledger import LEDGER_ROLES
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("campaign", N_("Campaigns (专项行动) and their progress; with a name, the progress sheet")),
 )
 COMMAND_ROLES = {"campaign": LEDGER_ROLES}
+NOT_STAFF = N_("Campaigns are followed by grid managers, leaders and supervisors. Send /mine to "
+               "follow the cases you reported.")
+NO_CELL = N_("You have no grid cell, so there are no campaigns to show you.")
 
 
 async def on_campaign(inbound: Inbound, deps: Deps) -> Answer:
@@ -36,18 +38,10 @@ async def on_campaign(inbound: Inbound, deps: Deps) -> Answer:
     now = utcnow()
     name = " ".join(inbound.args).strip()
     async with deps.sessions() as session:
-        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        t = tr(inbound, deps, member)
-        if not may_export(member):
-            return Answer([Reply(t("Campaigns are followed by grid managers, leaders and "
-                                   "supervisors. Send /mine to follow the cases you "
-                                   "reported."))])
-        scope = await scope_of(session, member)
-        if scope is None and not member.sees_whole_grid:
-            return Answer([Reply(t("You have no grid cell, so there are no campaigns to show "
-                                   "you."))])
+        asker = await keeper(session, inbound, deps, not_staff=NOT_STAFF, no_cell=NO_CELL)
+        if isinstance(asker, Answer):
+            return asker
+        t, scope = asker.t, asker.scope
         if not name:
             found = [await load_progress(session, c, now, tz, scope)
                      for c in await all_campaigns(session)]

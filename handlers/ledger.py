@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from handlers.chat import Answer, Attachment, Inbound, Reply
 from handlers.deps import Deps
-from handlers.people import load_member, start_first, tr
+from handlers.keepers import keeper
+from handlers.people import load_member, tr
 from handlers.route import Route
 from handlers.words import escape
 from models import utcnow
-from services.grid import led_sources
 from services.i18n import N_
 from services.ledger import (
     LEDGER_ROLES,
@@ -23,15 +23,15 @@ from services.ledger import (
     build_workbook,
     file_name,
     load_ledger,
-    may_export,
-    scope_of,
 )
-from services.members import find_member
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ledger", N_("The ledger (台账) of your part of the grid as a spreadsheet")),
 )
 COMMAND_ROLES = {"ledger": LEDGER_ROLES}
+NOT_STAFF = N_("The ledger is kept by grid managers, leaders and supervisors. Send /mine to "
+               "follow the cases you reported.")
+NO_CELL = N_("You have no grid cell, so there is no ledger for you.")
 MODES = {"open": LedgerMode.OPEN, "all": LedgerMode.ALL, "未办结": LedgerMode.OPEN,
          "全部": LedgerMode.ALL}
 
@@ -40,27 +40,17 @@ async def on_ledger(inbound: Inbound, deps: Deps) -> Answer:
     settings = deps.settings
     tz = ZoneInfo(settings.locale.timezone)
     async with deps.sessions() as session:
-        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        t = tr(inbound, deps, member)
-        if not may_export(member):
-            return Answer([Reply(t("The ledger is kept by grid managers, leaders and "
-                                   "supervisors. Send /mine to follow the cases you "
-                                   "reported."))])
+        found = await keeper(session, inbound, deps, not_staff=NOT_STAFF, no_cell=NO_CELL)
+        if isinstance(found, Answer):
+            return found
+        t = found.t
         word = (inbound.args[0].lower() if inbound.args else "open")
         mode = MODES.get(word)
         if mode is None:
             return Answer([Reply(t("Send /ledger for the open cases, or /ledger all for every "
                                    "case."))])
-        scope = await scope_of(session, member)
-        if scope is None and not member.sees_whole_grid:
-            ledger = None
-        else:
-            ledger = await load_ledger(session, scope, utcnow(), tz, mode,
-                                       sources=await led_sources(session, member))
-    if ledger is None:
-        return Answer([Reply(t("You have no grid cell, so there is no ledger for you."))])
+        ledger = await load_ledger(session, found.scope, utcnow(), tz, mode,
+                                   sources=found.sources)
     data = await asyncio.to_thread(build_workbook, ledger, t, settings)
     scope_name = escape(ledger.scope_name) if ledger.scope_name else t("the whole grid")
     caption = t.n("Ledger of {scope}: {count} case listed, {overdue} of them overdue. The "

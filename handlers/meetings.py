@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 from handlers.chat import Answer, Attachment, Inbound, Reply
 from handlers.deps import Deps
-from handlers.people import start_first, tr
+from handlers.keepers import keeper
 from handlers.route import Route
 from handlers.words import escape
 from models import utcnow
-from services.grid import led_sources
 from services.i18n import N_
-from services.ledger import LEDGER_ROLES, may_export, scope_of
+from services.ledger import LEDGER_ROLES
 from services.meetings import (
     build_meeting_docx,
     build_meeting_xlsx,
@@ -23,32 +22,25 @@ from services.meetings import (
     pack_name,
     title_of,
 )
-from services.members import find_member
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("meeting", N_("The fortnightly meeting's pack: red and overdue cases, campaigns, open "
                    "orders")),
 )
 COMMAND_ROLES = {"meeting": LEDGER_ROLES}
+NOT_STAFF = N_("The meeting's pack is for grid managers, leaders and supervisors. Send /mine "
+               "to follow the cases you reported.")
+NO_CELL = N_("You have no grid cell, so there is no meeting pack for you.")
 
 
 async def on_meeting(inbound: Inbound, deps: Deps) -> Answer:
     tz = ZoneInfo(deps.settings.locale.timezone)
     async with deps.sessions() as session:
-        member = await find_member(session, inbound.who.channel, inbound.who.user_id)
-        if member is None:
-            return start_first(inbound, deps)
-        t = tr(inbound, deps, member)
-        if not may_export(member):
-            return Answer([Reply(t("The meeting's pack is for grid managers, leaders and "
-                                   "supervisors. Send /mine to follow the cases you "
-                                   "reported."))])
-        scope = await scope_of(session, member)
-        if scope is None and not member.sees_whole_grid:
-            return Answer([Reply(t("You have no grid cell, so there is no meeting pack for "
-                                   "you."))])
-        pack = await load_meeting(session, scope, utcnow(), tz,
-                                  await led_sources(session, member))
+        found = await keeper(session, inbound, deps, not_staff=NOT_STAFF, no_cell=NO_CELL)
+        if isinstance(found, Answer):
+            return found
+        t = found.t
+        pack = await load_meeting(session, found.scope, utcnow(), tz, found.sources)
     word = await asyncio.to_thread(build_meeting_docx, pack, t, deps.settings)
     book = await asyncio.to_thread(build_meeting_xlsx, pack, t, deps.settings)
     said = "\n".join([

@@ -82,7 +82,7 @@ async def test_a_county_manager_gets_the_meeting_pack_of_their_county(
     assert "HZ-M-2 | 妙西东北村 |" in text and "| 0 | 是" in text
     assert "HZ-M-3" not in text and "HZ-M-4" not in text  # on schedule; another county
     assert "湖水督〔2026〕1号 | HZ-M-1 | 妙西东北村 | 三日内清理到位 |" in text
-    assert "已下发，未签收 | 1" in text and "湖水督〔2026〕2号" not in text
+    assert "已下发，尚未签收 | 1" in text and "湖水督〔2026〕2号" not in text
     assert "清废行动（吴兴区）：共 3 个问题，12月31日前全部完成" in text
 
     sheets = load_workbook(BytesIO(h.emulator.state.files[book["document"]["file_id"]].data))
