@@ -86,9 +86,17 @@ def digest_text(d: Digest, t: Translator, settings: Settings) -> str:
         if f.overdue > shown:
             lines.append(t("… and {count} more", count=f.overdue - shown))
     if d.kind == "summary":
-        lines += ["", t.n("Supervision orders still open: {count}",
-                          "Supervision orders still open: {count}", d.open_orders),
-                  t("Send /meeting for the meeting's pack (a Word file and a workbook).")]
+        lines += ["", "<b>" + t.n("Supervision orders still open: {count}",
+                                  "Supervision orders still open: {count}", d.open_orders)
+                  + "</b>"]
+        lines += [t.n("{number} · case {case} · {cell} · {count} day late",
+                      "{number} · case {case} · {cell} · {count} days late", o.days_late,
+                      number=esc(o.number), case=esc(o.case_number), cell=esc(o.cell))
+                  if o.late else
+                  t("{number} · case {case} · {cell} · before its deadline",
+                    number=esc(o.number), case=esc(o.case_number), cell=esc(o.cell))
+                  for o in d.orders]
+        lines.append(t("Send /meeting for the meeting's pack (a Word file and a workbook)."))
     return "\n".join(lines)
 
 

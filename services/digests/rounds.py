@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -62,6 +62,17 @@ class OverdueLine:
     late: bool = True  # past its deadline (a red line may not be yet)
 
 
+@dataclass(frozen=True)
+class OrderLine:
+    """A supervision order still open, as the fortnightly summary lists it."""
+
+    number: str
+    case_number: str
+    cell: str  # the cell it is addressed to
+    days_late: int  # past its deadline; 0 before it
+    late: bool = True
+
+
 @dataclass
 class Digest:
     """What one member hears; plain data, so it travels in an outbox payload as JSON."""
@@ -78,6 +89,7 @@ class Digest:
     overdue: list[OverdueLine] = field(default_factory=list)
     previous: Figures | None = None  # the last summary's figures (summaries only)
     open_orders: int = 0  # supervision orders still open in the scope (summaries only)
+    orders: list[OrderLine] = field(default_factory=list)  # the first of them, oldest deadline
     campaigns: list[Standing] = field(default_factory=list)  # those concerning the scope
 
     def to_payload(self) -> dict[str, Any]:
@@ -98,6 +110,7 @@ class Digest:
             overdue=[OverdueLine(**line) for line in data["overdue"]],
             previous=Figures(**data["previous"]) if data.get("previous") else None,
             open_orders=data.get("open_orders", 0),
+            orders=[OrderLine(**line) for line in data.get("orders", [])],
             campaigns=[Standing.from_payload(c) for c in data.get("campaigns", [])],
         )
 
@@ -325,22 +338,33 @@ async def digest_round(
     homes = {d.member_id: home for d in found if d.scope
              and (home := _home_of(by_id[d.member_id], cells)) is not None}
     campaigns = await standings_of_members(session, homes, now, tz)
-    orders = await _open_orders(session, cells) if kind == "summary" else {}
+    orders = await _open_orders(session, w, cells) if kind == "summary" else {}
     for digest in found:
         digest.campaigns = campaigns.get(digest.member_id, [])
         if digest.member_id in homes:
-            digest.open_orders = orders.get(homes[digest.member_id].id, 0)
+            count, lines = orders.get(homes[digest.member_id].id, (0, []))
+            digest.open_orders, digest.orders = count, lines
     return found
 
 
-async def _open_orders(session: AsyncSession, cells: dict[int, GridCell]) -> dict[int, int]:
-    """cell id -> supervision orders still open addressed to its subtree (one GROUP BY)."""
-    found: dict[int, int] = defaultdict(int)
-    for cell_id, count in await session.execute(
-            select(SupervisionOrder.target_cell_id, func.count())
-            .where(SupervisionOrder.state.in_(OPEN_ORDER_STATES))
-            .group_by(SupervisionOrder.target_cell_id)):
+async def _open_orders(session: AsyncSession, w: Window, cells: dict[int, GridCell]
+                       ) -> dict[int, tuple[int, list[OrderLine]]]:
+    """cell id -> how many supervision orders are still open addressed to its subtree, and the
+    first of them by deadline (at most 30), from one scan of the open orders."""
+    found: dict[int, tuple[int, list[OrderLine]]] = {}
+    rows = await session.execute(
+        select(SupervisionOrder.number, SupervisionOrder.target_cell_id,
+               SupervisionOrder.deadline, Case.number)
+        .join(Case, Case.id == SupervisionOrder.case_id)
+        .where(SupervisionOrder.state.in_(OPEN_ORDER_STATES))
+        .order_by(SupervisionOrder.deadline, SupervisionOrder.id))
+    for number, cell_id, deadline, case_number in rows:
         cell = cells.get(cell_id)
+        line = OrderLine(number, case_number, cell.name if cell else "?",
+                         (w.now - deadline).days if deadline < w.now else 0, deadline < w.now)
         for above in path_ids(cell.path) if cell else []:
-            found[above] += count
+            count, lines = found.get(above, (0, []))
+            if len(lines) < OVERDUE_SHOWN:
+                lines.append(line)
+            found[above] = (count + 1, lines)
     return found

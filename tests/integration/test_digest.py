@@ -262,3 +262,5 @@ async def test_the_summary_goes_over_the_red_and_overdue_cases_and_the_open_orde
     assert f"🔴 {red.number} · Southwest · owner: no one assigned · before its deadline" in text
     assert calm.number not in text
     assert "Supervision orders still open: 2" in text and "/meeting" in text
+    assert f"O-{late.number} · case {late.number} · Northeast · before its deadline" in text
+    assert f"O-{calm.number}" not in text
