@@ -261,7 +261,7 @@ def card_text(
     lines.append(_provenance(card, t, settings))
     if card.assignee_name:
         lines.append(t("Assigned to: {name}", name=escape(card.assignee_name)))
-    if card.plan_task:
+    if card.plan_task and card.plan_steps and card.plan_owner:
         lines.append(
             t(
                 "Plan: {task}\nSteps: {steps}\nResponsible: {owner} · due {due}",
@@ -271,6 +271,10 @@ def card_text(
                 due=local_time(card.plan_due, settings) if card.plan_due else "",
             )
         )
+    elif card.plan_task:  # a listed problem's measures, before anyone planned the work
+        lines.append(t("Measures: {task}", task=_short(card.plan_task)))
+        if card.plan_steps:
+            lines.append(t("Progress so far: {steps}", steps=_short(card.plan_steps)))
     if card.due_at and card.stage and chased(card.state, card.stage):  # the stage chased now
         lines.append(
             t(

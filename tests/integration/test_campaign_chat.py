@@ -119,3 +119,5 @@ async def test_the_village_manager_gets_the_card_of_a_listed_problem(
     assert "由问题清单录入" in card
     # the ministry's problem says who handed it down and under which number, not "匿名志愿者"
     assert f"交办单位：生态环境部（编号 {MAKER.ROWS[0][0]}）" in card and "匿名志愿者" not in card
+    # its measures from the list, and no empty plan of steps and owner nobody wrote yet
+    assert "整改措施：截污纳管，封堵排口" in card and "路线图" not in card
