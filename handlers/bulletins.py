@@ -152,7 +152,7 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
             return Answer([Reply(t(
                 "Only managers, leaders and supervisors can see the bulletin."))])
         if args and args[0] in LIST_WORDS:
-            return Answer(await _list(session, deps.settings, t, args[1:]))
+            return Answer(await _list(session, deps.settings, t, args[1:], member))
         if not inbound.who.private:
             return Answer([Reply(t("A bulletin is drafted in a private chat: send me /bulletin "
                                    "there."))])
@@ -166,10 +166,10 @@ async def on_bulletin(inbound: Inbound, deps: Deps) -> Answer:
 
 
 async def _list(session: AsyncSession, settings: Settings, t: Translator,
-                args: list[str]) -> list[Reply]:
+                args: list[str], reader: Member) -> list[Reply]:
     tz = ZoneInfo(settings.locale.timezone)
     year = int(args[0]) if args and _number(args[0]) else utcnow().astimezone(tz).year
-    issued = await issued_in(session, year)
+    issued = await issued_in(session, year, reader=reader)
     names = await cell_names(session, [x.scope_cell_id for x in issued if x.scope_cell_id])
     acked = sum(x.acknowledged for x in issued)
     total = sum(x.recipients for x in issued)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -225,8 +225,11 @@ class Issued:
     acknowledged: int
 
 
-async def issued_in(session: AsyncSession, year: int | None = None) -> list[Issued]:
-    """The issued bulletins (of `year`), in number order, with their acknowledgements."""
+async def issued_in(session: AsyncSession, year: int | None = None, *,
+                    reader: Member | None = None) -> list[Issued]:
+    """The issued bulletins (of `year`), in number order, with their acknowledgements; for a
+    `reader`, those of their part of the grid and those sent to them (everything for one who
+    sees the whole grid)."""
     acked = func.count(BulletinRecipient.acknowledged_at)
     stmt = (
         select(Bulletin, func.count(BulletinRecipient.member_id), acked)
@@ -237,6 +240,15 @@ async def issued_in(session: AsyncSession, year: int | None = None) -> list[Issu
     )
     if year is not None:
         stmt = stmt.where(Bulletin.year == year)
+    if reader is not None and not reader.sees_whole_grid:
+        sent = select(BulletinRecipient.bulletin_id).where(
+            BulletinRecipient.member_id == reader.id)
+        mine: ColumnElement[bool] = Bulletin.id.in_(sent)
+        if reader.cell_id is not None:
+            path = select(GridCell.path).where(GridCell.id == reader.cell_id).scalar_subquery()
+            below = select(GridCell.id).where(GridCell.path.like(path + "%"))
+            mine = or_(mine, Bulletin.scope_cell_id.in_(below))
+        stmt = stmt.where(mine)
     return [Issued(row.id, row.number or "", row.issued_at or row.created_at, row.scope_cell_id,
                    total, done)
             for row, total, done in (await session.execute(stmt)).all()]

@@ -305,3 +305,25 @@ async def test_a_bulletin_carries_its_issuers_kind_of_supervision(
         data = await document_of(s, row, fast, translator("zh_CN"))
     text = "\n".join(p.text for p in Document(io.BytesIO(build_docx(data))).paragraphs)
     assert "督查类别：纪检督查" in text and (row.number or "?") in text
+
+
+async def test_the_list_of_bulletins_is_the_readers_part_of_the_grid(
+    sessions: SessionFactory, world: World, fast: Settings
+) -> None:
+    """A bulletin of 妙西 (Miaoxi) counts for its county and its recipients, not for a leader of
+    the neighbouring township it was not sent to."""
+    await _cases(sessions, world, fast)
+    now = utcnow()
+    async with sessions() as s:
+        issuer = await s.get(Member, world.township_manager.id)
+        assert issuer is not None
+        row = await draft_for(s, issuer, await s.get(GridCell, issuer.cell_id), frozenset(),
+                              now - timedelta(days=15), now)
+        assert (await issue(s, fast, row.id, issuer, now)).ok
+        neighbour, _ = await linked_leader(s, world)
+        await s.commit()
+    deps = Deps(fast, sessions, renderers=RENDERERS)
+    year = now.astimezone(ZoneInfo(fast.locale.timezone)).year
+    for reader in (world.county_manager, world.village_manager, world.supervisor):
+        assert f"1 bulletin issued in {year}" in _text(await _say(deps, reader, "/bulletin list"))
+    assert f"0 bulletins issued in {year}" in _text(await _say(deps, neighbour, "/bulletin list"))
