@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from models import Case, CaseSource, GridCell, Outbox, Role, utcnow
@@ -22,8 +20,6 @@ from tests.support.harness import TelegramHarness
 from tests.support.ledger import WUXING_VILLAGE, with_role
 from tests.support.open311 import counts, new_key, open311_client, point_in
 from tests.support.report_world import add_manager
-
-Client = TestClient[web.Request, web.Application]
 
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type",
                   "keywords", "group"}

@@ -1,16 +1,19 @@
-"""The Open311 server in the test's own loop (aiohttp's TestClient), a client system's key,
-and a point inside a grid cell, for the Open311 and feed tests."""
+"""The Open311 server on a free port in the test's own loop and a client that reads each answer
+whole, a client system's key, and a point inside a grid cell, for the Open311 and feed tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
+import aiohttp
 import shapely
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.open311 import Open311App
+from bot.open311 import Open311Server
 from models import Case, CaseEvent, GridCell, Outbox, utcnow
 from models.db import SessionFactory
 from services.open311 import create_key
@@ -18,12 +21,48 @@ from services.reports import Locator
 from services.settings import Settings
 
 
+@dataclass(frozen=True)
+class Reply:
+    """One answer, read whole (so no response is left open)."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+    async def read(self) -> bytes:
+        return self.body
+
+    async def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    async def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Client:
+    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+        self.http, self.base = http, base
+
+    async def get(self, path: str, params: Mapping[str, str] | None = None) -> Reply:
+        async with self.http.get(self.base + path, params=params) as response:
+            return Reply(response.status, response.content_type, await response.read())
+
+    async def post(self, path: str, data: Mapping[str, str]) -> Reply:
+        async with self.http.post(self.base + path, data=data) as response:
+            return Reply(response.status, response.content_type, await response.read())
+
+
 @asynccontextmanager
 async def open311_client(settings: Settings, sessions: SessionFactory, grid: Locator
-                         ) -> AsyncIterator[TestClient[object, object]]:
-    app = Open311App(settings, sessions, grid).build()
-    async with TestClient(TestServer(app)) as client:
-        yield client
+                         ) -> AsyncIterator[Client]:
+    """The real server (bot.open311.Open311Server) on a free port, and a client of it."""
+    server = Open311Server(settings, sessions, grid, port=0)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Client(http, f"http://{server.listen}:{server.port}")
+    finally:
+        await server.stop()
 
 
 async def new_key(sessions: SessionFactory, name: str = "12345 hotline") -> str:
