@@ -5,16 +5,22 @@ oversized body each get the spec's error list with its status, and write nothing
 
 from __future__ import annotations
 
+import hashlib
+import io
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from PIL import Image
 from sqlalchemy import select
 
-from models import Case, CaseSource, GridCell, Outbox, Role, utcnow
+from models import Case, CaseSource, GridCell, Outbox, Photo, PhotoKind, Role, utcnow
 from models.db import SessionFactory
 from services.grid import GridIndexHolder, import_grid
 from services.open311 import revoke_key
+from services.photos import BlobKind
+from services.photos.stores import photo_store
 from services.settings import Settings
+from tests.support import images
 from tests.support.cases import send_outbox
 from tests.support.harness import TelegramHarness
 from tests.support.ledger import WUXING_VILLAGE, with_role
@@ -201,3 +207,38 @@ async def test_the_village_manager_receives_a_posted_request_in_the_chat(
     await send_outbox(h)
     text = str(h.last_message(manager).get("text") or h.last_message(manager).get("caption"))
     assert answer["service_request_id"] in text and "倾倒建筑垃圾" in text
+
+
+async def test_media_url_serves_the_stamped_display_copy_never_the_original_with_exif(
+    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
+) -> None:
+    grid = await _grid(session_factory, demo_grid_collection)
+    lat, lon = await point_in(session_factory, WUXING_VILLAGE)
+    original = images.jpeg_with_exif(1600, 1200, lat=lat, lon=lon)
+    sha = hashlib.sha256(original).hexdigest()
+    key = f"originals/{sha[:2]}/{sha}.jpg"
+    await photo_store(settings, session_factory).put(key, original, BlobKind.ORIGINAL)
+    async with session_factory() as session:
+        village = await session.scalar(select(GridCell.id).where(GridCell.code == WUXING_VILLAGE))
+        assert village is not None
+        case = Case(number="HZ-2026-000777", category="garbage", severity="medium", lat=lat,
+                    lon=lon, origin_cell_id=village, cell_id=village, description="垃圾")
+        session.add(case)
+        await session.flush()
+        photo = Photo(case_id=case.id, kind=PhotoKind.REPORT, sha256=sha, stored_path=key,
+                      size_bytes=len(original), width=1600, height=1200, mime="image/jpeg",
+                      exif_lat=lat, exif_lon=lon, phash="0" * 16)
+        session.add(photo)
+        await session.commit()
+        photo_id = photo.id
+    async with open311_client(settings, session_factory, grid) as client:
+        (shown,) = await (await client.get("/requests/HZ-2026-000777.json")).json()
+        assert shown["media_url"].endswith(f"/media/{photo_id}.jpg")
+        path = shown["media_url"][shown["media_url"].index("/media/"):]
+        media = await client.get(path)
+        assert media.status == 200 and media.content_type == "image/jpeg"
+        assert (await client.get("/media/999999.jpg")).status == 404
+    assert media.body != original
+    with Image.open(io.BytesIO(media.body)) as copy:
+        assert len(copy.getexif()) == 0 and not copy.info.get("exif")
+        assert max(copy.size) <= settings.photos.display_max_side
