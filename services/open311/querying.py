@@ -57,7 +57,7 @@ def read_query(params: Mapping[str, str], now: datetime) -> RequestQuery:
         assert end is not None
         start = end - DEFAULT_SPAN
     if end is None:
-        end = min(start + MAX_SPAN, now)
+        end = max(min(start + MAX_SPAN, now), start)
     if end < start:
         raise Open311Error(400, "end_date is before start_date")
     if end - start > MAX_SPAN:
