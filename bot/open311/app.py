@@ -1,5 +1,6 @@
 """The Open311 GeoReport v2 server and the case feeds, on open311.listen at open311.port.
 
+    GET  /discovery.json | .xml                 where the endpoint is, its formats
     GET  /services.json | .xml                  the categories
     GET  /services/{code}.json | .xml           one category's attributes
     GET  /requests.json | .xml                  cases (status, service_code, start_date, end_date)
@@ -33,6 +34,7 @@ from services.open311 import (
     FeedScope,
     Open311Error,
     client_of,
+    discovery,
     feed_cases,
     feed_rows,
     file_request,
@@ -87,6 +89,7 @@ class Open311App:
         app = web.Application(client_max_size=self.settings.open311.max_body_bytes,
                               middlewares=[spec_errors])
         for fmt in FORMATS:
+            app.router.add_get(f"/discovery.{fmt}", self.get_discovery)
             app.router.add_get(f"/services.{fmt}", self.get_services)
             app.router.add_get(f"/requests.{fmt}", self.get_requests)
             app.router.add_post(f"/requests.{fmt}", self.post_request)
@@ -112,6 +115,10 @@ class Open311App:
     @staticmethod
     def _media_base(request: web.Request) -> str:
         return str(request.url.origin())
+
+    async def get_discovery(self, request: web.Request) -> web.Response:
+        return answer(discovery(self.settings, self._media_base(request)), _format_of(request),
+                      "discovery")
 
     async def get_services(self, request: web.Request) -> web.Response:
         self._jurisdiction(request.query)

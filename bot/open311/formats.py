@@ -15,6 +15,8 @@ ITEMS = {
     "services": "service",
     "service_requests": "request",
     "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
     "attributes": "attribute",
     "values": "value",
 }

@@ -16,6 +16,7 @@ from services.open311.keys import (
 )
 from services.open311.mapping import (
     CasePlaces,
+    discovery,
     places_of,
     service_definition,
     service_request,
@@ -44,6 +45,7 @@ __all__ = [
     "RequestQuery",
     "client_of",
     "create_key",
+    "discovery",
     "feed_cases",
     "feed_rows",
     "file_request",

@@ -39,6 +39,21 @@ def w3c(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
 
 
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-12-08T00:00:00+08:00"  # when this server's answers last changed shape
+
+
+def discovery(settings: Settings, url: str) -> dict[str, Any]:
+    """Service discovery: where the endpoint is and that it speaks JSON as well as XML."""
+    return {
+        "changeset": CHANGESET,
+        "contact": settings.documents.issuing_body,
+        "key_service": "api_key: ask the office (gridpatrol open311 key create NAME)",
+        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
+                       "type": "production", "formats": ["text/xml", "application/json"]}],
+    }
+
+
 def service(category: Category, settings: Settings) -> dict[str, Any]:
     language = settings.locale.default
     other = "en" if language.startswith("zh") else "zh_CN"

@@ -79,6 +79,12 @@ async def test_services_and_their_attributes_hold_the_specs_fields_in_json_and_x
         root = ET.fromstring(await xml_error.read())
         assert xml_error.status == 404 and root.tag == "errors"
         assert root.find("error/code").text == "404"  # type: ignore[union-attr]
+        found = await (await client.get("/discovery.json")).json()
+        (endpoint,) = found["endpoints"]
+        assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert set(endpoint["formats"]) == {"text/xml", "application/json"}
+        xml = ET.fromstring(await (await client.get("/discovery.xml")).read())
+        assert len(xml.findall("endpoints/endpoint/formats/format")) == 2
         other = await client.get("/services.json", params={"jurisdiction_id": "elsewhere.gov"})
         assert other.status == 404
 
