@@ -32,7 +32,7 @@ from models import (
     Zone,
 )
 from services.deadlines import start_stage
-from services.grid import cell_chain
+from services.grid import cell_by_code, cell_chain
 from services.i18n import translator
 from services.members import bindings_for_cells, private_recipients, queue_case_alert
 from services.notices.kinds import CaseNew
@@ -48,10 +48,11 @@ class PostedRequest:
     """The fields of a POST this service keeps."""
 
     service_code: str
-    lat: float
-    lon: float
+    lat: float | None  # None: placed by address_id
+    lon: float | None
     description: str
     severity: Severity | None
+    cell_code: str = ""  # address_id: a grid cell's code, as a village chosen from the list
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class Filed:
 def _coordinate(form: Mapping[str, str], key: str, bound: float) -> float:
     raw = form.get(key, "").strip()
     if not raw:
-        raise Open311Error(400, f"{key} was not provided (a request is placed by lat and long)")
+        raise Open311Error(400, f"{key} was not provided (a request is placed by lat and long, "
+                                "or by address_id, a grid cell's code)")
     try:
         value = float(raw)
     except ValueError:
@@ -85,8 +87,12 @@ def read_post(form: Mapping[str, str], settings: Settings) -> PostedRequest:
         raise Open311Error(400, "service_code was not provided")
     if settings.category(code) is None:
         raise Open311Error(404, f"service_code {code!r} was not found")
-    lat = _coordinate(form, "lat", 90.0)
-    lon = _coordinate(form, "long", 180.0)
+    cell_code = form.get("address_id", "").strip()
+    lat = lon = None
+    if not cell_code or form.get("lat", "").strip() or form.get("long", "").strip():
+        lat = _coordinate(form, "lat", 90.0)
+        lon = _coordinate(form, "long", 180.0)
+        cell_code = ""
     description = form.get("description", "").strip()
     if len(description) > settings.cases.max_description:
         raise Open311Error(400, f"description is longer than {settings.cases.max_description} "
@@ -98,7 +104,22 @@ def read_post(form: Mapping[str, str], settings: Settings) -> PostedRequest:
             raise Open311Error(400, "attribute[severity] is not one of "
                                     + ", ".join(s.value for s in Severity))
         severity = Severity(raw_severity)
-    return PostedRequest(code, lat, lon, description, severity)
+    return PostedRequest(code, lat, lon, description, severity, cell_code)
+
+
+async def _place(session: AsyncSession, posted: PostedRequest, grid: Locator
+                 ) -> tuple[int, int | None, str | None]:
+    """Where a request lands: the smallest cell holding its point, or the cell its address_id
+    names (no zone, no source: as a village chosen from the list)."""
+    if posted.lat is None or posted.lon is None:
+        cell = await cell_by_code(session, posted.cell_code)
+        if cell is None:
+            raise Open311Error(400, f"address_id {posted.cell_code!r} is not a grid cell")
+        return cell.id, None, None
+    place = grid.locate(posted.lat, posted.lon)
+    if place.cell_id is None:
+        raise Open311Error(400, "lat and long are outside every grid cell of this jurisdiction")
+    return place.cell_id, place.source_id, place.zone
 
 
 async def file_request(
@@ -106,15 +127,14 @@ async def file_request(
     grid: Locator, now: datetime,
 ) -> Filed:
     """The case a request makes (or the open case it repeats). Open311Error(400) when its point
-    is in no grid cell; nothing is written then. The caller commits."""
-    place = grid.locate(posted.lat, posted.lon)
-    if place.cell_id is None:
-        raise Open311Error(400, "lat and long are outside every grid cell of this jurisdiction")
+    is in no grid cell, or its address_id is no cell's code; nothing is written then. The
+    caller commits."""
+    cell_id, source_id, zone = await _place(session, posted, grid)
     category = settings.category(posted.service_code)
     assert category is not None  # checked by read_post
     t = translator(settings.locale.default)
     repeats = await find_duplicates(session, category.code, posted.lat, posted.lon, [], now,
-                                    settings.cases, cell_id=place.cell_id)
+                                    settings.cases, cell_id=cell_id)
     if repeats:
         first = repeats[0]
         session.add(CaseEvent(
@@ -125,7 +145,7 @@ async def file_request(
         return Filed(first.number, first.case_id, False,
                      t("Added to the open request {number} nearby.", number=first.number))
     severity = posted.severity or Severity(category.severity)
-    if place.zone == Zone.GRADE1:
+    if zone == Zone.GRADE1:
         severity = severity.raised()
     origin = CaseSource(settings.open311.origin)
     case = Case(
@@ -140,11 +160,11 @@ async def file_request(
         description=posted.description,
         lat=posted.lat,
         lon=posted.lon,
-        place_source=PlaceSource.TYPED,
-        origin_cell_id=place.cell_id,
-        cell_id=place.cell_id,
-        water_source_id=place.source_id,
-        zone=place.zone,
+        place_source=PlaceSource.TYPED if posted.lat is not None else PlaceSource.MENU,
+        origin_cell_id=cell_id,
+        cell_id=cell_id,
+        water_source_id=source_id,
+        zone=zone,
         state=CaseState.SUBMITTED,
         created_at=now,
         updated_at=now,
@@ -156,10 +176,10 @@ async def file_request(
     case.number = case_number(settings.cases.number_prefix, year, case.id)
     session.add(CaseEvent(
         case_id=case.id, actor_id=None, kind="reported", at=now,
-        payload={"photos": 0, "place_source": PlaceSource.TYPED, "severity": severity.value,
-                 "zone": place.zone, "open311": client.name}))
-    chain = await cell_chain(session, place.cell_id)
-    source = await session.get(WaterSource, place.source_id) if place.source_id else None
+        payload={"photos": 0, "place_source": case.place_source, "severity": severity.value,
+                 "zone": zone, "open311": client.name}))
+    chain = await cell_chain(session, cell_id)
+    source = await session.get(WaterSource, source_id) if source_id else None
     _cell, members = await recipients(session, chain, category.emergency, source)
     group_chats = await bindings_for_cells(session, [c.id for c in chain])
     for member in private_recipients(members, group_chats, settings):

@@ -167,6 +167,8 @@ async def test_bad_posts_get_the_specs_error_list_and_write_nothing(
             ({k: v for k, v in good.items() if k != "lat"}, 400, "lat"),
             ({**good, "service_code": "nothing"}, 404, "service_code"),
             ({**good, "attribute[severity]": "dire"}, 400, "severity"),
+            ({"api_key": key, "service_code": "garbage", "address_id": "999"}, 400,
+             "address_id"),
         ):
             response = await client.post("/requests.json", data=form)
             assert response.status == status, (form, await response.text())
@@ -178,6 +180,28 @@ async def test_bad_posts_get_the_specs_error_list_and_write_nothing(
         response = await client.post("/requests.xml", data={**good, "api_key": "nope"})
         assert response.status == 403 and ET.fromstring(await response.read()).tag == "errors"
     assert await counts(session_factory) == before
+
+
+async def test_a_request_may_name_its_village_by_address_id_instead_of_a_point(
+    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
+) -> None:
+    grid = await _grid(session_factory, demo_grid_collection)
+    key = await new_key(session_factory)
+    async with open311_client(settings, session_factory, grid) as client:
+        posted = await client.post("/requests.json", data={
+            "api_key": key, "service_code": "outfall", "address_id": WUXING_VILLAGE,
+            "description": "村口排污"})
+        assert posted.status == 200, await posted.text()
+        (answer,) = await posted.json()
+        (shown,) = await (await client.get(
+            f"/requests/{answer['service_request_id']}.json")).json()
+    assert shown["address_id"] == WUXING_VILLAGE
+    async with session_factory() as session:
+        case = await session.scalar(select(Case).where(
+            Case.number == answer["service_request_id"]))
+        assert case is not None and case.lat is None and case.place_source == "menu"
+    place = grid.locate(shown["lat"], shown["long"])  # a point inside the village
+    assert place.cell_id == case.cell_id
 
 
 async def test_a_revoked_key_is_refused(

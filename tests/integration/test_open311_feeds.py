@@ -57,7 +57,7 @@ async def _world(sessions: SessionFactory, collection: dict[str, Any]) -> GridIn
             Case(number="HZ-2026-000901", category="garbage", severity="medium", lat=lat,
                  lon=lon, origin_cell_id=village.id, cell_id=village.id, reporter_id=reporter,
                  anonymous=True, description="岸边垃圾", created_at=now, updated_at=now),
-            Case(number="HZ-2026-000902", category="sewage", severity="high",
+            Case(number="HZ-2026-000902", category="outfall", severity="high",
                  origin_cell_id=other.id, cell_id=other.id, state="closed",
                  description="排污口", created_at=now - timedelta(days=30),
                  updated_at=now - timedelta(days=29), closed_at=now - timedelta(days=29)),
