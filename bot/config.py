@@ -342,7 +342,7 @@ def _open311(reader: _Reader) -> Open311Settings:
         jurisdiction_id=reader.get("jurisdiction_id", str, Open311Settings.jurisdiction_id),
         origin=origin,
         max_body_bytes=reader.positive("max_body_bytes", int, Open311Settings.max_body_bytes),
-        public_feeds=reader.get("public_feeds", bool, Open311Settings.public_feeds),
+        public_reads=reader.get("public_reads", bool, Open311Settings.public_reads),
     )
 
 

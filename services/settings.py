@@ -181,15 +181,15 @@ class CampaignSettings:
 class Open311Settings:
     """The Open311 GeoReport v2 API and the case feeds (bot.open311): served by `gridpatrol run`
     on `listen`:`port` when `port` is set (0: off). A posted request becomes a case of `origin`
-    (public or assigned); a body past `max_body_bytes` is refused; the feeds need a client's key
-    unless `public_feeds`."""
+    (public or assigned); a body past `max_body_bytes` is refused; the cases (requests, media,
+    feeds) are read with a client's key unless `public_reads` (the categories are open to all)."""
 
     port: int = 0
     listen: str = "127.0.0.1"
     jurisdiction_id: str = ""
     origin: str = "public"
     max_body_bytes: int = 65_536
-    public_feeds: bool = False
+    public_reads: bool = False
 
     @property
     def enabled(self) -> bool:

@@ -7,8 +7,10 @@
     GET  /requests/{number}.json | .xml         one case
     POST /requests.json | .xml                  a new case (api_key; form-encoded, as the spec)
     GET  /media/{photo}.jpg                     a report photo's display copy (never the original)
-    GET  /feeds/cases.geojson | .csv            cases of a scope and period (api_key unless
-                                                open311.public_feeds; cell, since, until)
+    GET  /feeds/cases.geojson | .csv            cases of a scope and period (cell, since, until)
+
+Reading cases (requests, media, feeds) takes a client's api_key unless open311.public_reads;
+discovery and services are open to all.
 
 Every failure is the spec's error list (`[{"code": 403, "description": "..."}]`, or `<errors>`)
 with that HTTP status; a body past open311.max_body_bytes is refused with 413 unread. One unit
@@ -131,6 +133,7 @@ class Open311App:
 
     async def get_requests(self, request: web.Request) -> web.Response:
         self._jurisdiction(request.query)
+        await self._reader(request)
         query = read_query(request.query, utcnow())
         async with self.sessions() as session:
             cases = await find_requests(session, query)
@@ -142,6 +145,7 @@ class Open311App:
     async def get_request(self, request: web.Request) -> web.Response:
         number, fmt = self._tail(request, "service_request_id")
         self._jurisdiction(request.query)
+        await self._reader(request)
         async with self.sessions() as session:
             case = await find_request(session, number)
             places = await places_of(session, [case])
@@ -176,6 +180,7 @@ class Open311App:
             photo_id = int(request.match_info["photo"])
         except ValueError:
             raise Open311Error(404, "no such media") from None
+        await self._reader(request)
         async with self.sessions() as session:
             photo = await session.get(Photo, photo_id)
             if photo is None or photo.case_id is None or photo.kind != PhotoKind.REPORT:
@@ -199,11 +204,16 @@ class Open311App:
             raise Open311Error(404, f"cell {code!r} was not found")
         return FeedScope(cell, since, until)
 
+    async def _reader(self, request: web.Request) -> None:
+        """Open311Error(403) unless the cases are public or the call carries a live key."""
+        if self.settings.open311.public_reads:
+            return
+        async with self.sessions() as session:
+            if await client_of(session, request.query.get("api_key")) is None:
+                raise Open311Error(403, "api_key was not provided or is not valid")
+
     async def get_feed(self, request: web.Request) -> web.Response:
-        if not self.settings.open311.public_feeds:
-            async with self.sessions() as session:
-                if await client_of(session, request.query.get("api_key")) is None:
-                    raise Open311Error(403, "api_key was not provided or is not valid")
+        await self._reader(request)
         scope = await self._feed_scope(request.query)
         async with self.sessions() as session:
             cases, places, sources = await feed_cases(session, scope)

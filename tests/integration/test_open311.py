@@ -96,7 +96,9 @@ async def test_a_posted_request_is_a_case_of_the_village_and_its_manager_is_queu
     manager_id = await add_manager(session_factory, 9001, "Village manager", WUXING_VILLAGE)
     key = await new_key(session_factory)
     lat, lon = await point_in(session_factory, WUXING_VILLAGE)
-    async with open311_client(settings, session_factory, grid) as client:
+    async with open311_client(settings, session_factory, grid, key) as client:
+        refused = await client.get("/requests.json", params={"api_key": ""})
+        assert refused.status == 403 and "api_key" in _errors(await refused.json(), 403)
         posted = await client.post("/requests.json", data={
             "api_key": key, "service_code": "garbage", "lat": str(lat), "long": str(lon),
             "description": "河边堆放生活垃圾", "email": "someone@example.org",
@@ -187,7 +189,7 @@ async def test_a_request_may_name_its_village_by_address_id_instead_of_a_point(
 ) -> None:
     grid = await _grid(session_factory, demo_grid_collection)
     key = await new_key(session_factory)
-    async with open311_client(settings, session_factory, grid) as client:
+    async with open311_client(settings, session_factory, grid, key) as client:
         posted = await client.post("/requests.json", data={
             "api_key": key, "service_code": "outfall", "address_id": WUXING_VILLAGE,
             "description": "村口排污"})
@@ -261,10 +263,12 @@ async def test_media_url_serves_the_stamped_display_copy_never_the_original_with
         session.add(photo)
         await session.commit()
         photo_id = photo.id
-    async with open311_client(settings, session_factory, grid) as client:
+    key = await new_key(session_factory)
+    async with open311_client(settings, session_factory, grid, key) as client:
         (shown,) = await (await client.get("/requests/HZ-2026-000777.json")).json()
         assert shown["media_url"].endswith(f"/media/{photo_id}.jpg")
         path = shown["media_url"][shown["media_url"].index("/media/"):]
+        assert (await client.get(path, params={"api_key": "wrong"})).status == 403
         media = await client.get(path)
         assert media.status == 200 and media.content_type == "image/jpeg"
         assert (await client.get("/media/999999.jpg")).status == 404

@@ -1,6 +1,6 @@
 """Cases as open data: the GeoJSON feed opens with Shapely and its points route back to the
 same cells (a measured point, and a village chosen from the list); CSV alike; from the API
-(a key needed unless open311.public_feeds) and from `gridpatrol feed`, scoped by cell and
+(a key needed unless open311.public_reads) and from `gridpatrol feed`, scoped by cell and
 period; no reporter in either, anonymous or not. `gridpatrol open311 key` makes, lists and
 revokes the keys."""
 
@@ -105,15 +105,22 @@ async def test_the_geojson_feed_opens_with_shapely_and_its_points_route_back_to_
     assert [f["id"] for f in scoped["features"]] == ["HZ-2026-000901"]
 
 
-async def test_feeds_may_be_public(
+async def test_cases_may_be_read_without_a_key_when_the_office_says_so(
     settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
 ) -> None:
     from dataclasses import replace
 
     grid = await _world(session_factory, demo_grid_collection)
-    public = replace(settings, open311=replace(settings.open311, public_feeds=True))
+    public = replace(settings, open311=replace(settings.open311, public_reads=True))
     async with open311_client(public, session_factory, grid) as client:
         assert (await client.get("/feeds/cases.csv")).status == 200
+        listed = await (await client.get("/requests.json")).json()
+        assert sorted(r["service_request_id"] for r in listed) == ["HZ-2026-000901",
+                                                                  "HZ-2026-000902"]
+        assert (await client.get("/requests/HZ-2026-000901.json")).status == 200
+        assert REPORTER not in (await client.get("/requests.json")).body.decode()
+    async with open311_client(settings, session_factory, grid) as client:
+        assert (await client.get("/requests/HZ-2026-000901.json")).status == 403
 
 
 async def test_the_cli_makes_lists_and_revokes_keys_and_writes_the_feeds(

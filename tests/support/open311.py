@@ -40,11 +40,16 @@ class Reply:
 
 
 class Client:
-    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
-        self.http, self.base = http, base
+    """GETs carry `api_key` (when given) unless the call names its own."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str, api_key: str = "") -> None:
+        self.http, self.base, self.api_key = http, base, api_key
 
     async def get(self, path: str, params: Mapping[str, str] | None = None) -> Reply:
-        async with self.http.get(self.base + path, params=params) as response:
+        query = dict(params or {})
+        if self.api_key:
+            query.setdefault("api_key", self.api_key)
+        async with self.http.get(self.base + path, params=query) as response:
             return Reply(response.status, response.content_type, await response.read())
 
     async def post(self, path: str, data: Mapping[str, str]) -> Reply:
@@ -53,14 +58,14 @@ class Client:
 
 
 @asynccontextmanager
-async def open311_client(settings: Settings, sessions: SessionFactory, grid: Locator
-                         ) -> AsyncIterator[Client]:
+async def open311_client(settings: Settings, sessions: SessionFactory, grid: Locator,
+                         api_key: str = "") -> AsyncIterator[Client]:
     """The real server (bot.open311.Open311Server) on a free port, and a client of it."""
     server = Open311Server(settings, sessions, grid, port=0)
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:
-            yield Client(http, f"http://{server.listen}:{server.port}")
+            yield Client(http, f"http://{server.listen}:{server.port}", api_key)
     finally:
         await server.stop()
 

@@ -164,7 +164,7 @@ def test_open311_is_off_until_a_port_is_set_and_its_origin_is_public_or_assigned
 ) -> None:
     shipped = load_settings(ROOT / "config.toml").open311
     assert not shipped.enabled and shipped.listen == "127.0.0.1" and shipped.origin == "public"
-    assert shipped.max_body_bytes == 65536 and not shipped.public_feeds
+    assert shipped.max_body_bytes == 65536 and not shipped.public_reads
     on = load_settings(write(tmp_path, SHIPPED.replace(
         '[open311]\nport = 0', '[open311]\nport = 8311', 1).replace(
         'origin = "public"', 'origin = "assigned"', 1))).open311
