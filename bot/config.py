@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models import Severity, Stage
+from models import CaseSource, Severity, Stage
 from services.grid import Datum
 from services.photos import PhotoLimits
 from services.settings import (
@@ -28,6 +28,7 @@ from services.settings import (
     LoggingSettings,
     MapProvider,
     MapSettings,
+    Open311Settings,
     OutboxSettings,
     PhotoStoreKind,
     SandboxSettings,
@@ -325,6 +326,23 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         photo_store=PhotoStoreKind(photo_store),
         documents=_documents(root.sub("documents")),
         campaigns=_campaigns(root.sub("campaigns")),
+        open311=_open311(root.sub("open311")),
+    )
+
+
+def _open311(reader: _Reader) -> Open311Settings:
+    port = reader.get("port", int, Open311Settings.port)
+    _check(reader, "port", 0 <= port <= 65535, "a TCP port, or 0 to leave the API off")
+    origin = reader.get("origin", str, Open311Settings.origin)
+    _check(reader, "origin", origin in {CaseSource.PUBLIC.value, CaseSource.ASSIGNED.value},
+           "public or assigned")
+    return Open311Settings(
+        port=port,
+        listen=reader.get("listen", str, Open311Settings.listen),
+        jurisdiction_id=reader.get("jurisdiction_id", str, Open311Settings.jurisdiction_id),
+        origin=origin,
+        max_body_bytes=reader.positive("max_body_bytes", int, Open311Settings.max_body_bytes),
+        public_reads=reader.get("public_reads", bool, Open311Settings.public_reads),
     )
 
 

@@ -28,6 +28,7 @@ from models.group import GroupBinding
 from models.inbox import Inbox, InboxState, PaceMark
 from models.member import Invite, Member, MemberEvent, MemberIdentity, Role, SupervisionKind
 from models.numbering import DocumentCounter
+from models.open311 import Open311Key
 from models.outbox import Outbox, OutboxState
 from models.pending import PendingAction
 from models.supervision import (
@@ -67,6 +68,7 @@ __all__ = [
     "Member",
     "MemberEvent",
     "MemberIdentity",
+    "Open311Key",
     "OrderAnswer",
     "OrderState",
     "Outbox",

@@ -178,6 +178,25 @@ class CampaignSettings:
 
 
 @dataclass(frozen=True)
+class Open311Settings:
+    """The Open311 GeoReport v2 API and the case feeds (bot.open311): served by `gridpatrol run`
+    on `listen`:`port` when `port` is set (0: off). A posted request becomes a case of `origin`
+    (public or assigned); a body past `max_body_bytes` is refused; the cases (requests, media,
+    feeds) are read with a client's key unless `public_reads` (the categories are open to all)."""
+
+    port: int = 0
+    listen: str = "127.0.0.1"
+    jurisdiction_id: str = ""
+    origin: str = "public"
+    max_body_bytes: int = 65_536
+    public_reads: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.port > 0
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     json: bool = False
@@ -208,6 +227,7 @@ class Settings:
     photo_store: PhotoStoreKind = PhotoStoreKind.FILES
     documents: DocumentSettings = field(default_factory=DocumentSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
+    open311: Open311Settings = field(default_factory=Open311Settings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -30,6 +30,7 @@ from bot.cli.db import (
 from bot.cli.ledger import add_commands as add_ledger_commands
 from bot.cli.meetings import add_commands as add_meeting_commands
 from bot.cli.members import add_commands as add_member_commands
+from bot.cli.open311 import add_commands as add_open311_commands
 from bot.cli.orders import add_commands as add_order_commands
 from bot.cli.problems import add_commands as add_problem_commands
 from bot.cli.schedule import add_commands as add_schedule_commands
@@ -87,6 +88,10 @@ commands:
   gridpatrol orders [--year YEAR] [--cell CODE] [--lang zh_CN|en]
                                       supervision orders (督办单) of a year: issued, answered,
                                       accepted, open
+  gridpatrol open311 key create NAME | list | revoke NAME
+                                      api_keys of the systems that post Open311 requests
+  gridpatrol feed geojson|csv [--cell CODE] [--since DATE] [--until DATE] [-o FILE]
+                                      cases as GeoJSON (QGIS, 天地图) or CSV
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -319,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_meeting_commands(add)
     add_bulletin_commands(add)
     add_order_commands(add)
+    add_open311_commands(add)
     return parser
 
 

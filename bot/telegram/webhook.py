@@ -16,6 +16,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.open311 import Open311Server
 from bot.runtime import HealthServer, Lease, setup_logging
 from bot.telegram.app import build_application
 from bot.telegram.context import GridApp
@@ -64,6 +65,8 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
         HealthServer(hook.listen, hook.health_port, sessions, lease, app.bot_data["deps"].metrics)
         if hook.health_port else None
     )
+    open311 = (Open311Server(settings, sessions, app.bot_data["deps"].grid)
+               if settings.open311.enabled else None)
     initialise, finish = app.post_init, app.post_stop
     wecom = None
     if settings.wecom.enabled:  # the WeCom app beside Telegram, on the same loop and core
@@ -78,6 +81,8 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
             await wecom.start()
         if health is not None:
             await health.start()
+        if open311 is not None:
+            await open311.start()
 
     async def finishing(application: GridApp) -> None:
         if wecom is not None:
@@ -86,6 +91,8 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
             await finish(application)
 
     async def stopped(_application: GridApp) -> None:
+        if open311 is not None:
+            await open311.stop()
         if health is not None:
             await health.stop()
         await lease.close()

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.open311 import Open311Server
 from bot.outbox.recover import settle_uncertain
 from bot.runtime import HealthServer, Lease, settle_dead_claims, setup_logging
 from bot.runtime.chores import digest_clock, run_digests, run_sweep
@@ -70,6 +71,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     hook = settings.webhook
     health = (HealthServer(hook.listen, hook.health_port, sessions, lease, deps.metrics)
               if hook.health_port else None)
+    open311 = (Open311Server(settings, sessions, deps.grid)
+               if settings.open311.enabled else None)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -89,6 +92,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         await service.start()
         if health is not None:
             await health.start()
+        if open311 is not None:
+            await open311.start()
         schedule(scheduler, deps, lease)
         scheduler.start()
         await stop.wait()
@@ -97,6 +102,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await service.stop()
+        if open311 is not None:
+            await open311.stop()
         if health is not None:
             await health.stop()
         await lease.close()

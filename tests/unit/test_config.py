@@ -157,3 +157,20 @@ def test_campaign_reminder_days_are_whole_days_before_the_date(tmp_path: Path) -
     assert error.key == "campaigns.remind_days" and "whole days" in error.reason
     path = write(tmp_path, SHIPPED.replace("remind_days = [7, 3, 1]", "remind_days = []"))
     assert load_settings(path).campaigns.remind_days == ()
+
+
+def test_open311_is_off_until_a_port_is_set_and_its_origin_is_public_or_assigned(
+    tmp_path: Path,
+) -> None:
+    shipped = load_settings(ROOT / "config.toml").open311
+    assert not shipped.enabled and shipped.listen == "127.0.0.1" and shipped.origin == "public"
+    assert shipped.max_body_bytes == 65536 and not shipped.public_reads
+    on = load_settings(write(tmp_path, SHIPPED.replace(
+        '[open311]\nport = 0', '[open311]\nport = 8311', 1).replace(
+        'origin = "public"', 'origin = "assigned"', 1))).open311
+    assert on.enabled and on.port == 8311 and on.origin == "assigned"
+    error = refused(write(tmp_path, SHIPPED.replace('origin = "public"', 'origin = "self"', 1)))
+    assert error.key == "open311.origin" and "public or assigned" in error.reason
+    error = refused(write(tmp_path, SHIPPED.replace('[open311]\nport = 0',
+                                                    '[open311]\nport = 70000', 1)))
+    assert error.key == "open311.port"
