@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.chain import install_chain
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
@@ -62,4 +64,5 @@ def make_sync_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that chain the case events they add (models.chain)."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=install_chain())

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from bot.cli.audit import add_commands as add_audit_commands
 from bot.cli.bulletins import add_commands as add_bulletin_commands
 from bot.cli.db import (
     CliError,
@@ -87,6 +88,12 @@ commands:
   gridpatrol orders [--year YEAR] [--cell CODE] [--lang zh_CN|en]
                                       supervision orders (督办单) of a year: issued, answered,
                                       accepted, open
+  gridpatrol audit verify [--case N] [--anchors]
+                                      walk the case history's hash chains; name the first
+                                      event of each case that does not match
+  gridpatrol audit export --case N [-o FILE] [--lang zh_CN|en]
+                                      a case's whole history with its photos' hashes (.docx)
+  gridpatrol audit seal               seal yesterday's daily anchor now (the digest does it)
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -319,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_meeting_commands(add)
     add_bulletin_commands(add)
     add_order_commands(add)
+    add_audit_commands(add)
     return parser
 
 
