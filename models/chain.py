@@ -28,6 +28,7 @@ from models.base import utcnow
 from models.case import Case, CaseEvent, Photo, PhotoKind
 
 GENESIS = "0" * 64
+BACKFILL_CASES = 500  # cases whose events migration 0023 chains at a time
 
 
 def canonical_time(at: datetime) -> str:

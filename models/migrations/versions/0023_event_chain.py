@@ -15,14 +15,13 @@ import sqlalchemy as sa
 from alembic import op
 
 import models.base
+import models.chain
 from models.chain import PhotoIndex, chain_values, photo_ids_of
 
 revision: str = '0023'
 down_revision: str | Sequence[str] | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-CASES_PER_BATCH = 500
 
 EVENTS = sa.table(
     'case_event', sa.column('id', sa.Integer()), sa.column('case_id', sa.Integer()),
@@ -38,7 +37,7 @@ def _backfill(conn: sa.Connection) -> None:
     while True:
         case_ids = list(conn.execute(
             sa.select(EVENTS.c.case_id).distinct().where(EVENTS.c.case_id > after)
-            .order_by(EVENTS.c.case_id).limit(CASES_PER_BATCH)).scalars())
+            .order_by(EVENTS.c.case_id).limit(models.chain.BACKFILL_CASES)).scalars())
         if not case_ids:
             return
         after = case_ids[-1]
