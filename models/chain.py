@@ -7,9 +7,9 @@ adds) together with `prev_hash`. Canonical JSON: sorted keys, no spaces, UTF-8, 
 UTC ISO with microseconds (as both databases store them), the payload as it reads back from
 its JSON column.
 
-The ORM writers are covered by `install_chain`, which the session factory (`models.db`) puts
-on every session: before each flush it locks the cases whose events it adds (PostgreSQL), reads
-their chain heads and fills both hashes in. Set-wise writers (the deadline sweep) call
+The ORM writers are covered by `install_chain`, which the session factory (`models.db`) calls:
+as a flush inserts new events it locks their cases (PostgreSQL), reads their chain heads and
+fills both hashes in. Set-wise writers (the deadline sweep) call
 `chain_values` with the heads they read (`head_query`) for their rows.
 """
 
@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, event, func, inspect, select
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, object_session
 
 from models.base import utcnow
 from models.case import Case, CaseEvent, Photo, PhotoKind
@@ -121,26 +122,35 @@ def chain_values(rows: Sequence[dict[str, Any]], heads: Mapping[int, str | None]
             prev, case_id, row.get("actor_id"), row["at"], row["kind"], row.get("payload"), shas)
 
 
-def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
-    new = [obj for obj in session.new if isinstance(obj, CaseEvent) and obj.hash is None]
-    if not new:
+def _before_insert(_mapper: Mapper[Any], connection: Connection, target: CaseEvent) -> None:
+    """On the flush's first new event, chain every new event of its session, in insert order.
+
+    Run inside the flush, after every `before_flush` listener, on the flush's connection: on
+    PostgreSQL it locks the cases first (the writers of one case take turns), then reads their
+    heads, so no two events ever claim the same predecessor."""
+    if target.hash is not None:
         return
-    new.sort(key=lambda obj: inspect(obj).insert_order or 0)  # the order of the INSERTs
+    session = object_session(target)
+    pending: list[object] = list(session.new) if session is not None else [target]
+    new = [item for item in pending if isinstance(item, CaseEvent) and item.hash is None]
+    new.sort(key=lambda item: inspect(item).insert_order or 0)  # the order of the INSERTs
     if any(obj.case_id is None for obj in new):
         raise ValueError("a case event without its case id cannot be chained")
     case_ids = sorted({obj.case_id for obj in new})
-    with session.no_autoflush:
-        if session.get_bind().dialect.name == "postgresql":  # one writer per case at a time
-            session.execute(select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id)
-                            .with_for_update())
-        heads: dict[int, str | None] = {case_id: sha for case_id, sha in session.execute(
-            head_query(case_ids))}
-        wanted = any(photo_ids_of(obj.kind, obj.payload) != [] for obj in new)
-        photos = PhotoIndex(session.execute(photos_query(case_ids, named_photos(new)))
-                            if wanted else [])
-    pending = sorted((obj for obj in session.new if isinstance(obj, Photo)),
-                     key=lambda obj: inspect(obj).insert_order or 0)
-    photos.add_pending((p.case_id, p.kind or PhotoKind.REPORT, p.sha256) for p in pending)
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id)
+                           .with_for_update())
+    heads: dict[int, str | None] = {case_id: sha for case_id, sha in connection.execute(
+        head_query(case_ids))}
+    wanted = any(photo_ids_of(obj.kind, obj.payload) != [] for obj in new)
+    photos = PhotoIndex(connection.execute(photos_query(case_ids, named_photos(new)))
+                        if wanted else [])
+    unsaved: list[Photo] = []
+    for item in pending:
+        if isinstance(item, Photo) and item.id is None:
+            unsaved.append(item)
+    unsaved.sort(key=lambda photo: inspect(photo).insert_order or 0)  # inserted after us
+    photos.add_pending((p.case_id, p.kind or PhotoKind.REPORT, p.sha256) for p in unsaved)
     rows: list[dict[str, Any]] = []
     for obj in new:
         if obj.at is None:
@@ -154,13 +164,8 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
         obj.prev_hash, obj.hash = row["prev_hash"], row["hash"]
 
 
-class ChainedSession(Session):
-    """A session whose flushes chain the case events it adds (see `install_chain`)."""
-
-
-def install_chain() -> type[Session]:
-    """The session class that chains every case event added through the ORM, for a session
-    factory's `sync_session_class`; the listener is installed on the first call."""
-    if not event.contains(ChainedSession, "before_flush", _before_flush):
-        event.listen(ChainedSession, "before_flush", _before_flush)
-    return ChainedSession
+def install_chain() -> None:
+    """Chain every case event inserted through the ORM (the session factory calls this; the
+    listener is installed once, on the first call, never on import)."""
+    if not event.contains(CaseEvent, "before_insert", _before_insert):
+        event.listen(CaseEvent, "before_insert", _before_insert)

@@ -64,5 +64,6 @@ def make_sync_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
-    """Sessions that chain the case events they add (models.chain)."""
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=install_chain())
+    """Sessions whose flushes chain the case events they add (models.chain)."""
+    install_chain()
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from docx import Document
 
 from bot.cli.main import main
-from models import CaseEvent
+from models import CaseEvent, Member, Outbox, Role
 from models.chain import GENESIS
 from models.db import SessionFactory, make_sync_engine
-from services.audit import export_case, seal_day, verify_anchors, verify_chain
+from services.audit import export_case, latest_anchor, seal_day, verify_anchors, verify_chain
 from services.settings import Settings
 from tests.support.cli import config
 from tests.support.workflow_world import NOW, World, events, new_case, walk_to_rectified, world
@@ -144,6 +144,35 @@ async def test_the_daily_anchor_catches_a_last_event_removed(
         assert (await verify_chain(s)).clean  # the chain alone cannot see its tail cut off
         broken = await verify_anchors(s)
     assert [b.day for b in broken] == [anchor.day]
+
+
+async def test_the_city_supervisors_digest_carries_yesterdays_anchor(
+    session_factory: SessionFactory, settings: Settings, world: World,
+) -> None:
+    from bot.runtime.chores import run_digests
+    from services.digests import Digest, digest_text
+    from services.i18n import translator
+
+    await _two_cases(session_factory, settings, world)
+    async with session_factory() as s:
+        city = Member(platform_user_id="3001", chat_id="3001", display_name="督查员",
+                      role=Role.SUPERVISOR, cell_id=None, language="zh_CN")
+        county = Member(platform_user_id="3002", chat_id="3002", display_name="县督查员",
+                        role=Role.SUPERVISOR, cell_id=world.county, language="zh_CN")
+        s.add_all([city, county])
+        await s.commit()
+    await run_digests(session_factory, settings, NOW + timedelta(days=1))
+    async with session_factory() as s:
+        anchor = await latest_anchor(s)
+        rows = {n.recipient_id: n for n in await s.scalars(
+            sa.select(Outbox).where(Outbox.kind == "digest"))}
+    assert anchor is not None
+    digest = Digest.from_payload(rows[city.id].payload["digest"])
+    assert (digest.anchor_day, digest.anchor_hash) == (anchor.day.isoformat(), anchor.hash)
+    assert f"履历锚定值：<code>{anchor.hash}</code>" in digest_text(
+        digest, translator("zh_CN"), settings)
+    assert Digest.from_payload(rows[county.id].payload["digest"]).anchor_hash == ""
+    assert Digest.from_payload(rows[world.manager_a.id].payload["digest"]).anchor_hash == ""
 
 
 async def test_the_export_writes_the_history_with_the_hashes_of_events_and_photos(
