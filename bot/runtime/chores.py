@@ -1,7 +1,7 @@
 """The schedule's work, whatever the channel: the deadline sweep (with expired drafts, lapsed
-pending questions and the campaigns' reminders) and the morning digests. Telegram runs them
-from PTB's JobQueue (bot.jobs), a WeCom-only process from its own APScheduler
-(bot.wecom.service), the CLI once."""
+pending questions and the campaigns' reminders) and the morning digests (after sealing
+yesterday's audit anchor). Telegram runs them from PTB's JobQueue (bot.jobs), a WeCom-only
+process from its own APScheduler (bot.wecom.service), the CLI once."""
 
 from __future__ import annotations
 
