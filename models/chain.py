@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, event, func, inspect, select
+from sqlalchemy import Executable, Select, Table, event, false, func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, object_session
 
@@ -67,6 +67,17 @@ def head_query(case_ids: Iterable[int]) -> Select[int, str | None]:
     last = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(sorted(set(case_ids))))
             .group_by(CaseEvent.case_id))
     return select(CaseEvent.case_id, CaseEvent.hash).where(CaseEvent.id.in_(last))
+
+
+def lock_cases(case_ids: Iterable[int], dialect: str) -> Executable:
+    """What makes a writer of these cases' events wait for the others: their rows `FOR UPDATE`
+    on PostgreSQL; on SQLite the database's write lock, taken by an UPDATE of no row (a read
+    outside a write transaction could see a head another connection is about to move)."""
+    if dialect == "postgresql":
+        return (select(Case.id).where(Case.id.in_(sorted(set(case_ids)))).order_by(Case.id)
+                .with_for_update())
+    table: Table = Case.__table__  # type: ignore[assignment]
+    return table.update().where(false()).values(id=table.c.id)
 
 
 def photos_query(case_ids: Iterable[int], photo_ids: Iterable[int] = ()
@@ -125,8 +136,8 @@ def chain_values(rows: Sequence[dict[str, Any]], heads: Mapping[int, str | None]
 def _before_insert(_mapper: Mapper[Any], connection: Connection, target: CaseEvent) -> None:
     """On the flush's first new event, chain every new event of its session, in insert order.
 
-    Run inside the flush, after every `before_flush` listener, on the flush's connection: on
-    PostgreSQL it locks the cases first (the writers of one case take turns), then reads their
+    Run inside the flush, after every `before_flush` listener, on the flush's connection: it
+    locks the cases first (`lock_cases`: the writers of one case take turns), then reads their
     heads, so no two events ever claim the same predecessor."""
     if target.hash is not None:
         return
@@ -137,9 +148,7 @@ def _before_insert(_mapper: Mapper[Any], connection: Connection, target: CaseEve
     if any(obj.case_id is None for obj in new):
         raise ValueError("a case event without its case id cannot be chained")
     case_ids = sorted({obj.case_id for obj in new})
-    if connection.dialect.name == "postgresql":
-        connection.execute(select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id)
-                           .with_for_update())
+    connection.execute(lock_cases(case_ids, connection.dialect.name))
     heads: dict[int, str | None] = {case_id: sha for case_id, sha in connection.execute(
         head_query(case_ids))}
     wanted = any(photo_ids_of(obj.kind, obj.payload) != [] for obj in new)

@@ -94,6 +94,26 @@ async def test_an_event_edited_in_the_database_is_named_exactly(
     assert "the chain verifies: 1 cases, 1 events" in capsys.readouterr().out
 
 
+async def test_two_writers_of_one_case_take_turns_and_its_chain_does_not_fork(
+    session_factory: SessionFactory, settings: Settings, world: World,
+) -> None:
+    first, _ = await _two_cases(session_factory, settings, world)
+    async with session_factory() as a, session_factory() as b:
+        a.add(CaseEvent(case_id=first, kind="named_in_bulletin", payload={"n": 1}))
+        await a.flush()  # holds the case (PostgreSQL) or the write lock (SQLite)
+        b.add(CaseEvent(case_id=first, kind="named_in_bulletin", payload={"n": 2}))
+        second = asyncio.create_task(b.commit())
+        await asyncio.wait({second}, timeout=0.5)
+        assert not second.done()  # waiting for the first writer
+        await a.commit()
+        await asyncio.wait_for(second, 10)
+    async with session_factory() as s:
+        chain = await events(s, first)
+        assert (await verify_chain(s, first)).clean
+    assert [e.payload.get("n") for e in chain[-2:]] == [1, 2]
+    assert chain[-1].prev_hash == chain[-2].hash
+
+
 async def test_a_removed_or_rehashed_event_breaks_the_link_of_the_next(
     session_factory: SessionFactory, settings: Settings, world: World, db_url: str,
 ) -> None:
