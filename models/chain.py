@@ -8,9 +8,9 @@ UTC ISO with microseconds (as both databases store them), the payload as it read
 its JSON column.
 
 The ORM writers are covered by `install_chain`, which the session factory (`models.db`) calls:
-as a flush inserts new events it locks their cases (PostgreSQL), reads their chain heads and
-fills both hashes in. Set-wise writers (the deadline sweep) call
-`chain_values` with the heads they read (`head_query`) for their rows.
+as a flush inserts new events it locks their cases (`lock_cases`), reads their chain heads and
+fills both hashes in. Set-wise writers (the deadline sweep, through `services.audit`) lock,
+read the heads (`head_query`) and call `chain_values` on their rows.
 """
 
 from __future__ import annotations

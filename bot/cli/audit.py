@@ -58,7 +58,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     first = verdict.breaks[0] if verdict.breaks else None
     print(f"the chain does not verify: {len(verdict.breaks)} of {verdict.cases} cases broken"
           + (f", first at event {first.event_id}" if first else "")
-          + (f", {len(anchors)} anchors" if anchors else ""))
+          + (f", {len(anchors)} daily anchors do not match" if anchors else ""))
     return 1
 
 

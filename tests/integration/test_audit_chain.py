@@ -166,6 +166,28 @@ async def test_the_daily_anchor_catches_a_last_event_removed(
     assert [b.day for b in broken] == [anchor.day]
 
 
+async def test_the_anchor_is_sealed_and_checked_from_the_command_line(
+    session_factory: SessionFactory, settings: Settings, world: World, db_url: str,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    first, _ = await _two_cases(session_factory, settings, world)
+    monkeypatch.setenv("GRIDPATROL_DATABASE_URL", db_url)
+    cfg = str(config(tmp_path))
+    assert await _main(["--config", cfg, "audit", "seal"]) == 0
+    async with session_factory() as s:
+        anchor = await latest_anchor(s)
+        last = (await events(s, first))[-1]
+    assert anchor is not None
+    assert f"anchor of {anchor.day.isoformat()}: {anchor.hash} (2 cases)" in capsys.readouterr().out
+    assert await _main(["--config", cfg, "audit", "verify", "--anchors"]) == 0
+    assert "2 cases, 5 events, every daily anchor" in capsys.readouterr().out
+    _sql(db_url, "DELETE FROM case_event WHERE id = :id", id=last.id)
+    assert await _main(["--config", cfg, "audit", "verify", "--anchors"]) == 1
+    captured = capsys.readouterr()
+    assert f"anchor of {anchor.day.isoformat()}: the chains' heads hash to" in captured.err
+    assert "0 of 2 cases broken, 1 daily anchors do not match" in captured.out
+
+
 async def test_the_city_supervisors_digest_carries_yesterdays_anchor(
     session_factory: SessionFactory, settings: Settings, world: World,
 ) -> None:
