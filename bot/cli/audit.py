@@ -68,10 +68,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     async def work(sessions: SessionFactory) -> Export | None:
         case_id = await _case_id(sessions, args.case)
         async with sessions() as session:
-            return await export_case(
-                session, case_id, language=args.lang or settings.locale.default,
-                timezone=settings.locale.timezone,
-                issuing_body=settings.documents.issuing_body, now=utcnow())
+            return await export_case(session, settings, case_id,
+                                     language=args.lang or settings.locale.default, now=utcnow())
 
     export = with_sessions(settings, work)
     if export is None:

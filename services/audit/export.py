@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, CaseEvent, Member, Photo
 from services.audit.anchors import latest_anchor
 from services.audit.verify import verify_chain
+from services.cases import state_label
 from services.documents import heading, masthead, paragraph, table, word_bytes
 from services.i18n import translator
+from services.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,15 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-async def export_case(session: AsyncSession, case_id: int, *, language: str, timezone: str,
-                      issuing_body: str, now: datetime) -> Export | None:
+async def export_case(session: AsyncSession, settings: Settings, case_id: int, *,
+                      language: str, now: datetime) -> Export | None:
     """The document of one case (None when there is no such case)."""
     case = await session.get(Case, case_id)
     if case is None:
         return None
     t = translator(language)
-    tz = ZoneInfo(timezone)
+    tz = ZoneInfo(settings.locale.timezone)
+    category = settings.category(case.category)
     events = list(await session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
@@ -49,10 +52,12 @@ async def export_case(session: AsyncSession, case_id: int, *, language: str, tim
     verdict = await verify_chain(session, case_id)
     anchor = await latest_anchor(session)
 
-    doc = masthead(issuing_body, case.number, t("Case history for inspection"))
+    doc = masthead(settings.documents.issuing_body, case.number,
+                   t("Case history for inspection"))
     paragraph(doc, t("Case {number}, {category}, state {state}; exported {when}.",
-                     number=case.number, category=case.category, state=case.state,
-                     when=_when(now, tz)))
+                     number=case.number,
+                     category=category.name(language) if category else case.category,
+                     state=state_label(case.state, t), when=_when(now, tz)))
     paragraph(doc, t("Each event carries the hash of the case's event before it and its own "
                      "hash over its content (actor, time, kind, content, the sha256 of the "
                      "photos it adds): sha256 of canonical JSON."))

@@ -223,8 +223,7 @@ async def test_the_export_writes_the_history_with_the_hashes_of_events_and_photo
 ) -> None:
     first, _ = await _two_cases(session_factory, settings, world)
     async with session_factory() as s:
-        done = await export_case(s, first, language="zh_CN", timezone=settings.locale.timezone,
-                                 issuing_body="湖州市治水办", now=NOW)
+        done = await export_case(s, settings, first, language="zh_CN", now=NOW)
         chain = await events(s, first)
     assert done is not None and done.clean and done.events == 4
     text = "\n".join(cell.text for grid in Document(BytesIO(done.docx)).tables
@@ -233,6 +232,7 @@ async def test_the_export_writes_the_history_with_the_hashes_of_events_and_photo
     assert f"{900:064x}" in text  # the after photo's sha256
     paragraphs = "\n".join(p.text for p in Document(BytesIO(done.docx)).paragraphs)
     assert "案件履历" in paragraphs and "未被改动" in paragraphs
+    assert "HZ-2026-000001" in paragraphs and "待核查" in paragraphs  # its state, in words
 
     monkeypatch.setenv("GRIDPATROL_DATABASE_URL", db_url)
     out = tmp_path / "history.docx"
