@@ -13,6 +13,7 @@ from models.campaign import Campaign, CampaignCase
 from models.case import (
     FILE_ID_PLATFORM,
     OPEN_STATES,
+    AuditAnchor,
     Case,
     CaseEvent,
     CaseSource,
@@ -43,6 +44,7 @@ from models.supervision import (
 __all__ = [
     "FILE_ID_PLATFORM",
     "OPEN_STATES",
+    "AuditAnchor",
     "Base",
     "Bulletin",
     "BulletinLine",

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.chain import install_chain
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
@@ -62,4 +64,6 @@ def make_sync_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions whose flushes chain the case events they add (models.chain)."""
+    install_chain()
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from bot.cli.audit import add_commands as add_audit_commands
 from bot.cli.bulletins import add_commands as add_bulletin_commands
 from bot.cli.db import (
     CliError,
@@ -92,6 +93,12 @@ commands:
                                       api_keys of the systems that post Open311 requests
   gridpatrol feed geojson|csv [--cell CODE] [--since DATE] [--until DATE] [-o FILE]
                                       cases as GeoJSON (QGIS, 天地图) or CSV
+  gridpatrol audit verify [--case N] [--anchors]
+                                      walk the case history's hash chains; name the first
+                                      event of each case that does not match
+  gridpatrol audit export --case N [-o FILE] [--lang zh_CN|en]
+                                      a case's whole history with its photos' hashes (.docx)
+  gridpatrol audit seal               seal yesterday's daily anchor now (the digest does it)
 
 configuration: --config PATH or $GRIDPATROL_CONFIG (default ./config.toml);
 secrets from $GRIDPATROL_TELEGRAM_TOKEN, $GRIDPATROL_DATABASE_URL and $GRIDPATROL_WEBHOOK_SECRET.
@@ -325,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bulletin_commands(add)
     add_order_commands(add)
     add_open311_commands(add)
+    add_audit_commands(add)
     return parser
 
 

@@ -1,7 +1,7 @@
 """The schedule's work, whatever the channel: the deadline sweep (with expired drafts, lapsed
-pending questions and the campaigns' reminders) and the morning digests. Telegram runs them
-from PTB's JobQueue (bot.jobs), a WeCom-only process from its own APScheduler
-(bot.wecom.service), the CLI once."""
+pending questions and the campaigns' reminders) and the morning digests (after sealing
+yesterday's audit anchor). Telegram runs them from PTB's JobQueue (bot.jobs), a WeCom-only
+process from its own APScheduler (bot.wecom.service), the CLI once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from models.db import SessionFactory
+from services.audit import seal_day
 from services.campaigns import queue_campaign_reminders
 from services.deadlines import SweepReport, sweep
 from services.digests import queue_digests
@@ -44,8 +45,16 @@ async def run_digests(
     sessions: SessionFactory, settings: Settings, now: datetime, member_id: int | None = None,
     metrics: Metrics | None = None,
 ) -> tuple[int, int]:
-    """Queue the digests and summaries; a second process that raced us finds them queued."""
+    """Seal yesterday's audit anchor, then queue the digests and summaries; a second process
+    that raced us finds them done."""
     began = clock.perf_counter()
+    async with sessions() as session:  # yesterday's anchor first: the supervisors' digest has it
+        try:
+            await seal_day(session, settings.locale.timezone, now)
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            log.info("digest: another process sealed yesterday's anchor first")
     async with sessions() as session:
         try:
             counts = await queue_digests(session, settings, now, member_id)

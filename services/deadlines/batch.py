@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import OPEN_STATES, Case, CaseEvent, Member, Role, utcnow
+from services.audit import chain_rows
 from services.grid import nearest_managers
 from services.notices.kinds import Reminder
 from services.notices.queue import Target, outbox_row, queue_many
@@ -114,6 +115,7 @@ async def apply_steps(session: AsyncSession, steps: list[SweepStep], now: dateti
         })
     await queue_many(session, notices)
     if events:
+        await chain_rows(session, events)  # each case's chain continues
         await session.execute(EVENTS.insert(), events)
     moves = [{"b_id": s.row.id, "b_version": s.row.version, "b_sent": s.passed,
               "b_alarm": s.alarm} for s in steps if s.action != "escalate"]

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Case, CaseEvent, GridCell, Member, Severity, Stage, WaterSource, utcnow
+from services.audit import chain_rows
 from services.cases import reporters_of
 from services.deadlines.clock import LEADER_LEVELS, SweepReport, colour_of
 from services.grid import nearest_managers_of
@@ -163,6 +164,7 @@ async def escalate_batch(
     notices.extend(outbox_row(notice, to, None, at)
                    for notice, to in await card_refreshes(session, [x.case_id for x in lifted]))
     await queue_many(session, notices)
+    await chain_rows(session, events)  # each case's chain continues (services.audit)
     await session.execute(EVENTS.insert(), events)
     await _update(session, lifted, now)
     report.escalations += len(lifted)

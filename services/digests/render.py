@@ -97,6 +97,9 @@ def digest_text(d: Digest, t: Translator, settings: Settings) -> str:
                     number=esc(o.number), case=esc(o.case_number), cell=esc(o.cell))
                   for o in d.orders]
         lines.append(t("Send /meeting for the meeting's pack (a Word file and a workbook)."))
+    if d.anchor_hash:
+        code = f"<code>{d.anchor_hash}</code>"
+        lines += ["", t("Audit anchor of {day}: {hash}", day=d.anchor_day, hash=code)]
     return "\n".join(lines)
 
 

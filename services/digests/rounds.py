@@ -25,6 +25,7 @@ from models import (
     SupervisionOrder,
     WaterSource,
 )
+from services.audit import latest_anchor
 from services.campaigns import Standing, standings_of_members
 from services.deadlines import RED_LEVEL
 from services.figures import (
@@ -91,6 +92,10 @@ class Digest:
     open_orders: int = 0  # supervision orders still open in the scope (summaries only)
     orders: list[OrderLine] = field(default_factory=list)  # the first of them, oldest deadline
     campaigns: list[Standing] = field(default_factory=list)  # those concerning the scope
+    # The city supervisors' daily digest carries the latest daily anchor of the case history
+    # (services.audit), so a rewrite would have to change messages already delivered.
+    anchor_day: str = ""
+    anchor_hash: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,6 +117,7 @@ class Digest:
             open_orders=data.get("open_orders", 0),
             orders=[OrderLine(**line) for line in data.get("orders", [])],
             campaigns=[Standing.from_payload(c) for c in data.get("campaigns", [])],
+            anchor_day=data.get("anchor_day", ""), anchor_hash=data.get("anchor_hash", ""),
         )
 
 
@@ -339,7 +345,12 @@ async def digest_round(
              and (home := _home_of(by_id[d.member_id], cells)) is not None}
     campaigns = await standings_of_members(session, homes, now, tz)
     orders = await _open_orders(session, w, cells) if kind == "summary" else {}
+    anchor = await latest_anchor(session) if kind == "daily" else None
     for digest in found:
+        home = homes.get(digest.member_id)
+        if anchor is not None and home is not None and home.parent_id is None \
+                and by_id[digest.member_id].role == Role.SUPERVISOR:
+            digest.anchor_day, digest.anchor_hash = anchor.day.isoformat(), anchor.hash
         digest.campaigns = campaigns.get(digest.member_id, [])
         if digest.member_id in homes:
             count, lines = orders.get(homes[digest.member_id].id, (0, []))
