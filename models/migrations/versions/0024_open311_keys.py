@@ -1,7 +1,7 @@
 """open311_key: the client systems allowed to post Open311 requests, each key kept hashed
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-07 23:50:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision: str = '0024'
-down_revision: str | Sequence[str] | None = '0021'
+down_revision: str | Sequence[str] | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
