@@ -29,6 +29,14 @@ from models.inbox import Inbox, InboxState, PaceMark
 from models.member import Invite, Member, MemberEvent, MemberIdentity, Role, SupervisionKind
 from models.numbering import DocumentCounter
 from models.outbox import Outbox, OutboxState
+from models.patrol import (
+    Checkpoint,
+    Patrol,
+    PatrolCase,
+    PatrolPoint,
+    PatrolState,
+    PointFlag,
+)
 from models.pending import PendingAction
 from models.supervision import (
     ExtensionRequest,
@@ -54,6 +62,7 @@ __all__ = [
     "CaseEvent",
     "CaseSource",
     "CaseState",
+    "Checkpoint",
     "DocumentCounter",
     "Draft",
     "ExtensionRequest",
@@ -72,11 +81,16 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "PaceMark",
+    "Patrol",
+    "PatrolCase",
+    "PatrolPoint",
+    "PatrolState",
     "PendingAction",
     "Photo",
     "PhotoBlob",
     "PhotoChunk",
     "PhotoKind",
+    "PointFlag",
     "ProtectionZone",
     "Role",
     "Severity",
