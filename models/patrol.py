@@ -86,7 +86,8 @@ class PatrolPoint(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     heading: Mapped[int | None]
     flag: Mapped[str | None] = mapped_column(String(12))
-    gap_s: Mapped[float | None] = mapped_column(Float)  # seconds since the point before, when longer than the bound
+    # Seconds since the point before, when longer than patrols.gap.
+    gap_s: Mapped[float | None] = mapped_column(Float)
     step_m: Mapped[float] = mapped_column(Float, default=0.0)
 
 

@@ -1,0 +1,40 @@
+"""Patrols (巡库 / 巡河): the track point by point, its distance and flags, the checkpoints
+passed, the rules per level and each patrol's verdict, and the sweep's closing of stale ones."""
+
+from services.patrols.geo import distance_m
+from services.patrols.life import (
+    ACTIVE,
+    EndReason,
+    active,
+    begin,
+    checkpoints_of,
+    close_stale,
+    end,
+    judgement_of,
+    level_of,
+    minutes_of,
+    sources_for,
+)
+from services.patrols.rules import Judgement, Verdict, judge
+from services.patrols.track import Fix, Recorded, record
+
+__all__ = [
+    "ACTIVE",
+    "EndReason",
+    "Fix",
+    "Judgement",
+    "Recorded",
+    "Verdict",
+    "active",
+    "begin",
+    "checkpoints_of",
+    "close_stale",
+    "distance_m",
+    "end",
+    "judge",
+    "judgement_of",
+    "level_of",
+    "minutes_of",
+    "record",
+    "sources_for",
+]
