@@ -352,8 +352,6 @@ def _patrols(reader: _Reader) -> PatrolSettings:
         max_speed_mps=reader.positive("max_speed_mps", float, d.max_speed_mps),
         max_accuracy_m=reader.positive("max_accuracy_m", float, d.max_accuracy_m),
         gap=reader.duration("gap", "2m"), idle_close=reader.duration("idle_close", "15m"),
-        checkpoint_radius_m=reader.positive("checkpoint_radius_m", float,
-                                            d.checkpoint_radius_m),
         rules=rules)
 
 

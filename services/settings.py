@@ -207,7 +207,6 @@ class PatrolSettings:
     max_accuracy_m: float = 100.0
     gap: timedelta = timedelta(minutes=2)
     idle_close: timedelta = timedelta(minutes=15)
-    checkpoint_radius_m: float = 50.0
     rules: dict[str, PatrolRule] = field(default_factory=lambda: dict(DEFAULT_PATROL_RULES))
 
     def rule(self, level: str) -> PatrolRule:
