@@ -31,7 +31,7 @@ async def sources_for(session: AsyncSession, member: Member) -> list[WaterSource
     cell = await session.get(GridCell, member.cell_id)
     if cell is None:
         return rows
-    paths = dict((await session.execute(select(GridCell.id, GridCell.path))).tuples().all())
+    paths = {row.id: row.path for row in await session.execute(select(GridCell.id, GridCell.path))}
     mine = [s for s in rows if s.cell_id is not None and (
         paths.get(s.cell_id, "").startswith(cell.path) or cell.path.startswith(
             paths.get(s.cell_id, "~")))]
