@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.runtime.chores import run_sweep
 from services.settings import Settings
 from tests.support.harness import TelegramHarness
 from tests.support.patrols import (
@@ -22,7 +23,7 @@ from tests.support.patrols import (
     share,
     stored_patrol,
 )
-from tests.support.report_world import press
+from tests.support.report_world import deps, press
 from tests.support.restart import restarted
 from tests.support.settings import make_settings
 
@@ -107,3 +108,24 @@ async def test_a_patrol_ended_early_is_too_short_and_says_why(
     assert "经过打卡点 1/3 个: 取水口" in said
     patrol, _ = await stored_patrol(h)
     assert patrol.verdict == "too_short" and patrol.reason == "time"
+
+
+async def test_the_sweep_ends_a_patrol_left_open_and_judges_it(
+        bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    points, _ = demo_track()
+    user = await patroller(h)
+    await choose_source(h, user)
+    live = await share(h, user, points[0])
+    await move(h, user, live, points[1:40])
+    d = deps(h)
+    await run_sweep(d.sessions, d.settings, points[39].at + timedelta(minutes=5))
+    patrol, _ = await stored_patrol(h)
+    assert patrol.state == "open"  # five minutes of silence is not yet idle
+    await run_sweep(d.sessions, d.settings, points[39].at + timedelta(minutes=16))
+    patrol, stored = await stored_patrol(h)
+    assert (patrol.state, patrol.end_reason, patrol.verdict) == ("closed", "idle", "too_short")
+    assert patrol.ended_at == points[39].at and stored == 40
+    await h.move_live_location(user, live, points[40].lat, points[40].lon)
+    _, stored = await stored_patrol(h)
+    assert stored == 40  # a move after the end is no point of it
