@@ -22,6 +22,7 @@ from handlers.report import inputs as inp
 from handlers.report.turn import Turn, open_turn
 from handlers.words import DEACTIVATED, START_FIRST
 from models import Draft, Severity
+from services import patrols
 from services.cases import make_display_copies
 from services.i18n import N_, normalize, translator
 from services.photos.stores import photo_store
@@ -36,7 +37,7 @@ CANCEL_LABELS = views.labels(views.CANCEL_BUTTON)
 STEP_ACTIONS: dict[ReportStep, frozenset[str]] = {
     ReportStep.CATEGORY: frozenset({"c"}),
     ReportStep.PHOTOS: frozenset({"pd"}),
-    ReportStep.PLACE: frozenset({"xy"}),
+    ReportStep.PLACE: frozenset({"xy", "pp"}),
     ReportStep.PLACE_SOURCE: frozenset({"s", "xy"}),
     ReportStep.PLACE_VILLAGE: frozenset({"v"}),
     ReportStep.DESCRIPTION: frozenset({"ds"}),
@@ -230,6 +231,15 @@ async def _use_exif(turn: Turn, draft: Draft, _arg: str) -> None:
     await inp.take_place(turn, draft, place[0], place[1], PlaceSource.EXIF)
 
 
+async def _use_patrol(turn: Turn, draft: Draft, _arg: str) -> None:
+    """The place from the last point of the reporter's patrol, when they agree."""
+    point = await patrols.last_point(turn.session, draft.member_id)
+    if point is None:
+        await turn.ask()
+        return
+    await inp.take_place(turn, draft, point[0], point[1], PlaceSource.LOCATION)
+
+
 async def _source(turn: Turn, draft: Draft, arg: str) -> None:
     await drafts.go_to(turn.session, draft, ReportStep.PLACE_VILLAGE, turn.now, source_id=int(arg))
     await turn.ask()
@@ -296,6 +306,7 @@ BUTTON_ACTIONS: dict[str, Callable[[Turn, Draft, str], Awaitable[None]]] = {
     "c": _category,
     "pd": _photos_done,
     "xy": _use_exif,
+    "pp": _use_patrol,
     "s": _source,
     "v": _village,
     "ds": _skip_description,

@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Checkpoint, GridCell, Level, Member, Patrol, PatrolState, WaterSource
+from models import (
+    Checkpoint,
+    GridCell,
+    Level,
+    Member,
+    Patrol,
+    PatrolCase,
+    PatrolState,
+    WaterSource,
+)
 from services.patrols.rules import Judgement, judge
 from services.settings import PatrolSettings
 
@@ -109,3 +118,21 @@ async def close_stale(session: AsyncSession, settings: PatrolSettings,
         select(Patrol).where(Patrol.state == PatrolState.WAITING, Patrol.created_at < before)
         .with_for_update(skip_locked=True))).all())
     return [(p, await end(session, p, EndReason.IDLE, settings, now)) for p in stale]
+
+
+async def last_point(session: AsyncSession, member_id: int) -> tuple[float, float, datetime] | None:
+    """The last counted point of the member's patrol under way, if any."""
+    patrol = await active(session, member_id)
+    if patrol is None or patrol.last_lat is None or patrol.last_lon is None \
+            or patrol.last_good_at is None:
+        return None
+    return patrol.last_lat, patrol.last_lon, patrol.last_good_at
+
+
+async def link_case(session: AsyncSession, member_id: int, case_id: int) -> int | None:
+    """A report filed during the member's patrol belongs to it; the patrol's id, if any."""
+    patrol = await active(session, member_id)
+    if patrol is None:
+        return None
+    session.add(PatrolCase(patrol_id=patrol.id, case_id=case_id))
+    return patrol.id

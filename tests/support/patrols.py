@@ -46,21 +46,22 @@ async def load_checkpoints(h: TelegramHarness) -> None:
         await session.commit()
 
 
-async def patroller(h: TelegramHarness, uid: int = 3001, name: str = "巡查员甲") -> SimUser:
-    """A village cadre of 妙西东北村 who speaks Chinese."""
+async def patroller(h: TelegramHarness, uid: int = 3001, name: str = "巡查员甲",
+                    language: str = "zh_CN") -> SimUser:
+    """A village cadre of 妙西东北村 (who speaks Chinese, unless told)."""
     await add_manager(deps(h).sessions, uid, name, VILLAGE)
     async with deps(h).sessions() as s:
         await s.execute(update(Member).where(Member.platform_user_id == str(uid))
-                        .values(language="zh_CN"))
+                        .values(language=language))
         await s.commit()
-    user = h.user(name, user_id=uid)
+    user = h.user(name, user_id=uid, language_code="zh-hans" if language == "zh_CN" else "en")
     await h.send_text(user, "/start")
     return user
 
 
-async def choose_source(h: TelegramHarness, user: SimUser) -> None:
+async def choose_source(h: TelegramHarness, user: SimUser, source: str = SOURCE) -> None:
     await h.send_text(user, "/patrol")
-    await press(h, user, SOURCE)
+    await press(h, user, source)
 
 
 async def share(h: TelegramHarness, user: SimUser, point: TrackPoint,
