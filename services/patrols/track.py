@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Protocol
 
 from models import Checkpoint, Patrol, PatrolPoint, PatrolState, PointFlag
 from services.patrols.geo import distance_m
 from services.settings import PatrolSettings
+
+
+class Adds(Protocol):
+    """Where a point is added: the unit of work's session (a list in a test)."""
+
+    def add(self, instance: object) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def _flag(patrol: Patrol, fix: Fix, settings: PatrolSettings) -> tuple[PointFlag
     return None, step
 
 
-def record(session: AsyncSession, patrol: Patrol, fix: Fix, settings: PatrolSettings,
+def record(session: Adds, patrol: Patrol, fix: Fix, settings: PatrolSettings,
            checkpoints: list[Checkpoint]) -> Recorded:
     """Add `fix` to the open patrol (the caller commits)."""
     flag, step = _flag(patrol, fix, settings)
