@@ -5,12 +5,13 @@ sharing stops, or by the sweep after a silence, and the patroller is shown its v
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import Answer, Inbound, Reply, Who
 from handlers.deps import Deps
 from handlers.engine import Conversation
-from handlers.notices.cards import local_time
 from handlers.patrols.views import summary
 from handlers.people import as_member, old_button, say, start_first
 from handlers.route import Route
@@ -156,7 +157,8 @@ async def on_location(inbound: Inbound, deps: Deps) -> Answer | None:
         t = translator(member.language)
         source = await session.get(WaterSource, patrol.source_id)
         return Answer([Reply(t(BEGUN, source=escape(source.name if source else ""),
-                               time=local_time(fix.at, deps.settings)),
+                               time=fix.at.astimezone(ZoneInfo(
+                                   deps.settings.locale.timezone)).strftime("%H:%M")),
                              buttons=end_buttons(patrol, t))])
 
 

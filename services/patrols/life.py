@@ -18,6 +18,8 @@ from models import (
     PatrolState,
     WaterSource,
 )
+from services.notices.kinds import PatrolEnded
+from services.notices.queue import queue
 from services.patrols.rules import Judgement, judge
 from services.settings import PatrolSettings
 
@@ -117,7 +119,13 @@ async def close_stale(session: AsyncSession, settings: PatrolSettings,
     stale += list((await session.scalars(
         select(Patrol).where(Patrol.state == PatrolState.WAITING, Patrol.created_at < before)
         .with_for_update(skip_locked=True))).all())
-    return [(p, await end(session, p, EndReason.IDLE, settings, now)) for p in stale]
+    ended = [(p, await end(session, p, EndReason.IDLE, settings, now)) for p in stale]
+    for patrol, _ in ended:  # the patroller hears of it (a patrol never begun: no word)
+        member = await session.get(Member, patrol.member_id)
+        if patrol.points and member is not None:
+            await queue(session, PatrolEnded(patrol.id), recipient=member,
+                        dedupe_key=f"patrol_ended:{patrol.id}")
+    return ended
 
 
 async def last_point(session: AsyncSession, member_id: int) -> tuple[float, float, datetime] | None:

@@ -126,6 +126,10 @@ async def test_the_sweep_ends_a_patrol_left_open_and_judges_it(
     patrol, stored = await stored_patrol(h)
     assert (patrol.state, patrol.end_reason, patrol.verdict) == ("closed", "idle", "too_short")
     assert patrol.ended_at == points[39].at and stored == 40
+    await h.run_jobs(name="outbox")
+    told = h.last_message(user)["text"]
+    assert "您的巡查有一段时间没有收到位置点，已自动结束。" in told
+    assert "❌ 时间不足：6 分钟，规定至少 30 分钟。" in told
     await h.move_live_location(user, live, points[40].lat, points[40].lon)
     _, stored = await stored_patrol(h)
     assert stored == 40  # a move after the end is no point of it
