@@ -2,6 +2,7 @@
 live location, and what the patroller is shown at the end."""
 
 from handlers.patrols.flow import (
+    COMMAND_ROLES,
     COMMANDS,
     CONVERSATION,
     PREFIX,
@@ -12,5 +13,15 @@ from handlers.patrols.flow import (
 )
 from handlers.patrols.views import summary, verdict_line
 
-__all__ = ["COMMANDS", "CONVERSATION", "PREFIX", "ROUTES", "on_location", "on_patrol",
-           "on_press", "summary", "verdict_line"]
+__all__ = [
+    "COMMANDS",
+    "COMMAND_ROLES",
+    "CONVERSATION",
+    "PREFIX",
+    "ROUTES",
+    "on_location",
+    "on_patrol",
+    "on_press",
+    "summary",
+    "verdict_line",
+]

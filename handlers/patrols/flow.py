@@ -16,7 +16,7 @@ from handlers.patrols.views import summary
 from handlers.people import as_member, old_button, say, start_first
 from handlers.route import Route
 from handlers.words import escape
-from models import Member, Patrol, PatrolState, WaterSource, utcnow
+from models import Member, Patrol, PatrolState, Role, WaterSource, utcnow
 from services import patrols
 from services.i18n import N_, Translator, translator
 from services.members import find_member
@@ -26,6 +26,11 @@ PREFIX = "pt:"
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("patrol", N_("Patrol a water source: your live location is recorded as its track")),
 )
+# Patrols are the cadres' duty (党员干部巡库): not a volunteer's.
+PATROL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER, Role.LEADER, Role.SUPERVISOR,
+                          Role.ADMIN})
+COMMAND_ROLES = {"patrol": PATROL_ROLES}
+NOT_CADRE = N_("Patrols are for patrollers and grid staff. Send /report to report a problem.")
 END_BUTTON = N_("⏹ End the patrol")
 NO_SOURCE = N_("No water source is loaded yet, so there is nothing to patrol.")
 WHICH = N_("Which water source are you patrolling?")
@@ -71,6 +76,8 @@ def end_buttons(patrol: Patrol, t: Translator) -> tuple[tuple[Button, ...], ...]
 async def on_patrol(inbound: Inbound, deps: Deps) -> Answer:
     async def work(session: AsyncSession, member: Member) -> Answer:
         t = translator(member.language)
+        if member.role_enum not in PATROL_ROLES:
+            return Answer([Reply(t(NOT_CADRE))])
         sources = await patrols.sources_for(session, member)
         if not sources:
             return Answer([Reply(t(NO_SOURCE))])
@@ -88,6 +95,8 @@ async def on_press(inbound: Inbound, deps: Deps) -> Answer:
 
     async def work(session: AsyncSession, member: Member) -> Answer:
         t = translator(member.language)
+        if member.role_enum not in PATROL_ROLES:
+            return say(inbound, t(NOT_CADRE))
         if action == "s":
             source = await session.get(WaterSource, ident)
             if source is None:

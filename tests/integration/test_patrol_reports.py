@@ -57,3 +57,13 @@ async def test_a_report_on_a_patrol_takes_its_last_point_and_is_linked_to_it(
         link = await s.scalar(select(PatrolCase).where(PatrolCase.case_id == case.id))
         assert link is not None and link.patrol_id == patrol.id
     assert case.number in "\n".join(m.get("text", "") for m in h.messages_to(user)[-3:])
+
+
+async def test_a_volunteer_is_told_patrols_are_the_cadres(bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    ann = h.user("Ann", language_code="en")
+    await h.send_text(ann, "/start")
+    await h.send_text(ann, "/patrol")
+    assert "Patrols are for patrollers and grid staff" in h.last_message(ann)["text"]
+    await h.send_text(ann, "/help")
+    assert "/patrol" not in h.last_message(ann)["text"]
