@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import pending
 from handlers.chat import Answer, Inbound, Reply, Who
 from handlers.deps import Deps
 from handlers.engine import Conversation
@@ -62,11 +63,12 @@ async def load_member_in(session: AsyncSession, who: Who) -> Member | None:
 
 def claims(inbound: Inbound, deps: Deps) -> bool:
     """A location of someone on a patrol: a live one always, a single one unless a report in
-    progress asks for its place."""
+    progress or a case action's question (a fix's place) asks for a place."""
     if inbound.location is None or not deps.patrols.get(_key(inbound.who), False):
         return False
     live = inbound.located is not None and inbound.located.live_period is not None
-    return live or not deps.drafts.get(_key(inbound.who), False)
+    return live or not (deps.drafts.get(_key(inbound.who), False)
+                        or pending.kind_for(deps, inbound.who) is not None)
 
 
 def end_buttons(patrol: Patrol, t: Translator) -> tuple[tuple[Button, ...], ...]:
