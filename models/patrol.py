@@ -45,7 +45,7 @@ class Patrol(Base):
     verdict nor a restart needs the whole track again."""
 
     __tablename__ = "patrol"
-    __table_args__ = (Index("ix_patrol_state_last", "state", "last_point_at"),)
+    __table_args__ = (Index("ix_patrol_state_heard", "state", "heard_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"),
@@ -55,7 +55,8 @@ class Patrol(Base):
     state: Mapped[str] = mapped_column(String(12), default=PatrolState.WAITING)
     message_id: Mapped[str | None] = mapped_column(String(32))  # the live location's message
     started_at: Mapped[datetime | None]
-    last_point_at: Mapped[datetime | None]
+    last_point_at: Mapped[datetime | None]  # the device's time of the latest point
+    heard_at: Mapped[datetime | None]  # the server's time it came: what the sweep's idle reads
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(16))
     # The last counted point, from which the next one is measured.

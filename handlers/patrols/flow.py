@@ -158,7 +158,7 @@ async def on_location(inbound: Inbound, deps: Deps) -> Answer | None:
         if first and located is not None and located.live_period:
             patrol.message_id = located.message_id
         patrols.record(session, patrol, fix, deps.settings.patrols,
-                       await patrols.checkpoints_of(session, patrol.source_id))
+                       await patrols.checkpoints_of(session, patrol.source_id), heard=utcnow())
         if located is not None and located.moved and located.live_period == 0:
             return await _finish(session, deps, inbound, member, patrol,
                                  patrols.EndReason.STOPPED)

@@ -111,10 +111,11 @@ async def end(session: AsyncSession, patrol: Patrol, reason: str, settings: Patr
 
 async def close_stale(session: AsyncSession, settings: PatrolSettings,
                       now: datetime) -> list[tuple[Patrol, Judgement]]:
-    """The sweep's part: every active patrol silent for `idle_close` (or never begun) is ended."""
+    """The sweep's part: every active patrol the server has heard nothing of for `idle_close`
+    (or never begun) is ended."""
     before = now - settings.idle_close
     stale = list((await session.scalars(
-        select(Patrol).where(Patrol.state == PatrolState.OPEN, Patrol.last_point_at < before)
+        select(Patrol).where(Patrol.state == PatrolState.OPEN, Patrol.heard_at < before)
         .with_for_update(skip_locked=True))).all())
     stale += list((await session.scalars(
         select(Patrol).where(Patrol.state == PatrolState.WAITING, Patrol.created_at < before)

@@ -53,8 +53,9 @@ def _flag(patrol: Patrol, fix: Fix, settings: PatrolSettings) -> tuple[PointFlag
 
 
 def record(session: Adds, patrol: Patrol, fix: Fix, settings: PatrolSettings,
-           checkpoints: list[Checkpoint]) -> Recorded:
-    """Add `fix` to the open patrol (the caller commits)."""
+           checkpoints: list[Checkpoint], heard: datetime | None = None) -> Recorded:
+    """Add `fix` to the open patrol (the caller commits); `heard`: when the server got it (the
+    sweep's silence is counted from it, not from the device's clock), else the fix's time."""
     flag, step = _flag(patrol, fix, settings)
     gap = None
     if patrol.last_point_at is not None:
@@ -73,6 +74,7 @@ def record(session: Adds, patrol: Patrol, fix: Fix, settings: PatrolSettings,
         patrol.state = PatrolState.OPEN
     if patrol.last_point_at is None or fix.at > patrol.last_point_at:
         patrol.last_point_at = fix.at
+    patrol.heard_at = heard or fix.at
     passed: list[str] = []
     if flag is not None:
         patrol.flagged += 1

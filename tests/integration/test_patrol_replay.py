@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime.chores import run_sweep
+from models import utcnow
 from services.settings import Settings
 from tests.support.harness import TelegramHarness
 from tests.support.patrols import (
@@ -119,10 +120,11 @@ async def test_the_sweep_ends_a_patrol_left_open_and_judges_it(
     live = await share(h, user, points[0])
     await move(h, user, live, points[1:40])
     d = deps(h)
-    await run_sweep(d.sessions, d.settings, points[39].at + timedelta(minutes=5))
+    # The track's times are a month old: the silence is counted from when the bot heard them.
+    await run_sweep(d.sessions, d.settings, utcnow() + timedelta(minutes=5))
     patrol, _ = await stored_patrol(h)
     assert patrol.state == "open"  # five minutes of silence is not yet idle
-    await run_sweep(d.sessions, d.settings, points[39].at + timedelta(minutes=16))
+    await run_sweep(d.sessions, d.settings, utcnow() + timedelta(minutes=16))
     patrol, stored = await stored_patrol(h)
     assert (patrol.state, patrol.end_reason, patrol.verdict) == ("closed", "idle", "too_short")
     assert patrol.ended_at == points[39].at and stored == 40

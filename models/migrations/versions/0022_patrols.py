@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column('message_id', sa.String(length=32), nullable=True),
         sa.Column('started_at', models.base.UTCDateTime(), nullable=True),
         sa.Column('last_point_at', models.base.UTCDateTime(), nullable=True),
+        sa.Column('heard_at', models.base.UTCDateTime(), nullable=True),
         sa.Column('ended_at', models.base.UTCDateTime(), nullable=True),
         sa.Column('end_reason', sa.String(length=16), nullable=True),
         sa.Column('last_lat', sa.Float(), nullable=True),
@@ -65,7 +66,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_patrol')),
     )
     op.create_index(op.f('ix_patrol_member_id'), 'patrol', ['member_id'])
-    op.create_index('ix_patrol_state_last', 'patrol', ['state', 'last_point_at'])
+    op.create_index('ix_patrol_state_heard', 'patrol', ['state', 'heard_at'])
     op.create_table(
         'patrol_point',
         sa.Column('id', models.base.BigId, nullable=False),
@@ -99,7 +100,7 @@ def downgrade() -> None:
     op.drop_table('patrol_case')
     op.drop_index(op.f('ix_patrol_point_patrol_id'), table_name='patrol_point')
     op.drop_table('patrol_point')
-    op.drop_index('ix_patrol_state_last', table_name='patrol')
+    op.drop_index('ix_patrol_state_heard', table_name='patrol')
     op.drop_index(op.f('ix_patrol_member_id'), table_name='patrol')
     op.drop_table('patrol')
     op.drop_table('checkpoint')
