@@ -10,6 +10,7 @@ from handlers.patrols.flow import (
     on_location,
     on_patrol,
     on_press,
+    patrol_key,
 )
 from handlers.patrols.views import summary, verdict_line
 
@@ -22,6 +23,7 @@ __all__ = [
     "on_location",
     "on_patrol",
     "on_press",
+    "patrol_key",
     "summary",
     "verdict_line",
 ]

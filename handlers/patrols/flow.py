@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import pending
-from handlers.chat import Answer, Inbound, Reply, Who
+from handlers.chat import Answer, Inbound, Key, Reply, Who
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.patrols.views import summary
@@ -19,7 +19,7 @@ from handlers.route import Route
 from handlers.words import escape
 from models import Member, Patrol, PatrolState, Role, WaterSource, utcnow
 from services import patrols
-from services.i18n import N_, Translator, translator
+from services.i18n import N_, SUPPORTED, Translator, translator
 from services.members import find_member
 from services.notices.card import Button
 
@@ -33,6 +33,8 @@ PATROL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER, Role.LEADER, Role.SUPERV
 COMMAND_ROLES = {"patrol": PATROL_ROLES}
 NOT_CADRE = N_("Patrols are for patrollers and grid staff. Send /report to report a problem.")
 END_BUTTON = N_("⏹ End the patrol")
+PATROL_BUTTON = N_("🚶 Patrol")  # the key under the text field, for PATROL_ROLES
+PATROL_LABELS = frozenset(translator(language)(PATROL_BUTTON) for language in SUPPORTED)
 NO_SOURCE = N_("No water source is loaded yet, so there is nothing to patrol.")
 WHICH = N_("Which water source are you patrolling?")
 SHARE = N_("Patrol of {source}: share your live location now (📎 → Location → Share My Live "
@@ -61,9 +63,21 @@ async def load_member_in(session: AsyncSession, who: Who) -> Member | None:
     return await find_member(session, who.channel, who.user_id)
 
 
+def patrol_key(member: Member | None, t: Translator) -> tuple[Key, ...]:
+    """The patrol key of the keyboard under the text field, for those who patrol."""
+    return (Key(t(PATROL_BUTTON)),) if member is not None and member.role_enum in \
+        PATROL_ROLES else ()
+
+
+def _pressed_key(inbound: Inbound) -> bool:
+    return inbound.press is None and inbound.words in PATROL_LABELS
+
+
 def claims(inbound: Inbound, deps: Deps) -> bool:
-    """A location of someone on a patrol: a live one always, a single one unless a report in
-    progress or a case action's question (a fix's place) asks for a place."""
+    """The patrol key; a location of someone on a patrol: a live one always, a single one
+    unless a report in progress or a case action's question (a fix's place) asks for one."""
+    if _pressed_key(inbound) and inbound.who.private:
+        return True
     if inbound.location is None or not deps.patrols.get(_key(inbound.who), False):
         return False
     live = inbound.located is not None and inbound.located.live_period is not None
@@ -135,7 +149,10 @@ async def _finish(session: AsyncSession, deps: Deps, inbound: Inbound, member: M
 
 async def on_location(inbound: Inbound, deps: Deps) -> Answer | None:
     """A point of the patrol: the first starts it (and is answered), the others are written
-    silently; a live location that stopped ends the patrol with its verdict."""
+    silently; a live location that stopped ends the patrol with its verdict. (The patrol key
+    is /patrol.)"""
+    if _pressed_key(inbound):
+        return await on_patrol(inbound, deps)
     if inbound.location is None:
         return None
     located = inbound.located

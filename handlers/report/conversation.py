@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers.chat import Answer, Inbound, Reply
+from handlers.chat import Answer, Inbound, Keyboard, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.report import drafts_known, views
@@ -121,7 +121,7 @@ async def on_message(turn: Turn) -> None:
         await inp.start_from_forward(turn)
     elif turn.draft is None:
         turn.say(turn.t("That report is no longer open (sent, cancelled or expired). "
-                        "Send /report to start a new one."), views.main_keyboard(turn.t))
+                        "Send /report to start a new one."), keys(turn))
     else:
         await inp.answer_message(turn)
 
@@ -142,14 +142,18 @@ async def start(turn: Turn) -> None:
     await turn.ask()
 
 
+def keys(turn: Turn) -> Keyboard:
+    return views.main_keyboard(turn.t, turn.member)
+
+
 async def cancel(turn: Turn) -> None:
     if turn.draft is None:
-        turn.say(turn.t("There is no report in progress."), views.main_keyboard(turn.t))
+        turn.say(turn.t("There is no report in progress."), keys(turn))
         return
     await drafts.discard_draft(turn.session, turn.draft,
                                photo_store(turn.settings, turn.session))
     turn.draft_closed = True
-    turn.say(turn.t("Report cancelled. Nothing was sent."), views.main_keyboard(turn.t))
+    turn.say(turn.t("Report cancelled. Nothing was sent."), keys(turn))
 
 
 async def on_button(turn: Turn) -> None:

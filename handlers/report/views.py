@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import Key, Keyboard, Reply
-from models import Draft, Severity
+from handlers.patrols import patrol_key
+from models import Draft, Member, Severity
 from services import grid, patrols
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.notices.card import BUTTON_DATA_LIMIT, Button, Buttons
@@ -82,9 +83,10 @@ def nav_row(draft: Draft, t: Translator, *, back: bool = True) -> tuple[Button, 
     return (*row, button(t(CANCEL_BUTTON), draft, "x"))
 
 
-def main_keyboard(t: Translator) -> Keyboard:
-    """The persistent keyboard with the report button, shown whenever no question is open."""
-    return Keyboard(((Key(t(REPORT_BUTTON)),),), persistent=True)
+def main_keyboard(t: Translator, member: Member | None = None) -> Keyboard:
+    """The persistent keyboard with the report button (and the patrol key for those who
+    patrol), shown whenever no question is open."""
+    return Keyboard(((Key(t(REPORT_BUTTON)), *patrol_key(member, t)),), persistent=True)
 
 
 def place_keyboard(t: Translator) -> Keyboard:

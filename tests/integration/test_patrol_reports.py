@@ -21,7 +21,7 @@ from tests.support.patrols import (
     stored_patrol,
 )
 from tests.support.report import finish_from_place
-from tests.support.report_world import deps, press
+from tests.support.report_world import deps, keyboard_labels, press
 from tests.support.settings import make_settings
 
 
@@ -67,3 +67,15 @@ async def test_a_volunteer_is_told_patrols_are_the_cadres(bot_harness: TelegramH
     assert "Patrols are for patrollers and grid staff" in h.last_message(ann)["text"]
     await h.send_text(ann, "/help")
     assert "/patrol" not in h.last_message(ann)["text"]
+
+
+async def test_the_patrol_key_is_under_a_cadres_text_field_and_not_a_volunteers(
+        bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    user = await patroller(h)
+    assert "🚶 巡查" in keyboard_labels(h, user)
+    await h.send_text(user, "🚶 巡查")
+    assert "您要巡查哪个水源地" in h.last_message(user)["text"]
+    ann = h.user("Ann", language_code="en")
+    await h.send_text(ann, "/start")
+    assert keyboard_labels(h, ann) == ["📝 Report a problem"]
