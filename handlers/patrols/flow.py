@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import pending
-from handlers.chat import Answer, Inbound, Key, Reply, Who
+from handlers.chat import Answer, Attachment, Inbound, Key, Reply, Who
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.patrols.views import summary
@@ -33,6 +33,7 @@ PATROL_ROLES = frozenset({Role.PATROLLER, Role.MANAGER, Role.LEADER, Role.SUPERV
 COMMAND_ROLES = {"patrol": PATROL_ROLES}
 NOT_CADRE = N_("Patrols are for patrollers and grid staff. Send /report to report a problem.")
 END_BUTTON = N_("⏹ End the patrol")
+GPX_BUTTON = N_("📤 The track as GPX")
 PATROL_BUTTON = N_("🚶 Patrol")  # the key under the text field, for PATROL_ROLES
 PATROL_LABELS = frozenset(translator(language)(PATROL_BUTTON) for language in SUPPORTED)
 NO_SOURCE = N_("No water source is loaded yet, so there is nothing to patrol.")
@@ -127,6 +128,10 @@ async def on_press(inbound: Inbound, deps: Deps) -> Answer:
                 text = t(REPLACED) + "\n" + text
             return Answer([Reply(text, buttons=end_buttons(patrol, t))], strip_buttons=True)
         pressed = await session.get(Patrol, ident)
+        if action == "g" and pressed is not None and pressed.member_id == member.id:
+            data = await patrols.patrol_gpx(session, pressed)
+            return Answer([Reply(t(GPX_BUTTON), file=Attachment(
+                data, f"patrol-{pressed.id}.gpx"))])
         if action != "e" or pressed is None or pressed.member_id != member.id \
                 or pressed.state == PatrolState.CLOSED:
             return say(inbound, t(NOT_ON))
@@ -144,7 +149,8 @@ async def _finish(session: AsyncSession, deps: Deps, inbound: Inbound, member: M
                    translator(member.language))
     await session.commit()
     deps.patrols[_key(inbound.who)] = False
-    return Answer([Reply(text)], strip_buttons=inbound.press is not None)
+    gpx = ((Button(translator(member.language)(GPX_BUTTON), f"{PREFIX}g:{patrol.id}"),),)
+    return Answer([Reply(text, buttons=gpx)], strip_buttons=inbound.press is not None)
 
 
 async def on_location(inbound: Inbound, deps: Deps) -> Answer | None:

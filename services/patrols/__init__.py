@@ -1,6 +1,7 @@
 """Patrols (巡库 / 巡河): the track point by point, its distance and flags, the checkpoints
 passed, the rules per level and each patrol's verdict, and the sweep's closing of stale ones."""
 
+from services.patrols.export import patrol_gpx
 from services.patrols.geo import distance_m
 from services.patrols.life import (
     ACTIVE,
@@ -39,6 +40,7 @@ __all__ = [
     "level_of",
     "link_case",
     "minutes_of",
+    "patrol_gpx",
     "record",
     "sources_for",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import gpxpy
 import pytest
 
 from bot.runtime.chores import run_sweep
@@ -74,6 +75,13 @@ async def test_a_replayed_gpx_patrol_is_measured_checked_and_judged(
     assert "经过打卡点 2/3 个: 取水口、一级保护区界牌" in said
     assert "2 个位置点未计入距离" in said
     assert "✅ 本次巡查有效。" in said
+    await press(h, user, "📤 导出 GPX 轨迹")
+    sent = h.last_message(user)["document"]
+    assert sent["file_name"] == f"patrol-{patrol.id}.gpx"
+    exported = gpxpy.parse(h.emulator.state.files[sent["file_id"]].data.decode("utf-8"))
+    assert exported.get_points_no() == len(points)  # the counted points: all the GPX's
+    assert sorted(w.name for w in exported.waypoints) == ["inaccurate", "jump"]
+    assert abs(exported.length_2d() - gpx_length) / gpx_length < 0.02
 
 
 async def test_a_restart_half_way_loses_no_point_and_the_button_ends_the_patrol(
