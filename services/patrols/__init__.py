@@ -18,6 +18,7 @@ from services.patrols.life import (
     minutes_of,
     sources_for,
 )
+from services.patrols.lists import Listed, recent_patrols
 from services.patrols.rules import Judgement, Verdict, judge
 from services.patrols.track import Fix, Recorded, record
 
@@ -26,6 +27,7 @@ __all__ = [
     "EndReason",
     "Fix",
     "Judgement",
+    "Listed",
     "Recorded",
     "Verdict",
     "active",
@@ -41,6 +43,7 @@ __all__ = [
     "link_case",
     "minutes_of",
     "patrol_gpx",
+    "recent_patrols",
     "record",
     "sources_for",
 ]

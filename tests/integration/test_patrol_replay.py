@@ -143,3 +143,27 @@ async def test_the_sweep_ends_a_patrol_left_open_and_judges_it(
     await h.move_live_location(user, live, points[40].lat, points[40].lon)
     _, stored = await stored_patrol(h)
     assert stored == 40  # a move after the end is no point of it
+
+
+async def test_patrols_lists_the_last_month_with_verdicts_for_the_cadres(
+        bot_harness: TelegramHarness) -> None:
+    h = bot_harness
+    points, _ = demo_track()
+    await load_checkpoints(h)
+    user = await patroller(h)
+    await h.send_text(user, "/patrols")
+    assert "最近 30 天没有巡查记录。" in h.last_message(user)["text"]
+    now = utcnow()
+    recent = [TrackPoint(p.lat, p.lon, now - (points[-1].at - p.at)) for p in points]
+    await choose_source(h, user)
+    live = await share(h, user, recent[0])
+    await move(h, user, live, recent[1:], stop_at_end=True)
+    await choose_source(h, user)
+    live = await share(h, user, recent[0])
+    await move(h, user, live, recent[1:20])
+    await press(h, user, END)
+    await h.send_text(user, "/patrols")
+    listed = h.last_message(user)["text"]
+    assert "最近 30 天巡查 2 次，其中有效 1 次：" in listed
+    assert "✅" in listed and "老虎潭水库 · 巡查员甲 · 42 分钟，3.02 公里" in listed
+    assert "❌" in listed and "3 分钟，0.23 公里" in listed
