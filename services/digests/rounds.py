@@ -74,6 +74,15 @@ class OrderLine:
 
 
 @dataclass
+class PatrolLine:
+    """A water source's counting patrols in its rule's period of `days` (one is needed)."""
+
+    source: str
+    done: int
+    days: int
+
+
+@dataclass
 class Digest:
     """What one member hears; plain data, so it travels in an outbox payload as JSON."""
 
@@ -91,6 +100,7 @@ class Digest:
     open_orders: int = 0  # supervision orders still open in the scope (summaries only)
     orders: list[OrderLine] = field(default_factory=list)  # the first of them, oldest deadline
     campaigns: list[Standing] = field(default_factory=list)  # those concerning the scope
+    patrols: list[PatrolLine] = field(default_factory=list)  # the scope's sources' patrols
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,6 +122,7 @@ class Digest:
             open_orders=data.get("open_orders", 0),
             orders=[OrderLine(**line) for line in data.get("orders", [])],
             campaigns=[Standing.from_payload(c) for c in data.get("campaigns", [])],
+            patrols=[PatrolLine(**p) for p in data.get("patrols", [])],
         )
 
 

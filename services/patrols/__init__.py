@@ -1,6 +1,7 @@
 """Patrols (巡库 / 巡河): the track point by point, its distance and flags, the checkpoints
 passed, the rules per level and each patrol's verdict, and the sweep's closing of stale ones."""
 
+from services.patrols.due import SourceDue, patrols_due
 from services.patrols.export import patrol_gpx
 from services.patrols.geo import distance_m
 from services.patrols.life import (
@@ -29,6 +30,7 @@ __all__ = [
     "Judgement",
     "Listed",
     "Recorded",
+    "SourceDue",
     "Verdict",
     "active",
     "begin",
@@ -43,6 +45,7 @@ __all__ = [
     "link_case",
     "minutes_of",
     "patrol_gpx",
+    "patrols_due",
     "recent_patrols",
     "record",
     "sources_for",
