@@ -30,6 +30,8 @@ from services.settings import (
     MapSettings,
     Open311Settings,
     OutboxSettings,
+    PatrolRule,
+    PatrolSettings,
     PhotoStoreKind,
     SandboxSettings,
     ScheduleSettings,
@@ -326,6 +328,7 @@ def _build(source: Path, data: Mapping[str, Any], base_dir: Path) -> Settings:
         photo_store=PhotoStoreKind(photo_store),
         documents=_documents(root.sub("documents")),
         campaigns=_campaigns(root.sub("campaigns")),
+        patrols=_patrols(root.sub("patrols")),
         open311=_open311(root.sub("open311")),
     )
 
@@ -344,6 +347,30 @@ def _open311(reader: _Reader) -> Open311Settings:
         max_body_bytes=reader.positive("max_body_bytes", int, Open311Settings.max_body_bytes),
         public_reads=reader.get("public_reads", bool, Open311Settings.public_reads),
     )
+
+
+def _patrols(reader: _Reader) -> PatrolSettings:
+    d, rules = PatrolSettings(), dict(PatrolSettings().rules)
+    table = reader.sub("rules")
+    for level in table.table:
+        _check(table, level, level in ("city", "county", "township", "village"),
+               "a level: city, county, township or village")
+        r, base = table.sub(level), rules[level]
+        months = r.get("months", list, list(base.months))
+        _check(r, "months", bool(months) and all(
+            isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months),
+               "months 1-12, such as [3, 4, 5]")
+        checkpoints = r.get("min_checkpoints", int, base.min_checkpoints)
+        _check(r, "min_checkpoints", checkpoints >= 0, "zero or more")
+        rules[level] = PatrolRule(
+            r.positive("min_minutes", float, float(base.min_minutes)),
+            r.positive("min_km", float, base.min_km), checkpoints,
+            r.duration("every", f"{base.every.days}d"), tuple(sorted(set(months))))
+    return PatrolSettings(
+        max_speed_mps=reader.positive("max_speed_mps", float, d.max_speed_mps),
+        max_accuracy_m=reader.positive("max_accuracy_m", float, d.max_accuracy_m),
+        gap=reader.duration("gap", "2m"), idle_close=reader.duration("idle_close", "15m"),
+        rules=rules)
 
 
 def _campaigns(reader: _Reader) -> CampaignSettings:

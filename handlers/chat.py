@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from services.notices.card import Buttons
@@ -51,6 +52,21 @@ class Who:
     language_code: str | None = None
 
 
+@dataclass(frozen=True)
+class Located:
+    """What a channel tells of a shared location besides its point: when it was taken, the
+    message it came in, how long it is shared live (0: the live sharing stopped; None: a single
+    location), the device's accuracy and heading, and whether it moves a live location shared
+    before (Telegram: an edit of that message)."""
+
+    at: datetime
+    message_id: str
+    live_period: int | None = None
+    accuracy_m: float | None = None
+    heading: int | None = None
+    moved: bool = False
+
+
 async def _no_fetch(ref: str) -> bytes:
     raise LookupError(f"this channel cannot fetch {ref!r}")
 
@@ -65,6 +81,7 @@ class Inbound:
     caption: str = ""
     picture: Picture | None = None
     location: tuple[float, float] | None = None  # (lat, lon) in WGS-84: the adapter converts
+    located: Located | None = None  # more of the location, when the channel tells it
     press: str | None = None
     pressed: Pressed | None = None  # the message the press was on, when the channel says
     forwarded: bool = False

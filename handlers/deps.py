@@ -30,6 +30,8 @@ class Deps:
     pending: dict[str, tuple[str, datetime] | None] = field(default_factory=dict)
     # "channel:user id" -> whether the person has an open report draft (handlers.report).
     drafts: dict[str, bool] = field(default_factory=dict)
+    # "channel:user id" -> whether the person is on a patrol (handlers.patrols), learned alike.
+    patrols: dict[str, bool] = field(default_factory=dict)
     # What /help lists (handlers.help_book): the channel's adapter fills it once its commands
     # are registered.
     book: list[Entry] = field(default_factory=list)

@@ -15,6 +15,7 @@ from handlers import (
     link,
     meetings,
     orders,
+    patrols,
     problem_entry,
     robots,
     start,
@@ -31,7 +32,7 @@ from handlers.throttle import FloodGuard
 ROUTES: tuple[Route, ...] = (*admin.ROUTES, *start.ROUTES, *supervision.ROUTES, *orders.ROUTES,
                              *bulletins.ROUTES, *cases.ROUTES, *ledger.ROUTES,
                              *campaigns.ROUTES, *meetings.ROUTES, *problem_entry.ROUTES,
-                             *robots.ROUTES, *link.ROUTES)
+                             *robots.ROUTES, *link.ROUTES, *patrols.ROUTES)
 
 
 async def dispatch(inbound: Inbound, deps: Deps, guard: FloodGuard) -> Answer | None:

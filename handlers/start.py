@@ -123,9 +123,10 @@ def language_buttons() -> Buttons:
     return tuple((Button(label, LANG_CALLBACK + code),) for code, label in LANGUAGE_BUTTONS)
 
 
-def _welcome(text: str, t: Translator) -> Reply:
-    """The welcome, with the persistent report button under the text field from now on."""
-    return Reply(text, keyboard=main_keyboard(t))
+def _welcome(text: str, t: Translator, member: Member | None = None) -> Reply:
+    """The welcome, with the persistent report button (and the patrol key for those who
+    patrol) under the text field from now on."""
+    return Reply(text, keyboard=main_keyboard(t, member))
 
 
 async def start(inbound: Inbound, deps: Deps) -> Answer:
@@ -172,7 +173,7 @@ async def start(inbound: Inbound, deps: Deps) -> Answer:
         )
     if away is not None:
         text = absence_text(away, t, deps.settings) + "\n\n" + text
-    return Answer([_welcome(text, t)])
+    return Answer([_welcome(text, t, member)])
 
 
 def absence_text(away: Absence, t: Translator, settings: Settings) -> str:
@@ -231,7 +232,7 @@ async def _start_with_invite(inbound: Inbound, deps: Deps, code: str) -> Answer:
     if redeemed.linked:
         text = t(LINKED, name=escape(member.display_name), role=role_name(member.role, t),
                  cell=cell_label(redeemed.cell, t))
-        return Answer([_welcome(text + "\n\n" + help_text(member, t, deps.book), t)])
+        return Answer([_welcome(text + "\n\n" + help_text(member, t, deps.book), t, member)])
     text = t(
         "Welcome, {name}! You are now {role} for {cell}.",
         name=escape(member.display_name),
@@ -244,7 +245,7 @@ async def _start_with_invite(inbound: Inbound, deps: Deps, code: str) -> Answer:
         )
     if away is not None:
         text = absence_text(away, t, deps.settings) + "\n\n" + text
-    return Answer([_welcome(text + "\n\n" + help_text(member, t, deps.book), t)])
+    return Answer([_welcome(text + "\n\n" + help_text(member, t, deps.book), t, member)])
 
 
 async def help_command(inbound: Inbound, deps: Deps) -> Answer:
@@ -297,7 +298,7 @@ async def lang_chosen(inbound: Inbound, deps: Deps) -> Answer:
         return Answer(toast=t("Please send /start first, so I know who you are."), alert=True)
     # An edit cannot carry a keyboard under the text field: the help, sent anew, brings the
     # report button in the new language at once.
-    return Answer([_welcome(help_text(member, t, deps.book), t)],
+    return Answer([_welcome(help_text(member, t, deps.book), t, member)],
                   edit=Reply(t("Language set: English.")))
 
 
@@ -308,7 +309,7 @@ async def on_other_message(inbound: Inbound, deps: Deps) -> Answer:
     if member is None:
         return start_first(inbound, deps)
     t = translator(member.language)
-    return Answer([_welcome(t(MENU_HINT) + "\n\n" + help_text(member, t, deps.book), t)])
+    return Answer([_welcome(t(MENU_HINT) + "\n\n" + help_text(member, t, deps.book), t, member)])
 
 
 ROUTES = (

@@ -31,6 +31,14 @@ from models.member import Invite, Member, MemberEvent, MemberIdentity, Role, Sup
 from models.numbering import DocumentCounter
 from models.open311 import Open311Key
 from models.outbox import Outbox, OutboxState
+from models.patrol import (
+    Checkpoint,
+    Patrol,
+    PatrolCase,
+    PatrolPoint,
+    PatrolState,
+    PointFlag,
+)
 from models.pending import PendingAction
 from models.supervision import (
     ExtensionRequest,
@@ -57,6 +65,7 @@ __all__ = [
     "CaseEvent",
     "CaseSource",
     "CaseState",
+    "Checkpoint",
     "DocumentCounter",
     "Draft",
     "ExtensionRequest",
@@ -76,11 +85,16 @@ __all__ = [
     "Outbox",
     "OutboxState",
     "PaceMark",
+    "Patrol",
+    "PatrolCase",
+    "PatrolPoint",
+    "PatrolState",
     "PendingAction",
     "Photo",
     "PhotoBlob",
     "PhotoChunk",
     "PhotoKind",
+    "PointFlag",
     "ProtectionZone",
     "Role",
     "Severity",

@@ -197,6 +197,42 @@ class Open311Settings:
 
 
 @dataclass(frozen=True)
+class PatrolRule:
+    """What makes a patrol of a cell of one level count, and how often one is due: every
+    `every` in the months listed (1-12)."""
+
+    min_minutes: float
+    min_km: float
+    min_checkpoints: int = 0
+    every: timedelta = timedelta(days=7)
+    months: tuple[int, ...] = tuple(range(1, 13))
+
+
+DEFAULT_PATROL_RULES: dict[str, PatrolRule] = {
+    "village": PatrolRule(30, 2.0, 0, timedelta(days=7), tuple(range(3, 13))),
+    "township": PatrolRule(10, 1.0, 0, timedelta(days=14)),
+    "county": PatrolRule(5, 0.3, 0, timedelta(days=30)),
+    "city": PatrolRule(5, 0.3, 0, timedelta(days=30)),
+}
+
+
+@dataclass(frozen=True)
+class PatrolSettings:
+    """How a patrol's track is judged: points faster than `max_speed_mps` from the last counted
+    one, or less accurate than `max_accuracy_m`, are flagged and left out of the distance; a
+    silence longer than `gap` is a gap; none for `idle_close` ends the patrol."""
+
+    max_speed_mps: float = 30.0
+    max_accuracy_m: float = 100.0
+    gap: timedelta = timedelta(minutes=2)
+    idle_close: timedelta = timedelta(minutes=15)
+    rules: dict[str, PatrolRule] = field(default_factory=lambda: dict(DEFAULT_PATROL_RULES))
+
+    def rule(self, level: str) -> PatrolRule:
+        return self.rules.get(level) or DEFAULT_PATROL_RULES["village"]
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     json: bool = False
@@ -228,6 +264,7 @@ class Settings:
     documents: DocumentSettings = field(default_factory=DocumentSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     open311: Open311Settings = field(default_factory=Open311Settings)
+    patrols: PatrolSettings = field(default_factory=PatrolSettings)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

@@ -1,7 +1,7 @@
 """The schedule's work, whatever the channel: the deadline sweep (with expired drafts, lapsed
-pending questions and the campaigns' reminders) and the morning digests (after sealing
-yesterday's audit anchor). Telegram runs them from PTB's JobQueue (bot.jobs), a WeCom-only
-process from its own APScheduler (bot.wecom.service), the CLI once."""
+pending questions, the campaigns' reminders and the patrols left open) and the morning
+digests (after sealing yesterday's audit anchor). Telegram runs them from PTB's JobQueue
+(bot.jobs), a WeCom-only process from its own APScheduler (bot.wecom.service), the CLI once."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from services.campaigns import queue_campaign_reminders
 from services.deadlines import SweepReport, sweep
 from services.digests import queue_digests
 from services.metrics import Metrics
+from services.patrols import close_stale
 from services.pending import drop_lapsed
 from services.photos.stores import photo_store
 from services.reports import expire_drafts
@@ -35,7 +36,11 @@ async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime,
             session, now, settings.cases.draft_ttl, photo_store(settings, session)))
         await drop_lapsed(session, now)
         await queue_campaign_reminders(session, settings, now)  # once a day each, by its key
+        closed = await close_stale(session, settings.patrols, now)  # silent for idle_close
         await session.commit()
+    if closed:
+        log.info("sweep: %d patrols silent for %s were ended", len(closed),
+                 settings.patrols.idle_close)
     if metrics is not None:
         metrics.sweep_seconds.observe(clock.perf_counter() - began)
     return report

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import MaybeInaccessibleMessage, Message, Update
 
-from handlers.chat import Inbound, Picture, Pressed, Who
+from handlers.chat import Inbound, Located, Picture, Pressed, Who
 
 CHANNEL = "telegram"
 _OTHER = ("sticker", "voice", "audio", "video", "video_note", "animation")
@@ -53,6 +53,32 @@ def _other(message: Message) -> str | None:
     return None
 
 
+def located_of(message: Message, *, moved: bool = False) -> Located | None:
+    """The rest of a message's location: its time (the edit's, for a live location that moved),
+    live period, accuracy and heading."""
+    location = message.location
+    if location is None:
+        return None
+    at = (message.edit_date if moved else None) or message.date
+    period = location.live_period
+    return Located(at, str(message.message_id),
+                   live_period=(int(period.total_seconds()) if hasattr(period, "total_seconds")
+                                else int(period)) if period is not None else (0 if moved else None),
+                   accuracy_m=location.horizontal_accuracy, heading=location.heading,
+                   moved=moved)
+
+
+def moved_of(update: Update, memo: MutableMapping[str, Any] | None = None) -> Inbound | None:
+    """An edited message that moves (or stops) a live location, or None for any other edit."""
+    who, message = who_of(update), update.edited_message
+    if who is None or message is None or message.location is None:
+        return None
+    location = message.location
+    return Inbound(who, location=(location.latitude, location.longitude),
+                   located=located_of(message, moved=True),
+                   memo=memo if memo is not None else {})
+
+
 def inbound_of(update: Update, memo: MutableMapping[str, Any] | None = None) -> Inbound | None:
     """The person's message or press, or None for anything else (a status change, a channel
     post, an edit)."""
@@ -79,6 +105,7 @@ def inbound_of(update: Update, memo: MutableMapping[str, Any] | None = None) -> 
         caption=message.caption or "",
         picture=_picture(message),
         location=(location.latitude, location.longitude) if location is not None else None,
+        located=located_of(message),
         forwarded=message.forward_origin is not None,
         album=message.media_group_id,
         other=_other(message),

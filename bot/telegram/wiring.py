@@ -23,6 +23,7 @@ from bot.telegram import ledger as tg_ledger
 from bot.telegram import link as tg_link
 from bot.telegram import meetings as tg_meetings
 from bot.telegram import orders as tg_orders
+from bot.telegram import patrols as tg_patrols
 from bot.telegram import problem_entry as tg_problem_entry
 from bot.telegram import robots as tg_robots
 from bot.telegram import start as tg_start
@@ -43,6 +44,7 @@ from handlers import (
     meetings,
     order,
     orders,
+    patrols,
     problem_entry,
     report,
     robots,
@@ -67,6 +69,7 @@ MODULES: list[tuple[ModuleType, ModuleType]] = [
     (problem_entry, tg_problem_entry),  # /problem: one problem entered (pb:...)
     (robots, tg_robots),  # /robot: a WeCom group's robot for the cell
     (link, tg_link),  # /link: this membership from another chat too
+    (patrols, tg_patrols),  # /patrol (pt:...), and the moves of a live location (edits)
 ]
 # For the menu and /help: the report's handler is the conversations' (registered after these).
 NEUTRAL = [*(module for module, _ in MODULES), report]

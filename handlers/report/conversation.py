@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers.chat import Answer, Inbound, Reply
+from handlers.chat import Answer, Inbound, Keyboard, Reply
 from handlers.deps import Deps
 from handlers.engine import Conversation
 from handlers.report import drafts_known, views
@@ -22,6 +22,7 @@ from handlers.report import inputs as inp
 from handlers.report.turn import Turn, open_turn
 from handlers.words import DEACTIVATED, START_FIRST
 from models import Draft, Severity
+from services import patrols
 from services.cases import make_display_copies
 from services.i18n import N_, normalize, translator
 from services.photos.stores import photo_store
@@ -36,7 +37,7 @@ CANCEL_LABELS = views.labels(views.CANCEL_BUTTON)
 STEP_ACTIONS: dict[ReportStep, frozenset[str]] = {
     ReportStep.CATEGORY: frozenset({"c"}),
     ReportStep.PHOTOS: frozenset({"pd"}),
-    ReportStep.PLACE: frozenset({"xy"}),
+    ReportStep.PLACE: frozenset({"xy", "pp"}),
     ReportStep.PLACE_SOURCE: frozenset({"s", "xy"}),
     ReportStep.PLACE_VILLAGE: frozenset({"v"}),
     ReportStep.DESCRIPTION: frozenset({"ds"}),
@@ -120,7 +121,7 @@ async def on_message(turn: Turn) -> None:
         await inp.start_from_forward(turn)
     elif turn.draft is None:
         turn.say(turn.t("That report is no longer open (sent, cancelled or expired). "
-                        "Send /report to start a new one."), views.main_keyboard(turn.t))
+                        "Send /report to start a new one."), keys(turn))
     else:
         await inp.answer_message(turn)
 
@@ -141,14 +142,18 @@ async def start(turn: Turn) -> None:
     await turn.ask()
 
 
+def keys(turn: Turn) -> Keyboard:
+    return views.main_keyboard(turn.t, turn.member)
+
+
 async def cancel(turn: Turn) -> None:
     if turn.draft is None:
-        turn.say(turn.t("There is no report in progress."), views.main_keyboard(turn.t))
+        turn.say(turn.t("There is no report in progress."), keys(turn))
         return
     await drafts.discard_draft(turn.session, turn.draft,
                                photo_store(turn.settings, turn.session))
     turn.draft_closed = True
-    turn.say(turn.t("Report cancelled. Nothing was sent."), views.main_keyboard(turn.t))
+    turn.say(turn.t("Report cancelled. Nothing was sent."), keys(turn))
 
 
 async def on_button(turn: Turn) -> None:
@@ -230,6 +235,15 @@ async def _use_exif(turn: Turn, draft: Draft, _arg: str) -> None:
     await inp.take_place(turn, draft, place[0], place[1], PlaceSource.EXIF)
 
 
+async def _use_patrol(turn: Turn, draft: Draft, _arg: str) -> None:
+    """The place from the last point of the reporter's patrol, when they agree."""
+    point = await patrols.last_point(turn.session, draft.member_id)
+    if point is None:
+        await turn.ask()
+        return
+    await inp.take_place(turn, draft, point[0], point[1], PlaceSource.LOCATION)
+
+
 async def _source(turn: Turn, draft: Draft, arg: str) -> None:
     await drafts.go_to(turn.session, draft, ReportStep.PLACE_VILLAGE, turn.now, source_id=int(arg))
     await turn.ask()
@@ -296,6 +310,7 @@ BUTTON_ACTIONS: dict[str, Callable[[Turn, Draft, str], Awaitable[None]]] = {
     "c": _category,
     "pd": _photos_done,
     "xy": _use_exif,
+    "pp": _use_patrol,
     "s": _source,
     "v": _village,
     "ds": _skip_description,

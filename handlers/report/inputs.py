@@ -46,7 +46,7 @@ async def take_place(turn: Turn, draft: Draft, lat: float, lon: float,
     try:
         await place.accept_point(turn.session, draft, lat, lon, source, turn.locator, turn.now)
     except DraftError as refused:
-        turn.say(point_refusal(refused, turn.t), main_keyboard(turn.t))
+        turn.say(point_refusal(refused, turn.t), main_keyboard(turn.t, turn.member))
         if refused.reason == "outside_grid":
             await drafts.go_to(turn.session, draft, ReportStep.PLACE_SOURCE, turn.now)
         else:
@@ -69,7 +69,7 @@ async def take_village(turn: Turn, draft: Draft, cell_id: int) -> None:
 async def _place_saved(turn: Turn, draft: Draft) -> None:
     preview = await intake.preview_place(turn.session, draft, turn.locator)
     turn.say(turn.t("📍 Place: {place}", place=place_line(preview, turn.t)),
-             main_keyboard(turn.t))
+             main_keyboard(turn.t, turn.member))
     await turn.advance(ReportStep.PLACE)
 
 
@@ -142,7 +142,7 @@ async def answer_message(turn: Turn) -> None:
         if previous is not None:
             await drafts.go_to(turn.session, draft, previous, turn.now)
         if previous == ReportStep.PHOTOS:
-            turn.say(turn.t("Back to the photos."), main_keyboard(turn.t))
+            turn.say(turn.t("Back to the photos."), main_keyboard(turn.t, turn.member))
         await turn.ask()
         return
     await MESSAGE_STEPS[ReportStep(draft.step)](turn)
@@ -205,7 +205,7 @@ async def submit(turn: Turn, draft: Draft) -> None:
         lines.append(t("No manager is registered there yet; the administrators will route it."))
     lines.append(t("You will hear when it is accepted and when it is fixed. /mine lists your "
                    "reports."))
-    turn.say("\n".join(lines), main_keyboard(t))
+    turn.say("\n".join(lines), main_keyboard(t, turn.member))
 
 
 async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
@@ -219,4 +219,4 @@ async def attach(turn: Turn, draft: Draft, case_id: int) -> None:
     turn.draft_closed = True
     turn.filed_case_id = case.id
     turn.say(turn.t("✅ Thank you! Your photos were added to report <b>{number}</b>.",
-                    number=case.number), main_keyboard(turn.t))
+                    number=case.number), main_keyboard(turn.t, turn.member))

@@ -7,12 +7,14 @@ ties it to one draft, and the handler checks the action against the draft's step
 from __future__ import annotations
 
 import html
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.chat import Key, Keyboard, Reply
-from models import Draft, Severity
-from services import grid
+from handlers.patrols import patrol_key
+from models import Draft, Member, Severity
+from services import grid, patrols
 from services.i18n import N_, SUPPORTED, Translator, translator
 from services.notices.card import BUTTON_DATA_LIMIT, Button, Buttons
 from services.reports import DraftError, Duplicate, ReportStep, drafts, place
@@ -81,9 +83,10 @@ def nav_row(draft: Draft, t: Translator, *, back: bool = True) -> tuple[Button, 
     return (*row, button(t(CANCEL_BUTTON), draft, "x"))
 
 
-def main_keyboard(t: Translator) -> Keyboard:
-    """The persistent keyboard with the report button, shown whenever no question is open."""
-    return Keyboard(((Key(t(REPORT_BUTTON)),),), persistent=True)
+def main_keyboard(t: Translator, member: Member | None = None) -> Keyboard:
+    """The persistent keyboard with the report button (and the patrol key for those who
+    patrol), shown whenever no question is open."""
+    return Keyboard(((Key(t(REPORT_BUTTON)), *patrol_key(member, t)),), persistent=True)
 
 
 def place_keyboard(t: Translator) -> Keyboard:
@@ -144,6 +147,14 @@ async def prompt(
         exif = await drafts.exif_place(session, draft.id)
         if exif is not None:
             outs.append(await _exif_offer(session, draft, exif, locator, t))
+        on_patrol = await patrols.last_point(session, draft.member_id)
+        if on_patrol is not None:
+            outs.append(Reply(
+                t("You are on a patrol; its last point was {lat}, {lon} at {time}. Use it as "
+                  "the place?", lat=format(on_patrol[0], ".5f"),
+                  lon=format(on_patrol[1], ".5f"), time=on_patrol[2].astimezone(
+                      ZoneInfo(settings.locale.timezone)).strftime("%H:%M")),
+                ((button(t("✅ Use the patrol's last point"), draft, "pp"),),)))
         return outs
     if step == ReportStep.PLACE_SOURCE:
         sources = await grid.list_sources(session)

@@ -7,6 +7,7 @@ users and to look inside the emulator. JSON in and out (photos as multipart); ev
   POST /groups                     {title, member_ids: [...], supergroup?}
   POST /groups/{chat}/members      {user_id, action: join|leave|bot, status?}
   POST /chats/{chat}/send          {user_id, kind: text|location|live|contact|sticker, ...}
+                                   (location, live: at, accuracy, heading optional)
   POST /chats/{chat}/photos        multipart: user_id, as_file (0/1), caption, photo files
   GET  /chats/{chat}/messages      ?since=REV: both sides, current content + edit_history
   GET  /events                     ?chat_id=&since=REV&wait=S: long poll for changes
@@ -145,11 +146,13 @@ def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
             live = data.get("live_period")
             return ok(users.send_location(user_id, float(data["latitude"]),
                                           float(data["longitude"]), chat_id=chat_id,
-                                          live_period=_int(live, "live_period") if live else None))
+                                          live_period=_int(live, "live_period") if live else None,
+                                          **_fix(data)))
         if kind == "live":
             return ok(users.move_live_location(
                 user_id, chat_id, _int(data["message_id"], "message_id"),
-                float(data["latitude"]), float(data["longitude"]), stop=bool(data.get("stop"))))
+                float(data["latitude"]), float(data["longitude"]), stop=bool(data.get("stop")),
+                **_fix(data)))
         if kind == "contact":
             user = users.user(user_id)
             return ok(users.send_contact(user_id, str(data.get("phone_number", "+8613800000000")),
@@ -259,3 +262,16 @@ def add_control_routes(app: web.Application, emu: BotApiEmulator) -> None:
     ]
     for verb, path, handler in routes:
         app.router.add_route(verb, prefix + path, guarded(handler))
+
+
+def _fix(data: dict[str, Any]) -> dict[str, Any]:
+    """A location's optional `at` (Unix seconds: a replayed track's own time), `accuracy` (m)
+    and `heading` (degrees)."""
+    fix: dict[str, Any] = {}
+    if data.get("at") is not None:
+        fix["at"] = _int(data["at"], "at")
+    if data.get("accuracy") is not None:
+        fix["accuracy"] = float(data["accuracy"])
+    if data.get("heading") is not None:
+        fix["heading"] = _int(data["heading"], "heading")
+    return fix

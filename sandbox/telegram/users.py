@@ -184,25 +184,40 @@ class Users:
         return self._post(chat, self.user(user_id), fields)
 
     def send_location(self, user_id: int, latitude: float, longitude: float, *,
-                      live_period: int | None = None, chat_id: int | None = None) -> JSON:
+                      live_period: int | None = None, chat_id: int | None = None,
+                      accuracy: float | None = None, heading: int | None = None,
+                      at: int | None = None) -> JSON:
+        """A location, live for `live_period` seconds when given; `at` the message's date (a
+        replayed track's own time), else now."""
         chat = self._where(user_id, chat_id)
-        location: JSON = {"latitude": latitude, "longitude": longitude}
+        location: JSON = {"latitude": latitude, "longitude": longitude,
+                          **_precision(accuracy, heading)}
         if live_period:
             location["live_period"] = live_period
-        return self._post(chat, self.user(user_id), {"location": location})
+        fields: JSON = {"location": location}
+        if at is not None:
+            fields["date"] = at
+        return self._post(chat, self.user(user_id), fields)
 
     def move_live_location(self, user_id: int, chat_id: int, message_id: int,
-                           latitude: float, longitude: float, *, stop: bool = False) -> JSON:
-        """A live location moves (or stops) by editing its message: an edited_message update."""
+                           latitude: float, longitude: float, *, stop: bool = False,
+                           accuracy: float | None = None, heading: int | None = None,
+                           at: int | None = None) -> JSON:
+        """A live location moves (or stops) by editing its message: an edited_message update;
+        `at` its edit_date (a replayed track's own time), else now."""
         chat = self._chat(chat_id)
         stored = self._own(chat, message_id, user_id)
         location = dict(stored.data.get("location") or {})
         if "live_period" not in location:
             raise UnknownTarget(f"message {message_id} is not a live location")
-        location.update(latitude=latitude, longitude=longitude)
+        for key in ("horizontal_accuracy", "heading"):
+            location.pop(key, None)
+        location.update(latitude=latitude, longitude=longitude, **_precision(accuracy, heading))
         if stop:
             location["live_period"] = 0
         self.core.edit(stored, {"location": location})
+        if at is not None:
+            stored.data["edit_date"] = at
         if self.core.bot_sees(chat, stored.data):
             self.core.push_update("edited_message", stored.data)
         return stored.view()
@@ -289,3 +304,13 @@ class Users:
                 if button.get("text") == text and "callback_data" in button:
                     return str(button["callback_data"])
         return None
+
+
+def _precision(accuracy: float | None, heading: int | None) -> JSON:
+    """A location's horizontal_accuracy (metres, 0-1500) and heading (1-360), when known."""
+    extra: JSON = {}
+    if accuracy is not None:
+        extra["horizontal_accuracy"] = accuracy
+    if heading is not None:
+        extra["heading"] = heading
+    return extra

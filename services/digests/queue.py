@@ -9,15 +9,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Member, utcnow
+from models import GridCell, Member, utcnow
 from services.digests.groups import drop_group_read, queue_group_digests
 from services.digests.render import digest_text
-from services.digests.rounds import digest_for, digest_round
+from services.digests.rounds import Digest, PatrolLine, digest_for, digest_round
 from services.digests.split import split_message
 from services.digests.summary import summaries_due
 from services.i18n import translator
 from services.notices.kinds import DigestNotice, SummaryNotice
 from services.notices.queue import Target, outbox_row, queue_many
+from services.patrols import patrols_due
 from services.settings import Settings
 
 
@@ -41,6 +42,7 @@ async def queue_digests(
         digests = await drop_group_read(session, settings, digests, members)
     summaries = await summaries_due(session, members, now, tz)
     by_id = {m.id: m for m in members}
+    await _with_patrols(session, settings, now, tz, digests, by_id)
     rows = []
     queued_at = utcnow()
     for d in (*digests, *summaries):
@@ -56,3 +58,22 @@ async def queue_digests(
     if member_id is None:
         await queue_group_digests(session, settings, now)
     return len(digests), len(summaries)
+
+
+async def _with_patrols(session: AsyncSession, settings: Settings, now: datetime, tz: ZoneInfo,
+                        digests: list[Digest], by_id: dict[int, Member]) -> None:
+    """Each daily digest of a part of the grid gets its sources' patrols against their rule
+    (the member's cell, or the whole grid's tops for those who see it all)."""
+    scoped = [d for d in digests if d.scope and d.kind == "daily"]
+    if not scoped:
+        return
+    due = await patrols_due(session, settings.patrols, now, tz)
+    if not due:
+        return
+    tops = list(await session.scalars(select(GridCell.id).where(GridCell.parent_id.is_(None))))
+    for d in scoped:
+        member = by_id[d.member_id]
+        homes = [member.cell_id] if member.cell_id is not None else (
+            tops if member.sees_whole_grid else [])
+        d.patrols = [PatrolLine(line.source, line.done, line.days)
+                     for home in homes for line in due.get(home, [])]

@@ -55,6 +55,15 @@ def digest_text(d: Digest, t: Translator, settings: Settings) -> str:
         lines += ["", "<b>" + t("Campaigns") + "</b>"]
         for campaign in d.campaigns:
             lines += [esc(line) for line in progress_lines(campaign.progress(d.scope), t)]
+    if d.patrols:
+        missing = sum(1 for p in d.patrols if p.done < 1)
+        lines += ["", "<b>" + t.n("Patrols: {count} water source missing its patrol",
+                                  "Patrols: {count} water sources missing their patrol",
+                                  missing) + "</b>"]
+        lines += [("✅ " if p.done else "❌ ") + t.n(
+            "{source}: {count} patrol that counts in the last {days} days",
+            "{source}: {count} patrols that count in the last {days} days", p.done,
+            source=esc(p.source), days=p.days) for p in d.patrols]
     if d.by_state:
         lines += ["", "<b>" + t("Open cases by state") + "</b>"]
         lines += [f"{esc(state_label(state, t))}: {n}" for state, n in d.by_state.items()]

@@ -75,6 +75,15 @@ class OrderLine:
 
 
 @dataclass
+class PatrolLine:
+    """A water source's counting patrols in its rule's period of `days` (one is needed)."""
+
+    source: str
+    done: int
+    days: int
+
+
+@dataclass
 class Digest:
     """What one member hears; plain data, so it travels in an outbox payload as JSON."""
 
@@ -96,6 +105,7 @@ class Digest:
     # (services.audit), so a rewrite would have to change messages already delivered.
     anchor_day: str = ""
     anchor_hash: str = ""
+    patrols: list[PatrolLine] = field(default_factory=list)  # the scope's sources' patrols
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -118,6 +128,7 @@ class Digest:
             orders=[OrderLine(**line) for line in data.get("orders", [])],
             campaigns=[Standing.from_payload(c) for c in data.get("campaigns", [])],
             anchor_day=data.get("anchor_day", ""), anchor_hash=data.get("anchor_hash", ""),
+            patrols=[PatrolLine(**p) for p in data.get("patrols", [])],
         )
 
 

@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from models.grid import GridCell, Level, WaterSource, Zone
+from services.grid.checkpoints import ParsedCheckpoint, parse_checkpoint
 
 # A child may stick out of its parent by this much (degrees, ~0.1 m): rounding, not a mistake.
 CONTAIN_TOLERANCE = 1e-6
@@ -22,7 +23,7 @@ CONTAIN_TOLERANCE = 1e-6
 OVERLAP_SHARE = 1e-6
 # Properties that become columns; every other property is kept in `properties`.
 STRUCTURAL = frozenset({"kind", "code", "name", "level", "parent", "cell", "source", "grade"})
-KINDS = ("cell", "water_source", "zone")
+KINDS = ("cell", "water_source", "zone", "checkpoint")
 CODE_MAX, NAME_MAX = 32, 100  # the code and name columns in models/grid.py
 
 
@@ -63,6 +64,7 @@ class ParsedGrid:
     cells: dict[str, ParsedCell] = field(default_factory=dict)
     sources: dict[str, ParsedSource] = field(default_factory=dict)
     zones: dict[tuple[str, Zone], ParsedZone] = field(default_factory=dict)
+    checkpoints: dict[tuple[str, str], ParsedCheckpoint] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     # codes of features already refused, so their dependants are not blamed for it again
     broken: set[str] = field(default_factory=set)
@@ -125,11 +127,19 @@ def parse_grid(collection: Any) -> ParsedGrid:
                                    f"not {kind!r}")
             continue
         key = (kind, (_text(props, "source"), _text(props, "grade")) if kind == "zone"
+               else (_text(props, "source"), _text(props, "code")) if kind == "checkpoint"
                else _text(props, "code"))
         if key in seen:
             parsed.problems.append(f"{label}: duplicate {kind} {key[1]}, also at {seen[key]}")
             continue
         seen[key] = label
+        if kind == "checkpoint":
+            point = parse_checkpoint(label, props, feat.get("geometry"))
+            if isinstance(point, str):
+                parsed.problems.append(f"{label}: {point}")
+            else:
+                parsed.checkpoints[(point.source, point.code)] = point
+            continue
         problem = {"cell": _parse_cell, "water_source": _parse_source, "zone": _parse_zone}[kind](
             parsed, label, props, feat.get("geometry"))
         if problem:
@@ -304,7 +314,9 @@ def check_grid(parsed: ParsedGrid, cells: list[GridCell], sources: list[WaterSou
     for src in parsed.sources.values():
         if src.cell is not None and src.cell not in known and src.cell not in parsed.broken:
             parsed.problems.append(f"{src.label}: unknown cell {src.cell}")
-    for zone in parsed.zones.values():
-        if zone.source not in source_codes and zone.source not in parsed.broken:
-            parsed.problems.append(f"{zone.label}: unknown water source {zone.source}")
+    owned: list[tuple[str, str]] = [(z.label, z.source) for z in parsed.zones.values()]
+    owned += [(c.label, c.source) for c in parsed.checkpoints.values()]
+    for label, source in owned:
+        if source not in source_codes and source not in parsed.broken:
+            parsed.problems.append(f"{label}: unknown water source {source}")
     return _overlap_warnings(known) + _zone_warnings(parsed, sources)

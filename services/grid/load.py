@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.grid import GridCell, Level, ProtectionZone, WaterSource
 from services.grid.check import KINDS, ParsedGrid, check_grid, parse_grid
+from services.grid.checkpoints import write_checkpoints
 from services.i18n import counted
 
-KIND_WORDS = {"cell": "cells", "water_source": "water sources", "zone": "protection zones"}
+KIND_WORDS = {"cell": "cells", "water_source": "water sources", "zone": "protection zones",
+              "checkpoint": "checkpoints"}
 LIST_LIMIT = 30
 
 
@@ -41,7 +43,9 @@ class Counts:
 class ImportReport:
     """What an import did, per kind ("cell", "water_source", "zone"), and what looked odd."""
 
-    counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KINDS})
+    # Checkpoints are counted only when the file has some.
+    counts: dict[str, Counts] = field(
+        default_factory=lambda: {k: Counts() for k in KINDS if k != "checkpoint"})
     created: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -88,6 +92,10 @@ async def import_grid(session: AsyncSession, collection: dict[str, Any]) -> Impo
     report.cells_not_in_file = sum(1 for c in cells if c.code not in parsed.cells)
     await _write_cells(session, parsed, cells, report)
     await _write_sources(session, parsed, sources, report)
+    if parsed.checkpoints:
+        created, changed = await write_checkpoints(session, parsed.checkpoints)
+        report.counts["checkpoint"] = Counts(created, changed,
+                                             len(parsed.checkpoints) - created - changed)
     await session.flush()
     return report
 

@@ -308,13 +308,21 @@ class CampaignDue(Notice):
     cases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PatrolEnded(Notice):
+    """The sweep ended the reader's patrol after a silence: its figures and verdict."""
+
+    KIND = "patrol_ended"
+    patrol_id: int
+
+
 KINDS: dict[str, type[Notice]] = {cls.KIND: cls for cls in (
     CaseNew, CaseDispatched, CaseCheck, CaseRectified, CaseSentBack, CaseReopened, CaseAccepted,
     CaseClosed, CaseRejected, CaseMerged, CaseNews, ReportNews, GroupCase,
     Reminder, Escalated, HandedDown, OrderNotice, BulletinNotice, ExtensionRequested,
     ExtensionDecided,
     DigestNotice, SummaryNotice, CardRefresh, GroupCard, ReplyCard,
-    CaseHandedOver, MemberDeactivated, GroupUnbound, DraftExpired, CampaignDue,
+    CaseHandedOver, MemberDeactivated, GroupUnbound, DraftExpired, CampaignDue, PatrolEnded,
 )}
 
 

@@ -35,6 +35,7 @@ from services.grid import cell_chain, managers_by_cell
 from services.members import bindings_for_cells, private_recipients, queue_case_alert
 from services.notices.kinds import CaseNew
 from services.notices.queue import queue
+from services.patrols import link_case
 from services.reports import (
     DraftError,
     Duplicate,
@@ -224,6 +225,7 @@ async def submit_draft(
             dedupe_key=f"case_new:{case.id}:{member.id}",
         )
     await queue_case_alert(session, case.id, group_chats)
+    await link_case(session, draft.member_id, case.id)  # filed on a patrol: part of it
     await discard_draft(session, draft)
     await session.flush()
     return IntakeResult(

@@ -18,7 +18,7 @@ from services.audit import verify_chain
 from services.database import upgrade
 from tests.support.migrations import empty_database
 
-BEFORE = "0021"
+BEFORE = "0022"
 CELL = ("INSERT INTO grid_cell (id, code, name, level, path, boundary_wkt, properties, "
         "created_at, updated_at) VALUES (1, 'V1', '妙西东北村', 'village', '/1/', "
         "'POLYGON ((119 30, 121 30, 121 31, 119 31, 119 30))', '{}', :now, :now)")

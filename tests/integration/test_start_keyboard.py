@@ -39,7 +39,7 @@ async def test_a_chinese_speaker_gets_the_button_in_chinese_and_on_returning(
     assert first != ["📝 Report a problem"] and "📝" in first[0]
 
 
-async def test_an_invited_manager_gets_the_report_button_with_the_welcome(
+async def test_an_invited_manager_gets_the_report_and_patrol_keys_with_the_welcome(
     bot_harness: TelegramHarness,
 ) -> None:
     h = bot_harness
@@ -49,4 +49,4 @@ async def test_an_invited_manager_gets_the_report_button_with_the_welcome(
     wang = h.user("Wang", language_code="en")
     await h.send_text(wang, f"/start {invite.code}")
     assert "You are now grid manager" in h.last_message(wang)["text"]
-    assert keyboard_labels(h, wang) == ["📝 Report a problem"]
+    assert keyboard_labels(h, wang) == ["📝 Report a problem", "🚶 Patrol"]  # a cadre patrols

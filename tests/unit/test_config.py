@@ -174,3 +174,21 @@ def test_open311_is_off_until_a_port_is_set_and_its_origin_is_public_or_assigned
     error = refused(write(tmp_path, SHIPPED.replace('[open311]\nport = 0',
                                                     '[open311]\nport = 70000', 1)))
     assert error.key == "open311.port"
+
+
+def test_patrol_rules_are_read_per_level_and_checked(tmp_path: Path) -> None:
+    patrols = load_settings(ROOT / "config.toml").patrols
+    village = patrols.rule("village")
+    assert (village.min_minutes, village.min_km, village.every.days) == (30, 2.0, 7)
+    assert village.months == tuple(range(3, 13)) and patrols.max_speed_mps == 30
+    assert patrols.idle_close.total_seconds() == 900
+    assert patrols.rule("township").min_km == 1.0
+    path = write(tmp_path, SHIPPED.replace("max_speed_mps = 30", "max_speed_mps = 0"))
+    assert refused(path).key == "patrols.max_speed_mps"
+    path = write(tmp_path, SHIPPED.replace("months = [3, 4, 5,", "months = [0, 4, 5,"))
+    error = refused(path)
+    assert error.key == "patrols.rules.village.months" and "1-12" in error.reason
+    path = write(tmp_path, SHIPPED.replace("[patrols.rules.city]", "[patrols.rules.town]"))
+    assert refused(path).key == "patrols.rules.town"
+    path = write(tmp_path, SHIPPED.replace('idle_close = "15m"', 'idle_close = "soon"'))
+    assert refused(path).key == "patrols.idle_close"

@@ -3,7 +3,7 @@ there are (each case's events in id order, a batch of cases at a time); audit_an
 daily seal over every case's chain head
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-08 00:00:00
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import models.chain
 from models.chain import PhotoIndex, chain_values, photo_ids_of
 
 revision: str = '0023'
-down_revision: str | Sequence[str] | None = '0021'
+down_revision: str | Sequence[str] | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

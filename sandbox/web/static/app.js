@@ -11,6 +11,7 @@ const STRINGS = {
     typing: "正在输入…", bot: "机器人", edited: "已编辑", deleted: "消息已删除",
     forwarded: "转发自", forward: "转发", forwardTo: "转发给…", photos: "张照片",
     liveOn: "实时位置共享中：点击地图移动", location: "位置", live: "实时位置",
+    gpxReplay: "回放 GPX 轨迹", gpxBad: "GPX 文件中没有带时间的轨迹点", gpxDone: "轨迹回放完毕",
     needPersona: "请先选择一个角色", groupNeedsPeople: "先创建至少一个个人角色，群组成员取自个人角色",
     roles: { volunteer: "志愿者", village_manager: "村网格员", township_manager: "镇网格长",
       county_manager: "县区网格长", city_manager: "市网格长", leader: "联系领导", supervisor: "督查", admin: "管理员",
@@ -27,6 +28,8 @@ const STRINGS = {
     deleted: "message deleted", forwarded: "Forwarded from", forward: "Forward",
     forwardTo: "Forward to…", photos: "photos", liveOn: "Sharing live location: click to move",
     location: "Location", live: "Live location", needPersona: "Pick a persona first",
+    gpxReplay: "Replay a GPX track", gpxBad: "The GPX file has no track points with times",
+    gpxDone: "Track replayed",
     groupNeedsPeople: "Create a personal persona first; group members come from them",
     roles: { volunteer: "Volunteer", village_manager: "Village grid member",
       township_manager: "Township grid chief", county_manager: "County grid chief",
@@ -470,6 +473,43 @@ async function stopLive() {
   $("live-note").textContent = "";
 }
 
+// A GPX file replayed as a live location: the first point starts it, each later one moves it
+// (with the track's own time, so a patrol's minutes are the track's), 20 points a second, and
+// the last one stops it.
+function gpxPoints(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  return [...doc.getElementsByTagName("trkpt")].map((p) => {
+    const time = p.getElementsByTagName("time")[0];
+    return { latitude: parseFloat(p.getAttribute("lat")), longitude: parseFloat(p.getAttribute("lon")),
+      at: time ? Math.floor(Date.parse(time.textContent) / 1000) : NaN };
+  }).filter((p) => !Number.isNaN(p.latitude) && !Number.isNaN(p.longitude) && !Number.isNaN(p.at));
+}
+
+async function replayGpx() {
+  const file = $("gpx-file").files[0];
+  $("gpx-file").value = "";
+  if (!file || !requireChat()) return;
+  const points = gpxPoints(await file.text());
+  if (points.length < 2) { toast(t("gpxBad")); return; }
+  const first = await send({ kind: "location", live_period: 86400, accuracy: 8, ...points[0] });
+  if (!first) return;
+  S.live = first.message_id;
+  $("live-stop").classList.remove("hidden");
+  for (let i = 1; i < points.length && S.live === first.message_id; i++) {
+    const p = points[i];
+    await send({ kind: "live", message_id: first.message_id, accuracy: 8,
+      stop: i === points.length - 1, ...p });
+    placeDot("picker-live", p.latitude, p.longitude);
+    $("gpx-note").textContent = `${i + 1} / ${points.length}`;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  if (S.live === first.message_id) {
+    S.live = null;
+    $("live-stop").classList.add("hidden"); $("picker-live").classList.add("hidden");
+  }
+  $("gpx-note").textContent = t("gpxDone");
+}
+
 function choosePhotos() {
   if (!requireChat()) return;
   $("file").click();
@@ -541,6 +581,8 @@ function init() {
   $("send-location").onclick = sendLocation;
   $("live-start").onclick = startLive;
   $("live-stop").onclick = stopLive;
+  $("gpx-replay").onclick = () => { if (requireChat()) $("gpx-file").click(); };
+  $("gpx-file").onchange = replayGpx;
   $("speaker").onchange = () => { S.speaker = Number($("speaker").value); renderMessages(); };
   document.addEventListener("click", () => $("forward-menu").classList.add("hidden"));
   $("messages").addEventListener("click", (event) => {
