@@ -75,10 +75,10 @@ async def export_case(session: AsyncSession, settings: Settings, case_id: int, *
         rows.append((n, e.id, _when(e.at, tz), e.kind, actor,
                      json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
                      f"{e.hash or ''}\n← {e.prev_hash or ''}"))
-    table(doc, [t("No."), t("Event"), t("Time"), t("Kind"), t("Actor"), t("Content"),
+    table(doc, [t("Item"), t("Event"), t("Time"), t("Kind"), t("Actor"), t("Content"),
                 t("Hash (and the one before)")], rows)
     heading(doc, t("Photos"))
-    table(doc, [t("No."), t("Photo"), t("Kind"), t("Received"), t("Bytes"), t("sha256")],
+    table(doc, [t("Item"), t("Photo"), t("Kind"), t("Received"), t("Bytes"), t("sha256")],
           [(n, p.id, p.kind, _when(p.created_at, tz), p.size_bytes, p.sha256)
            for n, p in enumerate(photos, 1)])
     if anchor is not None:

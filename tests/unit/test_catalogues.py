@@ -120,3 +120,19 @@ def test_a_count_before_a_noun_has_plural_forms() -> None:
     found = [f"{path.name}: {m.id!r}" for path in _files("en") for m in _messages(path, "en")
              if isinstance(m.id, str) and COUNTED.search(m.id)]
     assert not found, "use t.n(singular, plural, count):\n" + "\n".join(found)
+
+
+def test_a_message_in_two_files_reads_the_same_in_both() -> None:
+    """The files of a language are merged into one catalogue: a message given two translations
+    would read as whichever file loads last (the ledger's 编号 became the audit export's 序号)."""
+    problems: list[str] = []
+    for language in LANGUAGES:
+        seen: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for path in _files(language):
+            for message in _messages(path, language):
+                key, forms = _key(message), _forms(message)
+                if key in seen and seen[key][1] != forms:
+                    problems.append(f"{language}: {key!r} is {seen[key][1]} in {seen[key][0]} "
+                                    f"but {forms} in {path.name}")
+                seen.setdefault(key, (path.name, forms))
+    assert not problems, "\n".join(problems)
