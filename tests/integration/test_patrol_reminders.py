@@ -14,6 +14,7 @@ from bot.runtime.chores import run_sweep
 from handlers.notices.table import RENDERERS
 from models import Member, Outbox, Patrol, PatrolState, WaterSource
 from models.db import SessionFactory
+from services.digests import queue_digests
 from services.notices.kinds import load
 from services.patrols import Verdict, period_of
 from services.settings import Settings
@@ -74,3 +75,25 @@ async def test_no_reminder_after_a_counting_patrol_nor_out_of_season(
     await run_sweep(session_factory, settings, SUNDAY)
     await run_sweep(session_factory, settings, SUNDAY + timedelta(days=1))
     assert await _seen(session_factory, settings) == []
+
+
+async def test_a_quiet_cells_digest_says_its_patrol_is_missing(
+    settings: Settings, session_factory: SessionFactory, demo_grid_collection: dict[str, Any],
+) -> None:
+    manager = await demo_world(session_factory, demo_grid_collection)  # no case anywhere
+    async with session_factory() as session:
+        member = await session.get(Member, manager)
+        assert member is not None
+        member.language = "zh_CN"
+        await session.commit()
+    async with session_factory() as session:
+        await queue_digests(session, settings, SUNDAY)
+        await session.commit()
+    async with session_factory() as session:
+        rows = list(await session.scalars(select(Outbox).where(
+            Outbox.kind == "digest", Outbox.recipient_id == manager)))
+        assert len(rows) == 1
+        card = await RENDERERS[type(load(rows[0].kind, rows[0].payload))](
+            session, load(rows[0].kind, rows[0].payload), rows[0], member, settings)
+    assert card is not None
+    assert "缺少巡查" in card.text and "❌ 老虎潭水库：最近 7 天有效巡查 0 次" in card.text
