@@ -18,7 +18,7 @@ from services.campaigns import queue_campaign_reminders
 from services.deadlines import SweepReport, sweep
 from services.digests import queue_digests
 from services.metrics import Metrics
-from services.patrols import close_stale
+from services.patrols import close_stale, queue_patrol_reminders
 from services.pending import drop_lapsed
 from services.photos.stores import photo_store
 from services.reports import expire_drafts
@@ -36,6 +36,7 @@ async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime,
             session, now, settings.cases.draft_ttl, photo_store(settings, session)))
         await drop_lapsed(session, now)
         await queue_campaign_reminders(session, settings, now)  # once a day each, by its key
+        await queue_patrol_reminders(session, settings, now)  # once a period each, by its key
         closed = await close_stale(session, settings.patrols, now)  # silent for idle_close
         await session.commit()
     if closed:

@@ -16,7 +16,7 @@ from handlers.notices import news as case_news
 from handlers.notices import orders as order_notices
 from handlers.notices.campaigns import render_campaign_due
 from handlers.notices.drafts import render_draft_expired
-from handlers.notices.patrols import render_patrol_ended
+from handlers.notices.patrols import render_patrol_due, render_patrol_ended
 from handlers.notices.refresh import refresher
 from services.notices import kinds as k
 from services.notices.card import Render, Renderers
@@ -50,6 +50,7 @@ DRAWN: dict[type[k.Notice], Render] = {
     k.DraftExpired: render_draft_expired,
     k.CampaignDue: render_campaign_due,
     k.PatrolEnded: render_patrol_ended,
+    k.PatrolDue: render_patrol_due,
 }
 UNSENT = frozenset({k.ReplyCard})  # recorded as sent by the handler that sent it
 

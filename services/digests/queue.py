@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import GridCell, Member, utcnow
 from services.digests.groups import drop_group_read, queue_group_digests
 from services.digests.render import digest_text
-from services.digests.rounds import Digest, PatrolLine, digest_for, digest_round
+from services.digests.rounds import OWN_CASES_ROLES, Digest, PatrolLine, digest_for, digest_round
 from services.digests.split import split_message
 from services.digests.summary import summaries_due
+from services.figures import Figures, window
 from services.i18n import translator
 from services.notices.kinds import DigestNotice, SummaryNotice
 from services.notices.queue import Target, outbox_row, queue_many
@@ -39,10 +40,11 @@ async def queue_digests(
         digests = [one] if one is not None else []
     else:
         digests = await digest_round(session, members, now, tz)
+    digests = await _with_patrols(session, settings, now, tz, digests, members)
+    if member_id is None:
         digests = await drop_group_read(session, settings, digests, members)
     summaries = await summaries_due(session, members, now, tz)
     by_id = {m.id: m for m in members}
-    await _with_patrols(session, settings, now, tz, digests, by_id)
     rows = []
     queued_at = utcnow()
     for d in (*digests, *summaries):
@@ -61,19 +63,35 @@ async def queue_digests(
 
 
 async def _with_patrols(session: AsyncSession, settings: Settings, now: datetime, tz: ZoneInfo,
-                        digests: list[Digest], by_id: dict[int, Member]) -> None:
+                        digests: list[Digest], members: list[Member]) -> list[Digest]:
     """Each daily digest of a part of the grid gets its sources' patrols against their rule
-    (the member's cell, or the whole grid's tops for those who see it all)."""
-    scoped = [d for d in digests if d.scope and d.kind == "daily"]
-    if not scoped:
-        return
+    (the member's cell, or the whole grid's tops for those who see it all); a part with
+    nothing to count but a source missing its patrol gets a digest all the same. From one
+    read of the patrols due and one of the cells, whatever the members."""
     due = await patrols_due(session, settings.patrols, now, tz)
     if not due:
-        return
-    tops = list(await session.scalars(select(GridCell.id).where(GridCell.parent_id.is_(None))))
-    for d in scoped:
+        return digests
+    cells = {id_: (name, parent) for id_, name, parent in await session.execute(
+        select(GridCell.id, GridCell.name, GridCell.parent_id))}
+    tops = [id_ for id_, (_, parent) in cells.items() if parent is None]
+    had = {d.member_id for d in digests if d.kind == "daily"}
+    local_date = window(now, tz).local_date
+    found = list(digests)
+    for member in members:
+        homes = [member.cell_id] if member.cell_id is not None else (
+            tops if member.sees_whole_grid else [])
+        if member.id in had or member.role_enum in OWN_CASES_ROLES or len(homes) != 1 \
+                or homes[0] not in cells:
+            continue
+        if any(line.missing for line in due.get(homes[0], [])):
+            found.append(Digest(member.id, "daily", cells[homes[0]][0], local_date, Figures()))
+    by_id = {m.id: m for m in members}
+    for d in found:
+        if not d.scope or d.kind != "daily":
+            continue
         member = by_id[d.member_id]
         homes = [member.cell_id] if member.cell_id is not None else (
             tops if member.sees_whole_grid else [])
         d.patrols = [PatrolLine(line.source, line.done, line.days)
                      for home in homes for line in due.get(home, [])]
+    return found

@@ -316,6 +316,18 @@ class PatrolEnded(Notice):
     patrol_id: int
 
 
+@dataclass(frozen=True)
+class PatrolDue(Notice):
+    """A water source of the reader's cells has had no counting patrol in its rule's period
+    (of `days` days from `start`, an ISO date): its last day, or just `passed`."""
+
+    KIND = "patrol_due"
+    source_id: int
+    start: str
+    days: int
+    passed: bool = False
+
+
 KINDS: dict[str, type[Notice]] = {cls.KIND: cls for cls in (
     CaseNew, CaseDispatched, CaseCheck, CaseRectified, CaseSentBack, CaseReopened, CaseAccepted,
     CaseClosed, CaseRejected, CaseMerged, CaseNews, ReportNews, GroupCase,
@@ -323,6 +335,7 @@ KINDS: dict[str, type[Notice]] = {cls.KIND: cls for cls in (
     ExtensionDecided,
     DigestNotice, SummaryNotice, CardRefresh, GroupCard, ReplyCard,
     CaseHandedOver, MemberDeactivated, GroupUnbound, DraftExpired, CampaignDue, PatrolEnded,
+    PatrolDue,
 )}
 
 

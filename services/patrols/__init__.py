@@ -20,6 +20,7 @@ from services.patrols.life import (
     sources_for,
 )
 from services.patrols.lists import Listed, recent_patrols
+from services.patrols.reminders import period_of, queue_patrol_reminders
 from services.patrols.rules import Judgement, Verdict, judge
 from services.patrols.track import Fix, Recorded, record
 
@@ -46,6 +47,8 @@ __all__ = [
     "minutes_of",
     "patrol_gpx",
     "patrols_due",
+    "period_of",
+    "queue_patrol_reminders",
     "recent_patrols",
     "record",
     "sources_for",
