@@ -32,6 +32,7 @@ from services.deadlines import COLOUR_LABELS, colour_of
 from services.figures import Figures
 from services.i18n import N_, Translator
 from services.ledger.load import BEYOND_ROW, OWN_ROW, Ledger, LedgerMode, LedgerRow
+from services.patrols.sheet import write_patrol_sheet
 from services.settings import Settings
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -380,6 +381,11 @@ def build_workbook(ledger: Ledger, t: Translator, settings: Settings) -> bytes:
     _summary_sheet(wb, ledger, words, tz)
     if ledger.campaigns:
         _campaign_sheet(wb, ledger, words, tz)
+    if ledger.patrols:
+        ws = wb.create_sheet(t("Patrols"))
+        write_patrol_sheet(ws, _Cells(ws, tz), ledger.patrols, t,
+                           t("Patrols begun since {day}", day=_local(ledger.week_start, tz)),
+                           t(SERIAL))
     late = sorted(ledger.overdue, key=lambda r: (-(r.overdue_days or 0), r.number))
     _table_sheet(wb, t("Overdue cases"), sheet_title(ledger, t, tz, overdue=True),
                  [t(h) for h in OVERDUE_HEADERS], late, lambda r: _overdue_values(r, words),

@@ -43,6 +43,7 @@ from services.figures import (
     window,
 )
 from services.grid import path_ids
+from services.patrols.sheet import PatrolRow, patrol_rows
 
 LEDGER_ROLES = frozenset({Role.MANAGER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
@@ -119,6 +120,7 @@ class Ledger:
     by_category: list[tuple[str, Figures]] = field(default_factory=list)
     by_source: list[tuple[str, Figures]] = field(default_factory=list)  # public, self, assigned
     campaigns: list[Standing] = field(default_factory=list)  # those with cases in the scope
+    patrols: list[PatrolRow] = field(default_factory=list)  # closed, begun this week
 
     @property
     def overdue(self) -> list[LedgerRow]:
@@ -363,11 +365,12 @@ async def load_ledger(
                             scope.id if scope else None, sources)
     campaigns = standings(entries, chosen)
     rows = _with_campaigns(rows, entries.campaigns, chosen)
+    patrols = await patrol_rows(session, scope, since, sources)
     return Ledger(
         scope_name=scope.name if scope is not None else "",
         scope_code=scope.code if scope is not None else "",
         generated_at=now, week_start=since, mode=mode, rows=rows, truncated=truncated,
         totals=totals, by_cell=by_cell, by_cell_level=level, by_category=by_category,
-        by_source=by_source, campaigns=campaigns,
+        by_source=by_source, campaigns=campaigns, patrols=patrols,
     )
 
