@@ -5,6 +5,7 @@ sharing stops, or by the sweep after a silence, and the patroller is shown its v
 
 from __future__ import annotations
 
+import asyncio
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,7 @@ COMMAND_ROLES = {"patrol": PATROL_ROLES}
 NOT_CADRE = N_("Patrols are for patrollers and grid staff. Send /report to report a problem.")
 END_BUTTON = N_("⏹ End the patrol")
 GPX_BUTTON = N_("📤 The track as GPX")
+PICTURE_BUTTON = N_("🗺 The track drawn")
 PATROL_BUTTON = N_("🚶 Patrol")  # the key under the text field, for PATROL_ROLES
 PATROL_LABELS = frozenset(translator(language)(PATROL_BUTTON) for language in SUPPORTED)
 NO_SOURCE = N_("No water source is loaded yet, so there is nothing to patrol.")
@@ -109,6 +111,8 @@ async def on_press(inbound: Inbound, deps: Deps) -> Answer:
     if len(parts) != 3 or not parts[2].isdigit():
         return await old_button(inbound, deps)
     action, ident = parts[1], int(parts[2])
+    if action == "m":
+        return await _picture(inbound, deps, ident)
 
     async def work(session: AsyncSession, member: Member) -> Answer:
         t = translator(member.language)
@@ -149,8 +153,37 @@ async def _finish(session: AsyncSession, deps: Deps, inbound: Inbound, member: M
                    translator(member.language))
     await session.commit()
     deps.patrols[_key(inbound.who)] = False
-    gpx = ((Button(translator(member.language)(GPX_BUTTON), f"{PREFIX}g:{patrol.id}"),),)
-    return Answer([Reply(text, buttons=gpx)], strip_buttons=inbound.press is not None)
+    return Answer([Reply(text, buttons=track_buttons(patrol, translator(member.language)))],
+                  strip_buttons=inbound.press is not None)
+
+
+def track_buttons(patrol: Patrol, t: Translator) -> tuple[tuple[Button, ...], ...]:
+    """The ended patrol's track: as GPX, and drawn."""
+    return ((Button(t(GPX_BUTTON), f"{PREFIX}g:{patrol.id}"),
+             Button(t(PICTURE_BUTTON), f"{PREFIX}m:{patrol.id}")),)
+
+
+async def _picture(inbound: Inbound, deps: Deps, patrol_id: int) -> Answer:
+    """The patroller's own track drawn over its cell and zones; Pillow works after the session
+    closed, in a thread."""
+    gathered: list[patrols.TrackPicture] = []
+    words: list[Translator] = []
+
+    async def work(session: AsyncSession, member: Member) -> Answer:
+        t = translator(member.language)
+        pressed = await session.get(Patrol, patrol_id)
+        if pressed is None or pressed.member_id != member.id:
+            return say(inbound, t(NOT_ON))
+        gathered.append(await patrols.track_picture(session, pressed))
+        words.append(t)
+        return Answer()
+
+    refused = await as_member(inbound, deps, work)
+    if not gathered:
+        return refused
+    png = await asyncio.to_thread(patrols.draw_track, gathered[0])
+    return Answer([Reply(words[0](PICTURE_BUTTON), file=Attachment(
+        png, f"patrol-{patrol_id}.png", image=True))])
 
 
 async def on_location(inbound: Inbound, deps: Deps) -> Answer | None:

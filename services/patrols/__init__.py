@@ -2,7 +2,7 @@
 passed, the rules per level and each patrol's verdict, and the sweep's closing of stale ones."""
 
 from services.patrols.due import SourceDue, patrols_due
-from services.patrols.export import patrol_gpx
+from services.patrols.export import patrol_gpx, track_picture
 from services.patrols.geo import distance_m
 from services.patrols.life import (
     ACTIVE,
@@ -20,6 +20,7 @@ from services.patrols.life import (
     sources_for,
 )
 from services.patrols.lists import Listed, recent_patrols
+from services.patrols.picture import TrackPicture, draw_track
 from services.patrols.reminders import period_of, queue_patrol_reminders
 from services.patrols.rules import Judgement, Verdict, judge
 from services.patrols.track import Fix, Recorded, record
@@ -32,12 +33,14 @@ __all__ = [
     "Listed",
     "Recorded",
     "SourceDue",
+    "TrackPicture",
     "Verdict",
     "active",
     "begin",
     "checkpoints_of",
     "close_stale",
     "distance_m",
+    "draw_track",
     "end",
     "judge",
     "judgement_of",
@@ -52,4 +55,5 @@ __all__ = [
     "recent_patrols",
     "record",
     "sources_for",
+    "track_picture",
 ]

@@ -39,10 +39,12 @@ class Projection:
         width = max((max(lons) - min(lons)) * self.k, 1e-9)
         height = max(max(lats) - min(lats), 1e-9)
         self.scale = min((SIZE[0] - 2 * MARGIN) / width, (SIZE[1] - 2 * MARGIN) / height)
+        self.dx = MARGIN + (SIZE[0] - 2 * MARGIN - width * self.scale) / 2  # centred
+        self.dy = MARGIN + (SIZE[1] - 2 * MARGIN - height * self.scale) / 2
 
     def __call__(self, lat: float, lon: float) -> tuple[float, float]:
-        return (MARGIN + (lon * self.k - self.x0) * self.scale,
-                MARGIN + (self.y1 - lat) * self.scale)
+        return (self.dx + (lon * self.k - self.x0) * self.scale,
+                self.dy + (self.y1 - lat) * self.scale)
 
 
 def _rings(text: str) -> list[list[tuple[float, float]]]:

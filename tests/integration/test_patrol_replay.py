@@ -5,14 +5,17 @@ point are left out, and the verdict follows the rules; a restart half-way loses 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from pathlib import Path
 
 import gpxpy
 import pytest
+from PIL import Image
 
 from bot.runtime.chores import run_sweep
 from models import utcnow
+from services.patrols.picture import SIZE, TRACK
 from services.settings import Settings
 from tests.support.harness import TelegramHarness
 from tests.support.patrols import (
@@ -82,6 +85,14 @@ async def test_a_replayed_gpx_patrol_is_measured_checked_and_judged(
     assert exported.get_points_no() == len(points)  # the counted points: all the GPX's
     assert sorted(w.name for w in exported.waypoints) == ["inaccurate", "jump"]
     assert abs(exported.length_2d() - gpx_length) / gpx_length < 0.02
+
+    await press(h, user, "🗺 轨迹图")
+    drawn = h.last_message(user)["photo"][-1]
+    with Image.open(io.BytesIO(h.emulator.state.files[drawn["file_id"]].data)) as image:
+        assert image.size == SIZE
+        near = sum(1 for px in image.convert("RGB").get_flattened_data()
+                   if all(abs(a - b) < 40 for a, b in zip(px, TRACK, strict=True)))
+    assert near > 150  # the counted track is drawn as a line, not a dot
 
 
 async def test_a_restart_half_way_loses_no_point_and_the_button_ends_the_patrol(
