@@ -220,12 +220,14 @@ DEFAULT_PATROL_RULES: dict[str, PatrolRule] = {
 class PatrolSettings:
     """How a patrol's track is judged: points faster than `max_speed_mps` from the last counted
     one, or less accurate than `max_accuracy_m`, are flagged and left out of the distance; a
-    silence longer than `gap` is a gap; none for `idle_close` ends the patrol."""
+    silence longer than `gap` is a gap; none for `idle_close` ends the patrol; with
+    `remind_missed`, a cell whose source misses its patrol is reminded by the sweep."""
 
     max_speed_mps: float = 30.0
     max_accuracy_m: float = 100.0
     gap: timedelta = timedelta(minutes=2)
     idle_close: timedelta = timedelta(minutes=15)
+    remind_missed: bool = True
     rules: dict[str, PatrolRule] = field(default_factory=lambda: dict(DEFAULT_PATROL_RULES))
 
     def rule(self, level: str) -> PatrolRule:

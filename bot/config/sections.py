@@ -154,7 +154,7 @@ def patrols(reader: Reader) -> PatrolSettings:
         max_speed_mps=reader.positive("max_speed_mps", float, d.max_speed_mps),
         max_accuracy_m=reader.positive("max_accuracy_m", float, d.max_accuracy_m),
         gap=reader.duration("gap", "2m"), idle_close=reader.duration("idle_close", "15m"),
-        rules=rules)
+        remind_missed=reader.get("remind_missed", bool, d.remind_missed), rules=rules)
 
 
 def campaigns(reader: Reader) -> CampaignSettings:

@@ -36,7 +36,8 @@ async def run_sweep(sessions: SessionFactory, settings: Settings, now: datetime,
             session, now, settings.cases.draft_ttl, photo_store(settings, session)))
         await drop_lapsed(session, now)
         await queue_campaign_reminders(session, settings, now)  # once a day each, by its key
-        await queue_patrol_reminders(session, settings, now)  # once a period each, by its key
+        if settings.patrols.remind_missed:  # once a period each, by its key
+            await queue_patrol_reminders(session, settings, now)
         closed = await close_stale(session, settings.patrols, now)  # silent for idle_close
         await session.commit()
     if closed:

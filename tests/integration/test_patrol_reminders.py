@@ -5,9 +5,11 @@ runs; none after a counting patrol, none out of season (a village's rule: March 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.runtime.chores import run_sweep
@@ -19,6 +21,7 @@ from services.notices.kinds import load
 from services.patrols import Verdict, period_of
 from services.settings import Settings
 from tests.support.problems import demo_world
+from tests.support.settings import make_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
 SUNDAY = datetime(2026, 10, 11, 9, 0, tzinfo=TZ).astimezone(UTC)  # a week's last day
@@ -40,6 +43,12 @@ async def _seen(sessions: SessionFactory, settings: Settings) -> list[tuple[int 
             if card is not None and SOURCE in card.text:
                 seen.append((row.recipient_id, card.text))
     return seen
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """The reminders on, as config.toml ships them (the other tests leave them off)."""
+    return make_settings(db_url, tmp_path, patrols={"remind_missed": True})
 
 
 async def test_a_missed_patrol_reminds_the_cells_manager_once(

@@ -18,6 +18,9 @@ def make_settings(db: str, tmp_path: Path, **sections: dict[str, Any]) -> Settin
         data.setdefault("database", {})["url"] = db
         data.setdefault("storage", {})["photos_dir"] = str(tmp_path / "photos")
         data.setdefault("telegram", {})["token"] = "123456:TEST"
+        # Off unless a test asks: the sweep's patrol reminders fall on the real clock's
+        # weekdays, and would change what every other test of the sweep sees on a Sunday.
+        data.setdefault("patrols", {})["remind_missed"] = False
         for name, values in sections.items():
             data.setdefault(name, {}).update(values)
 

@@ -182,6 +182,7 @@ def test_patrol_rules_are_read_per_level_and_checked(tmp_path: Path) -> None:
     assert (village.min_minutes, village.min_km, village.every.days) == (30, 2.0, 7)
     assert village.months == tuple(range(3, 13)) and patrols.max_speed_mps == 30
     assert patrols.idle_close.total_seconds() == 900
+    assert patrols.remind_missed
     assert patrols.rule("township").min_km == 1.0
     path = write(tmp_path, SHIPPED.replace("max_speed_mps = 30", "max_speed_mps = 0"))
     assert refused(path).key == "patrols.max_speed_mps"
