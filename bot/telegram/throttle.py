@@ -28,6 +28,9 @@ async def throttle(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
+    moved = update.edited_message
+    if moved is not None and moved.location is not None:
+        return  # a live location moving: the phone reports at Telegram's pace, nobody typed
     # An update with a person but no chat (an inline query) counts too.
     who = who_of(update) or Who(CHANNEL, str(user.id), "", private=False,
                                 language_code=user.language_code)

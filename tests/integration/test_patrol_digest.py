@@ -26,7 +26,7 @@ CITY = "330500"
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """Every month in season, so the test does not depend on the month it runs in."""
-    return make_settings(db_url, tmp_path, limits={"user_updates": 100_000},
+    return make_settings(db_url, tmp_path,
                          patrols={"rules": {"village": {"months": list(range(1, 13))}}})
 
 

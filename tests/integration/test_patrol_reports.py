@@ -3,13 +3,10 @@ when the reporter says so; the live location's moves meanwhile stay the patrol's
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from models import Case, PatrolCase
-from services.settings import Settings
 from tests.support import images
 from tests.support.harness import TelegramHarness
 from tests.support.patrols import (
@@ -22,12 +19,6 @@ from tests.support.patrols import (
 )
 from tests.support.report import finish_from_place
 from tests.support.report_world import deps, keyboard_labels, press
-from tests.support.settings import make_settings
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return make_settings(db_url, tmp_path, limits={"user_updates": 100_000})
 
 
 async def test_a_report_on_a_patrol_takes_its_last_point_and_is_linked_to_it(
